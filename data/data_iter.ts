@@ -1,0 +1,192 @@
+/**
+ * Mini-batch iterators over an in-memory image data set: the `DataLoader` of the book.
+ *
+ * The whole data set is uploaded to the tfjs backend once, as a `[n, 1, height, width]`
+ * float32 tensor (the book's NCHW layout with one channel) and an `[n]` int32 label tensor.
+ * Each batch is gathered there from an index tensor, so no per-batch JavaScript arrays are
+ * built. With one channel, NCHW and NHWC hold the same bytes, which is how `resize` reuses
+ * `tf.image.resizeBilinear`.
+ *
+ * Iterating is like iterating a PyTorch `DataLoader`: every `for … of` is one pass (epoch).
+ * A shuffled iterator draws a fresh order for each pass from `(seed, pass number)`, so the
+ * same seed replays the same sequence of orders and different passes differ. The last,
+ * partial batch is kept (`drop_last=False`): 60000 examples in batches of 256 give 235
+ * batches, the last of 96.
+ *
+ * **Batch ownership.** The iterator owns the tensors it yields and disposes of each batch when
+ * the loop moves on or ends (also on `break`). Wrap per-batch work in `tf.tidy` and, to keep a
+ * batch beyond its step, `tf.clone` it.
+ *
+ * @example Batches of a tiny data set
+ * ```ts
+ * import { createDataIter } from "./data_iter.ts";
+ * const images = new Float32Array(5 * 4); // five 2×2 images
+ * const labels = Int32Array.from([0, 1, 2, 3, 4]);
+ * const iter = createDataIter(images, labels, { batchSize: 2, imageSize: [2, 2] });
+ * const sizes = [];
+ * for (const [X, y] of iter) sizes.push([X.shape.join("x"), y.shape[0]]);
+ * if (JSON.stringify(sizes) !== '[["2x1x2x2",2],["2x1x2x2",2],["1x1x2x2",1]]') {
+ *   throw new Error(JSON.stringify(sizes));
+ * }
+ * iter.dispose();
+ * ```
+ *
+ * @module
+ */
+import * as tf from "../lib/tf.ts";
+import { mixSeed, permutation } from "../lib/random.ts";
+
+/** One mini-batch: images `[batch, 1, height, width]` in [0, 1] and int32 labels `[batch]`. */
+export type Batch = [X: tf.Tensor4D, y: tf.Tensor1D];
+
+/** A re-iterable source of mini-batches, one pass per `for … of`. */
+export interface DataIter extends Iterable<Batch> {
+  /** Examples in one pass. */
+  readonly numExamples: number;
+  /** Examples per batch (the last batch may hold fewer). */
+  readonly batchSize: number;
+  /** Batches in one pass: `ceil(numExamples / batchSize)`. */
+  readonly numBatches: number;
+  /** The shape of one image as yielded: `[1, height, width]`. */
+  readonly imageShape: readonly [1, number, number];
+  /** Whether each pass draws a new order. */
+  readonly shuffle: boolean;
+  /** Passes started so far; the next pass uses order number `passes`. */
+  readonly passes: number;
+  /** The example order that pass `pass` uses (file order when not shuffled). */
+  order(pass: number): Int32Array;
+  /** Releases the data set's tensors. The iterator cannot be used afterwards. */
+  dispose(): void;
+}
+
+/** Options for {@linkcode createDataIter}. */
+export interface DataIterOptions {
+  /** Examples per batch, a positive integer. */
+  batchSize: number;
+  /** `[height, width]` of the stored images. Default `[28, 28]`. */
+  imageSize?: readonly [number, number];
+  /** Reshuffle on every pass. Default `false` (file order). */
+  shuffle?: boolean;
+  /** Seed of the shuffle. Default `0`. */
+  seed?: number;
+  /** Resize each batch to `[height, width]` (bilinear), like the book's `resize`. */
+  resize?: number | readonly [number, number];
+}
+
+function checkPositiveInt(name: string, value: number): void {
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  }
+}
+
+/**
+ * Creates a {@linkcode DataIter} over images (float32, row-major, one per `height*width`
+ * values) and their labels.
+ *
+ * @example Shuffled passes differ but replay from the seed
+ * ```ts
+ * import { createDataIter } from "./data_iter.ts";
+ * const labels = Int32Array.from({ length: 10 }, (_, i) => i);
+ * const opts = { batchSize: 4, imageSize: [1, 1] as const, shuffle: true, seed: 3 };
+ * const a = createDataIter(new Float32Array(10), labels, opts);
+ * const b = createDataIter(new Float32Array(10), labels, opts);
+ * if (a.order(0).join() !== b.order(0).join()) throw new Error("not reproducible");
+ * if (a.order(0).join() === a.order(1).join()) throw new Error("same order twice");
+ * a.dispose();
+ * b.dispose();
+ * ```
+ * @throws {RangeError} for a bad batch size, image size or resize, or mismatched lengths.
+ */
+export function createDataIter(
+  images: Float32Array,
+  labels: Int32Array,
+  options: DataIterOptions,
+): DataIter {
+  const { batchSize, imageSize = [28, 28], shuffle = false, seed = 0 } = options;
+  checkPositiveInt("batchSize", batchSize);
+  const [height, width] = imageSize;
+  checkPositiveInt("imageSize height", height);
+  checkPositiveInt("imageSize width", width);
+  const n = labels.length;
+  if (images.length !== n * height * width) {
+    throw new RangeError(
+      `images and labels disagree: ${images.length} pixel values is not ${n} labels × ` +
+        `${height}×${width} pixels`,
+    );
+  }
+  let resize: [number, number] | undefined;
+  if (options.resize !== undefined) {
+    resize = typeof options.resize === "number"
+      ? [options.resize, options.resize]
+      : [options.resize[0], options.resize[1]];
+    checkPositiveInt("resize height", resize[0]);
+    checkPositiveInt("resize width", resize[1]);
+  }
+  const outShape: [1, number, number] = resize ? [1, resize[0], resize[1]] : [1, height, width];
+
+  // [n, 1, h, w] and [n], held by the backend for the iterator's lifetime.
+  const allX = tf.tensor4d(images, [n, 1, height, width], "float32");
+  const allY = tf.tensor1d(labels, "int32");
+  let disposed = false;
+  let passes = 0;
+
+  const order = (pass: number): Int32Array => {
+    if (!shuffle) return Int32Array.from({ length: n }, (_, i) => i);
+    return permutation(n, mixSeed(seed, pass));
+  };
+
+  function* iterate(pass: number): Generator<Batch> {
+    const idx = order(pass);
+    let current: Batch | undefined;
+    try {
+      for (let start = 0; start < n; start += batchSize) {
+        if (current) tf.dispose(current);
+        const end = Math.min(start + batchSize, n);
+        current = tf.tidy(() => {
+          let X: tf.Tensor4D;
+          let y: tf.Tensor1D;
+          if (shuffle) {
+            const take = tf.tensor1d(idx.subarray(start, end), "int32");
+            X = tf.gather(allX, take);
+            y = tf.gather(allY, take);
+          } else {
+            X = tf.slice(allX, [start, 0, 0, 0], [end - start, 1, height, width]);
+            y = tf.slice(allY, [start], [end - start]);
+          }
+          if (resize) {
+            // NCHW with C = 1 has NHWC's memory layout.
+            const nhwc = tf.reshape(X, [end - start, height, width, 1]) as tf.Tensor4D;
+            const resized = tf.image.resizeBilinear(nhwc, resize);
+            X = tf.reshape(resized, [end - start, 1, resize[0], resize[1]]);
+          }
+          return [X, y] as Batch;
+        });
+        yield current;
+      }
+    } finally {
+      if (current) tf.dispose(current);
+    }
+  }
+
+  return {
+    numExamples: n,
+    batchSize,
+    numBatches: Math.ceil(n / batchSize),
+    imageShape: outShape,
+    shuffle,
+    get passes() {
+      return passes;
+    },
+    order,
+    [Symbol.iterator]() {
+      if (disposed) {
+        throw new Error("This DataIter was disposed; load the data again to iterate.");
+      }
+      return iterate(passes++);
+    },
+    dispose() {
+      disposed = true;
+      tf.dispose([allX, allY]);
+    },
+  };
+}
