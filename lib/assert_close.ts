@@ -140,17 +140,18 @@ export function assertClose(
     if (!isClose(a.values[i], e.values[i], rtol, atol)) {
       count++;
       if (bad.length < 5) {
-        bad.push(`  at [${unravel(i, e.shape).join(", ")}]: got ${a.values[i]}, expected ${
-          e.values[i]
-        }`);
+        bad.push(
+          `  at [${unravel(i, e.shape).join(", ")}]: got ${a.values[i]}, expected ${e.values[i]}`,
+        );
       }
     }
   }
   if (count > 0) {
     throw new AssertionError({
-      message: `${prefix}${count} of ${e.values.length} elements differ (rtol ${rtol}, atol ${atol}):\n${
-        bad.join("\n")
-      }`,
+      message:
+        `${prefix}${count} of ${e.values.length} elements differ (rtol ${rtol}, atol ${atol}):\n${
+          bad.join("\n")
+        }`,
       actual: Array.from(a.values).slice(0, 20),
       expected: Array.from(e.values).slice(0, 20),
       operator: "assertClose",

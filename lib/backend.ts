@@ -62,9 +62,7 @@ export function parseBackendName(value: string, where: string): BackendName {
   const name = value.trim().toLowerCase();
   if (name === "wasm" || name === "cpu") return name;
   throw new RangeError(
-    `Unknown backend ${JSON.stringify(value)} in ${where}: expected one of ${
-      BACKENDS.join(", ")
-    }`,
+    `Unknown backend ${JSON.stringify(value)} in ${where}: expected one of ${BACKENDS.join(", ")}`,
   );
 }
 

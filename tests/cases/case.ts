@@ -92,5 +92,9 @@ export interface Exercise<Impl = unknown> {
  * ```
  */
 export function toPlainTensor(t: tf.Tensor): PlainTensor {
-  return { shape: [...t.shape], dtype: t.dtype, values: Array.from(t.dataSync() as ArrayLike<number>) };
+  return {
+    shape: [...t.shape],
+    dtype: t.dtype,
+    values: Array.from(t.dataSync() as ArrayLike<number>),
+  };
 }
