@@ -1,0 +1,195 @@
+/**
+ * Lesson 3: the cross-entropy loss, and picking each example's true-class probability.
+ *
+ * *Dive into Deep Learning*, §3.6 "Softmax regression from scratch", §3.6.4 "Defining the loss
+ * function".
+ *
+ * Cross-entropy is the negative log-likelihood of the true label. With a one-hot label vector
+ * `y` (1 at the true class, 0 elsewhere) and predicted probabilities `yHat`:
+ *
+ * ```text
+ * l(y, yHat) = -\sum_j y_j \log yHat_j = -\log yHat_{y}
+ * ```
+ *
+ * Only the true class's probability counts, so the loss of a batch is computed in two steps:
+ * pick, from each row `i` of `yHat`, the entry in column `y_i`; then take `-log` of it. The
+ * book does the picking with one indexing operation instead of a Python loop:
+ *
+ * ```text
+ * y    = [0, 2]
+ * yHat = [[0.1, 0.3, 0.6],
+ *         [0.3, 0.2, 0.5]]
+ * yHat[[0, 1], y]          = [0.1, 0.5]
+ * cross_entropy(yHat, y)   = [-log 0.1, -log 0.5] = [2.3026, 0.6931]
+ * ```
+ *
+ * The loss is one number per example (shape `[batch]`); training (lesson 5) sums it over the
+ * batch before differentiating.
+ *
+ * TensorFlow.js has no `yHat[range(n), y]` indexing, so {@linkcode pickTrueClass} builds a
+ * boolean mask that is true exactly at `(i, y_i)` (a one-hot matrix), keeps `yHat` there and
+ * 0 elsewhere (`tf.where`), and sums each row. Two alternatives were rejected on purpose:
+ * `tf.gather` on the flattened matrix picks the same values, but its gradient needs the
+ * `UnsortedSegmentSum` kernel, which the wasm backend does not have; multiplying by the
+ * one-hot matrix is differentiable too, but `0 * NaN` and `0 * Infinity` are `NaN`, so a bad
+ * value in a *wrong* class would poison the pick. The mask keeps the book's semantics: only
+ * the true class's entry is read, and the gradient flows to exactly that entry
+ * (`d(-log p)/dp = -1/p`, zero elsewhere).
+ *
+ * Like the book, this loss takes probabilities, so it inherits the naive softmax's problems: a
+ * true-class probability of exactly 0 (an underflowed softmax) gives a loss of `Infinity`.
+ * Computing the loss from logits with log-sum-exp avoids that; it is one of the exercises.
+ *
+ * @example The book's outputs
+ * ```ts
+ * import * as tf from "../lib/tf.ts";
+ * import { assertClose } from "../lib/assert_close.ts";
+ * const y = tf.tensor1d([0, 2], "int32");
+ * const yHat = tf.tensor2d([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]]);
+ * assertClose(pickTrueClass(yHat, y), [0.1, 0.5]);
+ * assertClose(crossEntropy(yHat, y), [2.3026, 0.6931], { atol: 1e-4 });
+ * ```
+ *
+ * @module
+ */
+import * as tf from "../lib/tf.ts";
+
+/**
+ * A loss: per-example losses `[batch]` from predictions `[batch, classes]` and labels `[batch]`.
+ */
+export type Loss = (yHat: tf.Tensor2D, y: tf.Tensor1D) => tf.Tensor1D;
+
+function shapeOf(value: unknown): string {
+  if (value instanceof tf.Tensor) return `shape [${value.shape.join(", ")}]`;
+  return value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
+}
+
+/** Checks the arguments shared by pickTrueClass and crossEntropy; throws naming `fn`. */
+function checkArgs(fn: string, yHat: tf.Tensor2D, y: tf.Tensor1D): void {
+  if (!(yHat instanceof tf.Tensor) || yHat.rank !== 2) {
+    throw new TypeError(
+      `Cannot compute ${fn}: expected yHat to be a rank-2 tensor [batch, classes], got ${
+        shapeOf(yHat)
+      }`,
+    );
+  }
+  if (yHat.dtype !== "float32") {
+    throw new TypeError(
+      `Cannot compute ${fn}: expected yHat to hold float32 probabilities, got ${yHat.dtype}`,
+    );
+  }
+  if (!(y instanceof tf.Tensor) || y.rank !== 1) {
+    throw new TypeError(
+      `Cannot compute ${fn}: expected y to be a rank-1 tensor of labels [batch], got ${shapeOf(y)}`,
+    );
+  }
+  if (y.dtype !== "int32" && y.dtype !== "float32") {
+    throw new TypeError(
+      `Cannot compute ${fn}: expected y to hold int32 class labels, got ${y.dtype}`,
+    );
+  }
+  const [batch, classes] = yHat.shape;
+  if (y.shape[0] !== batch) {
+    throw new RangeError(
+      `Cannot compute ${fn}: mismatched batch sizes: yHat has ${batch} rows (shape [${
+        yHat.shape.join(", ")
+      }]) but y has ${y.shape[0]} labels; pass the labels of the same batch`,
+    );
+  }
+  const labels = y.dataSync();
+  for (let i = 0; i < labels.length; i++) {
+    const label = labels[i];
+    if (!Number.isInteger(label) || label < 0 || label >= classes) {
+      throw new RangeError(
+        `Cannot compute ${fn}: labels must be integers in [0, ${classes}) (one per class of ` +
+          `yHat), found ${label} at index ${i} of y`,
+      );
+    }
+  }
+}
+
+/**
+ * Picks `yHat[i, y[i]]` for every row `i`: the probability each example gives its true class
+ * (the book's `y_hat[range(len(y_hat)), y]`).
+ *
+ * Differentiable: the gradient of the picked value flows to `yHat[i, y[i]]` only. Entries of
+ * other classes are never read, so a `NaN` or `Infinity` there does not reach the result.
+ *
+ * @example The book's output
+ * ```ts
+ * import * as tf from "../lib/tf.ts";
+ * import { assertClose } from "../lib/assert_close.ts";
+ * const yHat = tf.tensor2d([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]]);
+ * assertClose(pickTrueClass(yHat, tf.tensor1d([0, 2], "int32")), [0.1, 0.5]);
+ * ```
+ *
+ * @example The gradient reaches only the picked entries
+ * ```ts
+ * import * as tf from "../lib/tf.ts";
+ * import { assertClose } from "../lib/assert_close.ts";
+ * const y = tf.tensor1d([0, 2], "int32");
+ * const grad = tf.grad((p) => tf.sum(pickTrueClass(p as tf.Tensor2D, y)));
+ * assertClose(grad(tf.tensor2d([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]])), [[1, 0, 0], [0, 0, 1]]);
+ * ```
+ *
+ * @param yHat predicted probabilities `[batch, classes]`, float32.
+ * @param y labels `[batch]`: int32 (or float32 holding whole numbers) in `[0, classes)`.
+ * @returns `[batch]`, float32.
+ * @throws {TypeError} for a wrong rank or dtype.
+ * @throws {RangeError} for mismatched batch sizes, or a label that is not an integer in
+ *   `[0, classes)`.
+ */
+export function pickTrueClass(yHat: tf.Tensor2D, y: tf.Tensor1D): tf.Tensor1D {
+  checkArgs("pickTrueClass", yHat, y);
+  return tf.tidy(() => pick(yHat, y));
+}
+
+/** The pick itself, for arguments already checked. Call inside `tf.tidy`. */
+function pick(yHat: tf.Tensor2D, y: tf.Tensor1D): tf.Tensor1D {
+  const classes = yHat.shape[1];
+  // [batch, classes]: true exactly at (i, y[i]).
+  const isTrueClass = tf.cast(tf.oneHot(tf.cast(y, "int32"), classes), "bool");
+  const picked = tf.where(isTrueClass, yHat, tf.zerosLike(yHat)); // [batch, classes]
+  return tf.sum(picked, 1) as tf.Tensor1D; // [batch]: the one kept entry per row
+}
+
+/**
+ * The cross-entropy loss per example: `-log(yHat[i, y[i]])` (the book's `cross_entropy`).
+ *
+ * Differentiable (this is what trains the model): `d loss_i / d yHat[i, y[i]] = -1 / yHat[i,
+ * y[i]]`, zero for the other entries. A true-class probability of 0 gives `Infinity`.
+ *
+ * @example The book's output
+ * ```ts
+ * import * as tf from "../lib/tf.ts";
+ * import { assertClose } from "../lib/assert_close.ts";
+ * const yHat = tf.tensor2d([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]]);
+ * const y = tf.tensor1d([0, 2], "int32");
+ * assertClose(crossEntropy(yHat, y), [2.3026, 0.6931], { atol: 1e-4 });
+ * assertClose(crossEntropy(yHat, y), [-Math.log(0.1), -Math.log(0.5)], { rtol: 1e-6 });
+ * ```
+ *
+ * @example Its gradient is -1/p at the true class
+ * ```ts
+ * import * as tf from "../lib/tf.ts";
+ * import { assertClose } from "../lib/assert_close.ts";
+ * const y = tf.tensor1d([0, 2], "int32");
+ * const grad = tf.grad((p) => tf.sum(crossEntropy(p as tf.Tensor2D, y)));
+ * assertClose(
+ *   grad(tf.tensor2d([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]])),
+ *   [[-10, 0, 0], [0, 0, -2]],
+ *   { rtol: 1e-5 },
+ * );
+ * ```
+ *
+ * @param yHat predicted probabilities `[batch, classes]`, float32.
+ * @param y labels `[batch]`: int32 (or float32 holding whole numbers) in `[0, classes)`.
+ * @returns per-example losses `[batch]`, float32, each `>= 0` for probabilities in `(0, 1]`.
+ * @throws {TypeError} for a wrong rank or dtype.
+ * @throws {RangeError} for mismatched batch sizes, or a label that is not an integer in
+ *   `[0, classes)`.
+ */
+export function crossEntropy(yHat: tf.Tensor2D, y: tf.Tensor1D): tf.Tensor1D {
+  checkArgs("crossEntropy", yHat, y);
+  return tf.tidy(() => tf.neg(tf.log(pick(yHat, y))));
+}
