@@ -33,8 +33,11 @@
  * **This is the book's naive version, kept naive on purpose.** It does nothing against very
  * large or very small arguments: in float32, `exp(x)` overflows to `Infinity` above about
  * 88.72, so a row holding a logit of 100 becomes `Infinity / Infinity = NaN`; and when every
- * entry of a row is below about -103.3, every `exp` underflows to 0 and the row becomes
- * `0 / 0 = NaN`. The usual fix, subtracting each row's maximum first (which leaves the result
+ * entry of a row is below about -104, every `exp` underflows to 0 and the row becomes
+ * `0 / 0 = NaN` (`exp(-103.3)` is already float32's smallest positive value, 1.4e-45). Even
+ * before that, below about -87.3, `exp` lands among float32's subnormal numbers, which keep
+ * only a few significant bits: `softmax([[-100, -101, -102]])` comes out as about
+ * `[0.659, 0.244, 0.098]` instead of `[0.665, 0.245, 0.090]`. The usual fix, subtracting each row's maximum first (which leaves the result
  * unchanged mathematically), is the subject of the exercises (`exercises/`, `solutions/`).
  *
  * ## The model (§3.6.3)
@@ -74,7 +77,7 @@ function describe(value: unknown): string {
  * The book's naive softmax, row by row: `exp(X_ij) / sum_k exp(X_ik)`.
  *
  * Naive on purpose (no max shift): a logit above about 88.72 overflows `exp` and turns its
- * row into `NaN`, as does a row whose entries are all below about -103.3. A `NaN` anywhere in a
+ * row into `NaN`, as does a row whose entries are all below about -104 (every `exp` is 0). A `NaN` anywhere in a
  * row makes the whole row `NaN`; other rows are unaffected. An empty batch `[0, k]` gives an
  * empty `[0, k]` result.
  *
