@@ -1,0 +1,375 @@
+/**
+ * `deno task train`: trains the book's softmax regression on Fashion-MNIST and writes the
+ * results.
+ *
+ * ```sh
+ * deno task train                       # the book's run: 10 epochs, lr 0.1, batch 256, seed 0
+ * deno task train --epochs 3 --backend cpu --out /tmp/run
+ * deno task train --subset --epochs 2   # the small committed subset, no dataset needed
+ * deno task train --help
+ * ```
+ *
+ * Flags: `--epochs` (10), `--lr` (0.1), `--batch-size` (256), `--seed` (0), `--backend`
+ * (`wasm` | `cpu`; default the `D2L_BACKEND` environment variable, else `wasm`), `--out`
+ * (directory, default `out/train`, created if missing), `--data-dir` (the directory holding
+ * the four IDX files; default: the usual search, see `data/fashion_mnist.ts`), `--subset`
+ * (train on the committed subset), `--help`.
+ *
+ * Writes into `--out`, each file atomically (temporary file, then rename):
+ *
+ * - `metrics.json`: `{ epochs: [{ epoch, trainLoss, trainAcc, testAcc, seconds }], backend,
+ *   seed, lr, batchSize, numEpochs, dataSource, trainSeconds, totalSeconds, checks,
+ *   checksPassed, … }` — `seconds` is one epoch's training plus evaluation; `trainSeconds`
+ *   their sum; `totalSeconds` the whole command up to writing this file (loading, plotting and
+ *   saving included);
+ * - `curves.svg`, `curves.png`: the Animator's three curves, rewritten after every epoch;
+ * - `predictions.png`: the first six test images titled "true\npredicted" (lesson 6);
+ * - `params.safetensors`: the trained `W` and `b` (format: `lib/params_io.ts`), which
+ *   `loadParams` reads back.
+ *
+ * Prints a table row per epoch (with a progress bar on a terminal) and a summary. Exit codes:
+ * 0 when the book's checks pass, 1 when they fail or training cannot run (missing data, …),
+ * 2 for bad flags. The same seed and backend give the same numbers.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import * as tf from "../lib/tf.ts";
+import { BACKEND_ENV, type BackendName, initBackend, parseBackendName } from "../lib/backend.ts";
+import { Animator } from "../lib/animator.ts";
+import { TrainingProgress } from "../lib/progress.ts";
+import { saveParams, writeFileAtomic } from "../lib/params_io.ts";
+import { showImages } from "../lib/show_images.ts";
+import { loadDataFashionMnist } from "../data/fashion_mnist.ts";
+import { createNet, initParams } from "../lessons/02_softmax.ts";
+import { crossEntropy } from "../lessons/03_cross_entropy.ts";
+import { type EpochRecord, sgdUpdater, trainCh3 } from "../lessons/05_train_ch3.ts";
+import { predictCh3 } from "../lessons/06_predict_ch3.ts";
+
+/** The command's settings, after parsing and checking. */
+export interface TrainArgs {
+  /** Epochs, a positive integer. */
+  epochs: number;
+  /** Learning rate, a positive finite number. */
+  lr: number;
+  /** Examples per batch, a positive integer. */
+  batchSize: number;
+  /** Seed of the initial weights and the shuffling, an integer. */
+  seed: number;
+  /** The backend asked for with `--backend`; `undefined` means the environment or `wasm`. */
+  backend?: BackendName;
+  /** Output directory. */
+  out: string;
+  /** Explicit dataset directory. */
+  dataDir?: string;
+  /** Train on the committed subset. */
+  subset: boolean;
+  /** `--help` was given. */
+  help: boolean;
+}
+
+/** A bad command line: the message is one line, and the command exits with code 2. */
+export class UsageError extends Error {
+  /** @param message what is wrong and what was expected. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** The `--help` text. */
+export const USAGE = `Usage: deno task train [flags]
+
+Trains softmax regression on Fashion-MNIST (Dive into Deep Learning, section 3.6) and writes
+metrics.json, curves.svg, curves.png, predictions.png and params.safetensors into --out.
+
+Flags:
+  --epochs N        epochs to train (default 10)
+  --lr X            learning rate, a positive number (default 0.1)
+  --batch-size N    examples per batch (default 256)
+  --seed N          seed of the initial weights and of the shuffling (default 0)
+  --backend NAME    wasm or cpu (default: $${BACKEND_ENV}, else wasm)
+  --out DIR         output directory, created if missing (default out/train)
+  --data-dir DIR    directory holding the four Fashion-MNIST IDX files
+  --subset          train on the small subset committed under data/
+  --help            show this text
+
+Exit codes: 0 the book's checks passed, 1 they failed or training could not run, 2 bad flags.`;
+
+function positiveInt(flag: string, text: string): number {
+  const value = Number(text);
+  if (!/^\s*\+?\d+\s*$/.test(text) || !Number.isSafeInteger(value) || value <= 0) {
+    throw new UsageError(`${flag} must be a positive integer, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+/**
+ * Parses and checks the command line (strict: unknown flags are errors).
+ *
+ * @example
+ * ```ts
+ * import { parseTrainArgs } from "./train.ts";
+ * const args = parseTrainArgs(["--epochs", "3", "--lr=0.5", "--subset"]);
+ * if (args.epochs !== 3 || args.lr !== 0.5 || !args.subset || args.batchSize !== 256) throw new Error();
+ * ```
+ * @throws {UsageError} with a one-line message for an unknown flag, a missing value,
+ *   non-positive or non-integer epochs or batch size, an lr that is not a positive finite
+ *   number, a seed that is not an integer, or an unknown backend.
+ */
+export function parseTrainArgs(args: string[]): TrainArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        epochs: { type: "string", default: "10" },
+        lr: { type: "string", default: "0.1" },
+        "batch-size": { type: "string", default: "256" },
+        seed: { type: "string", default: "0" },
+        backend: { type: "string" },
+        out: { type: "string", default: "out/train" },
+        "data-dir": { type: "string" },
+        subset: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (error) {
+    // node:util's messages are already one line, e.g. "Unknown option '--epoch'".
+    throw new UsageError((error as Error).message.split("\n")[0]);
+  }
+  const v = parsed.values;
+  const lrText = v.lr!;
+  const lr = Number(lrText);
+  if (lrText.trim() === "" || !Number.isFinite(lr) || lr <= 0) {
+    throw new UsageError(`--lr must be a positive finite number, got ${JSON.stringify(lrText)}`);
+  }
+  const seedText = v.seed!;
+  const seed = Number(seedText);
+  if (!/^\s*[+-]?\d+\s*$/.test(seedText) || !Number.isSafeInteger(seed)) {
+    throw new UsageError(`--seed must be an integer, got ${JSON.stringify(seedText)}`);
+  }
+  let backend: BackendName | undefined;
+  if (v.backend !== undefined) {
+    try {
+      backend = parseBackendName(v.backend, "--backend");
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
+  if (v.out!.trim() === "") {
+    throw new UsageError("--out must be a directory path, got an empty string");
+  }
+  if (v["data-dir"] !== undefined && v.subset) {
+    throw new UsageError("--data-dir and --subset exclude each other: choose one data source");
+  }
+  return {
+    epochs: positiveInt("--epochs", v.epochs!),
+    lr,
+    batchSize: positiveInt("--batch-size", v["batch-size"]!),
+    seed,
+    backend,
+    out: v.out!,
+    dataDir: v["data-dir"],
+    subset: v.subset!,
+    help: v.help!,
+  };
+}
+
+/** What the run wrote into `metrics.json`. */
+export interface Metrics {
+  epochs: EpochRecord[];
+  backend: BackendName;
+  requestedBackend: BackendName;
+  seed: number;
+  lr: number;
+  batchSize: number;
+  numEpochs: number;
+  dataSource: { kind: string; dir: string };
+  trainExamples: number;
+  testExamples: number;
+  trainSeconds: number;
+  totalSeconds: number;
+  checks: { trainLoss: boolean; trainAcc: boolean; testAcc: boolean };
+  checksPassed: boolean;
+  files: string[];
+  versions: { deno: string; tfjs: string };
+}
+
+/** Where output lines go; the command passes stdout and stderr. */
+export interface TrainIO {
+  /** Normal output (the table and the summary). */
+  out: (text: string) => void;
+  /** Errors and warnings. */
+  err: (text: string) => void;
+  /** Whether `out` is a terminal (progress bar). */
+  isTerminal: boolean;
+}
+
+function checkLine(result: { checks: Metrics["checks"] }, last: EpochRecord): string {
+  const mark = (ok: boolean) => (ok ? "ok" : "FAILED");
+  return `Book's checks: train loss ${last.trainLoss.toFixed(4)} < 0.5 ${
+    mark(result.checks.trainLoss)
+  }; 0.7 < train acc ${last.trainAcc.toFixed(4)} <= 1 ${
+    mark(result.checks.trainAcc)
+  }; 0.7 < test acc ${last.testAcc.toFixed(4)} <= 1 ${mark(result.checks.testAcc)}`;
+}
+
+/**
+ * Runs the command with already-parsed arguments and returns its exit code (0 or 1).
+ * Everything it prints goes through `io`.
+ */
+export async function runTrain(args: TrainArgs, io: TrainIO): Promise<number> {
+  const started = performance.now();
+  const backend = await initBackend({ backend: args.backend, warn: (m) => io.err(m + "\n") });
+  io.out(
+    `Training softmax regression: ${args.epochs} epochs, lr ${args.lr}, batch size ` +
+      `${args.batchSize}, seed ${args.seed}, backend ${backend.name}\n`,
+  );
+  await Deno.mkdir(args.out, { recursive: true });
+  const data = await loadDataFashionMnist(args.batchSize, {
+    dir: args.dataDir,
+    seed: args.seed,
+    subset: args.subset,
+  });
+  const params = initParams({ seed: args.seed });
+  try {
+    const { trainIter, testIter } = data;
+    io.out(
+      `Data: ${data.source.kind} (${data.source.dir}): ${trainIter.numExamples} training and ` +
+        `${testIter.numExamples} test images\n`,
+    );
+    const net = createNet(params);
+    const animator = new Animator({
+      xlabel: "epoch",
+      xlim: [1, Math.max(args.epochs, 2)],
+      ylim: [0.3, 0.9],
+      legend: ["train loss", "train acc", "test acc"],
+      outDir: args.out,
+    });
+    const progress = new TrainingProgress({
+      numEpochs: args.epochs,
+      write: io.out,
+      isTerminal: io.isTerminal,
+    });
+    const result = await trainCh3(
+      net,
+      trainIter,
+      testIter,
+      crossEntropy,
+      args.epochs,
+      sgdUpdater([params.W, params.b], args.lr),
+      {
+        animator,
+        onBatch: (done, total) => progress.batch(done, total),
+        onEpoch: (record) => progress.epoch(record),
+      },
+    );
+
+    const shown = predictCh3(net, testIter, 6);
+    const grid = showImages(shown.images, 1, 6, { titles: shown.titles, scale: 1.5 });
+    await writeFileAtomic(`${args.out}/predictions.png`, grid);
+    await saveParams(params, `${args.out}/params.safetensors`, {
+      seed: String(args.seed),
+      epochs: String(args.epochs),
+      lr: String(args.lr),
+      batchSize: String(args.batchSize),
+      backend: backend.name,
+    });
+
+    const last = result.epochs[result.epochs.length - 1];
+    const files = [
+      "metrics.json",
+      "curves.svg",
+      "curves.png",
+      "predictions.png",
+      "params.safetensors",
+    ];
+    const metrics: Metrics = {
+      epochs: result.epochs,
+      backend: backend.name,
+      requestedBackend: backend.requested,
+      seed: args.seed,
+      lr: args.lr,
+      batchSize: args.batchSize,
+      numEpochs: args.epochs,
+      dataSource: { kind: data.source.kind, dir: data.source.dir },
+      trainExamples: trainIter.numExamples,
+      testExamples: testIter.numExamples,
+      trainSeconds: result.epochs.reduce((s, r) => s + r.seconds, 0),
+      totalSeconds: (performance.now() - started) / 1000,
+      checks: result.checks,
+      checksPassed: result.checksPassed,
+      files,
+      versions: { deno: Deno.version.deno, tfjs: tf.version_core },
+    };
+    await writeFileAtomic(`${args.out}/metrics.json`, JSON.stringify(metrics, null, 2) + "\n");
+
+    io.out(
+      `Final: train loss ${last.trainLoss.toFixed(4)}, train acc ${last.trainAcc.toFixed(4)}, ` +
+        `test acc ${last.testAcc.toFixed(4)} after ${args.epochs} epochs; training ` +
+        `${metrics.trainSeconds.toFixed(2)} s, total ${metrics.totalSeconds.toFixed(2)} s ` +
+        `(${backend.name})\n`,
+    );
+    io.out(checkLine(result, last) + "\n");
+    io.out(`Wrote ${files.map((f) => `${args.out}/${f}`).join(", ")}\n`);
+    if (!result.checksPassed) {
+      io.err(
+        `train: the book's checks failed (see above)` +
+          (args.subset || args.epochs < 10
+            ? `; a short run or the --subset data is not expected to pass them\n`
+            : "\n"),
+      );
+      return 1;
+    }
+    return 0;
+  } finally {
+    tf.dispose([params.W, params.b]);
+    data.dispose();
+  }
+}
+
+/**
+ * The command: parses `argv`, runs, and returns the exit code (0, 1 or 2).
+ *
+ * @param argv the command-line arguments (without the program).
+ * @param io where output goes; default stdout and stderr.
+ */
+export async function main(argv: string[], io?: TrainIO): Promise<number> {
+  const encoder = new TextEncoder();
+  const streams: TrainIO = io ?? {
+    out: (text) => writeAll(Deno.stdout, encoder.encode(text)),
+    err: (text) => writeAll(Deno.stderr, encoder.encode(text)),
+    isTerminal: Deno.stdout.isTerminal(),
+  };
+  let args: TrainArgs;
+  try {
+    args = parseTrainArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    streams.err(`train: ${error.message} (see --help)\n`);
+    return 2;
+  }
+  if (args.help) {
+    streams.out(USAGE + "\n");
+    return 0;
+  }
+  try {
+    return await runTrain(args, streams);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    streams.err(`train: ${message}\n`);
+    return 1;
+  }
+}
+
+function writeAll(stream: { writeSync(p: Uint8Array): number }, bytes: Uint8Array): void {
+  let written = 0;
+  while (written < bytes.length) written += stream.writeSync(bytes.subarray(written));
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}
