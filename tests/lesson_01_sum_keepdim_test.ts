@@ -84,14 +84,23 @@ Deno.test("sumKeepdim() propagates NaN and Infinity only within the reduced line
   X.dispose();
 });
 
-Deno.test("sumKeepdim() on an empty batch gives zeros along axis 0 and an empty column along axis 1", () => {
-  const X = tf.zeros([0, 3]) as tf.Tensor2D;
-  const cols = sumKeepdim(X, 0);
-  const rows = sumKeepdim(X, 1);
-  assertClose(cols, [[0, 0, 0]]);
-  assert.deepEqual(rows.shape, [0, 1]);
-  tf.dispose([X, cols, rows]);
-});
+for (const backend of BACKENDS) {
+  Deno.test(`sumKeepdim() on an empty batch gives zeros along axis 0 and an empty column along axis 1 [${backend}]`, () =>
+    onBackend(backend, () => {
+      // Dirty the backend's memory first: wasm's tf.sum over nothing returns whatever is there.
+      tf.tidy(() => tf.fill([4096], 7, "float32").dataSync());
+      const X = tf.zeros([0, 3]) as tf.Tensor2D;
+      const cols = sumKeepdim(X, 0);
+      const rows = sumKeepdim(X, 1);
+      assertClose(cols, [[0, 0, 0]], { atol: 0 });
+      assert.deepEqual(rows.shape, [0, 1]);
+      const ints = tf.zeros([0, 2], "int32") as tf.Tensor2D;
+      const intCols = sumKeepdim(ints, 0);
+      assert.equal(intCols.dtype, "int32");
+      assertClose(intCols, [[0, 0]], { atol: 0 });
+      tf.dispose([X, cols, rows, ints, intCols]);
+    }));
+}
 
 Deno.test("sumKeepdim() rejects a wrong rank or axis with a clear message", () => {
   const v = tf.tensor1d([1, 2, 3]);
