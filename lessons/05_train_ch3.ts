@@ -317,6 +317,9 @@ export function trainEpochCh3(
           }, updater.params);
           updater.step(updater.params.map((p) => grads[p.name]), batchSize);
           return tf.stack([value, tf.cast(countCorrect(yHat!, y), "float32")]) as tf.Tensor1D;
+        } catch (error) {
+          releaseAbandonedTape();
+          throw error;
         } finally {
           yHat?.dispose();
         }
@@ -340,6 +343,18 @@ export function trainEpochCh3(
   } finally {
     tf.dispose(sums);
   }
+}
+
+/**
+ * Frees what tfjs's gradient tape still holds after a forward pass threw (a bad `net` or
+ * `loss`): tfjs keeps clones of the tensors each backward step will need, and frees them only
+ * after a successful backward pass, so without this a failed step would leak them.
+ */
+function releaseAbandonedTape(): void {
+  const state = tf.engine().state;
+  if (state.gradientDepth !== 0 || !state.activeTape) return; // inside someone else's tape
+  for (const node of state.activeTape) tf.dispose(node.saved ?? []);
+  state.activeTape = [];
 }
 
 function checkPredictions(yHat: unknown, batchSize: number): void {
