@@ -8,7 +8,6 @@ import {
   getFashionMnistLabels,
   loadDataFashionMnist,
   readFashionMnist,
-  readFashionMnistRaw,
   readSubset,
   SUBSET_DIR,
   TEXT_LABELS,
@@ -357,5 +356,43 @@ Deno.test("readFashionMnist() removes a cached file that fails verification and 
       error.message,
     );
     assert.deepEqual([...Deno.readDirSync(cacheDir)], []);
+  });
+});
+
+// ---------------------------------------------------------------- tests/helpers/full_data.ts
+
+async function importFullDataHelper(env: Record<string, string>) {
+  const helper = new URL("./helpers/full_data.ts", import.meta.url).href;
+  const script = `const m = await import(${JSON.stringify(helper)});
+console.log(JSON.stringify({ dir: m.fullDataDir ?? null, ignore: m.ignoreWithoutFullData }));`;
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", script],
+    cwd: new URL("..", import.meta.url),
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return {
+    code,
+    stdout: new TextDecoder().decode(stdout),
+    stderr: new TextDecoder().decode(stderr),
+  };
+}
+
+Deno.test("full_data.ts: without the data its tests are ignored, but D2L_REQUIRE_FULL_DATA=1 makes the import fail", async () => {
+  await withTempDir(async (dir) => {
+    await copySubset(dir, ["trainImages"]); // FASHION_MNIST_DIR points at an incomplete set
+    const optional = await importFullDataHelper({ [ENV_DIR]: dir, D2L_REQUIRE_FULL_DATA: "" });
+    assert.equal(optional.code, 0, optional.stderr);
+    assert.deepEqual(JSON.parse(optional.stdout), { dir: null, ignore: true });
+    const required = await importFullDataHelper({ [ENV_DIR]: dir, D2L_REQUIRE_FULL_DATA: "1" });
+    assert.notEqual(required.code, 0);
+    assert.ok(
+      required.stderr.includes(
+        "D2L_REQUIRE_FULL_DATA=1, but the full Fashion-MNIST dataset is missing or failed verification",
+      ),
+      required.stderr,
+    );
+    assert.ok(required.stderr.includes(`${dir} has only some of the Fashion-MNIST files`));
   });
 });

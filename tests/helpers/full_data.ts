@@ -1,11 +1,15 @@
 /**
- * Whether the full Fashion-MNIST is on this machine, for tests that need it:
+ * Whether the full Fashion-MNIST is on this machine, for tests that need it: pass
+ * `ignore: ignoreWithoutFullData` to `Deno.test` and load with `{ dir: fullDataDir }`.
  *
+ * @example
  * ```ts
- * import { fullDataDir, ignoreWithoutFullData } from "./helpers/full_data.ts";
- * Deno.test({ name: "…", ignore: ignoreWithoutFullData, async fn() {
- *   const data = await loadDataFashionMnist(256, { dir: fullDataDir });
- * } });
+ * import { fullDataDir, ignoreWithoutFullData } from "./full_data.ts";
+ * import { readFashionMnistRaw } from "../../data/fashion_mnist.ts";
+ * if (!ignoreWithoutFullData) {
+ *   const { train } = await readFashionMnistRaw({ dir: fullDataDir });
+ *   if (train.count !== 60000) throw new Error();
+ * }
  * ```
  *
  * On import it looks where the loader looks (`FASHION_MNIST_DIR`, the project cache, Debian's
