@@ -43,7 +43,8 @@
  * const data = await loadDataFashionMnist(256, { subset: true });
  * for (const [X, y] of data.trainIter) {
  *   if (X.shape.join() !== "256,1,28,28") throw new Error(X.shape.join());
- *   if (getFashionMnistLabels(y.slice(0, 1))[0] === undefined) throw new Error();
+ *   const names = getFashionMnistLabels(y); // e.g. ["sneaker", "coat", …]
+ *   if (names.length !== 256 || names.some((n) => n === undefined)) throw new Error();
  *   break;
  * }
  * data.dispose();
@@ -65,6 +66,10 @@ import {
   verifyIdx,
 } from "./idx.ts";
 import { type DownloadProgress, downloadVerified, removeStaleTemps } from "./download.ts";
+
+export type { DataIter } from "./data_iter.ts";
+export type { DownloadProgress } from "./download.ts";
+export type { StepTimings } from "./idx.ts";
 
 /** The four files of a split pair, by role. */
 export type FileKey = "trainImages" | "trainLabels" | "testImages" | "testLabels";

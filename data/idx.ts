@@ -78,6 +78,8 @@ export class IdxError extends Error {
   /** The file's name (or path), as given by the caller. */
   readonly file: string;
   /**
+   * Creates the error; `message` is shown as is.
+   *
    * @param code which check failed
    * @param file the file's name or path
    * @param message the full message, naming the file
