@@ -354,7 +354,8 @@ export class Animator {
           type: "quantitative",
           title: xlabel ?? null,
           scale: { type: xscale, nice: false, zero: false, ...(xlim ? { domain: xlim } : {}) },
-          axis: { grid: true, tickMinStep: xlim && xlim[1] - xlim[0] >= 2 ? 1 : undefined },
+          // Whole-number limits (epochs): no ticks at 1.2, 1.4, ….
+          axis: { grid: true, tickMinStep: xlim?.every(Number.isInteger) ? 1 : undefined },
         },
         y: {
           field: "y",

@@ -41,6 +41,7 @@ import { TrainingProgress } from "../lib/progress.ts";
 import { saveParams, writeFileAtomic } from "../lib/params_io.ts";
 import { showImages } from "../lib/show_images.ts";
 import { loadDataFashionMnist } from "../data/fashion_mnist.ts";
+import { progressPrinter } from "../data/progress.ts";
 import { createNet, initParams } from "../lessons/02_softmax.ts";
 import { crossEntropy } from "../lessons/03_cross_entropy.ts";
 import { type EpochRecord, sgdUpdater, trainCh3 } from "../lessons/05_train_ch3.ts";
@@ -233,6 +234,7 @@ export async function runTrain(args: TrainArgs, io: TrainIO): Promise<number> {
     dir: args.dataDir,
     seed: args.seed,
     subset: args.subset,
+    onProgress: progressPrinter({ write: io.err }), // only if it has to download
   });
   const params = initParams({ seed: args.seed });
   try {
@@ -269,7 +271,10 @@ export async function runTrain(args: TrainArgs, io: TrainIO): Promise<number> {
     );
 
     const shown = predictCh3(net, testIter, 6);
-    const grid = showImages(shown.images, 1, 6, { titles: shown.titles, scale: 1.5 });
+    const grid = showImages(shown.images, 1, shown.titles.length, {
+      titles: shown.titles,
+      imageShape: shown.imageShape,
+    });
     await writeFileAtomic(`${args.out}/predictions.png`, grid);
     await saveParams(params, `${args.out}/params.safetensors`, {
       seed: String(args.seed),
