@@ -147,7 +147,10 @@ export interface LoadOptions {
   resize?: number | readonly [number, number];
   /** Seed of the training shuffle. Default 0. */
   seed?: number;
-  /** Where downloads go and are looked for. Default `data/cache/` in this project. */
+  /**
+   * Where downloads go and are looked for. Default `data/cache/` in this project. It is the
+   * loader's own: a Fashion-MNIST file there that fails verification is deleted.
+   */
   cacheDir?: string;
   /** Allow the download fallback. Default `true`. */
   download?: boolean;
@@ -157,7 +160,7 @@ export interface LoadOptions {
   debianDir?: string;
   /** Download progress, after every chunk; commands can pass `progressPrinter()`. */
   onProgress?: (p: DownloadProgress) => void;
-  /** Read the committed subset in `data/subset/` instead (tests, no dataset needed). */
+  /** Read the committed subset in `data/subset/` instead; the other source options are ignored. */
   subset?: boolean;
   /** When given, milliseconds per step (read, gunzip, check, hash, convert) are added to it. */
   timings?: StepTimings;
@@ -496,7 +499,7 @@ export async function readFashionMnistRaw(
           label: name,
           onProgress: options.onProgress,
           verify(bytes) {
-            verified = verifyIdx(bytes, { ...spec, file: `${name} from ${baseUrl}` }, timings);
+            verified = verifyIdx(bytes, { ...spec, file: name }, timings);
           },
         });
         cached[key] = verified;
