@@ -1,0 +1,457 @@
+/**
+ * Helpers the case tables share: both halves of a case use them.
+ *
+ * - On the untrusted side (`run`): {@linkcode tensorOut} turns whatever the implementation
+ *   returned into plain data without trusting it to be a tensor, {@linkcode captureError}
+ *   records an expected error as data (but lets a `TodoError` through, so an unwritten
+ *   exercise is "not started", never "passed"), and {@linkcode countLeaks} measures tensors
+ *   left behind.
+ * - On the trusted side (`check`): the `expect*` functions validate `output` before reading
+ *   it (it may be anything plain, even crafted), throwing an `AssertionError` that says what
+ *   was expected and what was found.
+ * - Both sides: {@linkcode seededMatrix} makes the same float32-exact inputs on either side
+ *   of the sandbox from a seed, so `check` never has to trust `run` to report its inputs.
+ *
+ * @example A run returns a tensor as data; the check validates it before comparing
+ * ```ts
+ * import * as tf from "../../lib/tf.ts";
+ * import { assertClose } from "../../lib/assert_close.ts";
+ * import { expectTensor, tensorOut } from "./helpers.ts";
+ * const out = tensorOut(tf.tensor2d([[1, 2]]));
+ * const t = expectTensor(out, "sumKeepdim(X, 0)", { shape: [1, 2] });
+ * assertClose(t, [[1, 2]]);
+ * ```
+ *
+ * @module
+ */
+import * as tf from "../../lib/tf.ts";
+import { AssertionError } from "node:assert";
+import { createRng } from "../../lib/random.ts";
+import { isTodo } from "../../lib/todo.ts";
+import type { Flat } from "../../lib/assert_close.ts";
+import type { Plain } from "./case.ts";
+
+/** Throws an `AssertionError` with `message`. */
+export function fail(message: string): never {
+  throw new AssertionError({ message, operator: "check" });
+}
+
+/** Describes any value for a failure message, without calling its code. */
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "undefined";
+  if (value instanceof tf.Tensor) return `a ${value.dtype} tensor of shape [${value.shape}]`;
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  if (typeof value === "object") return "an object";
+  if (typeof value === "string") return `the string ${JSON.stringify(value.slice(0, 40))}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Untrusted side: turning results into plain data.
+
+/**
+ * A tensor as plain data `{ shape, dtype, values }`, or `{ notTensor }` describing what was
+ * returned instead (so `check` can say "expected a tensor, got undefined").
+ *
+ * @example
+ * ```ts
+ * import * as tf from "../../lib/tf.ts";
+ * import { tensorOut } from "./helpers.ts";
+ * const p = tensorOut(tf.tensor1d([1, NaN])) as { values: number[] };
+ * if (!Number.isNaN(p.values[1])) throw new Error();
+ * if ((tensorOut(undefined) as { notTensor: string }).notTensor !== "undefined") throw new Error();
+ * ```
+ */
+export function tensorOut(value: unknown): Plain {
+  if (!(value instanceof tf.Tensor)) return { notTensor: describeValue(value) };
+  if (value.isDisposed) return { notTensor: "a tensor that was already disposed" };
+  return {
+    shape: [...value.shape],
+    dtype: value.dtype,
+    values: Array.from(value.dataSync() as ArrayLike<number>),
+  };
+}
+
+/**
+ * Runs `fn`, which is expected to throw, and returns what it threw as plain data:
+ * `{ threw: true, name, message }` or `{ threw: false, returned }`. A `TodoError` is thrown
+ * on, so an exercise that is not written is never mistaken for one that rejects bad input.
+ *
+ * @example
+ * ```ts
+ * import { captureError } from "./helpers.ts";
+ * const out = captureError(() => { throw new RangeError("bad axis 2"); }) as { name: string };
+ * if (out.name !== "RangeError") throw new Error();
+ * ```
+ */
+export function captureError(fn: () => unknown): Plain {
+  let returned: unknown;
+  try {
+    returned = fn();
+  } catch (error) {
+    if (isTodo(error)) throw error;
+    const name = error instanceof Error ? error.name : typeof error;
+    const message = error instanceof Error ? error.message : String(error);
+    return { threw: true, name, message };
+  } finally {
+    if (returned instanceof tf.Tensor) returned.dispose();
+  }
+  return { threw: false, returned: describeValue(returned) };
+}
+
+/**
+ * Calls `fn` inside a scope and counts the tensors it leaves behind, beyond `keep` (the
+ * number of tensors `fn` legitimately returns; they are disposed before counting).
+ *
+ * @example
+ * ```ts
+ * import * as tf from "../../lib/tf.ts";
+ * import { countLeaks } from "./helpers.ts";
+ * const X = tf.tensor2d([[1, 2]]);
+ * if (countLeaks(() => tf.sum(X, 1, true)) !== 0) throw new Error("leak");
+ * if (countLeaks(() => { tf.exp(X); return tf.sum(X); }) !== 1) throw new Error("no leak?");
+ * ```
+ */
+export function countLeaks(fn: () => unknown): number {
+  const before = tf.memory().numTensors;
+  const result = fn();
+  tf.dispose(collectTensors(result));
+  return tf.memory().numTensors - before;
+}
+
+function collectTensors(value: unknown, out: tf.Tensor[] = [], depth = 0): tf.Tensor[] {
+  if (value instanceof tf.Tensor) out.push(value);
+  else if (depth < 3 && Array.isArray(value)) {
+    value.forEach((v) => collectTensors(v, out, depth + 1));
+  } else if (depth < 3 && typeof value === "object" && value !== null) {
+    Object.values(value).forEach((v) => collectTensors(v, out, depth + 1));
+  }
+  return out;
+}
+
+/** A variable's (or tensor's) values as nested plain arrays. */
+export function arrayOut(t: tf.Tensor): Plain {
+  return t.arraySync() as Plain;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Both sides: reproducible inputs.
+
+/**
+ * A `rows × cols` matrix of float32-exact N(mean, std) numbers from `seed` (Box–Muller on the
+ * kit's seeded generator), as nested arrays: the same on both sides of the sandbox.
+ *
+ * @example
+ * ```ts
+ * import { seededMatrix } from "./helpers.ts";
+ * const a = seededMatrix(2, 3, 7), b = seededMatrix(2, 3, 7);
+ * if (JSON.stringify(a) !== JSON.stringify(b) || a[1].length !== 3) throw new Error();
+ * if (Math.fround(a[0][0]) !== a[0][0]) throw new Error("not float32-exact");
+ * ```
+ */
+export function seededMatrix(
+  rows: number,
+  cols: number,
+  seed: number,
+  options: { mean?: number; std?: number } = {},
+): number[][] {
+  const { mean = 0, std = 1 } = options;
+  const rng = createRng(seed);
+  const normal = (): number => {
+    const u = 1 - rng.next(); // (0, 1]
+    const v = rng.next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  };
+  return Array.from(
+    { length: rows },
+    () => Array.from({ length: cols }, () => Math.fround(mean + std * normal())),
+  );
+}
+
+/**
+ * `n` integers in `[0, k)` from `seed`.
+ *
+ * @example
+ * ```ts
+ * import { seededLabels } from "./helpers.ts";
+ * const y = seededLabels(50, 3, 1);
+ * if (y.length !== 50 || y.some((v) => v < 0 || v >= 3)) throw new Error();
+ * ```
+ */
+export function seededLabels(n: number, k: number, seed: number): number[] {
+  const rng = createRng(seed);
+  return Array.from({ length: n }, () => rng.nextInt(k));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Trusted side: validating untrusted output.
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Reads `output[key]` of an object output, failing clearly when `output` is not an object.
+ *
+ * @example
+ * ```ts
+ * import { field } from "./helpers.ts";
+ * if (field({ a: 1 }, "a", "result") !== 1) throw new Error();
+ * ```
+ */
+export function field(output: unknown, key: string, what: string): unknown {
+  if (!isRecord(output)) {
+    fail(`${what}: expected an object with "${key}", got ${describeValue(output)}`);
+  }
+  return output[key];
+}
+
+/**
+ * Validates a number (any number, `NaN` and `±Infinity` included).
+ *
+ * @example
+ * ```ts
+ * import { expectNumber } from "./helpers.ts";
+ * if (expectNumber(2, "count") !== 2) throw new Error();
+ * ```
+ */
+export function expectNumber(value: unknown, what: string): number {
+  if (typeof value !== "number") fail(`${what}: expected a number, got ${describeValue(value)}`);
+  return value;
+}
+
+/**
+ * Validates a finite number.
+ *
+ * @example
+ * ```ts
+ * import { expectFinite } from "./helpers.ts";
+ * if (expectFinite(0.5, "loss") !== 0.5) throw new Error();
+ * ```
+ */
+export function expectFinite(value: unknown, what: string): number {
+  const n = expectNumber(value, what);
+  if (!Number.isFinite(n)) fail(`${what}: expected a finite number, got ${n}`);
+  return n;
+}
+
+/**
+ * Validates an array of numbers, optionally of a given length.
+ *
+ * @example
+ * ```ts
+ * import { expectNumbers } from "./helpers.ts";
+ * if (expectNumbers([1, 2], "ids", 2).length !== 2) throw new Error();
+ * ```
+ */
+export function expectNumbers(value: unknown, what: string, length?: number): number[] {
+  if (!Array.isArray(value)) {
+    fail(`${what}: expected an array of numbers, got ${describeValue(value)}`);
+  }
+  if (length !== undefined && value.length !== length) {
+    fail(`${what}: expected ${length} numbers, got ${value.length}`);
+  }
+  value.forEach((v, i) => {
+    if (typeof v !== "number") fail(`${what}[${i}]: expected a number, got ${describeValue(v)}`);
+  });
+  return value as number[];
+}
+
+/**
+ * Validates a rectangular matrix of numbers `[rows][cols]`.
+ *
+ * @example
+ * ```ts
+ * import { expectMatrix } from "./helpers.ts";
+ * expectMatrix([[1, 2], [3, 4]], "W", [2, 2]);
+ * ```
+ */
+export function expectMatrix(value: unknown, what: string, shape: [number, number]): number[][] {
+  if (!Array.isArray(value) || value.length !== shape[0]) {
+    fail(`${what}: expected a ${shape[0]} × ${shape[1]} matrix, got ${describeValue(value)}`);
+  }
+  return value.map((row, i) => expectNumbers(row, `${what}[${i}]`, shape[1]));
+}
+
+/**
+ * Validates an array of strings.
+ *
+ * @example
+ * ```ts
+ * import { expectStrings } from "./helpers.ts";
+ * expectStrings(["a"], "names", 1);
+ * ```
+ */
+export function expectStrings(value: unknown, what: string, length?: number): string[] {
+  if (!Array.isArray(value)) {
+    fail(`${what}: expected an array of strings, got ${describeValue(value)}`);
+  }
+  if (length !== undefined && value.length !== length) {
+    fail(`${what}: expected ${length} strings, got ${value.length}`);
+  }
+  value.forEach((v, i) => {
+    if (typeof v !== "string") fail(`${what}[${i}]: expected a string, got ${describeValue(v)}`);
+  });
+  return value as string[];
+}
+
+/** What {@linkcode expectTensor} may require. */
+export interface TensorExpectation {
+  /** The exact shape. */
+  shape?: number[];
+  /** The dtype, or several accepted ones. */
+  dtype?: string | string[];
+}
+
+/**
+ * Validates the plain form of a tensor produced by {@linkcode tensorOut}: a shape of
+ * non-negative integers, a dtype, and exactly as many numeric values as the shape holds.
+ * Returns it in the form `assertClose` compares.
+ *
+ * @example
+ * ```ts
+ * import { expectTensor } from "./helpers.ts";
+ * const t = expectTensor({ shape: [2], dtype: "float32", values: [1, 2] }, "y", { shape: [2] });
+ * if (t.values.length !== 2) throw new Error();
+ * ```
+ */
+export function expectTensor(
+  output: unknown,
+  what: string,
+  expected: TensorExpectation = {},
+): Flat & { dtype: string } {
+  if (isRecord(output) && typeof output.notTensor === "string") {
+    fail(`${what}: expected a tensor, got ${output.notTensor}`);
+  }
+  if (!isRecord(output)) fail(`${what}: expected a tensor, got ${describeValue(output)}`);
+  const { shape, dtype, values } = output;
+  if (
+    !Array.isArray(shape) ||
+    shape.some((d) => typeof d !== "number" || !Number.isInteger(d) || d < 0)
+  ) {
+    fail(`${what}: malformed tensor output (shape ${describeValue(shape)})`);
+  }
+  if (typeof dtype !== "string") fail(`${what}: malformed tensor output (dtype)`);
+  const size = (shape as number[]).reduce((p, d) => p * d, 1);
+  const nums = expectNumbers(values, `${what} values`, size);
+  if (expected.shape && expected.shape.join() !== (shape as number[]).join()) {
+    fail(
+      `${what}: expected shape [${expected.shape.join(", ")}], got [${
+        (shape as number[]).join(", ")
+      }]`,
+    );
+  }
+  if (expected.dtype !== undefined) {
+    const ok = Array.isArray(expected.dtype) ? expected.dtype : [expected.dtype];
+    if (!ok.includes(dtype)) fail(`${what}: expected dtype ${ok.join(" or ")}, got ${dtype}`);
+  }
+  return { shape: shape as number[], values: nums, dtype };
+}
+
+/** What {@linkcode expectThrew} requires of a captured error. */
+export interface ErrorExpectation {
+  /** Accepted error class names, e.g. `["TypeError", "RangeError"]`. */
+  names?: string[];
+  /** Fragments of which at least one must appear in the message (case-insensitive). */
+  mentions?: string[];
+}
+
+/**
+ * Validates the output of {@linkcode captureError}: something was thrown, of an accepted
+ * class, with a message mentioning what it should.
+ *
+ * @example
+ * ```ts
+ * import { expectThrew } from "./helpers.ts";
+ * expectThrew({ threw: true, name: "TypeError", message: "got shape [3]" }, "softmax(rank 1)", {
+ *   names: ["TypeError"],
+ *   mentions: ["[3]"],
+ * });
+ * ```
+ */
+export function expectThrew(output: unknown, what: string, expected: ErrorExpectation = {}): void {
+  const threw = field(output, "threw", what);
+  if (threw !== true) {
+    fail(`${what}: expected an error, but it returned ${String(field(output, "returned", what))}`);
+  }
+  const name = field(output, "name", what);
+  const message = field(output, "message", what);
+  if (typeof name !== "string" || typeof message !== "string") {
+    fail(`${what}: malformed error output`);
+  }
+  if (expected.names && !expected.names.includes(name)) {
+    fail(`${what}: expected a ${expected.names.join(" or ")}, got a ${name}: ${message}`);
+  }
+  if (
+    expected.mentions &&
+    !expected.mentions.some((m) => message.toLowerCase().includes(m.toLowerCase()))
+  ) {
+    fail(
+      `${what}: the error message should name ${
+        expected.mentions.map((m) => JSON.stringify(m)).join(" or ")
+      } so the caller knows what to fix; got: ${message}`,
+    );
+  }
+}
+
+/**
+ * Validates a leak count from {@linkcode countLeaks}: must be exactly 0.
+ *
+ * @example
+ * ```ts
+ * import { expectNoLeak } from "./helpers.ts";
+ * expectNoLeak(0, "softmax()");
+ * ```
+ */
+export function expectNoLeak(output: unknown, what: string): void {
+  const n = expectNumber(output, `${what}: tensors left behind`);
+  if (n !== 0) {
+    fail(
+      `${what} left ${n} tensor(s) behind (tf.memory().numTensors grew by ${n}); ` +
+        `wrap the intermediate steps in tf.tidy(() => ...) or dispose them`,
+    );
+  }
+}
+
+/**
+ * Fails unless `actual === expected` (strings, numbers, booleans), naming both.
+ *
+ * @example
+ * ```ts
+ * import { expectEqual } from "./helpers.ts";
+ * expectEqual(3, 3, "count");
+ * ```
+ */
+export function expectEqual(actual: unknown, expected: unknown, what: string): void {
+  if (!Object.is(actual, expected)) {
+    fail(`${what}: expected ${JSON.stringify(expected)}, got ${describeValue(actual)}`);
+  }
+}
+
+/**
+ * The float32 next to the float32 `x`, towards `+Infinity` (`direction` 1) or `-Infinity`
+ * (`-1`). For finite `x`.
+ *
+ * @example
+ * ```ts
+ * import { adjacentFloat32 } from "./helpers.ts";
+ * if (adjacentFloat32(1, 1) !== 1 + 2 ** -23) throw new Error();
+ * if (adjacentFloat32(-1, 1) !== -(1 - 2 ** -24)) throw new Error();
+ * if (adjacentFloat32(0, -1) !== -(2 ** -149)) throw new Error();
+ * ```
+ */
+export function adjacentFloat32(x: number, direction: 1 | -1): number {
+  if (!Number.isFinite(x)) throw new RangeError(`adjacentFloat32: expected a finite x, got ${x}`);
+  const view = new DataView(new ArrayBuffer(4));
+  if (x === 0) {
+    view.setUint32(0, 1); // the smallest subnormal
+    return direction * view.getFloat32(0);
+  }
+  view.setFloat32(0, Math.abs(x));
+  const bits = view.getUint32(0);
+  // Away from zero adds one unit in the last place to the magnitude; towards zero removes one.
+  const away = Math.sign(x) === direction;
+  view.setUint32(0, away ? bits + 1 : bits - 1);
+  return Math.sign(x) * view.getFloat32(0);
+}
