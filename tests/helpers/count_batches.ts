@@ -1,12 +1,13 @@
 /**
- * The issue's "done means" script: load Fashion-MNIST the book's way and count the batches.
+ * The issue's "done means" script: import `loadDataFashionMnist` from `mod.ts`, load
+ * Fashion-MNIST the book's way and count the batches.
  *
  * `deno run -A tests/helpers/count_batches.ts` prints one JSON line, e.g.
  * `{"train":235,"test":40,"lastTrain":96,"lastTest":16,"source":{"kind":"debian",…}}`.
  *
  * @module
  */
-import { loadDataFashionMnist } from "../../data/fashion_mnist.ts";
+import { loadDataFashionMnist } from "../../mod.ts";
 
 const data = await loadDataFashionMnist(256);
 const count = (iter: Iterable<[{ shape: number[] }, unknown]>) => {
