@@ -232,6 +232,8 @@ export class Accumulator {
   #data: number[];
 
   /**
+   * Creates `n` sums, all 0 (the book's `Accumulator(n)`).
+   *
    * @param n how many sums to keep, an integer `>= 0`.
    * @throws {RangeError} when `n` is not an integer `>= 0`.
    */
