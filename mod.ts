@@ -75,6 +75,8 @@ export {
   type TrainResult,
   type Updater,
 } from "./lessons/05_train_ch3.ts";
+export { predictCh3, type Prediction } from "./lessons/06_predict_ch3.ts";
+export { showImages, type ShowImagesOptions, TITLE_FONT } from "./lib/show_images.ts";
 export { Animator, type AnimatorOptions } from "./lib/animator.ts";
 export { loadParams, saveParams } from "./lib/params_io.ts";
 export {
