@@ -455,3 +455,26 @@ export function adjacentFloat32(x: number, direction: 1 | -1): number {
   view.setUint32(0, away ? bits + 1 : bits - 1);
   return Math.sign(x) * view.getFloat32(0);
 }
+
+/**
+ * Like `tf.tidy`, but for a function that returns plain data (which `tf.tidy` does not
+ * accept): every tensor created inside is disposed when it returns or throws.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "../../lib/tf.ts";
+ * import { tidyPlain } from "./helpers.ts";
+ * const before = tf.memory().numTensors;
+ * const n = tidyPlain(() => tf.sum(tf.ones([3])).dataSync()[0]);
+ * if (n !== 3 || tf.memory().numTensors !== before) throw new Error();
+ * ```
+ */
+export function tidyPlain<T>(fn: () => T): T {
+  const engine = tf.engine();
+  engine.startScope("tidyPlain");
+  try {
+    return fn();
+  } finally {
+    engine.endScope();
+  }
+}
