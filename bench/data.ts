@@ -177,7 +177,7 @@ export async function benchData(): Promise<string> {
     warmStep(k).toFixed(0),
   ]);
   rows.push([
-    "search, upload to the backend, iterators",
+    "search, files, iterators",
     other(cold.figures).toFixed(0),
     median(warm.map(other)).toFixed(0),
   ]);

@@ -202,7 +202,7 @@ export interface FashionMnist {
   testIter: DataIter;
   /** Where the files were found. */
   source: DataSource;
-  /** Releases both iterators' tensors. */
+  /** Releases both iterators; they cannot be iterated afterwards. */
   dispose(): void;
 }
 
