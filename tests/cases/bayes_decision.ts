@@ -1,0 +1,402 @@
+/**
+ * Cases for exercise 4, `exercises/bayes_decision.ts`: expected costs, the Bayes decision
+ * (the book's medical example where it differs from argmax), the reject options and the
+ * decision table, each checked against a float64 reference.
+ *
+ * @module
+ */
+import * as tf from "../../lib/tf.ts";
+import { assertClose } from "../../lib/assert_close.ts";
+import type { Case, Exercise, Plain } from "./case.ts";
+import {
+  captureError,
+  countLeaks,
+  expectNoLeak,
+  expectNumber,
+  expectTensor,
+  expectThrew,
+  fail,
+  field,
+  seededLabels,
+  seededMatrix,
+  tensorOut,
+  tidyPlain,
+} from "./helpers.ts";
+import { argmaxRows, softmaxRows } from "./reference.ts";
+
+type Impl = typeof import("../../exercises/bayes_decision.ts");
+
+/** The book's medical example: class 1 = ill; sending an ill patient home costs 1000. */
+const MEDICAL = [[0, 1000], [1, 0]];
+const medicalProbs = [[0.99, 0.01], [0.9999, 0.0001], [0.3, 0.7], [0.999, 0.001], [0.9995, 0.0005]];
+
+/** Three decisions over two classes: the third, "test again", costs 10 whatever the truth. */
+const WITH_TEST = [[0, 1000], [100, 0], [10, 10]];
+const withTestProbs = [[0.95, 0.05], [0.999, 0.001], [0.05, 0.95], [0.5, 0.5]];
+
+/** float32-exact probabilities: the softmax of seeded logits, rounded to float32. */
+function seededProbs(rows: number, classes: number, seed: number): number[][] {
+  return softmaxRows(seededMatrix(rows, classes, seed, { std: 2 })).map((r) => r.map(Math.fround));
+}
+
+const randomProbs = seededProbs(12, 4, 41);
+const randomCost = seededMatrix(5, 4, 42, { mean: 5, std: 3 }).map((r) =>
+  r.map((c) => Math.abs(c))
+);
+const zeroOne = (k: number) =>
+  Array.from({ length: k }, (_, d) => Array.from({ length: k }, (_, j) => (d === j ? 0 : 1)));
+
+/** float64 expected costs `R[i][d]`. */
+function risks(probs: number[][], cost: number[][]): number[][] {
+  return probs.map((p) => cost.map((row) => row.reduce((s, c, k) => s + c * p[k], 0)));
+}
+
+/** Decisions a correct float32 implementation may return: argmin, allowing float32 near-ties. */
+function acceptable(R: number[]): number[] {
+  const min = Math.min(...R);
+  const tol = 1e-5 * (1 + Math.abs(min));
+  return R.flatMap((r, d) => (r <= min + tol ? [d] : []));
+}
+
+function withProbs<T>(probs: number[][], fn: (P: tf.Tensor2D) => T): T {
+  return tidyPlain(() => fn(tf.tensor2d(probs)));
+}
+
+function decisionsOut(fn: (P: tf.Tensor2D) => tf.Tensor, probs: number[][]): Plain {
+  return withProbs(probs, (P) => tensorOut(fn(P)));
+}
+
+function readDecisions(output: unknown, what: string, n: number): number[] {
+  const t = expectTensor(output, what, { shape: [n], dtype: "int32" });
+  return Array.from(t.values);
+}
+
+/** Checks each decision against the float64 expected costs, allowing float32 near-ties. */
+function checkBayes(decisions: number[], probs: number[][], cost: number[][], what: string): void {
+  risks(probs, cost).forEach((R, i) => {
+    const ok = acceptable(R);
+    if (!ok.includes(decisions[i])) {
+      fail(
+        `${what}: example ${i} (p = [${probs[i].join(", ")}]) got decision ${decisions[i]}, but ` +
+          `the expected costs are [${R.map((r) => r.toPrecision(5)).join(", ")}]: expected ${
+            ok.join(" or ")
+          }`,
+      );
+    }
+  });
+}
+
+/** Checks reject decisions: −1 exactly where the cheapest expected cost exceeds `c`. */
+function checkReject(
+  decisions: number[],
+  probs: number[][],
+  cost: number[][],
+  c: number,
+  what: string,
+): void {
+  risks(probs, cost).forEach((R, i) => {
+    const min = Math.min(...R);
+    const tol = 1e-5 * (1 + Math.abs(min));
+    if (min > c + tol && decisions[i] !== -1) {
+      fail(
+        `${what}: example ${i}: every decision costs at least ${
+          min.toPrecision(5)
+        } > reject cost ${c}: expected -1, got ${decisions[i]}`,
+      );
+    }
+    if (min < c - tol) {
+      if (decisions[i] === -1) {
+        fail(
+          `${what}: example ${i}: deciding costs ${
+            min.toPrecision(5)
+          } < reject cost ${c}: expected a decision, got -1 (reject)`,
+        );
+      }
+      if (!acceptable(R).includes(decisions[i])) {
+        fail(
+          `${what}: example ${i}: got ${decisions[i]}, expected the cheapest decision ${
+            acceptable(R).join(" or ")
+          }`,
+        );
+      }
+    }
+  });
+}
+
+// The decision table's data: probabilities and labels with no near-ties in any rule.
+const tableProbs = seededProbs(40, 3, 43);
+const tableLabels = seededLabels(40, 3, 44);
+const TABLE_COST = [[0, 1, 8], [1, 0, 8], [2, 2, 0]];
+const TABLE = { rejectCost: 0.4, thresholds: [0.5, 0.8] };
+
+interface Row {
+  rule: string;
+  threshold: number | null;
+  meanCost: number;
+  errorRate: number;
+  rejectRate: number;
+  errorOnAccepted: number;
+}
+
+/** float64 reference of the decision table. */
+function tableReference(
+  probs: number[][],
+  y: number[],
+  cost: number[][],
+  rejectCost: number,
+  thresholds: number[],
+): Row[] {
+  const R = risks(probs, cost);
+  const argmin = (r: number[]) => r.indexOf(Math.min(...r));
+  const summarise = (rule: string, threshold: number | null, decisions: number[]): Row => {
+    let total = 0;
+    let errors = 0;
+    let rejects = 0;
+    decisions.forEach((d, i) => {
+      if (d === -1) {
+        rejects++;
+        total += rejectCost;
+      } else {
+        total += cost[d][y[i]];
+        if (d !== y[i]) errors++;
+      }
+    });
+    const n = decisions.length;
+    return {
+      rule,
+      threshold,
+      meanCost: total / n,
+      errorRate: errors / n,
+      rejectRate: rejects / n,
+      errorOnAccepted: n > rejects ? errors / (n - rejects) : NaN,
+    };
+  };
+  return [
+    summarise("argmax", null, argmaxRows(probs)),
+    summarise("bayes", null, R.map(argmin)),
+    summarise("bayes-reject", null, R.map((r) => (Math.min(...r) > rejectCost ? -1 : argmin(r)))),
+    ...thresholds.map((t) =>
+      summarise(
+        "threshold",
+        t,
+        probs.map((p, i) => (Math.max(...p) < t ? -1 : argmaxRows([probs[i]])[0])),
+      )
+    ),
+  ];
+}
+
+const cases: Case<Impl>[] = [
+  {
+    name: "expectedCost() is P · costᵀ: one expected cost per example and decision",
+    points: 1,
+    hint: "R[i][d] = Σ_k cost[d][k] · P[i][k]: tf.matMul(probs, tf.tensor2d(cost), false, true).",
+    run: (impl) => withProbs(randomProbs, (P) => tensorOut(impl.expectedCost(P, randomCost))),
+    check: (output) =>
+      assertClose(
+        expectTensor(output, "expectedCost(P, cost)", { shape: [12, 5] }),
+        risks(randomProbs, randomCost),
+        {
+          rtol: 1e-5,
+          atol: 1e-5,
+          msg: "expectedCost(P, cost)",
+        },
+      ),
+  },
+  {
+    name:
+      "bayesDecision() with cost [[0, 1000], [1, 0]] decides 'ill' at p(ill) = 0.01, where argmax says 'healthy'",
+    points: 2,
+    hint: "Take the argmin of the expected costs, not the argmax of the probabilities: " +
+      "R(healthy) = 1000 · p(ill), R(ill) = 1 · p(healthy).",
+    run: (impl) => decisionsOut((P) => impl.bayesDecision(P, MEDICAL), medicalProbs),
+    check: (output) => {
+      const d = readDecisions(output, "bayesDecision(P, medical cost)", medicalProbs.length);
+      checkBayes(d, medicalProbs, MEDICAL, "bayesDecision(P, medical cost)");
+      if (d[0] === argmaxRows(medicalProbs)[0]) {
+        fail("bayesDecision should differ from argmax on example 0");
+      }
+    },
+  },
+  {
+    name: "bayesDecision() with the 0/1 cost is argmax",
+    points: 1,
+    hint:
+      "With cost 1 for every mistake, R(d) = 1 − p(d): the cheapest decision is the most likely class.",
+    run: (impl) => decisionsOut((P) => impl.bayesDecision(P, zeroOne(4)), randomProbs),
+    check: (output) => {
+      const d = readDecisions(output, "bayesDecision(P, 0/1 cost)", randomProbs.length);
+      checkBayes(d, randomProbs, zeroOne(4), "bayesDecision(P, 0/1 cost)");
+      assertClose(d, argmaxRows(randomProbs), { msg: "bayesDecision(P, 0/1 cost) vs argmax" });
+    },
+  },
+  {
+    name:
+      "bayesDecision() handles more decisions than classes (a 'test again' action) and random costs",
+    points: 1,
+    hint: "The cost matrix has one row per decision and one column per class; decisions need " +
+      "not be classes.",
+    run: (impl) => ({
+      withTest: decisionsOut((P) => impl.bayesDecision(P, WITH_TEST), withTestProbs),
+      random: decisionsOut((P) => impl.bayesDecision(P, randomCost), randomProbs),
+    }),
+    check: (output) => {
+      const d = readDecisions(
+        field(output, "withTest", "decisions"),
+        "bayesDecision(P, with test)",
+        4,
+      );
+      checkBayes(d, withTestProbs, WITH_TEST, "bayesDecision(P, with a 'test again' row)");
+      if (!d.includes(2)) {
+        fail("bayesDecision(P, with test): expected 'test again' (2) for p(ill) = 0.05");
+      }
+      const r = readDecisions(
+        field(output, "random", "decisions"),
+        "bayesDecision(P, random cost)",
+        randomProbs.length,
+      );
+      checkBayes(r, randomProbs, randomCost, "bayesDecision(P, random cost)");
+    },
+  },
+  {
+    name: "decideWithReject() abstains (-1) exactly where every decision costs more than rejecting",
+    points: 2,
+    hint: "Compare the least expected cost (tf.min over decisions) with rejectCost; without a " +
+      "cost option use the 0/1 cost, which makes it Chow's rule: reject when max p < 1 − rejectCost.",
+    run: (impl) => ({
+      chow: decisionsOut((P) => impl.decideWithReject(P, { rejectCost: 0.45 }), randomProbs),
+      medical: decisionsOut(
+        (P) => impl.decideWithReject(P, { cost: WITH_TEST, rejectCost: 8 }),
+        withTestProbs,
+      ),
+    }),
+    check: (output) => {
+      const chow = readDecisions(
+        field(output, "chow", "decisions"),
+        "decideWithReject(P, { rejectCost: 0.45 })",
+        randomProbs.length,
+      );
+      checkReject(chow, randomProbs, zeroOne(4), 0.45, "decideWithReject(P, { rejectCost: 0.45 })");
+      if (!chow.includes(-1) || chow.every((d) => d === -1)) {
+        fail("internal: the Chow data should mix decisions and rejects");
+      }
+      const med = readDecisions(
+        field(output, "medical", "decisions"),
+        "decideWithReject(P, { cost, rejectCost: 8 })",
+        4,
+      );
+      checkReject(med, withTestProbs, WITH_TEST, 8, "decideWithReject(P, { cost, rejectCost: 8 })");
+    },
+  },
+  {
+    name: "rejectBelow() returns argmax, or -1 where the top probability is below the threshold",
+    points: 1,
+    hint: "tf.argMax for the decision, tf.max compared with the threshold, tf.where to choose.",
+    run: (impl) => decisionsOut((P) => impl.rejectBelow(P, 0.6), randomProbs),
+    check: (output) => {
+      const d = readDecisions(output, "rejectBelow(P, 0.6)", randomProbs.length);
+      const expected = randomProbs.map((
+        p,
+        i,
+      ) => (Math.max(...p) < 0.6 ? -1 : argmaxRows(randomProbs)[i]));
+      assertClose(d, expected, { msg: "rejectBelow(P, 0.6)" });
+    },
+  },
+  {
+    name: "expectedCost() rejects a cost matrix without one column per class, naming the sizes",
+    points: 1,
+    hint:
+      "Check that every row of cost has probs.shape[1] entries; throw a RangeError that says so.",
+    run: (impl) =>
+      captureError(() =>
+        tf.tidy(() => impl.expectedCost(tf.tensor2d([[0.5, 0.5]]), [[0, 1, 1], [1, 0, 1]]))
+      ),
+    check: (output) =>
+      expectThrew(output, "expectedCost(2 classes, 3-column cost)", {
+        names: ["RangeError", "TypeError"],
+        mentions: ["2", "3", "class"],
+      }),
+  },
+  {
+    name:
+      "decisionTable() reports mean cost, error rate, reject rate and error on accepted for every rule",
+    points: 2,
+    hint: "Rows in order: argmax, bayes, bayes-reject, then one 'threshold' row per threshold. " +
+      "A rejected example costs rejectCost and is neither an error nor accepted.",
+    run: (impl) =>
+      withProbs(
+        tableProbs,
+        (P) =>
+          impl.decisionTable(P, tf.tensor1d(tableLabels, "int32"), {
+            cost: TABLE_COST,
+            ...TABLE,
+          }) as unknown as Plain,
+      ),
+    check: (output) => {
+      const expected = tableReference(
+        tableProbs,
+        tableLabels,
+        TABLE_COST,
+        TABLE.rejectCost,
+        TABLE.thresholds,
+      );
+      if (!Array.isArray(output) || output.length !== expected.length) {
+        fail(
+          `decisionTable(): expected ${expected.length} rows (argmax, bayes, bayes-reject, 2 thresholds), got ${
+            Array.isArray(output) ? output.length : typeof output
+          }`,
+        );
+      }
+      expected.forEach((row, i) => {
+        const got = output[i];
+        const what = `decisionTable() row ${i} (${row.rule}${
+          row.threshold === null ? "" : ` ${row.threshold}`
+        })`;
+        if (field(got, "rule", what) !== row.rule) {
+          fail(`${what}: expected rule "${row.rule}", got ${String(field(got, "rule", what))}`);
+        }
+        if (field(got, "threshold", what) !== row.threshold) {
+          fail(`${what}: expected threshold ${row.threshold}`);
+        }
+        for (const key of ["meanCost", "errorRate", "rejectRate", "errorOnAccepted"] as const) {
+          const value = expectNumber(field(got, key, what), `${what}.${key}`);
+          assertClose([value], [row[key]], { rtol: 1e-9, atol: 1e-12, msg: `${what}.${key}` });
+        }
+      });
+    },
+  },
+  {
+    name:
+      "expectedCost(), bayesDecision(), decideWithReject() and rejectBelow() leave no tensors behind",
+    points: 1,
+    hint: "Wrap each function's body in tf.tidy (tf.tensor2d(cost) is a tensor too).",
+    run: (impl) =>
+      withProbs(randomProbs, (P) =>
+        countLeaks(() => {
+          const decided = [
+            impl.expectedCost(P, randomCost),
+            impl.bayesDecision(P, randomCost),
+            impl.decideWithReject(P, { rejectCost: 0.3 }),
+            impl.rejectBelow(P, 0.5),
+          ];
+          impl.decisionTable(P, tf.tensor1d(seededLabels(12, 4, 45), "int32"), {
+            cost: zeroOne(4),
+            rejectCost: 0.3,
+          });
+          return decided;
+        }) - 1 // the label tensor created above
+      ),
+    check: (output) => expectNoLeak(output, "the decision functions"),
+  },
+];
+
+/** Exercise 4: the Bayes decision with a cost matrix, and reject options. */
+export const bayesDecision: Exercise<Impl> = {
+  id: "bayes_decision",
+  title: "Book exercise 4: minimum-expected-cost decisions and rejects",
+  file: "bayes_decision.ts",
+  exports: ["expectedCost", "bayesDecision", "decideWithReject", "rejectBelow", "decisionTable"],
+  cases,
+};
+
+/** For the solution's tests: the float64 table reference. */
+export { tableReference };
