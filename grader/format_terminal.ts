@@ -85,6 +85,10 @@ export function summaryLine(report: SubmissionReport): string {
 export function formatTerminal(report: SubmissionReport, width = 100): string {
   const out: string[] = [];
   if (report.message !== "") out.push(report.message, "");
+  const names = report.exercises.flatMap((e) =>
+    e.cases.filter((c) => c.visibility !== "none").map((c) => c.name.length + (c.hidden ? 9 : 0))
+  );
+  const nameWidth = Math.min(width - 24, Math.max(4, ...names));
   for (const exercise of report.exercises) {
     out.push(
       `${exercise.title} (exercises/${exercise.file}): ${points(exercise.score)}/${
@@ -93,18 +97,12 @@ export function formatTerminal(report: SubmissionReport, width = 100): string {
     );
     const listed: CaseReport[] = exercise.cases.filter((c) => c.visibility !== "none");
     const unlisted = exercise.cases.filter((c) => c.visibility === "none");
-    const nameWidth = Math.min(56, Math.max(4, ...listed.map((c) => c.name.length)));
     for (const c of listed) {
-      const name = oneLine(c.hidden ? `${c.name} (hidden)` : c.name, nameWidth + 9).padEnd(
-        nameWidth,
-      );
+      const label = c.hidden ? `${c.name} (hidden)` : c.name;
+      const name = oneLine(label, nameWidth).padEnd(nameWidth);
       const pts = `${points(c.score)}/${points(c.maxScore)}`.padStart(5);
-      const status = LABEL[c.status].padEnd(13);
-      let line = `  ${name}  ${pts}  ${status}`;
-      if (!c.hidden && c.message !== "") {
-        line += `  ${oneLine(c.message, Math.max(20, width - line.length - 2))}`;
-      }
-      out.push(line.trimEnd());
+      out.push(`  ${name}  ${pts}  ${LABEL[c.status]}`);
+      if (!c.hidden && c.message !== "") out.push(`      ${oneLine(c.message, width - 6)}`);
       if (!c.hidden && c.hint !== "" && c.status !== "passed") {
         out.push(`      hint: ${oneLine(c.hint, width - 12)}`);
       }

@@ -315,13 +315,15 @@ async function runPrepared(
     );
   }
   if (sandbox.fatal !== undefined) {
-    return notRunReport(
+    const report = notRunReport(
       session,
       p,
       "error",
       `Grading failed: ${sandbox.fatal}`,
       "not graded: the grader failed",
     );
+    report.diagnostics = sandbox.stderrTail;
+    return report;
   }
   const checksStarted = performance.now();
   const cases: CaseReport[] = [];

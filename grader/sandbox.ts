@@ -316,10 +316,12 @@ export async function runInSandbox(request: SandboxRequest): Promise<SandboxOutc
   let stderrTail = "";
   const budgetEnd = Date.now() + config.budgetMs;
   const exercisesDir = join(request.stageRoot, "exercises");
-  // What the Worker may read: its own files (the harness imports them with a computed
-  // specifier, which is checked against these), the wasm binary, the data.
+  // What the Worker may read. Its own files and the kit's public parts: the harness imports a
+  // submitted file with a computed specifier, and the whole new module graph that brings in is
+  // checked against these. Then the wasm binary and the data.
   const read = [
     exercisesDir,
+    ...config.publicPaths.map((p) => join(config.kitRoot, p)),
     join(config.kitRoot, "node_modules"),
     join(config.kitRoot, "data"),
     ...config.datasetDirs,

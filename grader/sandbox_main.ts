@@ -208,7 +208,10 @@ class Runner {
         t: "result",
         key: c.key,
         status: todo ? "not-attempted" : "error",
-        message: failed ?? loaded?.message ?? `exercises/${c.file} was not loaded`,
+        message: failed ??
+          (loaded?.message !== undefined
+            ? `exercises/${c.file} failed to load: ${loaded.message}`
+            : `exercises/${c.file} was not loaded`),
         ms: 0,
       });
       return;

@@ -197,4 +197,9 @@ export interface SubmissionReport {
   seconds: number;
   /** Where the time went. */
   timings: Timings;
+  /**
+   * For the teacher only, when grading failed: the tail of the sandbox's stderr. No output
+   * format includes it (the submission can write to that stream).
+   */
+  diagnostics?: string;
 }

@@ -1,0 +1,318 @@
+/**
+ * `deno task grade`: grade untrusted submissions against the kit's exercises.
+ *
+ * ```text
+ * deno task grade SUBMISSION_DIR [--out FILE] [--format F]
+ * deno task grade --batch DIR --out OUT_DIR [--jobs N] [--format F]
+ * ```
+ *
+ * See {@linkcode usage} for every flag. The exit code says whether *grading* worked, not
+ * whether the student passed: 0 when every submission got a result (graded, or not gradable),
+ * 1 for a usage or set-up error, 2 when grading failed for at least one submission.
+ *
+ * @example Parsing flags
+ * ```ts
+ * import { parseGradeArgs } from "./grade.ts";
+ * const args = parseGradeArgs(["--batch", "subs", "--out", "grades", "--jobs", "2"]);
+ * if (args.batch !== "subs" || args.jobs !== 2 || args.format !== "gradescope") throw new Error();
+ * ```
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { join, resolve } from "node:path";
+import { defaultConfig, type GraderConfig } from "../grader/config.ts";
+import { formatExercism } from "../grader/format_exercism.ts";
+import { formatGradescope } from "../grader/format_gradescope.ts";
+import { formatJunit } from "../grader/format_junit.ts";
+import { formatTerminal, summaryLine } from "../grader/format_terminal.ts";
+import { gradebookCsv } from "../grader/gradebook.ts";
+import { gradeBatch, gradeSubmission, listBatch } from "../grader/grade.ts";
+import { openSession } from "../grader/session.ts";
+import type { SubmissionReport } from "../grader/types.ts";
+import { writeTextAtomic } from "../grader/write_atomic.ts";
+
+/** Output formats. */
+export type Format = "terminal" | "gradescope" | "exercism" | "junit";
+
+/** Parsed command line. */
+export interface GradeArgs {
+  /** The submission directory (single mode). */
+  submission?: string;
+  /** The directory of submissions (batch mode). */
+  batch?: string;
+  /** Output file (single) or directory (batch). */
+  out?: string;
+  /** Output format. */
+  format: Format;
+  /** Parallel sandboxes in batch mode. */
+  jobs: number;
+  /** Hidden cases directory. */
+  hidden?: string;
+  /** Rubric file. */
+  rubric?: string;
+  /** Configuration overrides. */
+  config: Partial<GraderConfig>;
+  /** Keep temporary directories. */
+  keep: boolean;
+  /** Print the sandbox's stderr tail on grading errors (teacher diagnostics). */
+  verbose: boolean;
+  /** Show help. */
+  help: boolean;
+}
+
+/** The help text. */
+export const usage = `Grade submissions against the kit's exercises, safely.
+
+Usage:
+  deno task grade SUBMISSION_DIR [options]
+  deno task grade --batch DIR --out OUT_DIR [options]
+
+A submission is a directory with some or all of the exercise files (softmax.ts, ...), or a
+whole kit with an exercises/ directory. Its code runs in a locked-down sandbox process.
+
+Options:
+  --out PATH         Single: write the results file there (format default: gradescope) and
+                     print the table. Batch: the output directory (required): gradebook.csv
+                     and one results file per student.
+  --format F         terminal | gradescope | exercism | junit. Without --out, the single
+                     mode prints this format (default terminal).
+  --batch DIR        Grade every sub-directory of DIR (one per student).
+  --jobs N           Sandboxes at once in batch mode (default: number of cores).
+  --hidden DIR       Add the hidden cases in DIR (*.ts modules exporting case tables).
+  --rubric FILE      JSON rubric: points and visibility per case (see grader/rubric.ts).
+  --backend B        tfjs backend in the sandbox: wasm (default) or cpu.
+  --memory-mb N      Memory cap of the sandbox process (default 2048).
+  --budget-s N       Time budget per submission, restarts included (default 120).
+  --kit DIR          Grade against the kit in DIR (default: this project).
+  --tables MODULE    The case tables module (default: <kit>/tests/cases/mod.ts).
+  --kit-module M     The module handed to cases as \`kit\` (default: <kit>/mod.ts).
+  --solutions DIR    The kit's solutions directory, relative to the kit (default solutions/).
+  --keep             Keep the temporary directories (for debugging the grader).
+  --verbose          On a grading error, show the sandbox's stderr tail (teacher only).
+  -h, --help         Show this help.
+
+Exit code: 0 when every submission got a result, 1 for usage or set-up errors, 2 when
+grading failed for some submission (see the status column of the gradebook).`;
+
+const FORMATS: Format[] = ["terminal", "gradescope", "exercism", "junit"];
+
+function positiveNumber(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) {
+    throw new RangeError(`${flag} must be a positive number, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+/**
+ * Parses the command line.
+ *
+ * @example Bad values name the flag
+ * ```ts
+ * import { parseGradeArgs } from "./grade.ts";
+ * let message = "";
+ * try { parseGradeArgs(["sub", "--format", "xml"]); } catch (e) { message = (e as Error).message; }
+ * if (!message.includes("--format")) throw new Error(message);
+ * ```
+ * @throws {RangeError} or {@linkcode TypeError} for unknown flags, bad values, or a missing
+ * submission.
+ */
+export function parseGradeArgs(argv: string[]): GradeArgs {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      out: { type: "string" },
+      format: { type: "string" },
+      batch: { type: "string" },
+      jobs: { type: "string" },
+      hidden: { type: "string" },
+      rubric: { type: "string" },
+      backend: { type: "string" },
+      "memory-mb": { type: "string" },
+      "budget-s": { type: "string" },
+      kit: { type: "string" },
+      tables: { type: "string" },
+      "kit-module": { type: "string" },
+      solutions: { type: "string" },
+      keep: { type: "boolean", default: false },
+      verbose: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  const help = values.help === true;
+  if (!help && values.batch === undefined && positionals.length !== 1) {
+    throw new TypeError(
+      positionals.length === 0
+        ? "Missing the submission directory: deno task grade SUBMISSION_DIR (or --batch DIR)"
+        : `Expected one submission directory, got ${positionals.length}: ${positionals.join(" ")}`,
+    );
+  }
+  if (values.batch !== undefined && positionals.length > 0) {
+    throw new TypeError(`--batch grades a whole directory; remove ${positionals.join(" ")}`);
+  }
+  if (values.batch !== undefined && values.out === undefined && !help) {
+    throw new TypeError("--batch writes a gradebook and result files: pass --out OUT_DIR");
+  }
+  const format = (values.format ?? (values.out !== undefined ? "gradescope" : "terminal")) as Format;
+  if (!FORMATS.includes(format)) {
+    throw new RangeError(`--format must be one of ${FORMATS.join(", ")}, got "${values.format}"`);
+  }
+  if (values.batch !== undefined && format === "terminal") {
+    throw new RangeError("--batch writes files: choose --format gradescope, exercism or junit");
+  }
+  if (values.backend !== undefined && values.backend !== "wasm" && values.backend !== "cpu") {
+    throw new RangeError(`--backend must be wasm or cpu, got "${values.backend}"`);
+  }
+  const jobs = positiveNumber("--jobs", values.jobs) ?? navigator.hardwareConcurrency ?? 1;
+  if (!Number.isInteger(jobs)) throw new RangeError(`--jobs must be a whole number, got ${jobs}`);
+  const config: Partial<GraderConfig> = {};
+  if (values.kit !== undefined) config.kitRoot = resolve(values.kit);
+  if (values.tables !== undefined) config.tablesModule = resolve(values.tables);
+  if (values["kit-module"] !== undefined) config.kitModule = resolve(values["kit-module"]);
+  if (values.solutions !== undefined) config.solutionsDir = values.solutions.replace(/\/?$/, "/");
+  if (values.backend !== undefined) config.backend = values.backend as "wasm" | "cpu";
+  const memoryMb = positiveNumber("--memory-mb", values["memory-mb"]);
+  if (memoryMb !== undefined) {
+    config.memoryMb = memoryMb;
+    config.heapMb = Math.min(1024, Math.floor(memoryMb / 2));
+  }
+  const budget = positiveNumber("--budget-s", values["budget-s"]);
+  if (budget !== undefined) config.budgetMs = budget * 1000;
+  return {
+    submission: positionals[0],
+    batch: values.batch,
+    out: values.out,
+    format,
+    jobs,
+    hidden: values.hidden,
+    rubric: values.rubric,
+    config,
+    keep: values.keep === true,
+    verbose: values.verbose === true,
+    help,
+  };
+}
+
+/**
+ * Renders a report in a format.
+ *
+ * @example
+ * ```ts
+ * import { render } from "./grade.ts";
+ * import { sampleReport } from "../grader/sample_report.ts";
+ * if (JSON.parse(render(sampleReport(), "exercism")).version !== 3) throw new Error();
+ * ```
+ */
+export function render(report: SubmissionReport, format: Format): string {
+  switch (format) {
+    case "terminal":
+      return formatTerminal(report) + "\n";
+    case "gradescope":
+      return JSON.stringify(formatGradescope(report), null, 2) + "\n";
+    case "exercism":
+      return JSON.stringify(formatExercism(report), null, 2) + "\n";
+    case "junit":
+      return formatJunit(report);
+  }
+}
+
+function extension(format: Format): string {
+  return format === "junit" ? "xml" : format === "terminal" ? "txt" : "json";
+}
+
+/**
+ * Runs the command; returns the exit code.
+ *
+ * @example Help
+ * ```ts
+ * import { main } from "./grade.ts";
+ * const lines: string[] = [];
+ * if (await main(["--help"], (l) => lines.push(l)) !== 0 || !lines[0].startsWith("Grade")) {
+ *   throw new Error();
+ * }
+ * ```
+ */
+export async function main(
+  argv: string[],
+  print: (line: string) => void = (line) => console.log(line),
+  printError: (line: string) => void = (line) => console.error(line),
+): Promise<number> {
+  let args: GradeArgs;
+  try {
+    args = parseGradeArgs(argv);
+  } catch (error) {
+    printError(`Error: ${(error as Error).message}\n\nRun with --help for usage.`);
+    return 1;
+  }
+  if (args.help) {
+    print(usage);
+    return 0;
+  }
+  let session;
+  try {
+    session = await openSession({
+      config: defaultConfig(args.config),
+      hiddenDir: args.hidden,
+      rubricFile: args.rubric,
+    });
+  } catch (error) {
+    printError(`Error: cannot set up grading: ${(error as Error).message}`);
+    return 1;
+  }
+  try {
+    for (const note of session.notes) printError(`Note: ${note}`);
+    if (args.batch !== undefined) {
+      const entries = await listBatch(args.batch).catch((error) => {
+        throw new Error(`--batch ${args.batch}: ${(error as Error).message}`);
+      });
+      const out = resolve(args.out!);
+      const started = performance.now();
+      const reports = await gradeBatch(session, entries, {
+        jobs: args.jobs,
+        keep: args.keep,
+        onReport: async (report) => {
+          await writeTextAtomic(
+            join(out, `${report.submission}.${extension(args.format)}`),
+            render(report, args.format),
+          );
+          print(summaryLine(report));
+          if (args.verbose && report.diagnostics) printError(report.diagnostics);
+        },
+      });
+      await writeTextAtomic(
+        join(out, "gradebook.csv"),
+        gradebookCsv(reports, session.manifest.exercises.map((e) => e.id)),
+      );
+      const failed = reports.filter((r) => r.status === "error");
+      print(
+        `Graded ${reports.length} submission(s) in ${
+          ((performance.now() - started) / 1000).toFixed(1)
+        } s with ${args.jobs} job(s); gradebook: ${join(out, "gradebook.csv")}` +
+          (failed.length > 0 ? `; grading FAILED for ${failed.map((r) => r.submission).join(", ")}` : ""),
+      );
+      return failed.length > 0 ? 2 : 0;
+    }
+    const report = await gradeSubmission(session, args.submission!, { keep: args.keep });
+    if (args.verbose && report.diagnostics) printError(report.diagnostics);
+    if (args.out !== undefined) {
+      await writeTextAtomic(resolve(args.out), render(report, args.format));
+      print(formatTerminal(report));
+    } else {
+      print(render(report, args.format).trimEnd());
+    }
+    return report.status === "error" ? 2 : 0;
+  } catch (error) {
+    printError(`Error: ${(error as Error).message}`);
+    return 1;
+  } finally {
+    await session.close();
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}
