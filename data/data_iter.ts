@@ -150,9 +150,10 @@ export function createDataIter(
         ys[k] = labels[i];
       }
     } else {
-      // File order: the batch is one contiguous run (tf.tensor copies it).
-      xs = images.subarray(start * pixels, end * pixels);
-      ys = labels.subarray(start, end);
+      // File order: one contiguous run. Copied, because the cpu backend keeps the array it is
+      // given: a view would let a batch's values alias (and overwrite) the data set.
+      xs = images.slice(start * pixels, end * pixels);
+      ys = labels.slice(start, end);
     }
     return tf.tidy(() => {
       let X = tf.tensor4d(xs, [size, 1, height, width], "float32");
