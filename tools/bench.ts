@@ -1,0 +1,43 @@
+/**
+ * `deno task bench`: every benchmark of the kit, printed as markdown tables (the README's).
+ *
+ * ```sh
+ * deno task bench                 # all: data, train, grade, vocab
+ * deno task bench train grade     # only these
+ * ```
+ *
+ * Each part lives in `bench/` and can also run alone (`deno run -A bench/train.ts`, …). The
+ * machine is shared and timings are noisy: compare numbers measured in one run.
+ *
+ * @module
+ */
+import { benchData } from "../bench/data.ts";
+import { benchTrain } from "../bench/train.ts";
+
+/** The benchmarks, in the order they run. */
+const PARTS: Record<string, () => Promise<string>> = {
+  data: benchData,
+  train: () => benchTrain({ log: (line) => console.error(line) }),
+};
+
+async function main(args: string[]): Promise<number> {
+  const unknown = args.filter((a) => !(a in PARTS));
+  if (unknown.length > 0) {
+    console.error(
+      `Unknown benchmark ${unknown.join(", ")}: expected some of ${Object.keys(PARTS).join(", ")}`,
+    );
+    return 2;
+  }
+  const chosen = args.length > 0 ? args : Object.keys(PARTS);
+  console.log(
+    `# Benchmarks (${new Date().toISOString()}, ${navigator.hardwareConcurrency} cores)\n`,
+  );
+  for (const name of chosen) {
+    console.log(`## ${name}\n`);
+    console.log(await PARTS[name]());
+    console.log();
+  }
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
