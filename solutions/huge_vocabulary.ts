@@ -176,7 +176,8 @@ export function sampleLogUniform(numClasses: number, options: SampleOptions): In
   return ids;
 }
 
-function checkLayerAndBatch(fn: string, layer: OutputLayer, batch: HiddenBatch): void {
+/** Checks shapes and word ids; returns the ids of `batch.y`, read back once. */
+function checkLayerAndBatch(fn: string, layer: OutputLayer, batch: HiddenBatch): ArrayLike<number> {
   const { W, b } = layer ?? {};
   const { h, y } = batch ?? {};
   if (!(W instanceof tf.Tensor) || W.rank !== 2 || !(b instanceof tf.Tensor) || b.rank !== 1) {
@@ -210,6 +211,7 @@ function checkLayerAndBatch(fn: string, layer: OutputLayer, batch: HiddenBatch):
       );
     }
   }
+  return ids;
 }
 
 /** `log Σ_j exp(Z_ij)` per row for rows with a finite maximum. Call inside `tf.tidy`. */
@@ -280,25 +282,32 @@ export function sampledSoftmaxLoss(
   batch: HiddenBatch,
   options: SampleOptions,
 ): tf.Tensor1D {
-  checkLayerAndBatch("sampledSoftmaxLoss", layer, batch);
+  const labels = checkLayerAndBatch("sampledSoftmaxLoss", layer, batch);
   const V = layer.W.shape[0];
+  const n = labels.length;
   const S = options.numSampled;
   const ids = sampleLogUniform(V, options); // [S]
-  // The correction term per sample: log of its expected count, log(S · Q(s)).
-  const logCounts = Float32Array.from(ids, (k) => Math.log(S * logUniformProbability(k, V)));
+  // What to add to each sample's logit, per example [n, S]: the correction term
+  // −log(S · Q(s)) (minus the log of the sample's expected count), or −Infinity for an
+  // accidental hit (a sample equal to the example's true word, which is already counted
+  // exactly). Built in JavaScript: n · S numbers, cheaper than a broadcast comparison.
+  const logCounts = Array.from(ids, (k) => Math.log(S * logUniformProbability(k, V)));
+  const offsets = new Float32Array(n * S);
+  for (let i = 0; i < n; i++) {
+    for (let t = 0; t < S; t++) {
+      offsets[i * S + t] = ids[t] === labels[i] ? -Infinity : -logCounts[t];
+    }
+  }
   return tf.tidy(() => {
     const sampled = tf.tensor1d(ids, "int32");
     const Ws = tf.gather(layer.W, sampled); // [S, d]: only the sampled rows
     const bs = tf.gather(layer.b, sampled); // [S]
     const zTrue = trueLogits(layer, batch); // [n]
-    // [n, S]: the samples' logits, corrected by their expected counts.
-    let zSampled = tf.sub(tf.add(tf.matMul(batch.h, Ws, false, true), bs), tf.tensor1d(logCounts));
-    // Accidental hits: a sample equal to the true word is already counted exactly.
-    const hits = tf.equal(
-      tf.reshape(tf.cast(batch.y, "int32"), [-1, 1]),
-      tf.reshape(sampled, [1, -1]),
+    // [n, S]: the samples' logits, corrected (or removed, for hits).
+    const zSampled = tf.add(
+      tf.add(tf.matMul(batch.h, Ws, false, true), bs),
+      tf.tensor2d(offsets, [n, S]),
     );
-    zSampled = tf.where(hits, tf.fill(zSampled.shape as [number, number], -Infinity), zSampled);
     const Z = tf.concat([tf.reshape(zTrue, [-1, 1]), zSampled], 1) as tf.Tensor2D; // [n, 1 + S]
     // Cross-entropy with label 0 (the true word): logsumexp(row) − z_y.
     return tf.sub(rowLogSumExp(Z), zTrue) as tf.Tensor1D;
