@@ -28,7 +28,7 @@
  * @module
  */
 export { defaultConfig, type GraderConfig, KIT_ROOT } from "./config.ts";
-export { openSession, type GraderSession, type SessionOptions } from "./session.ts";
+export { type GraderSession, openSession, type SessionOptions } from "./session.ts";
 export {
   type BatchEntry,
   type BatchOptions,

@@ -157,7 +157,8 @@ export function parseGradeArgs(argv: string[]): GradeArgs {
   if (values.batch !== undefined && values.out === undefined && !help) {
     throw new TypeError("--batch writes a gradebook and result files: pass --out OUT_DIR");
   }
-  const format = (values.format ?? (values.out !== undefined ? "gradescope" : "terminal")) as Format;
+  const format =
+    (values.format ?? (values.out !== undefined ? "gradescope" : "terminal")) as Format;
   if (!FORMATS.includes(format)) {
     throw new RangeError(`--format must be one of ${FORMATS.join(", ")}, got "${values.format}"`);
   }
@@ -292,7 +293,9 @@ export async function main(
         `Graded ${reports.length} submission(s) in ${
           ((performance.now() - started) / 1000).toFixed(1)
         } s with ${args.jobs} job(s); gradebook: ${join(out, "gradebook.csv")}` +
-          (failed.length > 0 ? `; grading FAILED for ${failed.map((r) => r.submission).join(", ")}` : ""),
+          (failed.length > 0
+            ? `; grading FAILED for ${failed.map((r) => r.submission).join(", ")}`
+            : ""),
       );
       return failed.length > 0 ? 2 : 0;
     }

@@ -1,0 +1,136 @@
+import { assertEquals, assertThrows } from "./fixtures/grader/helpers.ts";
+import { asExercises, buildManifest, hiddenTableFrom } from "../grader/manifest.ts";
+import { EMPTY_RUBRIC, parseRubric } from "../grader/rubric.ts";
+import type { GraderExercise } from "../grader/types.ts";
+
+const c = (name: string, points = 1, extra = {}) => ({
+  name,
+  points,
+  hint: `hint ${name}`,
+  run: () => 1,
+  check() {},
+  ...extra,
+});
+
+const kit: GraderExercise[] = [
+  { id: "a", title: "A", file: "a.ts", exports: ["a"], cases: [c("one"), c("two", 2)] },
+  { id: "b", title: "B", file: "b.ts", exports: ["b"], cases: [c("three", 3, { hidden: true })] },
+];
+
+Deno.test("buildManifest() keys cases, sums points and runs visible cases before hidden ones", () => {
+  const m = buildManifest(kit, [], EMPTY_RUBRIC);
+  assertEquals(m.maxScore, 6);
+  assertEquals(m.cases.map((x) => x.key), ["kit:a:0", "kit:a:1", "kit:b:0"]);
+  assertEquals(m.cases.map((x) => x.visibility), ["visible", "visible", "name"]);
+  assertEquals(m.cases[0].timeoutMs, 10_000);
+});
+
+Deno.test("buildManifest() applies a rubric: points, hidden, visibility none", () => {
+  const rubric = parseRubric(
+    JSON.stringify({
+      hiddenVisibility: "none",
+      cases: {
+        "a/one": { points: 5 },
+        "a/two": { hidden: true },
+        "b/three": { hidden: false },
+      },
+    }),
+    "r.json",
+  );
+  const m = buildManifest(kit, [], rubric);
+  const byName = Object.fromEntries(m.cases.map((x) => [x.name, x]));
+  assertEquals(byName.one.points, 5);
+  assertEquals([byName.two.hidden, byName.two.visibility], [true, "none"]);
+  assertEquals([byName.three.hidden, byName.three.visibility], [false, "visible"]);
+  assertEquals(m.maxScore, 10);
+  assertEquals(m.cases.map((x) => x.name), ["one", "three", "two"]);
+});
+
+Deno.test("buildManifest() rejects a rubric naming a case that does not exist, listing real ones", () => {
+  const rubric = parseRubric('{"cases": {"a/onee": {"points": 1}}}', "r.json");
+  assertThrows(() => buildManifest(kit, [], rubric), TypeError, '"a/one", "a/two"');
+});
+
+Deno.test("hiddenTableFrom() extends kit exercises; buildManifest() hides them and keys by module", () => {
+  const table = hiddenTableFrom({ exercises: [{ id: "a", cases: [c("secret", 4)] }] }, "h.ts", kit);
+  const m = buildManifest(kit, [table], EMPTY_RUBRIC);
+  const secret = m.cases.find((x) => x.name === "secret")!;
+  assertEquals([secret.key, secret.file, secret.hidden, secret.visibility], [
+    "hidden0:a:0",
+    "a.ts",
+    true,
+    "name",
+  ]);
+  assertEquals(m.cases.at(-1)!.name, "secret");
+  assertEquals(m.maxScore, 10);
+});
+
+Deno.test("hiddenTableFrom() refuses a hidden exercise that contradicts the kit's file", () => {
+  assertThrows(
+    () => hiddenTableFrom({ exercise: { id: "a", file: "other.ts", cases: [] } }, "h.ts", kit),
+    TypeError,
+    "other.ts",
+  );
+  assertThrows(() => hiddenTableFrom({ nothing: 1 }, "h.ts", kit), TypeError, "must export");
+});
+
+Deno.test("buildManifest() refuses a hidden case that repeats a kit case name", () => {
+  const table = hiddenTableFrom({ exercise: { id: "a", cases: [c("one")] } }, "h.ts", kit);
+  assertThrows(() => buildManifest(kit, [table], EMPTY_RUBRIC), TypeError, "repeats");
+});
+
+Deno.test("asExercises() names what is wrong with a malformed table", () => {
+  const bad: [unknown, string][] = [
+    [{}, "expected an array"],
+    [[{ id: "a b", title: "", file: "a.ts", exports: [], cases: [] }], "id must be"],
+    [[{ id: "a", title: "A", file: "../x.ts", exports: [], cases: [] }], "plain file name"],
+    [
+      [{ id: "a", title: "A", file: "a.ts", exports: [], cases: [{ name: "n", points: -1 }] }],
+      "points",
+    ],
+    [[{
+      id: "a",
+      title: "A",
+      file: "a.ts",
+      exports: [],
+      cases: [{ name: "n", points: 1, run: 1 }],
+    }], "run must"],
+    [
+      [{ id: "a", title: "A", file: "a.ts", exports: [], cases: [c("n"), c("n")] }],
+      "appears twice",
+    ],
+    [
+      [{ id: "a", title: "A", file: "a.ts", exports: [], cases: [c("n", 1, { timeoutMs: 0 })] }],
+      "timeoutMs",
+    ],
+  ];
+  for (const [value, message] of bad) {
+    assertThrows(() => asExercises(value, "t.ts"), TypeError, message);
+  }
+});
+
+Deno.test("parseRubric() rejects unknown keys and bad values", () => {
+  assertThrows(() => parseRubric("[]", "r"), TypeError, "JSON object");
+  assertThrows(() => parseRubric('{"case": {}}', "r"), TypeError, 'unknown top-level key "case"');
+  assertThrows(
+    () => parseRubric('{"cases": {"nokey": {}}}', "r"),
+    TypeError,
+    "<exercise id>/<case name>",
+  );
+  assertThrows(
+    () => parseRubric('{"cases": {"a/b": {"pts": 1}}}', "r"),
+    TypeError,
+    'unknown field "pts"',
+  );
+  assertThrows(
+    () => parseRubric('{"cases": {"a/b": {"visibility": "secret"}}}', "r"),
+    TypeError,
+    "visibility",
+  );
+  assertThrows(
+    () => parseRubric('{"cases": {"a/b": {"hidden": false, "visibility": "none"}}}', "r"),
+    TypeError,
+    "hidden is false",
+  );
+  assertThrows(() => parseRubric("{", "r"), TypeError, "not JSON");
+});
