@@ -1,0 +1,61 @@
+/**
+ * Re-implementation of lesson 1 (solution): summing along an axis while keeping it.
+ *
+ * `tf.sum(X, axis, keepDims)` does the arithmetic; what the exercise is about is the shape.
+ * With `keepDims = true`, summing `[rows, cols]` over axis 1 gives `[rows, 1]`, not `[rows]`.
+ * That column broadcasts back across each row, which is exactly what softmax needs to divide
+ * every row by its own sum. A `[rows]` vector would instead broadcast along the *last* axis,
+ * dividing column `j` by row `j`'s sum: wrong, and only an error when the matrix is not square.
+ *
+ * Two checks a reader might not expect:
+ * - the rank: a rank-1 tensor would be summed without complaint (`tf.sum(v, 0, true)` is
+ *   `[1]`), so the mistake would surface far from its cause; a clear `TypeError` here names it;
+ * - the empty axis: tfjs's wasm backend (4.22) returns uninitialised memory for a sum over an
+ *   axis of length 0, where the right answer (and the cpu backend's) is 0.
+ *
+ * @example The book's output
+ * ```ts
+ * import * as tf from "../lib/tf.ts";
+ * import { assertClose } from "../lib/assert_close.ts";
+ * import { sumKeepdim } from "./sum_keepdim.ts";
+ * const X = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
+ * assertClose(sumKeepdim(X, 0), [[5, 7, 9]]);
+ * assertClose(sumKeepdim(X, 1), [[6], [15]]);
+ * ```
+ *
+ * @module
+ */
+import * as tf from "../lib/tf.ts";
+
+/**
+ * Sums `X` along `axis`, keeping the reduced axis as length 1: `[rows, cols]` → `[1, cols]`
+ * (axis 0) or `[rows, 1]` (axis 1), in `X`'s dtype.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "../lib/tf.ts";
+ * import { sumKeepdim } from "./sum_keepdim.ts";
+ * if (sumKeepdim(tf.tensor2d([[1, 2, 3], [4, 5, 6]]), 1).shape.join() !== "2,1") throw new Error();
+ * ```
+ *
+ * @param X a matrix `[rows, cols]`.
+ * @param axis `0` to sum each column, `1` to sum each row.
+ * @returns `[1, cols]` or `[rows, 1]`.
+ * @throws {TypeError} when `X` is not a rank-2 tensor; {RangeError} when `axis` is not 0 or 1.
+ */
+export function sumKeepdim(X: tf.Tensor2D, axis: 0 | 1): tf.Tensor2D {
+  if (!(X instanceof tf.Tensor) || X.rank !== 2) {
+    const found = X instanceof tf.Tensor ? `shape [${X.shape.join(", ")}]` : typeof X;
+    throw new TypeError(
+      `Cannot compute sumKeepdim: expected X to be a rank-2 tensor [rows, cols], got ${found}`,
+    );
+  }
+  if (axis !== 0 && axis !== 1) {
+    throw new RangeError(`Cannot compute sumKeepdim: axis must be 0 or 1, got ${String(axis)}`);
+  }
+  if (X.shape[axis] === 0) {
+    // Nothing to add: 0 per column (or row). Not left to tf.sum, which wasm gets wrong here.
+    return tf.zeros(axis === 0 ? [1, X.shape[1]] : [X.shape[0], 1], X.dtype) as tf.Tensor2D;
+  }
+  return tf.sum(X, axis, true); // keepDims: the reduced axis stays, with length 1
+}
