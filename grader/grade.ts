@@ -303,8 +303,13 @@ async function runPrepared(
       timeoutMs,
     })),
   });
-  const [sandbox, checked] = await Promise.all([sandboxPromise, typecheck]);
-  p.timings.sandbox = seconds(started);
+  const [sandbox, checked] = await Promise.all([
+    sandboxPromise.then((outcome) => {
+      p.timings.sandbox = seconds(started);
+      return outcome;
+    }),
+    typecheck,
+  ]);
   if (!checked.ok) {
     return notRunReport(
       session,
@@ -367,10 +372,19 @@ function typecheckOptions(session: GraderSession, workDir: string, jobs: number)
 /**
  * Grades one submission directory.
  *
- * @example
- * ```ts ignore
- * const report = await gradeSubmission(session, "submissions/alice");
- * if (report.status === "not-gradable") console.log(report.message);
+ * @example The fixture kit's partial submission: two of four exercises done
+ * ```ts
+ * import { openSession } from "./session.ts";
+ * import { gradeSubmission } from "./grade.ts";
+ * import { fixtureConfig } from "../tests/fixtures/grader/helpers.ts";
+ * const session = await openSession({ config: fixtureConfig() });
+ * try {
+ *   const report = await gradeSubmission(session, "tests/fixtures/submissions/partial");
+ *   if (report.score !== 4 || report.maxScore !== 12) throw new Error(report.message);
+ *   if (report.exercises[3].cases[0].status !== "not-attempted") throw new Error();
+ * } finally {
+ *   await session.close();
+ * }
  * ```
  * @throws {Error} when the grader itself cannot work (missing `deno`, unreadable directory);
  * never for what the submission contains.

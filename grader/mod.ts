@@ -13,13 +13,14 @@
  * ./plain.ts}), and each case's `check` judges it here. The grader holds the manifest of
  * expected cases ({@linkcode ./manifest.ts}); a case without a result is failed, never passed.
  *
- * @example Grade one submission programmatically
- * ```ts ignore
+ * @example Grade one submission programmatically (here against the grader's fixture kit)
+ * ```ts
  * import { formatTerminal, gradeSubmission, openSession } from "./mod.ts";
- * const session = await openSession({ hiddenDir: "hidden/" });
+ * import { fixtureConfig } from "../tests/fixtures/grader/helpers.ts";
+ * const session = await openSession({ config: fixtureConfig() });
  * try {
- *   const report = await gradeSubmission(session, "submissions/alice");
- *   console.log(formatTerminal(report));
+ *   const report = await gradeSubmission(session, "tests/fixtures/submissions/stubs");
+ *   if (!formatTerminal(report).includes("stubs: 0/12 points (graded)")) throw new Error();
  * } finally {
  *   await session.close();
  * }

@@ -184,12 +184,17 @@ async function analyseEntry(
 /**
  * Opens a grading session (see the module documentation).
  *
- * @example
- * ```ts ignore
+ * @example The fixture kit, with its hidden case
+ * ```ts
  * import { openSession } from "./session.ts";
- * const session = await openSession();
+ * import { fixtureConfig } from "../tests/fixtures/grader/helpers.ts";
+ * const session = await openSession({
+ *   config: fixtureConfig(),
+ *   hiddenDir: "tests/fixtures/grader/hidden",
+ * });
  * try {
- *   console.log(`${session.manifest.cases.length} cases, ${session.manifest.maxScore} points`);
+ *   if (session.manifest.maxScore !== 14 || session.manifest.cases.length !== 9) throw new Error();
+ *   if (!session.notes[0].includes("stubs")) throw new Error(session.notes.join());
  * } finally {
  *   await session.close();
  * }

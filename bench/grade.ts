@@ -1,0 +1,175 @@
+/**
+ * Grading speed: one submission, and a batch of N, with the real kit's cases when its tables
+ * exist (else the grader's fixture kit, and the table says so).
+ *
+ * ```text
+ * deno run -A bench/grade.ts [--n 20] [--jobs 2] [--fixture]
+ * ```
+ *
+ * The submissions are copies of the kit's `solutions/` (full marks, so every case runs to
+ * the end, the training case included), each with a distinct comment so no cache can treat
+ * two as one. The one-submission row is a cold `gradeSubmission` after the session is open;
+ * its stage columns show where the time goes (the type check runs alongside the sandbox).
+ * The batch row grades N in one `gradeBatch` with `--jobs` sandboxes at once; the 100-row
+ * extrapolates linearly from its per-submission time (the fixed set-up is counted once), and
+ * says so; pass `--n 100` to measure it instead.
+ *
+ * @example
+ * ```ts ignore
+ * import { benchGrade } from "./grade.ts";
+ * console.log(await benchGrade({ n: 4 }));
+ * ```
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { defaultConfig, type GraderConfig, KIT_ROOT } from "../grader/config.ts";
+import { gradeBatch, gradeSubmission } from "../grader/grade.ts";
+import { openSession } from "../grader/session.ts";
+import type { SubmissionReport } from "../grader/types.ts";
+
+/** Options for {@linkcode benchGrade}. */
+export interface BenchGradeOptions {
+  /** Submissions in the batch row. Default 20. */
+  n?: number;
+  /** Sandboxes at once. Default: the number of cores. */
+  jobs?: number;
+  /** Use the grader's fixture kit even when the real tables exist. Default false. */
+  fixture?: boolean;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
+async function copySolutions(from: string, to: string, tag: number): Promise<void> {
+  await Deno.mkdir(to, { recursive: true });
+  for await (const entry of Deno.readDir(from)) {
+    if (!entry.isFile || !entry.name.endsWith(".ts")) continue;
+    const text = await Deno.readTextFile(join(from, entry.name));
+    await Deno.writeTextFile(join(to, entry.name), `${text}\n// bench copy ${tag}\n`);
+  }
+}
+
+function row(cells: (string | number)[]): string {
+  return `| ${cells.join(" | ")} |`;
+}
+
+function s(x: number): string {
+  return x.toFixed(2);
+}
+
+/**
+ * Runs the benchmark and returns a markdown table.
+ *
+ * @example
+ * ```ts ignore
+ * import { benchGrade } from "./grade.ts";
+ * const table = await benchGrade({ n: 10, jobs: 2 });
+ * ```
+ */
+export async function benchGrade(options: BenchGradeOptions = {}): Promise<string> {
+  const n = options.n ?? 20;
+  const jobs = options.jobs ?? navigator.hardwareConcurrency ?? 1;
+  const realTables = join(KIT_ROOT, "tests", "cases", "mod.ts");
+  const useReal = !options.fixture && await exists(realTables) &&
+    await exists(join(KIT_ROOT, "mod.ts"));
+  const config: GraderConfig = useReal ? defaultConfig() : defaultConfig({
+    tablesModule: "tests/fixtures/grader/cases.ts",
+    kitModule: "tests/fixtures/grader/kit.ts",
+    solutionsDir: "tests/fixtures/grader/solutions/",
+  });
+  const solutions = useReal
+    ? join(KIT_ROOT, "solutions")
+    : join(KIT_ROOT, "tests", "fixtures", "submissions", "solutions");
+  const work = await Deno.makeTempDir({ prefix: "bench-grade-" });
+  const sessionStarted = performance.now();
+  const session = await openSession({ config });
+  const sessionSeconds = (performance.now() - sessionStarted) / 1000;
+  const lines: string[] = [];
+  try {
+    await copySolutions(solutions, join(work, "one"), 0);
+    const started = performance.now();
+    const one = await gradeSubmission(session, join(work, "one"));
+    const oneSeconds = (performance.now() - started) / 1000;
+    const batchDir = join(work, "batch");
+    for (let i = 0; i < n; i++) {
+      await copySolutions(solutions, join(batchDir, `student${String(i).padStart(3, "0")}`), i + 1);
+    }
+    const entries = [...Deno.readDirSync(batchDir)].map((e) => ({
+      name: e.name,
+      dir: join(batchDir, e.name),
+    })).sort((a, b) => a.name < b.name ? -1 : 1);
+    const batchStarted = performance.now();
+    const reports: SubmissionReport[] = await gradeBatch(session, entries, { jobs });
+    const batchSeconds = (performance.now() - batchStarted) / 1000;
+    const full = reports.filter((r) => r.score === r.maxScore).length;
+    const perSubmission = batchSeconds / n;
+    const cases = session.manifest.cases.length;
+    const training = session.manifest.cases.filter((c) => c.needs.includes("fashion-mnist")).length;
+    lines.push(
+      `Grading speed (${
+        useReal ? "the kit's exercises" : "the grader's fixture kit"
+      }: ${session.manifest.exercises.length} exercises, ${cases} cases${
+        training ? `, ${training} on the full Fashion-MNIST` : ""
+      }; ${navigator.hardwareConcurrency} cores; session set-up ${s(sessionSeconds)} s, once)`,
+      "",
+      row(["run", "submissions", "jobs", "wall s", "s / submission", "score", "notes"]),
+      row(["---", "---:", "---:", "---:", "---:", "---", "---"]),
+      row([
+        "one submission",
+        1,
+        1,
+        s(oneSeconds),
+        s(oneSeconds),
+        `${one.score}/${one.maxScore}`,
+        `stage ${s(one.timings.stage)}, graph ${s(one.timings.graph)}, type check ${
+          s(one.timings.typecheck)
+        } alongside sandbox ${s(one.timings.sandbox)}, checks ${s(one.timings.checks)}`,
+      ]),
+      row([
+        "batch",
+        n,
+        jobs,
+        s(batchSeconds),
+        s(perSubmission),
+        `${full}/${n} full marks`,
+        "shared type check, then sandboxes in parallel",
+      ]),
+    );
+    if (n !== 100) {
+      lines.push(row([
+        "100 (extrapolated)",
+        100,
+        jobs,
+        s(perSubmission * 100),
+        s(perSubmission),
+        "",
+        `linear from the batch of ${n}; not measured`,
+      ]));
+    }
+  } finally {
+    await session.close();
+    await Deno.remove(work, { recursive: true });
+  }
+  return lines.join("\n");
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      n: { type: "string" },
+      jobs: { type: "string" },
+      fixture: { type: "boolean", default: false },
+    },
+  });
+  console.log(
+    await benchGrade({
+      n: values.n ? Number(values.n) : undefined,
+      jobs: values.jobs ? Number(values.jobs) : undefined,
+      fixture: values.fixture,
+    }),
+  );
+}
