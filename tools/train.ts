@@ -209,6 +209,10 @@ export interface TrainIO {
   isTerminal: boolean;
 }
 
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
 function checkLine(result: { checks: Metrics["checks"] }, last: EpochRecord): string {
   const mark = (ok: boolean) => (ok ? "ok" : "FAILED");
   return `Book's checks: train loss ${last.trainLoss.toFixed(4)} < 0.5 ${
@@ -226,7 +230,7 @@ export async function runTrain(args: TrainArgs, io: TrainIO): Promise<number> {
   const started = performance.now();
   const backend = await initBackend({ backend: args.backend, warn: (m) => io.err(m + "\n") });
   io.out(
-    `Training softmax regression: ${args.epochs} epochs, lr ${args.lr}, batch size ` +
+    `Training softmax regression: ${plural(args.epochs, "epoch")}, lr ${args.lr}, batch size ` +
       `${args.batchSize}, seed ${args.seed}, backend ${backend.name}\n`,
   );
   await Deno.mkdir(args.out, { recursive: true });
@@ -314,7 +318,7 @@ export async function runTrain(args: TrainArgs, io: TrainIO): Promise<number> {
 
     io.out(
       `Final: train loss ${last.trainLoss.toFixed(4)}, train acc ${last.trainAcc.toFixed(4)}, ` +
-        `test acc ${last.testAcc.toFixed(4)} after ${args.epochs} epochs; training ` +
+        `test acc ${last.testAcc.toFixed(4)} after ${plural(args.epochs, "epoch")}; training ` +
         `${metrics.trainSeconds.toFixed(2)} s, total ${metrics.totalSeconds.toFixed(2)} s ` +
         `(${backend.name})\n`,
     );
