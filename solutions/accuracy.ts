@@ -1,0 +1,85 @@
+/**
+ * Re-implementation of lesson 4's `accuracy` (solution): the number of correct predictions
+ * in a batch.
+ *
+ * A prediction is the class with the highest probability, `argmax_j yHat_ij`; it is correct
+ * when it equals the label. The book's `accuracy` returns the **count** of correct
+ * predictions, not the fraction: counts from batches of different sizes (the last one is
+ * smaller) can be added and divided once by the total; averaging per-batch fractions would
+ * over-weight the small last batch.
+ *
+ * Two more points from the book:
+ * - when `yHat` already holds predicted labels (a vector, or one column), there is nothing to
+ *   argmax; only a matrix with more than one column holds probabilities;
+ * - the dtype point: `argMax` returns int32, while labels may be float32 (whole numbers).
+ *   The predictions are cast to `y`'s dtype before comparing, so the comparison is exact in
+ *   one dtype.
+ *
+ * The count is read back to JavaScript (`dataSync`) once, as a plain number.
+ *
+ * @example The book's output
+ * ```ts
+ * import * as tf from "../lib/tf.ts";
+ * import { accuracy } from "./accuracy.ts";
+ * const y = tf.tensor1d([0, 2], "int32");
+ * const yHat = tf.tensor2d([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]]);
+ * if (accuracy(yHat, y) / y.shape[0] !== 0.5) throw new Error();
+ * ```
+ *
+ * @module
+ */
+import * as tf from "../lib/tf.ts";
+
+function shapeOf(value: unknown): string {
+  return value instanceof tf.Tensor ? `shape [${value.shape.join(", ")}]` : typeof value;
+}
+
+/**
+ * The number of correct predictions in a batch (the book's `accuracy`): argmax of each row
+ * when `yHat` is a matrix of probabilities, else `yHat` is taken as predicted labels.
+ *
+ * @example Predicted labels instead of probabilities
+ * ```ts
+ * import * as tf from "../lib/tf.ts";
+ * import { accuracy } from "./accuracy.ts";
+ * if (accuracy(tf.tensor1d([2, 1, 0], "int32"), tf.tensor1d([2, 1, 1], "int32")) !== 2) {
+ *   throw new Error();
+ * }
+ * ```
+ *
+ * @param yHat probabilities `[batch, classes]`, or predicted labels `[batch]` / `[batch, 1]`.
+ * @param y labels `[batch]`.
+ * @returns the count of correct predictions, an integer in `[0, batch]`.
+ * @throws {TypeError} for a wrong rank; {RangeError} for mismatched batch sizes.
+ */
+export function accuracy(yHat: tf.Tensor, y: tf.Tensor1D): number {
+  if (!(yHat instanceof tf.Tensor) || yHat.rank < 1 || yHat.rank > 2) {
+    throw new TypeError(
+      `Cannot compute accuracy: expected yHat [batch, classes] or [batch], got ${shapeOf(yHat)}`,
+    );
+  }
+  if (!(y instanceof tf.Tensor) || y.rank !== 1) {
+    throw new TypeError(
+      `Cannot compute accuracy: expected y to be labels [batch], got ${shapeOf(y)}`,
+    );
+  }
+  if (yHat.shape[0] !== y.shape[0]) {
+    throw new RangeError(
+      `Cannot compute accuracy: mismatched batch sizes: yHat has ${yHat.shape[0]} rows but y has ${
+        y.shape[0]
+      } labels`,
+    );
+  }
+  if (y.shape[0] === 0) return 0; // no predictions, none correct (and no sum over nothing)
+  const count = tf.tidy(() => {
+    // As the book: only a matrix with more than one column holds probabilities.
+    const predicted = yHat.rank === 2 && yHat.shape[1]! > 1
+      ? tf.argMax(yHat, 1)
+      : tf.reshape(yHat, [-1]);
+    const correct = tf.equal(tf.cast(predicted, y.dtype), y); // the dtype point: compare in y's dtype
+    return tf.sum(tf.cast(correct, "int32"));
+  });
+  const n = count.dataSync()[0];
+  count.dispose();
+  return n;
+}

@@ -1,0 +1,150 @@
+/**
+ * Cases for `exercises/accuracy.ts` (lesson 4's `accuracy`): the book's count, a random
+ * batch, predicted labels, float32 labels, ties, errors and leaks.
+ *
+ * @module
+ */
+import * as tf from "../../lib/tf.ts";
+import type { Case, Exercise } from "./case.ts";
+import {
+  captureError,
+  countLeaks,
+  expectEqual,
+  expectNoLeak,
+  expectNumber,
+  expectThrew,
+  fail,
+  field,
+  seededLabels,
+  seededMatrix,
+  tidyPlain,
+} from "./helpers.ts";
+import { argmaxRows } from "./reference.ts";
+
+type Impl = typeof import("../../exercises/accuracy.ts");
+
+const BOOK_Y_HAT = [[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]];
+const scores = seededMatrix(50, 10, 18);
+const labels = seededLabels(50, 10, 19);
+
+function expectCount(output: unknown, expected: number, what: string): void {
+  const n = expectNumber(output, what);
+  if (n !== expected) {
+    fail(
+      `${what}: expected the count ${expected}${expected > 0 ? "" : ""}, got ${n}${
+        n > 0 && n < 1 ? " (a fraction? return the count)" : ""
+      }`,
+    );
+  }
+}
+
+const cases: Case<Impl>[] = [
+  {
+    name: "accuracy() counts 1 correct of the book's 2 (so accuracy / len(y) = 0.5)",
+    points: 2,
+    hint: "Row 0 predicts class 2 (label 0: wrong), row 1 predicts 2 (label 2: right). Return " +
+      "the count (1), not the fraction.",
+    run: (impl) =>
+      tidyPlain(() => impl.accuracy(tf.tensor2d(BOOK_Y_HAT), tf.tensor1d([0, 2], "int32"))),
+    check: (output) => expectCount(output, 1, "accuracy(book yHat, [0, 2])"),
+  },
+  {
+    name: "accuracy() counts argmax hits on a random [50, 10] batch",
+    points: 1,
+    hint: "tf.argMax(yHat, 1) gives each row's prediction; tf.equal with y; count the trues.",
+    run: (impl) =>
+      tidyPlain(() => impl.accuracy(tf.tensor2d(scores), tf.tensor1d(labels, "int32"))),
+    check: (output) => {
+      const expected = argmaxRows(scores).filter((p, i) => p === labels[i]).length;
+      expectCount(output, expected, "accuracy(random yHat, y)");
+    },
+  },
+  {
+    name: "accuracy() takes a vector yHat as predicted labels",
+    points: 1,
+    hint: "Only a matrix with more than one column holds probabilities; a [batch] vector (or " +
+      "[batch, 1]) already holds the predicted classes.",
+    run: (impl) =>
+      tidyPlain(() => ({
+        vector: impl.accuracy(
+          tf.tensor1d([2, 1, 0, 3], "int32"),
+          tf.tensor1d([2, 1, 1, 3], "int32"),
+        ),
+        column: impl.accuracy(
+          tf.tensor2d([[2], [1], [0], [3]], [4, 1], "int32"),
+          tf.tensor1d([2, 1, 1, 3], "int32"),
+        ),
+      })),
+    check: (output) => {
+      expectCount(field(output, "vector", "accuracy"), 3, "accuracy([2, 1, 0, 3], [2, 1, 1, 3])");
+      expectCount(
+        field(output, "column", "accuracy"),
+        3,
+        "accuracy([[2], [1], [0], [3]], [2, 1, 1, 3])",
+      );
+    },
+  },
+  {
+    name: "accuracy() compares in y's dtype: float32 labels [0, 2] still count 1",
+    points: 1,
+    hint:
+      "argMax is int32; cast the predictions to y.dtype before tf.equal (the book's dtype point).",
+    run: (impl) =>
+      tidyPlain(() => impl.accuracy(tf.tensor2d(BOOK_Y_HAT), tf.tensor1d([0, 2], "float32"))),
+    check: (output) => expectCount(output, 1, "accuracy(book yHat, float32 [0, 2])"),
+  },
+  {
+    name: "accuracy() breaks ties toward the first class, as argmax does",
+    points: 1,
+    hint: "Use tf.argMax: on equal probabilities it picks the lowest index.",
+    run: (impl) =>
+      tidyPlain(() =>
+        impl.accuracy(tf.tensor2d([[0.5, 0.5], [0.2, 0.8]]), tf.tensor1d([0, 0], "int32"))
+      ),
+    check: (output) => expectCount(output, 1, "accuracy([[0.5, 0.5], [0.2, 0.8]], [0, 0])"),
+  },
+  {
+    name: "accuracy() returns a plain number, and 0 for an empty batch",
+    points: 1,
+    hint: "Read the count back with dataSync()[0]; an empty batch has no correct predictions " +
+      "(and tfjs's wasm sum over nothing is garbage: return 0 yourself).",
+    run: (impl) => tidyPlain(() => impl.accuracy(tf.zeros([0, 3]), tf.tensor1d([], "int32"))),
+    check: (output) => expectEqual(output, 0, "accuracy(empty batch)"),
+  },
+  {
+    name: "accuracy() rejects mismatched batch sizes with an error naming both",
+    points: 1,
+    hint: "yHat has 2 rows and y 3 labels: throw a RangeError saying so.",
+    run: (impl) =>
+      captureError(() =>
+        tidyPlain(() => impl.accuracy(tf.tensor2d(BOOK_Y_HAT), tf.tensor1d([0, 2, 1], "int32")))
+      ),
+    check: (output) =>
+      expectThrew(output, "accuracy(2 rows, 3 labels)", {
+        names: ["RangeError", "TypeError"],
+        mentions: ["3"],
+      }),
+  },
+  {
+    name: "accuracy() leaves no tensors behind",
+    points: 1,
+    hint:
+      "argMax, equal, cast and sum are intermediates: tf.tidy, then dispose the count after reading it.",
+    run: (impl) =>
+      tidyPlain(() => {
+        const yHat = tf.tensor2d(scores);
+        const y = tf.tensor1d(labels, "int32");
+        return countLeaks(() => impl.accuracy(yHat, y));
+      }),
+    check: (output) => expectNoLeak(output, "accuracy()"),
+  },
+];
+
+/** Lesson 4 re-implemented: the count of correct predictions. */
+export const accuracy: Exercise<Impl> = {
+  id: "accuracy",
+  title: "Lesson 4: accuracy (a count)",
+  file: "accuracy.ts",
+  exports: ["accuracy"],
+  cases,
+};
