@@ -20,4 +20,11 @@ import { initBackend } from "./backend.ts";
 
 export * from "@tensorflow/tfjs";
 
-await initBackend();
+try {
+  await initBackend();
+} catch (error) {
+  // A bad D2L_BACKEND must not kill every importer with a stack trace: warn in one line and
+  // start wasm. A command's own initBackend() call reports the bad value as a usage error.
+  console.warn(`Warning: ${error instanceof Error ? error.message : error}; using wasm`);
+  await initBackend({ backend: "wasm" });
+}
