@@ -38,6 +38,7 @@
  */
 import { basename, join, resolve } from "node:path";
 import * as tf from "../lib/tf.ts";
+import { copyDir } from "./copy_dir.ts";
 import { dirUrl, sandboxImportMap } from "./import_map.ts";
 import type { ManifestCase } from "./manifest.ts";
 import { checkModuleGraphs, type GraphVerdict } from "./module_graph.ts";
@@ -287,6 +288,8 @@ async function runPrepared(
   }
   const started = performance.now();
   const toRun = manifest.cases.filter((c) => p.runnable.includes(c.file));
+  const denoDir = join(p.runDir, "deno_dir");
+  await copyDir(session.sandboxDenoDir, denoDir);
   const sandboxPromise: Promise<SandboxOutcome> = runInSandbox({
     config,
     runDir: p.runDir,
@@ -294,6 +297,7 @@ async function runPrepared(
     entryUrl: session.entryUrl,
     importMapFile,
     readable: session.sandboxReadable,
+    denoDir,
     files: p.runnable,
     cases: toRun.map(({ key, name, file, exports, timeoutMs }) => ({
       key,
@@ -304,8 +308,9 @@ async function runPrepared(
     })),
   });
   const [sandbox, checked] = await Promise.all([
-    sandboxPromise.then((outcome) => {
+    sandboxPromise.then(async (outcome) => {
       p.timings.sandbox = seconds(started);
+      await Deno.remove(denoDir, { recursive: true }).catch(() => {});
       return outcome;
     }),
     typecheck,

@@ -6,7 +6,10 @@
  * - with the kit's `deno.json` and `deno.lock` (`--config`, `--lock --frozen`), the grader's
  *   import map (`--import-map`), `--cached-only` and `--no-remote`: never the submission's
  *   configuration, and nothing downloaded;
- * - with a cleared environment (only `DENO_DIR`, `HOME`, the backend and data-set variables);
+ * - with a cleared environment (only the backend and data-set variables) and its own
+ *   `DENO_DIR`: a private copy of a cache the session warmed up with trusted code only, thrown
+ *   away afterwards. Whatever the submission manages to store there (Deno's Cache API works
+ *   without permissions) can reach neither the grader's cache nor another submission;
  * - with permissions: read the stage, the kit's `node_modules` and `data/`, the data set and
  *   the run directory; write the results file only; nothing else (no network, subprocesses,
  *   FFI or system information). The submission itself runs in a Worker with less;
@@ -94,6 +97,10 @@ export interface SandboxRequest {
   importMapFile: string;
   /** Paths the sandbox process may read besides the stage and run directory. */
   readable: string[];
+  /** The sandbox's own `DENO_DIR` (a throw-away copy; see the module documentation). */
+  denoDir: string;
+  /** Start the sandbox once even with no cases (to warm up a cache). Default false. */
+  warmUp?: boolean;
   /** Submitted files to load: relative to `<stageRoot>/exercises`. */
   files: string[];
   /** Cases to run, in order. */
@@ -158,9 +165,9 @@ function residentBytes(pid: number): number {
   }
 }
 
-function passEnv(config: GraderConfig): Record<string, string> {
-  const env: Record<string, string> = { NO_COLOR: "1" };
-  for (const name of ["DENO_DIR", "HOME", "XDG_CACHE_HOME", "FASHION_MNIST_DIR"]) {
+function passEnv(config: GraderConfig, denoDir: string): Record<string, string> {
+  const env: Record<string, string> = { NO_COLOR: "1", DENO_DIR: denoDir };
+  for (const name of ["FASHION_MNIST_DIR"]) {
     try {
       const value = Deno.env.get(name);
       if (value !== undefined) env[name] = value;
@@ -244,7 +251,7 @@ async function runProcess(
     ],
     cwd: runDir,
     clearEnv: true,
-    env: passEnv(config),
+    env: passEnv(config, request.denoDir),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -300,7 +307,7 @@ function deathReason(end: ProcessEnd, config: GraderConfig): string {
  * import { runInSandbox } from "./sandbox.ts";
  * import { defaultConfig } from "./config.ts";
  * const outcome = await runInSandbox({
- *   config: defaultConfig(), runDir: "/nonexistent", stageRoot: "/nonexistent", readable: [],
+ *   config: defaultConfig(), runDir: "/nonexistent", stageRoot: "/nonexistent", readable: [], denoDir: "",
  *   entryUrl: "file:///nonexistent.ts", importMapFile: "/nonexistent.json", files: [], cases: [],
  * });
  * if (outcome.processes !== 0 || outcome.results.size !== 0) throw new Error();
@@ -327,7 +334,9 @@ export async function runInSandbox(request: SandboxRequest): Promise<SandboxOutc
     ...config.datasetDirs,
   ];
   const env = ["D2L_BACKEND", "FASHION_MNIST_DIR"];
-  while (remaining.length > 0) {
+  let warmUp = request.warmUp === true;
+  while (remaining.length > 0 || warmUp) {
+    warmUp = false;
     if (Date.now() >= budgetEnd) break;
     const files = request.files.filter((f) => failed[f] === undefined);
     const job: SandboxJob = {

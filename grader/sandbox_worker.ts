@@ -17,7 +17,9 @@
  * - replaces `Deno.exit`, `process.exit`, `process.reallyExit`, `process.abort` and `close()`
  *   with functions that throw, so a submission that tries to end the process fails the case it
  *   is in (or its own loading) with a clear message instead of ending silently. (Other ways to
- *   end the Worker are caught by the runner's time limit.)
+ *   end the Worker are caught by the runner's time limit.);
+ * - removes the Cache API and the runtime's internals object (persistent storage and raw
+ *   operations that need no permission).
  *
  * Messages (runner → harness → runner):
  * - `{ type: "import", id, file, url }` → `{ type: "imported", id, ok, todo?, message? }`
@@ -169,6 +171,30 @@ function lockDown(target: object, key: string, what: string): void {
   }
 }
 
+/**
+ * Removes what would let a submission keep state on disk without any permission: Deno's Cache
+ * API (`caches`), and the runtime's internals object, which exposes raw operations. (The
+ * sandbox's `DENO_DIR` is a throw-away copy anyway.)
+ */
+function blockStorage(): void {
+  const scope = globalThis as unknown as Record<string, unknown>;
+  for (const name of ["caches", "CacheStorage", "Cache"]) {
+    try {
+      delete scope[name];
+    } catch {
+      // Not configurable: the throw-away DENO_DIR still contains it.
+    }
+  }
+  const internal = (Deno as unknown as { internal?: symbol }).internal;
+  if (internal !== undefined) {
+    try {
+      delete (Deno as unknown as Record<symbol, unknown>)[internal];
+    } catch {
+      // Not configurable on this runtime.
+    }
+  }
+}
+
 /** Replaces the ways to end the process or the Worker with functions that throw. */
 function blockExits(): void {
   const scope = globalThis as unknown as Record<string, unknown>;
@@ -216,6 +242,7 @@ export function serve(setup: HarnessSetup): void {
   const runs = collectRuns(setup.tables, setup.hidden);
   for (const namespace of setup.hidden) emptyTables(namespace);
   blockExits();
+  blockStorage();
   const modules = new Map<string, Record<string, unknown>>();
   const scope = globalThis as unknown as WorkerScope;
   const post = (message: Record<string, unknown>) => {

@@ -12,7 +12,9 @@
  *   `solutions/`, and if so writes stubs for those modules: the sandbox's import map sends
  *   `solutions/` to the stubs, whose exports throw when called. The real reference answers are
  *   never part of the sandbox's module graph;
- * - checks that the data a case `needs` is on this machine.
+ * - checks that the data a case `needs` is on this machine;
+ * - starts the sandbox once with no submission, which proves it works before any student is
+ *   graded and warms up a private `DENO_DIR` that each sandbox then gets a copy of.
  *
  * @example
  * ```ts ignore
@@ -31,6 +33,7 @@ import { listHiddenModules, loadHiddenTables } from "./hidden.ts";
 import { dirUrl, readKitImports, sandboxImportMap } from "./import_map.ts";
 import { asExercises, buildManifest, type Manifest } from "./manifest.ts";
 import { EMPTY_RUBRIC, loadRubric, type Rubric } from "./rubric.ts";
+import { runInSandbox } from "./sandbox.ts";
 
 /** Options for {@linkcode openSession}. */
 export interface SessionOptions {
@@ -72,6 +75,11 @@ export interface GraderSession {
   lockedPackages: Set<string>;
   /** Notes for the teacher about the set-up. */
   notes: string[];
+  /**
+   * A `DENO_DIR` warmed up by starting the sandbox once with trusted code only (no
+   * submission). Each sandbox gets a copy of it, thrown away afterwards.
+   */
+  sandboxDenoDir: string;
   /** Serialises trusted `check` calls (tfjs tracks tensors globally). */
   serial<T>(task: () => Promise<T>): Promise<T>;
   /** Removes the session directory. */
@@ -259,6 +267,42 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
     await Deno.remove(dir, { recursive: true }).catch(() => {});
     throw error;
   }
+  const sandboxReadable = [
+    dir,
+    ...config.publicPaths.map((p) => join(config.kitRoot, p)),
+    ...entryFiles,
+    join(config.kitRoot, "grader"),
+    join(config.kitRoot, "node_modules"),
+    ...config.datasetDirs,
+  ];
+  const sandboxDenoDir = join(dir, "deno_dir");
+  const warm = join(dir, "warm");
+  await Deno.mkdir(join(warm, "s", "exercises"), { recursive: true });
+  const warmMap = join(warm, "import_map.json");
+  await Deno.writeTextFile(
+    warmMap,
+    JSON.stringify(sandboxImportMap(kitImports, config, [join(warm, "s")], stubsDir)),
+  );
+  const warmed = await runInSandbox({
+    config,
+    runDir: warm,
+    stageRoot: join(warm, "s"),
+    entryUrl: pathToFileURL(entryFile).href,
+    importMapFile: warmMap,
+    readable: sandboxReadable,
+    denoDir: sandboxDenoDir,
+    files: [],
+    cases: [],
+    warmUp: true,
+  });
+  await Deno.remove(warm, { recursive: true }).catch(() => {});
+  if (warmed.fatal !== undefined) {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    throw new Error(
+      `the sandbox does not start with the kit's code alone: ${warmed.fatal}` +
+        (warmed.stderrTail ? `\n${warmed.stderrTail.trim()}` : ""),
+    );
+  }
   let queue: Promise<unknown> = Promise.resolve();
   return {
     config,
@@ -267,14 +311,8 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
     dir,
     entryUrl: pathToFileURL(entryFile).href,
     solutionsTarget: stubsDir,
-    sandboxReadable: [
-      dir,
-      ...config.publicPaths.map((p) => join(config.kitRoot, p)),
-      ...entryFiles,
-      join(config.kitRoot, "grader"),
-      join(config.kitRoot, "node_modules"),
-      ...config.datasetDirs,
-    ],
+    sandboxReadable,
+    sandboxDenoDir,
     kitImports,
     lockedPackages: await lockedPackagesOf(config.lockFile),
     notes,
