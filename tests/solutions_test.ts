@@ -1,0 +1,448 @@
+/**
+ * Every case of every exercise, run against `solutions/` (all must pass), plus what the
+ * solutions claim beyond the cases:
+ *
+ * - book exercises 1–2: the float32 facts, pinned on both backends;
+ * - book exercise 3: training the lesson's model on logits with `crossEntropyFromLogits`
+ *   reaches the lesson's accuracy (10 epochs on the real data, gated on the dataset);
+ * - book exercise 4: the decision table on Fashion-MNIST with a trained model (the committed
+ *   subset always; the real test set when present, printed for the solution's doc);
+ * - that the cases can fail: known-wrong implementations ("mutants") fail the cases aimed at
+ *   them.
+ *
+ * @module
+ */
+import * as tf from "../lib/tf.ts";
+import { assertClose } from "../lib/assert_close.ts";
+import { initBackend } from "../lib/backend.ts";
+import * as kit from "../mod.ts";
+import type { Case, Exercise, Kit } from "./cases/case.ts";
+import { exercises } from "./cases/mod.ts";
+import { tableReference } from "./cases/bayes_decision.ts";
+import { tidyPlain } from "./cases/helpers.ts";
+import { ignoreWithoutFullData } from "./helpers/full_data.ts";
+import { softmax as naiveSoftmax } from "../lessons/02_softmax.ts";
+import { findOverflowLogit, findUnderflowLogit } from "../solutions/softmax_overflow.ts";
+import { oneSgdStep } from "../solutions/log_zero.ts";
+import { crossEntropyFromLogits } from "../solutions/stable_softmax.ts";
+import { type DecisionRow, decisionTable } from "../solutions/bayes_decision.ts";
+
+/** Runs one case the way the grader does: run, a structured copy, check. */
+async function runCase(c: Case<unknown>, impl: unknown): Promise<void> {
+  const output = await c.run(impl, kit as Kit);
+  await c.check(structuredClone(output), kit as Kit);
+}
+
+/** Runs one case and reports whether it failed (for the mutants). */
+async function fails(c: Case<unknown>, impl: unknown): Promise<boolean> {
+  try {
+    await runCase(c, impl);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+function exercise(id: string): Exercise {
+  const found = exercises.find((e) => e.id === id);
+  if (!found) throw new Error(`no exercise ${id}`);
+  return found;
+}
+
+for (const ex of exercises) {
+  for (const c of ex.cases) {
+    Deno.test({
+      name: `solutions/${ex.file}: ${c.name}`,
+      ignore: c.needs?.includes("fashion-mnist") && ignoreWithoutFullData,
+      fn: async () => {
+        const impl = await import(`../solutions/${ex.file}`);
+        await runCase(c, impl);
+      },
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Book exercises 1 and 2: the float32 facts, on both backends.
+
+const exp32 = (x: number) => tf.tidy(() => tf.exp(tf.scalar(x)).dataSync()[0]);
+const softmaxRow = (row: number[]) =>
+  tf.tidy(() => Array.from(naiveSoftmax(tf.tensor2d([row])).dataSync()));
+
+for (const backend of ["wasm", "cpu"] as const) {
+  Deno.test(`float32 facts (${backend}): exp(50) ≈ 5.18e21 is fine; exp overflows from 88.72283935546875`, async () => {
+    await initBackend({ backend });
+    try {
+      assertClose([exp32(50)], [5.184705528587072e21], { rtol: 1e-6 });
+      if (!Number.isFinite(exp32(88.72283172607422))) {
+        throw new Error("exp(88.722832) should be finite");
+      }
+      if (exp32(88.72283935546875) !== Infinity) throw new Error("exp(88.722839) should overflow");
+      if (exp32(88.73) !== Infinity) throw new Error("exp(88.73) should overflow");
+      assertClose(softmaxRow([88.73, 0]), [NaN, 0]); // ∞/∞ and 1/∞
+      assertClose(softmaxRow([50, 0]), [1, 0], { atol: 1e-20 });
+      if (findOverflowLogit(naiveSoftmax) !== 88.72283935546875) throw new Error("overflow edge");
+    } finally {
+      await initBackend({ backend: "wasm" });
+    }
+  });
+
+  Deno.test(`float32 facts (${backend}): exp is subnormal below -87.34, 2^-149 at -103.3, and 0 (a 0/0 row) from -103.97208404541016`, async () => {
+    await initBackend({ backend });
+    try {
+      if (!(exp32(-87.3) >= 2 ** -126)) throw new Error("exp(-87.3) should still be normal");
+      if (!(exp32(-87.4) < 2 ** -126 && exp32(-87.4) > 0)) {
+        throw new Error("exp(-87.4) should be subnormal");
+      }
+      // At -103.3 exp is the smallest subnormal, not 0: a row there is uniform, not NaN.
+      if (exp32(-103.3) !== 2 ** -149) throw new Error(`exp(-103.3) = ${exp32(-103.3)}`);
+      assertClose(softmaxRow([-103.3, -103.3]), [0.5, 0.5]);
+      // ... and so wrong when the logits differ: [-103.3, -103.0] should be [0.43, 0.57].
+      assertClose(softmaxRow([-103.3, -103.0]), [0.5, 0.5]);
+      if (exp32(-103.97207641601562) !== 2 ** -149) throw new Error("just above the edge");
+      if (exp32(-103.97208404541016) !== 0) throw new Error("at the edge exp should be 0");
+      assertClose(softmaxRow([-104, -104]), [NaN, NaN]);
+      if (findUnderflowLogit(naiveSoftmax) !== -103.97208404541016) {
+        throw new Error("underflow edge");
+      }
+    } finally {
+      await initBackend({ backend: "wasm" });
+    }
+  });
+
+  Deno.test(`log domain (${backend}): p = 0 gives loss Infinity, NaN gradients, and one SGD step makes every weight NaN`, async () => {
+    await initBackend({ backend });
+    try {
+      const r = oneSgdStep(
+        { W: [[-120, 0, 1], [0, 2, 3]], b: [0, 0, 0] },
+        { X: [[1, 0], [0, 1], [0.5, 0.5]], y: [0, 1, 2] },
+      );
+      if (r.losses[0] !== Infinity) throw new Error(`loss ${r.losses[0]}`);
+      if (!r.losses.slice(1).every(Number.isFinite)) throw new Error("the other losses are finite");
+      if (![...r.gradW.flat(), ...r.gradB, ...r.W.flat(), ...r.b].every(Number.isNaN)) {
+        throw new Error("expected NaN gradients and a NaN model");
+      }
+    } finally {
+      await initBackend({ backend: "wasm" });
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Book exercise 3: the fixed loss trains the lesson's model as well as the lesson's loss.
+
+/** The lesson's model with its softmax left out. */
+function logitNet(params: kit.Params): kit.Net {
+  return (X) =>
+    tf.tidy(() => tf.add(tf.matMul(tf.reshape(X, [-1, 784]), params.W), params.b) as tf.Tensor2D);
+}
+
+async function trainTenEpochs(logits: boolean): Promise<{ testAcc: number; trainLoss: number }> {
+  const data = await kit.loadDataFashionMnist(256, { seed: 0 });
+  const params = kit.initParams({ seed: 0 });
+  try {
+    const result = await kit.trainCh3(
+      logits ? logitNet(params) : kit.createNet(params),
+      data.trainIter,
+      data.testIter,
+      logits ? crossEntropyFromLogits : kit.crossEntropy,
+      10,
+      kit.sgdUpdater([params.W, params.b], 0.1),
+    );
+    const last = result.epochs[result.epochs.length - 1];
+    return { testAcc: last.testAcc, trainLoss: last.trainLoss };
+  } finally {
+    tf.dispose([params.W, params.b]);
+    data.dispose();
+  }
+}
+
+Deno.test({
+  name:
+    "crossEntropyFromLogits() trains the lesson's model for 10 epochs on Fashion-MNIST to the lesson's accuracy",
+  ignore: ignoreWithoutFullData,
+  fn: async () => {
+    const lesson = await trainTenEpochs(false);
+    const fixed = await trainTenEpochs(true);
+    if (Math.abs(fixed.testAcc - lesson.testAcc) > 0.005) {
+      throw new Error(`test accuracy: logits ${fixed.testAcc}, lesson ${lesson.testAcc}`);
+    }
+    assertClose([fixed.trainLoss], [lesson.trainLoss], { rtol: 1e-3, msg: "final training loss" });
+    if (!(fixed.testAcc > 0.7 && fixed.trainLoss < 0.5)) throw new Error("the book's checks");
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// Book exercise 4: the decision table with a trained model.
+
+/**
+ * A shop whose shirts (class 6) are the expensive returns: sorting a shirt as anything else
+ * costs 5, every other mistake costs 1. Asymmetric costs are where the Bayes rule pays.
+ */
+const SHIRT_COST = Array.from(
+  { length: 10 },
+  (_, d) => Array.from({ length: 10 }, (_, k) => (d === k ? 0 : k === 6 ? 5 : 1)),
+);
+/**
+ * Confusing two garments of the same group costs 1 (tops: t-shirt, pullover, dress, coat,
+ * shirt; shoes: sandal, sneaker, ankle boot), any other mistake 10. Symmetric between
+ * classes: argmax already rarely makes the expensive mistakes, and the Bayes rule gains
+ * nothing here (printed for the solution's doc, not asserted).
+ */
+const GROUP = [0, 1, 0, 0, 0, 2, 0, 2, 3, 2];
+const GROUP_COST = GROUP.map((g, d) => GROUP.map((h, k) => (d === k ? 0 : g === h ? 1 : 10)));
+const TABLE_OPTIONS = { cost: SHIRT_COST, rejectCost: 0.5, thresholds: [0.5, 0.7, 0.9] };
+
+/** Trains the lesson's model and returns the test split's probabilities and labels. */
+async function trainedProbabilities(
+  subset: boolean,
+): Promise<{ probs: number[][]; labels: number[] }> {
+  const data = await kit.loadDataFashionMnist(
+    256,
+    subset ? { subset: true, seed: 0 } : { seed: 0 },
+  );
+  const params = kit.initParams({ seed: 0 });
+  try {
+    const net = kit.createNet(params);
+    await kit.trainCh3(
+      net,
+      data.trainIter,
+      data.testIter,
+      kit.crossEntropy,
+      10,
+      kit.sgdUpdater([params.W, params.b], 0.1),
+    );
+    const probs: number[][] = [];
+    const labels: number[] = [];
+    for (const [X, y] of data.testIter) {
+      tf.tidy(() => {
+        probs.push(...(net(X).arraySync() as number[][]));
+        labels.push(...y.dataSync());
+      });
+    }
+    return { probs, labels };
+  } finally {
+    tf.dispose([params.W, params.b]);
+    data.dispose();
+  }
+}
+
+function checkTable(rows: DecisionRow[], probs: number[][], labels: number[]): void {
+  const expected = tableReference(
+    probs,
+    labels,
+    TABLE_OPTIONS.cost,
+    TABLE_OPTIONS.rejectCost,
+    TABLE_OPTIONS.thresholds,
+  );
+  rows.forEach((row, i) => {
+    for (const key of ["meanCost", "errorRate", "rejectRate"] as const) {
+      // float32 probabilities vs float64 expected costs: a near-tie may flip one decision.
+      assertClose([row[key]], [expected[i][key]], {
+        atol: 2.5 / labels.length,
+        msg: `${row.rule} ${key}`,
+      });
+    }
+  });
+  const [argmax, bayes, , ...thresholds] = rows;
+  if (!(bayes.meanCost < argmax.meanCost)) {
+    throw new Error(
+      `the Bayes rule should cost less than argmax: ${bayes.meanCost} vs ${argmax.meanCost}`,
+    );
+  }
+  for (let i = 1; i < thresholds.length; i++) {
+    if (!(thresholds[i].rejectRate >= thresholds[i - 1].rejectRate)) {
+      throw new Error("rejects grow with the threshold");
+    }
+    if (!(thresholds[i].errorOnAccepted <= thresholds[i - 1].errorOnAccepted)) {
+      throw new Error("errors among the accepted fall as the threshold rises");
+    }
+  }
+}
+
+function formatTable(rows: DecisionRow[]): string {
+  const pct = (x: number) => `${(100 * x).toFixed(1)} %`.padStart(8);
+  const label = (r: DecisionRow) =>
+    r.rule === "argmax"
+      ? "argmax"
+      : r.rule === "bayes"
+      ? "bayes (min expected cost)"
+      : r.rule === "bayes-reject"
+      ? `bayes, reject at cost ${TABLE_OPTIONS.rejectCost}`
+      : `argmax, reject below ${r.threshold}`;
+  return [
+    "rule                          mean cost  errors  rejected  errors among accepted",
+    ...rows.map((r) =>
+      `${label(r).padEnd(30)}${r.meanCost.toFixed(3).padEnd(9)}${pct(r.errorRate)}${
+        pct(r.rejectRate)
+      }  ${pct(r.errorOnAccepted)}`
+    ),
+  ].join("\n");
+}
+
+Deno.test("decisionTable() on the committed subset with a trained model: Bayes is cheaper than argmax, rejects trade coverage for errors", async () => {
+  const { probs, labels } = await trainedProbabilities(true);
+  const rows = tidyPlain(() =>
+    decisionTable(tf.tensor2d(probs), tf.tensor1d(labels, "int32"), TABLE_OPTIONS)
+  );
+  checkTable(rows, probs, labels);
+});
+
+Deno.test({
+  name:
+    "decisionTable() on the full test set with a model trained 10 epochs (prints the solution's table)",
+  ignore: ignoreWithoutFullData,
+  fn: async () => {
+    const { probs, labels } = await trainedProbabilities(false);
+    const table = (cost: number[][]) =>
+      tidyPlain(() =>
+        decisionTable(tf.tensor2d(probs), tf.tensor1d(labels, "int32"), { ...TABLE_OPTIONS, cost })
+      );
+    const rows = table(SHIRT_COST);
+    console.log(`\nMissing a shirt costs 5, other mistakes 1:\n${formatTable(rows)}`);
+    console.log(`\nWithin a group 1, across groups 10:\n${formatTable(table(GROUP_COST))}`);
+    checkTable(rows, probs, labels);
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// The cases can fail: known-wrong implementations fail the cases aimed at them.
+
+/** A wrong implementation: a solution module with some exports replaced. */
+async function mutant(
+  file: string,
+  replace: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  return { ...(await import(`../solutions/${file}`)), ...replace };
+}
+
+async function expectCaught(
+  id: string,
+  caseFragment: string,
+  impl: Record<string, unknown>,
+): Promise<void> {
+  const ex = exercise(id);
+  const c = ex.cases.find((c) => c.name.includes(caseFragment));
+  if (!c) throw new Error(`no case of ${id} matches ${JSON.stringify(caseFragment)}`);
+  if (!(await fails(c, impl))) {
+    throw new Error(`the case "${c.name}" passed a wrong implementation`);
+  }
+}
+
+Deno.test("the cases catch wrong implementations: sum without keepdim, softmax over the wrong axis, averaged accuracy", async () => {
+  await expectCaught(
+    "sum_keepdim",
+    "[[5, 7, 9]]",
+    await mutant("sum_keepdim.ts", {
+      sumKeepdim: (X: tf.Tensor2D, axis: 0 | 1) => tf.sum(X, axis),
+    }),
+  );
+  await expectCaught(
+    "softmax",
+    "non-square",
+    await mutant("softmax.ts", {
+      softmax: (X: tf.Tensor2D) => tf.tidy(() => tf.div(tf.exp(X), tf.sum(tf.exp(X), 0, true))),
+    }),
+  );
+  await expectCaught(
+    "accuracy",
+    "random [50, 10]",
+    await mutant("accuracy.ts", {
+      accuracy: (yHat: tf.Tensor, y: tf.Tensor1D) =>
+        tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(yHat, 1), y), "float32")).dataSync()[0]),
+    }),
+  );
+  await expectCaught(
+    "evaluate_accuracy",
+    "6 / 10",
+    await mutant("evaluate_accuracy.ts", {
+      evaluateAccuracy: (net: kit.Net, iter: kit.DataIter) => {
+        const fractions: number[] = [];
+        for (const [X, y] of iter) {
+          fractions.push(tf.tidy(() => kit.accuracy(net(X), y)) / y.shape[0]);
+        }
+        return fractions.reduce((s, f) => s + f, 0) / fractions.length;
+      },
+    }),
+  );
+});
+
+Deno.test("the cases catch wrong implementations: a step divided by the full batch size, a leaking epoch", async () => {
+  const solution = await import("../solutions/train_epoch_ch3.ts");
+  await expectCaught(
+    "train_epoch_ch3",
+    "short last batch",
+    await mutant("train_epoch_ch3.ts", {
+      trainEpochCh3: (net: kit.Net, iter: kit.DataIter, loss: kit.Loss, updater: kit.Updater) =>
+        solution.trainEpochCh3(net, iter, loss, {
+          params: updater.params,
+          step: (grads: tf.Tensor[]) => updater.step(grads, iter.batchSize),
+        }),
+    }),
+  );
+  await expectCaught(
+    "train_epoch_ch3",
+    "no tensors behind",
+    await mutant("train_epoch_ch3.ts", {
+      trainEpochCh3: (net: kit.Net, iter: kit.DataIter, loss: kit.Loss, updater: kit.Updater) => {
+        tf.ones([1]); // a leaked tensor
+        return solution.trainEpochCh3(net, iter, loss, updater);
+      },
+    }),
+  );
+});
+
+Deno.test("the cases catch wrong implementations: tfjs's logSumExp, a naive 'stable' softmax, a hard-coded overflow edge", async () => {
+  await expectCaught(
+    "stable_softmax",
+    "SciPy/JAX/PyTorch",
+    await mutant("stable_softmax.ts", {
+      logSumExp: (X: tf.Tensor2D) => tf.logSumExp(X, 1),
+    }),
+  );
+  await expectCaught(
+    "stable_softmax",
+    "±1000",
+    await mutant("stable_softmax.ts", { stableSoftmax: naiveSoftmax }),
+  );
+  await expectCaught(
+    "softmax_overflow",
+    "another softmax",
+    await mutant("softmax_overflow.ts", {
+      findOverflowLogit: () => 88.72283935546875,
+    }),
+  );
+});
+
+Deno.test("the cases catch wrong implementations: argmax as the Bayes decision, sampled softmax without its correction", async () => {
+  await expectCaught(
+    "bayes_decision",
+    "[[0, 1000], [1, 0]]",
+    await mutant("bayes_decision.ts", {
+      bayesDecision: (probs: tf.Tensor2D) => tf.argMax(probs, 1),
+    }),
+  );
+  const vocab = await import("../solutions/huge_vocabulary.ts");
+  await expectCaught(
+    "huge_vocabulary",
+    "without bias",
+    await mutant("huge_vocabulary.ts", {
+      // Uniform weights instead of 1 / (S · Q): the estimate of Z is biased.
+      sampledSoftmaxLoss: (
+        layer: { W: tf.Tensor2D; b: tf.Tensor1D },
+        batch: { h: tf.Tensor2D; y: tf.Tensor1D },
+        options: { numSampled: number; seed: number },
+      ) =>
+        tf.tidy(() => {
+          const ids = tf.tensor1d(vocab.sampleLogUniform(layer.W.shape[0], options), "int32");
+          const zTrue = tf.sum(tf.mul(batch.h, tf.gather(layer.W, batch.y)), 1).add(
+            tf.gather(layer.b, batch.y),
+          );
+          const zS = tf.matMul(batch.h, tf.gather(layer.W, ids), false, true).add(
+            tf.gather(layer.b, ids),
+          );
+          return tf.sub(tf.logSumExp(tf.concat([tf.reshape(zTrue, [-1, 1]), zS], 1), 1), zTrue);
+        }),
+    }),
+  );
+});
