@@ -288,6 +288,7 @@ async function runPrepared(
   }
   const started = performance.now();
   const toRun = manifest.cases.filter((c) => p.runnable.includes(c.file));
+  const early = new Map<string, Promise<{ status: CaseStatus; message: string }>>();
   const denoDir = join(p.runDir, "deno_dir");
   await copyDir(session.sandboxDenoDir, denoDir);
   const sandboxPromise: Promise<SandboxOutcome> = runInSandbox({
@@ -306,6 +307,11 @@ async function runPrepared(
       exports,
       timeoutMs,
     })),
+    // Check each result as soon as it arrives, while the sandbox goes on with the next case.
+    onResult: (key, result) => {
+      const c = manifest.cases.find((m) => m.key === key);
+      if (c !== undefined && !early.has(key)) early.set(key, judge(session, c, result));
+    },
   });
   const [sandbox, checked] = await Promise.all([
     sandboxPromise.then(async (outcome) => {
@@ -350,7 +356,7 @@ async function runPrepared(
     } else {
       const result = sandbox.results.get(c.key) ??
         { status: "not-run" as const, message: "the sandbox returned no result" };
-      verdict = await judge(session, c, result);
+      verdict = await (early.get(c.key) ?? judge(session, c, result));
     }
     const report = caseReport(c, verdict.status, verdict.message);
     const ms = sandbox.results.get(c.key)?.ms;

@@ -101,6 +101,11 @@ export interface SandboxRequest {
   denoDir: string;
   /** Start the sandbox once even with no cases (to warm up a cache). Default false. */
   warmUp?: boolean;
+  /**
+   * Called as each case's result arrives from the sandbox (while it runs), so the grader can
+   * check it straight away. Crashed and not-run cases are only in the returned outcome.
+   */
+  onResult?: (key: string, result: SandboxResult) => void;
   /** Submitted files to load: relative to `<stageRoot>/exercises`. */
   files: string[];
   /** Cases to run, in order. */
@@ -195,17 +200,49 @@ async function drainTail(stream: ReadableStream<Uint8Array>, keep: number): Prom
 
 /** How one process ended. */
 interface ProcessEnd {
-  lines: ResultLine[];
   killedFor?: "memory" | "deadline";
   code: number;
   signal: string | null;
   stderrTail: string;
 }
 
+/** Reads a growing file's complete new lines on each `pump()`. */
+class LineReader {
+  #file: Deno.FsFile;
+  #pending = "";
+  #decoder = new TextDecoder();
+  #buffer = new Uint8Array(1 << 16);
+  #busy: Promise<void> = Promise.resolve();
+
+  constructor(file: Deno.FsFile) {
+    this.#file = file;
+  }
+
+  /** Reads what was appended since the last call and hands over each complete line. */
+  pump(onLine: (line: string) => void): Promise<void> {
+    this.#busy = this.#busy.then(async () => {
+      while (true) {
+        const n = await this.#file.read(this.#buffer);
+        if (n === null || n === 0) break;
+        this.#pending += this.#decoder.decode(this.#buffer.subarray(0, n), { stream: true });
+        const lines = this.#pending.split("\n");
+        this.#pending = lines.pop()!;
+        for (const line of lines) onLine(line);
+      }
+    });
+    return this.#busy;
+  }
+
+  close(): void {
+    this.#file.close();
+  }
+}
+
 async function runProcess(
   request: SandboxRequest,
   job: SandboxJob,
   deadlineMs: number,
+  onLine: (line: ResultLine) => void,
 ): Promise<ProcessEnd> {
   const { config, runDir } = request;
   const jobFile = join(runDir, "job.json");
@@ -258,9 +295,14 @@ async function runProcess(
   }).spawn();
   const stdoutDone = drainTail(child.stdout, 0);
   const stderrDone = drainTail(child.stderr, 4096);
+  const reader = new LineReader(await Deno.open(job.results, { read: true }));
+  const deliver = (text: string) => {
+    for (const line of parseResultLines(text)) onLine(line);
+  };
   let killedFor: ProcessEnd["killedFor"];
   const capBytes = config.memoryMb * 1024 * 1024;
   const watch = setInterval(() => {
+    void reader.pump(deliver);
     if (Date.now() > deadlineMs) {
       killedFor ??= "deadline";
     } else if (residentBytes(child.pid) > capBytes) {
@@ -273,13 +315,14 @@ async function runProcess(
     } catch {
       // Already gone.
     }
-  }, 100);
+  }, 50);
   const status = await child.status;
   clearInterval(watch);
+  await reader.pump(deliver);
+  reader.close();
   await stdoutDone;
   const stderrTail = await stderrDone;
-  const lines = parseResultLines(await Deno.readTextFile(job.results).catch(() => ""));
-  return { lines, killedFor, code: status.code, signal: status.signal, stderrTail };
+  return { killedFor, code: status.code, signal: status.signal, stderrTail };
 }
 
 function deathReason(end: ProcessEnd, config: GraderConfig): string {
@@ -359,14 +402,12 @@ export async function runInSandbox(request: SandboxRequest): Promise<SandboxOutc
     // Enough for a start, every load and every case (plus restarts after timeouts).
     const allowance = config.startTimeoutMs * 2 + files.length * config.importTimeoutMs +
       remaining.reduce((sum, c) => sum + c.timeoutMs + 2000, 0);
-    const end = await runProcess(request, job, Math.min(budgetEnd, Date.now() + allowance));
-    processes++;
-    stderrTail = end.stderrTail;
     let progress = false;
     let lastStarted: string | undefined;
     let importing: string | undefined;
     let done = false;
-    for (const line of end.lines) {
+    let fatal: string | undefined;
+    const handle = (line: ResultLine) => {
       if (line.t === "start" && line.key) lastStarted = line.key;
       if (line.t === "importing" && line.file) importing = line.file;
       if (line.t === "import" && line.file) {
@@ -376,28 +417,39 @@ export async function runInSandbox(request: SandboxRequest): Promise<SandboxOutc
         }
       }
       if (line.t === "result" && line.key && !results.has(line.key)) {
-        if (!remaining.some((c) => c.key === line.key)) continue;
+        if (!remaining.some((c) => c.key === line.key)) return;
         const status = line.status as SandboxResult["status"];
-        results.set(line.key, {
+        const result: SandboxResult = {
           status: ["ok", "not-attempted", "error", "timeout", "invalid"].includes(String(status))
             ? status
             : "error",
           output: line.output,
           message: line.message,
           ms: line.ms,
-        });
+        };
+        results.set(line.key, result);
+        request.onResult?.(line.key, result);
         if (lastStarted === line.key) lastStarted = undefined;
         progress = true;
       }
       if (line.t === "done") done = true;
-      if (line.t === "fatal") {
-        return {
-          results: fillMissing(request.cases, results, "the sandbox failed"),
-          processes,
-          fatal: line.message ?? "the sandbox failed",
-          stderrTail,
-        };
-      }
+      if (line.t === "fatal") fatal ??= line.message ?? "the sandbox failed";
+    };
+    const end = await runProcess(
+      request,
+      job,
+      Math.min(budgetEnd, Date.now() + allowance),
+      handle,
+    );
+    processes++;
+    stderrTail = end.stderrTail;
+    if (fatal !== undefined) {
+      return {
+        results: fillMissing(request.cases, results, "the sandbox failed"),
+        processes,
+        fatal,
+        stderrTail,
+      };
     }
     remaining = remaining.filter((c) => !results.has(c.key));
     if (done) break;

@@ -173,7 +173,10 @@ export interface Timings {
   typecheck: number;
   /** The sandbox runs, restarts included. */
   sandbox: number;
-  /** The trusted `check` calls. */
+  /**
+   * The trusted `check` calls still running after the sandbox finished (each result is checked
+   * as it arrives, so most checks overlap the sandbox).
+   */
   checks: number;
 }
 
