@@ -342,10 +342,12 @@ async function watch(dir: string, args: string[]): Promise<never> {
       }/ — save a file to check again (Ctrl-C stops).`,
     );
   };
+  // Watch before the first run, so that a save during it is not missed.
+  const watcher = Deno.watchFs(dir);
   await runOnce();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let running = Promise.resolve();
-  for await (const event of Deno.watchFs(dir)) {
+  for await (const event of watcher) {
     if (!event.paths.some((p) => p.endsWith(".ts"))) continue;
     clearTimeout(timer);
     // Editors write a file in several steps: wait for a quiet 200 ms, then run once.

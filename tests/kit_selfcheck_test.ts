@@ -1,0 +1,291 @@
+/**
+ * The kit checks itself: what a learner gets is consistent, and the learner's check works.
+ *
+ * - Every exercise as shipped is "not started" and would score 0; every solution is "done".
+ * - Every stub has a `// TODO:` where the learner works.
+ * - `exercises/` and `solutions/` hold the same files, exporting the same names with the same
+ *   types (compared with `deno doc --json`, documentation and locations aside).
+ * - `deno task check`: an unknown id is a usage error listing the ids; one id checks one
+ *   exercise; `--watch` re-checks on save; and in a temporary copy of the kit, copying each
+ *   solution into its exercise file takes the check from 0 done to all done, one exercise at
+ *   a time, with exit code 0 only at the end.
+ *
+ * @module
+ */
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Exercise } from "./cases/case.ts";
+import { exercises } from "./cases/mod.ts";
+import { main, runCheck } from "../tools/check.ts";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+function fail(message: string): never {
+  throw new Error(message);
+}
+
+Deno.test("every exercise as shipped is reported not started and would score 0", async () => {
+  const results = await runCheck({ dir: join(ROOT, "exercises") });
+  if (results.length !== exercises.length) fail(`checked ${results.length} exercises`);
+  for (const result of results) {
+    if (result.status !== "not-started") {
+      fail(`${result.id} is ${result.status}, not "not-started"`);
+    }
+    for (const c of result.cases) {
+      if (c.status === "pass") fail(`${result.id}: "${c.name}" passes on the stub`);
+      if (c.status !== "todo" && c.status !== "skip") {
+        fail(
+          `${result.id}: "${c.name}" is ${c.status} on the stub (${c.message}); it should reach the todo()`,
+        );
+      }
+    }
+  }
+});
+
+Deno.test("every solution is reported done by the learner's check", async () => {
+  const results = await runCheck({ dir: join(ROOT, "solutions") });
+  for (const result of results) {
+    if (result.status !== "done") {
+      const bad = result.cases.find((c) => c.status !== "pass" && c.status !== "skip");
+      fail(`solutions/${result.file}: ${result.status}: ${bad?.name}: ${bad?.message}`);
+    }
+  }
+});
+
+Deno.test("every stub has a // TODO: where the learner works, before each todo() call", async () => {
+  for (const ex of exercises) {
+    const text = await Deno.readTextFile(join(ROOT, "exercises", ex.file));
+    const lines = text.split("\n");
+    const calls = lines.flatMap((line, i) => (/\btodo\("/.test(line) ? [i] : []));
+    if (calls.length === 0) fail(`exercises/${ex.file} never calls todo()`);
+    for (const i of calls) {
+      const before = lines.slice(Math.max(0, i - 8), i).join("\n");
+      if (!before.includes("// TODO:")) {
+        fail(`exercises/${ex.file}:${i + 1}: todo() without a // TODO: comment above it`);
+      }
+    }
+    const solution = await Deno.readTextFile(join(ROOT, "solutions", ex.file));
+    if (/\btodo\(|\/\/ TODO/.test(solution)) fail(`solutions/${ex.file} still has a TODO`);
+  }
+});
+
+Deno.test("exercises/ and solutions/ hold the same files, one per exercise of the table", async () => {
+  const list = async (dir: string) =>
+    (await Array.fromAsync(Deno.readDir(join(ROOT, dir)))).filter((e) =>
+      e.isFile && e.name.endsWith(".ts")
+    ).map((e) => e.name).sort();
+  const inExercises = await list("exercises");
+  const inSolutions = await list("solutions");
+  const inTable = exercises.map((e) => e.file).sort();
+  if (inExercises.join() !== inTable.join()) {
+    fail(`exercises/ holds ${inExercises}, the table lists ${inTable}`);
+  }
+  if (inSolutions.join() !== inTable.join()) {
+    fail(`solutions/ holds ${inSolutions}, the table lists ${inTable}`);
+  }
+});
+
+/** Drops what may differ between a stub and its solution: docs and source positions. */
+function normalise(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(normalise);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key]) => key !== "location" && key !== "jsDoc")
+        .map(([key, v]) => [key, normalise(v)]),
+    );
+  }
+  return value;
+}
+
+/** `deno doc --json` of every file in `dir`: file name → exported symbol name → declaration. */
+async function exportedApi(dir: string): Promise<Map<string, Map<string, string>>> {
+  const files = exercises.map((e: Exercise) => join(ROOT, dir, e.file));
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["doc", "--json", ...files],
+    cwd: ROOT,
+  }).output();
+  if (code !== 0) fail(`deno doc failed: ${new TextDecoder().decode(stderr)}`);
+  const doc = JSON.parse(new TextDecoder().decode(stdout)) as {
+    nodes: Record<
+      string,
+      { symbols: { name: string; declarations: { declarationKind: string }[] }[] }
+    >;
+  };
+  const api = new Map<string, Map<string, string>>();
+  for (const [url, node] of Object.entries(doc.nodes)) {
+    const symbols = new Map<string, string>();
+    for (const symbol of node.symbols) {
+      const exported = symbol.declarations.filter((d) => d.declarationKind === "export");
+      if (exported.length > 0) symbols.set(symbol.name, JSON.stringify(normalise(exported)));
+    }
+    api.set(url.slice(url.lastIndexOf("/") + 1), symbols);
+  }
+  return api;
+}
+
+Deno.test("exercises and solutions export the same names with the same types (deno doc)", async () => {
+  const stubs = await exportedApi("exercises");
+  const solutions = await exportedApi("solutions");
+  for (const ex of exercises) {
+    const stub = stubs.get(ex.file) ?? fail(`no doc for exercises/${ex.file}`);
+    const solution = solutions.get(ex.file) ?? fail(`no doc for solutions/${ex.file}`);
+    const names = [...stub.keys()].sort().join(", ");
+    if (names !== [...solution.keys()].sort().join(", ")) {
+      fail(
+        `${ex.file}: exercises/ exports ${names}; solutions/ exports ${
+          [...solution.keys()].sort().join(", ")
+        }`,
+      );
+    }
+    for (const [name, declaration] of stub) {
+      if (solution.get(name) !== declaration) {
+        fail(
+          `${ex.file}: ${name} differs between exercises/ and solutions/:\n${declaration}\n${
+            solution.get(name)
+          }`,
+        );
+      }
+    }
+    for (const name of ex.exports) {
+      if (!stub.has(name)) fail(`${ex.file}: the table expects the export ${name}`);
+    }
+  }
+});
+
+Deno.test("deno task check: an unknown id is a usage error (exit 2) that lists the ids", async () => {
+  const errors: string[] = [];
+  const code = await main(["softmaxx"], { log: () => {}, error: (line) => errors.push(line) });
+  if (code !== 2) fail(`exit code ${code}`);
+  if (!errors.join("\n").includes("softmax, cross_entropy")) fail(errors.join("\n"));
+});
+
+Deno.test("deno task check ID checks one exercise and reports the first failure's hint", async () => {
+  const lines: string[] = [];
+  const code = await main(["softmax"], {
+    log: (line) => lines.push(line),
+    error: (line) => lines.push(line),
+  });
+  const text = lines.join("\n");
+  if (code !== 1) fail(`exit code ${code} for a stub`);
+  if (!text.includes("0 of 1 exercises done")) fail(text);
+  if (!/softmax is not started: open .*exercises\/softmax\.ts/.test(text)) fail(text);
+  if (text.includes("    at ")) fail(`a stack trace for a stub:\n${text}`);
+  const done: string[] = [];
+  const ok = await main(["softmax", "--dir", join(ROOT, "solutions")], {
+    log: (line) => done.push(line),
+  });
+  if (ok !== 0 || !done.join("\n").includes("1 of 1 exercises done")) fail(done.join("\n"));
+});
+
+/** Copies the parts of the kit the learner's check needs into a temporary directory. */
+async function copyKit(): Promise<string> {
+  const target = await Deno.makeTempDir({ prefix: "d2l-kit-" });
+  const copy = async (from: string, to: string) => {
+    const info = await Deno.stat(from);
+    if (info.isFile) return await Deno.copyFile(from, to);
+    await Deno.mkdir(to, { recursive: true });
+    for await (const entry of Deno.readDir(from)) {
+      if (entry.name === "cache" || entry.name.startsWith(".")) continue;
+      await copy(join(from, entry.name), join(to, entry.name));
+    }
+  };
+  for (
+    const part of [
+      "deno.json",
+      "deno.lock",
+      "mod.ts",
+      "lib",
+      "lessons",
+      "data",
+      "exercises",
+      "solutions",
+      "tools",
+    ]
+  ) {
+    await copy(join(ROOT, part), join(target, part));
+  }
+  await Deno.mkdir(join(target, "tests"));
+  await copy(join(ROOT, "tests", "cases"), join(target, "tests", "cases"));
+  // The npm packages, without installing them again.
+  await Deno.symlink(join(ROOT, "node_modules"), join(target, "node_modules"));
+  return target;
+}
+
+async function checkIn(kit: string, args: string[] = []): Promise<{ code: number; text: string }> {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "check", ...args],
+    cwd: kit,
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code, text: decode(stdout) + decode(stderr) };
+}
+
+Deno.test("in a copy of the kit, copying each solution into its exercise takes the check from 0 done to all done", async () => {
+  const kit = await copyKit();
+  try {
+    const first = await checkIn(kit);
+    if (first.code !== 1 || !first.text.includes(`0 of ${exercises.length} exercises done`)) {
+      fail(`before: exit ${first.code}\n${first.text}`);
+    }
+    for (const [i, ex] of exercises.entries()) {
+      await Deno.copyFile(join(kit, "solutions", ex.file), join(kit, "exercises", ex.file));
+      const { code, text } = await checkIn(kit);
+      const done = i + 1;
+      const last = done === exercises.length;
+      if (!text.includes(`${done} of ${exercises.length} exercises done`)) {
+        fail(`after copying ${ex.file}: expected ${done} done\n${text}`);
+      }
+      if (!new RegExp(`done\\s+${ex.id}\\b`).test(text)) {
+        fail(`${ex.id} is not listed as done\n${text}`);
+      }
+      if (code !== (last ? 0 : 1)) fail(`after copying ${ex.file}: exit code ${code}`);
+      if (!last && !text.includes(`Next: ${exercises[i + 1].id} is not started`)) {
+        fail(
+          `after copying ${ex.file}: the next exercise should be ${exercises[i + 1].id}\n${text}`,
+        );
+      }
+    }
+  } finally {
+    await Deno.remove(kit, { recursive: true });
+  }
+});
+
+Deno.test("deno task check --watch re-checks when an exercise file is saved", async () => {
+  const kit = await copyKit();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["task", "check", "--watch", "sum_keepdim"],
+    cwd: kit,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  const waitFor = async (pattern: RegExp, seconds: number) => {
+    const deadline = Date.now() + seconds * 1000;
+    while (!pattern.test(seen)) {
+      const timeout = new Promise<null>((resolve) =>
+        setTimeout(() => resolve(null), Math.max(0, deadline - Date.now()))
+      );
+      const next = await Promise.race([reader.read(), timeout]);
+      if (next === null || next.done) fail(`no ${pattern} within ${seconds} s; output:\n${seen}`);
+      seen += next.value;
+    }
+  };
+  try {
+    await waitFor(/0 of 1 exercises done[\s\S]*Watching/, 60);
+    await Deno.copyFile(
+      join(kit, "solutions", "sum_keepdim.ts"),
+      join(kit, "exercises", "sum_keepdim.ts"),
+    );
+    await waitFor(/1 of 1 exercises done/, 60);
+  } finally {
+    child.kill("SIGTERM");
+    await reader.cancel().catch(() => {});
+    await child.stderr.cancel().catch(() => {});
+    await child.status;
+    await Deno.remove(kit, { recursive: true });
+  }
+});
