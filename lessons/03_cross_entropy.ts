@@ -36,6 +36,13 @@
  * the true class's entry is read, and the gradient flows to exactly that entry
  * (`d(-log p)/dp = -1/p`, zero elsewhere).
  *
+ * Two details keep this cheap inside the training loop, where it runs for every batch. The
+ * labels are read once, to check them, and the mask is built from those values (what
+ * `tf.oneHot` computes, without its three backend operations). And the entries outside the
+ * mask come from a constant `tf.zeros`, not from `tf.zerosLike(yHat)`: a zero *computed from*
+ * `yHat` is a second path from the parameters to the loss, which autodiff would differentiate
+ * too, only to add a gradient of zero.
+ *
  * Like the book, this loss takes probabilities, so it inherits the naive softmax's problems: a
  * true-class probability of exactly 0 (an underflowed softmax) gives a loss of `Infinity`.
  * Computing the loss from logits with log-sum-exp avoids that; it is one of the exercises.
@@ -64,8 +71,11 @@ function shapeOf(value: unknown): string {
   return value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
 }
 
-/** Checks the arguments shared by pickTrueClass and crossEntropy; throws naming `fn`. */
-function checkArgs(fn: string, yHat: tf.Tensor2D, y: tf.Tensor1D): void {
+/**
+ * Checks the arguments shared by pickTrueClass and crossEntropy; throws naming `fn`. Returns
+ * the labels, read once from `y` (they are checked here and then build the mask).
+ */
+function checkArgs(fn: string, yHat: tf.Tensor2D, y: tf.Tensor1D): ArrayLike<number> {
   if (!(yHat instanceof tf.Tensor) || yHat.rank !== 2) {
     throw new TypeError(
       `Cannot compute ${fn}: expected yHat to be a rank-2 tensor [batch, classes], got ${
@@ -106,6 +116,7 @@ function checkArgs(fn: string, yHat: tf.Tensor2D, y: tf.Tensor1D): void {
       );
     }
   }
+  return labels;
 }
 
 /**
@@ -140,16 +151,22 @@ function checkArgs(fn: string, yHat: tf.Tensor2D, y: tf.Tensor1D): void {
  *   `[0, classes)`.
  */
 export function pickTrueClass(yHat: tf.Tensor2D, y: tf.Tensor1D): tf.Tensor1D {
-  checkArgs("pickTrueClass", yHat, y);
-  return tf.tidy(() => pick(yHat, y));
+  const labels = checkArgs("pickTrueClass", yHat, y);
+  return tf.tidy(() => pick(yHat, labels));
 }
 
-/** The pick itself, for arguments already checked. Call inside `tf.tidy`. */
-function pick(yHat: tf.Tensor2D, y: tf.Tensor1D): tf.Tensor1D {
-  const classes = yHat.shape[1];
-  // [batch, classes]: true exactly at (i, y[i]).
-  const isTrueClass = tf.cast(tf.oneHot(tf.cast(y, "int32"), classes), "bool");
-  const picked = tf.where(isTrueClass, yHat, tf.zerosLike(yHat)); // [batch, classes]
+/**
+ * The pick itself, for arguments already checked; `labels` are `y`'s values. Call inside
+ * `tf.tidy`.
+ */
+function pick(yHat: tf.Tensor2D, labels: ArrayLike<number>): tf.Tensor1D {
+  const [batch, classes] = yHat.shape;
+  // [batch, classes]: true exactly at (i, y[i]), the one-hot matrix of the labels.
+  const oneHot = new Uint8Array(batch * classes);
+  for (let i = 0; i < batch; i++) oneHot[i * classes + labels[i]] = 1;
+  const isTrueClass = tf.tensor2d(oneHot, [batch, classes], "bool");
+  // A constant 0 elsewhere: nothing for autodiff to follow back to the parameters.
+  const picked = tf.where(isTrueClass, yHat, tf.zeros([batch, classes])); // [batch, classes]
   return tf.sum(picked, 1) as tf.Tensor1D; // [batch]: the one kept entry per row
 }
 
@@ -190,6 +207,6 @@ function pick(yHat: tf.Tensor2D, y: tf.Tensor1D): tf.Tensor1D {
  *   `[0, classes)`.
  */
 export function crossEntropy(yHat: tf.Tensor2D, y: tf.Tensor1D): tf.Tensor1D {
-  checkArgs("crossEntropy", yHat, y);
-  return tf.tidy(() => tf.neg(tf.log(pick(yHat, y))));
+  const labels = checkArgs("crossEntropy", yHat, y);
+  return tf.tidy(() => tf.neg(tf.log(pick(yHat, labels))));
 }

@@ -104,10 +104,13 @@ function checkShapes(fn: string, yHat: tf.Tensor, y: tf.Tensor1D): number | unde
   return columns > 1 ? columns : undefined;
 }
 
-/** `[batch]` int32 predicted classes, in `y`'s dtype. Call inside `tf.tidy`. */
+/** `[batch]` predicted classes, in `y`'s dtype. Call inside `tf.tidy`. */
 function predictions(yHat: tf.Tensor, y: tf.Tensor1D, classes: number | undefined): tf.Tensor1D {
   const predicted = classes !== undefined ? tf.argMax(yHat, 1) : tf.reshape(yHat, [-1]);
-  return tf.cast(predicted, y.dtype) as tf.Tensor1D; // the book's dtype point
+  // The book's dtype point: compare in y's dtype. Like PyTorch's `.type(y.dtype)`, converting
+  // to the dtype a tensor already has is a no-op (argMax gives int32, as labels usually are).
+  if (predicted.dtype === y.dtype) return predicted as tf.Tensor1D;
+  return tf.cast(predicted, y.dtype) as tf.Tensor1D;
 }
 
 /**

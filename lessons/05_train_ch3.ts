@@ -305,12 +305,13 @@ export function trainEpochCh3(
         `batchSize), e.g. sgdUpdater([params.W, params.b], 0.1); got ${describe(updater)}`,
     );
   }
-  const sums: tf.Tensor1D[] = []; // one [2] per batch: summed loss, correct predictions
+  const lossSums: tf.Scalar[] = []; // per batch: the loss summed over the batch, float32
+  const corrects: tf.Scalar[] = []; // per batch: correct predictions, int32
   let examples = 0;
   try {
     for (const [X, y] of trainIter) {
       const batchSize = y.shape[0];
-      sums.push(tf.tidy(() => {
+      const [lossSum, correct] = tf.tidy(() => {
         let yHat: tf.Tensor2D | undefined; // [batch, classes], kept past the forward pass
         try {
           const { value, grads } = tf.variableGrads(() => {
@@ -321,33 +322,39 @@ export function trainEpochCh3(
             return tf.sum(l) as tf.Scalar;
           }, updater.params);
           updater.step(updater.params.map((p) => grads[p.name]), batchSize);
-          return tf.stack([value, tf.cast(countCorrect(yHat!, y), "float32")]) as tf.Tensor1D;
+          return [value, countCorrect(yHat!, y)];
         } catch (error) {
           releaseAbandonedTape();
           throw error;
         } finally {
           yHat?.dispose();
         }
-      }));
+      });
+      lossSums.push(lossSum);
+      corrects.push(correct);
       examples += batchSize;
-      options.onBatch?.(sums.length, trainIter.numBatches);
+      options.onBatch?.(lossSums.length, trainIter.numBatches);
     }
     if (examples === 0) {
       throw new RangeError("Cannot train: the training iterator yielded no examples");
     }
-    const stacked = tf.stack(sums); // [batches, 2]: read back once, summed in float64
-    const perBatch = stacked.dataSync();
-    stacked.dispose();
-    let lossSum = 0;
-    let correct = 0;
-    for (let i = 0; i < perBatch.length; i += 2) {
-      lossSum += perBatch[i];
-      correct += perBatch[i + 1];
-    }
-    return { trainLoss: lossSum / examples, trainAcc: correct / examples };
+    return {
+      trainLoss: sumOnce(lossSums) / examples,
+      trainAcc: sumOnce(corrects) / examples,
+    };
   } finally {
-    tf.dispose(sums);
+    tf.dispose([...lossSums, ...corrects]);
   }
+}
+
+/** Reads per-batch scalars back in one go (one stack, one read) and sums them in float64. */
+function sumOnce(perBatch: tf.Scalar[]): number {
+  const stacked = tf.stack(perBatch); // [batches]
+  const values = stacked.dataSync();
+  stacked.dispose();
+  let sum = 0;
+  for (const value of values) sum += value;
+  return sum;
 }
 
 /**
