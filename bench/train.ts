@@ -5,10 +5,13 @@
  * ```sh
  * deno run -A bench/train.ts                 # everything (a few minutes: cpu is slow)
  * deno run -A bench/train.ts --backends wasm --epochs 3 --no-command
+ * deno run -A bench/train.ts --backends wasm --json   # the figures as JSON, for comparisons
  * ```
  *
  * {@linkcode benchTrain} returns the report as markdown (the README's table); run as a script
- * it prints it. Timings on a shared machine are noisy: compare numbers from one run.
+ * it prints it. The machine is shared: next to each wall-clock time the bench records the CPU
+ * time the process used (`process.cpuUsage()`), which other engineers' jobs disturb less, and
+ * the load average. Compare numbers from one run.
  *
  * What is measured, per backend, with the book's settings (batch 256, lr 0.1, seed 0):
  *
@@ -19,9 +22,12 @@
  * - **eval / epoch**: `evaluateAccuracy` on the test set;
  * - **10-epoch total**: the sum of training and evaluation over all epochs (what the issue's
  *   "10 epochs in ≤ 1 s" target counts);
- * - **step profile** (wasm): `tf.profile` of one training step, kernel time by kernel, and the
- *   two matrix products of a step timed alone, with the backward product also timed through
- *   explicit transposes to show what tfjs's transposed-operand kernel costs;
+ * - **step breakdown**: passes over the shuffled training batches doing: nothing (producing the
+ *   batches only); the forward pass and loss; forward and backward (`tf.variableGrads`); the
+ *   whole step (`trainEpochCh3`); three rounds, median of each. The differences give the time
+ *   of the forward pass, the backward pass and the update with the metrics. Alongside: the two matrix products alone (the
+ *   backward one as the kit's gradient computes it and as tfjs's own gradient does, with
+ *   `transposeA`), and the kernels one step runs, counted with `tf.profile`;
  * - **command**: `deno task train` spawned as a subprocess into a temporary directory, wall
  *   time from spawn to exit (Deno start-up, loading and verifying the data, 10 epochs,
  *   plots, predictions, parameters).
@@ -29,12 +35,15 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { loadavg } from "node:os";
+import process from "node:process";
 import * as tf from "../lib/tf.ts";
 import { type BackendName, initBackend, parseBackendName } from "../lib/backend.ts";
-import { loadDataFashionMnist } from "../data/fashion_mnist.ts";
-import { createNet, initParams } from "../lessons/02_softmax.ts";
+import { loadDataFashionMnist, readFashionMnist } from "../data/fashion_mnist.ts";
+import { createDataIter, type DataIter } from "../data/data_iter.ts";
+import { createNet, initParams, type Net } from "../lessons/02_softmax.ts";
 import { crossEntropy } from "../lessons/03_cross_entropy.ts";
-import { countCorrect, evaluateAccuracy } from "../lessons/04_accuracy.ts";
+import { evaluateAccuracy } from "../lessons/04_accuracy.ts";
 import { sgdUpdater, trainEpochCh3 } from "../lessons/05_train_ch3.ts";
 
 /** Options for {@linkcode benchTrain}. */
@@ -51,19 +60,42 @@ export interface BenchTrainOptions {
   log?: (line: string) => void;
 }
 
-/** One backend's measurements, in seconds. */
+/** Wall-clock and CPU seconds of one measured piece of work. */
+export interface Timing {
+  /** Wall-clock seconds. */
+  wall: number;
+  /** CPU seconds the process used (user + system, all threads). */
+  cpu: number;
+}
+
+/** One backend's measurements. */
 export interface BackendTimings {
   backend: BackendName;
-  dataPassTrain: number;
-  dataPassTest: number;
-  trainPerEpoch: number[];
-  evalPerEpoch: number[];
+  dataPassTrain: Timing;
+  dataPassTest: Timing;
+  trainPerEpoch: Timing[];
+  evalPerEpoch: Timing[];
   final: { trainLoss: number; trainAcc: number; testAcc: number };
 }
 
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
-const sec = (ms: number) => ms / 1000;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Runs `f` once and returns its result with the wall-clock and CPU seconds it took. */
+function timed<T>(f: () => T): [T, Timing] {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const result = f();
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return [result, { wall, cpu: (cpu.user + cpu.system) / 1e6 }];
+}
+
+/** One pass over `iter`, doing nothing with the batches. */
+function drain(iter: DataIter): void {
+  for (const _ of iter) { /* only the batches */ }
+}
 
 /**
  * Trains with the book's settings on one backend and times the pieces.
@@ -88,31 +120,25 @@ export async function timeBackend(
   try {
     // One pass of each iterator without computing: the cost of producing batches. The
     // training pass uses up shuffle order 0, so the epochs below see orders 1, 2, ….
-    let t = performance.now();
-    for (const _ of data.trainIter) { /* only the batches */ }
-    const dataPassTrain = sec(performance.now() - t);
-    t = performance.now();
-    for (const _ of data.testIter) { /* only the batches */ }
-    const dataPassTest = sec(performance.now() - t);
-
+    const [, dataPassTrain] = timed(() => drain(data.trainIter));
+    const [, dataPassTest] = timed(() => drain(data.testIter));
     const net = createNet(params);
     const updater = sgdUpdater([params.W, params.b], 0.1);
-    const trainPerEpoch: number[] = [];
-    const evalPerEpoch: number[] = [];
+    const trainPerEpoch: Timing[] = [];
+    const evalPerEpoch: Timing[] = [];
     let final = { trainLoss: NaN, trainAcc: NaN, testAcc: NaN };
     for (let epoch = 1; epoch <= epochs; epoch++) {
-      t = performance.now();
-      const { trainLoss, trainAcc } = trainEpochCh3(net, data.trainIter, crossEntropy, updater);
-      const t1 = performance.now();
-      const testAcc = evaluateAccuracy(net, data.testIter);
-      const t2 = performance.now();
-      trainPerEpoch.push(sec(t1 - t));
-      evalPerEpoch.push(sec(t2 - t1));
-      final = { trainLoss, trainAcc, testAcc };
+      const [metrics, train] = timed(() =>
+        trainEpochCh3(net, data.trainIter, crossEntropy, updater)
+      );
+      const [testAcc, evaluation] = timed(() => evaluateAccuracy(net, data.testIter));
+      trainPerEpoch.push(train);
+      evalPerEpoch.push(evaluation);
+      final = { ...metrics, testAcc };
       log?.(
-        `${backend} epoch ${epoch}: train ${sec(t1 - t).toFixed(3)} s, eval ${
-          sec(t2 - t1).toFixed(3)
-        } s, test acc ${testAcc.toFixed(4)}`,
+        `${backend} epoch ${epoch}: train ${train.wall.toFixed(3)} s (cpu ${
+          train.cpu.toFixed(3)
+        }), eval ${evaluation.wall.toFixed(3)} s, test acc ${testAcc.toFixed(4)}`,
       );
     }
     return { backend, dataPassTrain, dataPassTest, trainPerEpoch, evalPerEpoch, final };
@@ -122,83 +148,159 @@ export async function timeBackend(
   }
 }
 
-/** Kernel time by kernel name for one training step on a random batch of 256, and timings. */
-export interface StepProfile {
+/** Where one training step's time goes, in milliseconds per step (wall clock). */
+export interface StepBreakdown {
   backend: BackendName;
+  /** Steps (batches of the shuffled training set) each figure is averaged over. */
+  steps: number;
+  /** Producing one batch (the data iterator alone). */
+  dataMs: number;
+  /** `sum(crossEntropy(net(X), y))` without a gradient tape, data excluded. */
+  forwardMs: number;
+  /** `tf.variableGrads` of the same: forward, tape and backward, data excluded. */
+  gradientMs: number;
+  /** A whole `trainEpochCh3` step (gradient, SGD update, metrics), data excluded. */
   stepMs: number;
-  kernels: { name: string; calls: number; ms: number }[];
-  forwardMatMulMs: number;
-  backwardMatMulMs: number;
-  backwardExplicitTransposeMs: number;
+  /** The forward product `X · W` [256, 784] · [784, 10] alone, on a freshly uploaded `X`. */
+  forwardProductMs: number;
+  /** The backward product `Xᵀ · dy` as the kit's registered gradient computes it. */
+  backwardProductMs: number;
+  /** The same product as tfjs's own gradient computes it: `matMul(X, dy, true, false)`. */
+  backwardProductTfjsMs: number;
+  /** Kernels one step runs (forward, tape copies, backward, update, metrics). */
+  kernelsPerStep: number;
+  /** The same, by kernel name, most frequent first. */
+  kernels: { name: string; calls: number }[];
+}
+
+/** Mean wall milliseconds per batch of `f(X, y)` over one pass of `iter`. */
+function perBatch(iter: DataIter, f: (X: tf.Tensor4D, y: tf.Tensor1D) => void): number {
+  const start = performance.now();
+  for (const [X, y] of iter) f(X, y);
+  return (performance.now() - start) / iter.numBatches;
+}
+
+/** Mean milliseconds of `f` over `reps` calls after a few warm-up calls. */
+function perCall(f: () => void, reps: number): number {
+  for (let i = 0; i < Math.min(10, reps); i++) f();
+  const start = performance.now();
+  for (let i = 0; i < reps; i++) f();
+  return (performance.now() - start) / reps;
+}
+
+/** Kernels `f` runs, by name, counted with `tf.profile`. */
+async function kernelCounts(f: () => void): Promise<Map<string, number>> {
+  const info = await tf.profile(f);
+  const counts = new Map<string, number>();
+  for (const k of info.kernels) counts.set(k.name, (counts.get(k.name) ?? 0) + 1);
+  return counts;
 }
 
 /**
- * Profiles one training step (the body of `trainEpochCh3`'s loop) on the current data shapes.
+ * Measures where a training step's time goes on `backend`, on the real shuffled batches (or
+ * the committed subset).
  *
- * @example
+ * @example On the committed subset
  * ```ts
- * import { profileStep } from "./train.ts";
- * const p = await profileStep("wasm", 5);
- * if (!p.kernels.some((k) => k.name === "BatchMatMul")) throw new Error();
+ * import { stepBreakdown } from "./train.ts";
+ * const b = await stepBreakdown("wasm", true);
+ * if (!(b.kernelsPerStep > 0) || !b.kernels.some((k) => k.name === "BatchMatMul")) {
+ *   throw new Error(JSON.stringify(b));
+ * }
  * ```
  */
-export async function profileStep(backend: BackendName, reps = 50): Promise<StepProfile> {
+export async function stepBreakdown(backend: BackendName, subset = false): Promise<StepBreakdown> {
   await initBackend({ backend });
+  const { train } = await readFashionMnist({ subset });
+  const iter = createDataIter(train.images, train.labels, {
+    batchSize: 256,
+    shuffle: true,
+    seed: 0,
+  });
   const params = initParams({ seed: 0 });
-  const net = createNet(params);
+  const net: Net = createNet(params);
   const updater = sgdUpdater([params.W, params.b], 0.1);
-  const X = tf.randomUniform([256, 1, 28, 28], 0, 1, "float32", 1);
-  const y = tf.randomUniform([256], 0, 10, "int32", 2) as tf.Tensor1D;
-  const X2 = tf.reshape(X, [256, 784]);
-  const dy = tf.randomNormal([256, 10], 0, 1, "float32", 3);
-  // The same work as one iteration of trainEpochCh3's loop.
-  const step = () =>
-    tf.tidy(() => {
-      let yHat: tf.Tensor2D | undefined;
-      try {
-        const { value, grads } = tf.variableGrads(() => {
-          yHat = tf.keep(net(X));
-          return tf.sum(crossEntropy(yHat, y)) as tf.Scalar;
-        }, updater.params);
-        updater.step(updater.params.map((p) => grads[p.name]), 256);
-        return tf.stack([value, tf.cast(countCorrect(yHat!, y), "float32")]);
-      } finally {
-        yHat?.dispose();
-      }
-    });
-  const time = (f: () => tf.Tensor): number => {
-    for (let i = 0; i < 5; i++) tf.dispose(f());
-    const start = performance.now();
-    for (let i = 0; i < reps; i++) tf.dispose(f());
-    return (performance.now() - start) / reps;
-  };
+  const loss = (X: tf.Tensor, y: tf.Tensor1D) => tf.sum(crossEntropy(net(X), y)) as tf.Scalar;
   try {
-    const stepMs = time(step);
-    // Profile several steps and average: single kernel timings are noisy.
-    const profiled = 10;
-    const info = await tf.profile(() => {
-      for (let i = 0; i < profiled; i++) tf.dispose(step());
-    });
-    const byName = new Map<string, { calls: number; ms: number }>();
-    for (const k of info.kernels) {
-      const entry = byName.get(k.name) ?? { calls: 0, ms: 0 };
-      entry.calls += 1 / profiled;
-      entry.ms += Number(k.kernelTimeMs) / profiled;
-      byName.set(k.name, entry);
+    trainEpochCh3(net, iter, crossEntropy, updater); // warm-up: JIT, wasm memory, caches
+    // Each pass over the batches, three times round-robin; the median of each is kept, so a
+    // burst of load from elsewhere on the machine skews one round, not the comparison.
+    const passes = {
+      data: () => perBatch(iter, () => {}),
+      forward: () => perBatch(iter, (X, y) => tf.tidy(() => loss(X, y)).dispose()),
+      gradient: () =>
+        perBatch(iter, (X, y) =>
+          tf.dispose(tf.tidy(() => {
+            const { value, grads } = tf.variableGrads(() => loss(X, y), updater.params);
+            return [value, grads[params.W.name], grads[params.b.name]];
+          }))),
+      step: () => {
+        const [, t] = timed(() => trainEpochCh3(net, iter, crossEntropy, updater));
+        return (1000 * t.wall) / iter.numBatches;
+      },
+    };
+    const rounds: Record<keyof typeof passes, number[]> = {
+      data: [],
+      forward: [],
+      gradient: [],
+      step: [],
+    };
+    for (let round = 0; round < 3; round++) {
+      for (const name of Object.keys(passes) as (keyof typeof passes)[]) {
+        rounds[name].push(passes[name]());
+      }
     }
-    const kernels = [...byName].map(([name, v]) => ({ name, ...v })).sort((a, b) => b.ms - a.ms);
+    const dataMs = median(rounds.data);
+    const forwardMs = median(rounds.forward) - dataMs;
+    const gradientMs = median(rounds.gradient) - dataMs;
+    const stepMs = median(rounds.step) - dataMs;
+
+    // The products alone, on the lesson's shapes. X is uploaded afresh for every call, as a
+    // new batch is (XNNPACK caches what it prepares for a right operand it has seen before);
+    // the upload's own time is subtracted.
+    const images = train.images.subarray(0, 256 * 784);
+    const dy = tf.randomNormal([256, 10], 0, 1, "float32", 3);
+    const reps = subset ? 20 : 200;
+    const withFreshX = (f: (X: tf.Tensor2D) => tf.Tensor) =>
+      perCall(() => {
+        const X = tf.tensor2d(images, [256, 784]);
+        tf.tidy(() => f(X)).dispose();
+        X.dispose();
+      }, reps);
+    const uploadMs = withFreshX((X) => tf.reshape(X, [-1]));
+    const forwardProductMs = withFreshX((X) => tf.matMul(X, params.W)) - uploadMs;
+    const bothMs = withFreshX((X) => tf.grad((W) => tf.matMul(X, W))(params.W, dy));
+    const backwardProductMs = bothMs - forwardProductMs - uploadMs;
+    const backwardProductTfjsMs = withFreshX((X) => tf.matMul(X, dy, true, false)) - uploadMs;
+    dy.dispose();
+
+    // Kernels per step: an epoch of two batches minus an epoch of one (which cancels the
+    // epoch's own read-back at the end).
+    const tiny = (n: number) =>
+      createDataIter(train.images.subarray(0, n * 784), train.labels.subarray(0, n), {
+        batchSize: 256,
+      });
+    const [one, two] = [tiny(256), tiny(512)];
+    const k1 = await kernelCounts(() => trainEpochCh3(net, one, crossEntropy, updater));
+    const k2 = await kernelCounts(() => trainEpochCh3(net, two, crossEntropy, updater));
+    const kernels = [...k2].map(([name, calls]) => ({ name, calls: calls - (k1.get(name) ?? 0) }))
+      .filter((k) => k.calls > 0).sort((a, b) => b.calls - a.calls || a.name.localeCompare(b.name));
     return {
       backend,
+      steps: iter.numBatches,
+      dataMs,
+      forwardMs,
+      gradientMs,
       stepMs,
+      forwardProductMs,
+      backwardProductMs,
+      backwardProductTfjsMs,
+      kernelsPerStep: sum(kernels.map((k) => k.calls)),
       kernels,
-      forwardMatMulMs: time(() => tf.tidy(() => tf.matMul(X2, params.W))),
-      backwardMatMulMs: time(() => tf.tidy(() => tf.matMul(X2, dy, true, false))),
-      backwardExplicitTransposeMs: time(() =>
-        tf.tidy(() => tf.transpose(tf.matMul(tf.transpose(dy), X2)))
-      ),
     };
   } finally {
-    tf.dispose([params.W, params.b, X, y, X2, dy]);
+    tf.dispose([params.W, params.b]);
+    iter.dispose();
   }
 }
 
@@ -217,11 +319,118 @@ export async function timeCommand(
       stderr: "piped",
       env: { NO_COLOR: "1" },
     }).output();
-    const seconds = sec(performance.now() - start);
+    const seconds = (performance.now() - start) / 1000;
     return { seconds, code: result.code, stdout: new TextDecoder().decode(result.stdout) };
   } finally {
     await Deno.remove(out, { recursive: true });
   }
+}
+
+/** Everything {@linkcode benchTrain} measures, as data. */
+export interface TrainBenchResult {
+  /** The 1-minute load average before and after (2 cores: above 2 means contention). */
+  load: [number, number];
+  epochs: number;
+  subset: boolean;
+  backends: BackendTimings[];
+  breakdown?: StepBreakdown;
+  command?: { seconds: number; code: number; subset: boolean };
+}
+
+/** Measures everything; {@linkcode benchTrain} formats it. */
+export async function measureTrain(options: BenchTrainOptions = {}): Promise<TrainBenchResult> {
+  const { backends = ["wasm", "cpu"], epochs = 10, command = true, subset = false, log } = options;
+  const loadBefore = loadavg()[0];
+  const results: BackendTimings[] = [];
+  for (const backend of backends) results.push(await timeBackend(backend, epochs, subset, log));
+  const breakdown = backends.includes("wasm") ? await stepBreakdown("wasm", subset) : undefined;
+  let run: TrainBenchResult["command"];
+  if (command) {
+    await initBackend({ backend: "wasm" }); // leave the process as it started
+    const { seconds, code } = await timeCommand(subset ? ["--subset"] : []);
+    run = { seconds, code, subset };
+  }
+  return {
+    load: [loadBefore, loadavg()[0]],
+    epochs,
+    subset,
+    backends: results,
+    breakdown,
+    command: run,
+  };
+}
+
+const f3 = (x: number) => x.toFixed(3);
+const f2 = (x: number) => x.toFixed(2);
+
+/** The report of {@linkcode measureTrain} as markdown. */
+export function formatTrain(r: TrainBenchResult): string {
+  const lines: string[] = [];
+  const { epochs } = r;
+  lines.push(
+    `Training (${
+      r.subset ? "committed subset" : "Fashion-MNIST, 60000 + 10000 images"
+    }; batch 256, lr 0.1, seed 0; ${epochs} epochs; wall seconds, CPU seconds in brackets; ` +
+      `load average ${r.load[0].toFixed(1)} → ${r.load[1].toFixed(1)} on ` +
+      `${navigator.hardwareConcurrency} cores):`,
+    "",
+    "| backend | data pass (train + test) | train / epoch (mean, best) | eval / epoch | " +
+      `${epochs}-epoch total (train + eval) | final train loss / acc, test acc |`,
+    "| --- | --- | --- | --- | --- | --- |",
+  );
+  for (const b of r.backends) {
+    const wall = (ts: { wall: number }[]) => ts.map((t) => t.wall);
+    const cpu = (ts: { cpu: number }[]) => ts.map((t) => t.cpu);
+    const total = sum(wall(b.trainPerEpoch)) + sum(wall(b.evalPerEpoch));
+    const totalCpu = sum(cpu(b.trainPerEpoch)) + sum(cpu(b.evalPerEpoch));
+    lines.push(
+      `| ${b.backend} | ${f3(b.dataPassTrain.wall)} + ${f3(b.dataPassTest.wall)} | ` +
+        `${f3(mean(wall(b.trainPerEpoch)))}, ${f3(Math.min(...wall(b.trainPerEpoch)))} ` +
+        `(${f3(mean(cpu(b.trainPerEpoch)))}) | ${f3(mean(wall(b.evalPerEpoch)))} ` +
+        `(${f3(mean(cpu(b.evalPerEpoch)))}) | ${f2(total)} (${f2(totalCpu)}) | ` +
+        `${b.final.trainLoss.toFixed(4)} / ${b.final.trainAcc.toFixed(4)}, ${
+          b.final.testAcc.toFixed(4)
+        } |`,
+    );
+  }
+  const s = r.breakdown;
+  if (s !== undefined) {
+    const total = s.dataMs + s.stepMs;
+    const row = (part: string, ms: number) =>
+      `| ${part} | ${f3(ms)} | ${(100 * ms / total).toFixed(0)} % |`;
+    lines.push(
+      "",
+      `Where a training step's time goes on wasm (batch 256, mean over the ${s.steps} shuffled ` +
+        `batches of one pass; wall ms per step):`,
+      "",
+      "| part | ms / step | share |",
+      "| --- | --- | --- |",
+      row("producing the batch (data iterator)", s.dataMs),
+      row("forward: `net(X)`, `crossEntropy`, sum", s.forwardMs),
+      row("backward: the gradient tape's copies and autodiff", s.gradientMs - s.forwardMs),
+      row("SGD update and metrics (`countCorrect`)", s.stepMs - s.gradientMs),
+      row("**whole step**", total),
+      "",
+      `Of that, the two matrix products alone: forward \`X · W\` ${f3(s.forwardProductMs)} ms; ` +
+        `backward \`Xᵀ · dy\` as the kit's gradient computes it ${
+          f3(s.backwardProductMs)
+        } ms (tfjs's own gradient, \`matMul(X, dy, true, false)\`: ${
+          f3(s.backwardProductTfjsMs)
+        } ms). The rest, ${
+          f3(total - s.dataMs - s.forwardProductMs - s.backwardProductMs)
+        } ms, is tfjs's bookkeeping and the small kernels: ${s.kernelsPerStep} kernels per ` +
+        `step (${s.kernels.map((k) => `${k.name} ${k.calls}`).join(", ")}).`,
+    );
+  }
+  if (r.command !== undefined) {
+    lines.push(
+      "",
+      `Whole command \`deno task train${r.command.subset ? " --subset" : ""}\` (spawned, wasm): ${
+        f2(r.command.seconds)
+      } s wall, exit code ${r.command.code}.`,
+    );
+  }
+  return lines.join("\n");
 }
 
 /**
@@ -231,70 +440,11 @@ export async function timeCommand(
  * ```ts
  * import { benchTrain } from "./train.ts";
  * const md = await benchTrain({ backends: ["wasm"], epochs: 1, subset: true, command: false });
- * if (!md.includes("| wasm |")) throw new Error(md);
+ * if (!md.includes("| wasm |") || !md.includes("kernels per step")) throw new Error(md);
  * ```
  */
 export async function benchTrain(options: BenchTrainOptions = {}): Promise<string> {
-  const { backends = ["wasm", "cpu"], epochs = 10, command = true, subset = false, log } = options;
-  const lines: string[] = [];
-  const results: BackendTimings[] = [];
-  for (const backend of backends) results.push(await timeBackend(backend, epochs, subset, log));
-  lines.push(
-    `Training (${
-      subset ? "committed subset" : "Fashion-MNIST, 60000 + 10000 images"
-    }; batch 256, lr 0.1, seed 0; ${epochs} epochs; seconds):`,
-    "",
-    "| backend | data pass (train + test) | train / epoch (mean, best) | eval / epoch | " +
-      `${epochs}-epoch total (train + eval) | final train loss / acc, test acc |`,
-    "| --- | --- | --- | --- | --- | --- |",
-  );
-  for (const r of results) {
-    lines.push(
-      `| ${r.backend} | ${r.dataPassTrain.toFixed(3)} + ${r.dataPassTest.toFixed(3)} | ${
-        mean(r.trainPerEpoch).toFixed(3)
-      }, ${Math.min(...r.trainPerEpoch).toFixed(3)} | ${mean(r.evalPerEpoch).toFixed(3)} | ${
-        (sum(r.trainPerEpoch) + sum(r.evalPerEpoch)).toFixed(2)
-      } | ${r.final.trainLoss.toFixed(4)} / ${r.final.trainAcc.toFixed(4)}, ${
-        r.final.testAcc.toFixed(4)
-      } |`,
-    );
-  }
-  if (backends.includes("wasm")) {
-    const p = await profileStep("wasm");
-    const total = p.kernels.reduce((s, k) => s + k.ms, 0);
-    lines.push(
-      "",
-      `One training step on wasm (batch 256): ${p.stepMs.toFixed(2)} ms wall; ` +
-        `tf.profile kernel time ${total.toFixed(2)} ms (mean of 10 steps), by kernel:`,
-      "",
-      "| kernel | calls | ms | share |",
-      "| --- | --- | --- | --- |",
-      ...p.kernels.slice(0, 8).map((k) =>
-        `| ${k.name} | ${Math.round(k.calls)} | ${k.ms.toFixed(3)} | ${
-          (100 * k.ms / total).toFixed(0)
-        } % |`
-      ),
-      "",
-      `The two matrix products alone: forward X·W [256,784]·[784,10] ${
-        p.forwardMatMulMs.toFixed(3)
-      } ms; backward Xᵀ·dy as tfjs's gradient computes it (matMul with transposeA) ${
-        p.backwardMatMulMs.toFixed(3)
-      } ms, the same product through explicit transposes (dyᵀ·X)ᵀ ${
-        p.backwardExplicitTransposeMs.toFixed(3)
-      } ms.`,
-    );
-  }
-  if (command) {
-    await initBackend({ backend: "wasm" }); // leave the process as it started
-    const run = await timeCommand(subset ? ["--subset"] : []);
-    lines.push(
-      "",
-      `Whole command \`deno task train${subset ? " --subset" : ""}\` (spawned, wasm): ${
-        run.seconds.toFixed(2)
-      } s wall, exit code ${run.code}.`,
-    );
-  }
-  return lines.join("\n");
+  return formatTrain(await measureTrain(options));
 }
 
 if (import.meta.main) {
@@ -306,6 +456,7 @@ if (import.meta.main) {
       epochs: { type: "string", default: "10" },
       "no-command": { type: "boolean", default: false },
       subset: { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
     },
   });
   const backends = values.backends!.split(",").map((b) => parseBackendName(b, "--backends"));
@@ -313,12 +464,12 @@ if (import.meta.main) {
   if (!Number.isInteger(epochs) || epochs <= 0) {
     throw new RangeError(`--epochs must be a positive integer, got ${values.epochs}`);
   }
-  const report = await benchTrain({
+  const result = await measureTrain({
     backends,
     epochs,
     command: !values["no-command"],
     subset: values.subset,
     log: (line) => console.error(line),
   });
-  console.log(report);
+  console.log(values.json ? JSON.stringify(result) : formatTrain(result));
 }
