@@ -52,6 +52,31 @@ async function copySolutions(from: string, to: string, tag: number): Promise<voi
   }
 }
 
+/**
+ * CPU seconds used so far by this process and its finished children (Linux `/proc/self/stat`:
+ * utime, stime, cutime, cstime, in clock ticks of 1/100 s). Less sensitive than wall time to
+ * other work on a shared machine; `undefined` where `/proc` is missing.
+ */
+function cpuSeconds(): number | undefined {
+  try {
+    const stat = Deno.readTextFileSync("/proc/self/stat");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // After the command name: state is field 3, utime is field 14 (index 11 here).
+    const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+    return ticks / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+function loadAverage(): string {
+  try {
+    return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
+  } catch {
+    return "unknown";
+  }
+}
+
 function row(cells: (string | number)[]): string {
   return `| ${cells.join(" | ")} |`;
 }
@@ -90,9 +115,12 @@ export async function benchGrade(options: BenchGradeOptions = {}): Promise<strin
   const lines: string[] = [];
   try {
     await copySolutions(solutions, join(work, "one"), 0);
+    const loadBefore = loadAverage();
     const started = performance.now();
+    const cpuStarted = cpuSeconds();
     const one = await gradeSubmission(session, join(work, "one"));
     const oneSeconds = (performance.now() - started) / 1000;
+    const oneCpu = cpuSeconds()! - cpuStarted!;
     const batchDir = join(work, "batch");
     for (let i = 0; i < n; i++) {
       await copySolutions(solutions, join(batchDir, `student${String(i).padStart(3, "0")}`), i + 1);
@@ -102,8 +130,11 @@ export async function benchGrade(options: BenchGradeOptions = {}): Promise<strin
       dir: join(batchDir, e.name),
     })).sort((a, b) => a.name < b.name ? -1 : 1);
     const batchStarted = performance.now();
+    const batchCpuStarted = cpuSeconds();
     const reports: SubmissionReport[] = await gradeBatch(session, entries, { jobs });
     const batchSeconds = (performance.now() - batchStarted) / 1000;
+    const batchCpu = (cpuSeconds()! - batchCpuStarted!) / n;
+    const loadAfter = loadAverage();
     const full = reports.filter((r) => r.score === r.maxScore).length;
     const perSubmission = batchSeconds / n;
     const cases = session.manifest.cases.length;
@@ -115,14 +146,24 @@ export async function benchGrade(options: BenchGradeOptions = {}): Promise<strin
         training ? `, ${training} on the full Fashion-MNIST` : ""
       }; ${navigator.hardwareConcurrency} cores; session set-up ${s(sessionSeconds)} s, once)`,
       "",
-      row(["run", "submissions", "jobs", "wall s", "s / submission", "score", "notes"]),
-      row(["---", "---:", "---:", "---:", "---:", "---", "---"]),
+      row([
+        "run",
+        "submissions",
+        "jobs",
+        "wall s",
+        "s / submission",
+        "CPU s / submission",
+        "score",
+        "notes",
+      ]),
+      row(["---", "---:", "---:", "---:", "---:", "---:", "---", "---"]),
       row([
         "one submission",
         1,
         1,
         s(oneSeconds),
         s(oneSeconds),
+        s(oneCpu),
         `${one.score}/${one.maxScore}`,
         `stage ${s(one.timings.stage)}, graph ${s(one.timings.graph)}, type check ${
           s(one.timings.typecheck)
@@ -134,6 +175,7 @@ export async function benchGrade(options: BenchGradeOptions = {}): Promise<strin
         jobs,
         s(batchSeconds),
         s(perSubmission),
+        s(batchCpu),
         `${full}/${n} full marks`,
         "shared type check, then sandboxes in parallel",
       ]),
@@ -145,10 +187,17 @@ export async function benchGrade(options: BenchGradeOptions = {}): Promise<strin
         jobs,
         s(perSubmission * 100),
         s(perSubmission),
+        s(batchCpu),
         "",
-        `linear from the batch of ${n}; not measured`,
+        `linear from the batch of ${n}, not measured; on ${jobs} idle cores the CPU time ` +
+        `alone needs ${s((batchCpu * 100) / jobs)} s`,
       ]));
     }
+    lines.push(
+      "",
+      `Load average (1, 5, 15 min) before: ${loadBefore}; after: ${loadAfter} (the machine is ` +
+        "shared: wall times grow with other work, CPU times much less).",
+    );
   } finally {
     await session.close();
     await Deno.remove(work, { recursive: true });

@@ -17,7 +17,8 @@
  * `.d.ts`, is checked on its own. And when a shared check fails, every submission its
  * diagnostics name (or all of them, when a diagnostic names none) is checked again on its
  * own, and that result is the one that counts. So a submission's verdict never depends on
- * the others.
+ * the others. (The words are matched in comments too: a false match only costs a separate
+ * check, never a wrong verdict.)
  *
  * @example
  * ```ts
@@ -71,7 +72,19 @@ export interface TypecheckOptions {
   extraRoots?: string[];
 }
 
-const GLOBAL_WORDS = ["declare", "reference", "@deno-types", "@ts-types", "@ts-self-types", "jsx"];
+/**
+ * What can change declarations outside its own file: the `declare` keyword (`declare global`,
+ * `declare module`), a triple-slash `<reference>` directive, and type-source pragmas. Matched
+ * anywhere, comments included, so a match only ever costs a separate check.
+ */
+const GLOBAL_PATTERNS = [
+  /\bdeclare\b/,
+  /\/\/\/\s*<reference\b/,
+  /@deno-types\b/,
+  /@ts-types\b/,
+  /@ts-self-types\b/,
+  /@jsx/,
+];
 
 /**
  * Whether a submission (its files' texts and names) can share a type-check program: no file
@@ -85,7 +98,7 @@ const GLOBAL_WORDS = ["declare", "reference", "@deno-types", "@ts-types", "@ts-s
  */
 export function canShareProgram(texts: string[], names: string[]): boolean {
   if (names.some((n) => n.endsWith(".d.ts") || n.endsWith(".d.mts"))) return false;
-  return !texts.some((text) => GLOBAL_WORDS.some((word) => text.includes(word)));
+  return !texts.some((text) => GLOBAL_PATTERNS.some((pattern) => pattern.test(text)));
 }
 
 function clean(text: string, roots: string[]): string {

@@ -23,6 +23,11 @@ Deno.test("canShareProgram() isolates anything that can change global declaratio
     assertEquals(canShareProgram([text], ["a.ts"]), false, text);
   }
   assertEquals(canShareProgram(["export {};"], ["types.d.ts"]), false);
+  // Ordinary words in comments do not isolate a submission.
+  assertEquals(
+    canShareProgram(["// keeps a reference to the jsx-free data\nexport {};"], ["a.ts"]),
+    true,
+  );
 });
 
 Deno.test("typecheckAll() shares one program but judges every submission on its own", async () => {
