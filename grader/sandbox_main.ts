@@ -59,6 +59,8 @@ export interface SandboxJob {
   importTimeoutMs: number;
   /** Files that already failed for good in an earlier process: file → message. */
   failed?: Record<string, string>;
+  /** Largest encoded output accepted per case, in bytes. Default 16 MiB. */
+  maxOutputBytes?: number;
 }
 
 type Reply = Record<string, unknown>;
@@ -237,8 +239,14 @@ class Runner {
       const status = outcome.data.status;
       if (status === "ok") {
         let output: string;
+        const limit = this.#job.maxOutputBytes ?? 16 * 1024 * 1024;
         try {
           output = encodePlain(validatePlain(outcome.data.output));
+          if (output.length > limit) {
+            throw new RangeError(
+              `The output is too large: ${output.length} characters encoded, at most ${limit}`,
+            );
+          }
         } catch (error) {
           this.write({
             t: "result",

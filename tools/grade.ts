@@ -264,6 +264,11 @@ export async function main(
     printError(`Error: cannot set up grading: ${(error as Error).message}`);
     return 1;
   }
+  // Ctrl-C: remove the session's temporary files before leaving (sandboxes die with us).
+  const onInterrupt = () => {
+    session.close().finally(() => Deno.exit(130));
+  };
+  Deno.addSignalListener("SIGINT", onInterrupt);
   try {
     for (const note of session.notes) printError(`Note: ${note}`);
     if (args.batch !== undefined) {
@@ -312,6 +317,7 @@ export async function main(
     printError(`Error: ${(error as Error).message}`);
     return 1;
   } finally {
+    Deno.removeSignalListener("SIGINT", onInterrupt);
     await session.close();
   }
 }
