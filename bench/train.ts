@@ -24,7 +24,7 @@
  *   "10 epochs in ≤ 1 s" target counts);
  * - **step breakdown**: passes over the shuffled training batches doing: nothing (producing the
  *   batches only); the forward pass and loss; forward and backward (`tf.variableGrads`); the
- *   whole step (`trainEpochCh3`); three rounds, median of each. The differences give the time
+ *   whole step (`trainEpochCh3`); five rounds, the fastest of each. The differences give the time
  *   of the forward pass, the backward pass and the update with the metrics. Alongside: the two matrix products alone (the
  *   backward one as the kit's gradient computes it and as tfjs's own gradient does, with
  *   `transposeA`), and the kernels one step runs, counted with `tf.profile`;
@@ -80,7 +80,6 @@ export interface BackendTimings {
 
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Runs `f` once and returns its result with the wall-clock and CPU seconds it took. */
 function timed<T>(f: () => T): [T, Timing] {
@@ -223,8 +222,8 @@ export async function stepBreakdown(backend: BackendName, subset = false): Promi
   const loss = (X: tf.Tensor, y: tf.Tensor1D) => tf.sum(crossEntropy(net(X), y)) as tf.Scalar;
   try {
     trainEpochCh3(net, iter, crossEntropy, updater); // warm-up: JIT, wasm memory, caches
-    // Each pass over the batches, three times round-robin; the median of each is kept, so a
-    // burst of load from elsewhere on the machine skews one round, not the comparison.
+    // Each pass over the batches, five times round-robin; the fastest of each is kept: the
+    // least disturbed by other jobs on the machine (differences of medians swing by ±0.5 ms).
     const passes = {
       data: () => perBatch(iter, () => {}),
       forward: () => perBatch(iter, (X, y) => tf.tidy(() => loss(X, y)).dispose()),
@@ -245,15 +244,15 @@ export async function stepBreakdown(backend: BackendName, subset = false): Promi
       gradient: [],
       step: [],
     };
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < 5; round++) {
       for (const name of Object.keys(passes) as (keyof typeof passes)[]) {
         rounds[name].push(passes[name]());
       }
     }
-    const dataMs = median(rounds.data);
-    const forwardMs = median(rounds.forward) - dataMs;
-    const gradientMs = median(rounds.gradient) - dataMs;
-    const stepMs = median(rounds.step) - dataMs;
+    const dataMs = Math.min(...rounds.data);
+    const forwardMs = Math.min(...rounds.forward) - dataMs;
+    const gradientMs = Math.min(...rounds.gradient) - dataMs;
+    const stepMs = Math.min(...rounds.step) - dataMs;
 
     // The products alone, on the lesson's shapes. X is uploaded afresh for every call, as a
     // new batch is (XNNPACK caches what it prepares for a right operand it has seen before);
@@ -401,7 +400,7 @@ export function formatTrain(r: TrainBenchResult): string {
     lines.push(
       "",
       `Where a training step's time goes on wasm (batch 256, mean over the ${s.steps} shuffled ` +
-        `batches of one pass; wall ms per step):`,
+        `batches of one pass, fastest of five passes; wall ms per step):`,
       "",
       "| part | ms / step | share |",
       "| --- | --- | --- |",

@@ -10,26 +10,28 @@
  * ## Two speed fixes for the wasm backend, installed on import
  *
  * Both change *how* tfjs computes, never *what*: every op gives the same values, every
- * gradient the same gradient, and the lessons' code is unchanged. Measured on the lesson's
- * training step (batch 256), together they take it from about 4 ms to about 1.5 ms;
- * `bench/train.ts` has the numbers.
+ * gradient the same gradient (up to float32 rounding in a different order), and the lessons'
+ * code is unchanged. On the lesson's training loop they halve the time of an epoch (with the
+ * lessons' own savings; `bench/train.ts` measures it).
  *
  * 1. **The matrix-product gradient without transposed operands.** tfjs's gradient of
  *    `C = matMul(A, B)` is `dA = matMul(dy, B, false, true)` and `dB = matMul(A, dy, true,
  *    false)`. tfjs-backend-wasm 4.22 runs a product through XNNPACK only when neither operand
  *    is transposed; otherwise it falls back to a plain triple loop, which for the lesson's
  *    `Xᵀ · dy` ([784, 256] · [256, 10]) costs about 10× the forward product. The gradient
- *    registered here computes the same products from untransposed ones: either it transposes
+ *    registered here computes the same four products from untransposed ones: it transposes
  *    the operands first, or it computes the transposed product and transposes the result
- *    (`Xᵀ · dy = (dyᵀ · X)ᵀ`), whichever moves fewer numbers. It applies on the wasm backend
- *    to rank-2 operands; batched (rank ≥ 3) products, and every product on other backends,
- *    use tfjs's own gradient unchanged.
+ *    (`Xᵀ · dy = (dyᵀ · X)ᵀ`), whichever copies fewer numbers; and it transposes a large
+ *    matrix in two cache-friendly passes, which halves wasm's `Transpose`. It applies on the
+ *    wasm backend to rank-2 operands; batched (rank ≥ 3) products, and every product on other
+ *    backends (whose kernels handle transposed operands well), use tfjs's own gradient.
  * 2. **`Identity`, and `Cast` to the same dtype, share the input's memory on wasm**, as they
  *    already do on the cpu backend (and as wasm's own `Reshape` does), instead of copying it.
  *    Tensors are immutable, so sharing is safe; the backend frees the memory when its last
  *    tensor goes. This matters for training because tfjs's gradient tape keeps a clone
- *    (`Identity`) of every input a backward step needs: on wasm, each step copied the batch of
- *    images twice (≈ 800 KB each) just to remember them.
+ *    (`Identity`) of every input a backward step needs (16 per step of the lesson), and
+ *    tfjs's gradients cast their saved inputs to float32 (7 per step): on wasm each was a
+ *    copy, two of them of the whole batch of images (≈ 800 KB each).
  *
  * @example
  * ```ts
