@@ -70,7 +70,15 @@ export interface GraderConfig {
   denoPath: string;
 }
 
-/** The kit this grader ships in: the directory above `grader/`. */
+/**
+ * The kit this grader ships in: the directory above `grader/`.
+ *
+ * @example
+ * ```ts
+ * import { KIT_ROOT } from "./config.ts";
+ * if (!Deno.statSync(`${KIT_ROOT}/grader/config.ts`).isFile) throw new Error(KIT_ROOT);
+ * ```
+ */
 export const KIT_ROOT: string = fileURLToPath(new URL("../", import.meta.url));
 
 /** Where Debian's `dataset-fashion-mnist` package puts the files. */

@@ -232,7 +232,15 @@ export function hiddenTableFrom(
   return { source, exercises: asExercises(filled, source) };
 }
 
-/** The key of case `index` of exercise `exerciseId` from table source `source`. */
+/**
+ * The key of case `index` of exercise `exerciseId` from table source `source`.
+ *
+ * @example
+ * ```ts
+ * import { caseKey } from "./manifest.ts";
+ * if (caseKey("hidden0", "softmax", 2) !== "hidden0:softmax:2") throw new Error();
+ * ```
+ */
 export function caseKey(source: string, exerciseId: string, index: number): string {
   return `${source}:${exerciseId}:${index}`;
 }

@@ -37,7 +37,16 @@ export interface PlainLimits {
   maxStringLength?: number;
 }
 
-/** Thrown when data is not plain or exceeds a {@linkcode PlainLimits} limit. */
+/**
+ * Thrown when data is not plain or exceeds a {@linkcode PlainLimits} limit.
+ *
+ * @example
+ * ```ts
+ * import { NotPlainError } from "./plain.ts";
+ * const error = new NotPlainError("output.values[3]", "a function");
+ * if (error.path !== "output.values[3]" || !(error instanceof TypeError)) throw new Error();
+ * ```
+ */
 export class NotPlainError extends TypeError {
   /** Where in the value: `output.values[3]`. */
   readonly path: string;

@@ -51,7 +51,15 @@ export interface Rubric {
   cases: Record<string, RubricCase>;
 }
 
-/** The rubric that changes nothing. */
+/**
+ * The rubric that changes nothing.
+ *
+ * @example
+ * ```ts
+ * import { EMPTY_RUBRIC } from "./rubric.ts";
+ * if (Object.keys(EMPTY_RUBRIC.cases).length !== 0) throw new Error();
+ * ```
+ */
 export const EMPTY_RUBRIC: Rubric = Object.freeze({ hiddenVisibility: "name", cases: {} });
 
 const VISIBILITIES = ["visible", "name", "none"];

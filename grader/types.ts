@@ -93,7 +93,15 @@ export type CaseStatus =
   | "blocked"
   | "not-run";
 
-/** Every {@linkcode CaseStatus}, for validation and tables. */
+/**
+ * Every {@linkcode CaseStatus}, for validation and tables.
+ *
+ * @example
+ * ```ts
+ * import { CASE_STATUSES } from "./types.ts";
+ * if (!CASE_STATUSES.includes("not-attempted") || CASE_STATUSES.length !== 8) throw new Error();
+ * ```
+ */
 export const CASE_STATUSES: readonly CaseStatus[] = [
   "passed",
   "failed",

@@ -61,7 +61,15 @@ export interface GradeArgs {
   help: boolean;
 }
 
-/** The help text. */
+/**
+ * The help text.
+ *
+ * @example
+ * ```ts
+ * import { usage } from "./grade.ts";
+ * if (!usage.includes("--batch DIR") || !usage.includes("Exit code")) throw new Error();
+ * ```
+ */
 export const usage = `Grade submissions against the kit's exercises, safely.
 
 Usage:
