@@ -80,8 +80,15 @@ interface Prepared {
 
 const MESSAGE_LIMIT = 2000;
 
+/**
+ * Cuts `text` to `limit` characters and removes control characters other than tab and line
+ * breaks: messages carry text the submission chose, and a terminal would obey escape
+ * sequences in it (clearing the screen, drawing a fake summary).
+ */
 function truncate(text: string, limit = MESSAGE_LIMIT): string {
-  return text.length > limit ? `${text.slice(0, limit)}…` : text;
+  // deno-lint-ignore no-control-regex
+  const clean = text.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, "");
+  return clean.length > limit ? `${clean.slice(0, limit)}…` : clean;
 }
 
 function emptyTimings(): Timings {
@@ -203,7 +210,7 @@ function assemble(
   for (const [file, why] of Object.entries(p.staged.refused)) {
     notes.push(`Refused ${file}: ${why}.`);
   }
-  const fullMessage = [message, ...notes].filter((m) => m !== "").join("\n");
+  const fullMessage = truncate([message, ...notes].filter((m) => m !== "").join("\n"), 8000);
   return {
     submission: p.name,
     status,

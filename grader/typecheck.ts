@@ -70,6 +70,12 @@ export interface TypecheckOptions {
   jobs?: number;
   /** Extra roots checked with every program (e.g. the kit's `mod.ts`), as paths. */
   extraRoots?: string[];
+  /**
+   * Time limit of one `deno check`, in ms (default 180 000): pathological types can keep the
+   * compiler busy for ever. A shared program that runs out of time is checked again one
+   * submission at a time; a single submission that does is not gradable.
+   */
+  timeoutMs?: number;
 }
 
 /**
@@ -116,7 +122,9 @@ async function denoCheck(
   const roots = targets.map((t) => t.root);
   const importMap = await options.importMapFor(roots);
   const files = targets.flatMap((t) => t.files.map((f) => join(t.root, "exercises", f)));
+  const timeoutMs = options.timeoutMs ?? 180_000;
   const output = await new Deno.Command(options.denoPath, {
+    signal: AbortSignal.timeout(timeoutMs),
     args: [
       "check",
       "--quiet",
@@ -136,6 +144,13 @@ async function denoCheck(
     stdout: "piped",
     stderr: "piped",
   }).output();
+  if (output.signal === "SIGTERM" || output.signal === "SIGKILL") {
+    return {
+      ok: false,
+      output: `The type check did not finish within ${Math.round(timeoutMs / 1000)} s ` +
+        "(types too complex for the compiler?).",
+    };
+  }
   const text = new TextDecoder().decode(output.stderr) + new TextDecoder().decode(output.stdout);
   return { ok: output.success, output: text };
 }

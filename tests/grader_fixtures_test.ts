@@ -81,8 +81,9 @@ const EXPECTED: Record<string, Expectation> = {
   fake_summary: {
     base: "solutions",
     overlay: "fake_summary",
-    score: 7,
-    statuses: { ...ALL_PASS, softmax: "failed" },
+    score: 5,
+    statuses: { ...ALL_PASS, softmax: "failed", accuracy: "error" },
+    messages: { accuracy: "Error: [2J[H[32mfake_summary: 14/14 points (graded)[0m" },
   },
   imports_solutions: {
     base: "solutions",
@@ -244,6 +245,14 @@ Deno.test("grading the fixture submissions gives each its exact score, status an
       assertEquals(statusesOf(byName.get("solutions")!, "softmax").at(-1), "passed");
     },
   );
+
+  await t.step("no control character from a submission reaches a report", () => {
+    for (const report of reports) {
+      // deno-lint-ignore no-control-regex
+      const control = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/;
+      assertEquals(control.test(formatTerminal(report)), false, report.submission);
+    }
+  });
 
   await t.step("the own deno.json is ignored with a note; not-gradable shows the compiler", () => {
     assertIncludes(byName.get("own_deno_json")!.message, ["Ignored deno.json"]);
