@@ -225,6 +225,7 @@ export async function checkModuleGraphs(
     ],
     cwd: options.workDir,
     env: { NO_COLOR: "1" },
+    signal: AbortSignal.timeout(120_000),
     stdout: "piped",
     stderr: "piped",
   }).output();
