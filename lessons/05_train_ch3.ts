@@ -51,7 +51,7 @@
  * inside `tf.tidy` so nothing leaks, and the per-batch loss sums and counts of correct predictions
  * stay tensors, read back once per epoch (the book's `float(l.sum())` waits for the backend after
  * every batch). On this shared 2-core machine, 10 epochs with their evaluations take about 6–8 s on
- * wasm (the book's PyTorch code: 12–15 s), so the issue's target of 1 s is not reached. Each of an
+ * wasm (the book's PyTorch code: 12–15 s), short of the kit's goal of 1 s. Each of an
  * epoch's 235 steps costs about 2 ms, and `bench/train.ts` shows where it goes: the two matrix
  * products `X · W` and `Xᵀ · dy` (≈ 0.3 ms each: XNNPACK on one wasm thread, tfjs's floor for this
  * model), copying `X` into `Xᵀ` for the second one (≈ 0.35 ms: tfjs's wasm backend multiplies
