@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "../lib/tf.ts";
-import { type BackendName, BACKENDS, initBackend } from "../lib/backend.ts";
+import { BACKENDS, initBackend } from "../lib/backend.ts";
+import { onBackend } from "./helpers/on_backend.ts";
 import { createDataIter } from "../data/data_iter.ts";
 
 // createDataIter() reuses one staging buffer for every batch on wasm (which copies on upload)
@@ -9,15 +10,6 @@ import { createDataIter } from "../data/data_iter.ts";
 // backend.
 
 /** Runs `fn` on `backend`, then returns to the default backend for the tests that follow. */
-async function onBackend(backend: BackendName, fn: () => void): Promise<void> {
-  await initBackend({ backend });
-  try {
-    fn();
-  } finally {
-    await initBackend({ backend: "wasm" });
-  }
-}
-
 /** n images of 2×3 pixels, image i filled with i + 1 / (pixel + 2); label i % 7. */
 function numberedData(n: number) {
   const images = new Float32Array(n * 6);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "../lib/tf.ts";
-import { type BackendName, BACKENDS, initBackend } from "../lib/backend.ts";
+import { BACKENDS } from "../lib/backend.ts";
+import { onBackend } from "./helpers/on_backend.ts";
 import { assertClose } from "../lib/assert_close.ts";
 import { createRng } from "../lib/random.ts";
 import { sumKeepdim } from "../lessons/01_sum_keepdim.ts";
@@ -12,15 +13,6 @@ function sumKeepdimRef(rows: number[][], axis: 0 | 1): number[][] {
 }
 
 /** Runs `fn` on `backend`, then returns to the default backend for the tests that follow. */
-async function onBackend(backend: BackendName, fn: () => void): Promise<void> {
-  await initBackend({ backend });
-  try {
-    fn();
-  } finally {
-    await initBackend({ backend: "wasm" });
-  }
-}
-
 for (const backend of BACKENDS) {
   Deno.test(`sumKeepdim() gives the book's [[5, 7, 9]], [[6], [15]] and 21 [${backend}]`, () =>
     onBackend(backend, () => {

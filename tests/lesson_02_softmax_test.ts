@@ -1,20 +1,12 @@
 import assert from "node:assert/strict";
 import * as tf from "../lib/tf.ts";
-import { type BackendName, BACKENDS, initBackend } from "../lib/backend.ts";
+import { BACKENDS, initBackend } from "../lib/backend.ts";
+import { onBackend } from "./helpers/on_backend.ts";
 import { assertClose } from "../lib/assert_close.ts";
 import { createRng } from "../lib/random.ts";
 import { createNet, initParams, type Params, softmax } from "../lessons/02_softmax.ts";
 
 /** Runs `fn` on `backend`, then returns to the default backend for the tests that follow. */
-async function onBackend(backend: BackendName, fn: () => void): Promise<void> {
-  await initBackend({ backend });
-  try {
-    fn();
-  } finally {
-    await initBackend({ backend: "wasm" });
-  }
-}
-
 /** Plain-TypeScript reference softmax in float64, naive like the lesson. */
 function softmaxRef(rows: number[][]): number[][] {
   return rows.map((row) => {

@@ -1,21 +1,13 @@
 import assert from "node:assert/strict";
 import * as tf from "../lib/tf.ts";
-import { type BackendName, BACKENDS, initBackend } from "../lib/backend.ts";
+import { BACKENDS } from "../lib/backend.ts";
+import { onBackend } from "./helpers/on_backend.ts";
 import { assertClose } from "../lib/assert_close.ts";
 import { createRng } from "../lib/random.ts";
 import { createNet, initParams } from "../lessons/02_softmax.ts";
 import { crossEntropy, type Loss, pickTrueClass } from "../lessons/03_cross_entropy.ts";
 
 /** Runs `fn` on `backend`, then returns to the default backend for the tests that follow. */
-async function onBackend(backend: BackendName, fn: () => void): Promise<void> {
-  await initBackend({ backend });
-  try {
-    fn();
-  } finally {
-    await initBackend({ backend: "wasm" });
-  }
-}
-
 /** Random probability rows (each sums to 1) and labels, from a seed. */
 function randomProblem(seed: number, n: number, k: number) {
   const rng = createRng(seed);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "../lib/tf.ts";
-import { type BackendName, BACKENDS, initBackend } from "../lib/backend.ts";
+import { BACKENDS } from "../lib/backend.ts";
+import { onBackend } from "./helpers/on_backend.ts";
 import { assertClose } from "../lib/assert_close.ts";
 import { createRng } from "../lib/random.ts";
 import { createDataIter, type DataIter } from "../data/data_iter.ts";
@@ -10,15 +11,6 @@ import { Accumulator, accuracy, countCorrect, evaluateAccuracy } from "../lesson
 import { fullDataDir, ignoreWithoutFullData } from "./helpers/full_data.ts";
 
 /** Runs `fn` on `backend`, then returns to the default backend for the tests that follow. */
-async function onBackend(backend: BackendName, fn: () => void): Promise<void> {
-  await initBackend({ backend });
-  try {
-    fn();
-  } finally {
-    await initBackend({ backend: "wasm" });
-  }
-}
-
 /** Plain-TypeScript reference of the book's accuracy: count of argmax(row) === label. */
 function accuracyRef(rows: number[][], labels: ArrayLike<number>): number {
   let correct = 0;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "../lib/tf.ts";
-import { type BackendName, BACKENDS, initBackend } from "../lib/backend.ts";
+import { BACKENDS } from "../lib/backend.ts";
+import { onBackend } from "./helpers/on_backend.ts";
 import { assertClose } from "../lib/assert_close.ts";
 import { createRng } from "../lib/random.ts";
 import { Animator } from "../lib/animator.ts";
@@ -19,15 +20,6 @@ import {
 import { fullDataDir, ignoreWithoutFullData } from "./helpers/full_data.ts";
 
 /** Runs `fn` on `backend`, then returns to the default backend for the tests that follow. */
-async function onBackend(backend: BackendName, fn: () => void | Promise<void>): Promise<void> {
-  await initBackend({ backend });
-  try {
-    await fn();
-  } finally {
-    await initBackend({ backend: "wasm" });
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // A plain-TypeScript reference: softmax regression trained by minibatch SGD, in float64.
 // ---------------------------------------------------------------------------------------------

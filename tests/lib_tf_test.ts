@@ -1,19 +1,11 @@
 import assert from "node:assert/strict";
 import * as tf from "../lib/tf.ts";
-import { type BackendName, BACKENDS, initBackend } from "../lib/backend.ts";
+import { BACKENDS } from "../lib/backend.ts";
+import { onBackend } from "./helpers/on_backend.ts";
 import { assertClose } from "../lib/assert_close.ts";
 import { createRng } from "../lib/random.ts";
 
 /** Runs `fn` on `backend`, then returns to the default backend for the tests that follow. */
-async function onBackend(backend: BackendName, fn: () => void | Promise<void>): Promise<void> {
-  await initBackend({ backend });
-  try {
-    await fn();
-  } finally {
-    await initBackend({ backend: "wasm" });
-  }
-}
-
 /** A seeded random matrix as nested arrays (float32-representable values). */
 function randomMatrix(seed: number, rows: number, cols: number): number[][] {
   const rng = createRng(seed);
