@@ -44,5 +44,5 @@ export { type ExercismResults, formatExercism } from "./format_exercism.ts";
 export { formatJunit } from "./format_junit.ts";
 export { gradebookCsv } from "./gradebook.ts";
 export { loadRubric, parseRubric, type Rubric } from "./rubric.ts";
-export { writeTextAtomic } from "./write_atomic.ts";
+export { writeFileAtomic } from "../lib/write_atomic.ts";
 export type * from "./types.ts";

@@ -39,7 +39,7 @@
 import * as vega from "vega";
 import * as vl from "vega-lite";
 import { Resvg } from "@resvg/resvg-js";
-import { writeFileAtomic } from "./params_io.ts";
+import { writeFileAtomic } from "./write_atomic.ts";
 
 /** The font the chart uses, and where Debian's `fonts-dejavu-core` installs it. */
 const FONT_FAMILY = "DejaVu Sans";

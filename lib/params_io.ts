@@ -1,6 +1,6 @@
 /**
  * Saving and loading trained parameters as [safetensors](https://huggingface.co/docs/safetensors),
- * and writing files atomically.
+ * written atomically.
  *
  * ## The file format
  *
@@ -30,7 +30,7 @@
  *
  * ## Atomic writes
  *
- * {@linkcode writeFileAtomic} writes to a temporary file next to the target and renames it
+ * `writeFileAtomic` (`./write_atomic.ts`) writes to a temporary file next to the target and renames it
  * over the target, so a reader (an image viewer, the grader) sees the old file or the new one,
  * never half of one, and a crash leaves at worst a stray temporary file.
  *
@@ -55,6 +55,7 @@
  * @module
  */
 import * as tf from "./tf.ts";
+import { writeFileAtomic } from "./write_atomic.ts";
 import type { Params } from "../lessons/02_softmax.ts";
 
 /** The largest header this reader accepts (the reference implementation's limit: 100 MB). */
@@ -254,35 +255,6 @@ export function decodeSafetensors(bytes: Uint8Array, source = "the safetensors d
     throw fail(RangeError, `${dataLength - expected} bytes after the last tensor's data`);
   }
   return { tensors, metadata };
-}
-
-/**
- * Writes `data` to `path` atomically: into a temporary file in the same directory, then
- * renamed over `path`. The temporary file is removed if the write fails.
- *
- * @example
- * ```ts
- * import { writeFileAtomic } from "./params_io.ts";
- * const dir = await Deno.makeTempDir();
- * await writeFileAtomic(`${dir}/a.txt`, "hello");
- * if (await Deno.readTextFile(`${dir}/a.txt`) !== "hello") throw new Error();
- * if ([...Deno.readDirSync(dir)].length !== 1) throw new Error("a temporary file was left");
- * await Deno.remove(dir, { recursive: true });
- * ```
- */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  const slash = path.lastIndexOf("/");
-  const dir = slash >= 0 ? path.slice(0, slash) || "/" : ".";
-  const base = slash >= 0 ? path.slice(slash + 1) : path;
-  const tmp = `${dir}/.${base}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  try {
-    await Deno.writeFile(tmp, bytes);
-    await Deno.rename(tmp, path);
-  } catch (error) {
-    await Deno.remove(tmp).catch(() => {});
-    throw error;
-  }
 }
 
 /**

@@ -30,7 +30,7 @@ import { gradebookCsv } from "../grader/gradebook.ts";
 import { gradeBatch, gradeSubmission, listBatch } from "../grader/grade.ts";
 import { openSession } from "../grader/session.ts";
 import type { SubmissionReport } from "../grader/types.ts";
-import { writeTextAtomic } from "../grader/write_atomic.ts";
+import { writeFileAtomic } from "../lib/write_atomic.ts";
 
 /** Output formats. */
 export type Format = "terminal" | "gradescope" | "exercism" | "junit";
@@ -289,7 +289,7 @@ export async function main(
         jobs: args.jobs,
         keep: args.keep,
         onReport: async (report) => {
-          await writeTextAtomic(
+          await writeFileAtomic(
             join(out, `${report.submission}.${extension(args.format)}`),
             render(report, args.format),
           );
@@ -297,7 +297,7 @@ export async function main(
           if (args.verbose && report.diagnostics) printError(report.diagnostics);
         },
       });
-      await writeTextAtomic(
+      await writeFileAtomic(
         join(out, "gradebook.csv"),
         gradebookCsv(reports, session.manifest.exercises.map((e) => e.id)),
       );
@@ -315,7 +315,7 @@ export async function main(
     const report = await gradeSubmission(session, args.submission!, { keep: args.keep });
     if (args.verbose && report.diagnostics) printError(report.diagnostics);
     if (args.out !== undefined) {
-      await writeTextAtomic(resolve(args.out), render(report, args.format));
+      await writeFileAtomic(resolve(args.out), render(report, args.format));
       print(formatTerminal(report));
     } else {
       print(render(report, args.format).trimEnd());
