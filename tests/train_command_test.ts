@@ -160,6 +160,7 @@ Deno.test("parseTrainArgs() rejects each bad flag with a one-line message naming
     [["--epochs", "ten"], /--epochs must be a positive integer/],
     [["--batch-size=-3"], /--batch-size must be a positive integer, got "-3"/],
     [["--batch-size", "-3"], /'--batch-size' argument is ambiguous/],
+    [["--seed", "-4"], /'--seed' argument is ambiguous.* use '--seed=-XYZ'/],
     [["--batch-size", "1e3"], /--batch-size must be a positive integer/],
     [["--lr", "abc"], /--lr must be a positive finite number, got "abc"/],
     [["--lr", "0"], /--lr must be a positive finite number/],

@@ -139,8 +139,9 @@ export function parseTrainArgs(args: string[]): TrainArgs {
       },
     });
   } catch (error) {
-    // node:util's messages are already one line, e.g. "Unknown option '--epoch'".
-    throw new UsageError((error as Error).message.split("\n")[0]);
+    // node:util's messages, e.g. "Unknown option '--epoch'", may span lines: a negative value
+    // ("--seed -1") gets "argument is ambiguous" and, on later lines, the fix ("--seed=-1").
+    throw new UsageError((error as Error).message.split("\n").join(" "));
   }
   const v = parsed.values;
   const lrText = v.lr!;
