@@ -132,6 +132,24 @@ Deno.test("deno task grade --batch writes a gradebook and one file per student",
   await Deno.remove(work, { recursive: true });
 });
 
+Deno.test("deno task grade --batch DIR --out DIR/grades: a re-run does not grade the output directory", async () => {
+  const work = await Deno.makeTempDir({ prefix: "grade-batch-out-inside-" });
+  await composeSubmission(join(work, "alice"), "solutions");
+  const out = join(work, "grades");
+  for (const run of [1, 2]) {
+    const result = await grade(["--batch", work, "--out", out, "--jobs", "1"]);
+    assertEquals(result.code, 0, result.stderr);
+    assertEquals(
+      await Deno.readTextFile(join(out, "gradebook.csv")),
+      "student,score,max,sum_keepdim,softmax,accuracy,fit,status\nalice,12,12,2,5,2,3,graded\n",
+      `run ${run}`,
+    );
+    const names = [...Deno.readDirSync(out)].map((e) => e.name).sort();
+    assertEquals(names, ["alice.json", "gradebook.csv"], `run ${run}`);
+  }
+  await Deno.remove(work, { recursive: true });
+});
+
 Deno.test("deno task grade exits 2 when grading itself fails (a sandbox too small to start)", async () => {
   const result = await grade([join(SUBMISSIONS, "solutions"), "--memory-mb", "40"]);
   assertEquals(result.code, 2, result.stdout + result.stderr);

@@ -280,10 +280,12 @@ export async function main(
   try {
     for (const note of session.notes) printError(`Note: ${note}`);
     if (args.batch !== undefined) {
-      const entries = await listBatch(args.batch).catch((error) => {
-        throw new Error(`--batch ${args.batch}: ${(error as Error).message}`);
-      });
       const out = resolve(args.out!);
+      // `--out` may be a sub-directory of the batch (`--batch subs --out subs/grades`): it
+      // holds the grader's output, not a student's submission, so a re-run must skip it.
+      const entries = (await listBatch(args.batch).catch((error) => {
+        throw new Error(`--batch ${args.batch}: ${(error as Error).message}`);
+      })).filter((entry) => resolve(entry.dir) !== out);
       const started = performance.now();
       const reports = await gradeBatch(session, entries, {
         jobs: args.jobs,
