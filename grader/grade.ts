@@ -36,7 +36,8 @@
  *
  * @module
  */
-import { basename, join, resolve } from "node:path";
+import { basename, join, relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import * as tf from "../lib/tf.ts";
 import { copyDir } from "./copy_dir.ts";
 import { dirUrl, sandboxImportMap } from "./import_map.ts";
@@ -118,8 +119,22 @@ async function stage(
   return { name, runDir, staged, present, timings, started };
 }
 
-async function writeImportMap(session: GraderSession, path: string, roots: string[]) {
+async function writeImportMap(
+  session: GraderSession,
+  path: string,
+  roots: string[],
+  runtime = false,
+) {
   const map = sandboxImportMap(session.kitImports, session.config, roots, session.solutionsTarget);
+  const { config, sandboxKitModule } = session;
+  if (runtime && sandboxKitModule !== undefined && sandboxKitModule !== config.kitModule) {
+    // Inside the sandbox a submission's `../mod.ts` is the kit the cases get: the real one
+    // loads native add-ons, which cannot load there. Type checks keep the real module.
+    const kitModule = relative(config.kitRoot, config.kitModule);
+    for (const root of roots) {
+      map.imports[new URL(kitModule, dirUrl(root)).href] = pathToFileURL(sandboxKitModule).href;
+    }
+  }
   await Deno.writeTextFile(path, JSON.stringify(map));
   return path;
 }
@@ -420,6 +435,12 @@ export async function gradeSubmission(
       staged.staged.root,
     ]);
     const [p] = await graphAll(session, [staged], importMapFile, runDir);
+    const runtimeMapFile = await writeImportMap(
+      session,
+      join(runDir, "runtime_import_map.json"),
+      [staged.staged.root],
+      true,
+    );
     const checkStarted = performance.now();
     const typecheck = preflightProblem(p) !== undefined
       ? Promise.resolve({ ok: true, message: "" })
@@ -430,7 +451,7 @@ export async function gradeSubmission(
         p.timings.typecheck = seconds(checkStarted);
         return verdict;
       });
-    return await runPrepared(session, p, importMapFile, typecheck);
+    return await runPrepared(session, p, runtimeMapFile, typecheck);
   } finally {
     if (!options.keep) await Deno.remove(runDir, { recursive: true }).catch(() => {});
   }
@@ -531,6 +552,12 @@ export async function gradeBatch(
       staged.map((s) => s.staged.root),
     );
     const prepared = await graphAll(session, staged, importMapFile, batchDir);
+    const runtimeMapFile = await writeImportMap(
+      session,
+      join(batchDir, "runtime_import_map.json"),
+      staged.map((s) => s.staged.root),
+      true,
+    );
     const checkStarted = performance.now();
     const targets = await Promise.all(prepared.map(async (p) => ({
       root: p.staged.root,
@@ -550,7 +577,7 @@ export async function gradeBatch(
         const p = prepared[i];
         p.timings.typecheck = Math.round(checkSeconds * 100) / 100;
         p.started = performance.now() - (p.timings.stage + p.timings.graph + checkSeconds) * 1000;
-        reports[i] = await runPrepared(session, p, importMapFile, Promise.resolve(verdicts[i]));
+        reports[i] = await runPrepared(session, p, runtimeMapFile, Promise.resolve(verdicts[i]));
         await options.onReport?.(reports[i]);
       }
     };

@@ -63,6 +63,11 @@ export interface GraderSession {
   /** Where the import map sends the kit's `solutions/`. */
   solutionsTarget: string;
   /**
+   * The module the sandbox loads as the kit (`mod.ts`, or its stand-in without native
+   * add-ons: see `sandbox_kit.ts`); a submission's own `../mod.ts` loads it too.
+   */
+  sandboxKitModule?: string;
+  /**
    * What the sandbox *process* may read (module loading inside its Worker is checked against
    * these, not the Worker's own permissions): this session's directory, the kit's public
    * parts, `grader/`, exactly the files the Worker entry loads statically, `node_modules` and
@@ -341,6 +346,7 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
     dir,
     entryUrl: pathToFileURL(entryFile).href,
     solutionsTarget: stubsDir,
+    sandboxKitModule: kitView.path,
     sandboxReadable,
     sandboxDenoDir,
     kitImports,

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { KIT_ROOT } from "../grader/config.ts";
 import { formatTerminal } from "../grader/format_terminal.ts";
-import { gradeBatch } from "../grader/grade.ts";
+import { gradeBatch, gradeSubmission } from "../grader/grade.ts";
 import { openSession } from "../grader/session.ts";
 import type { SubmissionReport } from "../grader/types.ts";
 import { assertEquals, assertIncludes, composeSubmission } from "./fixtures/grader/helpers.ts";
@@ -103,4 +103,23 @@ Deno.test({
       assertIncludes(softmax.cases[0].message, ['softmax.ts imports "../solutions/softmax.ts"']);
     });
   },
+});
+
+Deno.test("the grader runs a submission that imports the kit's mod.ts as `deno task check` does", async () => {
+  // mod.ts also exports the image and plot helpers, whose native add-ons cannot load in the
+  // sandbox: the submission's `../mod.ts` must load the sandbox's kit, not fail to load.
+  const work = await Deno.makeTempDir({ prefix: "grader-kit-mod-" });
+  const source = await Deno.readTextFile(join(SOLUTIONS, "evaluate_accuracy.ts"));
+  const viaMod = source.replace('from "../lessons/04_accuracy.ts"', 'from "../mod.ts"');
+  assertEquals(viaMod.includes('import { accuracy } from "../mod.ts"'), true);
+  await Deno.writeTextFile(join(work, "evaluate_accuracy.ts"), viaMod);
+  const session = await openSession();
+  try {
+    const report = await gradeSubmission(session, work);
+    const exercise = report.exercises.find((e) => e.file === "evaluate_accuracy.ts")!;
+    assertEquals(exercise.cases.every((c) => c.status === "passed"), true, formatTerminal(report));
+  } finally {
+    await session.close();
+    await Deno.remove(work, { recursive: true });
+  }
 });
