@@ -178,6 +178,26 @@ Deno.test("deno task check ID checks one exercise and reports the first failure'
   if (ok !== 0 || !done.join("\n").includes("1 of 1 exercises done")) fail(done.join("\n"));
 });
 
+Deno.test("runCheck() says a missing file is missing, and names a missing module it imports", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "d2l-check-missing-" });
+  try {
+    await Deno.writeTextFile(
+      join(dir, "sum_keepdim.ts"),
+      'export { sumKeepdim } from "./my_helpers.ts";\n',
+    );
+    const [imports, absent] = await runCheck({ dir, ids: ["sum_keepdim", "softmax"] });
+    const importsMessage = imports.cases[0].message ?? "";
+    if (importsMessage.includes("is missing") || !importsMessage.includes("my_helpers.ts")) {
+      fail(`sum_keepdim.ts exists; its import is what is missing: ${importsMessage}`);
+    }
+    if (!(absent.cases[0].message ?? "").endsWith("softmax.ts is missing")) {
+      fail(`softmax.ts: ${absent.cases[0].message}`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 /** Copies the parts of the kit the learner's check needs into a temporary directory. */
 async function copyKit(): Promise<string> {
   const target = await Deno.makeTempDir({ prefix: "d2l-kit-" });

@@ -194,15 +194,17 @@ export async function runCheck(options: CheckOptions = {}): Promise<ExerciseResu
     let cases: CaseResult[];
     let impl: Record<string, unknown> | undefined;
     let loadError: string | undefined;
+    const url = pathToFileURL(path).href;
     try {
-      impl = await import(pathToFileURL(path).href);
+      impl = await import(url);
       const missing = exercise.exports.filter((name) => impl![name] === undefined);
       if (missing.length > 0) {
         loadError = `${shown} does not export ${missing.join(", ")}`;
       }
     } catch (error) {
+      // "Module not found" names the module: the exercise file itself, or one it imports.
       loadError = error instanceof Deno.errors.NotFound ||
-          (error instanceof Error && /Module not found/.test(error.message))
+          (error instanceof Error && error.message.startsWith(`Module not found "${url}"`))
         ? `${shown} is missing`
         : `${shown} could not be loaded: ${error instanceof Error ? error.message : error}`;
     }
