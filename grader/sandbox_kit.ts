@@ -99,6 +99,22 @@ function packageName(specifier: string): string {
  * if (result.path !== config.kitModule || result.excluded.length !== 0) throw new Error();
  * await Deno.remove(dir, { recursive: true });
  * ```
+ *
+ * @example The real kit: its image helpers are left out, and their stand-ins say why
+ * ```ts
+ * import { sandboxKit } from "./sandbox_kit.ts";
+ * import { defaultConfig } from "./config.ts";
+ * const config = defaultConfig();
+ * const dir = await Deno.makeTempDir();
+ * const result = await sandboxKit(config, await import(config.kitModule), dir);
+ * const reasons = result.excluded.map((e) => e.reason);
+ * if (!reasons.includes("loads @napi-rs/canvas")) throw new Error(reasons.join("; "));
+ * const standIn = await import(result.path);
+ * let message = "";
+ * try { standIn.showImages(); } catch (error) { message = (error as Error).message; }
+ * if (!message.includes("sandbox: lib/show_images.ts loads @napi-rs/canvas;")) throw new Error(message);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  * @throws {Error} when `deno info` fails on the kit module.
  */
 export async function sandboxKit(
@@ -143,7 +159,7 @@ export async function sandboxKit(
   for (const dep of direct) {
     const bad = reachedPackages(dep, modules).map(packageName).filter((name) => !allowed(name));
     if (bad.length === 0) included.push(dep);
-    else excluded.push({ module: dep, reason: `it loads ${[...new Set(bad)].join(", ")}` });
+    else excluded.push({ module: dep, reason: `loads ${[...new Set(bad)].join(", ")}` });
   }
   if (excluded.length === 0) return { path: config.kitModule, excluded, unavailable: [] };
 
