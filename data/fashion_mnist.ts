@@ -110,7 +110,17 @@ export const FASHION_MNIST_FILES: Readonly<Record<FileKey, Readonly<IdxSpec>>> =
   },
 };
 
-/** The book's names of the ten classes, by label. */
+/**
+ * The book's names of the ten classes, by label.
+ *
+ * @example
+ * ```ts
+ * import { TEXT_LABELS } from "./fashion_mnist.ts";
+ * if (TEXT_LABELS.length !== 10 || TEXT_LABELS[0] !== "t-shirt" || TEXT_LABELS[9] !== "ankle boot") {
+ *   throw new Error(TEXT_LABELS.join());
+ * }
+ * ```
+ */
 export const TEXT_LABELS: readonly string[] = [
   "t-shirt",
   "trouser",

@@ -260,6 +260,24 @@ export function decodeSafetensors(bytes: Uint8Array, source = "the safetensors d
 /**
  * Saves softmax-regression parameters (`W`, `b`) to a safetensors file, atomically.
  *
+ * @example The header records the format and the metadata
+ * ```ts
+ * import * as tf from "./tf.ts";
+ * import { decodeSafetensors, saveParams } from "./params_io.ts";
+ * const path = `${await Deno.makeTempDir()}/params.safetensors`;
+ * const params = {
+ *   W: tf.variable(tf.tensor2d(new Float32Array(7840), [784, 10])),
+ *   b: tf.variable(tf.tensor1d(new Float32Array(10))),
+ * };
+ * await saveParams(params, path, { seed: "0" });
+ * const { tensors, metadata } = decodeSafetensors(await Deno.readFile(path), path);
+ * if (tensors.W.shape.join() !== "784,10" || metadata.format !== "d2l-softmax-regression") {
+ *   throw new Error(JSON.stringify(metadata));
+ * }
+ * if (metadata.seed !== "0") throw new Error(JSON.stringify(metadata));
+ * tf.dispose([params.W, params.b]);
+ * ```
+ *
  * @param params the trained `W` `[inputs, outputs]` and `b` `[outputs]`.
  * @param path the file to write (conventionally `….safetensors`).
  * @param metadata strings stored in the header's `__metadata__` (e.g. seed, epochs);
@@ -294,6 +312,21 @@ export async function saveParams(
  * `W` `[inputs, outputs]` and `b` `[outputs]`) as fresh trainable variables.
  *
  * The caller owns the returned variables: `tf.dispose([params.W, params.b])`.
+ *
+ * @example Trainable variables of the saved shapes
+ * ```ts
+ * import * as tf from "./tf.ts";
+ * import { loadParams, saveParams } from "./params_io.ts";
+ * const path = `${await Deno.makeTempDir()}/params.safetensors`;
+ * const saved = {
+ *   W: tf.variable(tf.tensor2d(new Float32Array(12).fill(1), [4, 3])),
+ *   b: tf.variable(tf.tensor1d([0, 0, 0])),
+ * };
+ * await saveParams(saved, path);
+ * const { W, b } = await loadParams(path);
+ * if (W.shape.join() !== "4,3" || b.shape.join() !== "3" || !W.trainable) throw new Error();
+ * tf.dispose([saved.W, saved.b, W, b]);
+ * ```
  *
  * @throws {RangeError} or {TypeError} naming the file and what is wrong with it: not
  *   safetensors, a missing `W` or `b`, or shapes that do not fit together.

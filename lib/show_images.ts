@@ -49,7 +49,15 @@ export interface ShowImagesOptions {
   cmap?: "viridis" | "gray";
 }
 
-/** The font family titles are set in; `fonts-dejavu-core` provides it. */
+/**
+ * The font family titles are set in; `fonts-dejavu-core` provides it.
+ *
+ * @example
+ * ```ts
+ * import { TITLE_FONT } from "./show_images.ts";
+ * if (TITLE_FONT !== "DejaVu Sans") throw new Error(TITLE_FONT);
+ * ```
+ */
 export const TITLE_FONT = "DejaVu Sans";
 
 /** Where Debian's `fonts-dejavu-core` puts the regular face. */

@@ -18,7 +18,18 @@
  * @module
  */
 
-/** Thrown by an exercise that has not been written yet. */
+/**
+ * Thrown by an exercise that has not been written yet.
+ *
+ * @example
+ * ```ts
+ * import { TodoError } from "./todo.ts";
+ * const error = new TodoError("softmax");
+ * if (error.exercise !== "softmax" || !error.message.startsWith("softmax is not written yet")) {
+ *   throw new Error(error.message);
+ * }
+ * ```
+ */
 export class TodoError extends Error {
   /** The exercise, e.g. `"softmax"`. */
   readonly exercise: string;
