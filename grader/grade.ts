@@ -63,6 +63,8 @@ export interface GradeOptions {
   name?: string;
   /** Keep the temporary run directory (for debugging). Default false. */
   keep?: boolean;
+  /** Where the temporary run directory goes. Default: the system's temporary directory. */
+  tempDir?: string;
 }
 
 /** A submission after staging and the module-graph check. */
@@ -428,7 +430,7 @@ export async function gradeSubmission(
   options: GradeOptions = {},
 ): Promise<SubmissionReport> {
   const name = options.name ?? basename(resolve(dir));
-  const runDir = await Deno.makeTempDir({ prefix: "grade-run-" });
+  const runDir = await Deno.makeTempDir({ dir: options.tempDir, prefix: "grade-run-" });
   try {
     const staged = await stage(session, name, dir, runDir);
     const importMapFile = await writeImportMap(session, join(runDir, "import_map.json"), [
@@ -473,6 +475,8 @@ export interface BatchOptions {
   onReport?: (report: SubmissionReport) => void | Promise<void>;
   /** Keep the temporary directories. */
   keep?: boolean;
+  /** Where the temporary directories go. Default: the system's temporary directory. */
+  tempDir?: string;
   /** Most submissions per shared type-check program. Default 50. */
   chunkSize?: number;
 }
@@ -519,7 +523,7 @@ export async function gradeBatch(
   options: BatchOptions = {},
 ): Promise<SubmissionReport[]> {
   const jobs = Math.max(1, options.jobs ?? navigator.hardwareConcurrency ?? 1);
-  const batchDir = await Deno.makeTempDir({ prefix: "grade-batch-" });
+  const batchDir = await Deno.makeTempDir({ dir: options.tempDir, prefix: "grade-batch-" });
   try {
     const staged = [];
     for (const [i, entry] of entries.entries()) {

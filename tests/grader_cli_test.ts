@@ -150,6 +150,32 @@ Deno.test("deno task grade --batch DIR --out DIR/grades: a re-run does not grade
   await Deno.remove(work, { recursive: true });
 });
 
+Deno.test("deno task grade: Ctrl-C leaves no temporary directory behind", async () => {
+  const work = await Deno.makeTempDir({ prefix: "grade-sigint-" });
+  const tmp = join(work, "tmp");
+  await Deno.mkdir(tmp);
+  await composeSubmission(join(work, "sub"), "solutions", "loops_forever");
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", GRADE, ...FIXTURE_FLAGS, join(work, "sub")],
+    stdout: "null",
+    stderr: "null",
+    env: { TMPDIR: tmp, NO_COLOR: "1" },
+  }).spawn();
+  // Wait until the submission's run directory exists (its sandbox then spins for seconds).
+  const hasRunDir = (dir: string): boolean =>
+    [...Deno.readDirSync(dir)].some((e) =>
+      e.isDirectory && (e.name.startsWith("grade-run-") || hasRunDir(join(dir, e.name)))
+    );
+  const deadline = Date.now() + 30_000;
+  while (!hasRunDir(tmp) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assertEquals(hasRunDir(tmp), true, "no run directory appeared");
+  await new Promise((r) => setTimeout(r, 1000)); // staged and running: the loop takes 3 s
+  child.kill("SIGINT");
+  assertEquals((await child.status).code, 130);
+  assertEquals([...Deno.readDirSync(tmp)].map((e) => e.name), []);
+  await Deno.remove(work, { recursive: true });
+});
+
 Deno.test("deno task grade exits 2 when grading itself fails (a sandbox too small to start)", async () => {
   const result = await grade([join(SUBMISSIONS, "solutions"), "--memory-mb", "40"]);
   assertEquals(result.code, 2, result.stdout + result.stderr);

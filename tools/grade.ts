@@ -272,9 +272,13 @@ export async function main(
     printError(`Error: cannot set up grading: ${(error as Error).message}`);
     return 1;
   }
+  // The submissions' run directories go in here, so that Ctrl-C can remove them too.
+  const tempDir = await Deno.makeTempDir({ prefix: "grade-cli-" });
+  const removeTemp = () =>
+    args.keep ? Promise.resolve() : Deno.remove(tempDir, { recursive: true }).catch(() => {});
   // Ctrl-C: remove the session's temporary files before leaving (sandboxes die with us).
   const onInterrupt = () => {
-    session.close().finally(() => Deno.exit(130));
+    Promise.all([session.close(), removeTemp()]).finally(() => Deno.exit(130));
   };
   Deno.addSignalListener("SIGINT", onInterrupt);
   try {
@@ -290,6 +294,7 @@ export async function main(
       const reports = await gradeBatch(session, entries, {
         jobs: args.jobs,
         keep: args.keep,
+        tempDir,
         onReport: async (report) => {
           await writeFileAtomic(
             join(out, `${report.submission}.${extension(args.format)}`),
@@ -314,7 +319,10 @@ export async function main(
       );
       return failed.length > 0 ? 2 : 0;
     }
-    const report = await gradeSubmission(session, args.submission!, { keep: args.keep });
+    const report = await gradeSubmission(session, args.submission!, {
+      keep: args.keep,
+      tempDir,
+    });
     if (args.verbose && report.diagnostics) printError(report.diagnostics);
     if (args.out !== undefined) {
       await writeFileAtomic(resolve(args.out), render(report, args.format));
@@ -329,6 +337,7 @@ export async function main(
   } finally {
     Deno.removeSignalListener("SIGINT", onInterrupt);
     await session.close();
+    await removeTemp();
   }
 }
 
