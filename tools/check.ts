@@ -29,6 +29,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { isTodo } from "../lib/todo.ts";
 import { initBackend } from "../lib/backend.ts";
 import type { Case, Exercise, Kit } from "../tests/cases/case.ts";
+import { chdirToCaller } from "../lib/caller_cwd.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -436,4 +437,7 @@ export async function main(
   return results.every((r) => r.status === "done") ? 0 : 1;
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) {
+  chdirToCaller();
+  Deno.exit(await main(Deno.args));
+}

@@ -31,6 +31,7 @@ import { gradeBatch, gradeSubmission, listBatch } from "../grader/grade.ts";
 import { openSession } from "../grader/session.ts";
 import type { SubmissionReport } from "../grader/types.ts";
 import { writeFileAtomic } from "../lib/write_atomic.ts";
+import { chdirToCaller } from "../lib/caller_cwd.ts";
 
 /** Output formats. */
 export type Format = "terminal" | "gradescope" | "exercism" | "junit";
@@ -342,5 +343,6 @@ export async function main(
 }
 
 if (import.meta.main) {
+  chdirToCaller();
   Deno.exit(await main(Deno.args));
 }

@@ -47,6 +47,7 @@ import { createNet, initParams } from "../lessons/02_softmax.ts";
 import { crossEntropy } from "../lessons/03_cross_entropy.ts";
 import { type EpochRecord, sgdUpdater, trainCh3 } from "../lessons/05_train_ch3.ts";
 import { predictCh3 } from "../lessons/06_predict_ch3.ts";
+import { chdirToCaller } from "../lib/caller_cwd.ts";
 
 /** The command's settings, after parsing and checking. */
 export interface TrainArgs {
@@ -382,5 +383,6 @@ function writeAll(stream: { writeSync(p: Uint8Array): number }, bytes: Uint8Arra
 }
 
 if (import.meta.main) {
+  chdirToCaller();
   Deno.exit(await main(Deno.args));
 }

@@ -1,0 +1,17 @@
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+Deno.test("deno task check --dir . resolves the path where the user typed the command", async () => {
+  const { code, stdout } = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "--config", `${ROOT}deno.json`, "check", "--dir", ".", "sum_keepdim"],
+    cwd: `${ROOT}solutions`,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const out = new TextDecoder().decode(stdout);
+  assert.equal(code, 0, out);
+  assert.match(out, /1 of 1 exercises done/);
+});
