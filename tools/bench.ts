@@ -37,6 +37,13 @@ const PARTS: Record<string, () => Promise<string>> = {
 };
 
 async function main(args: string[]): Promise<number> {
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log(
+      `Usage: deno task bench [${Object.keys(PARTS).join("] [")}]\n` +
+        "Runs the chosen benchmarks (all without arguments) and prints markdown tables.",
+    );
+    return 0;
+  }
   const unknown = args.filter((a) => !(a in PARTS));
   if (unknown.length > 0) {
     console.error(
