@@ -309,3 +309,27 @@ Deno.test("deno task check --watch re-checks when an exercise file is saved", as
     await Deno.remove(kit, { recursive: true });
   }
 });
+
+Deno.test("runCheck() fails a file that runs but does not type-check, as the grader would", async () => {
+  // Inside the kit, so the file's `../lib/…` imports resolve as they do from exercises/.
+  const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".typecheck_" });
+  try {
+    const source = await Deno.readTextFile(join(ROOT, "solutions", "sum_keepdim.ts"));
+    const broken = source.replace(
+      /export function sumKeepdim\([^)]*\)[^{]*\{/,
+      (head) => `${head}\n  const rows: number = X.shape;`,
+    );
+    if (broken === source) fail("could not insert the type error");
+    await Deno.writeTextFile(join(dir, "sum_keepdim.ts"), broken);
+    const [result] = await runCheck({ dir, ids: ["sum_keepdim"] });
+    if (result.status !== "failing") fail(`expected failing, got ${result.status}`);
+    const message = result.cases[0].message ?? "";
+    if (!message.includes("does not type-check") || !message.includes("TS2322")) {
+      fail(`unexpected message: ${message}`);
+    }
+    const [unchecked] = await runCheck({ dir, ids: ["sum_keepdim"], typeCheck: false });
+    if (unchecked.status !== "done") fail("without the type check the cases themselves pass");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -69,6 +69,52 @@ export interface CheckOptions {
   ids?: string[];
   /** Called with each exercise's result as soon as it is known. */
   onResult?: (result: ExerciseResult) => void;
+  /**
+   * Type-check the files first, as the grader does (a file with type errors scores 0 there).
+   * Default `true`.
+   */
+  typeCheck?: boolean;
+}
+
+/**
+ * Runs `deno check` (with the kit's configuration) on the files that exist among `paths`.
+ * Returns the first compiler error of each file that has one; errors outside those files are
+ * given to every file, since one of them imports the broken module.
+ */
+async function typeErrors(paths: string[]): Promise<Map<string, string>> {
+  const present = paths.filter((path) => {
+    try {
+      return Deno.statSync(path).isFile;
+    } catch {
+      return false;
+    }
+  });
+  const errors = new Map<string, string>();
+  if (present.length === 0) return errors;
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["check", "--quiet", "--config", join(ROOT, "deno.json"), ...present],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (code === 0) return errors;
+  const text = new TextDecoder().decode(stderr) + new TextDecoder().decode(stdout);
+  const blocks = text.split(/\n(?=TS\d+ \[ERROR\])/).filter((b) =>
+    /^TS\d+ \[ERROR\]/.test(b.trim())
+  );
+  for (const block of blocks) {
+    const at = /at (file:\/\/\S+?):\d+:\d+/.exec(block);
+    const file = at ? fileURLToPath(at[1]) : undefined;
+    const message = block.replace(/\n\s*error: Type checking failed[\s\S]*$/, "").trim();
+    if (file !== undefined && present.includes(file)) {
+      if (!errors.has(file)) errors.set(file, message);
+    }
+  }
+  if (errors.size === 0) {
+    const message = blocks[0]?.trim() ?? text.trim().split("\n").slice(0, 8).join("\n");
+    for (const path of present) errors.set(path, message);
+  }
+  return errors;
 }
 
 /** Thrown for an id that is not an exercise: the message lists the ids. */
@@ -189,6 +235,9 @@ export async function runCheck(options: CheckOptions = {}): Promise<ExerciseResu
   let fullData: Promise<boolean> | undefined;
   const hasFullData = () => (fullData ??= fullDataPresent());
   const results: ExerciseResult[] = [];
+  const compileErrors = options.typeCheck === false
+    ? new Map<string, string>()
+    : await typeErrors(selected.map((exercise) => join(dir, exercise.file)));
   for (const exercise of selected) {
     const path = join(dir, exercise.file);
     const shown = relative(Deno.cwd(), path) || path;
@@ -209,13 +258,19 @@ export async function runCheck(options: CheckOptions = {}): Promise<ExerciseResu
         ? `${shown} is missing`
         : `${shown} could not be loaded: ${error instanceof Error ? error.message : error}`;
     }
+    const compileError = compileErrors.get(path);
+    if (loadError === undefined && compileError !== undefined) {
+      loadError = `${shown} does not type-check (the grader would score it 0):\n${compileError}`;
+    }
     if (loadError !== undefined) {
       cases = exercise.cases.map((c) => ({
         name: c.name,
         points: c.points,
         status: "fail",
         message: loadError,
-        hint: "Keep the file's exports (names and signatures) as shipped.",
+        hint: compileError !== undefined && loadError.includes("does not type-check")
+          ? `Fix the type error: deno check ${shown} lists them all.`
+          : "Keep the file's exports (names and signatures) as shipped.",
       }));
     } else {
       cases = [];
