@@ -297,6 +297,23 @@ export function serve(setup: HarnessSetup): void {
         });
         return;
       }
+      // A re-implementation exercise answered by re-exporting the kit's own function (from
+      // lessons/ or mod.ts) has not implemented anything: same function object, no points.
+      const kit = setup.kit as unknown as Record<string, unknown>;
+      const borrowed = (request.exports as string[]).filter((name) =>
+        typeof impl[name] === "function" && impl[name] === kit[name]
+      );
+      if (borrowed.length > 0) {
+        post({
+          type: "result",
+          id,
+          status: "error",
+          message: `exercises/${request.file} re-exports the kit's own ${
+            borrowed.join(", ")
+          } (from lessons/ or mod.ts) instead of implementing it`,
+        });
+        return;
+      }
       try {
         const output = await entry.run(impl, setup.kit);
         post({ type: "result", id, status: "ok", output });

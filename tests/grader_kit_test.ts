@@ -123,3 +123,24 @@ Deno.test("the grader runs a submission that imports the kit's mod.ts as `deno t
     await Deno.remove(work, { recursive: true });
   }
 });
+
+Deno.test("the grader gives no points for re-exporting the kit's own function as the answer", async () => {
+  const work = await Deno.makeTempDir({ prefix: "grader-kit-reexport-" });
+  await Deno.writeTextFile(
+    join(work, "sum_keepdim.ts"),
+    'export { sumKeepdim } from "../lessons/01_sum_keepdim.ts";\n',
+  );
+  await Deno.writeTextFile(join(work, "accuracy.ts"), 'export { accuracy } from "../mod.ts";\n');
+  const session = await openSession();
+  try {
+    const report = await gradeSubmission(session, work);
+    assertEquals(report.score, 0, formatTerminal(report));
+    for (const file of ["sum_keepdim.ts", "accuracy.ts"]) {
+      const exercise = report.exercises.find((e) => e.file === file)!;
+      assertIncludes(exercise.cases[0].message, ["re-exports the kit's own"]);
+    }
+  } finally {
+    await session.close();
+    await Deno.remove(work, { recursive: true });
+  }
+});

@@ -333,3 +333,20 @@ Deno.test("runCheck() fails a file that runs but does not type-check, as the gra
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("runCheck() does not count re-exporting the kit's own function as done", async () => {
+  const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".reexport_" });
+  try {
+    await Deno.writeTextFile(
+      join(dir, "sum_keepdim.ts"),
+      'export { sumKeepdim } from "../lessons/01_sum_keepdim.ts";\n',
+    );
+    const [result] = await runCheck({ dir, ids: ["sum_keepdim"], typeCheck: false });
+    if (result.status !== "failing") fail(`expected failing, got ${result.status}`);
+    if (!(result.cases[0].message ?? "").includes("re-exports the kit's own sumKeepdim")) {
+      fail(`unexpected message: ${result.cases[0].message}`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -248,8 +248,16 @@ export async function runCheck(options: CheckOptions = {}): Promise<ExerciseResu
     try {
       impl = await import(url);
       const missing = exercise.exports.filter((name) => impl![name] === undefined);
+      // The same function object as the kit's: re-exported from lessons/ or mod.ts, not written.
+      const borrowed = exercise.exports.filter((name) =>
+        typeof impl![name] === "function" && impl![name] === (kit as Record<string, unknown>)[name]
+      );
       if (missing.length > 0) {
         loadError = `${shown} does not export ${missing.join(", ")}`;
+      } else if (borrowed.length > 0) {
+        loadError = `${shown} re-exports the kit's own ${
+          borrowed.join(", ")
+        } (from lessons/ or mod.ts) instead of implementing it`;
       }
     } catch (error) {
       // "Module not found" names the module: the exercise file itself, or one it imports.
