@@ -75,6 +75,34 @@ function npmRequest(specifier: string): { name: string; request: string } | unde
 }
 
 /**
+ * The package name of an `npm:` specifier, without version or path.
+ *
+ * @example
+ * ```ts
+ * import { npmPackageName } from "./module_graph.ts";
+ * const name = npmPackageName("npm:/@tensorflow/tfjs@4.22.0/dist/x.js");
+ * if (name !== "@tensorflow/tfjs") throw new Error(name);
+ * ```
+ */
+export function npmPackageName(specifier: string): string {
+  return npmRequest(specifier)!.name;
+}
+
+/**
+ * Whether `name` is on the allow-list (an entry ending in `/` allows a whole scope).
+ *
+ * @example
+ * ```ts
+ * import { isAllowedPackage } from "./module_graph.ts";
+ * if (!isAllowedPackage("@tensorflow/tfjs", ["@tensorflow/"])) throw new Error();
+ * if (isAllowedPackage("left-pad", ["@tensorflow/"])) throw new Error();
+ * ```
+ */
+export function isAllowedPackage(name: string, allowed: readonly string[]): boolean {
+  return allowed.some((p) => p.endsWith("/") ? name.startsWith(p) : name === p);
+}
+
+/**
  * Classifies one resolved specifier against the rules.
  *
  * @example An unpinned or unlisted package is a violation
@@ -98,10 +126,7 @@ export function classifySpecifier(specifier: string, rules: ImportRules): Classi
   }
   if (specifier.startsWith("npm:")) {
     const npm = npmRequest(specifier)!;
-    const listed = rules.allowedPackages.some((p) =>
-      p.endsWith("/") ? npm.name.startsWith(p) : npm.name === p
-    );
-    if (!listed) {
+    if (!isAllowedPackage(npm.name, rules.allowedPackages)) {
       return {
         kind: "violation",
         reason: `the package ${npm.name} is not allowed (allowed: ${
@@ -154,10 +179,67 @@ interface InfoDependency {
   type?: { specifier?: string; error?: string };
 }
 
-interface InfoModule {
+/** One module of `deno info --json`. */
+export interface InfoModule {
+  /** Resolved specifier. */
   specifier: string;
+  /** Why it could not be loaded, if it could not. */
   error?: string;
+  /** Its dependencies. */
   dependencies?: InfoDependency[];
+}
+
+/** Options for {@linkcode denoInfoModules}. */
+export interface DenoInfoOptions {
+  /** The `deno` executable. */
+  denoPath: string;
+  /** The kit's `deno.json`. */
+  configFile: string;
+  /** An import map to resolve with, if any. */
+  importMapFile?: string;
+  /** Working directory of the `deno info` process. */
+  cwd?: string;
+  /** What is analysed, for the error message (e.g. "the kit module"). */
+  what: string;
+}
+
+/**
+ * The module graph of `entry` from `deno info --json`, by resolved specifier. Never fetches:
+ * `--no-remote --no-npm` (on student code, `deno info` would otherwise download packages).
+ *
+ * @throws {Error} naming `what` and deno's message when `deno info` fails.
+ */
+export async function denoInfoModules(
+  entry: string,
+  options: DenoInfoOptions,
+): Promise<Map<string, InfoModule>> {
+  const output = await new Deno.Command(options.denoPath, {
+    args: [
+      "info",
+      "--json",
+      "--no-remote",
+      "--no-npm",
+      "--no-lock",
+      "--config",
+      options.configFile,
+      ...(options.importMapFile ? ["--import-map", options.importMapFile] : []),
+      entry,
+    ],
+    cwd: options.cwd,
+    env: { NO_COLOR: "1" },
+    signal: AbortSignal.timeout(120_000),
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!output.success) {
+    throw new Error(
+      `deno info on ${options.what} failed (exit ${output.code}): ${
+        new TextDecoder().decode(output.stderr).trim()
+      }`,
+    );
+  }
+  const info = JSON.parse(new TextDecoder().decode(output.stdout)) as { modules: InfoModule[] };
+  return new Map(info.modules.map((m) => [m.specifier, m]));
 }
 
 /** Options for {@linkcode checkModuleGraphs}. */
@@ -210,33 +292,18 @@ export async function checkModuleGraphs(
   if (roots.length === 0) return verdicts;
   const rootsFile = `${options.workDir}/graph_roots_${crypto.randomUUID()}.ts`;
   await Deno.writeTextFile(rootsFile, roots.map((r) => `import ${JSON.stringify(r)};\n`).join(""));
-  const output = await new Deno.Command(options.denoPath, {
-    args: [
-      "info",
-      "--json",
-      "--no-remote",
-      "--no-npm",
-      "--no-lock",
-      "--config",
-      options.configFile,
-      "--import-map",
-      options.importMapFile,
-      rootsFile,
-    ],
-    cwd: options.workDir,
-    env: { NO_COLOR: "1" },
-    signal: AbortSignal.timeout(120_000),
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  await Deno.remove(rootsFile).catch(() => {});
-  if (!output.success) {
-    throw new Error(
-      `deno info failed (exit ${output.code}): ${new TextDecoder().decode(output.stderr).trim()}`,
-    );
+  let modules: Map<string, InfoModule>;
+  try {
+    modules = await denoInfoModules(rootsFile, {
+      denoPath: options.denoPath,
+      configFile: options.configFile,
+      importMapFile: options.importMapFile,
+      cwd: options.workDir,
+      what: "the submitted modules",
+    });
+  } finally {
+    await Deno.remove(rootsFile).catch(() => {});
   }
-  const info = JSON.parse(new TextDecoder().decode(output.stdout)) as { modules: InfoModule[] };
-  const modules = new Map(info.modules.map((m) => [m.specifier, m]));
   stages.forEach((stage, s) => {
     const rules: ImportRules = {
       ...options.rules,

@@ -17,7 +17,10 @@
  * ```ts
  * import { reachedPackages } from "./sandbox_kit.ts";
  * const modules = new Map([
- *   ["file:///k/a.ts", { specifier: "file:///k/a.ts", dependencies: [{ code: { specifier: "npm:x@1" } }] }],
+ *   ["file:///k/a.ts", {
+ *     specifier: "file:///k/a.ts",
+ *     dependencies: [{ specifier: "npm:x@1", code: { specifier: "npm:x@1" } }],
+ *   }],
  *   ["npm:x@1", { specifier: "npm:x@1" }],
  * ]);
  * if (reachedPackages("file:///k/a.ts", modules).join() !== "npm:x@1") throw new Error();
@@ -28,14 +31,12 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { GraderConfig } from "./config.ts";
-
-/** One module of `deno info --json`. */
-export interface InfoModule {
-  /** Resolved specifier. */
-  specifier: string;
-  /** Its dependencies. */
-  dependencies?: { code?: { specifier?: string }; type?: { specifier?: string } }[];
-}
+import {
+  denoInfoModules,
+  type InfoModule,
+  isAllowedPackage,
+  npmPackageName,
+} from "./module_graph.ts";
 
 /** What {@linkcode sandboxKit} decided. */
 export interface SandboxKit {
@@ -76,14 +77,6 @@ export function reachedPackages(start: string, modules: Map<string, InfoModule>)
   return [...found].sort();
 }
 
-function packageName(specifier: string): string {
-  const rest = specifier.slice("npm:".length).replace(/^\//, "");
-  const parts = rest.split("/");
-  const nameAndVersion = rest.startsWith("@") ? `${parts[0]}/${parts[1] ?? ""}` : parts[0];
-  const at = nameAndVersion.lastIndexOf("@");
-  return at > 0 ? nameAndVersion.slice(0, at) : nameAndVersion;
-}
-
 /**
  * Decides what the sandbox imports as `kit`, writing a stand-in module into `dir` when part
  * of the kit module cannot load there.
@@ -122,31 +115,12 @@ export async function sandboxKit(
   kitNamespace: Record<string, unknown>,
   dir: string,
 ): Promise<SandboxKit> {
-  const output = await new Deno.Command(config.denoPath, {
-    args: [
-      "info",
-      "--json",
-      "--no-remote",
-      "--no-npm",
-      "--no-lock",
-      "--config",
-      config.configFile,
-      config.kitModule,
-    ],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!output.success) {
-    throw new Error(
-      `deno info on the kit module failed: ${new TextDecoder().decode(output.stderr).trim()}`,
-    );
-  }
-  const info = JSON.parse(new TextDecoder().decode(output.stdout)) as { modules: InfoModule[] };
-  const modules = new Map(info.modules.map((m) => [m.specifier, m]));
+  const modules = await denoInfoModules(config.kitModule, {
+    denoPath: config.denoPath,
+    configFile: config.configFile,
+    what: "the kit module",
+  });
   const root = pathToFileURL(config.kitModule).href;
-  const allowed = (name: string) =>
-    config.allowedPackages.some((p) => p.endsWith("/") ? name.startsWith(p) : name === p);
   const direct = [
     ...new Set(
       (modules.get(root)?.dependencies ?? [])
@@ -157,7 +131,9 @@ export async function sandboxKit(
   const included: string[] = [];
   const excluded: SandboxKit["excluded"] = [];
   for (const dep of direct) {
-    const bad = reachedPackages(dep, modules).map(packageName).filter((name) => !allowed(name));
+    const bad = reachedPackages(dep, modules).map(npmPackageName).filter((name) =>
+      !isAllowedPackage(name, config.allowedPackages)
+    );
     if (bad.length === 0) included.push(dep);
     else excluded.push({ module: dep, reason: `loads ${[...new Set(bad)].join(", ")}` });
   }

@@ -34,7 +34,8 @@ import { dirUrl, readKitImports, sandboxImportMap } from "./import_map.ts";
 import { asExercises, buildManifest, type Manifest } from "./manifest.ts";
 import { EMPTY_RUBRIC, loadRubric, type Rubric } from "./rubric.ts";
 import { runInSandbox } from "./sandbox.ts";
-import { type InfoModule, reachedPackages, sandboxKit } from "./sandbox_kit.ts";
+import { reachedPackages, sandboxKit } from "./sandbox_kit.ts";
+import { denoInfoModules, isAllowedPackage, npmPackageName } from "./module_graph.ts";
 
 /** Options for {@linkcode openSession}. */
 export interface SessionOptions {
@@ -135,36 +136,15 @@ async function analyseEntry(
   importMapFile: string,
   stubsDir: string,
 ): Promise<{ stubbed: string[]; files: string[] }> {
-  const output = await new Deno.Command(config.denoPath, {
-    args: [
-      "info",
-      "--json",
-      "--no-remote",
-      "--no-npm",
-      "--no-lock",
-      "--config",
-      config.configFile,
-      "--import-map",
-      importMapFile,
-      entryFile,
-    ],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!output.success) {
-    throw new Error(
-      `deno info on the sandbox entry failed: ${new TextDecoder().decode(output.stderr).trim()}`,
-    );
-  }
-  const info = JSON.parse(new TextDecoder().decode(output.stdout)) as {
-    modules: InfoModule[];
-  };
-  const byId = new Map(info.modules.map((m) => [m.specifier, m]));
-  const disallowed = reachedPackages(pathToFileURL(entryFile).href, byId).filter((spec) => {
-    const name = spec.slice(4).replace(/^\//, "").replace(/^(@[^/]+\/[^/@]+|[^/@]+).*$/, "$1");
-    return !config.allowedPackages.some((p) => p.endsWith("/") ? name.startsWith(p) : name === p);
+  const byId = await denoInfoModules(entryFile, {
+    denoPath: config.denoPath,
+    configFile: config.configFile,
+    importMapFile,
+    what: "the sandbox entry",
   });
+  const disallowed = reachedPackages(pathToFileURL(entryFile).href, byId).filter((spec) =>
+    !isAllowedPackage(npmPackageName(spec), config.allowedPackages)
+  );
   if (disallowed.length > 0) {
     throw new Error(
       `The case tables (or hidden cases) load ${disallowed.join(", ")}, which cannot load inside ` +
@@ -173,8 +153,9 @@ async function analyseEntry(
     );
   }
   const stubsUrl = dirUrl(stubsDir);
-  const needed = info.modules.map((m) => m.specifier).filter((s) => s.startsWith(stubsUrl));
-  const files = info.modules.map((m) => m.specifier)
+  const specifiers = [...byId.keys()];
+  const needed = specifiers.filter((s) => s.startsWith(stubsUrl));
+  const files = specifiers
     .filter((s) => s.startsWith("file:") && !s.startsWith(stubsUrl))
     .map((s) => fileURLToPath(s));
   const solutionsRoot = join(config.kitRoot, config.solutionsDir);
