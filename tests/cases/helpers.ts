@@ -29,7 +29,7 @@ import { AssertionError } from "node:assert";
 import { createRng } from "../../lib/random.ts";
 import { isTodo } from "../../lib/todo.ts";
 import type { Flat } from "../../lib/assert_close.ts";
-import type { Plain } from "./case.ts";
+import type { Kit, Plain } from "./case.ts";
 
 /** Throws an `AssertionError` with `message`. */
 export function fail(message: string): never {
@@ -476,5 +476,27 @@ export function tidyPlain<T>(fn: () => T): T {
     return fn();
   } finally {
     engine.endScope();
+  }
+}
+
+/**
+ * Test accuracy of trained parameters sent back as plain arrays (`W` `[784, 10]`, `b` `[10]`),
+ * computed on the trusted side with the kit's net, on the committed subset or the full test set.
+ */
+export async function testAccuracy(
+  kit: Kit,
+  model: { W: number[][]; b: number[] },
+  subset: boolean,
+): Promise<number> {
+  const data = await kit.loadDataFashionMnist(256, subset ? { subset: true } : {});
+  const params = tf.tidy(() => ({
+    W: tf.variable(tf.tensor2d(model.W), false),
+    b: tf.variable(tf.tensor1d(model.b), false),
+  }));
+  try {
+    return kit.evaluateAccuracy(kit.createNet(params), data.testIter);
+  } finally {
+    tf.dispose([params.W, params.b]);
+    data.dispose();
   }
 }

@@ -22,6 +22,7 @@ import {
   field,
   seededLabels,
   seededMatrix,
+  testAccuracy,
 } from "./helpers.ts";
 import { sgdEpochReference } from "./reference.ts";
 
@@ -108,25 +109,6 @@ async function subsetRun(
       trainEpoch(net, data.trainIter, kit.crossEntropy, updater);
     }
     return { W: params.W.arraySync(), b: params.b.arraySync() };
-  } finally {
-    tf.dispose([params.W, params.b]);
-    data.dispose();
-  }
-}
-
-/** Test accuracy of plain parameters, on the subset or the full test set. */
-async function testAccuracy(
-  kit: Kit,
-  model: { W: number[][]; b: number[] },
-  subset: boolean,
-): Promise<number> {
-  const data = await kit.loadDataFashionMnist(256, subset ? { subset: true } : {});
-  const params = tf.tidy(() => ({
-    W: tf.variable(tf.tensor2d(model.W), false),
-    b: tf.variable(tf.tensor1d(model.b), false),
-  }));
-  try {
-    return kit.evaluateAccuracy(kit.createNet(params), data.testIter);
   } finally {
     tf.dispose([params.W, params.b]);
     data.dispose();
