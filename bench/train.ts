@@ -25,9 +25,10 @@
  * - **step breakdown**: the body of `trainEpochCh3`'s loop over the shuffled training batches,
  *   with the clock read between its phases (producing the batch, the forward pass on the
  *   gradient tape, autodiff, the SGD update, the metrics and freeing the step's tensors), so the
- *   parts add up to the step; the fastest of five passes, next to `trainEpochCh3` itself. Alongside: the two matrix products alone (the
- *   backward one as the kit's gradient computes it and as tfjs's own gradient does, with
- *   `transposeA`), and the kernels one step runs, counted with `tf.profile`;
+ *   parts add up to the step; the fastest of five passes, next to `trainEpochCh3` itself.
+ *   Alongside: the two matrix products alone (the backward one, `matMul(X, dy, true, false)`,
+ *   with the kit's wasm kernel and with tfjs-backend-wasm's own), and the kernels one step
+ *   runs, counted with `tf.profile`;
  * - **command**: `deno task train` spawned as a subprocess into a temporary directory, wall
  *   time from spawn to exit (Deno start-up, loading and verifying the data, 10 epochs,
  *   plots, predictions, parameters).
@@ -45,6 +46,7 @@ import { createNet, initParams, type Net } from "../lessons/02_softmax.ts";
 import { crossEntropy } from "../lessons/03_cross_entropy.ts";
 import { countCorrect, evaluateAccuracy } from "../lessons/04_accuracy.ts";
 import { sgdUpdater, trainEpochCh3 } from "../lessons/05_train_ch3.ts";
+import { installWasmMatMul, uninstallWasmMatMul } from "../lib/wasm_matmul.ts";
 
 /** Options for {@linkcode benchTrain}. */
 export interface BenchTrainOptions {
@@ -172,9 +174,9 @@ export interface StepBreakdown {
   trainEpochMs: number;
   /** The forward product `X · W` [256, 784] · [784, 10] alone, on a freshly uploaded `X`. */
   forwardProductMs: number;
-  /** The backward product `Xᵀ · dy` as the kit's registered gradient computes it. */
+  /** The backward product `Xᵀ · dy`, `matMul(X, dy, true, false)`, as the step computes it. */
   backwardProductMs: number;
-  /** The same product as tfjs's own gradient computes it: `matMul(X, dy, true, false)`. */
+  /** The same product with tfjs-backend-wasm's own kernel (on cpu: the same as above). */
   backwardProductTfjsMs: number;
   /** Kernels one step runs (forward, tape copies, backward, update, metrics). */
   kernelsPerStep: number;
@@ -287,9 +289,16 @@ export async function stepBreakdown(backend: BackendName, subset = false): Promi
       }, reps);
     const uploadMs = withFreshX((X) => tf.reshape(X, [-1]));
     const forwardProductMs = withFreshX((X) => tf.matMul(X, params.W)) - uploadMs;
-    const bothMs = withFreshX((X) => tf.grad((W) => tf.matMul(X, W))(params.W, dy));
-    const backwardProductMs = bothMs - forwardProductMs - uploadMs;
-    const backwardProductTfjsMs = withFreshX((X) => tf.matMul(X, dy, true, false)) - uploadMs;
+    const backwardProduct = () => withFreshX((X) => tf.matMul(X, dy, true, false)) - uploadMs;
+    const backwardProductMs = backwardProduct();
+    let backwardProductTfjsMs = backwardProductMs;
+    if (uninstallWasmMatMul()) {
+      try {
+        backwardProductTfjsMs = backwardProduct();
+      } finally {
+        installWasmMatMul();
+      }
+    }
     dy.dispose();
 
     // Kernels per step: an epoch of two batches minus an epoch of one (which cancels the
@@ -432,9 +441,9 @@ export function formatTrain(r: TrainBenchResult): string {
       "",
       `\`trainEpochCh3\` itself over the same batches: ${f3(s.trainEpochMs)} ms per step. ` +
         `The two matrix products alone: forward \`X · W\` ${f3(s.forwardProductMs)} ms; ` +
-        `backward \`Xᵀ · dy\` as the kit's gradient computes it ${
+        `backward \`Xᵀ · dy\` (\`matMul(X, dy, true, false)\`) ${
           f3(s.backwardProductMs)
-        } ms (tfjs's own gradient, \`matMul(X, dy, true, false)\`: ${
+        } ms (with tfjs-backend-wasm's own kernel instead of the kit's: ${
           f3(s.backwardProductTfjsMs)
         } ms). The rest, ${
           f3(total - p.data - s.forwardProductMs - s.backwardProductMs)
