@@ -153,6 +153,11 @@ export const SUBSET_DIR: string = fileURLToPath(new URL("./subset", import.meta.
 export interface LoadOptions {
   /** A directory holding the four files; beats `FASHION_MNIST_DIR`; no other source is tried. */
   dir?: string;
+  /**
+   * What errors call `dir`: a command passes the flag its user typed (`"--data-dir"`).
+   * Default `"the dir option"`.
+   */
+  dirName?: string;
   /** Resize each batch's images to `[h, w]` (or `n × n`), bilinear, like the book's `resize`. */
   resize?: number | readonly [number, number];
   /** Seed of the training shuffle. Default 0. */
@@ -412,11 +417,13 @@ export async function readFashionMnistRaw(
   if (options.subset) return await readSubset(SUBSET_DIR, timings);
 
   if (options.dir !== undefined) {
+    const name = options.dirName ?? "the dir option";
     const set = await readStrict(
       options.dir,
-      "The directory given as the dir option,",
+      `The directory given as ${name},`,
       specs,
-      "Pass a directory that holds the four files, or leave dir unset to search the usual places.",
+      `Pass a directory that holds the four files, or leave out ${name} to search the usual ` +
+        `places.`,
       timings,
     );
     return { ...toRawSplits(set), source: { kind: "dir", dir: options.dir } };

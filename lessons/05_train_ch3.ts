@@ -410,8 +410,11 @@ export interface EpochRecord {
 export interface TrainOptions {
   /** Receives `(epoch, [trainLoss, trainAcc, testAcc])` after every epoch (the book's plot). */
   animator?: Animator;
-  /** Called after every epoch with its record (e.g. a terminal display). */
-  onEpoch?: (record: EpochRecord) => void;
+  /**
+   * Called after every epoch with its record (e.g. a terminal display, or saving the metrics
+   * so far); training waits for a returned promise.
+   */
+  onEpoch?: (record: EpochRecord) => unknown;
   /** Called after every training batch with the batches done and the batches per epoch. */
   onBatch?: (done: number, total: number) => void;
 }
@@ -486,7 +489,7 @@ export async function trainCh3(
     const seconds = (performance.now() - start) / 1000;
     const record: EpochRecord = { epoch, trainLoss, trainAcc, testAcc, seconds };
     epochs.push(record);
-    options.onEpoch?.(record);
+    await options.onEpoch?.(record);
     await options.animator?.add(epoch, [trainLoss, trainAcc, testAcc]);
   }
   const checks = bookChecks(epochs[epochs.length - 1]);

@@ -77,6 +77,9 @@ async function checkOutputs(dir: string, run: Run, numEpochs: number): Promise<M
   assert.ok(metrics.totalSeconds >= metrics.trainSeconds && metrics.trainSeconds > 0);
   assert.equal(typeof metrics.seed, "number");
   assert.equal(typeof metrics.dataSource.kind, "string");
+  assert.equal(metrics.complete, true);
+  assert.deepEqual([...metrics.files].sort(), FILES, "metrics.json lists the five files");
+  assert.ok(metrics.checks !== null);
   assert.equal(
     metrics.checksPassed,
     metrics.checks.trainLoss && metrics.checks.trainAcc && metrics.checks.testAcc,
@@ -218,6 +221,81 @@ Deno.test("deno task train: bad flags exit with code 2 and one clear line on std
   ) {
     assert.ok(help.stdout.includes(flag), flag);
   }
+});
+
+Deno.test("deno task train: an --out that is a file, or a --data-dir that does not exist, exits 2 naming the flag", async () => {
+  await withTempDir(async (root) => {
+    const file = `${root}/a-file`;
+    await Deno.writeTextFile(file, "keep me\n");
+    const runs = await Promise.all([
+      train(["--subset", "--epochs", "1", "--out", file]),
+      train(["--subset", "--epochs", "1", "--out", `${file}/sub`]),
+      train(["--epochs", "1", "--data-dir", `${root}/missing`, "--out", `${root}/o1`]),
+      train(["--epochs", "1", "--data-dir", root, "--out", `${root}/o2`]), // no IDX files in it
+    ]);
+    const [outFile, outUnderFile, dataMissing, dataEmpty] = runs;
+    for (const run of [outFile, outUnderFile]) {
+      assert.equal(run.code, 2, run.stderr);
+      assert.equal(run.stdout, "");
+      assert.match(
+        run.stderr,
+        /^train: --out must be a directory, but .*a-file.* (is|lies under) a file/,
+      );
+    }
+    assert.equal(await Deno.readTextFile(file), "keep me\n", "the file is left alone");
+    assert.equal(dataMissing.code, 2, dataMissing.stderr);
+    assert.equal(dataMissing.stdout, "");
+    assert.match(
+      dataMissing.stderr,
+      /^train: The directory given as --data-dir, .*missing does not exist/,
+    );
+    assert.match(dataMissing.stderr, /leave out --data-dir to search the usual places/);
+    assert.equal(dataEmpty.code, 2, dataEmpty.stderr);
+    assert.match(dataEmpty.stderr, /--data-dir, .* holds none of the four Fashion-MNIST files/);
+    for (const run of runs) assert.equal(run.stderr.trimEnd().split("\n").length, 1, run.stderr);
+  });
+});
+
+Deno.test("deno task train: Ctrl-C stops after the epoch running with exit code 130; metrics.json keeps the finished epochs", async () => {
+  await withTempDir(async (out) => {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", "tools/train.ts", "--subset", "--epochs", "1000", "--out", out],
+      cwd: ROOT,
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const output = child.output();
+    // Wait for the second epoch's metrics, then interrupt.
+    let partial: Metrics | undefined;
+    for (let i = 0; i < 600 && !(partial && partial.epochs.length >= 2); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      partial = await readMetrics(out).catch(() => undefined);
+    }
+    assert.ok(partial && partial.epochs.length >= 2, "metrics.json is written after every epoch");
+    assert.equal(partial.complete, false);
+    assert.equal(partial.checksPassed, null);
+    assert.equal(partial.checks, null);
+    child.kill("SIGINT");
+    const { code, stderr } = await output;
+    const text = new TextDecoder().decode(stderr);
+    assert.equal(code, 130, text);
+    const metrics = await readMetrics(out);
+    const n = metrics.epochs.length;
+    assert.ok(n >= partial.epochs.length && n < 1000, `${n} epochs saved`);
+    assert.equal(metrics.complete, false);
+    assert.deepEqual(
+      metrics.epochs.map((r) => r.epoch),
+      Array.from({ length: n }, (_, i) => i + 1),
+    );
+    assert.match(
+      text,
+      new RegExp(`interrupted after ${n} epochs of 1000; .*metrics.json holds them`),
+    );
+    const names = [...Deno.readDirSync(out)].map((e) => e.name).sort();
+    assert.deepEqual(names, ["curves.png", "curves.svg", "metrics.json"], "no temporary files");
+    assert.deepEqual([...metrics.files].sort(), names);
+  });
 });
 
 Deno.test("deno task train --subset: writes every file, prints what it saved, exits 1 when the book's checks fail, and replays exactly", async () => {

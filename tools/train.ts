@@ -18,10 +18,12 @@
  * Writes into `--out`, each file atomically (temporary file, then rename):
  *
  * - `metrics.json`: `{ epochs: [{ epoch, trainLoss, trainAcc, testAcc, seconds }], backend,
- *   seed, lr, batchSize, numEpochs, dataSource, trainSeconds, totalSeconds, checks,
+ *   seed, lr, batchSize, numEpochs, dataSource, trainSeconds, totalSeconds, complete, checks,
  *   checksPassed, … }` — `seconds` is one epoch's training plus evaluation; `trainSeconds`
  *   their sum; `totalSeconds` the whole command up to writing this file (loading, plotting and
- *   saving included);
+ *   saving included). It is rewritten after every epoch with `complete: false` and `checks`,
+ *   `checksPassed` null, so a run stopped early (Ctrl-C) keeps its finished epochs; the last
+ *   write has `complete: true` and the book's checks;
  * - `curves.svg`, `curves.png`: the Animator's three curves, rewritten after every epoch;
  * - `predictions.png`: the first six test images titled "true\npredicted" (lesson 6);
  * - `params.safetensors`: the trained `W` and `b` (format: `lib/params_io.ts`), which
@@ -29,7 +31,9 @@
  *
  * Prints a table row per epoch (with a progress bar on a terminal) and a summary. Exit codes:
  * 0 when the book's checks pass, 1 when they fail or training cannot run (missing data, …),
- * 2 for bad flags. The same seed and backend give the same numbers.
+ * 2 for bad flags (also an `--out` that is a file, or a `--data-dir` that does not exist),
+ * 130 when interrupted (Ctrl-C: it stops after the epoch running, whose metrics are saved).
+ * The same seed and backend give the same numbers.
  *
  * @module
  */
@@ -97,7 +101,8 @@ Flags:
   --subset          train on the small subset committed under data/
   --help            show this text
 
-Exit codes: 0 the book's checks passed, 1 they failed or training could not run, 2 bad flags.`;
+Exit codes: 0 the book's checks passed, 1 they failed or training could not run, 2 bad flags,
+130 interrupted (Ctrl-C stops after the current epoch; metrics.json keeps the finished ones).`;
 
 function positiveInt(flag: string, text: string): number {
   const value = Number(text);
@@ -196,8 +201,13 @@ export interface Metrics {
   testExamples: number;
   trainSeconds: number;
   totalSeconds: number;
-  checks: { trainLoss: boolean; trainAcc: boolean; testAcc: boolean };
-  checksPassed: boolean;
+  /** `false` while training (the file is rewritten after every epoch), `true` at the end. */
+  complete: boolean;
+  /** The book's checks on the last epoch; `null` until `complete`. */
+  checks: { trainLoss: boolean; trainAcc: boolean; testAcc: boolean } | null;
+  /** Whether all three passed; `null` until `complete`. */
+  checksPassed: boolean | null;
+  /** The files this run has written into `--out` so far. */
   files: string[];
   versions: { deno: string; tfjs: string };
 }
@@ -210,13 +220,71 @@ export interface TrainIO {
   err: (text: string) => void;
   /** Whether `out` is a terminal (progress bar). */
   isTerminal: boolean;
+  /**
+   * Set (by `main`, on Ctrl-C) to ask the run to stop after the epoch running; it then
+   * returns 130. Read after every epoch.
+   */
+  interrupted?: () => boolean;
 }
 
 function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
-function checkLine(result: { checks: Metrics["checks"] }, last: EpochRecord): string {
+/**
+ * Makes `out` ready to write into: creates it (and its parents) when missing.
+ *
+ * @throws {UsageError} when `out`, or a directory it needs, is a file.
+ */
+async function prepareOutDir(out: string): Promise<void> {
+  try {
+    const info = await Deno.stat(out);
+    if (info.isDirectory) return;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotADirectory) {
+      throw new UsageError(
+        `--out must be a directory, but ${out} lies under a file; pass a directory path (it ` +
+          `is created if missing)`,
+      );
+    }
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    try {
+      await Deno.mkdir(out, { recursive: true });
+      return;
+    } catch (mkdirError) {
+      if (!(mkdirError instanceof Deno.errors.NotADirectory)) {
+        throw new Error(
+          `cannot create the --out directory ${out}: ${(mkdirError as Error).message}`,
+        );
+      }
+    }
+  }
+  throw new UsageError(
+    `--out must be a directory, but ${out} is a file or lies under one; pass a directory ` +
+      `path (it is created if missing)`,
+  );
+}
+
+/** @throws {UsageError} when `dir` does not exist or is not a directory. */
+async function checkDataDir(dir: string): Promise<void> {
+  const info = await Deno.stat(dir).catch((error) => {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  });
+  if (info?.isDirectory) return;
+  throw new UsageError(
+    `The directory given as --data-dir, ${dir} does not exist or is not a directory. Pass a ` +
+      `directory that holds the four files, or leave out --data-dir to search the usual places.`,
+  );
+}
+
+/** Thrown inside a run when `io.interrupted()` turns true. */
+class Interrupted extends Error {}
+
+function checkLine(
+  result: { checks: NonNullable<Metrics["checks"]> },
+  last: EpochRecord,
+): string {
   const mark = (ok: boolean) => (ok ? "ok" : "FAILED");
   return `Book's checks: train loss ${last.trainLoss.toFixed(4)} < 0.5 ${
     mark(result.checks.trainLoss)
@@ -231,25 +299,64 @@ function checkLine(result: { checks: Metrics["checks"] }, last: EpochRecord): st
  */
 export async function runTrain(args: TrainArgs, io: TrainIO): Promise<number> {
   const started = performance.now();
+  await prepareOutDir(args.out);
+  if (args.dataDir !== undefined) await checkDataDir(args.dataDir);
   const backend = await initBackend({ backend: args.backend, warn: (m) => io.err(m + "\n") });
   io.out(
     `Training softmax regression: ${plural(args.epochs, "epoch")}, lr ${args.lr}, batch size ` +
       `${args.batchSize}, seed ${args.seed}, backend ${backend.name}\n`,
   );
-  await Deno.mkdir(args.out, { recursive: true });
-  const data = await loadDataFashionMnist(args.batchSize, {
-    dir: args.dataDir,
-    seed: args.seed,
-    subset: args.subset,
-    onProgress: progressPrinter({ write: io.err }), // only if it has to download
-  });
+  let data;
+  try {
+    data = await loadDataFashionMnist(args.batchSize, {
+      dir: args.dataDir,
+      dirName: "--data-dir",
+      seed: args.seed,
+      subset: args.subset,
+      onProgress: progressPrinter({ write: io.err }), // only if it has to download
+    });
+  } catch (error) {
+    // A --data-dir that does not exist or lacks the files is a bad flag value.
+    if (args.dataDir !== undefined && error instanceof Deno.errors.NotFound) {
+      throw new UsageError(error.message);
+    }
+    throw error;
+  }
   const params = initParams({ seed: args.seed });
+  const files = new Set<string>();
+  const write = async (name: string, bytes: Uint8Array | string) => {
+    await writeFileAtomic(`${args.out}/${name}`, bytes);
+    files.add(name);
+  };
   try {
     const { trainIter, testIter } = data;
     io.out(
       `Data: ${data.source.kind} (${data.source.dir}): ${trainIter.numExamples} training and ` +
         `${testIter.numExamples} test images\n`,
     );
+    const records: EpochRecord[] = [];
+    const metrics = (result?: { checks: NonNullable<Metrics["checks"]>; checksPassed: boolean }) =>
+      ({
+        epochs: records,
+        backend: backend.name,
+        requestedBackend: backend.requested,
+        seed: args.seed,
+        lr: args.lr,
+        batchSize: args.batchSize,
+        numEpochs: args.epochs,
+        dataSource: { kind: data.source.kind, dir: data.source.dir },
+        trainExamples: trainIter.numExamples,
+        testExamples: testIter.numExamples,
+        trainSeconds: records.reduce((s, r) => s + r.seconds, 0),
+        totalSeconds: (performance.now() - started) / 1000,
+        complete: result !== undefined,
+        checks: result?.checks ?? null,
+        checksPassed: result?.checksPassed ?? null,
+        files: [...new Set([...files, "metrics.json"])],
+        versions: { deno: Deno.version.deno, tfjs: tf.version_core },
+      }) satisfies Metrics;
+    const writeMetrics = (m: Metrics) => write("metrics.json", JSON.stringify(m, null, 2) + "\n");
+
     const net = createNet(params);
     const animator = new Animator({
       xlabel: "epoch",
@@ -263,26 +370,42 @@ export async function runTrain(args: TrainArgs, io: TrainIO): Promise<number> {
       write: io.out,
       isTerminal: io.isTerminal,
     });
-    const result = await trainCh3(
-      net,
-      trainIter,
-      testIter,
-      crossEntropy,
-      args.epochs,
-      sgdUpdater([params.W, params.b], args.lr),
-      {
-        animator,
-        onBatch: (done, total) => progress.batch(done, total),
-        onEpoch: (record) => progress.epoch(record),
-      },
-    );
+    let result;
+    try {
+      result = await trainCh3(
+        net,
+        trainIter,
+        testIter,
+        crossEntropy,
+        args.epochs,
+        sgdUpdater([params.W, params.b], args.lr),
+        {
+          animator,
+          onBatch: (done, total) => progress.batch(done, total),
+          onEpoch: async (record) => {
+            progress.epoch(record);
+            records.push(record);
+            files.add("curves.svg").add("curves.png"); // the animator draws them next
+            await writeMetrics(metrics());
+            if (io.interrupted?.()) throw new Interrupted();
+          },
+        },
+      );
+    } catch (error) {
+      if (!(error instanceof Interrupted)) throw error;
+      io.err(
+        `train: interrupted after ${plural(records.length, "epoch")} of ${args.epochs}; ` +
+          `${args.out}/metrics.json holds ${records.length === 1 ? "it" : "them"}\n`,
+      );
+      return 130;
+    }
 
     const shown = predictCh3(net, testIter, 6);
     const grid = showImages(shown.images, 1, shown.titles.length, {
       titles: shown.titles,
       imageShape: shown.imageShape,
     });
-    await writeFileAtomic(`${args.out}/predictions.png`, grid);
+    await write("predictions.png", grid);
     await saveParams(params, `${args.out}/params.safetensors`, {
       seed: String(args.seed),
       epochs: String(args.epochs),
@@ -290,43 +413,19 @@ export async function runTrain(args: TrainArgs, io: TrainIO): Promise<number> {
       batchSize: String(args.batchSize),
       backend: backend.name,
     });
+    files.add("params.safetensors");
+    const final = metrics(result);
+    await writeMetrics(final);
 
-    const last = result.epochs[result.epochs.length - 1];
-    const files = [
-      "metrics.json",
-      "curves.svg",
-      "curves.png",
-      "predictions.png",
-      "params.safetensors",
-    ];
-    const metrics: Metrics = {
-      epochs: result.epochs,
-      backend: backend.name,
-      requestedBackend: backend.requested,
-      seed: args.seed,
-      lr: args.lr,
-      batchSize: args.batchSize,
-      numEpochs: args.epochs,
-      dataSource: { kind: data.source.kind, dir: data.source.dir },
-      trainExamples: trainIter.numExamples,
-      testExamples: testIter.numExamples,
-      trainSeconds: result.epochs.reduce((s, r) => s + r.seconds, 0),
-      totalSeconds: (performance.now() - started) / 1000,
-      checks: result.checks,
-      checksPassed: result.checksPassed,
-      files,
-      versions: { deno: Deno.version.deno, tfjs: tf.version_core },
-    };
-    await writeFileAtomic(`${args.out}/metrics.json`, JSON.stringify(metrics, null, 2) + "\n");
-
+    const last = records[records.length - 1];
     io.out(
       `Final: train loss ${last.trainLoss.toFixed(4)}, train acc ${last.trainAcc.toFixed(4)}, ` +
         `test acc ${last.testAcc.toFixed(4)} after ${plural(args.epochs, "epoch")}; training ` +
-        `${metrics.trainSeconds.toFixed(2)} s, total ${metrics.totalSeconds.toFixed(2)} s ` +
+        `${final.trainSeconds.toFixed(2)} s, total ${final.totalSeconds.toFixed(2)} s ` +
         `(${backend.name})\n`,
     );
     io.out(checkLine(result, last) + "\n");
-    io.out(`Wrote ${files.map((f) => `${args.out}/${f}`).join(", ")}\n`);
+    io.out(`Wrote ${final.files.map((f) => `${args.out}/${f}`).join(", ")}\n`);
     if (!result.checksPassed) {
       io.err(
         `train: the book's checks failed (see above)` +
@@ -368,12 +467,28 @@ export async function main(argv: string[], io?: TrainIO): Promise<number> {
     streams.out(USAGE + "\n");
     return 0;
   }
+  // Ctrl-C: finish the epoch running (its metrics are saved), then stop with 130. A second
+  // Ctrl-C stops at once.
+  let interrupted = false;
+  const onInterrupt = () => {
+    if (interrupted) Deno.exit(130);
+    interrupted = true;
+    streams.err("\ntrain: stopping after the epoch running\n");
+  };
+  const listen = io === undefined && Deno.build.os !== "windows";
+  if (listen) Deno.addSignalListener("SIGINT", onInterrupt);
   try {
-    return await runTrain(args, streams);
+    return await runTrain(args, { ...streams, interrupted: () => interrupted });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof UsageError) {
+      streams.err(`train: ${message} (see --help)\n`);
+      return 2;
+    }
     streams.err(`train: ${message}\n`);
     return 1;
+  } finally {
+    if (listen) Deno.removeSignalListener("SIGINT", onInterrupt);
   }
 }
 
