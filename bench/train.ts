@@ -180,6 +180,11 @@ export interface StepBreakdown {
   backwardProductTfjsMs: number;
   /** Kernels one step runs (forward, tape copies, backward, update, metrics). */
   kernelsPerStep: number;
+  /**
+   * One of the cheapest kernels, `add` of two 3-number vectors inside `tf.tidy`, ms per call:
+   * tfjs's own cost of running any kernel (checks, bookkeeping, the call into the backend).
+   */
+  smallKernelMs: number;
   /** The same, by kernel name, most frequent first. */
   kernels: { name: string; calls: number }[];
 }
@@ -300,6 +305,9 @@ export async function stepBreakdown(backend: BackendName, subset = false): Promi
       }
     }
     dy.dispose();
+    const small = tf.tensor1d([1, 2, 3]);
+    const smallKernelMs = perCall(() => tf.tidy(() => tf.add(small, small)).dispose(), reps * 10);
+    small.dispose();
 
     // Kernels per step: an epoch of two batches minus an epoch of one (which cancels the
     // epoch's own read-back at the end).
@@ -321,12 +329,32 @@ export async function stepBreakdown(backend: BackendName, subset = false): Promi
       backwardProductMs,
       backwardProductTfjsMs,
       kernelsPerStep: sum(kernels.map((k) => k.calls)),
+      smallKernelMs,
       kernels,
     };
   } finally {
     tf.dispose([params.W, params.b]);
     iter.dispose();
   }
+}
+
+/**
+ * What a step of this design cannot go below on this machine, and what 10 epochs of it take:
+ * the data, the two products as measured, and every other kernel as cheap as the cheapest.
+ * (The issue's target, 10 epochs of training and evaluation in 1 s, is 0.43 ms per step.)
+ */
+function floorLine(s: StepBreakdown): string {
+  const others = s.kernelsPerStep - 2; // all but the two products
+  const stepMs = s.phases.data + s.forwardProductMs + s.backwardProductMs +
+    others * s.smallKernelMs;
+  const f3 = (x: number) => x.toFixed(3);
+  return `Floor of this step on this machine: the batch ${f3(s.phases.data)} ms + the two ` +
+    `products ${f3(s.forwardProductMs + s.backwardProductMs)} ms + ${others} other kernels at ` +
+    `the cost of the cheapest one (${f3(s.smallKernelMs)} ms each, an \`add\` of two ` +
+    `3-vectors) = ${f3(stepMs)} ms per step, so ≥ ${(stepMs * s.steps * 10 / 1000).toFixed(2)} ` +
+    `s for the 10 epochs' training alone (the issue's 1 s target allows ${
+      f3(1000 / (s.steps * 10))
+    } ms per step for training and evaluation together).`;
 }
 
 /** Runs `deno task train` into a temporary directory; wall seconds and exit code. */
@@ -449,6 +477,8 @@ export function formatTrain(r: TrainBenchResult): string {
           f3(total - p.data - s.forwardProductMs - s.backwardProductMs)
         } ms, is tfjs's bookkeeping and the small kernels: ${s.kernelsPerStep} kernels per ` +
         `step (${s.kernels.map((k) => `${k.name} ${k.calls}`).join(", ")}).`,
+      "",
+      floorLine(s),
     );
   }
   if (r.command !== undefined) {
