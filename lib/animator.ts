@@ -40,6 +40,9 @@ import * as vega from "vega";
 import * as vl from "vega-lite";
 import { Resvg } from "@resvg/resvg-js";
 import { writeFileAtomic } from "./write_atomic.ts";
+import { type JupyterDisplay, jupyterDisplay } from "./jupyter.ts";
+
+export type { JupyterDisplay } from "./jupyter.ts";
 
 /** The font the chart uses, and where Debian's `fonts-dejavu-core` installs it. */
 const FONT_FAMILY = "DejaVu Sans";
@@ -104,24 +107,6 @@ export function parseFormat(fmt: string, index: number): LineStyle {
     color: match[1] ? COLORS[match[1]] : CYCLE[index % CYCLE.length],
     dash: DASHES[match[2] ?? "-"],
   };
-}
-
-/** Jupyter's display function, as Deno's kernel provides it (`Deno.jupyter.display`). */
-export type JupyterDisplay = (
-  obj: unknown,
-  options?: { raw?: boolean; update?: boolean; display_id?: string },
-) => Promise<void>;
-
-/** `Deno.jupyter.display` when running in Deno's Jupyter kernel, otherwise `undefined`. */
-function findJupyterDisplay(): JupyterDisplay | undefined {
-  try {
-    const jupyter = (Deno as unknown as { jupyter?: { display?: unknown } }).jupyter;
-    return typeof jupyter?.display === "function"
-      ? (jupyter.display.bind(jupyter) as JupyterDisplay)
-      : undefined;
-  } catch {
-    return undefined; // Outside a kernel, touching Deno.jupyter may throw.
-  }
 }
 
 /** Options for {@linkcode Animator}; the defaults are the book's. */
@@ -203,7 +188,7 @@ export class Animator {
       );
     }
     this.#options.fmts.forEach(parseFormat);
-    this.#display = options.display === null ? undefined : options.display ?? findJupyterDisplay();
+    this.#display = options.display === null ? undefined : options.display ?? jupyterDisplay();
   }
 
   /** The x values of each series so far (copies). */

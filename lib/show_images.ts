@@ -4,8 +4,8 @@
  *
  * The book makes a matplotlib figure of `figsize = (num_cols * scale, num_rows * scale)` inches,
  * one subplot per image, `imshow` without axes, and the title above. This draws the same
- * picture with `@napi-rs/canvas` and returns PNG bytes (write them to a file, or show them
- * inline in a notebook):
+ * picture with `@napi-rs/canvas` and returns PNG bytes (write them to a file); in Deno's
+ * Jupyter kernel it also shows the grid inline, as the book's notebooks do:
  *
  * - **Size.** At matplotlib's default 100 dpi: every cell is `round(scale * 100)` pixels
  *   square, so the PNG is `numCols × cell` by `numRows × cell` pixels: 900 × 150 for the
@@ -33,6 +33,7 @@
  */
 import { createCanvas, GlobalFonts } from "@napi-rs/canvas";
 import * as tf from "./tf.ts";
+import { base64, type JupyterDisplay, jupyterDisplay } from "./jupyter.ts";
 
 /** Options for {@linkcode showImages}. */
 export interface ShowImagesOptions {
@@ -47,6 +48,12 @@ export interface ShowImagesOptions {
   imageShape?: readonly [number, number];
   /** `"viridis"` (matplotlib's default, as in the book) or `"gray"`. Default `"viridis"`. */
   cmap?: "viridis" | "gray";
+  /**
+   * Where to show the grid inline, as the book's notebooks do: default `Deno.jupyter.display`
+   * when running in Deno's Jupyter kernel (`deno jupyter`); `null` never displays. The PNG is
+   * returned either way.
+   */
+  display?: JupyterDisplay | null;
 }
 
 /**
@@ -323,6 +330,19 @@ export function showImages(
       });
     });
   }
-  const png = canvas.toBuffer("image/png", { resolution: DPI });
-  return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
+  const buffer = canvas.toBuffer("image/png", { resolution: DPI });
+  const png = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  const display = options.display === null ? undefined : options.display ?? jupyterDisplay();
+  if (display !== undefined) {
+    const bundle = {
+      "image/png": base64(png),
+      "text/plain": `${count} image${count === 1 ? "" : "s"}` +
+        (titles ? `: ${titles.map((t) => t.replaceAll("\n", " / ")).join(", ")}` : ""),
+    };
+    // The kernel sends the display on its own; a failure must not lose the returned PNG.
+    display(bundle, { raw: true }).catch((error) =>
+      console.warn(`showImages: could not display the grid inline: ${error}`)
+    );
+  }
+  return png;
 }

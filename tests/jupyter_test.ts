@@ -1,0 +1,140 @@
+/**
+ * The kit in a real Deno Jupyter kernel: a notebook that trains with the Animator and draws
+ * predictCh3's grid, executed by `jupyter nbconvert --execute` with the `deno` kernel
+ * (`deno jupyter --install`). The Animator must show one chart, updated in place after every
+ * epoch, and showImages the grid, inline.
+ *
+ * Needs Jupyter (Debian's `jupyter-nbconvert` and `python3-nbclient`) and the Deno kernel;
+ * without them the test is ignored, unless `D2L_REQUIRE_JUPYTER=1` (CI sets it), which makes
+ * it fail instead.
+ */
+import assert from "node:assert/strict";
+
+const ROOT = new URL("..", import.meta.url);
+const REQUIRE_ENV = "D2L_REQUIRE_JUPYTER";
+
+/** Why the notebook cannot run here, or `undefined` when it can. */
+async function missing(): Promise<string | undefined> {
+  try {
+    const { success, stdout } = await new Deno.Command("jupyter", {
+      args: ["kernelspec", "list", "--json"],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    if (!success) return "`jupyter kernelspec list` failed";
+    const specs = JSON.parse(new TextDecoder().decode(stdout)).kernelspecs ?? {};
+    return "deno" in specs ? undefined : "no `deno` kernel: run `deno jupyter --install`";
+  } catch {
+    return "no `jupyter` command: apt-get install jupyter-nbconvert python3-nbclient";
+  }
+}
+
+const problem = await missing();
+if (problem !== undefined && Deno.env.get(REQUIRE_ENV) === "1") {
+  throw new Error(`${REQUIRE_ENV}=1, but the notebook test cannot run: ${problem}`);
+}
+
+interface Output {
+  output_type: string;
+  data?: Record<string, string | string[]>;
+  text?: string | string[];
+  ename?: string;
+  evalue?: string;
+}
+
+const joined = (x: string | string[] | undefined) => Array.isArray(x) ? x.join("") : x ?? "";
+
+Deno.test({
+  name:
+    "in Deno's Jupyter kernel the Animator shows one chart updated every epoch, and showImages the grid",
+  ignore: problem !== undefined,
+  async fn() {
+    await Deno.mkdir(new URL("out/", ROOT), { recursive: true });
+    // Inside the project, so the kernel finds deno.json and node_modules from its directory.
+    const dir = await Deno.makeTempDir({ dir: new URL("out/", ROOT).pathname, prefix: "nb_" });
+    try {
+      const mod = new URL("mod.ts", ROOT).href;
+      const cells = [
+        `import { Animator, createNet, crossEntropy, initParams, loadDataFashionMnist, ` +
+        `predictCh3, sgdUpdater, showImages, trainCh3 } from "${mod}";`,
+        `const data = await loadDataFashionMnist(256, { subset: true });
+const params = initParams({ seed: 0 });
+const net = createNet(params);
+const animator = new Animator({ xlabel: "epoch", xlim: [1, 3], ylim: [0.3, 0.9],
+  legend: ["train loss", "train acc", "test acc"] });
+await trainCh3(net, data.trainIter, data.testIter, crossEntropy, 3,
+  sgdUpdater([params.W, params.b], 0.1), { animator });
+Deno.writeTextFileSync("curves.svg", await animator.toSVG());`,
+        `const shown = predictCh3(net, data.testIter, 6);
+const png = showImages(shown.images, 1, 6, { titles: shown.titles, imageShape: shown.imageShape });
+Deno.writeFileSync("grid.png", png);`,
+      ];
+      const notebook = {
+        cells: cells.map((source) => ({
+          cell_type: "code",
+          execution_count: null,
+          metadata: {},
+          outputs: [],
+          source,
+        })),
+        metadata: { kernelspec: { name: "deno", display_name: "Deno", language: "typescript" } },
+        nbformat: 4,
+        nbformat_minor: 5,
+      };
+      await Deno.writeTextFile(`${dir}/train.ipynb`, JSON.stringify(notebook));
+      const run = await new Deno.Command("jupyter", {
+        args: [
+          "nbconvert",
+          "--to",
+          "notebook",
+          "--execute",
+          "--ExecutePreprocessor.kernel_name=deno",
+          "--ExecutePreprocessor.timeout=300",
+          "--output",
+          "done.ipynb",
+          "train.ipynb",
+        ],
+        cwd: dir,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stderr = new TextDecoder().decode(run.stderr);
+      assert.ok(run.success, `nbconvert failed:\n${stderr}`);
+      const done = JSON.parse(await Deno.readTextFile(`${dir}/done.ipynb`));
+      const outputs: Output[][] = done.cells.map((c: { outputs: Output[] }) => c.outputs);
+      for (const output of outputs.flat()) {
+        assert.notEqual(output.output_type, "error", `${output.ename}: ${output.evalue}`);
+      }
+
+      // Training: exactly one display, replaced after each epoch; it holds the final chart.
+      const charts = outputs[1].filter((o) => o.output_type === "display_data");
+      assert.equal(charts.length, 1, "one chart, updated in place (not one per epoch)");
+      // (vega numbers the clip paths of every SVG it makes anew: compare without them)
+      const unclip = (svg: string) => svg.replace(/clip\d+/g, "clip");
+      assert.equal(
+        unclip(joined(charts[0].data!["image/svg+xml"])),
+        unclip(await Deno.readTextFile(`${dir}/curves.svg`)),
+        "the chart shown is the one after the last epoch",
+      );
+      assert.equal(
+        joined(charts[0].data!["text/plain"]),
+        "Animator: train loss, train acc, test acc at x = 3",
+      );
+
+      // predictCh3's grid, inline: the same PNG showImages returned.
+      const grids = outputs[2].filter((o) => o.output_type === "display_data");
+      assert.equal(grids.length, 1);
+      const shown = Uint8Array.from(
+        atob(joined(grids[0].data!["image/png"]).replace(/\s/g, "")),
+        (c) => c.charCodeAt(0),
+      );
+      assert.deepEqual(shown, await Deno.readFile(`${dir}/grid.png`));
+      assert.match(
+        joined(grids[0].data!["text/plain"]),
+        /^6 images: [^,/]+ \/ [^,/]+(, [^,/]+ \/ [^,/]+){5}$/,
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
