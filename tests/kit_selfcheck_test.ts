@@ -350,3 +350,38 @@ Deno.test("runCheck() does not count re-exporting the kit's own function as done
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("deno task check stops a case that never returns (an endless loop), naming it, instead of hanging", async () => {
+  const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".endless_" });
+  try {
+    const source = await Deno.readTextFile(join(ROOT, "solutions", "softmax.ts"));
+    const endless = source.replace(
+      /export function softmax\([^)]*\)[^{]*\{/,
+      (head) => `${head}\n  while (X.rank > 0) { /* never ends */ }`,
+    );
+    if (endless === source) fail("could not insert the loop");
+    await Deno.writeTextFile(join(dir, "softmax.ts"), endless);
+    for (const name of ["sum_keepdim.ts"]) {
+      await Deno.copyFile(join(ROOT, "solutions", name), join(dir, name));
+    }
+    const started = performance.now();
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", "tools/check.ts", "--dir", dir, "sum_keepdim", "softmax"],
+      cwd: ROOT,
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const seconds = (performance.now() - started) / 1000;
+    const out = new TextDecoder().decode(stdout);
+    const err = new TextDecoder().decode(stderr);
+    if (code !== 143) fail(`expected exit status 143 (stopped), got ${code}:\n${out}\n${err}`);
+    if (!/done\s+sum_keepdim/.test(out)) fail(`the exercise before it is reported:\n${out}`);
+    if (!/check: softmax › .+ has not returned after 12 s: .*endless loop/.test(err)) {
+      fail(`unexpected message:\n${err}`);
+    }
+    if (seconds > 60) fail(`took ${seconds} s`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -17,9 +17,11 @@
  * skipped, and say so, on a machine without it. The exit code is 0 only when every selected
  * exercise is done (1 otherwise, 2 for a usage error such as an unknown id).
  *
- * The cases run in this process: they are your own code. A case whose code never returns
- * (an endless synchronous loop) cannot be interrupted; stop with Ctrl-C. Asynchronous cases
- * time out after their `timeoutMs`.
+ * The cases run in this process: they are your own code. A case that takes longer than its
+ * time limit (`timeoutMs`, 10 s by default) fails with "did not finish"; one whose code never
+ * gives control back (an endless loop) cannot be interrupted from this thread, so a watchdog
+ * thread ({@linkcode ./check_watchdog.ts}) stops the check 2 s after the limit, naming the
+ * case (exit status 143).
  *
  * @module
  */
@@ -30,6 +32,7 @@ import { isTodo } from "../lib/todo.ts";
 import { initBackend } from "../lib/backend.ts";
 import type { Case, Exercise, Kit } from "../tests/cases/case.ts";
 import { chdirToCaller } from "../lib/caller_cwd.ts";
+import { Watchdog } from "./check_watchdog.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -69,6 +72,10 @@ export interface CheckOptions {
   ids?: string[];
   /** Called with each exercise's result as soon as it is known. */
   onResult?: (result: ExerciseResult) => void;
+  /** Called as each case starts, with `"exercise id › case name"` and its time limit. */
+  onCaseStart?: (label: string, timeoutMs: number) => void;
+  /** Called as each case ends (passed, failed or skipped). */
+  onCaseEnd?: () => void;
   /**
    * Type-check the files first, as the grader does (a file with type errors scores 0 there).
    * Default `true`.
@@ -186,6 +193,9 @@ async function fullDataPresent(): Promise<boolean> {
   }
 }
 
+/** The time limit of a case without its own `timeoutMs`. */
+const DEFAULT_TIMEOUT_MS = 10_000;
+
 async function runCase(
   c: Case<unknown>,
   impl: unknown,
@@ -200,7 +210,7 @@ async function runCase(
       message: "needs the full Fashion-MNIST (apt-get install dataset-fashion-mnist)",
     };
   }
-  const timeout = c.timeoutMs ?? 10_000;
+  const timeout = c.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   try {
     const output = await withTimeout(
       Promise.resolve().then(() => c.run(impl, kit)),
@@ -282,7 +292,14 @@ export async function runCheck(options: CheckOptions = {}): Promise<ExerciseResu
       }));
     } else {
       cases = [];
-      for (const c of exercise.cases) cases.push(await runCase(c, impl, kit, hasFullData));
+      for (const c of exercise.cases) {
+        options.onCaseStart?.(`${exercise.id} › ${c.name}`, c.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+        try {
+          cases.push(await runCase(c, impl, kit, hasFullData));
+        } finally {
+          options.onCaseEnd?.();
+        }
+      }
     }
     const counted = cases.filter((c) => c.status !== "skip");
     const status: ExerciseResult["status"] = counted.every((c) => c.status === "pass")
@@ -491,11 +508,19 @@ export async function main(
     `Checking ${relative(Deno.cwd(), dir) || dir}/ against the kit's cases ` +
       `(backend ${backend.name})\n`,
   );
-  const results = await runCheck({
-    dir,
-    ids: positionals,
-    onResult: (result) => log(formatProgressLine(result, color)),
-  });
+  const watchdog = new Watchdog();
+  let results;
+  try {
+    results = await runCheck({
+      dir,
+      ids: positionals,
+      onResult: (result) => log(formatProgressLine(result, color)),
+      onCaseStart: (label, timeoutMs) => watchdog.start(label, timeoutMs),
+      onCaseEnd: () => watchdog.end(),
+    });
+  } finally {
+    watchdog.stop();
+  }
   log(formatSummary(results, color));
   return results.every((r) => r.status === "done") ? 0 : 1;
 }

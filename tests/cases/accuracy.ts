@@ -51,7 +51,8 @@ const cases: Case<Impl>[] = [
   {
     name: "accuracy() counts argmax hits on a random [50, 10] batch",
     points: 1,
-    hint: "tf.argMax(yHat, 1) gives each row's prediction; tf.equal with y; count the trues.",
+    hint: "A row's prediction is its highest-scoring class; compare the predictions with y " +
+      "and count the matches.",
     run: (impl) =>
       tidyPlain(() => impl.accuracy(tf.tensor2d(scores), tf.tensor1d(labels, "int32"))),
     check: (output) => {

@@ -189,7 +189,8 @@ const cases: Case<Impl>[] = [
   {
     name: "expectedCost() is P · costᵀ: one expected cost per example and decision",
     points: 1,
-    hint: "R[i][d] = Σ_k cost[d][k] · P[i][k]: tf.matMul(probs, tf.tensor2d(cost), false, true).",
+    hint: "R[i][d] = Σ_k cost[d][k] · P[i][k] for every example i and decision d at once is " +
+      "one matrix product: which operand needs transposing?",
     run: (impl) => withProbs(randomProbs, (P) => tensorOut(impl.expectedCost(P, randomCost))),
     check: (output) =>
       assertClose(
@@ -290,7 +291,8 @@ const cases: Case<Impl>[] = [
   {
     name: "rejectBelow() returns argmax, or -1 where the top probability is below the threshold",
     points: 1,
-    hint: "tf.argMax for the decision, tf.max compared with the threshold, tf.where to choose.",
+    hint: "Decide as argmax does, except where the top probability is below the threshold: " +
+      "there the answer is the reject decision.",
     run: (impl) => decisionsOut((P) => impl.rejectBelow(P, 0.6), randomProbs),
     check: (output) => {
       const d = readDecisions(output, "rejectBelow(P, 0.6)", randomProbs.length);

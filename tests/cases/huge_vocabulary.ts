@@ -107,8 +107,8 @@ const cases: Case<Impl>[] = [
     name:
       "sampleLogUniform() draws ids in [0, V) with frequencies Q(k), reproducibly from the seed",
     points: 2,
-    hint: "Inverse CDF: k = floor(exp(u · log(V + 1))) − 1 with u = rng.next() from " +
-      "createRng(seed); same seed, same ids.",
+    hint: "Invert the CDF F(k) = log(k + 2) / log(V + 1): the id for a uniform u is the " +
+      "smallest k with F(k) > u. Draw u from createRng(seed): same seed, same ids.",
     run: (impl) => {
       const a = Array.from(impl.sampleLogUniform(8, { numSampled: 20000, seed: 5 }));
       const again = Array.from(impl.sampleLogUniform(8, { numSampled: 20000, seed: 5 }));
@@ -140,8 +140,8 @@ const cases: Case<Impl>[] = [
   {
     name: "fullSoftmaxLoss() is log Σ exp(z) − z_y over all V logits",
     points: 1,
-    hint: "Logits tf.matMul(h, W, false, true) + b ([n, V]); a stable log-sum-exp per row " +
-      "(subtract the row max); minus the true word's logit.",
+    hint: "The exact loss needs all V logits of each example ([n, V]), a stable log-sum-exp " +
+      "per row, and the true word's logit.",
     run: (impl) =>
       withProblem(small, (layer, batch) => tensorOut(impl.fullSoftmaxLoss(layer, batch))),
     check: (output) =>

@@ -92,8 +92,8 @@ const cases: Case<Impl>[] = [
   {
     name: 'predictCh3() names the true and predicted classes and titles them "true\\npredicted"',
     points: 2,
-    hint: "Predictions are tf.argMax(net(X), 1); names come from getFashionMnistLabels; a " +
-      "title is `${true}\\n${predicted}`.",
+    hint: "A title is the true label's name, a line break, then the predicted name; " +
+      "getFashionMnistLabels turns class ids into names.",
     run: (impl, kit) => run(impl, kit, 8, 4),
     check: (output, kit) => checkNames(output, kit, 4),
   },

@@ -36,7 +36,8 @@ const cases: Case<Impl>[] = [
   {
     name: "softmax() on an N(0, 1) [2, 5] input gives entries >= 0 and rows summing to 1",
     points: 2,
-    hint: "exp(X) divided by its row sums: tf.div(tf.exp(X), tf.sum(tf.exp(X), 1, true)).",
+    hint: "Exponentiate every entry, then divide each row by that row's total; lesson 1's " +
+      "sum with keepdim gives the totals a shape that broadcasts against X.",
     run: (impl) => softmaxOut(impl, normal),
     check: (output) => {
       const P = expectTensor(output, "softmax(X)", { shape: [2, 5] });

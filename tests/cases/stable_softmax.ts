@@ -145,7 +145,8 @@ const cases: Case<Impl>[] = [
   {
     name: "stableSoftmax() equals the softmax on ordinary logits",
     points: 1,
-    hint: "exp(X − max) / sum(exp(X − max)) along each row (axis 1, keepdim).",
+    hint: "Shifting a row by a constant does not change its softmax; which shift keeps " +
+      "every exponent ≤ 0?",
     run: (impl) => out(impl.stableSoftmax, ordinary),
     check: (output) =>
       assertClose(
@@ -194,7 +195,8 @@ const cases: Case<Impl>[] = [
   {
     name: "logSumExp() matches log(sum(exp(x))) per row on ordinary logits, shape [batch]",
     points: 1,
-    hint: "Return one number per row (shape [batch], not [batch, 1]): m + log(sum(exp(X − m), 1)).",
+    hint: "One number per row (shape [batch], not [batch, 1]); take the row maximum out of " +
+      "the sum before exponentiating.",
     run: (impl) => out(impl.logSumExp, ordinary),
     check: (output) =>
       assertClose(

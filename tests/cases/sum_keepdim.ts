@@ -40,7 +40,7 @@ const cases: Case<Impl>[] = [
   {
     name: "sumKeepdim() gives the book's [[5, 7, 9]], shape [1, 3], for axis 0",
     points: 2,
-    hint: "tf.sum(X, axis, keepDims): the third argument keeps the summed axis with length 1.",
+    hint: "tf.sum can keep the axis it sums over, with length 1: look at its arguments.",
     run: (impl) => sumOut(impl, BOOK, 0),
     check: (output) =>
       assertClose(expectTensor(output, "sumKeepdim(X, 0)", { shape: [1, 3] }), [[5, 7, 9]]),

@@ -128,7 +128,8 @@ const cases: Case<Impl>[] = [
   {
     name: "sgd() steps p ← p − lr · g / batchSize for every parameter, in place",
     points: 2,
-    hint: "params[i].assign(tf.sub(params[i], tf.mul(grads[i], lr / batchSize))), inside tf.tidy.",
+    hint: "Each parameter moves against its gradient, p ← p − lr · g / batchSize; a variable " +
+      "takes its new value in place (assign), and the new value is a temporary tensor.",
     run: (impl) => {
       const W = tf.variable(tf.tensor2d([[1, 2], [3, 4]]));
       const b = tf.variable(tf.tensor1d([0.5, -0.5]));
@@ -155,7 +156,8 @@ const cases: Case<Impl>[] = [
   {
     name: "sgdUpdater() owns the given parameters and steps them with its learning rate",
     points: 1,
-    hint: "Return { params, step(grads, batchSize) { sgd(params, grads, lr, batchSize) } }.",
+    hint: "The updater holds the parameters it was made with, and its step(grads, batchSize) " +
+      "is your sgd with the updater's lr.",
     run: (impl) => {
       const b = tf.variable(tf.tensor1d([0, 0]));
       const g = tf.tensor1d([4, -8]);
@@ -182,10 +184,9 @@ const cases: Case<Impl>[] = [
     name:
       "trainEpochCh3() matches a float64 SGD epoch (8 examples in batches of 4): new W, b, mean loss and accuracy",
     points: 2,
-    hint:
-      "Per batch: gradients of tf.sum(loss(net(X), y)) by tf.variableGrads(f, updater.params), " +
-      "then updater.step(grads in params order, batch size). Loss and accuracy are measured " +
-      "before the step and averaged over examples.",
+    hint: "Per batch: the gradient of the summed loss with respect to updater.params, then one " +
+      "updater.step with this batch's size. Loss and accuracy are measured before the step " +
+      "and averaged over examples.",
     run: (impl, kit) => epochOn(impl, kit, EVEN),
     check: (output, kit) => checkEpoch(output, kit, EVEN),
   },
