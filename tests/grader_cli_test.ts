@@ -176,6 +176,49 @@ Deno.test("deno task grade: Ctrl-C leaves no temporary directory behind", async 
   await Deno.remove(work, { recursive: true });
 });
 
+Deno.test("deno task grade: Ctrl-C in a terminal (to the whole process group, sandboxes too), or during set-up, exits 130 and leaves nothing behind", async () => {
+  const work = await Deno.makeTempDir({ prefix: "grade-sigint-group-" });
+  const tmp = join(work, "tmp");
+  await Deno.mkdir(tmp);
+  await composeSubmission(join(work, "sub"), "solutions", "loops_forever");
+  // setsid: the command leads its own process group, as a terminal's foreground job does.
+  const start = () =>
+    new Deno.Command("setsid", {
+      args: [Deno.execPath(), "run", "--allow-all", GRADE, ...FIXTURE_FLAGS, join(work, "sub")],
+      stdout: "piped",
+      stderr: "piped",
+      env: { TMPDIR: tmp, NO_COLOR: "1" },
+    }).spawn();
+  try {
+    // During set-up (the session opens in about a second).
+    const early = start();
+    await new Promise((r) => setTimeout(r, 300));
+    Deno.kill(-early.pid, "SIGINT");
+    const earlyEnd = await early.output();
+    assertEquals(earlyEnd.code, 130, new TextDecoder().decode(earlyEnd.stderr));
+    assertEquals([...Deno.readDirSync(tmp)].map((e) => e.name), []);
+
+    // While a sandbox runs the submission's endless loop: the sandboxes get the signal too.
+    const child = start();
+    const deadline = Date.now() + 30_000;
+    const running = () =>
+      [...Deno.readDirSync(tmp)].some((e) =>
+        e.isDirectory &&
+        [...Deno.readDirSync(join(tmp, e.name))].some((f) => f.name.startsWith("grade-run-"))
+      );
+    while (!running() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 1000));
+    Deno.kill(-child.pid, "SIGINT");
+    const end = await child.output();
+    const stdout = new TextDecoder().decode(end.stdout);
+    assertEquals(end.code, 130, stdout + new TextDecoder().decode(end.stderr));
+    assertEquals(stdout, "", "no report for a submission whose sandbox the Ctrl-C killed");
+    assertEquals([...Deno.readDirSync(tmp)].map((e) => e.name), []);
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
+});
+
 Deno.test("deno task grade exits 2 when grading itself fails (a sandbox too small to start)", async () => {
   const result = await grade([join(SUBMISSIONS, "solutions"), "--memory-mb", "40"]);
   assertEquals(result.code, 2, result.stdout + result.stderr);

@@ -262,83 +262,119 @@ export async function main(
     print(usage);
     return 0;
   }
-  let session;
-  try {
-    session = await openSession({
-      config: defaultConfig(args.config),
-      hiddenDir: args.hidden,
-      rubricFile: args.rubric,
-    });
-  } catch (error) {
-    printError(`Error: cannot set up grading: ${(error as Error).message}`);
-    return 1;
-  }
-  // The submissions' run directories go in here, so that Ctrl-C can remove them too.
-  const tempDir = await Deno.makeTempDir({ prefix: "grade-cli-" });
+  // Ctrl-C, at any point: remove the session's temporary files, then exit with 130. A terminal
+  // sends it to the sandboxes too, which then die mid-case: whatever the grading code makes of
+  // that, the command's exit code stays 130.
+  let interrupted = false;
+  let session: Awaited<ReturnType<typeof openSession>> | undefined;
+  let opening: Promise<unknown> | undefined; // the session being opened: close it once open
+  let tempDir: string | undefined;
   const removeTemp = () =>
-    args.keep ? Promise.resolve() : Deno.remove(tempDir, { recursive: true }).catch(() => {});
-  // Ctrl-C: remove the session's temporary files before leaving (sandboxes die with us).
+    args.keep || tempDir === undefined
+      ? Promise.resolve()
+      : Deno.remove(tempDir, { recursive: true }).catch(() => {});
+  let cleanedUp: Promise<unknown> | undefined;
   const onInterrupt = () => {
-    Promise.all([session.close(), removeTemp()]).finally(() => Deno.exit(130));
+    if (interrupted) return;
+    interrupted = true;
+    printError("Interrupted: removing temporary files");
+    const closed = session?.close() ??
+      opening?.then((s) => (s as { close(): Promise<void> }).close(), () => {});
+    cleanedUp = Promise.all([closed, removeTemp()]);
+    // The grading in flight notices, stops and cleans up again (it may still have been
+    // writing into the run directory). If it is waiting on something the signal did not
+    // stop, leave after 5 s anyway.
+    setTimeout(() => removeTemp().finally(() => Deno.exit(130)), 5_000);
   };
   Deno.addSignalListener("SIGINT", onInterrupt);
+  // The submissions' run directories go in here, so that Ctrl-C can remove them too. Made
+  // synchronously, so that no Ctrl-C can come between making it and knowing its name.
+  tempDir = Deno.makeTempDirSync({ prefix: "grade-cli-" });
   try {
-    for (const note of session.notes) printError(`Note: ${note}`);
-    if (args.batch !== undefined) {
-      const out = resolve(args.out!);
-      // `--out` may be a sub-directory of the batch (`--batch subs --out subs/grades`): it
-      // holds the grader's output, not a student's submission, so a re-run must skip it.
-      const entries = (await listBatch(args.batch).catch((error) => {
-        throw new Error(`--batch ${args.batch}: ${(error as Error).message}`);
-      })).filter((entry) => resolve(entry.dir) !== out);
-      const started = performance.now();
-      const reports = await gradeBatch(session, entries, {
-        jobs: args.jobs,
-        keep: args.keep,
-        tempDir,
-        onReport: async (report) => {
-          await writeFileAtomic(
-            join(out, `${report.submission}.${extension(args.format)}`),
-            render(report, args.format),
-          );
-          print(summaryLine(report));
-          if (args.verbose && report.diagnostics) printError(report.diagnostics);
-        },
-      });
-      await writeFileAtomic(
-        join(out, "gradebook.csv"),
-        gradebookCsv(reports, session.manifest.exercises.map((e) => e.id)),
-      );
-      const failed = reports.filter((r) => r.status === "error");
-      print(
-        `Graded ${reports.length} submission(s) in ${
-          ((performance.now() - started) / 1000).toFixed(1)
-        } s with ${args.jobs} job(s); gradebook: ${join(out, "gradebook.csv")}` +
-          (failed.length > 0
-            ? `; grading FAILED for ${failed.map((r) => r.submission).join(", ")}`
-            : ""),
-      );
-      return failed.length > 0 ? 2 : 0;
-    }
-    const report = await gradeSubmission(session, args.submission!, {
-      keep: args.keep,
-      tempDir,
-    });
-    if (args.verbose && report.diagnostics) printError(report.diagnostics);
-    if (args.out !== undefined) {
-      await writeFileAtomic(resolve(args.out), render(report, args.format));
-      print(formatTerminal(report));
-    } else {
-      print(render(report, args.format).trimEnd());
-    }
-    return report.status === "error" ? 2 : 0;
-  } catch (error) {
-    printError(`Error: ${(error as Error).message}`);
-    return 1;
+    const code = await gradeWith();
+    if (!interrupted) return code;
+    await cleanedUp;
+    return 130;
   } finally {
     Deno.removeSignalListener("SIGINT", onInterrupt);
-    await session.close();
     await removeTemp();
+  }
+
+  async function gradeWith(): Promise<number> {
+    try {
+      opening = openSession({
+        config: defaultConfig(args.config),
+        hiddenDir: args.hidden,
+        rubricFile: args.rubric,
+      });
+      session = await (opening as ReturnType<typeof openSession>);
+    } catch (error) {
+      if (interrupted) return 130;
+      printError(`Error: cannot set up grading: ${(error as Error).message}`);
+      return 1;
+    }
+    if (interrupted) return 130;
+    try {
+      for (const note of session.notes) printError(`Note: ${note}`);
+      if (args.batch !== undefined) {
+        const out = resolve(args.out!);
+        // `--out` may be a sub-directory of the batch (`--batch subs --out subs/grades`): it
+        // holds the grader's output, not a student's submission, so a re-run must skip it.
+        const entries = (await listBatch(args.batch).catch((error) => {
+          throw new Error(`--batch ${args.batch}: ${(error as Error).message}`);
+        })).filter((entry) => resolve(entry.dir) !== out);
+        const started = performance.now();
+        const reports = await gradeBatch(session, entries, {
+          jobs: args.jobs,
+          keep: args.keep,
+          tempDir,
+          onReport: async (report) => {
+            if (interrupted) return; // a sandbox killed by the same Ctrl-C: not a grade
+            await writeFileAtomic(
+              join(out, `${report.submission}.${extension(args.format)}`),
+              render(report, args.format),
+            );
+            print(summaryLine(report));
+            if (args.verbose && report.diagnostics) printError(report.diagnostics);
+          },
+        });
+        if (interrupted) return 130;
+        await writeFileAtomic(
+          join(out, "gradebook.csv"),
+          gradebookCsv(reports, session.manifest.exercises.map((e) => e.id)),
+        );
+        const failed = reports.filter((r) => r.status === "error");
+        print(
+          `Graded ${reports.length} submission(s) in ${
+            ((performance.now() - started) / 1000).toFixed(1)
+          } s with ${args.jobs} job(s); gradebook: ${join(out, "gradebook.csv")}` +
+            (failed.length > 0
+              ? `; grading FAILED for ${failed.map((r) => r.submission).join(", ")}`
+              : ""),
+        );
+        return interrupted ? 130 : failed.length > 0 ? 2 : 0;
+      }
+      const report = await gradeSubmission(session, args.submission!, {
+        keep: args.keep,
+        tempDir,
+      });
+      if (interrupted) return 130;
+      if (args.verbose && report.diagnostics) printError(report.diagnostics);
+      if (args.out !== undefined) {
+        await writeFileAtomic(resolve(args.out), render(report, args.format));
+        print(formatTerminal(report));
+      } else {
+        print(render(report, args.format).trimEnd());
+      }
+      return interrupted ? 130 : report.status === "error" ? 2 : 0;
+    } catch (error) {
+      if (interrupted) return 130;
+      printError(`Error: ${(error as Error).message}`);
+      return 1;
+    } finally {
+      await session.close();
+      await removeTemp();
+    }
   }
 }
 
