@@ -39,6 +39,8 @@ const set = (name: string, value: string) => `(local.set $${name} ${value})`;
 const add = (x: string, y: string) => `(i32.add ${x} ${y})`;
 const mul = (x: string, y: string) => `(i32.mul ${x} ${y})`;
 const bytes = (x: string) => `(i32.shl ${x} (i32.const 2))`;
+/** The smaller of two unsigned i32 expressions (`x` when they are equal). */
+const minU = (x: string, y: string) => `(select ${x} ${y} (i32.lt_u ${x} ${y}))`;
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 /** `atbtJ`: `J` columns of `Cᵀ`, over the rows `[r0, r1)` of `A` and `B` (see the module doc). */
@@ -131,23 +133,11 @@ const TRANSPOSE = `
     ${set("r0", "(i32.const 0)")}
     (block $r0Done (loop $r0Loop
       (br_if $r0Done (i32.ge_u ${get("r0")} ${get("rows")}))
-      ${
-  set(
-    "rEnd",
-    `(select ${get("rows")} ${add(get("r0"), "(i32.const 8)")} ` +
-      `(i32.lt_u ${get("rows")} ${add(get("r0"), "(i32.const 8)")}))`,
-  )
-}
+      ${set("rEnd", minU(get("rows"), add(get("r0"), "(i32.const 8)")))}
       ${set("c0", "(i32.const 0)")}
       (block $c0Done (loop $c0Loop
         (br_if $c0Done (i32.ge_u ${get("c0")} ${get("cols")}))
-        ${
-  set(
-    "cEnd",
-    `(select ${get("cols")} ${add(get("c0"), "(i32.const 8)")} ` +
-      `(i32.lt_u ${get("cols")} ${add(get("c0"), "(i32.const 8)")}))`,
-  )
-}
+        ${set("cEnd", minU(get("cols"), add(get("c0"), "(i32.const 8)")))}
         ${set("r", get("r0"))}
         (block $rDone (loop $rLoop
           (br_if $rDone (i32.ge_u ${get("r")} ${get("rEnd")}))

@@ -3,23 +3,7 @@ import * as tf from "../lib/tf.ts";
 import { BACKENDS } from "../lib/backend.ts";
 import { onBackend } from "./helpers/on_backend.ts";
 import { assertClose } from "../lib/assert_close.ts";
-import { createRng } from "../lib/random.ts";
-
-/** A seeded random matrix as nested arrays (float32-representable values). */
-function randomMatrix(seed: number, rows: number, cols: number): number[][] {
-  const rng = createRng(seed);
-  return Array.from(
-    { length: rows },
-    () => Array.from({ length: cols }, () => Math.fround(2 * rng.next() - 1)),
-  );
-}
-
-const transpose = (m: number[][]) => m[0].map((_, j) => m.map((row) => row[j]));
-
-/** Plain float64 product of nested arrays. */
-function product(a: number[][], b: number[][]): number[][] {
-  return a.map((row) => b[0].map((_, j) => row.reduce((s, v, k) => s + v * b[k][j], 0)));
-}
+import { product, randomMatrix, transpose } from "./helpers/matrices.ts";
 
 /**
  * The four cases of tfjs's own BatchMatMul gradient (tfjs-core's

@@ -1,37 +1,11 @@
 import assert from "node:assert/strict";
 import * as tf from "../lib/tf.ts";
 import { assertClose } from "../lib/assert_close.ts";
-import { createRng } from "../lib/random.ts";
+import { product, randomMatrix, transpose } from "./helpers/matrices.ts";
 import { WASM_MATMUL_BASE64 } from "../lib/wasm_matmul_bytes.ts";
 import { installWasmMatMul, uninstallWasmMatMul } from "../lib/wasm_matmul.ts";
 import { bytesModuleText, compileWasmMatMul } from "../tools/build_wasm.ts";
 import { onBackend } from "./helpers/on_backend.ts";
-
-/** A seeded random matrix [rows, cols] as nested arrays of float32-representable values. */
-function randomMatrix(seed: number, rows: number, cols: number): number[][] {
-  const rng = createRng(seed);
-  return Array.from(
-    { length: rows },
-    () => Array.from({ length: cols }, () => Math.fround(2 * rng.next() - 1)),
-  );
-}
-
-function transpose(m: number[][], cols: number): number[][] {
-  return Array.from({ length: cols }, (_, j) => m.map((row) => row[j]));
-}
-
-/** Float64 product of `a` [m, k] and `b` [k, n]. */
-function product(a: number[][], b: number[][], m: number, k: number, n: number): number[][] {
-  return Array.from(
-    { length: m },
-    (_, i) =>
-      Array.from({ length: n }, (_, j) => {
-        let s = 0;
-        for (let r = 0; r < k; r++) s += a[i][r] * b[r][j];
-        return s;
-      }),
-  );
-}
 
 // [m, k, n] of op(a) · op(b), chosen for the kernel's paths: the lesson's forward and backward
 // shapes; m not a multiple of 4 (the one-number tail), k past one block of 32 rows and not a
@@ -74,7 +48,7 @@ for (const backend of ["wasm", "cpu"] as const) {
       for (const [m, k, n] of SHAPES) {
         const opA = randomMatrix(seed++, m, k);
         const opB = randomMatrix(seed++, k, n);
-        const want = product(opA, opB, m, k, n);
+        const want = product(opA, opB, n);
         for (const tA of [false, true]) {
           for (const tB of [false, true]) {
             const a = tA
