@@ -268,11 +268,8 @@ export async function main(
   let interrupted = false;
   let session: Awaited<ReturnType<typeof openSession>> | undefined;
   let opening: Promise<unknown> | undefined; // the session being opened: close it once open
-  let tempDir: string | undefined;
   const removeTemp = () =>
-    args.keep || tempDir === undefined
-      ? Promise.resolve()
-      : Deno.remove(tempDir, { recursive: true }).catch(() => {});
+    args.keep ? Promise.resolve() : Deno.remove(tempDir, { recursive: true }).catch(() => {});
   let cleanedUp: Promise<unknown> | undefined;
   const onInterrupt = () => {
     if (interrupted) return;
@@ -288,8 +285,9 @@ export async function main(
   };
   Deno.addSignalListener("SIGINT", onInterrupt);
   // The submissions' run directories go in here, so that Ctrl-C can remove them too. Made
-  // synchronously, so that no Ctrl-C can come between making it and knowing its name.
-  tempDir = Deno.makeTempDirSync({ prefix: "grade-cli-" });
+  // synchronously, right after the listener, so that no Ctrl-C can come between making it
+  // and knowing its name.
+  const tempDir = Deno.makeTempDirSync({ prefix: "grade-cli-" });
   try {
     const code = await gradeWith();
     if (!interrupted) return code;
