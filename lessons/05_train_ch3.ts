@@ -434,8 +434,8 @@ export interface TrainResult {
  * `train_ch3`).
  *
  * Each epoch is {@linkcode trainEpochCh3} followed by lesson 4's `evaluateAccuracy` on
- * `testIter`; its record goes to `options.onEpoch` and its three numbers to
- * `options.animator`, which redraws the curves. The book asserts its three checks at the end;
+ * `testIter`; its three numbers go to `options.animator`, which redraws the curves, then its
+ * record to `options.onEpoch`. The book asserts its three checks at the end;
  * this returns them instead (a short or subset run is expected to miss them).
  *
  * @example Three epochs on a tiny data set
@@ -489,8 +489,8 @@ export async function trainCh3(
     const seconds = (performance.now() - start) / 1000;
     const record: EpochRecord = { epoch, trainLoss, trainAcc, testAcc, seconds };
     epochs.push(record);
-    await options.onEpoch?.(record);
     await options.animator?.add(epoch, [trainLoss, trainAcc, testAcc]);
+    await options.onEpoch?.(record);
   }
   const checks = bookChecks(epochs[epochs.length - 1]);
   return { epochs, checks, checksPassed: checks.trainLoss && checks.trainAcc && checks.testAcc };

@@ -32,7 +32,8 @@
  * Prints a table row per epoch (with a progress bar on a terminal) and a summary. Exit codes:
  * 0 when the book's checks pass, 1 when they fail or training cannot run (missing data, …),
  * 2 for bad flags (also an `--out` that is a file, or a `--data-dir` that does not exist),
- * 130 when interrupted (Ctrl-C: it stops after the epoch running, whose metrics are saved).
+ * 130 when interrupted (Ctrl-C: while loading it stops at once; while training it stops after
+ * the epoch running, whose metrics are saved).
  * The same seed and backend give the same numbers.
  *
  * @module
@@ -225,6 +226,8 @@ export interface TrainIO {
    * returns 130. Read after every epoch.
    */
   interrupted?: () => boolean;
+  /** Called when training starts (data loaded, nothing trained yet). */
+  onTrainingStart?: () => void;
 }
 
 function plural(n: number, noun: string): string {
@@ -372,6 +375,7 @@ export async function runTrain(args: TrainArgs, io: TrainIO): Promise<number> {
     });
     let result;
     try {
+      io.onTrainingStart?.();
       result = await trainCh3(
         net,
         trainIter,
@@ -467,18 +471,26 @@ export async function main(argv: string[], io?: TrainIO): Promise<number> {
     streams.out(USAGE + "\n");
     return 0;
   }
-  // Ctrl-C: finish the epoch running (its metrics are saved), then stop with 130. A second
-  // Ctrl-C stops at once.
+  // Ctrl-C: before training, stop at once (nothing is written yet); during training, finish
+  // the epoch running (its metrics are saved), then stop with 130. A second Ctrl-C stops at once.
   let interrupted = false;
+  let training = false;
   const onInterrupt = () => {
-    if (interrupted) Deno.exit(130);
+    if (interrupted || !training) {
+      streams.err("\ntrain: interrupted\n");
+      Deno.exit(130);
+    }
     interrupted = true;
     streams.err("\ntrain: stopping after the epoch running\n");
   };
   const listen = io === undefined && Deno.build.os !== "windows";
   if (listen) Deno.addSignalListener("SIGINT", onInterrupt);
   try {
-    return await runTrain(args, { ...streams, interrupted: () => interrupted });
+    return await runTrain(args, {
+      ...streams,
+      interrupted: () => interrupted,
+      onTrainingStart: () => training = true,
+    });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (error instanceof UsageError) {
