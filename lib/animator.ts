@@ -160,6 +160,8 @@ export class Animator {
   #Y: number[][] = [];
 
   /**
+   * An empty chart; nothing is drawn until the first {@linkcode add}.
+   *
    * @param options axis labels and ranges, legend, line formats, output directory.
    * @throws {RangeError} for a bad range, size or format.
    */

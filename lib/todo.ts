@@ -33,7 +33,11 @@
 export class TodoError extends Error {
   /** The exercise, e.g. `"softmax"`. */
   readonly exercise: string;
-  /** @param exercise the exercise's name, shown to the learner. */
+  /**
+   * The error of an unwritten exercise.
+   *
+   * @param exercise the exercise's name, shown to the learner.
+   */
   constructor(exercise: string) {
     super(`${exercise} is not written yet: replace the TODO in exercises/ with your code`);
     this.name = "TodoError";
