@@ -50,17 +50,15 @@
  * The loop keeps everything on the tfjs backend: batches come from the `DataIter`, each step runs
  * inside `tf.tidy` so nothing leaks, and the per-batch loss sums and counts of correct predictions
  * stay tensors, read back once per epoch (the book's `float(l.sum())` waits for the backend after
- * every batch). On this shared 2-core machine, 10 epochs with their evaluations take about 6–8 s on
- * wasm (the book's PyTorch code: 12–15 s), short of the kit's goal of 1 s. Each of an
- * epoch's 235 steps costs about 2 ms, and `bench/train.ts` shows where it goes: the two matrix
- * products `X · W` and `Xᵀ · dy` (≈ 0.3 ms each: XNNPACK on one wasm thread, tfjs's floor for this
- * model), copying `X` into `Xᵀ` for the second one (≈ 0.35 ms: tfjs's wasm backend multiplies
- * quickly only untransposed operands), producing the batch (≈ 0.2 ms), and tfjs's bookkeeping for
- * the step's 67 small kernels: the forward pass, the gradient tape's copies, autodiff, the update
- * and the metrics (≈ 0.6–0.8 ms). The kit's `lib/tf.ts` already keeps the backward product off
- * wasm's slow path and lets the tape's copies share memory, which halved the time; going further
- * would mean fusing the model's operations or writing its gradient by hand, which would hide what
- * this lesson teaches.
+ * every batch). On this shared 2-core machine, 10 epochs with their evaluations take about 4–5 s on
+ * wasm (the book's PyTorch code: 12–15 s), short of the kit's goal of 1 s. Each of an epoch's 235
+ * steps costs about 1.2 ms, and `bench/train.ts` shows where it goes: the two matrix products
+ * `X · W` and `Xᵀ · dy` (≈ 0.25 ms each, on one wasm thread: XNNPACK for the first, the kit's own
+ * SIMD kernel for the second, since tfjs's wasm backend is slow with a transposed operand),
+ * producing the batch (≈ 0.25 ms), and tfjs's bookkeeping for the step's 63 small kernels: the
+ * forward pass, the gradient tape's copies, autodiff, the update and the metrics (≈ 0.4 ms; about
+ * 5 µs per kernel however small). Going below that would mean fusing the model's operations or
+ * writing its gradient by hand, which would hide what this lesson teaches.
  *
  * @example Training on a tiny, separable data set
  * ```ts
