@@ -78,6 +78,7 @@ export {
 export { predictCh3, type Prediction } from "./lessons/06_predict_ch3.ts";
 export { showImages, type ShowImagesOptions, TITLE_FONT } from "./lib/show_images.ts";
 export { Animator, type AnimatorOptions } from "./lib/animator.ts";
+export type { JupyterDisplay } from "./lib/jupyter.ts";
 export { loadParams, saveParams } from "./lib/params_io.ts";
 export {
   type DataSource,
@@ -95,7 +96,19 @@ export {
   type DataIter,
   type DataIterOptions,
 } from "./data/data_iter.ts";
-export { progressPrinter } from "./data/progress.ts";
-export { assertClose, type CloseOptions } from "./lib/assert_close.ts";
-export { type BackendInfo, type BackendName, initBackend } from "./lib/backend.ts";
+export { progressPrinter, type ProgressPrinterOptions } from "./data/progress.ts";
+export type { DownloadProgress } from "./data/download.ts";
+export type { StepTimings } from "./data/idx.ts";
+export {
+  assertClose,
+  type CloseOptions,
+  type Flat,
+  type NestedNumbers,
+} from "./lib/assert_close.ts";
+export {
+  type BackendInfo,
+  type BackendName,
+  type BackendOptions,
+  initBackend,
+} from "./lib/backend.ts";
 export { isTodo, todo, TodoError } from "./lib/todo.ts";

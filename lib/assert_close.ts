@@ -34,7 +34,9 @@ export interface CloseOptions {
 
 /** A value's shape and its elements in row-major order. */
 export interface Flat {
+  /** The shape, `[]` for a number. */
   shape: number[];
+  /** The elements, row-major (the last axis varies fastest). */
   values: ArrayLike<number>;
 }
 
