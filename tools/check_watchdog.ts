@@ -80,7 +80,11 @@ function runAsWorker(scope: {
     timer = setTimeout(() => {
       const text = stuckMessage(data.label, Math.round(limit / 1000));
       Deno.stderr.writeSync(new TextEncoder().encode(text));
-      Deno.kill(Deno.pid, "SIGTERM");
+      try {
+        Deno.kill(Deno.pid, "SIGTERM");
+      } catch {
+        Deno.kill(Deno.pid, "SIGKILL"); // where SIGTERM cannot be sent to oneself
+      }
     }, limit);
   };
 }
