@@ -345,12 +345,12 @@ export async function stepBreakdown(backend: BackendName, subset = false): Promi
  */
 function floorLine(s: StepBreakdown): string {
   const others = s.kernelsPerStep - 2; // all but the two products
-  const stepMs = s.phases.data + s.forwardProductMs + s.backwardProductMs +
-    others * s.smallKernelMs;
+  const products = s.forwardProductMs + s.backwardProductMs;
+  const withoutProducts = s.phases.data + others * s.smallKernelMs;
+  const stepMs = withoutProducts + products;
   const f3 = (x: number) => x.toFixed(3);
-  const withoutProducts = stepMs - s.forwardProductMs - s.backwardProductMs;
   return `Floor of this step on this machine: the batch ${f3(s.phases.data)} ms + the two ` +
-    `products ${f3(s.forwardProductMs + s.backwardProductMs)} ms + ${others} other kernels at ` +
+    `products ${f3(products)} ms + ${others} other kernels at ` +
     `the cost of the cheapest one (${f3(s.smallKernelMs)} ms each, an \`add\` of two ` +
     `3-vectors) = ${f3(stepMs)} ms per step, so ≥ ${(stepMs * s.steps * 10 / 1000).toFixed(2)} ` +
     `s for the 10 epochs' training alone; even with products that took no time at all, ` +

@@ -316,6 +316,19 @@ function whatIsMissing(
 }
 
 /** Reads one directory; any problem is an error naming it (`what dir …`) and the `fix`. */
+/** The four files' paths in `dir`; a NotFound error saying `what` lacks them, and the fix. */
+async function findStrict(
+  dir: string,
+  what: string,
+  specs: Record<FileKey, Readonly<IdxSpec>>,
+  fix: string,
+): Promise<Partial<Record<FileKey, string>>> {
+  const found = await scanDir(dir, specs);
+  const problem = whatIsMissing(found, specs);
+  if (problem !== undefined) throw new Deno.errors.NotFound(`${what} ${dir} ${problem}. ${fix}`);
+  return found!;
+}
+
 async function readStrict(
   dir: string,
   what: string,
@@ -323,12 +336,39 @@ async function readStrict(
   fix: string,
   timings?: StepTimings,
 ): Promise<RawSet> {
-  const found = await scanDir(dir, specs);
-  const problem = whatIsMissing(found, specs);
-  if (problem !== undefined) throw new Deno.errors.NotFound(`${what} ${dir} ${problem}. ${fix}`);
+  const found = await findStrict(dir, what, specs, fix);
   const set: Partial<RawSet> = {};
-  for (const key of FILE_KEYS) set[key] = await readVerified(found![key]!, specs[key], timings);
+  for (const key of FILE_KEYS) set[key] = await readVerified(found[key]!, specs[key], timings);
   return set as RawSet;
+}
+
+/** How errors about an explicit data directory read, naming it as `name`. */
+function explicitDir(name: string): { what: string; fix: string } {
+  return {
+    what: `The directory given as ${name},`,
+    fix: `Pass a directory that holds the four files, or leave out ${name} to search the usual ` +
+      `places.`,
+  };
+}
+
+/**
+ * Checks, without reading them, that `dir` holds the four Fashion-MNIST files (each `.gz` or
+ * uncompressed), as {@linkcode readFashionMnist} with `{ dir }` requires: a command can reject
+ * a bad directory flag before it starts work. `name` is what the messages call the directory.
+ *
+ * @example
+ * ```ts
+ * import { checkDataDir } from "./fashion_mnist.ts";
+ * const error = await checkDataDir("/no/such/dir", "--data-dir").catch((e) => e);
+ * if (!(error instanceof Deno.errors.NotFound) || !error.message.includes("--data-dir")) {
+ *   throw new Error(String(error));
+ * }
+ * ```
+ * @throws {Deno.errors.NotFound} naming the directory, what is missing, and the fix.
+ */
+export async function checkDataDir(dir: string, name = "the dir option"): Promise<void> {
+  const { what, fix } = explicitDir(name);
+  await findStrict(dir, what, FASHION_MNIST_FILES, fix);
 }
 
 function toRawSplits(set: RawSet): { train: RawSplit; test: RawSplit } {
@@ -417,15 +457,8 @@ export async function readFashionMnistRaw(
   if (options.subset) return await readSubset(SUBSET_DIR, timings);
 
   if (options.dir !== undefined) {
-    const name = options.dirName ?? "the dir option";
-    const set = await readStrict(
-      options.dir,
-      `The directory given as ${name},`,
-      specs,
-      `Pass a directory that holds the four files, or leave out ${name} to search the usual ` +
-        `places.`,
-      timings,
-    );
+    const { what, fix } = explicitDir(options.dirName ?? "the dir option");
+    const set = await readStrict(options.dir, what, specs, fix, timings);
     return { ...toRawSplits(set), source: { kind: "dir", dir: options.dir } };
   }
   const envDir = readEnv(ENV_DIR);

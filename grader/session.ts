@@ -235,13 +235,7 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
   // Whatever fails (or is interrupted) from here on, the directory goes with it.
   try {
     const notes: string[] = [];
-    let kitView;
-    try {
-      kitView = await sandboxKit(config, kit, dir);
-    } catch (error) {
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
-      throw error;
-    }
+    const kitView = await sandboxKit(config, kit, dir);
     if (kitView.unavailable.length > 0) {
       notes.push(
         `Inside the sandbox, kit.${kitView.unavailable.join(", kit.")} throw: ${
@@ -272,18 +266,12 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
       importMapFile,
       JSON.stringify(sandboxImportMap(kitImports, config, [], stubsDir)),
     );
-    let entryFiles: string[];
-    try {
-      const analysed = await analyseEntry(config, entryFile, importMapFile, stubsDir);
-      entryFiles = analysed.files;
-      if (analysed.stubbed.length > 0) {
-        notes.push(
-          `The case tables import ${analysed.stubbed.join(", ")}; the sandbox gets stubs instead.`,
-        );
-      }
-    } catch (error) {
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
-      throw error;
+    const analysed = await analyseEntry(config, entryFile, importMapFile, stubsDir);
+    const entryFiles = analysed.files;
+    if (analysed.stubbed.length > 0) {
+      notes.push(
+        `The case tables import ${analysed.stubbed.join(", ")}; the sandbox gets stubs instead.`,
+      );
     }
     const sandboxReadable = [
       dir,
@@ -315,7 +303,6 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
     });
     await Deno.remove(warm, { recursive: true }).catch(() => {});
     if (warmed.fatal !== undefined) {
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
       throw new Error(
         `the sandbox does not start with the kit's code alone: ${warmed.fatal}` +
           (warmed.stderrTail ? `\n${warmed.stderrTail.trim()}` : ""),

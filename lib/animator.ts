@@ -42,8 +42,6 @@ import { Resvg } from "@resvg/resvg-js";
 import { writeFileAtomic } from "./write_atomic.ts";
 import { type JupyterDisplay, jupyterDisplay } from "./jupyter.ts";
 
-export type { JupyterDisplay } from "./jupyter.ts";
-
 /** The font the chart uses, and where Debian's `fonts-dejavu-core` installs it. */
 const FONT_FAMILY = "DejaVu Sans";
 const FONT_FILES = [

@@ -32,12 +32,3 @@ export function jupyterDisplay(): JupyterDisplay | undefined {
     return undefined; // Outside a kernel, touching Deno.jupyter may throw.
   }
 }
-
-/** Base64 of `bytes` (for the `image/png` entry of a MIME bundle). */
-export function base64(bytes: Uint8Array): string {
-  let text = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(text);
-}

@@ -33,7 +33,7 @@
  */
 import { createCanvas, GlobalFonts } from "@napi-rs/canvas";
 import * as tf from "./tf.ts";
-import { base64, type JupyterDisplay, jupyterDisplay } from "./jupyter.ts";
+import { type JupyterDisplay, jupyterDisplay } from "./jupyter.ts";
 
 /** Options for {@linkcode showImages}. */
 export interface ShowImagesOptions {
@@ -335,7 +335,7 @@ export function showImages(
   const display = options.display === null ? undefined : options.display ?? jupyterDisplay();
   if (display !== undefined) {
     const bundle = {
-      "image/png": base64(png),
+      "image/png": png.toBase64(),
       "text/plain": `${count} image${count === 1 ? "" : "s"}` +
         (titles ? `: ${titles.map((t) => t.replaceAll("\n", " / ")).join(", ")}` : ""),
     };

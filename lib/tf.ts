@@ -48,11 +48,9 @@
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "./backend.ts";
 import { installWasmMatMul } from "./wasm_matmul.ts";
+import { replaceWasmKernel } from "./wasm_kernels.ts";
 
 export * from "@tensorflow/tfjs";
-
-/** The backend whose kernels this module speeds up. */
-const WASM = "wasm";
 
 /** The part of the wasm backend the sharing kernel uses (the same call its `Reshape` makes). */
 interface RefCounting {
@@ -63,17 +61,6 @@ interface RefCounting {
 function shareInput(x: tf.TensorInfo, backend: unknown): tf.TensorInfo {
   (backend as RefCounting).incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-}
-
-/** Replaces wasm's `kernelName` kernel by `kernelFunc`, which may call the original. */
-function replaceWasmKernel(
-  kernelName: string,
-  make: (original: tf.KernelFunc) => tf.KernelFunc,
-): void {
-  const original = tf.getKernel(kernelName, WASM);
-  if (original === undefined || original.kernelFunc.name === "sharingKernel") return;
-  tf.unregisterKernel(kernelName, WASM);
-  tf.registerKernel({ ...original, kernelFunc: make(original.kernelFunc) });
 }
 
 /** Installs the two speed fixes of the module doc. Idempotent. */

@@ -42,6 +42,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { MAX_COLUMNS } from "./wasm_matmul_wat.ts";
 import { WASM_MATMUL_BASE64 } from "./wasm_matmul_bytes.ts";
+import { replaceWasmKernel, restoreWasmKernel } from "./wasm_kernels.ts";
 
 /** The parts of tfjs-backend-wasm's `BackendWasm` the kernel uses. */
 interface WasmBackend {
@@ -95,8 +96,7 @@ function kernelsOf(backend: WasmBackend): Kernels | undefined {
   if (known) return known;
   if (compiled === undefined) {
     try {
-      const bytes = Uint8Array.from(atob(WASM_MATMUL_BASE64), (c) => c.charCodeAt(0));
-      compiled = new WebAssembly.Module(bytes);
+      compiled = new WebAssembly.Module(Uint8Array.fromBase64(WASM_MATMUL_BASE64));
     } catch {
       compiled = null; // no WebAssembly SIMD here: tfjs's kernel does all the work
     }
@@ -166,12 +166,9 @@ function transposedTimes(
   return out;
 }
 
-/** The kernel each installed kit kernel wraps, for {@linkcode uninstallWasmMatMul}. */
-const originals = new WeakMap<tf.KernelFunc, tf.KernelFunc>();
-
 /** The wrapped kernel: see the module doc for which products it takes. */
 function fastMatMulKernel(original: tf.KernelFunc): tf.KernelFunc {
-  const kernel: tf.KernelFunc = function wasmMatMulKernel(args) {
+  return function wasmMatMulKernel(args) {
     const { a, b } = args.inputs as unknown as { a: tf.TensorInfo; b: tf.TensorInfo };
     const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
     if (
@@ -207,8 +204,6 @@ function fastMatMulKernel(original: tf.KernelFunc): tf.KernelFunc {
       if (plainB !== b) backend.disposeData(plainB.dataId);
     }
   };
-  originals.set(kernel, original);
-  return kernel;
 }
 
 /**
@@ -216,10 +211,7 @@ function fastMatMulKernel(original: tf.KernelFunc): tf.KernelFunc {
  * call it before or after the backend starts.
  */
 export function installWasmMatMul(): void {
-  const original = tf.getKernel(tf.BatchMatMul, "wasm");
-  if (original === undefined || original.kernelFunc.name === "wasmMatMulKernel") return;
-  tf.unregisterKernel(tf.BatchMatMul, "wasm");
-  tf.registerKernel({ ...original, kernelFunc: fastMatMulKernel(original.kernelFunc) });
+  replaceWasmKernel(tf.BatchMatMul, fastMatMulKernel);
 }
 
 /**
@@ -238,9 +230,5 @@ export function installWasmMatMul(): void {
  * ```
  */
 export function uninstallWasmMatMul(): boolean {
-  const current = tf.getKernel(tf.BatchMatMul, "wasm");
-  if (current === undefined || current.kernelFunc.name !== "wasmMatMulKernel") return false;
-  tf.unregisterKernel(tf.BatchMatMul, "wasm");
-  tf.registerKernel({ ...current, kernelFunc: originals.get(current.kernelFunc)! });
-  return true;
+  return restoreWasmKernel(tf.BatchMatMul);
 }

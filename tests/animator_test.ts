@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { loadImage } from "@napi-rs/canvas";
-import { Animator, type JupyterDisplay, parseFormat } from "../lib/animator.ts";
+import { Animator, parseFormat } from "../lib/animator.ts";
+import type { JupyterDisplay } from "../lib/jupyter.ts";
 import { formatRow, HEADER, TrainingProgress } from "../lib/progress.ts";
 
 const BOOK = {

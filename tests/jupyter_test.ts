@@ -124,10 +124,7 @@ Deno.writeFileSync("grid.png", png);`,
       // predictCh3's grid, inline: the same PNG showImages returned.
       const grids = outputs[2].filter((o) => o.output_type === "display_data");
       assert.equal(grids.length, 1);
-      const shown = Uint8Array.from(
-        atob(joined(grids[0].data!["image/png"]).replace(/\s/g, "")),
-        (c) => c.charCodeAt(0),
-      );
+      const shown = Uint8Array.fromBase64(joined(grids[0].data!["image/png"]).replace(/\s/g, ""));
       assert.deepEqual(shown, await Deno.readFile(`${dir}/grid.png`));
       assert.match(
         joined(grids[0].data!["text/plain"]),

@@ -31,7 +31,7 @@ Deno.test("lib/wasm_matmul_bytes.ts holds the compiled text of lib/wasm_matmul_w
     await Deno.readTextFile(new URL("../lib/wasm_matmul_bytes.ts", import.meta.url)),
   );
   assert.ok(
-    WebAssembly.validate(Uint8Array.from(atob(WASM_MATMUL_BASE64), (c) => c.charCodeAt(0))),
+    WebAssembly.validate(Uint8Array.fromBase64(WASM_MATMUL_BASE64)),
   );
 });
 

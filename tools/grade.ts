@@ -266,8 +266,7 @@ export async function main(
   // sends it to the sandboxes too, which then die mid-case: whatever the grading code makes of
   // that, the command's exit code stays 130.
   let interrupted = false;
-  let session: Awaited<ReturnType<typeof openSession>> | undefined;
-  let opening: Promise<unknown> | undefined; // the session being opened: close it once open
+  let opening: ReturnType<typeof openSession> | undefined; // closed once open, on Ctrl-C
   const removeTemp = () =>
     args.keep ? Promise.resolve() : Deno.remove(tempDir, { recursive: true }).catch(() => {});
   let cleanedUp: Promise<unknown> | undefined;
@@ -275,9 +274,7 @@ export async function main(
     if (interrupted) return;
     interrupted = true;
     printError("Interrupted: removing temporary files");
-    const closed = session?.close() ??
-      opening?.then((s) => (s as { close(): Promise<void> }).close(), () => {});
-    cleanedUp = Promise.all([closed, removeTemp()]);
+    cleanedUp = Promise.all([opening?.then((s) => s.close(), () => {}), removeTemp()]);
     // The grading in flight notices, stops and cleans up again (it may still have been
     // writing into the run directory). If it is waiting on something the signal did not
     // stop, leave after 5 s anyway.
@@ -299,13 +296,14 @@ export async function main(
   }
 
   async function gradeWith(): Promise<number> {
+    let session;
     try {
       opening = openSession({
         config: defaultConfig(args.config),
         hiddenDir: args.hidden,
         rubricFile: args.rubric,
       });
-      session = await (opening as ReturnType<typeof openSession>);
+      session = await opening;
     } catch (error) {
       if (interrupted) return 130;
       printError(`Error: cannot set up grading: ${(error as Error).message}`);
@@ -350,7 +348,7 @@ export async function main(
               ? `; grading FAILED for ${failed.map((r) => r.submission).join(", ")}`
               : ""),
         );
-        return interrupted ? 130 : failed.length > 0 ? 2 : 0;
+        return failed.length > 0 ? 2 : 0;
       }
       const report = await gradeSubmission(session, args.submission!, {
         keep: args.keep,
@@ -364,14 +362,13 @@ export async function main(
       } else {
         print(render(report, args.format).trimEnd());
       }
-      return interrupted ? 130 : report.status === "error" ? 2 : 0;
+      return report.status === "error" ? 2 : 0;
     } catch (error) {
       if (interrupted) return 130;
       printError(`Error: ${(error as Error).message}`);
       return 1;
     } finally {
       await session.close();
-      await removeTemp();
     }
   }
 }

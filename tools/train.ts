@@ -46,7 +46,7 @@ import { TrainingProgress } from "../lib/progress.ts";
 import { saveParams } from "../lib/params_io.ts";
 import { writeFileAtomic } from "../lib/write_atomic.ts";
 import { showImages } from "../lib/show_images.ts";
-import { loadDataFashionMnist } from "../data/fashion_mnist.ts";
+import { checkDataDir, loadDataFashionMnist } from "../data/fashion_mnist.ts";
 import { progressPrinter } from "../data/progress.ts";
 import { createNet, initParams } from "../lessons/02_softmax.ts";
 import { crossEntropy } from "../lessons/03_cross_entropy.ts";
@@ -240,44 +240,23 @@ function plural(n: number, noun: string): string {
  * @throws {UsageError} when `out`, or a directory it needs, is a file.
  */
 async function prepareOutDir(out: string): Promise<void> {
-  try {
-    const info = await Deno.stat(out);
-    if (info.isDirectory) return;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotADirectory) {
-      throw new UsageError(
-        `--out must be a directory, but ${out} lies under a file; pass a directory path (it ` +
-          `is created if missing)`,
-      );
-    }
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  const info = await Deno.stat(out).catch((error) => error as Error);
+  if (info instanceof Deno.errors.NotFound) {
     try {
-      await Deno.mkdir(out, { recursive: true });
-      return;
-    } catch (mkdirError) {
-      if (!(mkdirError instanceof Deno.errors.NotADirectory)) {
-        throw new Error(
-          `cannot create the --out directory ${out}: ${(mkdirError as Error).message}`,
-        );
+      return await Deno.mkdir(out, { recursive: true });
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotADirectory)) {
+        throw new Error(`cannot create the --out directory ${out}: ${(error as Error).message}`);
       }
     }
+  } else if (info instanceof Error) {
+    if (!(info instanceof Deno.errors.NotADirectory)) throw info;
+  } else if (info.isDirectory) {
+    return;
   }
   throw new UsageError(
     `--out must be a directory, but ${out} is a file or lies under one; pass a directory ` +
       `path (it is created if missing)`,
-  );
-}
-
-/** @throws {UsageError} when `dir` does not exist or is not a directory. */
-async function checkDataDir(dir: string): Promise<void> {
-  const info = await Deno.stat(dir).catch((error) => {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  });
-  if (info?.isDirectory) return;
-  throw new UsageError(
-    `The directory given as --data-dir, ${dir} does not exist or is not a directory. Pass a ` +
-      `directory that holds the four files, or leave out --data-dir to search the usual places.`,
   );
 }
 
@@ -303,28 +282,24 @@ function checkLine(
 export async function runTrain(args: TrainArgs, io: TrainIO): Promise<number> {
   const started = performance.now();
   await prepareOutDir(args.out);
-  if (args.dataDir !== undefined) await checkDataDir(args.dataDir);
+  if (args.dataDir !== undefined) {
+    // A directory without the data is a bad flag value: say so before starting any work.
+    await checkDataDir(args.dataDir, "--data-dir").catch((error) => {
+      throw error instanceof Deno.errors.NotFound ? new UsageError(error.message) : error;
+    });
+  }
   const backend = await initBackend({ backend: args.backend, warn: (m) => io.err(m + "\n") });
   io.out(
     `Training softmax regression: ${plural(args.epochs, "epoch")}, lr ${args.lr}, batch size ` +
       `${args.batchSize}, seed ${args.seed}, backend ${backend.name}\n`,
   );
-  let data;
-  try {
-    data = await loadDataFashionMnist(args.batchSize, {
-      dir: args.dataDir,
-      dirName: "--data-dir",
-      seed: args.seed,
-      subset: args.subset,
-      onProgress: progressPrinter({ write: io.err }), // only if it has to download
-    });
-  } catch (error) {
-    // A --data-dir that does not exist or lacks the files is a bad flag value.
-    if (args.dataDir !== undefined && error instanceof Deno.errors.NotFound) {
-      throw new UsageError(error.message);
-    }
-    throw error;
-  }
+  const data = await loadDataFashionMnist(args.batchSize, {
+    dir: args.dataDir,
+    dirName: "--data-dir",
+    seed: args.seed,
+    subset: args.subset,
+    onProgress: progressPrinter({ write: io.err }), // only if it has to download
+  });
   const params = initParams({ seed: args.seed });
   const files = new Set<string>();
   const write = async (name: string, bytes: Uint8Array | string) => {
@@ -389,7 +364,7 @@ export async function runTrain(args: TrainArgs, io: TrainIO): Promise<number> {
           onEpoch: async (record) => {
             progress.epoch(record);
             records.push(record);
-            files.add("curves.svg").add("curves.png"); // the animator draws them next
+            files.add("curves.svg").add("curves.png"); // the animator has just drawn them
             await writeMetrics(metrics());
             if (io.interrupted?.()) throw new Interrupted();
           },
