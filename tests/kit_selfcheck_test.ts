@@ -310,17 +310,23 @@ Deno.test("deno task check --watch re-checks when an exercise file is saved", as
   }
 });
 
+/**
+ * Writes `solutions/<id>.ts` into `dir` with `line` inserted at the top of `fn`'s body (a
+ * solution broken on purpose).
+ */
+async function writeSolutionWith(dir: string, id: string, fn: string, line: string) {
+  const source = await Deno.readTextFile(join(ROOT, "solutions", `${id}.ts`));
+  const head = new RegExp(`export function ${fn}\\([^)]*\\)[^{]*\\{`);
+  const edited = source.replace(head, (h) => `${h}\n  ${line}`);
+  if (edited === source) fail(`could not insert into ${fn}: ${line}`);
+  await Deno.writeTextFile(join(dir, `${id}.ts`), edited);
+}
+
 Deno.test("runCheck() fails a file that runs but does not type-check, as the grader would", async () => {
   // Inside the kit, so the file's `../lib/…` imports resolve as they do from exercises/.
   const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".typecheck_" });
   try {
-    const source = await Deno.readTextFile(join(ROOT, "solutions", "sum_keepdim.ts"));
-    const broken = source.replace(
-      /export function sumKeepdim\([^)]*\)[^{]*\{/,
-      (head) => `${head}\n  const rows: number = X.shape;`,
-    );
-    if (broken === source) fail("could not insert the type error");
-    await Deno.writeTextFile(join(dir, "sum_keepdim.ts"), broken);
+    await writeSolutionWith(dir, "sum_keepdim", "sumKeepdim", "const rows: number = X.shape;");
     const [result] = await runCheck({ dir, ids: ["sum_keepdim"] });
     if (result.status !== "failing") fail(`expected failing, got ${result.status}`);
     const message = result.cases[0].message ?? "";
@@ -354,13 +360,7 @@ Deno.test("runCheck() does not count re-exporting the kit's own function as done
 Deno.test("deno task check stops a case that never returns (an endless loop), naming it, instead of hanging", async () => {
   const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".endless_" });
   try {
-    const source = await Deno.readTextFile(join(ROOT, "solutions", "softmax.ts"));
-    const endless = source.replace(
-      /export function softmax\([^)]*\)[^{]*\{/,
-      (head) => `${head}\n  while (X.rank > 0) { /* never ends */ }`,
-    );
-    if (endless === source) fail("could not insert the loop");
-    await Deno.writeTextFile(join(dir, "softmax.ts"), endless);
+    await writeSolutionWith(dir, "softmax", "softmax", "while (X.rank > 0) { /* never ends */ }");
     for (const name of ["sum_keepdim.ts"]) {
       await Deno.copyFile(join(ROOT, "solutions", name), join(dir, name));
     }
