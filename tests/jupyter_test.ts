@@ -4,9 +4,9 @@
  * (`deno jupyter --install`). The Animator must show one chart, updated in place after every
  * epoch, and showImages the grid, inline.
  *
- * Needs Jupyter (Debian's `jupyter-nbconvert` and `python3-nbclient`) and the Deno kernel;
- * without them the test is ignored, unless `D2L_REQUIRE_JUPYTER=1` (CI sets it), which makes
- * it fail instead.
+ * Needs Jupyter (Debian's `jupyter-nbconvert`, `python3-nbclient` and `jupyter-client`, which
+ * provides `jupyter kernelspec`) and the Deno kernel; without them the test is ignored, unless
+ * `D2L_REQUIRE_JUPYTER=1` (CI sets it), which makes it fail instead.
  */
 import assert from "node:assert/strict";
 
@@ -25,7 +25,7 @@ async function missing(): Promise<string | undefined> {
     const specs = JSON.parse(new TextDecoder().decode(stdout)).kernelspecs ?? {};
     return "deno" in specs ? undefined : "no `deno` kernel: run `deno jupyter --install`";
   } catch {
-    return "no `jupyter` command: apt-get install jupyter-nbconvert python3-nbclient";
+    return "no `jupyter` command: apt-get install jupyter-nbconvert python3-nbclient jupyter-client";
   }
 }
 
