@@ -61,7 +61,8 @@ export {
   softmax,
 } from "./lessons/02_softmax.ts";
 export { crossEntropy, type Loss, pickTrueClass } from "./lessons/03_cross_entropy.ts";
-export { Accumulator, accuracy, countCorrect, evaluateAccuracy } from "./lessons/04_accuracy.ts";
+export { accuracy, countCorrect, countCorrectAndInvalid } from "./lessons/04_accuracy.ts";
+export { Accumulator, evaluateAccuracy } from "./lessons/04_evaluate_accuracy.ts";
 export {
   bookChecks,
   type EpochMetrics,

@@ -44,7 +44,8 @@ import { loadDataFashionMnist, readFashionMnist } from "../data/fashion_mnist.ts
 import { createDataIter, type DataIter } from "../data/data_iter.ts";
 import { createNet, initParams, type Net } from "../lessons/02_softmax.ts";
 import { crossEntropy } from "../lessons/03_cross_entropy.ts";
-import { countCorrect, evaluateAccuracy } from "../lessons/04_accuracy.ts";
+import { countCorrect } from "../lessons/04_accuracy.ts";
+import { evaluateAccuracy } from "../lessons/04_evaluate_accuracy.ts";
 import { sgdUpdater, trainEpochCh3 } from "../lessons/05_train_ch3.ts";
 import { installWasmMatMul, uninstallWasmMatMul } from "../lib/wasm_matmul.ts";
 

@@ -29,7 +29,8 @@ import { todo } from "../lib/todo.ts";
 import type { DataIter } from "../data/data_iter.ts";
 import type { Net } from "../lessons/02_softmax.ts";
 import type { Loss } from "../lessons/03_cross_entropy.ts";
-import { Accumulator, accuracy } from "../lessons/04_accuracy.ts";
+import { accuracy } from "../lessons/04_accuracy.ts";
+import { Accumulator } from "../lessons/04_evaluate_accuracy.ts";
 
 /**
  * Minibatch SGD: `p ← p − lr · g / batchSize` for every parameter, in place.

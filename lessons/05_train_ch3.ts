@@ -92,7 +92,8 @@ import type { DataIter } from "../data/data_iter.ts";
 import type { Animator } from "../lib/animator.ts";
 import type { Net } from "./02_softmax.ts";
 import type { Loss } from "./03_cross_entropy.ts";
-import { countCorrect, evaluateAccuracy } from "./04_accuracy.ts";
+import { countCorrect } from "./04_accuracy.ts";
+import { evaluateAccuracy } from "./04_evaluate_accuracy.ts";
 
 function describe(value: unknown): string {
   if (value instanceof tf.Tensor) return `a ${value.dtype} tensor of shape [${value.shape}]`;

@@ -56,7 +56,18 @@
  */
 import * as tf from "./tf.ts";
 import { writeFileAtomic } from "./write_atomic.ts";
-import type { Params } from "../lessons/02_softmax.ts";
+
+/**
+ * The parameters of a softmax-regression model, as lesson 2's `Params` holds them: weights `W`
+ * `[inputs, outputs]` and biases `b` `[outputs]`. (Declared here so that `lib/` never imports a
+ * lesson; lesson 2's `Params` has this shape.)
+ */
+export interface ModelParams {
+  /** Weights `[inputs, outputs]`. */
+  W: tf.Variable<tf.Rank.R2>;
+  /** Biases `[outputs]`. */
+  b: tf.Variable<tf.Rank.R1>;
+}
 
 /** The largest header this reader accepts (the reference implementation's limit: 100 MB). */
 const MAX_HEADER_BYTES = 100_000_000;
@@ -285,7 +296,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = "the safetensors d
  * @throws {TypeError} when `W` or `b` is not a float32 tensor.
  */
 export async function saveParams(
-  params: Params,
+  params: ModelParams,
   path: string,
   metadata: Record<string, string> = {},
 ): Promise<void> {
@@ -331,7 +342,7 @@ export async function saveParams(
  * @throws {RangeError} or {TypeError} naming the file and what is wrong with it: not
  *   safetensors, a missing `W` or `b`, or shapes that do not fit together.
  */
-export async function loadParams(path: string): Promise<Params> {
+export async function loadParams(path: string): Promise<ModelParams> {
   const { tensors } = decodeSafetensors(await Deno.readFile(path), path);
   const { W, b } = tensors;
   if (W === undefined || b === undefined) {

@@ -5,18 +5,19 @@
  * default backend (`wasm`, or what the `D2L_BACKEND` environment variable names; `cpu` with a
  * warning when wasm cannot start), so examples and tests need no setup. Commands with a
  * `--backend` flag switch afterwards with {@linkcode ./backend.ts initBackend}. Importing
- * `@tensorflow/tfjs` directly gives the same objects.
+ * `@tensorflow/tfjs` directly gives the same objects. (`@tensorflow/tfjs-core` alone would start
+ * faster, but its builds leave out the gradients, which only the whole package registers.)
  *
  * ## Two speed fixes for the wasm backend, installed on import
  *
  * Both change *how* tfjs computes, never *what*: every op gives the same values (up to
  * float32 rounding in a different order), every gradient the same gradient, and the lessons'
- * code is unchanged. On the lesson's training loop they take an epoch from 1.0 s to about
- * 0.3 s (`bench/train.ts` measures it).
+ * code is unchanged. `deno task bench train` measures what they save on the lesson's training
+ * loop (README, "Training").
  *
  * 1. **Products with a transposed operand** (`matMul(a, b, true, false)`, which is how tfjs's
  *    gradient computes every weight gradient) run in the kit's own WebAssembly kernel instead
- *    of tfjs-backend-wasm's triple loop, about 8× faster: {@linkcode ./wasm_matmul.ts}.
+ *    of tfjs-backend-wasm's triple loop: {@linkcode ./wasm_matmul.ts}.
  * 2. **`Identity`, and `Cast` to the same dtype, share the input's memory on wasm**, as they
  *    already do on the cpu backend (and as wasm's own `Reshape` does), instead of copying it.
  *    Tensors are immutable, so sharing is safe; the backend frees the memory when its last

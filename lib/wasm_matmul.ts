@@ -3,9 +3,9 @@
  * transposeB)` for matrices, as fast with the flags as without.
  *
  * tfjs-backend-wasm 4.22 sends a product to XNNPACK only when neither operand is transposed;
- * with a flag set it runs a plain triple loop, about 10× slower (measured here: `Xᵀ · dy` for
- * the lesson's images `X` [256, 784] and `dy` [256, 10] takes 2.2 ms, the forward `X · W`
- * 0.3 ms). That matters to every model trained by autodiff: tfjs's gradient of
+ * with a flag set it runs a plain triple loop, several times slower (`deno task bench train`
+ * measures both on the lesson's `Xᵀ · dy`; README, "Training"). That matters to every model
+ * trained by autodiff: tfjs's gradient of
  * `C = matMul(A, B)` is `dA = matMul(dy, B, false, true)` and `dB = matMul(A, dy, true,
  * false)`, so the weight gradient of every layer is such a product.
  *
@@ -13,8 +13,8 @@
  * float32 matrices (rank 2):
  *
  * - `transposeA` runs the kit's own WebAssembly kernel ({@linkcode ./wasm_matmul_wat.ts}),
- *   which reads `A` row by row, the way it is stored, and keeps the sums in SIMD registers:
- *   `Xᵀ · dy` above in ≈ 0.28 ms, no transposed copy of `X` made;
+ *   which reads `A` row by row, the way it is stored, and keeps the sums in SIMD registers,
+ *   with no transposed copy of `A` made;
  * - `transposeB` alone transposes `B` first (with the same module's tiled transpose) and
  *   hands the untransposed product to XNNPACK;
  * - an empty inner dimension gives zeros (tfjs's kernel returns whatever the output's memory
@@ -81,7 +81,7 @@ interface Kernels {
 /**
  * Rows of `A` per call of `atbtJ`. Walking down `A` touches one memory page per row or so;
  * 32 rows keep those pages in the address translation buffer while the next chunk of
- * columns walks the same rows (all 256 at once was 1.5× slower; 16 to 64 about the same).
+ * columns walks the same rows (all 256 rows at once was slower; 16 to 64 about the same).
  */
 const ROWS_PER_BLOCK = 32;
 

@@ -7,7 +7,8 @@ import { createRng } from "../lib/random.ts";
 import { createDataIter, type DataIter } from "../data/data_iter.ts";
 import { readFashionMnist, type Split } from "../data/fashion_mnist.ts";
 import { createNet, initParams, type Net, type Params } from "../lessons/02_softmax.ts";
-import { Accumulator, accuracy, countCorrect, evaluateAccuracy } from "../lessons/04_accuracy.ts";
+import { accuracy, countCorrect } from "../lessons/04_accuracy.ts";
+import { Accumulator, evaluateAccuracy } from "../lessons/04_evaluate_accuracy.ts";
 import { fullDataDir, ignoreWithoutFullData } from "./helpers/full_data.ts";
 
 /** Runs `fn` on `backend`, then returns to the default backend for the tests that follow. */

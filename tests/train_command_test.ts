@@ -4,7 +4,7 @@ import * as tf from "../lib/tf.ts";
 import { decodeSafetensors, encodeSafetensors, loadParams, saveParams } from "../lib/params_io.ts";
 import { loadDataFashionMnist } from "../data/fashion_mnist.ts";
 import { createNet } from "../lessons/02_softmax.ts";
-import { evaluateAccuracy } from "../lessons/04_accuracy.ts";
+import { evaluateAccuracy } from "../lessons/04_evaluate_accuracy.ts";
 import { type Metrics, parseTrainArgs, runTrain, UsageError } from "../tools/train.ts";
 import { fullDataDir, ignoreWithoutFullData } from "./helpers/full_data.ts";
 
