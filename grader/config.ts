@@ -1,20 +1,30 @@
 /**
- * Where the grader finds the kit, and the limits it grades under.
+ * Where the grader finds the kit, the import policy it enforces, and the limits it grades
+ * under.
  *
  * The grader grades against a *kit*: this project's checkout (by default the directory above
- * `grader/`). From the kit it takes the case tables (`tests/cases/mod.ts`, exporting
- * `exercises`), the reference library handed to cases as `kit` (`mod.ts`), the config and
- * lockfile every `deno` child process uses (`deno.json`, `deno.lock`: never a submission's),
- * and the list of *public* paths a submission may import (`lib/`, `lessons/`, `data/`,
- * `mod.ts`). Everything else in the kit (`solutions/`, `tests/`, `grader/`, `tools/`) is out
- * of a submission's reach.
+ * `grader/`). From it the grader takes the case tables (`tests/cases/mod.ts`, exporting
+ * `exercises`), and the configuration and lockfile that every `deno` child process uses
+ * (`deno.json`, `deno.lock`: never a submission's).
+ *
+ * **What an exercise may import** (the policy, enforced on the trusted side: by the module-graph
+ * check before anything runs, and by each sandbox Worker's read permissions while it runs):
+ * the submission's own files; the kit's `lib/` and `data/`; the lessons before the exercise's
+ * own lesson (`Exercise.lesson`; all of them for the book's exercises); the npm packages of
+ * {@linkcode GraderConfig.allowedPackages} at the kit's pinned versions; the `node:` built-ins of
+ * {@linkcode GraderConfig.allowedNodeModules}. Type-only imports (`import type`) may also name
+ * any lesson or `mod.ts` (they load nothing). Nothing else: not the exercise's own lesson or a
+ * later one, not `mod.ts` (it re-exports every lesson), not `solutions/`, `tests/`, `grader/` or
+ * `tools/`.
  *
  * @example
  * ```ts
  * import { defaultConfig } from "./config.ts";
  * const config = defaultConfig({ memoryMb: 1024 });
  * if (!config.tablesModule.endsWith("tests/cases/mod.ts")) throw new Error(config.tablesModule);
- * if (config.memoryMb !== 1024 || !config.publicPaths.includes("lib/")) throw new Error();
+ * if (config.memoryMb !== 1024 || !config.libraryDirs.includes("lib/")) {
+ *   throw new Error("expected lib/ among the library directories");
+ * }
  * ```
  *
  * @module
@@ -22,7 +32,7 @@
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** Everything the grader needs to know about the kit and its limits. */
+/** Everything the grader needs to know about the kit, its policy and its limits. */
 export interface GraderConfig {
   /** The kit's root directory (absolute). */
   kitRoot: string;
@@ -30,41 +40,58 @@ export interface GraderConfig {
   configFile: string;
   /** The kit's `deno.lock`, used frozen. */
   lockFile: string;
-  /** The module exporting `exercises` (the case tables). */
+  /** The module exporting `exercises` (the case tables, trusted halves). */
   tablesModule: string;
-  /** The module handed to cases as `kit` (the reference library). */
-  kitModule: string;
-  /** Paths under `kitRoot` a submission may import: directories end with `/`. */
-  publicPaths: string[];
-  /** The reference answers, relative to `kitRoot`: never loaded inside the sandbox. */
-  solutionsDir: string;
+  /** The lessons directory under the kit root, ending in `/`. */
+  lessonsDir: string;
+  /** Directories under the kit root every exercise may import, ending in `/`. */
+  libraryDirs: string[];
   /** npm packages a submission may import: exact names, or scopes ending with `/`. */
   allowedPackages: string[];
   /** `node:` built-ins a submission may import. */
   allowedNodeModules: string[];
-  /** Extra directories the sandbox may read (the Fashion-MNIST files). */
+  /** Where to look for the full Fashion-MNIST, in order (the session uses the first found). */
   datasetDirs: string[];
-  /** Memory cap of the sandbox process (data segment and resident set), in MiB. */
+  /** Memory cap of a sandbox process (resident set and data segment), in MiB. */
   memoryMb: number;
-  /** V8 heap cap of the sandbox (`--max-old-space-size`), in MiB. */
+  /** V8 heap cap of a sandbox process (`--max-old-space-size`), in MiB. */
   heapMb: number;
   /**
-   * Address space V8 and Deno reserve up front in the sandbox (code ranges, heap cages: about
-   * 1.2 GiB with the runner's two isolates) that the data-segment limit also counts, in MiB.
-   * The data limit is `memoryMb + reservedMb`; the resident-set watch enforces `memoryMb`.
+   * Address space V8 and Deno reserve up front (code ranges, heap cages) that the
+   * data-segment limit also counts, in MiB: the data limit is the cap plus this.
    */
   reservedMb: number;
-  /** Wall-clock budget for running one submission's cases, restarts included, in ms. */
-  budgetMs: number;
-  /** Time to start the sandbox and load the kit, in ms. */
+  /** Memory cap of a judge process, in MiB. */
+  judgeMemoryMb: number;
+  /** Memory cap of one `deno info` or `deno check` run, in MiB. */
+  toolMemoryMb: number;
+  /** Wall-clock limit of one `deno info` run, in ms. */
+  graphTimeoutMs: number;
+  /** Wall-clock limit of one `deno check` run, in ms. */
+  typecheckTimeoutMs: number;
+  /** Wall-clock limit of one `check` in the judge, in ms. */
+  checkTimeoutMs: number;
+  /** CPU time to start a sandbox Worker and load its run half, in ms. */
   startTimeoutMs: number;
-  /** Time to load one submitted module, in ms. */
+  /** CPU time to load one submitted file, in ms. */
   importTimeoutMs: number;
-  /** Largest submission accepted: total bytes of its files. */
+  /**
+   * The wall-clock backstop of a CPU-time limit: a case may take `wallFactor × limit + 5 s` of
+   * wall time (a case that waits, using no CPU, ends there). Limits are in CPU time so that a
+   * busy machine does not fail correct answers.
+   */
+  wallFactor: number;
+  /** Largest submission accepted: total bytes of its source files. */
   maxSubmissionBytes: number;
-  /** Most files accepted in one submission. */
+  /** Most source files accepted in one submission. */
   maxSubmissionFiles: number;
-  /** The tfjs backend inside the sandbox; `undefined` keeps the kit's default. */
+  /** Deepest directory nesting accepted in a submission. */
+  maxDepth: number;
+  /** Longest failure message kept per case, in characters. */
+  maxMessageChars: number;
+  /** Largest encoded output accepted per case, in bytes. */
+  maxOutputBytes: number;
+  /** The tfjs backend in the sandbox and the judge; `undefined` keeps the kit's default. */
   backend?: "wasm" | "cpu";
   /** The `deno` executable. Default: the one running the grader. */
   denoPath: string;
@@ -102,10 +129,18 @@ function readEnv(name: string): string | undefined {
  * const config = defaultConfig({ kitRoot: "/srv/kit" });
  * if (config.configFile !== "/srv/kit/deno.json") throw new Error(config.configFile);
  * ```
+ *
+ * @example Limits must make sense
+ * ```ts
+ * import { defaultConfig } from "./config.ts";
+ * let message = "";
+ * try { defaultConfig({ memoryMb: 512, heapMb: 1024 }); } catch (e) { message = (e as Error).message; }
+ * if (!message.includes("heapMb")) throw new Error(`expected a message naming heapMb, got ${message}`);
+ * ```
+ * @throws {RangeError} when the memory limits are not positive or the heap exceeds the cap.
  */
 export function defaultConfig(overrides: Partial<GraderConfig> = {}): GraderConfig {
   const kitRoot = resolve(overrides.kitRoot ?? KIT_ROOT);
-  const inKit = (path: string) => resolve(kitRoot, path);
   const datasetDirs = [DEBIAN_DATASET_DIR];
   const envDir = readEnv("FASHION_MNIST_DIR");
   if (envDir) datasetDirs.unshift(resolve(envDir));
@@ -114,27 +149,34 @@ export function defaultConfig(overrides: Partial<GraderConfig> = {}): GraderConf
     configFile: join(kitRoot, "deno.json"),
     lockFile: join(kitRoot, "deno.lock"),
     tablesModule: join(kitRoot, "tests", "cases", "mod.ts"),
-    kitModule: join(kitRoot, "mod.ts"),
-    publicPaths: ["lib/", "lessons/", "data/", "mod.ts"],
-    solutionsDir: "solutions/",
+    lessonsDir: "lessons/",
+    libraryDirs: ["lib/", "data/"],
     allowedPackages: ["@tensorflow/"],
     allowedNodeModules: ["assert", "assert/strict", "util", "buffer", "events", "string_decoder"],
     datasetDirs,
     memoryMb: 2048,
     heapMb: 1024,
     reservedMb: 1536,
-    budgetMs: 120_000,
-    startTimeoutMs: 60_000,
+    judgeMemoryMb: 2048,
+    toolMemoryMb: 3072,
+    graphTimeoutMs: 60_000,
+    typecheckTimeoutMs: 180_000,
+    checkTimeoutMs: 60_000,
+    startTimeoutMs: 30_000,
     importTimeoutMs: 10_000,
+    wallFactor: 3,
     maxSubmissionBytes: 5 * 1024 * 1024,
     maxSubmissionFiles: 200,
+    maxDepth: 16,
+    maxMessageChars: 2000,
+    maxOutputBytes: 16 * 1024 * 1024,
     backend: undefined,
     denoPath: Deno.execPath(),
     ...overrides,
   };
   config.kitRoot = kitRoot;
-  for (const key of ["configFile", "lockFile", "tablesModule", "kitModule"] as const) {
-    config[key] = inKit(config[key]);
+  for (const key of ["configFile", "lockFile", "tablesModule"] as const) {
+    config[key] = resolve(kitRoot, config[key]);
   }
   if (!(config.memoryMb > 0) || !(config.heapMb > 0) || config.heapMb > config.memoryMb) {
     throw new RangeError(

@@ -1,53 +1,34 @@
 /**
- * Grading: one submission, or a batch of them, from directory to {@linkcode SubmissionReport}.
+ * Grading: one submission, or a batch of them, from directory to
+ * {@linkcode ./report/types.ts SubmissionReport}.
  *
- * For each submission:
- * 1. **Stage** it: copy into a fresh directory, refusing symbolic links and ignoring its own
- *    configuration ({@linkcode ./stage.ts}).
- * 2. **Module graph** ({@linkcode ./module_graph.ts}): files that import something outside
- *    the submission and the kit's public parts are blocked (their cases fail with the reason);
- *    a file that does not parse, or imports a missing module of its own, makes the submission
- *    not gradable.
- * 3. **Type check** ({@linkcode ./typecheck.ts}) with the kit's configuration, *alongside*
- *    step 4 (the two take about as long, and the machine has cores to spare); a type error
- *    makes the submission not gradable: score 0, with the compiler's messages.
- * 4. **Sandbox** ({@linkcode ./sandbox.ts}): every case's `run` in a separate, locked-down
- *    process; per-case time limits, a memory cap, restarts after crashes.
- * 5. **Checks**, here in the trusted process: each case's `check` judges the plain output
- *    the sandbox returned. One check runs at a time (tfjs tracks tensors globally), inside a
- *    tfjs scope so that nothing leaks between submissions.
+ * For each submission (see `grader/mod.ts` for what each step guarantees):
+ * 1. **Prepare.** Stage it ({@linkcode ./prepare/stage.ts}); check each exercise file's module
+ *    graph against its exercise's import policy ({@linkcode ./prepare/graph.ts}); type-check
+ *    it, file by file ({@linkcode ./prepare/typecheck.ts}), alongside step 2. A file that does
+ *    not load, is blocked or does not type-check fails its own exercise only.
+ * 2. **Sandbox.** Plan the Workers ({@linkcode planUnits}) and run every case's run in the
+ *    sandbox process ({@linkcode ./sandbox/run.ts}).
+ * 3. **Score.** Each output, as it arrives, goes to a judge ({@linkcode ./score/judge.ts});
+ *    a case counts only when its own check passed.
+ * 4. **Report.** The teacher's whole report; formats for students go through
+ *    {@linkcode ./report/view.ts studentView}.
  *
- * Scores come from the manifest: a case counts only when its own `check` passed. Cases of a
- * missing file or export, or that throw `TodoError`, are "not attempted".
- *
- * A batch stages every submission, runs one `deno info` over all of them, type-checks them in
- * shared programs where that is exact (see {@linkcode ./typecheck.ts}), then runs up to `jobs`
- * sandboxes at a time.
- *
- * @example
- * ```ts ignore
- * import { openSession } from "./session.ts";
- * import { gradeSubmission } from "./grade.ts";
- * const session = await openSession();
- * const report = await gradeSubmission(session, "submissions/alice");
- * console.log(report.score, report.maxScore);
- * await session.close();
- * ```
+ * A batch stages every submission, reads the module graphs and type-checks them in shared
+ * programs where that is exact (each falls back to one submission at a time on any failure),
+ * then runs up to `jobs` sandboxes at a time. Whatever goes wrong with one submission ends in
+ * that submission's report, never in the batch.
  *
  * @module
  */
-import { basename, join, relative, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import * as tf from "../lib/tf.ts";
-import { copyDir } from "./copy_dir.ts";
-import { dirUrl, sandboxImportMap } from "./import_map.ts";
+import { basename, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ManifestCase } from "./manifest.ts";
-import { checkModuleGraphs, type GraphVerdict } from "./module_graph.ts";
-import { decodePlain, validatePlain } from "./plain.ts";
-import { runInSandbox, type SandboxOutcome, type SandboxResult } from "./sandbox.ts";
-import type { GraderSession } from "./session.ts";
-import { type StagedSubmission, stageSubmission } from "./stage.ts";
-import { shareableStage, typecheckAll, type TypecheckVerdict } from "./typecheck.ts";
+import { checkGraphs, type FileGraph } from "./prepare/graph.ts";
+import { BLOCKED_MODULE, prepareImportMap, runtimeImportMap } from "./prepare/import_map.ts";
+import { isUnder } from "./prepare/policy.ts";
+import { type StagedSubmission, stageSubmission } from "./prepare/stage.ts";
+import { shareableStage, typecheckAll, type TypecheckVerdict } from "./prepare/typecheck.ts";
 import type {
   CaseReport,
   CaseStatus,
@@ -55,7 +36,11 @@ import type {
   SubmissionReport,
   SubmissionStatus,
   Timings,
-} from "./types.ts";
+} from "./report/types.ts";
+import { copyDir } from "./sandbox/copy_dir.ts";
+import type { JobUnit } from "./sandbox/main.ts";
+import { runInSandbox, type SandboxResult } from "./sandbox/run.ts";
+import { type GraderSession, kitPath } from "./session.ts";
 
 /** Options for {@linkcode gradeSubmission}. */
 export interface GradeOptions {
@@ -72,27 +57,15 @@ interface Prepared {
   name: string;
   runDir: string;
   staged: StagedSubmission;
-  /** Graded files present in the submission. */
+  /** Exercise files present in the stage. */
   present: string[];
-  graph: GraphVerdict;
-  /** Files to type-check and run: present, not refused, not blocked. */
-  runnable: string[];
+  /** The module graph of each present exercise file. */
+  graph: Record<string, FileGraph>;
   timings: Timings;
   started: number;
 }
 
-const MESSAGE_LIMIT = 2000;
-
-/**
- * Cuts `text` to `limit` characters and removes control characters other than tab and line
- * breaks: messages carry text the submission chose, and a terminal would obey escape
- * sequences in it (clearing the screen, drawing a fake summary).
- */
-function truncate(text: string, limit = MESSAGE_LIMIT): string {
-  // deno-lint-ignore no-control-regex
-  const clean = text.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, "");
-  return clean.length > limit ? `${clean.slice(0, limit)}…` : clean;
-}
+type Verdict = { status: CaseStatus; message: string };
 
 function emptyTimings(): Timings {
   return { stage: 0, graph: 0, typecheck: 0, sandbox: 0, checks: 0 };
@@ -102,137 +75,244 @@ function seconds(since: number): number {
   return Math.round((performance.now() - since) / 10) / 100;
 }
 
+function exerciseFiles(session: GraderSession): string[] {
+  return [...new Set(session.manifest.exercises.map((e) => e.file))];
+}
+
 async function stage(
   session: GraderSession,
   name: string,
   dir: string,
   runDir: string,
-): Promise<Omit<Prepared, "graph" | "runnable">> {
+): Promise<Prepared> {
   const started = performance.now();
   const timings = emptyTimings();
-  const files = session.manifest.exercises.map((e) => e.file);
+  const { config } = session;
   const staged = await stageSubmission(dir, join(runDir, "s"), {
-    exerciseFiles: files,
-    maxBytes: session.config.maxSubmissionBytes,
-    maxFiles: session.config.maxSubmissionFiles,
+    exerciseFiles: exerciseFiles(session),
+    maxBytes: config.maxSubmissionBytes,
+    maxFiles: config.maxSubmissionFiles,
+    maxDepth: config.maxDepth,
   });
-  const present = [...new Set(files)].filter((f) => staged.files.includes(f));
+  const present = exerciseFiles(session).filter((f) => staged.files.includes(f));
   timings.stage = seconds(started);
-  return { name, runDir, staged, present, timings, started };
+  return { name, runDir, staged, present, graph: {}, timings, started };
 }
 
-async function writeImportMap(
-  session: GraderSession,
-  path: string,
-  roots: string[],
-  runtime = false,
-) {
-  const map = sandboxImportMap(session.kitImports, session.config, roots, session.solutionsTarget);
-  const { config, sandboxKitModule } = session;
-  if (runtime && sandboxKitModule !== undefined && sandboxKitModule !== config.kitModule) {
-    // Inside the sandbox a submission's `../mod.ts` is the kit the cases get: the real one
-    // loads native add-ons, which cannot load there. Type checks keep the real module.
-    const kitModule = relative(config.kitRoot, config.kitModule);
-    for (const root of roots) {
-      map.imports[new URL(kitModule, dirUrl(root)).href] = pathToFileURL(sandboxKitModule).href;
-    }
-  }
+function allowedFor(session: GraderSession, file: string): string[] {
+  const exercise = session.manifest.exercises.find((e) => e.file === file)!;
+  return session.policy.get(exercise.id)!;
+}
+
+async function writeMap(path: string, map: unknown): Promise<string> {
   await Deno.writeTextFile(path, JSON.stringify(map));
   return path;
 }
 
-async function graphAll(
-  session: GraderSession,
-  items: Omit<Prepared, "graph" | "runnable">[],
-  importMapFile: string,
-  workDir: string,
-): Promise<Prepared[]> {
+function prepareMapFor(session: GraderSession) {
+  const { config } = session;
+  return (roots: string[], workDir: string) =>
+    writeMap(
+      join(workDir, "import_map.json"),
+      prepareImportMap({
+        kitImports: session.kitImports,
+        kitRoot: config.kitRoot,
+        dirs: [config.lessonsDir, ...config.libraryDirs],
+        stageRoots: roots,
+        workDir,
+      }),
+    );
+}
+
+async function graphAll(session: GraderSession, items: Prepared[], workDir: string) {
   const started = performance.now();
   const { config } = session;
-  const targets = items.map((p) => ({
-    root: p.staged.root,
-    files: p.staged.fatal ? [] : p.present,
-  }));
-  const verdicts = await checkModuleGraphs(targets, {
+  const verdicts = await checkGraphs(
+    items.map((p) => ({
+      root: p.staged.root,
+      files: p.staged.fatal
+        ? []
+        : p.present.map((file) => ({ file, allowed: allowedFor(session, file) })),
+    })),
+    {
+      denoPath: config.denoPath,
+      configFile: config.configFile,
+      kitRoot: config.kitRoot,
+      importMapFor: prepareMapFor(session),
+      workDir,
+      rules: {
+        allowedPackages: config.allowedPackages,
+        lockedPackages: session.lockedPackages,
+        allowedNodeModules: config.allowedNodeModules,
+      },
+      memoryMb: config.toolMemoryMb,
+      timeoutMs: config.graphTimeoutMs,
+    },
+  );
+  const each = seconds(started) / Math.max(1, items.length);
+  items.forEach((p, i) => {
+    p.graph = verdicts[i];
+    p.timings.graph = Math.round(each * 100) / 100;
+  });
+}
+
+/** The files of `p` that load and are allowed: what is type-checked and run. */
+function runnable(p: Prepared): string[] {
+  return p.present.filter((f) =>
+    p.staged.refused[f] === undefined && p.graph[f] !== undefined &&
+    p.graph[f].loadError === undefined && p.graph[f].blocked === undefined
+  );
+}
+
+function typecheckOptions(session: GraderSession, workDir: string, jobs: number) {
+  const { config } = session;
+  return {
     denoPath: config.denoPath,
     configFile: config.configFile,
-    importMapFile,
+    lockFile: config.lockFile,
+    importMapFor: prepareMapFor(session),
     workDir,
-    rules: {
-      publicPrefixes: config.publicPaths.map((p) => new URL(p, dirUrl(config.kitRoot)).href),
-      allowedPackages: config.allowedPackages,
-      lockedPackages: session.lockedPackages,
-      allowedNodeModules: config.allowedNodeModules,
-    },
-  });
-  const took = seconds(started) / Math.max(1, items.length);
-  return items.map((p, i) => {
-    p.timings.graph = Math.round(took * 100) / 100;
-    const graph = verdicts[i];
-    const runnable = p.present.filter((f) => graph.blocked[f] === undefined);
-    return { ...p, graph, runnable };
-  });
+    jobs,
+    memoryMb: config.toolMemoryMb,
+    timeoutMs: config.typecheckTimeoutMs,
+  };
 }
 
-/** Why a submission cannot be graded before anything runs, or undefined. */
-function preflightProblem(p: Prepared): string | undefined {
-  if (p.staged.fatal) return p.staged.fatal;
-  const errors = Object.values(p.graph.loadErrors);
-  if (errors.length > 0) {
-    return `The submission does not load:\n${[...new Set(errors)].join("\n")}`;
-  }
-  return undefined;
-}
-
-function caseReport(c: ManifestCase, status: CaseStatus, message: string): CaseReport {
-  const passed = status === "passed";
-  const hidden = c.hidden;
+async function typecheckTarget(p: Prepared) {
+  const files = runnable(p);
   return {
+    root: p.staged.root,
+    files: Object.fromEntries(files.map((f) => [f, p.graph[f].modules])),
+    shareable: await shareableStage(p.staged.root, p.staged.files),
+  };
+}
+
+/**
+ * Groups a submission's exercises into sandbox Workers. Every file loaded in a Worker (the
+ * submission's kit imports, the run halves' kit imports) must be within the import policy of
+ * every exercise in it, so that no exercise can reach, through another's modules, what it may
+ * not load itself; within that, exercises share Workers (first fit, in the kit's order), since
+ * starting a Worker costs about as much as loading tfjs. Visible and hidden cases never share a
+ * Worker, and the hidden ones run last.
+ */
+function planUnits(session: GraderSession, p: Prepared, files: string[]): JobUnit[] {
+  const { config, manifest } = session;
+  const exercisesDir = join(p.staged.root, "exercises");
+  const base = [
+    exercisesDir,
+    join(config.kitRoot, "node_modules"),
+    fileURLToPath(BLOCKED_MODULE),
+    ...session.dataDirs,
+  ];
+  const units: (JobUnit & { kit: Set<string>; members: string[] })[] = [];
+  for (const hidden of [false, true]) {
+    const start = units.length;
+    for (const exercise of manifest.exercises) {
+      if (!files.includes(exercise.file)) continue;
+      const cases = manifest.cases.filter((c) =>
+        c.exerciseId === exercise.id && c.hidden === hidden
+      );
+      if (cases.length === 0) continue;
+      const modules = [...new Set(cases.map((c) => c.runModule))];
+      const loaded = [
+        ...p.graph[exercise.file].kitFiles,
+        ...modules.flatMap((m) => session.runFiles.get(m) ?? []),
+      ];
+      const kit = new Set(loaded.map((f) => kitPath(config, f)).filter((k) => k !== undefined));
+      const fits = (unit: { kit: Set<string>; members: string[] }) => {
+        const all = [...unit.kit, ...kit];
+        return [...unit.members, exercise.id].every((id) =>
+          all.every((path) => isUnder(path, session.policy.get(id)!))
+        );
+      };
+      let unit = units.slice(start).find(fits);
+      if (unit === undefined) {
+        unit = {
+          id: `${hidden ? "hidden" : "visible"} ${units.length - start + 1}`,
+          runModules: [],
+          read: [...base],
+          files: [],
+          cases: [],
+          kit: new Set(),
+          members: [],
+        };
+        units.push(unit);
+      }
+      unit.members.push(exercise.id);
+      for (const k of kit) unit.kit.add(k);
+      unit.read = [...new Set([...unit.read, ...loaded])];
+      unit.runModules = [...new Set([...unit.runModules, ...modules])];
+      if (!unit.files.some((f) => f.file === exercise.file)) {
+        unit.files.push({
+          file: exercise.file,
+          url: pathToFileURL(join(exercisesDir, exercise.file)).href,
+        });
+      }
+      unit.cases.push(...cases.map((c) => ({
+        key: c.key,
+        file: c.file,
+        exports: c.exports,
+        module: c.runModule,
+        run: c.run,
+        timeoutMs: c.timeoutMs,
+      })));
+    }
+  }
+  return units.map(({ kit: _kit, members: _members, ...unit }) => unit);
+}
+
+function caseReport(session: GraderSession, c: ManifestCase, v: Verdict, ms?: number): CaseReport {
+  const passed = v.status === "passed";
+  const limit = session.config.maxMessageChars * 4;
+  const report: CaseReport = {
     key: c.key,
     exerciseId: c.exerciseId,
     name: c.name,
     maxScore: c.points,
     score: passed ? c.points : 0,
-    status,
-    message: hidden ? "" : truncate(message),
-    hint: hidden || passed ? "" : c.hint,
-    hidden,
+    status: v.status,
+    message: v.message.length > limit ? `${v.message.slice(0, limit)}…` : v.message,
+    hint: passed ? "" : c.hint,
+    hidden: c.hidden,
     visibility: c.visibility,
   };
+  if (ms !== undefined) report.ms = ms;
+  return report;
 }
 
 function assemble(
   session: GraderSession,
   p: Prepared,
-  cases: CaseReport[],
+  verdicts: Map<string, Verdict & { ms?: number }>,
   status: SubmissionStatus,
   message: string,
 ): SubmissionReport {
   const { manifest } = session;
-  const byKey = new Map(cases.map((c) => [c.key, c]));
   const exercises: ExerciseReport[] = manifest.exercises.map((e) => {
     const own = manifest.cases.filter((c) => c.exerciseId === e.id);
-    const ordered = [...own.filter((c) => !c.hidden), ...own.filter((c) => c.hidden)]
-      .map((c) => byKey.get(c.key)!);
+    const cases = [...own.filter((c) => !c.hidden), ...own.filter((c) => c.hidden)].map((c) => {
+      const v = verdicts.get(c.key) ?? { status: "not-run" as const, message: "not graded" };
+      return caseReport(session, c, v, v.ms);
+    });
     return {
       id: e.id,
       title: e.title,
       file: e.file,
-      score: ordered.reduce((sum, c) => sum + c.score, 0),
-      maxScore: ordered.reduce((sum, c) => sum + c.maxScore, 0),
-      cases: ordered,
+      score: cases.reduce((sum, c) => sum + c.score, 0),
+      maxScore: cases.reduce((sum, c) => sum + c.maxScore, 0),
+      cases,
     };
   }).filter((e) => e.cases.length > 0);
   const notes = [...p.staged.notes];
   for (const [file, why] of Object.entries(p.staged.refused)) {
     notes.push(`Refused ${file}: ${why}.`);
   }
-  const fullMessage = truncate([message, ...notes].filter((m) => m !== "").join("\n"), 8000);
   return {
     submission: p.name,
     status,
     gradable: status !== "not-gradable",
-    message: fullMessage,
+    message,
+    notes: notes.slice(0, 50),
     score: status === "graded" ? exercises.reduce((sum, e) => sum + e.score, 0) : 0,
     maxScore: manifest.maxScore,
     exercises,
@@ -241,188 +321,187 @@ function assemble(
   };
 }
 
-function notRunReport(
-  session: GraderSession,
-  p: Prepared,
-  status: SubmissionStatus,
-  message: string,
-  caseMessage: string,
-): SubmissionReport {
-  const cases = session.manifest.cases.map((c) => caseReport(c, "not-run", caseMessage));
-  return assemble(session, p, cases, status, message);
+function allCases(session: GraderSession, status: CaseStatus, message: string) {
+  return new Map(session.manifest.cases.map((c) => [c.key, { status, message }]));
 }
 
-async function judge(
-  session: GraderSession,
-  c: ManifestCase,
-  result: SandboxResult,
-): Promise<{ status: CaseStatus; message: string }> {
+/** The verdict of a case decided before anything runs, or undefined. */
+function preVerdict(p: Prepared, c: ManifestCase): Verdict | undefined {
+  const refused = p.staged.refused[c.file];
+  if (refused !== undefined) {
+    return { status: "blocked", message: `exercises/${c.file} is ${refused}` };
+  }
+  if (!p.present.includes(c.file)) {
+    return { status: "not-attempted", message: `exercises/${c.file} is missing` };
+  }
+  const graph = p.graph[c.file];
+  if (graph?.loadError !== undefined) {
+    return {
+      status: "error",
+      message:
+        `exercises/${c.file} does not load (this exercise scores 0; the others are graded): ${graph.loadError}`,
+    };
+  }
+  if (graph?.blocked !== undefined) {
+    return { status: "blocked", message: `not run: ${graph.blocked}` };
+  }
+  return undefined;
+}
+
+function fromSandbox(result: SandboxResult): Verdict | undefined {
   switch (result.status) {
     case "ok":
-      break;
+      return undefined;
     case "invalid":
       return { status: "failed", message: result.message ?? "the output is not plain data" };
     case "not-attempted":
-      return { status: "not-attempted", message: result.message ?? "not attempted" };
     case "timeout":
-      return { status: "timeout", message: result.message ?? "timed out" };
     case "crashed":
-      return { status: "crashed", message: result.message ?? "crashed" };
     case "not-run":
-      return { status: "not-run", message: result.message ?? "not run" };
-    default:
-      return { status: "error", message: result.message ?? "error" };
+    case "error":
+      return { status: result.status, message: result.message ?? result.status };
   }
-  let output;
-  try {
-    output = validatePlain(decodePlain(result.output ?? ""));
-  } catch (error) {
-    return { status: "failed", message: (error as Error).message };
-  }
-  return await session.serial(async () => {
-    tf.engine().startScope();
-    try {
-      await c.check(output, session.kit);
-      return { status: "passed" as const, message: "" };
-    } catch (error) {
-      const text = error instanceof Error ? error.message : String(error);
-      return { status: "failed" as const, message: text };
-    } finally {
-      tf.engine().endScope();
-    }
-  });
 }
 
 async function runPrepared(
   session: GraderSession,
   p: Prepared,
-  importMapFile: string,
   typecheck: Promise<TypecheckVerdict>,
 ): Promise<SubmissionReport> {
-  const { manifest, config } = session;
-  const problem = preflightProblem(p);
-  if (problem !== undefined) {
-    return notRunReport(
+  const { config, manifest } = session;
+  if (p.staged.fatal) {
+    return assemble(
       session,
       p,
+      allCases(session, "not-run", "not graded: the submission is not gradable"),
       "not-gradable",
-      problem,
-      "not graded: the submission does not load",
+      p.staged.fatal,
     );
   }
   const started = performance.now();
-  const toRun = manifest.cases.filter((c) => p.runnable.includes(c.file));
-  const early = new Map<string, Promise<{ status: CaseStatus; message: string }>>();
-  const denoDir = join(p.runDir, "deno_dir");
-  await copyDir(session.sandboxDenoDir, denoDir);
-  const sandboxPromise: Promise<SandboxOutcome> = runInSandbox({
-    config,
-    runDir: p.runDir,
-    stageRoot: p.staged.root,
-    entryUrl: session.entryUrl,
-    importMapFile,
-    readable: session.sandboxReadable,
-    denoDir,
-    files: p.runnable,
-    cases: toRun.map(({ key, name, file, exports, timeoutMs }) => ({
-      key,
-      name,
-      file,
-      exports,
-      timeoutMs,
-    })),
-    // Check each result as soon as it arrives, while the sandbox goes on with the next case.
-    onResult: (key, result) => {
-      const c = manifest.cases.find((m) => m.key === key);
-      if (c !== undefined && !early.has(key)) early.set(key, judge(session, c, result));
-    },
-  });
-  const [sandbox, checked] = await Promise.all([
-    sandboxPromise.then(async (outcome) => {
-      p.timings.sandbox = seconds(started);
-      await Deno.remove(denoDir, { recursive: true }).catch(() => {});
-      return outcome;
-    }),
-    typecheck,
-  ]);
-  if (!checked.ok) {
-    return notRunReport(
-      session,
-      p,
-      "not-gradable",
-      `The submission does not type-check:\n${checked.message}`,
-      "not graded: the submission does not type-check",
+  const files = runnable(p);
+  const verdicts = new Map<string, Verdict & { ms?: number }>();
+  const pending = new Map<string, Promise<Verdict>>();
+  const judging = session.judges.session();
+  let sandboxFatal: string | undefined;
+  let diagnostics: string | undefined;
+  const sandbox = (async () => {
+    const units = planUnits(session, p, files);
+    if (units.length === 0) return;
+    const denoDir = join(p.runDir, "deno_dir");
+    await copyDir(session.sandboxDenoDir, denoDir);
+    const mapFile = await writeMap(
+      join(p.runDir, "import_map.json"),
+      runtimeImportMap({
+        kitImports: session.kitImports,
+        kitRoot: config.kitRoot,
+        dirs: [config.lessonsDir, ...config.libraryDirs],
+        stageRoots: [p.staged.root],
+        allowedNodeModules: config.allowedNodeModules,
+      }),
     );
-  }
-  if (sandbox.fatal !== undefined) {
-    const report = notRunReport(
-      session,
-      p,
-      "error",
-      `Grading failed: ${sandbox.fatal}`,
-      "not graded: the grader failed",
-    );
-    report.diagnostics = sandbox.stderrTail;
-    return report;
-  }
-  const checksStarted = performance.now();
-  const cases: CaseReport[] = [];
-  for (const c of manifest.cases) {
-    const refused = p.staged.refused[c.file];
-    const blocked = p.graph.blocked[c.file];
-    let verdict: { status: CaseStatus; message: string };
-    if (refused !== undefined) {
-      verdict = { status: "blocked", message: `exercises/${c.file} is ${refused}` };
-    } else if (blocked !== undefined) {
-      verdict = { status: "blocked", message: `not run: ${blocked}` };
-    } else if (!p.present.includes(c.file)) {
-      verdict = { status: "not-attempted", message: `exercises/${c.file} is missing` };
-    } else {
-      const result = sandbox.results.get(c.key) ??
-        { status: "not-run" as const, message: "the sandbox returned no result" };
-      verdict = await (early.get(c.key) ?? judge(session, c, result));
+    const outcome = await runInSandbox({
+      config,
+      runDir: p.runDir,
+      importMapFile: mapFile,
+      denoDir,
+      env: session.env,
+      units,
+      onResult: (key, result) => {
+        const early = fromSandbox(result);
+        verdicts.set(key, { ...(early ?? { status: "failed", message: "" }), ms: result.ms });
+        if (early === undefined) {
+          pending.set(
+            key,
+            judging.judge(key, result.output ?? "").then((v) =>
+              v.ok
+                ? { status: "passed", message: "" }
+                : { status: "failed", message: v.message ?? "" }
+            ),
+          );
+        }
+      },
+    });
+    p.timings.sandbox = seconds(started);
+    await Deno.remove(denoDir, { recursive: true }).catch(() => {});
+    sandboxFatal = outcome.fatal;
+    diagnostics = outcome.stderrTail;
+    for (const [key, result] of outcome.results) {
+      if (!verdicts.has(key)) {
+        verdicts.set(key, {
+          ...(fromSandbox(result) ?? { status: "not-run", message: "" }),
+          ms: result.ms,
+        });
+      }
     }
-    const report = caseReport(c, verdict.status, verdict.message);
-    const ms = sandbox.results.get(c.key)?.ms;
-    if (ms !== undefined) report.ms = ms;
-    cases.push(report);
+  })();
+  try {
+    const [typeErrors] = await Promise.all([typecheck, sandbox]);
+    const checksStarted = performance.now();
+    for (const [key, verdict] of pending) {
+      verdicts.set(key, { ...(await verdict), ms: verdicts.get(key)?.ms });
+    }
+    p.timings.checks = seconds(checksStarted);
+    if (sandboxFatal !== undefined) {
+      const report = assemble(
+        session,
+        p,
+        allCases(session, "not-run", "not graded: the grader failed"),
+        "error",
+        `Grading failed: ${sandboxFatal}`,
+      );
+      report.diagnostics = diagnostics;
+      return report;
+    }
+    for (const c of manifest.cases) {
+      const before = preVerdict(p, c);
+      if (before !== undefined) verdicts.set(c.key, before);
+      else if (typeErrors[c.file] !== undefined) {
+        verdicts.set(c.key, {
+          status: "error",
+          message: `exercises/${c.file} does not type-check (this exercise scores 0; the others ` +
+            `are graded):\n${typeErrors[c.file]}`,
+        });
+      }
+    }
+    return assemble(session, p, verdicts, "graded", "");
+  } finally {
+    await judging.release();
   }
-  p.timings.checks = seconds(checksStarted);
-  return assemble(session, p, cases, "graded", "");
 }
 
-function typecheckOptions(session: GraderSession, workDir: string, jobs: number) {
-  const { config } = session;
-  let n = 0;
-  return {
-    denoPath: config.denoPath,
-    configFile: config.configFile,
-    lockFile: config.lockFile,
-    jobs,
-    importMapFor: (roots: string[]) =>
-      writeImportMap(session, join(workDir, `check_map_${n++}.json`), roots),
+/** A report for a submission the grader itself failed on. */
+function failed(session: GraderSession, name: string, error: unknown): SubmissionReport {
+  const p: Prepared = {
+    name,
+    runDir: "",
+    staged: { root: "", files: [], refused: {}, notes: [] },
+    present: [],
+    graph: {},
+    timings: emptyTimings(),
+    started: performance.now(),
   };
+  return assemble(
+    session,
+    p,
+    allCases(session, "not-run", "not graded: the grader failed"),
+    "error",
+    `Grading failed: ${error instanceof Error ? error.message : String(error)}`,
+  );
 }
 
 /**
- * Grades one submission directory.
+ * Grades one submission directory. Never throws for what the submission holds: a grader
+ * failure is a report with status `error`.
  *
- * @example The fixture kit's partial submission: two of four exercises done
- * ```ts
- * import { openSession } from "./session.ts";
- * import { gradeSubmission } from "./grade.ts";
- * import { fixtureConfig } from "../tests/fixtures/grader/helpers.ts";
- * const session = await openSession({ config: fixtureConfig() });
- * try {
- *   const report = await gradeSubmission(session, "tests/fixtures/submissions/partial");
- *   if (report.score !== 4 || report.maxScore !== 12) throw new Error(report.message);
- *   if (report.exercises[3].cases[0].status !== "not-attempted") throw new Error();
- * } finally {
- *   await session.close();
- * }
+ * @example
+ * ```ts ignore
+ * import { gradeSubmission, openSession } from "./mod.ts";
+ * const session = await openSession();
+ * const report = await gradeSubmission(session, "submissions/alice");
+ * console.log(report.score, report.maxScore);
+ * await session.close();
  * ```
- * @throws {Error} when the grader itself cannot work (missing `deno`, unreadable directory);
- * never for what the submission contains.
  */
 export async function gradeSubmission(
   session: GraderSession,
@@ -430,60 +509,51 @@ export async function gradeSubmission(
   options: GradeOptions = {},
 ): Promise<SubmissionReport> {
   const name = options.name ?? basename(resolve(dir));
-  const runDir = await Deno.makeTempDir({ dir: options.tempDir, prefix: "grade-run-" });
+  let runDir: string | undefined;
   try {
-    const staged = await stage(session, name, dir, runDir);
-    const importMapFile = await writeImportMap(session, join(runDir, "import_map.json"), [
-      staged.staged.root,
-    ]);
-    const [p] = await graphAll(session, [staged], importMapFile, runDir);
-    const runtimeMapFile = await writeImportMap(
-      session,
-      join(runDir, "runtime_import_map.json"),
-      [staged.staged.root],
-      true,
-    );
-    const checkStarted = performance.now();
-    const typecheck = preflightProblem(p) !== undefined
-      ? Promise.resolve({ ok: true, message: "" })
-      : typecheckAll(
-        [{ root: p.staged.root, files: p.runnable, shareable: false }],
-        typecheckOptions(session, runDir, 1),
-      ).then(([verdict]) => {
-        p.timings.typecheck = seconds(checkStarted);
-        return verdict;
-      });
-    return await runPrepared(session, p, runtimeMapFile, typecheck);
+    runDir = await Deno.makeTempDir({ prefix: "grade-", dir: options.tempDir });
+    const p = await stage(session, name, dir, runDir);
+    await graphAll(session, [p], runDir);
+    const typecheckStarted = performance.now();
+    const typecheck = typecheckAll(
+      [await typecheckTarget(p)],
+      typecheckOptions(session, runDir, 1),
+    ).then(([verdict]) => {
+      p.timings.typecheck = seconds(typecheckStarted);
+      return verdict;
+    });
+    return await runPrepared(session, p, typecheck);
+  } catch (error) {
+    return failed(session, name, error);
   } finally {
-    if (!options.keep) await Deno.remove(runDir, { recursive: true }).catch(() => {});
+    if (runDir !== undefined && !options.keep) {
+      await Deno.remove(runDir, { recursive: true }).catch(() => {});
+    }
   }
 }
 
 /** One submission of a batch. */
 export interface BatchEntry {
-  /** The student's name (the directory name). */
+  /** The report's name: the directory's name. */
   name: string;
-  /** The submission directory. */
+  /** The submission's directory. */
   dir: string;
 }
 
 /** Options for {@linkcode gradeBatch}. */
-export interface BatchOptions {
-  /** Sandboxes (and type-check processes) at once. Default: the number of cores. */
+export interface BatchOptions extends Omit<GradeOptions, "name"> {
+  /** Sandboxes at once. Default 1. */
   jobs?: number;
-  /** Called as each report is ready (in completion order). */
-  onReport?: (report: SubmissionReport) => void | Promise<void>;
-  /** Keep the temporary directories. */
-  keep?: boolean;
-  /** Where the temporary directories go. Default: the system's temporary directory. */
-  tempDir?: string;
-  /** Most submissions per shared type-check program. Default 50. */
+  /** Submissions per shared type-check program. Default 50. */
   chunkSize?: number;
+  /** Called with each report as soon as it is ready (e.g. to write its file). */
+  onReport?: (report: SubmissionReport) => void | Promise<void>;
 }
 
 /**
- * Lists the sub-directories of `dir` as batch entries (sorted; dot directories skipped;
- * symbolic links included, so that grading refuses them with a message).
+ * The sub-directories of `dir`, one submission each, sorted by name. Names are the
+ * students' own text (escaped when printed). A symbolic link is listed too: staging refuses
+ * it, so it shows in the gradebook as not gradable instead of vanishing.
  *
  * @example
  * ```ts
@@ -496,25 +566,27 @@ export interface BatchOptions {
  * if (names.join() !== "alice,bob") throw new Error(names.join());
  * await Deno.remove(dir, { recursive: true });
  * ```
+ * @throws {Error} when `dir` is not a readable directory.
  */
 export async function listBatch(dir: string): Promise<BatchEntry[]> {
   const entries: BatchEntry[] = [];
   for await (const entry of Deno.readDir(dir)) {
-    if (entry.name.startsWith(".")) continue;
-    if (entry.isDirectory || entry.isSymlink) {
+    if ((entry.isDirectory || entry.isSymlink) && !entry.name.startsWith(".")) {
       entries.push({ name: entry.name, dir: join(dir, entry.name) });
     }
   }
-  return entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /**
- * Grades many submissions, sharing the type-check and the module-graph analysis, with up to
- * `jobs` sandboxes at once. Returns the reports in the order of `entries`.
+ * Grades a batch (see the module doc): reports in the order of `entries`.
  *
  * @example
  * ```ts ignore
- * const reports = await gradeBatch(session, await listBatch("submissions/"), { jobs: 2 });
+ * import { gradeBatch, listBatch, openSession } from "./mod.ts";
+ * const session = await openSession();
+ * const reports = await gradeBatch(session, await listBatch("submissions"), { jobs: 2 });
+ * await session.close();
  * ```
  */
 export async function gradeBatch(
@@ -522,71 +594,49 @@ export async function gradeBatch(
   entries: BatchEntry[],
   options: BatchOptions = {},
 ): Promise<SubmissionReport[]> {
-  const jobs = Math.max(1, options.jobs ?? navigator.hardwareConcurrency ?? 1);
-  const batchDir = await Deno.makeTempDir({ dir: options.tempDir, prefix: "grade-batch-" });
+  const jobs = Math.max(1, options.jobs ?? 1);
+  const batchDir = await Deno.makeTempDir({ prefix: "grade-batch-", dir: options.tempDir });
   try {
-    const staged = [];
-    for (const [i, entry] of entries.entries()) {
-      const runDir = join(batchDir, String(i));
-      await Deno.mkdir(runDir);
+    const reports: (SubmissionReport | undefined)[] = new Array(entries.length);
+    const prepared: (Prepared | undefined)[] = await Promise.all(entries.map(async (entry, i) => {
       try {
-        staged.push(await stage(session, entry.name, entry.dir, runDir));
+        const runDir = join(batchDir, String(i));
+        await Deno.mkdir(runDir);
+        return await stage(session, entry.name, entry.dir, runDir);
       } catch (error) {
-        staged.push({
-          name: entry.name,
-          runDir,
-          staged: {
-            source: entry.dir,
-            root: join(runDir, "s"),
-            exercisesDir: join(runDir, "s", "exercises"),
-            files: [],
-            refused: {},
-            notes: [],
-            fatal: `The submission cannot be read: ${(error as Error).message}`,
-          },
-          present: [],
-          timings: emptyTimings(),
-          started: performance.now(),
-        });
+        reports[i] = failed(session, entry.name, error);
+        return undefined;
       }
-    }
-    const importMapFile = await writeImportMap(
-      session,
-      join(batchDir, "import_map.json"),
-      staged.map((s) => s.staged.root),
+    }));
+    const ready = prepared.filter((p): p is Prepared => p !== undefined);
+    await graphAll(session, ready, batchDir);
+    const started = performance.now();
+    const checked = await typecheckAll(
+      await Promise.all(ready.map(typecheckTarget)),
+      { ...typecheckOptions(session, batchDir, jobs), chunkSize: options.chunkSize },
     );
-    const prepared = await graphAll(session, staged, importMapFile, batchDir);
-    const runtimeMapFile = await writeImportMap(
-      session,
-      join(batchDir, "runtime_import_map.json"),
-      staged.map((s) => s.staged.root),
-      true,
-    );
-    const checkStarted = performance.now();
-    const targets = await Promise.all(prepared.map(async (p) => ({
-      root: p.staged.root,
-      files: preflightProblem(p) === undefined ? p.runnable : [],
-      shareable: await shareableStage(p.staged.root, p.staged.files),
-    })));
-    const verdicts = await typecheckAll(targets, {
-      ...typecheckOptions(session, batchDir, jobs),
-      chunkSize: options.chunkSize,
-    });
-    const checkSeconds = seconds(checkStarted) / Math.max(1, prepared.length);
-    const reports: SubmissionReport[] = new Array(prepared.length);
+    const each = seconds(started) / Math.max(1, ready.length);
+    const typeErrors = new Map(ready.map((p, i) => [p, checked[i]]));
     let next = 0;
     const worker = async () => {
-      while (next < prepared.length) {
+      while (next < entries.length) {
         const i = next++;
         const p = prepared[i];
-        p.timings.typecheck = Math.round(checkSeconds * 100) / 100;
-        p.started = performance.now() - (p.timings.stage + p.timings.graph + checkSeconds) * 1000;
-        reports[i] = await runPrepared(session, p, runtimeMapFile, Promise.resolve(verdicts[i]));
-        await options.onReport?.(reports[i]);
+        if (p !== undefined) {
+          p.timings.typecheck = Math.round(each * 100) / 100;
+          p.started = performance.now() - (p.timings.stage + p.timings.graph + each) * 1000;
+          try {
+            reports[i] = await runPrepared(session, p, Promise.resolve(typeErrors.get(p)!));
+          } catch (error) {
+            reports[i] = failed(session, p.name, error);
+          }
+          if (!options.keep) await Deno.remove(p.runDir, { recursive: true }).catch(() => {});
+        }
+        await options.onReport?.(reports[i]!);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(jobs, prepared.length) }, worker));
-    return reports;
+    await Promise.all(Array.from({ length: Math.min(jobs, entries.length) }, worker));
+    return reports as SubmissionReport[];
   } finally {
     if (!options.keep) await Deno.remove(batchDir, { recursive: true }).catch(() => {});
   }

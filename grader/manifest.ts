@@ -8,34 +8,34 @@
  *
  * Each case gets a stable key, `<source>:<exercise id>:<index in its table>`, where `source`
  * is `kit` for the kit's tables and `hidden<n>` for the n-th hidden module (in sorted file
- * order). The sandbox computes the same keys from the same modules to find each `run`.
+ * order). The judge computes the same keys from the same modules ({@linkcode tableEntries}) to
+ * find each `check`.
  *
- * Run order: all visible cases first, in the kit's order, then the hidden ones. Nothing the
- * submission learns while running a hidden case can then flow into a visible case's output,
- * whose failure messages the student sees.
+ * Run order: all visible cases first, in the kit's order, then the hidden ones, in Workers of
+ * their own: nothing of a hidden case is loaded where a visible case's code runs, whose failure
+ * messages the student sees.
  *
  * @example
  * ```ts
  * import { buildManifest } from "./manifest.ts";
  * import { EMPTY_RUBRIC } from "./rubric.ts";
+ * const runs = { two: () => 4 };
  * const exercise = {
  *   id: "double", title: "Double", file: "double.ts", exports: ["double"],
- *   cases: [{ name: "doubles 2", points: 2, hint: "", run: () => 4, check() {} }],
+ *   runModule: "file:///kit/runs/double.ts", runs,
+ *   cases: [{ run: "two", name: "doubles 2", points: 2, hint: "", check() {} }],
  * };
  * const manifest = buildManifest([exercise], [], EMPTY_RUBRIC);
- * if (manifest.maxScore !== 2 || manifest.cases[0].key !== "kit:double:0") throw new Error();
+ * if (manifest.maxScore !== 2 || manifest.cases[0].key !== "kit:double:0") {
+ *   throw new Error(JSON.stringify(manifest.cases[0]));
+ * }
  * ```
  *
  * @module
  */
+import { type Case, DEFAULT_TIMEOUT_MS, type Exercise } from "../tests/cases/case.ts";
+import type { Visibility } from "./report/types.ts";
 import type { Rubric } from "./rubric.ts";
-import {
-  DEFAULT_TIMEOUT_MS,
-  type GraderCase,
-  type GraderExercise,
-  type Plain,
-  type Visibility,
-} from "./types.ts";
 
 /** An exercise as listed in the manifest (hidden-only exercises included). */
 export interface ManifestExercise {
@@ -47,6 +47,8 @@ export interface ManifestExercise {
   file: string;
   /** Names the file must export. */
   exports: string[];
+  /** The lesson it re-implements (see `Exercise.lesson`). */
+  lesson?: string;
 }
 
 /** One expected case. */
@@ -55,11 +57,9 @@ export interface ManifestCase {
   key: string;
   /** `kit` or `hidden<n>`. */
   source: string;
-  /** Index in its table. */
-  index: number;
   /** Exercise id. */
   exerciseId: string;
-  /** The file whose module is passed to `run` as `impl`. */
+  /** The file whose module is passed to the run as `impl`. */
   file: string;
   /** The names that module must export. */
   exports: string[];
@@ -71,14 +71,16 @@ export interface ManifestCase {
   hidden: boolean;
   /** What the student sees. */
   visibility: Visibility;
-  /** Time limit for `run`, in ms. */
+  /** CPU-time limit for the run, in ms. */
   timeoutMs: number;
   /** Resources needed. */
   needs: string[];
-  /** Hint for the student (not shown for hidden cases). */
+  /** Hint for the student. */
   hint: string;
-  /** The trusted check. */
-  check: (output: Plain, kit: unknown) => void | Promise<void>;
+  /** The run's id in its run half. */
+  run: string;
+  /** URL of its run half. */
+  runModule: string;
 }
 
 /** Everything the grader expects. */
@@ -96,7 +98,19 @@ export interface HiddenTable {
   /** The module's path, for messages. */
   source: string;
   /** Its exercises. */
-  exercises: GraderExercise[];
+  exercises: Exercise[];
+}
+
+/** One case of a table with its key: what {@linkcode tableEntries} lists. */
+export interface TableEntry {
+  /** The manifest key. */
+  key: string;
+  /** `kit` or `hidden<n>`. */
+  source: string;
+  /** The exercise it belongs to. */
+  exercise: Exercise;
+  /** The case. */
+  case: Case;
 }
 
 const FILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*\.(ts|mts|js|mjs)$/;
@@ -109,7 +123,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
 }
 
-function checkCase(value: unknown, where: string, source: string): GraderCase {
+function checkCase(value: unknown, where: string, source: string, runs: object): Case {
   if (!isObject(value)) bad(source, `${where} is not a case object`);
   const c = value as Record<string, unknown>;
   if (typeof c.name !== "string" || c.name === "") bad(source, `${where} needs a non-empty name`);
@@ -117,7 +131,9 @@ function checkCase(value: unknown, where: string, source: string): GraderCase {
   if (typeof c.points !== "number" || !Number.isFinite(c.points) || c.points < 0) {
     bad(source, `${at}: points must be a number >= 0, found ${String(c.points)}`);
   }
-  if (typeof c.run !== "function") bad(source, `${at}: run must be a function`);
+  if (typeof c.run !== "string" || typeof (runs as Record<string, unknown>)[c.run] !== "function") {
+    bad(source, `${at}: run must name a function of the exercise's runs, found ${String(c.run)}`);
+  }
   if (typeof c.check !== "function") bad(source, `${at}: check must be a function`);
   if (c.hint !== undefined && typeof c.hint !== "string") bad(source, `${at}: hint must be text`);
   if (c.hidden !== undefined && typeof c.hidden !== "boolean") {
@@ -135,23 +151,24 @@ function checkCase(value: unknown, where: string, source: string): GraderCase {
   ) {
     bad(source, `${at}: needs must be a list of names`);
   }
-  return value as unknown as GraderCase;
+  return value as unknown as Case;
 }
 
 /**
  * Validates a case table (what `tests/cases/mod.ts` exports as `exercises`) at run time.
  *
- * @example
+ * @example A file name must be a plain name
  * ```ts
  * import { asExercises } from "./manifest.ts";
  * let message = "";
- * try { asExercises([{ id: "x", title: "X", file: "../x.ts", exports: [], cases: [] }], "t.ts"); }
- * catch (error) { message = (error as Error).message; }
+ * try {
+ *   asExercises([{ id: "x", title: "X", file: "../x.ts", exports: [], runModule: "", runs: {}, cases: [] }], "t.ts");
+ * } catch (error) { message = (error as Error).message; }
  * if (!message.includes("file")) throw new Error(message);
  * ```
  * @throws {TypeError} naming the module, the exercise or case, and what is wrong.
  */
-export function asExercises(value: unknown, source: string): GraderExercise[] {
+export function asExercises(value: unknown, source: string): Exercise[] {
   if (!Array.isArray(value)) bad(source, "expected an array of exercises");
   const ids = new Set<string>();
   return value.map((item, i) => {
@@ -174,30 +191,42 @@ export function asExercises(value: unknown, source: string): GraderExercise[] {
     if (!Array.isArray(e.exports) || e.exports.some((x) => typeof x !== "string")) {
       bad(source, `exercise "${e.id}": exports must be a list of names`);
     }
+    if (e.lesson !== undefined && typeof e.lesson !== "string") {
+      bad(source, `exercise "${e.id}": lesson must be a kit path like "lessons/02_softmax.ts"`);
+    }
+    if (typeof e.runModule !== "string" || !/^file:\/\//.test(e.runModule)) {
+      bad(
+        source,
+        `exercise "${e.id}": runModule must be the file URL of its run half ` +
+          `(import.meta.resolve("./runs/${e.id}.ts")), found ${JSON.stringify(e.runModule)}`,
+      );
+    }
+    if (!isObject(e.runs)) bad(source, `exercise "${e.id}": runs must be the run half's runs`);
     if (!Array.isArray(e.cases)) bad(source, `exercise "${e.id}": cases must be an array`);
     const names = new Set<string>();
     const cases = e.cases.map((c, j) => {
-      const checked = checkCase(c, `exercise "${e.id}" case ${j}`, source);
+      const checked = checkCase(c, `exercise "${e.id}" case ${j}`, source, e.runs as object);
       if (names.has(checked.name)) {
         bad(source, `exercise "${e.id}": case name "${checked.name}" appears twice`);
       }
       names.add(checked.name);
       return checked;
     });
-    return { ...(e as unknown as GraderExercise), cases };
+    return { ...(e as unknown as Exercise), cases };
   });
 }
 
 /**
  * Reads the tables out of a hidden-cases module's namespace: `exercises` (an array),
  * `exercise` (one) or a default export of either. Entries whose id matches a kit exercise
- * may leave out `title`, `file` and `exports` (taken from the kit's exercise).
+ * may leave out `title`, `file`, `exports` and `lesson` (taken from the kit's exercise).
  *
  * @example
  * ```ts
  * import { hiddenTableFrom } from "./manifest.ts";
- * const kit = [{ id: "a", title: "A", file: "a.ts", exports: ["a"], cases: [] }];
- * const ns = { exercise: { id: "a", cases: [{ name: "n", points: 1, run() {}, check() {} }] } };
+ * const kit = [{ id: "a", title: "A", file: "a.ts", exports: ["a"], runModule: "file:///k/a.ts", runs: {}, cases: [] }];
+ * const ns = { exercise: { id: "a", runModule: "file:///h/a_run.ts", runs: { n: () => 1 },
+ *   cases: [{ run: "n", name: "n", points: 1, hint: "", check() {} }] } };
  * const table = hiddenTableFrom(ns, "h.ts", kit);
  * if (table.exercises[0].file !== "a.ts") throw new Error();
  * ```
@@ -206,7 +235,7 @@ export function asExercises(value: unknown, source: string): GraderExercise[] {
 export function hiddenTableFrom(
   namespace: Record<string, unknown>,
   source: string,
-  kitExercises: GraderExercise[],
+  kitExercises: Exercise[],
 ): HiddenTable {
   let raw: unknown = namespace.exercises ?? namespace.exercise ?? namespace.default;
   if (raw === undefined) {
@@ -217,7 +246,7 @@ export function hiddenTableFrom(
     if (!isObject(item)) return item;
     const kit = kitExercises.find((k) => k.id === item.id);
     if (kit === undefined) return item;
-    for (const field of ["file", "exports"] as const) {
+    for (const field of ["file", "exports", "lesson"] as const) {
       if (item[field] !== undefined && JSON.stringify(item[field]) !== JSON.stringify(kit[field])) {
         bad(
           source,
@@ -227,7 +256,7 @@ export function hiddenTableFrom(
         );
       }
     }
-    return { title: kit.title, file: kit.file, exports: kit.exports, ...item };
+    return { title: kit.title, file: kit.file, exports: kit.exports, lesson: kit.lesson, ...item };
   });
   return { source, exercises: asExercises(filled, source) };
 }
@@ -246,13 +275,41 @@ export function caseKey(source: string, exerciseId: string, index: number): stri
 }
 
 /**
+ * Every case of the kit's tables and the hidden tables, with its key: the one place keys are
+ * made, for the manifest and for the judge.
+ *
+ * @example
+ * ```ts
+ * import { tableEntries } from "./manifest.ts";
+ * const c = { run: "r", name: "n", points: 1, hint: "", check() {} };
+ * const e = { id: "a", title: "A", file: "a.ts", exports: [], runModule: "", runs: {}, cases: [c] };
+ * const keys = tableEntries([e], [{ source: "h.ts", exercises: [e] }]).map((x) => x.key);
+ * if (keys.join() !== "kit:a:0,hidden0:a:0") throw new Error(keys.join());
+ * ```
+ */
+export function tableEntries(kit: Exercise[], hidden: HiddenTable[]): TableEntry[] {
+  const entries: TableEntry[] = [];
+  const add = (source: string, exercise: Exercise) =>
+    exercise.cases.forEach((c, index) =>
+      entries.push({ key: caseKey(source, exercise.id, index), source, exercise, case: c })
+    );
+  for (const exercise of kit) add("kit", exercise);
+  hidden.forEach((table, n) => {
+    for (const exercise of table.exercises) add(`hidden${n}`, exercise);
+  });
+  return entries;
+}
+
+/**
  * Combines the kit's tables, hidden tables and the rubric into the manifest.
  *
  * @example Hidden cases run last and a rubric changes points
  * ```ts
  * import { buildManifest } from "./manifest.ts";
- * const c = (name: string) => ({ name, points: 1, hint: "h", run: () => 1, check() {} });
- * const kit = [{ id: "a", title: "A", file: "a.ts", exports: ["a"], cases: [c("one"), c("two")] }];
+ * const c = (name: string) => ({ run: "r", name, points: 1, hint: "h", check() {} });
+ * const runs = { r: () => 1 };
+ * const kit = [{ id: "a", title: "A", file: "a.ts", exports: ["a"], runModule: "file:///k/a.ts",
+ *   runs, cases: [c("one"), c("two")] }];
  * const hidden = [{ source: "h.ts", exercises: [{ ...kit[0], cases: [c("secret")] }] }];
  * const m = buildManifest(kit, hidden, {
  *   hiddenVisibility: "name",
@@ -265,75 +322,60 @@ export function caseKey(source: string, exerciseId: string, index: number): stri
  * repeats a case name of its exercise.
  */
 export function buildManifest(
-  kitExercises: GraderExercise[],
+  kitExercises: Exercise[],
   hidden: HiddenTable[],
   rubric: Rubric,
 ): Manifest {
-  const exercises: ManifestExercise[] = kitExercises.map(({ id, title, file, exports }) => ({
-    id,
-    title,
-    file,
-    exports: [...exports],
-  }));
+  const exercises: ManifestExercise[] = [];
   const all: ManifestCase[] = [];
   const used = new Set<string>();
   const namesByExercise = new Map<string, Set<string>>();
-  const add = (source: string, exercise: GraderExercise, forceHidden: boolean) => {
+  for (const { key, source, exercise, case: c } of tableEntries(kitExercises, hidden)) {
     if (!exercises.some((e) => e.id === exercise.id)) {
-      exercises.push({
-        id: exercise.id,
-        title: exercise.title,
-        file: exercise.file,
-        exports: [...exercise.exports],
-      });
+      const { id, title, file, exports, lesson } = exercise;
+      exercises.push({ id, title, file, exports: [...exports], ...(lesson ? { lesson } : {}) });
     }
     const listed = exercises.find((e) => e.id === exercise.id)!;
     const names = namesByExercise.get(exercise.id) ?? new Set<string>();
     namesByExercise.set(exercise.id, names);
-    exercise.cases.forEach((c, index) => {
-      if (names.has(c.name)) {
-        throw new TypeError(
-          `Case "${exercise.id}/${c.name}" from ${source} repeats a case name of that exercise; ` +
-            "rename it so rubric keys and reports stay unambiguous",
-        );
-      }
-      names.add(c.name);
-      const rubricKey = `${exercise.id}/${c.name}`;
-      const override = rubric.cases[rubricKey] ?? {};
-      if (rubric.cases[rubricKey]) used.add(rubricKey);
-      let isHidden = forceHidden || c.hidden === true;
-      if (override.hidden === true || (override.visibility ?? "visible") !== "visible") {
-        isHidden = true;
-      } else if (override.hidden === false || override.visibility === "visible") {
-        isHidden = false;
-      }
-      const visibility: Visibility = !isHidden
-        ? "visible"
-        : override.visibility && override.visibility !== "visible"
-        ? override.visibility
-        : rubric.hiddenVisibility;
-      all.push({
-        key: caseKey(source, exercise.id, index),
-        source,
-        index,
-        exerciseId: exercise.id,
-        file: listed.file,
-        exports: listed.exports,
-        name: c.name,
-        points: override.points ?? c.points,
-        hidden: isHidden,
-        visibility,
-        timeoutMs: c.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        needs: [...(c.needs ?? [])],
-        hint: c.hint ?? "",
-        check: (output, kit) => c.check(output, kit),
-      });
+    if (names.has(c.name)) {
+      throw new TypeError(
+        `Case "${exercise.id}/${c.name}" from ${source} repeats a case name of that exercise; ` +
+          "rename it so rubric keys and reports stay unambiguous",
+      );
+    }
+    names.add(c.name);
+    const rubricKey = `${exercise.id}/${c.name}`;
+    const override = rubric.cases[rubricKey] ?? {};
+    if (rubric.cases[rubricKey]) used.add(rubricKey);
+    let isHidden = source !== "kit" || c.hidden === true;
+    if (override.hidden === true || (override.visibility ?? "visible") !== "visible") {
+      isHidden = true;
+    } else if (override.hidden === false || override.visibility === "visible") {
+      isHidden = false;
+    }
+    const visibility: Visibility = !isHidden
+      ? "visible"
+      : override.visibility && override.visibility !== "visible"
+      ? override.visibility
+      : rubric.hiddenVisibility;
+    all.push({
+      key,
+      source,
+      exerciseId: exercise.id,
+      file: listed.file,
+      exports: listed.exports,
+      name: c.name,
+      points: override.points ?? c.points,
+      hidden: isHidden,
+      visibility,
+      timeoutMs: c.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      needs: [...(c.needs ?? [])],
+      hint: c.hint ?? "",
+      run: c.run,
+      runModule: exercise.runModule,
     });
-  };
-  for (const exercise of kitExercises) add("kit", exercise, false);
-  hidden.forEach((table, n) => {
-    for (const exercise of table.exercises) add(`hidden${n}`, exercise, true);
-  });
+  }
   const unknown = Object.keys(rubric.cases).filter((key) => !used.has(key));
   if (unknown.length > 0) {
     const [id] = unknown[0].split("/");

@@ -31,7 +31,7 @@
  *
  * @module
  */
-import type { Visibility } from "./types.ts";
+import type { Visibility } from "./report/types.ts";
 
 /** One case's overrides. */
 export interface RubricCase {

@@ -1,20 +1,23 @@
 /**
- * A grading session: everything loaded once and shared by every submission graded with it.
+ * A grading session: everything loaded and checked once, on the trusted side, and shared by
+ * every submission graded with it.
  *
- * {@linkcode openSession} does the trusted set-up:
- * - imports the kit's case tables and the hidden tables, validates them, applies the rubric
- *   and builds the {@linkcode ./manifest.ts Manifest};
- * - imports the kit module (handed to every `check` as `kit`);
- * - writes the sandbox's Worker entry module, which statically imports the harness, the kit,
- *   the tables and the hidden tables (static imports load without read permission, so the
- *   Worker itself needs none for them);
- * - finds out (with `deno info`) whether anything the sandbox loads imports the kit's
- *   `solutions/`, and if so writes stubs for those modules: the sandbox's import map sends
- *   `solutions/` to the stubs, whose exports throw when called. The real reference answers are
- *   never part of the sandbox's module graph;
- * - checks that the data a case `needs` is on this machine;
- * - starts the sandbox once with no submission, which proves it works before any student is
- *   graded and warms up a private `DENO_DIR` that each sandbox then gets a copy of.
+ * {@linkcode openSession}:
+ * - imports the kit's case tables and the hidden tables (`--hidden DIR`: every `*.ts` directly
+ *   in `DIR`, sorted, skipping names that start with `_` or `.`; their run halves can live in a
+ *   sub-directory), validates them, applies the rubric and builds the
+ *   {@linkcode ./manifest.ts Manifest};
+ * - works out each exercise's import policy ({@linkcode ./prepare/policy.ts}) from its lesson;
+ * - reads the module graph of every run half (`deno info`) and checks that it loads nothing
+ *   the exercise itself may not load and no package that cannot load in the sandbox: the run
+ *   half is loaded next to the submission's code, which can read every module loaded there.
+ *   The files it loads are what the sandbox reads for it;
+ * - finds the Fashion-MNIST on this machine when a case needs it, with the kit's own loader
+ *   (the same search, verification and error message), and gives that directory to the sandbox
+ *   and the judges: a machine without the data is a set-up error, never a student's failure;
+ * - starts the sandbox once with the run halves alone, which proves it works before any student
+ *   is graded and warms a private `DENO_DIR` that each sandbox then gets a copy of;
+ * - opens the pool of judges ({@linkcode ./score/judge.ts}).
  *
  * @example
  * ```ts ignore
@@ -26,16 +29,29 @@
  *
  * @module
  */
-import { dirname, join, relative } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import type { Exercise } from "../tests/cases/case.ts";
 import { defaultConfig, type GraderConfig } from "./config.ts";
-import { listHiddenModules, loadHiddenTables } from "./hidden.ts";
-import { dirUrl, readKitImports, sandboxImportMap } from "./import_map.ts";
-import { asExercises, buildManifest, type Manifest } from "./manifest.ts";
+import {
+  asExercises,
+  buildManifest,
+  type HiddenTable,
+  hiddenTableFrom,
+  type Manifest,
+} from "./manifest.ts";
+import { checkGraphs } from "./prepare/graph.ts";
+import {
+  BLOCKED_MODULE,
+  dirUrl,
+  prepareImportMap,
+  readKitImports,
+  runtimeImportMap,
+} from "./prepare/import_map.ts";
+import { isUnder, loadPolicy, lockedPackages } from "./prepare/policy.ts";
 import { EMPTY_RUBRIC, loadRubric, type Rubric } from "./rubric.ts";
-import { runInSandbox } from "./sandbox.ts";
-import { reachedPackages, sandboxKit } from "./sandbox_kit.ts";
-import { denoInfoModules, isAllowedPackage, npmPackageName } from "./module_graph.ts";
+import { runInSandbox } from "./sandbox/run.ts";
+import { JudgePool } from "./score/judge.ts";
 
 /** Options for {@linkcode openSession}. */
 export interface SessionOptions {
@@ -55,284 +71,263 @@ export interface GraderSession {
   config: GraderConfig;
   /** Every expected case. */
   manifest: Manifest;
-  /** The kit module's namespace (trusted side). */
-  kit: unknown;
-  /** A private directory for this session's files; removed by `close`. */
-  dir: string;
-  /** URL of the Worker entry module. */
-  entryUrl: string;
-  /** Where the import map sends the kit's `solutions/`. */
-  solutionsTarget: string;
-  /**
-   * The module the sandbox loads as the kit (`mod.ts`, or its stand-in without native
-   * add-ons: see `sandbox_kit.ts`); a submission's own `../mod.ts` loads it too.
-   */
-  sandboxKitModule?: string;
-  /**
-   * What the sandbox *process* may read (module loading inside its Worker is checked against
-   * these, not the Worker's own permissions): this session's directory, the kit's public
-   * parts, `grader/`, exactly the files the Worker entry loads statically, `node_modules` and
-   * the data set. Never the kit's `solutions/`, `tests/` as a whole, or a hidden directory's
-   * other files.
-   */
-  sandboxReadable: string[];
+  /** Exercise id → kit paths its code may load (relative; directories end with `/`). */
+  policy: Map<string, string[]>;
+  /** Run half URL → the local files it loads (absolute): what the sandbox reads for it. */
+  runFiles: Map<string, string[]>;
   /** The kit's `imports` (made absolute). */
   kitImports: Record<string, string>;
   /** `npm:<name>@<version>` requests pinned by the kit's lockfile. */
   lockedPackages: Set<string>;
+  /** Environment of the sandboxes and judges: the backend, the data set's directory. */
+  env: Record<string, string>;
+  /** Data directories the sandbox may read (the committed subset, the data set). */
+  dataDirs: string[];
+  /** A private directory for this session's files; removed by `close`. */
+  dir: string;
+  /** A `DENO_DIR` warmed by the sandbox with trusted code only; each sandbox gets a copy. */
+  sandboxDenoDir: string;
+  /** The judges. */
+  judges: JudgePool;
   /** Notes for the teacher about the set-up. */
   notes: string[];
-  /**
-   * A `DENO_DIR` warmed up by starting the sandbox once with trusted code only (no
-   * submission). Each sandbox gets a copy of it, thrown away afterwards.
-   */
-  sandboxDenoDir: string;
-  /** Serialises trusted `check` calls (tfjs tracks tensors globally). */
-  serial<T>(task: () => Promise<T>): Promise<T>;
-  /** Removes the session directory. */
+  /** Stops the judges and removes the session directory. */
   close(): Promise<void>;
 }
 
-const FOUR_FILES = [
-  "train-images-idx3-ubyte",
-  "train-labels-idx1-ubyte",
-  "t10k-images-idx3-ubyte",
-  "t10k-labels-idx1-ubyte",
-];
-
-async function hasDataset(dirs: string[]): Promise<boolean> {
-  for (const dir of dirs) {
-    let found = 0;
-    for (const name of FOUR_FILES) {
-      for (const candidate of [join(dir, name), join(dir, `${name}.gz`)]) {
-        if ((await Deno.stat(candidate).catch(() => undefined))?.isFile) {
-          found++;
-          break;
-        }
-      }
-    }
-    if (found === FOUR_FILES.length) return true;
+/** The hidden-case modules in `dir`: absolute paths of its top-level `*.ts` files, sorted. */
+async function listHiddenModules(dir: string): Promise<string[]> {
+  const root = resolve(dir);
+  const info = await Deno.stat(root).catch(() => undefined);
+  if (!info?.isDirectory) {
+    throw new Error(`--hidden ${dir}: not a directory; pass a directory of case-table modules`);
   }
-  return false;
+  const paths: string[] = [];
+  for await (const entry of Deno.readDir(root)) {
+    if (!entry.isFile || !entry.name.endsWith(".ts")) continue;
+    if (entry.name.startsWith("_") || entry.name.startsWith(".")) continue;
+    paths.push(join(root, entry.name));
+  }
+  return paths.sort();
 }
 
-async function lockedPackagesOf(lockFile: string): Promise<Set<string>> {
-  try {
-    const lock = JSON.parse(await Deno.readTextFile(lockFile));
-    return new Set(Object.keys(lock.specifiers ?? {}).filter((s) => s.startsWith("npm:")));
-  } catch {
-    return new Set();
-  }
-}
-
-/**
- * Analyses the sandbox entry's static module graph: writes stubs for the kit's solution
- * modules it would load, and returns the local files it loads (the sandbox process may read
- * exactly those, besides the public parts of the kit).
- */
-async function analyseEntry(
+/** Checks that each exercise's run halves are its own and import only what it may load. */
+async function checkRunHalves(
   config: GraderConfig,
-  entryFile: string,
-  importMapFile: string,
-  stubsDir: string,
-): Promise<{ stubbed: string[]; files: string[] }> {
-  const byId = await denoInfoModules(entryFile, {
-    denoPath: config.denoPath,
-    configFile: config.configFile,
-    importMapFile,
-    what: "the sandbox entry",
-  });
-  const disallowed = reachedPackages(pathToFileURL(entryFile).href, byId).filter((spec) =>
-    !isAllowedPackage(npmPackageName(spec), config.allowedPackages)
-  );
-  if (disallowed.length > 0) {
-    throw new Error(
-      `The case tables (or hidden cases) load ${disallowed.join(", ")}, which cannot load inside ` +
-        "the sandbox (only " + config.allowedPackages.join(", ") + " can); import the kit's " +
-        "pieces from their own modules, or take them from `kit` in run().",
-    );
-  }
-  const stubsUrl = dirUrl(stubsDir);
-  const specifiers = [...byId.keys()];
-  const needed = specifiers.filter((s) => s.startsWith(stubsUrl));
-  const files = specifiers
-    .filter((s) => s.startsWith("file:") && !s.startsWith(stubsUrl))
-    .map((s) => fileURLToPath(s));
-  const solutionsRoot = join(config.kitRoot, config.solutionsDir);
-  const written: string[] = [];
-  for (const specifier of needed) {
-    const rel = relative(stubsDir, fileURLToPath(specifier));
-    const real = join(solutionsRoot, rel);
-    const namespace = await import(pathToFileURL(real).href) as Record<string, unknown>;
-    const label = `${config.solutionsDir}${rel}`;
-    const lines = [
-      `// Stub of ${label} for the grader's sandbox: the reference answers never load there.`,
-      "const blocked = (name: string) =>",
-      "  function (): never {",
-      `    throw new Error(${
-        JSON.stringify(label)
-      } + " is not available inside the grader's sandbox (" + name + ")");`,
-      "  };",
-    ];
-    for (const name of Object.keys(namespace)) {
-      if (name === "default") lines.push(`export default blocked("default");`);
-      else if (/^[A-Za-z_$][\w$]*$/.test(name)) {
-        lines.push(`export const ${name} = blocked(${JSON.stringify(name)});`);
-      }
+  exercises: { exercise: Exercise; source: string }[],
+  policy: Map<string, string[]>,
+  kitImports: Record<string, string>,
+  lockedPackages: Set<string>,
+  dir: string,
+): Promise<Map<string, string[]>> {
+  const modules = [...new Set(exercises.map((e) => e.exercise.runModule))];
+  for (const { exercise, source } of exercises) {
+    const module = await import(exercise.runModule).catch((error) => {
+      throw new Error(`${source}: exercise "${exercise.id}": cannot load its run half: ${error}`);
+    });
+    if (module.runs !== exercise.runs) {
+      throw new Error(
+        `${source}: exercise "${exercise.id}": runs is not what ${exercise.runModule} exports ` +
+          "as runs (import it from there)",
+      );
     }
-    const target = join(stubsDir, rel);
-    await Deno.mkdir(dirname(target), { recursive: true });
-    await Deno.writeTextFile(target, lines.join("\n") + "\n");
-    written.push(label);
   }
-  return { stubbed: written, files };
+  const runFiles = new Map<string, string[]>();
+  const kitUrl = dirUrl(config.kitRoot);
+  for (const url of modules) {
+    const users = exercises.filter((e) => e.exercise.runModule === url);
+    // The run half's own directory plays the part of a submission's exercises/.
+    const runDir = fileURLToPath(new URL(".", url));
+    const file = fileURLToPath(url).slice(runDir.length);
+    // A run half may also load the kit's run-side helpers (`tests/cases/runs/`).
+    const kitRuns = `${relative(config.kitRoot, dirname(config.tablesModule))}/runs/`;
+    const allowed = [...new Set([...users.flatMap((u) => policy.get(u.exercise.id)!), kitRuns])];
+    const [verdict] = await checkGraphs(
+      [{ root: runDir, dir: runDir, files: [{ file, allowed }] }],
+      {
+        denoPath: config.denoPath,
+        configFile: config.configFile,
+        kitRoot: config.kitRoot,
+        workDir: dir,
+        memoryMb: config.toolMemoryMb,
+        timeoutMs: config.graphTimeoutMs,
+        importMapFor: async (_roots, workDir) => {
+          const map = prepareImportMap({
+            kitImports,
+            kitRoot: config.kitRoot,
+            dirs: [],
+            stageRoots: [],
+            workDir,
+          });
+          map.imports[dirUrl(runDir)] = dirUrl(runDir);
+          const path = join(workDir, "import_map.json");
+          await Deno.writeTextFile(path, JSON.stringify(map));
+          return path;
+        },
+        rules: {
+          allowedPackages: config.allowedPackages,
+          lockedPackages,
+          allowedNodeModules: [],
+          typesAnywhere: true,
+        },
+      },
+    );
+    const graph = verdict[file];
+    const problem = graph.loadError ?? graph.blocked;
+    if (problem !== undefined) {
+      throw new Error(
+        `The run half ${url.replace(kitUrl, "")} (exercise ${
+          users.map((u) => `"${u.exercise.id}"`).join(", ")
+        }) cannot be loaded in the sandbox: ${problem}. A run half loads what its exercise may ` +
+          "load and its own helpers; keep expected values and references in the table.",
+      );
+    }
+    runFiles.set(url, [...graph.kitFiles, ...graph.modules.map((m) => join(runDir, m))]);
+  }
+  return runFiles;
 }
 
 /**
  * Opens a grading session (see the module documentation).
  *
- * @example The fixture kit, with its hidden case
- * ```ts
- * import { openSession } from "./session.ts";
- * import { fixtureConfig } from "../tests/fixtures/grader/helpers.ts";
- * const session = await openSession({
- *   config: fixtureConfig(),
- *   hiddenDir: "tests/fixtures/grader/hidden",
- * });
- * try {
- *   if (session.manifest.maxScore !== 14 || session.manifest.cases.length !== 9) throw new Error();
- *   if (!session.notes[0].includes("stubs")) throw new Error(session.notes.join());
- * } finally {
- *   await session.close();
- * }
- * ```
- * @throws {TypeError} for malformed tables or rubric; {@linkcode Error} when a case needs data
- * this machine lacks, or the sandbox entry cannot be analysed.
+ * @throws {TypeError} for malformed tables or rubric; {@linkcode Error} when a run half breaks
+ * the policy, a case needs data this machine lacks, or the sandbox does not start.
  */
 export async function openSession(options: SessionOptions = {}): Promise<GraderSession> {
   const config = options.config ?? defaultConfig();
   const tablesUrl = pathToFileURL(config.tablesModule).href;
-  const tablesNs = await import(tablesUrl) as Record<string, unknown>;
-  const kitExercises = asExercises(tablesNs.exercises, config.tablesModule);
+  const kit = asExercises((await import(tablesUrl)).exercises, config.tablesModule);
   const hiddenPaths = options.hiddenDir ? await listHiddenModules(options.hiddenDir) : [];
-  const hidden = options.hiddenDir ? await loadHiddenTables(options.hiddenDir, kitExercises) : [];
+  const hidden: HiddenTable[] = [];
+  for (const path of hiddenPaths) {
+    hidden.push(hiddenTableFrom(await import(pathToFileURL(path).href), path, kit));
+  }
   const rubric = options.rubric ??
     (options.rubricFile ? await loadRubric(options.rubricFile) : EMPTY_RUBRIC);
-  const manifest = buildManifest(kitExercises, hidden, rubric);
-  const kit = await import(pathToFileURL(config.kitModule).href);
+  const manifest = buildManifest(kit, hidden, rubric);
+  const policy = await loadPolicy(config, manifest.exercises);
+  const kitImports = await readKitImports(config.configFile);
+  const locked = await lockedPackages(config.lockFile);
+  const notes: string[] = [];
 
+  const env: Record<string, string> = config.backend ? { D2L_BACKEND: config.backend } : {};
+  const dataDirs = [join(config.kitRoot, "data", "subset")];
   const needing = manifest.cases.filter((c) => c.needs.includes("fashion-mnist"));
-  if (needing.length > 0 && !(await hasDataset(config.datasetDirs))) {
-    throw new Error(
-      `${needing.length} case(s) need the Fashion-MNIST data (e.g. "${needing[0].exerciseId}/${
-        needing[0].name
-      }"), which is not in ${config.datasetDirs.join(" or ")}. Install the Debian package ` +
-        "dataset-fashion-mnist or set FASHION_MNIST_DIR.",
-    );
+  if (needing.length > 0) {
+    const { readFashionMnistRaw } = await import("../data/fashion_mnist.ts");
+    const found = await readFashionMnistRaw({ download: false }).catch((error) => {
+      throw new Error(
+        `${needing.length} case(s) need the full Fashion-MNIST (e.g. "${needing[0].exerciseId}/${
+          needing[0].name
+        }"), and this machine does not have it, so they cannot be graded here:\n${
+          (error as Error).message
+        }`,
+      );
+    });
+    env.FASHION_MNIST_DIR = found.source.dir;
+    dataDirs.push(found.source.dir);
   }
 
   const dir = await Deno.makeTempDir({ prefix: "grader-session-" });
   // Whatever fails (or is interrupted) from here on, the directory goes with it.
+  let judges: JudgePool | undefined;
   try {
-    const notes: string[] = [];
-    const kitView = await sandboxKit(config, kit, dir);
-    if (kitView.unavailable.length > 0) {
-      notes.push(
-        `Inside the sandbox, kit.${kitView.unavailable.join(", kit.")} throw: ${
-          kitView.excluded.map((e) =>
-            `${relative(config.kitRoot, fileURLToPath(e.module))} ${e.reason}`
-          )
-            .join("; ")
-        } (native add-ons cannot load there).`,
-      );
-    }
-    const stubsDir = join(dir, "solution_stubs");
-    const entryFile = join(dir, "entry.ts");
-    const harness = pathToFileURL(join(config.kitRoot, "grader", "sandbox_worker.ts")).href;
-    const lines = [
-      "// Generated by the grader: the sandbox Worker's entry module.",
-      `import { serve } from ${JSON.stringify(harness)};`,
-      `import * as kit from ${JSON.stringify(pathToFileURL(kitView.path).href)};`,
-      `import * as tables from ${JSON.stringify(tablesUrl)};`,
-      ...hiddenPaths.map((p, i) =>
-        `import * as hidden${i} from ${JSON.stringify(pathToFileURL(p).href)};`
-      ),
-      `serve({ kit, tables, hidden: [${hiddenPaths.map((_, i) => `hidden${i}`).join(", ")}] });`,
+    const sources = [
+      ...kit.map((exercise) => ({ exercise, source: config.tablesModule })),
+      ...hidden.flatMap((t) => t.exercises.map((exercise) => ({ exercise, source: t.source }))),
     ];
-    await Deno.writeTextFile(entryFile, lines.join("\n") + "\n");
-    const kitImports = await readKitImports(config.configFile);
-    const importMapFile = join(dir, "session_import_map.json");
-    await Deno.writeTextFile(
-      importMapFile,
-      JSON.stringify(sandboxImportMap(kitImports, config, [], stubsDir)),
-    );
-    const analysed = await analyseEntry(config, entryFile, importMapFile, stubsDir);
-    const entryFiles = analysed.files;
-    if (analysed.stubbed.length > 0) {
-      notes.push(
-        `The case tables import ${analysed.stubbed.join(", ")}; the sandbox gets stubs instead.`,
-      );
-    }
-    const sandboxReadable = [
+    const runFiles = await checkRunHalves(
+      config,
+      sources,
+      policy,
+      kitImports,
+      locked,
       dir,
-      ...config.publicPaths.map((p) => join(config.kitRoot, p)),
-      ...entryFiles,
-      join(config.kitRoot, "grader"),
-      join(config.kitRoot, "node_modules"),
-      ...config.datasetDirs,
-    ];
+    );
     const sandboxDenoDir = join(dir, "deno_dir");
     const warm = join(dir, "warm");
-    await Deno.mkdir(join(warm, "s", "exercises"), { recursive: true });
+    await Deno.mkdir(warm, { recursive: true });
     const warmMap = join(warm, "import_map.json");
     await Deno.writeTextFile(
       warmMap,
-      JSON.stringify(sandboxImportMap(kitImports, config, [join(warm, "s")], stubsDir)),
+      JSON.stringify(runtimeImportMap({
+        kitImports,
+        kitRoot: config.kitRoot,
+        dirs: [config.lessonsDir, ...config.libraryDirs],
+        stageRoots: [],
+        allowedNodeModules: config.allowedNodeModules,
+      })),
     );
+    const runModules = [...runFiles.keys()];
     const warmed = await runInSandbox({
       config,
       runDir: warm,
-      stageRoot: join(warm, "s"),
-      entryUrl: pathToFileURL(entryFile).href,
       importMapFile: warmMap,
-      readable: sandboxReadable,
       denoDir: sandboxDenoDir,
-      files: [],
-      cases: [],
+      env,
       warmUp: true,
+      units: [{
+        id: "warm-up",
+        runModules,
+        read: [
+          ...new Set([...runFiles.values()].flat()),
+          join(config.kitRoot, "node_modules"),
+          fileURLToPath(BLOCKED_MODULE),
+          ...dataDirs,
+        ],
+        files: [],
+        cases: [],
+      }],
     });
     await Deno.remove(warm, { recursive: true }).catch(() => {});
     if (warmed.fatal !== undefined) {
       throw new Error(
-        `the sandbox does not start with the kit's code alone: ${warmed.fatal}` +
+        `the sandbox does not start with the kit's run halves alone: ${warmed.fatal}` +
           (warmed.stderrTail ? `\n${warmed.stderrTail.trim()}` : ""),
       );
     }
-    let queue: Promise<unknown> = Promise.resolve();
+    judges = new JudgePool(
+      config,
+      { tables: tablesUrl, hidden: hiddenPaths.map((p) => pathToFileURL(p).href) },
+      {
+        read: [
+          config.kitRoot,
+          ...(options.hiddenDir ? [resolve(options.hiddenDir)] : []),
+          ...dataDirs,
+        ],
+        env,
+      },
+    );
+    const pool = judges;
     return {
       config,
       manifest,
-      kit,
-      dir,
-      entryUrl: pathToFileURL(entryFile).href,
-      solutionsTarget: stubsDir,
-      sandboxKitModule: kitView.path,
-      sandboxReadable,
-      sandboxDenoDir,
+      policy,
+      runFiles,
       kitImports,
-      lockedPackages: await lockedPackagesOf(config.lockFile),
+      lockedPackages: locked,
+      env,
+      dataDirs,
+      dir,
+      sandboxDenoDir,
+      judges: pool,
       notes,
-      serial<T>(task: () => Promise<T>): Promise<T> {
-        const next = queue.then(task, task);
-        queue = next.catch(() => {});
-        return next;
-      },
       async close() {
+        await pool.close();
         await Deno.remove(dir, { recursive: true }).catch(() => {});
       },
     };
   } catch (error) {
+    await judges?.close();
     await Deno.remove(dir, { recursive: true }).catch(() => {});
     throw error;
   }
+}
+
+/** Whether `path` (absolute) is a kit file a policy governs, and its kit path. */
+export function kitPath(config: GraderConfig, path: string): string | undefined {
+  const prefix = config.kitRoot.endsWith("/") ? config.kitRoot : `${config.kitRoot}/`;
+  if (!path.startsWith(prefix)) return undefined;
+  const rel = path.slice(prefix.length);
+  return isUnder(rel, [config.lessonsDir, ...config.libraryDirs, "mod.ts"]) ? rel : undefined;
 }

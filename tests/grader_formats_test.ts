@@ -1,121 +1,113 @@
-import { formatExercism } from "../grader/format_exercism.ts";
-import { formatGradescope } from "../grader/format_gradescope.ts";
-import { formatJunit } from "../grader/format_junit.ts";
-import { formatTerminal } from "../grader/format_terminal.ts";
-import { csvField, gradebookCsv } from "../grader/gradebook.ts";
-import { sampleReport } from "../grader/sample_report.ts";
-import type { SubmissionReport } from "../grader/types.ts";
-import { assertEquals, assertIncludes } from "./fixtures/grader/helpers.ts";
+/**
+ * The report formats: what students see (no hidden message, hint or time), what the teacher
+ * sees (everything, totals that add up), and that no name or message can forge a line, a
+ * row, an element or a terminal sequence.
+ */
+import {
+  formatExercism,
+  formatGradescope,
+  formatJunit,
+  formatTerminal,
+  gradebookCsv,
+  studentView,
+  summaryLine,
+} from "../grader/mod.ts";
+import type { SubmissionReport } from "../grader/mod.ts";
+import { sampleReport } from "./helpers/sample_report.ts";
+import { assertEquals, assertIncludes } from "./helpers/assert.ts";
 
-/** The sample report with secrets planted in its hidden cases, as a buggy pipeline might. */
-function leakyReport(): SubmissionReport {
-  const report = sampleReport();
-  for (const c of report.exercises[0].cases) {
-    if (c.hidden) {
-      c.message = "SECRET-MESSAGE";
-      c.hint = "SECRET-HINT";
-    }
-  }
-  return report;
+/** Every student-facing rendering of `report`. */
+function forStudents(report: SubmissionReport): Record<string, string> {
+  const gradescope = formatGradescope(report);
+  return {
+    terminal: formatTerminal(report),
+    gradescope: JSON.stringify({
+      ...gradescope,
+      tests: gradescope.tests.filter((t) => t.visibility === "visible"),
+    }),
+    exercism: JSON.stringify(formatExercism(report)),
+    junit: formatJunit(report),
+  };
 }
 
-Deno.test("every format leaves out hidden cases' messages and hints", () => {
-  const report = leakyReport();
-  const outputs = [
-    formatTerminal(report),
-    JSON.stringify(formatGradescope(report)),
-    JSON.stringify(formatExercism(report)),
-    formatJunit(report),
-  ];
-  for (const text of outputs) {
-    assertEquals(text.includes("SECRET"), false, text);
+Deno.test("formats for students leave out hidden cases' messages, hints and times, and unlisted names", () => {
+  const report = sampleReport();
+  for (const [format, text] of Object.entries(forStudents(report))) {
+    assertEquals(text.includes("secret"), false, `${format}: ${text}`);
   }
-  // Name-only hidden cases are listed by name; invisible ones are not.
-  assertIncludes(formatTerminal(report), [
-    "softmax() on a hidden batch (hidden)",
-    "1 unlisted case(s): 0/2",
-  ]);
-  assertEquals(formatTerminal(report).includes("softmax() secret"), false);
+  const junit = formatJunit(report);
+  assertEquals(junit.includes('time="0.005"'), false, "a hidden case's time is a channel");
+  assertEquals(junit.includes('time="0.012"'), true, "a visible case keeps its time");
+});
+
+Deno.test("the teacher's formats show every case with its message, and totals add up", () => {
+  const report = sampleReport();
+  const terminal = formatTerminal(report, "instructor");
+  assertIncludes(terminal, ["softmax() secret", "the secret value 0.25", "5 ms"]);
+  assertIncludes(JSON.stringify(formatExercism(report, "instructor")), ["the secret value"]);
+  assertIncludes(formatJunit(report, "instructor"), ["the secret value"]);
+  const hiddenDetails = formatGradescope(report).tests.filter((t) => t.visibility === "hidden");
+  assertIncludes(JSON.stringify(hiddenDetails), ["the secret value", "secret hint"]);
+  const view = studentView(report);
+  for (const e of view.exercises) {
+    const listed = e.cases.reduce((sum, c) => sum + c.maxScore, 0);
+    assertEquals(listed + (e.unlisted?.maxScore ?? 0), e.maxScore);
+  }
 });
 
 Deno.test("formatGradescope() follows Gradescope's results.json", () => {
   const json = formatGradescope(sampleReport());
-  assertEquals(Object.keys(json).sort(), [
-    "execution_time",
-    "extra_data",
-    "output",
-    "output_format",
-    "score",
-    "stdout_visibility",
-    "tests",
-    "visibility",
+  assertEquals([json.score, json.output_format, json.stdout_visibility], [3, "text", "hidden"]);
+  assertEquals("execution_time" in json, false);
+  const names = json.tests.map((t) => `${t.visibility}:${t.name}`);
+  assertEquals(names, [
+    "visible:softmax: softmax() rows sum to 1",
+    'visible:softmax: softmax() handles <logits> & "100"',
+    "visible:softmax: softmax() on a hidden batch",
+    "hidden:softmax: softmax() on a hidden batch (details)",
+    "hidden:softmax: softmax() secret",
   ]);
-  assertEquals(json.tests.map((t) => [t.score, t.max_score, t.status, t.visibility]), [
-    [2, 2, "passed", "visible"],
-    [0, 3, "failed", "visible"],
-    [1, 1, "passed", "visible"],
-    [0, 2, "failed", "hidden"],
-  ]);
-  assertEquals(
-    json.tests[1].output,
-    "softmax(X): at 0 got NaN, expected 1\nHint: subtract the row max",
-  );
-  assertEquals(json.tests[1].tags, ["softmax", "failed"]);
-  assertEquals(json.tests.reduce((s, t) => s + t.score, 0), json.score);
+  assertEquals(json.tests.reduce((sum, t) => sum + t.max_score, 0), 8);
 });
 
 Deno.test("formatExercism() follows the version 3 test-runner interface", () => {
   const json = formatExercism(sampleReport());
-  assertEquals(json.tests.map((t) => [t.status, t.task_id]), [["pass", 1], ["fail", 1], [
-    "pass",
-    1,
-  ]]);
-  assertEquals(json.tests[1].message, "softmax(X): at 0 got NaN, expected 1");
-  assertEquals(json.tests[1].output, "subtract the row max");
-  const errored = sampleReport();
-  errored.exercises[0].cases[1].status = "timeout";
-  assertEquals(formatExercism(errored).tests[1].status, "error");
-  const broken = {
+  assertEquals(json.version, 3);
+  assertEquals(json.tests.map((t) => t.status), ["pass", "fail", "pass"]);
+  assertEquals(json.tests.map((t) => t.task_id), [1, 1, 1]);
+  const notGradable = formatExercism({
     ...sampleReport(),
-    status: "not-gradable" as const,
+    status: "not-gradable",
     gradable: false,
-    message: "TS2322",
-  };
-  assertEquals([formatExercism(broken).status, formatExercism(broken).message], [
-    "error",
-    "TS2322",
-  ]);
+    message: "No exercise file found.",
+  });
+  assertEquals([notGradable.status, notGradable.message], ["error", "No exercise file found."]);
 });
 
-Deno.test("formatJunit() writes one testcase per listed case with escaped text", () => {
-  const xml = formatJunit(sampleReport());
-  assertEquals((xml.match(/<testcase /g) ?? []).length, 3);
-  assertEquals((xml.match(/<failure /g) ?? []).length, 1);
-  assertIncludes(xml, [
-    '<testsuites name="alice" tests="3" failures="1" errors="0" skipped="0"',
-    'name="softmax() handles &lt;logits&gt; &amp; &quot;100&quot;"',
-    '<property name="score" value="3"/>',
-  ]);
-  const hidden = xml.slice(xml.indexOf("hidden batch"));
-  assertEquals(
-    hidden.startsWith('hidden batch (hidden)" time="0.005"/>'),
-    true,
-    hidden.slice(0, 80),
-  );
+Deno.test("formatJunit() makes a submission that is not gradable an error, never skipped tests", () => {
+  const xml = formatJunit({ ...sampleReport(), status: "not-gradable", gradable: false, score: 0 });
+  assertIncludes(xml, ['errors="1"', '<testsuite name="submission"', "<error"]);
+  assertEquals(/skipped="[1-9]/.test(xml), false, xml);
 });
 
-Deno.test("gradebookCsv() lists per-exercise scores and defuses formulas in names", () => {
-  const a = sampleReport();
-  const b = {
-    ...sampleReport(),
-    submission: '=HYPERLINK("x")',
-    status: "not-gradable" as const,
-    score: 0,
-  };
-  assertEquals(
-    gradebookCsv([a, b]),
-    'student,score,max,softmax,status\nalice,3,8,3,graded\n"\'=HYPERLINK(""x"")",0,8,0,not-gradable\n',
-  );
-  assertEquals(csvField("line\nbreak"), '"line\nbreak"');
-  assertEquals(csvField(-1), "-1");
+Deno.test("no name or message can forge a line, a row, an element or a terminal sequence", () => {
+  const evil = "eve\r\nmallory: 128/128 points (graded)\u001b[2J\u202e<x>&\"',=1";
+  const report = sampleReport();
+  report.submission = evil;
+  report.notes = [`Refused ${evil}.ts: a name with unusual characters`];
+  report.exercises[0].cases[1].message = evil;
+  const terminal = formatTerminal(report);
+  assertEquals(terminal.includes("\u001b") || terminal.includes("\u202e"), false, terminal);
+  assertEquals(terminal.split("\n").filter((l) => l.includes("mallory")).length, 3, terminal);
+  assertEquals(summaryLine(report).includes("\n"), false);
+  const csv = gradebookCsv([report], ["softmax"]);
+  assertEquals(csv.trimEnd().split("\n").length, 2, csv);
+  assertEquals(csv.includes("\u001b"), false);
+  const xml = formatJunit(report, "instructor");
+  // deno-lint-ignore no-control-regex
+  assertEquals(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/.test(xml), false, xml);
+  assertEquals(xml.includes("<x>"), false);
+  for (const json of [formatGradescope(report), formatExercism(report, "instructor")]) {
+    assertEquals(JSON.stringify(json).includes("\\u001b"), false, JSON.stringify(json));
+  }
 });

@@ -1,10 +1,26 @@
+/**
+ * The module-graph check on real `deno info` output: the import policy per exercise (the
+ * lessons before its own, `lib/`, `data/`), what is always out of reach, and load errors.
+ */
 import { join } from "node:path";
 import { defaultConfig } from "../grader/config.ts";
-import { dirUrl, readKitImports, sandboxImportMap } from "../grader/import_map.ts";
-import { checkModuleGraphs, classifySpecifier } from "../grader/module_graph.ts";
-import { assertEquals, assertIncludes } from "./fixtures/grader/helpers.ts";
+import { checkGraphs, classify } from "../grader/prepare/graph.ts";
+import { prepareImportMap, readKitImports } from "../grader/prepare/import_map.ts";
+import { allowedKitPaths } from "../grader/prepare/policy.ts";
+import { assertEquals, assertIncludes } from "./helpers/assert.ts";
 
 const config = defaultConfig();
+const LESSONS = [
+  "lessons/01_sum_keepdim.ts",
+  "lessons/02_softmax.ts",
+  "lessons/03_cross_entropy.ts",
+  "lessons/04_accuracy.ts",
+  "lessons/04_evaluate_accuracy.ts",
+  "lessons/05_train_ch3.ts",
+  "lessons/06_predict_ch3.ts",
+];
+/** What the softmax exercise (lesson 2) may load. */
+const SOFTMAX = allowedKitPaths("lessons/02_softmax.ts", config.libraryDirs, LESSONS);
 
 async function lockedPackages(): Promise<Set<string>> {
   const lock = JSON.parse(await Deno.readTextFile(config.lockFile));
@@ -12,37 +28,49 @@ async function lockedPackages(): Promise<Set<string>> {
 }
 
 /** Stages `files` and runs the real `deno info` based check over `graded`. */
-async function check(files: Record<string, string>, graded: string[]) {
+async function check(files: Record<string, string>, graded: string[], allowed = SOFTMAX) {
   const work = await Deno.makeTempDir({ prefix: "graph-test-" });
   const root = join(work, "s");
   for (const [path, text] of Object.entries(files)) {
     await Deno.mkdir(join(root, "exercises", path, ".."), { recursive: true });
     await Deno.writeTextFile(join(root, "exercises", path), text);
   }
-  const map = sandboxImportMap(
-    await readKitImports(config.configFile),
-    config,
-    [root],
-    join(work, "none"),
-  );
-  await Deno.writeTextFile(join(work, "map.json"), JSON.stringify(map));
-  const [verdict] = await checkModuleGraphs([{ root, files: graded }], {
-    denoPath: config.denoPath,
-    configFile: config.configFile,
-    importMapFile: join(work, "map.json"),
-    workDir: work,
-    rules: {
-      publicPrefixes: config.publicPaths.map((p) => new URL(p, dirUrl(config.kitRoot)).href),
-      allowedPackages: config.allowedPackages,
-      lockedPackages: await lockedPackages(),
-      allowedNodeModules: config.allowedNodeModules,
-    },
-  });
-  await Deno.remove(work, { recursive: true });
-  return verdict;
+  const kitImports = await readKitImports(config.configFile);
+  try {
+    const [verdict] = await checkGraphs(
+      [{ root, files: graded.map((file) => ({ file, allowed })) }],
+      {
+        denoPath: config.denoPath,
+        configFile: config.configFile,
+        kitRoot: config.kitRoot,
+        workDir: work,
+        memoryMb: config.toolMemoryMb,
+        timeoutMs: config.graphTimeoutMs,
+        importMapFor: async (roots, dir) => {
+          const map = prepareImportMap({
+            kitImports,
+            kitRoot: config.kitRoot,
+            dirs: ["lib/", "lessons/", "data/"],
+            stageRoots: roots,
+            workDir: dir,
+          });
+          await Deno.writeTextFile(join(dir, "map.json"), JSON.stringify(map));
+          return join(dir, "map.json");
+        },
+        rules: {
+          allowedPackages: config.allowedPackages,
+          lockedPackages: await lockedPackages(),
+          allowedNodeModules: config.allowedNodeModules,
+        },
+      },
+    );
+    return verdict;
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
 }
 
-Deno.test("checkModuleGraphs() allows the kit's public parts, pinned tfjs and own helpers", async () => {
+Deno.test("checkGraphs() allows lib/, data/, earlier lessons, pinned tfjs, own helpers and type-only imports", async () => {
   const verdict = await check({
     "softmax.ts": [
       'import * as tf from "../lib/tf.ts";',
@@ -50,69 +78,92 @@ Deno.test("checkModuleGraphs() allows the kit's public parts, pinned tfjs and ow
       'import * as core from "@tensorflow/tfjs-core";',
       'import { helper } from "./helpers/h.ts";',
       'import { inspect } from "node:util";',
+      'import type { Net } from "../lessons/02_softmax.ts";',
+      'import type { Kit } from "../mod.ts";',
       "export const softmax = [tf, todo, core, helper, inspect];",
+      "export type T = [Net, Kit];",
     ].join("\n"),
     "helpers/h.ts":
       'import { sumKeepdim } from "../../lessons/01_sum_keepdim.ts"; export const helper = sumKeepdim;',
   }, ["softmax.ts"]);
-  assertEquals(verdict, { blocked: {}, loadErrors: {} });
+  const file = verdict["softmax.ts"];
+  assertEquals([file.loadError, file.blocked], [undefined, undefined]);
+  assertEquals(file.modules.sort(), ["helpers/h.ts", "softmax.ts"]);
+  assertEquals(file.kitFiles.some((f) => f.endsWith("lessons/01_sum_keepdim.ts")), true);
+  assertEquals(file.kitFiles.some((f) => f.endsWith("lessons/02_softmax.ts")), false);
 });
 
-Deno.test("checkModuleGraphs() blocks solutions/, other kit paths, remote, jsr, unpinned npm and node:fs", async () => {
+Deno.test("checkGraphs() blocks the exercise's own lesson, later lessons, mod.ts, solutions/, tests/, remote, jsr, unpinned npm and node:fs", async () => {
   const files: Record<string, string> = {
-    "a.ts": 'import "../solutions/softmax.ts"; export {};',
+    "a.ts": 'import "../../solutions/softmax.ts"; export {};',
     "b.ts": 'import "../tests/cases/stable_softmax.ts"; export {};',
     "c.ts": 'import "https://example.com/x.ts"; export {};',
     "d.ts": 'import "jsr:@std/assert"; export {};',
     "e.ts": 'import "npm:@tensorflow/tfjs@4.21.0"; export {};',
     "f.ts": 'import "npm:left-pad@1.3.0"; export {};',
     "g.ts": 'import "node:fs"; export {};',
-    "h.ts": 'const m = await import("../solutions/x.ts"); export const h = m;',
-    "i.ts": 'export type T = import("../solutions/t.ts").T;',
+    "h.ts": 'const m = await import("../lessons/02_softmax.ts"); export const h = m;',
+    "i.ts": 'export type T = import("../tests/cases/reference.ts").T;',
     "j.ts": 'import "./k.ts"; export {};',
-    "k.ts": 'import "../grader/grade.ts"; export {};',
+    "k.ts": 'import "../mod.ts"; export {};',
     "l.ts": 'import "lodash"; export {};',
+    "m.ts": 'import "../lessons/05_train_ch3.ts"; export {};',
+    "n.ts": 'import "/dev/zero"; export {};',
+    "o.ts": 'import "../lib/show_images.ts"; export {};',
   };
   const graded = Object.keys(files).filter((f) => f !== "k.ts");
   const verdict = await check(files, graded);
-  assertEquals(Object.keys(verdict.blocked).sort(), graded.sort());
-  assertEquals(verdict.loadErrors, {});
-  assertIncludes(verdict.blocked["a.ts"], [
-    'a.ts imports "../solutions/softmax.ts"',
-    "outside your submission",
-  ]);
-  assertIncludes(verdict.blocked["e.ts"], ["not the version the kit pins"]);
-  assertIncludes(verdict.blocked["f.ts"], ["left-pad is not allowed"]);
-  assertIncludes(verdict.blocked["g.ts"], ["node:fs is not allowed"]);
-  assertIncludes(verdict.blocked["j.ts"], ['k.ts imports "../grader/grade.ts"']);
+  for (const file of graded) {
+    assertEquals(verdict[file].loadError, undefined, file);
+    assertEquals(typeof verdict[file].blocked, "string", file);
+  }
+  assertIncludes(verdict["a.ts"].blocked!, ['imports "../../solutions/softmax.ts"', "outside"]);
+  assertIncludes(verdict["e.ts"].blocked!, ["not the version the kit pins"]);
+  assertIncludes(verdict["f.ts"].blocked!, ["left-pad cannot be loaded"]);
+  assertIncludes(verdict["g.ts"].blocked!, ["node:fs is not allowed"]);
+  assertIncludes(verdict["h.ts"].blocked!, ["may not load the kit's lessons/02_softmax.ts"]);
+  assertIncludes(verdict["j.ts"].blocked!, ['k.ts imports "../mod.ts"', "may not load"]);
+  assertIncludes(verdict["m.ts"].blocked!, ["lessons/05_train_ch3.ts"]);
+  assertIncludes(verdict["n.ts"].blocked!, ['imports "/dev/zero"', "outside your submission"]);
+  assertIncludes(verdict["o.ts"].blocked!, ["@napi-rs/canvas cannot be loaded"]);
 });
 
-Deno.test("checkModuleGraphs() reports parse errors and missing own modules as load errors", async () => {
+Deno.test("checkGraphs() reports parse errors and missing own modules as load errors of the files that reach them", async () => {
   const verdict = await check({
     "a.ts": "export const a = (;",
     "b.ts": 'import "./missing.ts"; export {};',
     "c.ts": "export const c = 1;",
   }, ["a.ts", "b.ts", "c.ts"]);
-  assertEquals(Object.keys(verdict.loadErrors).sort(), ["a.ts", "b.ts"]);
-  assertIncludes(verdict.loadErrors["a.ts"], ["a.ts", "Expression expected"]);
-  assertIncludes(verdict.loadErrors["b.ts"], ["missing.ts", "not found"]);
-  assertEquals(verdict.blocked, {});
+  assertIncludes(verdict["a.ts"].loadError!, ["a.ts", "Expression expected"]);
+  assertIncludes(verdict["b.ts"].loadError!, ["missing.ts", "not found"]);
+  assertEquals([verdict["c.ts"].loadError, verdict["c.ts"].blocked], [undefined, undefined]);
 });
 
-Deno.test("classifySpecifier() distinguishes public files from look-alikes", () => {
+Deno.test("checkGraphs() on a file deno info cannot read (3000 nested brackets) fails that file only", async () => {
+  const deep = `export const x = ${"[".repeat(3000)}${"]".repeat(3000)};`;
+  const verdict = await check({ "a.ts": deep, "c.ts": "export const c = 1;" }, ["a.ts", "c.ts"]);
+  assertIncludes(verdict["a.ts"].loadError!, ["the module graph cannot be read"]);
+  assertEquals([verdict["c.ts"].loadError, verdict["c.ts"].blocked], [undefined, undefined]);
+});
+
+Deno.test("classify() tells allowed kit files from look-alikes", () => {
   const rules = {
+    kitUrl: "file:///kit/",
     studentPrefix: "file:///s/exercises/",
-    publicPrefixes: ["file:///kit/lib/", "file:///kit/mod.ts"],
+    allowed: ["lib/", "lessons/01_sum_keepdim.ts"],
     allowedPackages: ["@tensorflow/"],
     lockedPackages: new Set(["npm:@tensorflow/tfjs@4.22.0"]),
     allowedNodeModules: [],
   };
-  assertEquals(classifySpecifier("file:///kit/mod.ts", rules).kind, "public");
-  assertEquals(classifySpecifier("file:///kit/mod.ts.bak", rules).kind, "violation");
-  assertEquals(classifySpecifier("file:///kit/library/x.ts", rules).kind, "violation");
+  assertEquals(classify("file:///kit/lessons/01_sum_keepdim.ts", "code", true, rules).kind, "kit");
   assertEquals(
-    classifySpecifier("npm:/@tensorflow/tfjs@4.22.0/dist/index.js", rules).kind,
-    "package",
+    classify("file:///kit/lessons/01_sum_keepdim.ts.bak", "code", true, rules).kind,
+    "violation",
   );
-  assertEquals(classifySpecifier("data:text/javascript,1", rules).kind, "violation");
+  assertEquals(classify("file:///kit/library/x.ts", "code", true, rules).kind, "violation");
+  assertEquals(
+    classify("npm:/@tensorflow/tfjs@4.22.0/dist/index.js", "code", true, rules).kind,
+    "ignore",
+  );
+  assertEquals(classify("data:text/javascript,1", "code", true, rules).kind, "violation");
 });

@@ -1,20 +1,36 @@
-import { assertEquals, assertThrows } from "./fixtures/grader/helpers.ts";
+import { assertEquals, assertThrows } from "./helpers/assert.ts";
 import { asExercises, buildManifest, hiddenTableFrom } from "../grader/manifest.ts";
 import { EMPTY_RUBRIC, parseRubric } from "../grader/rubric.ts";
-import type { GraderExercise } from "../grader/types.ts";
+import type { Exercise } from "./cases/case.ts";
 
 const c = (name: string, points = 1, extra = {}) => ({
+  run: "r",
   name,
   points,
   hint: `hint ${name}`,
-  run: () => 1,
   check() {},
   ...extra,
 });
+const runs = { r: () => 1 };
+const half = (id: string) => ({ runModule: `file:///kit/runs/${id}.ts`, runs });
 
-const kit: GraderExercise[] = [
-  { id: "a", title: "A", file: "a.ts", exports: ["a"], cases: [c("one"), c("two", 2)] },
-  { id: "b", title: "B", file: "b.ts", exports: ["b"], cases: [c("three", 3, { hidden: true })] },
+const kit: Exercise[] = [
+  {
+    id: "a",
+    title: "A",
+    file: "a.ts",
+    exports: ["a"],
+    ...half("a"),
+    cases: [c("one"), c("two", 2)],
+  },
+  {
+    id: "b",
+    title: "B",
+    file: "b.ts",
+    exports: ["b"],
+    ...half("b"),
+    cases: [c("three", 3, { hidden: true })],
+  },
 ];
 
 Deno.test("buildManifest() keys cases, sums points and runs visible cases before hidden ones", () => {
@@ -52,7 +68,11 @@ Deno.test("buildManifest() rejects a rubric naming a case that does not exist, l
 });
 
 Deno.test("hiddenTableFrom() extends kit exercises; buildManifest() hides them and keys by module", () => {
-  const table = hiddenTableFrom({ exercises: [{ id: "a", cases: [c("secret", 4)] }] }, "h.ts", kit);
+  const table = hiddenTableFrom(
+    { exercises: [{ id: "a", ...half("h"), cases: [c("secret", 4)] }] },
+    "h.ts",
+    kit,
+  );
   const m = buildManifest(kit, [table], EMPTY_RUBRIC);
   const secret = m.cases.find((x) => x.name === "secret")!;
   assertEquals([secret.key, secret.file, secret.hidden, secret.visibility], [
@@ -67,7 +87,12 @@ Deno.test("hiddenTableFrom() extends kit exercises; buildManifest() hides them a
 
 Deno.test("hiddenTableFrom() refuses a hidden exercise that contradicts the kit's file", () => {
   assertThrows(
-    () => hiddenTableFrom({ exercise: { id: "a", file: "other.ts", cases: [] } }, "h.ts", kit),
+    () =>
+      hiddenTableFrom(
+        { exercise: { id: "a", file: "other.ts", ...half("h"), cases: [] } },
+        "h.ts",
+        kit,
+      ),
     TypeError,
     "other.ts",
   );
@@ -75,34 +100,35 @@ Deno.test("hiddenTableFrom() refuses a hidden exercise that contradicts the kit'
 });
 
 Deno.test("buildManifest() refuses a hidden case that repeats a kit case name", () => {
-  const table = hiddenTableFrom({ exercise: { id: "a", cases: [c("one")] } }, "h.ts", kit);
+  const table = hiddenTableFrom(
+    { exercise: { id: "a", ...half("h"), cases: [c("one")] } },
+    "h.ts",
+    kit,
+  );
   assertThrows(() => buildManifest(kit, [table], EMPTY_RUBRIC), TypeError, "repeats");
 });
 
 Deno.test("asExercises() names what is wrong with a malformed table", () => {
+  const e = (extra: Record<string, unknown>) => [{
+    id: "a",
+    title: "A",
+    file: "a.ts",
+    exports: [],
+    ...half("a"),
+    cases: [],
+    ...extra,
+  }];
   const bad: [unknown, string][] = [
     [{}, "expected an array"],
-    [[{ id: "a b", title: "", file: "a.ts", exports: [], cases: [] }], "id must be"],
-    [[{ id: "a", title: "A", file: "../x.ts", exports: [], cases: [] }], "plain file name"],
-    [
-      [{ id: "a", title: "A", file: "a.ts", exports: [], cases: [{ name: "n", points: -1 }] }],
-      "points",
-    ],
-    [[{
-      id: "a",
-      title: "A",
-      file: "a.ts",
-      exports: [],
-      cases: [{ name: "n", points: 1, run: 1 }],
-    }], "run must"],
-    [
-      [{ id: "a", title: "A", file: "a.ts", exports: [], cases: [c("n"), c("n")] }],
-      "appears twice",
-    ],
-    [
-      [{ id: "a", title: "A", file: "a.ts", exports: [], cases: [c("n", 1, { timeoutMs: 0 })] }],
-      "timeoutMs",
-    ],
+    [e({ id: "a b" }), "id must be"],
+    [e({ file: "../x.ts" }), "plain file name"],
+    [e({ runModule: "./runs/a.ts" }), "runModule must be the file URL"],
+    [e({ runs: undefined }), "runs must be"],
+    [e({ lesson: 2 }), "lesson must be"],
+    [e({ cases: [{ ...c("n"), points: -1 }] }), "points"],
+    [e({ cases: [{ ...c("n"), run: "nowhere" }] }), "run must name a function"],
+    [e({ cases: [c("n"), c("n")] }), "appears twice"],
+    [e({ cases: [c("n", 1, { timeoutMs: 0 })] }), "timeoutMs"],
   ];
   for (const [value, message] of bad) {
     assertThrows(() => asExercises(value, "t.ts"), TypeError, message);

@@ -1,5 +1,5 @@
-import { assertEquals, assertThrows } from "./fixtures/grader/helpers.ts";
-import { decodePlain, encodePlain, NotPlainError, validatePlain } from "../grader/plain.ts";
+import { assertEquals, assertThrows } from "./helpers/assert.ts";
+import { decodePlain, encodePlain, NotPlainError, validatePlain } from "../grader/sandbox/plain.ts";
 
 Deno.test("encodePlain()/decodePlain() round-trip NaN, ±Infinity, -0 and $-keys exactly", () => {
   const value = {

@@ -1,6 +1,6 @@
 import { join } from "node:path";
-import { stageSubmission } from "../grader/stage.ts";
-import { assertEquals } from "./fixtures/grader/helpers.ts";
+import { stageSubmission } from "../grader/prepare/stage.ts";
+import { assertEquals, assertIncludes } from "./helpers/assert.ts";
 
 const FILES = ["softmax.ts", "accuracy.ts"];
 
@@ -63,18 +63,18 @@ Deno.test("stageSubmission() grades the exercises/ directory of a whole kit hand
   const stage = await Deno.makeTempDir();
   const staged = await stageSubmission(dir, stage, { exerciseFiles: FILES });
   assertEquals(staged.files, ["softmax.ts"]);
-  assertEquals(staged.notes, ["Graded the exercises/ directory of the submission."]);
+  assertEquals(staged.notes, ["Graded the files in exercises/."]);
   await Deno.remove(dir, { recursive: true });
   await Deno.remove(stage, { recursive: true });
 });
 
 Deno.test("stageSubmission() marks a too-large submission as fatal", async () => {
-  const dir = await tree({ "a.ts": "x".repeat(600), "b.ts": "y".repeat(600) });
+  const dir = await tree({ "softmax.ts": "x".repeat(600), "b.ts": "y".repeat(600) });
   const stage = await Deno.makeTempDir();
   const staged = await stageSubmission(dir, stage, { exerciseFiles: FILES, maxBytes: 1000 });
   assertEquals(staged.fatal?.includes("too large"), true);
   const many = await tree(
-    Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`f${i}.ts`, ""])),
+    Object.fromEntries(Array.from({ length: 5 }, (_, i) => [i ? `f${i}.ts` : "softmax.ts", ""])),
   );
   const stage2 = await Deno.makeTempDir();
   const staged2 = await stageSubmission(many, stage2, { exerciseFiles: FILES, maxFiles: 4 });
@@ -91,4 +91,55 @@ Deno.test("stageSubmission() refuses a submission directory that is itself a sym
   assertEquals(staged.files, []);
   assertEquals(staged.fatal?.includes("symbolic link"), true);
   for (const d of [real, parent, stage]) await Deno.remove(d, { recursive: true });
+});
+
+Deno.test("stageSubmission() finds exercise files one or two folders down (a zipped folder), with a note", async () => {
+  for (const nest of ["homework", "homework/exercises", "a/b"]) {
+    const dir = await tree({
+      [`${nest}/softmax.ts`]: "export const softmax = 1;",
+      "notes.txt": "",
+    });
+    const stage = await Deno.makeTempDir();
+    const staged = await stageSubmission(dir, stage, { exerciseFiles: FILES });
+    assertEquals([staged.fatal, staged.files], [undefined, ["softmax.ts"]], nest);
+    assertEquals(staged.notes, [`Graded the files in ${nest}/.`]);
+    for (const d of [dir, stage]) await Deno.remove(d, { recursive: true });
+  }
+});
+
+Deno.test("stageSubmission() says so when there is no exercise file, listing the .ts files it found", async () => {
+  const dir = await tree({ "homework/softmaxx.ts": "", "homework/other/util.ts": "", "x.txt": "" });
+  const stage = await Deno.makeTempDir();
+  const staged = await stageSubmission(dir, stage, { exerciseFiles: FILES });
+  assertIncludes(staged.fatal ?? "", ["No exercise file found", "softmax.ts, accuracy.ts"]);
+  assertIncludes(staged.fatal ?? "", ["homework/softmaxx.ts"]);
+  for (const d of [dir, stage]) await Deno.remove(d, { recursive: true });
+});
+
+Deno.test("stageSubmission() makes a tree deeper than maxDepth not gradable, without throwing (1100 levels)", async () => {
+  const dir = await tree({ "softmax.ts": "export const softmax = 1;" });
+  // Build the chain from inside, so that no path is longer than PATH_MAX.
+  let here = dir;
+  for (let level = 0; level < 1100; level += 100) {
+    const chain = Array.from({ length: 100 }, () => "d").join("/");
+    await new Deno.Command("mkdir", { args: ["-p", chain], cwd: here }).output();
+    here = join(here, chain);
+    // Deeper than PATH_MAX from the top: move into it with a relative path from here on.
+    if (here.length > 3000) break;
+  }
+  const stage = await Deno.makeTempDir();
+  const staged = await stageSubmission(dir, stage, { exerciseFiles: FILES });
+  assertIncludes(staged.fatal ?? "", ["deeper than 16 levels"]);
+  await new Deno.Command("rm", { args: ["-rf", dir, stage] }).output();
+});
+
+Deno.test("stageSubmission() refuses names with control characters and keeps them out of the stage", async () => {
+  const dir = await tree({ "softmax.ts": "export const softmax = 1;" });
+  await Deno.writeTextFile(join(dir, "a\nb.ts"), "export {};");
+  await Deno.writeTextFile(join(dir, "x\u001b[2J.ts"), "export {};");
+  const stage = await Deno.makeTempDir();
+  const staged = await stageSubmission(dir, stage, { exerciseFiles: FILES });
+  assertEquals(staged.files, ["softmax.ts"]);
+  assertEquals(Object.keys(staged.refused).sort(), ["a\nb.ts", "x\u001b[2J.ts"]);
+  for (const d of [dir, stage]) await Deno.remove(d, { recursive: true });
 });

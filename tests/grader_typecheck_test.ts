@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { defaultConfig } from "../grader/config.ts";
-import { readKitImports, sandboxImportMap } from "../grader/import_map.ts";
-import { canShareProgram, typecheckAll } from "../grader/typecheck.ts";
-import { assertEquals, assertIncludes } from "./fixtures/grader/helpers.ts";
+import { prepareImportMap, readKitImports } from "../grader/prepare/import_map.ts";
+import { canShareProgram, typecheckAll } from "../grader/prepare/typecheck.ts";
+import { assertEquals, assertIncludes } from "./helpers/assert.ts";
 
 const config = defaultConfig();
 
@@ -30,46 +30,86 @@ Deno.test("canShareProgram() isolates anything that can change global declaratio
   );
 });
 
-Deno.test("typecheckAll() shares one program but judges every submission on its own", async () => {
+/** Writes each submission's files and type-checks them all (two jobs, shared programs). */
+async function typecheck(submissions: Record<string, Record<string, string>>, chunkSize?: number) {
   const work = await Deno.makeTempDir({ prefix: "typecheck-test-" });
-  const sources: Record<string, string> = {
-    good1: 'import * as tf from "../lib/tf.ts";\nexport const f = (x: tf.Tensor) => tf.abs(x);',
-    bad: 'export const n: number = "three";',
-    good2: "export const g = (a: number): number => a * 2;",
-    // Declares a global that would excuse good3's use of it in a shared program.
-    augments: "declare global { var fromAugments: number }\nexport const a = 1;",
-    uses: "export const u: number = globalThis.fromAugments;",
-  };
   const targets = [];
-  for (const [name, text] of Object.entries(sources)) {
+  for (const [name, files] of Object.entries(submissions)) {
     const root = join(work, name);
-    await Deno.mkdir(join(root, "exercises"), { recursive: true });
-    await Deno.writeTextFile(join(root, "exercises", "x.ts"), text);
-    targets.push({ root, files: ["x.ts"], shareable: canShareProgram([text], ["x.ts"]) });
+    for (const [file, text] of Object.entries(files)) {
+      await Deno.mkdir(join(root, "exercises", file, ".."), { recursive: true });
+      await Deno.writeTextFile(join(root, "exercises", file), text);
+    }
+    const graded = Object.keys(files).filter((f) => !f.startsWith("helpers/"));
+    targets.push({
+      root,
+      // Each graded file loads itself and the helpers it names (as the module graph would say).
+      files: Object.fromEntries(graded.map((f) => [
+        f,
+        [f, ...Object.keys(files).filter((h) => h.startsWith("helpers/") && files[f].includes(h))],
+      ])),
+      shareable: canShareProgram(Object.values(files), Object.keys(files)),
+    });
   }
   const kitImports = await readKitImports(config.configFile);
-  let maps = 0;
-  const verdicts = await typecheckAll(targets, {
-    denoPath: config.denoPath,
-    configFile: config.configFile,
-    lockFile: config.lockFile,
-    jobs: 2,
-    importMapFor: async (roots) => {
-      const path = join(work, `map${maps++}.json`);
-      await Deno.writeTextFile(
-        path,
-        JSON.stringify(sandboxImportMap(kitImports, config, roots, work)),
-      );
-      return path;
+  try {
+    return await typecheckAll(targets, {
+      denoPath: config.denoPath,
+      configFile: config.configFile,
+      lockFile: config.lockFile,
+      workDir: work,
+      jobs: 2,
+      chunkSize,
+      memoryMb: config.toolMemoryMb,
+      timeoutMs: config.typecheckTimeoutMs,
+      importMapFor: async (roots, dir) => {
+        const path = join(dir, "map.json");
+        const map = prepareImportMap({
+          kitImports,
+          kitRoot: config.kitRoot,
+          dirs: ["lib/", "lessons/", "data/"],
+          stageRoots: roots,
+          workDir: dir,
+        });
+        await Deno.writeTextFile(path, JSON.stringify(map));
+        return path;
+      },
+    });
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
+}
+
+Deno.test("typecheckAll() shares one program but judges every submission on its own", async () => {
+  const verdicts = await typecheck({
+    good1: {
+      "x.ts": 'import * as tf from "../lib/tf.ts";\nexport const f = (x: tf.Tensor) => tf.abs(x);',
+    },
+    bad: { "x.ts": 'export const n: number = "three";' },
+    good2: { "x.ts": "export const g = (a: number): number => a * 2;" },
+    // Declares a global that would excuse the next one's use of it in a shared program.
+    augments: { "x.ts": "declare global { var fromAugments: number }\nexport const a = 1;" },
+    uses: { "x.ts": "export const u: number = globalThis.fromAugments;" },
+  });
+  assertEquals(verdicts.map((v) => Object.keys(v)), [[], ["x.ts"], [], [], ["x.ts"]]);
+  assertIncludes(verdicts[1]["x.ts"], ["TS2322", "x.ts"]);
+  assertEquals(
+    verdicts[1]["x.ts"].includes("/tmp/"),
+    false,
+    "paths are relative to the submission",
+  );
+  assertIncludes(verdicts[4]["x.ts"], ["fromAugments"]);
+});
+
+Deno.test("typecheckAll() fails only the exercise whose file (or helper) has the type error", async () => {
+  const [verdict] = await typecheck({
+    alice: {
+      "softmax.ts": "export const softmax = (x: number): number => x;",
+      "accuracy.ts": 'export const accuracy: number = "no";',
+      "sum_keepdim.ts": 'import { h } from "./helpers/h.ts";\nexport const sumKeepdim = h;',
+      "helpers/h.ts": "export const h: string = 1;",
     },
   });
-  assertEquals(verdicts.map((v) => v.ok), [true, false, true, true, false]);
-  assertIncludes(verdicts[1].message, ["TS2322", "exercises/x.ts"]);
-  assertEquals(
-    verdicts[1].message.includes(work),
-    false,
-    "paths are shown relative to the submission",
-  );
-  assertIncludes(verdicts[4].message, ["fromAugments"]);
-  await Deno.remove(work, { recursive: true });
+  assertEquals(Object.keys(verdict).sort(), ["accuracy.ts", "sum_keepdim.ts"]);
+  assertIncludes(verdict["sum_keepdim.ts"], ["helpers/h.ts"]);
 });

@@ -16,10 +16,10 @@ import * as tf from "../lib/tf.ts";
 import { assertClose } from "../lib/assert_close.ts";
 import { initBackend } from "../lib/backend.ts";
 import * as kit from "../mod.ts";
-import type { Case, Exercise, Kit } from "./cases/case.ts";
+import type { Case, Exercise } from "./cases/case.ts";
 import { exercises } from "./cases/mod.ts";
 import { tableReference } from "./cases/bayes_decision.ts";
-import { tidyPlain } from "./cases/helpers.ts";
+import { tidyPlain } from "./cases/runs/helpers.ts";
 import { ignoreWithoutFullData } from "./helpers/full_data.ts";
 import { softmax as naiveSoftmax } from "../lessons/02_softmax.ts";
 import { findOverflowLogit, findUnderflowLogit } from "../solutions/softmax_overflow.ts";
@@ -27,16 +27,16 @@ import { oneSgdStep } from "../solutions/log_zero.ts";
 import { crossEntropyFromLogits } from "../solutions/stable_softmax.ts";
 import { type DecisionRow, decisionTable } from "../solutions/bayes_decision.ts";
 
-/** Runs one case the way the grader does: run, a structured copy, check. */
-async function runCase(c: Case<unknown>, impl: unknown): Promise<void> {
-  const output = await c.run(impl, kit as Kit);
-  await c.check(structuredClone(output), kit as Kit);
+/** Runs one case of `ex` the way the grader does: its run, a structured copy, its check. */
+async function runCase(ex: Exercise, c: Case, impl: unknown): Promise<void> {
+  const output = await ex.runs[c.run](impl);
+  await c.check(structuredClone(output));
 }
 
 /** Runs one case and reports whether it failed (for the mutants). */
-async function fails(c: Case<unknown>, impl: unknown): Promise<boolean> {
+async function fails(ex: Exercise, c: Case, impl: unknown): Promise<boolean> {
   try {
-    await runCase(c, impl);
+    await runCase(ex, c, impl);
     return false;
   } catch {
     return true;
@@ -56,7 +56,7 @@ for (const ex of exercises) {
       ignore: c.needs?.includes("fashion-mnist") && ignoreWithoutFullData,
       fn: async () => {
         const impl = await import(`../solutions/${ex.file}`);
-        await runCase(c, impl);
+        await runCase(ex, c, impl);
       },
     });
   }
@@ -324,7 +324,7 @@ async function expectCaught(
   const ex = exercise(id);
   const c = ex.cases.find((c) => c.name.includes(caseFragment));
   if (!c) throw new Error(`no case of ${id} matches ${JSON.stringify(caseFragment)}`);
-  if (!(await fails(c, impl))) {
+  if (!(await fails(ex, c, impl))) {
     throw new Error(`the case "${c.name}" passed a wrong implementation`);
   }
 }

@@ -30,8 +30,9 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { isTodo } from "../lib/todo.ts";
 import { initBackend } from "../lib/backend.ts";
-import type { Case, Exercise, Kit } from "../tests/cases/case.ts";
+import { type Case, DEFAULT_TIMEOUT_MS, type Exercise } from "../tests/cases/case.ts";
 import { chdirToCaller } from "../lib/caller_cwd.ts";
+import { prepareFiles } from "../grader/mod.ts";
 import { Watchdog } from "./check_watchdog.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -78,50 +79,9 @@ export interface CheckOptions {
   onCaseEnd?: () => void;
   /**
    * Type-check the files first, as the grader does (a file with type errors scores 0 there).
-   * Default `true`.
+   * Default `true`. The module graph and the import policy are always checked.
    */
   typeCheck?: boolean;
-}
-
-/**
- * Runs `deno check` (with the kit's configuration) on the files that exist among `paths`.
- * Returns the first compiler error of each file that has one; errors outside those files are
- * given to every file, since one of them imports the broken module.
- */
-async function typeErrors(paths: string[]): Promise<Map<string, string>> {
-  const present = paths.filter((path) => {
-    try {
-      return Deno.statSync(path).isFile;
-    } catch {
-      return false;
-    }
-  });
-  const errors = new Map<string, string>();
-  if (present.length === 0) return errors;
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["check", "--quiet", "--config", join(ROOT, "deno.json"), ...present],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (code === 0) return errors;
-  const text = new TextDecoder().decode(stderr) + new TextDecoder().decode(stdout);
-  const blocks = text.split(/\n(?=TS\d+ \[ERROR\])/).filter((b) =>
-    /^TS\d+ \[ERROR\]/.test(b.trim())
-  );
-  for (const block of blocks) {
-    const at = /at (file:\/\/\S+?):\d+:\d+/.exec(block);
-    const file = at ? fileURLToPath(at[1]) : undefined;
-    const message = block.replace(/\n\s*error: Type checking failed[\s\S]*$/, "").trim();
-    if (file !== undefined && present.includes(file)) {
-      if (!errors.has(file)) errors.set(file, message);
-    }
-  }
-  if (errors.size === 0) {
-    const message = blocks[0]?.trim() ?? text.trim().split("\n").slice(0, 8).join("\n");
-    for (const path of present) errors.set(path, message);
-  }
-  return errors;
 }
 
 /** Thrown for an id that is not an exercise: the message lists the ids. */
@@ -193,13 +153,10 @@ async function fullDataPresent(): Promise<boolean> {
   }
 }
 
-/** The time limit of a case without its own `timeoutMs`. */
-const DEFAULT_TIMEOUT_MS = 10_000;
-
 async function runCase(
-  c: Case<unknown>,
+  exercise: Exercise,
+  c: Case,
   impl: unknown,
-  kit: Kit,
   hasFullData: () => Promise<boolean>,
 ): Promise<CaseResult> {
   const base = { name: c.name, points: c.points };
@@ -213,12 +170,12 @@ async function runCase(
   const timeout = c.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   try {
     const output = await withTimeout(
-      Promise.resolve().then(() => c.run(impl, kit)),
+      Promise.resolve().then(() => exercise.runs[c.run](impl)),
       timeout,
       "the case",
     );
     // What the grader's sandbox would send back: a structured copy of plain data.
-    await c.check(structuredClone(output), kit);
+    await c.check(structuredClone(output));
     return { ...base, status: "pass" };
   } catch (error) {
     if (isTodo(error)) return { ...base, status: "todo", message: (error as Error).message };
@@ -239,15 +196,17 @@ async function runCase(
  */
 export async function runCheck(options: CheckOptions = {}): Promise<ExerciseResult[]> {
   const { exercises } = await import("../tests/cases/mod.ts");
-  const kit: Kit = await import("../mod.ts");
   const dir = resolve(options.dir ?? join(ROOT, "exercises"));
   const selected = selectExercises(exercises as Exercise[], options.ids ?? []);
   let fullData: Promise<boolean> | undefined;
   const hasFullData = () => (fullData ??= fullDataPresent());
   const results: ExerciseResult[] = [];
-  const compileErrors = options.typeCheck === false
-    ? new Map<string, string>()
-    : await typeErrors(selected.map((exercise) => join(dir, exercise.file)));
+  // What the grader would refuse before running anything, file by file.
+  const problems = await prepareFiles({
+    dir,
+    exercises: selected,
+    skipTypecheck: options.typeCheck === false,
+  });
   for (const exercise of selected) {
     const path = join(dir, exercise.file);
     const shown = relative(Deno.cwd(), path) || path;
@@ -258,17 +217,7 @@ export async function runCheck(options: CheckOptions = {}): Promise<ExerciseResu
     try {
       impl = await import(url);
       const missing = exercise.exports.filter((name) => impl![name] === undefined);
-      // The same function object as the kit's: re-exported from lessons/ or mod.ts, not written.
-      const borrowed = exercise.exports.filter((name) =>
-        typeof impl![name] === "function" && impl![name] === (kit as Record<string, unknown>)[name]
-      );
-      if (missing.length > 0) {
-        loadError = `${shown} does not export ${missing.join(", ")}`;
-      } else if (borrowed.length > 0) {
-        loadError = `${shown} re-exports the kit's own ${
-          borrowed.join(", ")
-        } (from lessons/ or mod.ts) instead of implementing it`;
-      }
+      if (missing.length > 0) loadError = `${shown} does not export ${missing.join(", ")}`;
     } catch (error) {
       // "Module not found" names the module: the exercise file itself, or one it imports.
       loadError = error instanceof Deno.errors.NotFound ||
@@ -276,9 +225,20 @@ export async function runCheck(options: CheckOptions = {}): Promise<ExerciseResu
         ? `${shown} is missing`
         : `${shown} could not be loaded: ${error instanceof Error ? error.message : error}`;
     }
-    const compileError = compileErrors.get(path);
-    if (loadError === undefined && compileError !== undefined) {
-      loadError = `${shown} does not type-check (the grader would score it 0):\n${compileError}`;
+    const problem = problems[exercise.file];
+    let hint = "Keep the file's exports (names and signatures) as shipped.";
+    if (problem !== undefined && (loadError === undefined || problem.kind !== "load")) {
+      const why = {
+        load: "does not load",
+        blocked: "imports what this exercise may not (the grader would not run it)",
+        type: "does not type-check",
+      }[problem.kind];
+      loadError = `${shown} ${why}; the grader would score this exercise 0:\n${problem.message}`;
+      hint = problem.kind === "type"
+        ? `Fix the type error: deno check ${shown} lists them all.`
+        : problem.kind === "blocked"
+        ? 'Import only lib/, data/ and the lessons before this exercise\'s own (README, "For graders").'
+        : "Fix the syntax error or the missing module named above.";
     }
     if (loadError !== undefined) {
       cases = exercise.cases.map((c) => ({
@@ -286,16 +246,14 @@ export async function runCheck(options: CheckOptions = {}): Promise<ExerciseResu
         points: c.points,
         status: "fail",
         message: loadError,
-        hint: compileError !== undefined && loadError.includes("does not type-check")
-          ? `Fix the type error: deno check ${shown} lists them all.`
-          : "Keep the file's exports (names and signatures) as shipped.",
+        hint,
       }));
     } else {
       cases = [];
       for (const c of exercise.cases) {
         options.onCaseStart?.(`${exercise.id} › ${c.name}`, c.timeoutMs ?? DEFAULT_TIMEOUT_MS);
         try {
-          cases.push(await runCase(c, impl, kit, hasFullData));
+          cases.push(await runCase(exercise, c, impl, hasFullData));
         } finally {
           options.onCaseEnd?.();
         }
@@ -399,7 +357,9 @@ export function formatSummary(results: ExerciseResult[], color = false): string 
   lines.push(
     "",
     `${done} of ${results.length} exercises done, ${failing} failing, ${notStarted} not started ` +
-      `(${earned}/${possible} points${skipped > 0 ? `; ${skipped} cases skipped` : ""})`,
+      `(${earned}/${possible} points, what the grader would give${
+        skipped > 0 ? `; ${skipped} cases skipped` : ""
+      })`,
   );
   if (done === results.length) lines.push(s.green("All done."));
   return lines.join("\n");

@@ -21,16 +21,25 @@
  */
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
-import { defaultConfig, type GraderConfig } from "../grader/config.ts";
-import { formatExercism } from "../grader/format_exercism.ts";
-import { formatGradescope } from "../grader/format_gradescope.ts";
-import { formatJunit } from "../grader/format_junit.ts";
-import { formatTerminal, summaryLine } from "../grader/format_terminal.ts";
-import { gradebookCsv } from "../grader/gradebook.ts";
-import { gradeBatch, gradeSubmission, listBatch } from "../grader/grade.ts";
-import { openSession } from "../grader/session.ts";
-import type { SubmissionReport } from "../grader/types.ts";
-import { writeFileAtomic } from "../lib/write_atomic.ts";
+import {
+  defaultConfig,
+  escapeLine,
+  formatExercism,
+  formatGradescope,
+  formatJunit,
+  formatTerminal,
+  gradeBatch,
+  gradebookCsv,
+  type GraderConfig,
+  gradeSubmission,
+  listBatch,
+  openSession,
+  safeFileName,
+  type SubmissionReport,
+  summaryLine,
+  type View,
+  writeFileAtomic,
+} from "../grader/mod.ts";
 import { chdirToCaller } from "../lib/caller_cwd.ts";
 
 /** Output formats. */
@@ -56,7 +65,7 @@ export interface GradeArgs {
   config: Partial<GraderConfig>;
   /** Keep temporary directories. */
   keep: boolean;
-  /** Print the sandbox's stderr tail on grading errors (teacher diagnostics). */
+  /** Show the teacher's view on the terminal: hidden cases' messages, times, diagnostics. */
   verbose: boolean;
   /** Show help. */
   help: boolean;
@@ -82,23 +91,19 @@ whole kit with an exercises/ directory. Its code runs in a locked-down sandbox p
 
 Options:
   --out PATH         Single: write the results file there (format default: gradescope) and
-                     print the table. Batch: the output directory (required): gradebook.csv
-                     and one results file per student.
+                     print the table. Batch: the output directory (required): gradebook.csv,
+                     one results file per student (what students may see) and the same in
+                     instructor/ (every case with its message, for the teacher).
   --format F         terminal | gradescope | exercism | junit. Without --out, the single
                      mode prints this format (default terminal).
   --batch DIR        Grade every sub-directory of DIR (one per student).
   --jobs N           Sandboxes at once in batch mode (default: number of cores).
   --hidden DIR       Add the hidden cases in DIR (*.ts modules exporting case tables).
   --rubric FILE      JSON rubric: points and visibility per case (see grader/rubric.ts).
-  --backend B        tfjs backend in the sandbox: wasm (default) or cpu.
-  --memory-mb N      Memory cap of the sandbox process (default 2048).
-  --budget-s N       Time budget per submission, restarts included (default 120).
-  --kit DIR          Grade against the kit in DIR (default: this project).
-  --tables MODULE    The case tables module (default: <kit>/tests/cases/mod.ts).
-  --kit-module M     The module handed to cases as \`kit\` (default: <kit>/mod.ts).
-  --solutions DIR    The kit's solutions directory, relative to the kit (default solutions/).
+  --backend B        tfjs backend in the sandbox and the judges: wasm (default) or cpu.
+  --memory-mb N      Memory cap of each sandbox process (default 2048).
   --keep             Keep the temporary directories (for debugging the grader).
-  --verbose          On a grading error, show the sandbox's stderr tail (teacher only).
+  --verbose          The teacher's view: hidden cases with their messages, times, diagnostics.
   -h, --help         Show this help.
 
 Exit code: 0 when every submission got a result, 1 for usage or set-up errors, 2 when
@@ -142,11 +147,6 @@ export function parseGradeArgs(argv: string[]): GradeArgs {
       rubric: { type: "string" },
       backend: { type: "string" },
       "memory-mb": { type: "string" },
-      "budget-s": { type: "string" },
-      kit: { type: "string" },
-      tables: { type: "string" },
-      "kit-module": { type: "string" },
-      solutions: { type: "string" },
       keep: { type: "boolean", default: false },
       verbose: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -180,18 +180,12 @@ export function parseGradeArgs(argv: string[]): GradeArgs {
   const jobs = positiveNumber("--jobs", values.jobs) ?? navigator.hardwareConcurrency ?? 1;
   if (!Number.isInteger(jobs)) throw new RangeError(`--jobs must be a whole number, got ${jobs}`);
   const config: Partial<GraderConfig> = {};
-  if (values.kit !== undefined) config.kitRoot = resolve(values.kit);
-  if (values.tables !== undefined) config.tablesModule = resolve(values.tables);
-  if (values["kit-module"] !== undefined) config.kitModule = resolve(values["kit-module"]);
-  if (values.solutions !== undefined) config.solutionsDir = values.solutions.replace(/\/?$/, "/");
   if (values.backend !== undefined) config.backend = values.backend as "wasm" | "cpu";
   const memoryMb = positiveNumber("--memory-mb", values["memory-mb"]);
   if (memoryMb !== undefined) {
     config.memoryMb = memoryMb;
     config.heapMb = Math.min(1024, Math.floor(memoryMb / 2));
   }
-  const budget = positiveNumber("--budget-s", values["budget-s"]);
-  if (budget !== undefined) config.budgetMs = budget * 1000;
   return {
     submission: positionals[0],
     batch: values.batch,
@@ -208,25 +202,26 @@ export function parseGradeArgs(argv: string[]): GradeArgs {
 }
 
 /**
- * Renders a report in a format.
+ * Renders a report in a format, for students (default) or for the teacher.
  *
  * @example
  * ```ts
  * import { render } from "./grade.ts";
- * import { sampleReport } from "../grader/sample_report.ts";
+ * import { sampleReport } from "../tests/helpers/sample_report.ts";
  * if (JSON.parse(render(sampleReport(), "exercism")).version !== 3) throw new Error();
+ * if (render(sampleReport(), "junit").includes("secret")) throw new Error("hidden message shown");
  * ```
  */
-export function render(report: SubmissionReport, format: Format): string {
+export function render(report: SubmissionReport, format: Format, view: View = "student"): string {
   switch (format) {
     case "terminal":
-      return formatTerminal(report) + "\n";
+      return formatTerminal(report, view) + "\n";
     case "gradescope":
       return JSON.stringify(formatGradescope(report), null, 2) + "\n";
     case "exercism":
-      return JSON.stringify(formatExercism(report), null, 2) + "\n";
+      return JSON.stringify(formatExercism(report, view), null, 2) + "\n";
     case "junit":
-      return formatJunit(report);
+      return formatJunit(report, view);
   }
 }
 
@@ -326,9 +321,11 @@ export async function main(
           tempDir,
           onReport: async (report) => {
             if (interrupted) return; // a sandbox killed by the same Ctrl-C: not a grade
+            const file = `${safeFileName(report.submission)}.${extension(args.format)}`;
+            await writeFileAtomic(join(out, file), render(report, args.format));
             await writeFileAtomic(
-              join(out, `${report.submission}.${extension(args.format)}`),
-              render(report, args.format),
+              join(out, "instructor", file),
+              render(report, args.format, "instructor"),
             );
             print(summaryLine(report));
             if (args.verbose && report.diagnostics) printError(report.diagnostics);
@@ -345,22 +342,27 @@ export async function main(
             ((performance.now() - started) / 1000).toFixed(1)
           } s with ${args.jobs} job(s); gradebook: ${join(out, "gradebook.csv")}` +
             (failed.length > 0
-              ? `; grading FAILED for ${failed.map((r) => r.submission).join(", ")}`
+              ? `; grading FAILED for ${failed.map((r) => escapeLine(r.submission)).join(", ")}`
               : ""),
         );
         return failed.length > 0 ? 2 : 0;
+      }
+      const info = await Deno.lstat(args.submission!).catch(() => undefined);
+      if (info === undefined) {
+        printError(`Error: ${args.submission}: no such file or directory`);
+        return 1;
       }
       const report = await gradeSubmission(session, args.submission!, {
         keep: args.keep,
         tempDir,
       });
       if (interrupted) return 130;
-      if (args.verbose && report.diagnostics) printError(report.diagnostics);
+      const view: View = args.verbose ? "instructor" : "student";
       if (args.out !== undefined) {
         await writeFileAtomic(resolve(args.out), render(report, args.format));
-        print(formatTerminal(report));
+        print(formatTerminal(report, view));
       } else {
-        print(render(report, args.format).trimEnd());
+        print(render(report, args.format, view).trimEnd());
       }
       return report.status === "error" ? 2 : 0;
     } catch (error) {

@@ -1,31 +1,16 @@
 /**
  * Cases for `exercises/accuracy.ts` (lesson 4's `accuracy`): the book's count, a random
- * batch, predicted labels, float32 labels, ties, errors and leaks.
+ * batch, predicted labels, float32 labels, ties, errors and leaks. The runs are in
+ * `runs/accuracy.ts`.
  *
  * @module
  */
-import * as tf from "../../lib/tf.ts";
 import type { Case, Exercise } from "./case.ts";
-import {
-  captureError,
-  countLeaks,
-  expectEqual,
-  expectNoLeak,
-  expectNumber,
-  expectThrew,
-  fail,
-  field,
-  seededLabels,
-  seededMatrix,
-  tidyPlain,
-} from "./helpers.ts";
+import { expectEqual, expectNoLeak, expectNumber, expectThrew, fail, field } from "./helpers.ts";
 import { argmaxRows } from "./reference.ts";
+import { LABELS, runs, SCORES } from "./runs/accuracy.ts";
 
 type Impl = typeof import("../../exercises/accuracy.ts");
-
-const BOOK_Y_HAT = [[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]];
-const scores = seededMatrix(50, 10, 18);
-const labels = seededLabels(50, 10, 19);
 
 function expectCount(output: unknown, expected: number, what: string): void {
   const n = expectNumber(output, what);
@@ -38,14 +23,13 @@ function expectCount(output: unknown, expected: number, what: string): void {
   }
 }
 
-const cases: Case<Impl>[] = [
+const cases: Case[] = [
   {
     name: "accuracy() counts 1 correct of the book's 2 (so accuracy / len(y) = 0.5)",
     points: 2,
     hint: "Row 0 predicts class 2 (label 0: wrong), row 1 predicts 2 (label 2: right). Return " +
       "the count (1), not the fraction.",
-    run: (impl) =>
-      tidyPlain(() => impl.accuracy(tf.tensor2d(BOOK_Y_HAT), tf.tensor1d([0, 2], "int32"))),
+    run: "book",
     check: (output) => expectCount(output, 1, "accuracy(book yHat, [0, 2])"),
   },
   {
@@ -53,10 +37,9 @@ const cases: Case<Impl>[] = [
     points: 1,
     hint: "A row's prediction is its highest-scoring class; compare the predictions with y " +
       "and count the matches.",
-    run: (impl) =>
-      tidyPlain(() => impl.accuracy(tf.tensor2d(scores), tf.tensor1d(labels, "int32"))),
+    run: "randomBatch",
     check: (output) => {
-      const expected = argmaxRows(scores).filter((p, i) => p === labels[i]).length;
+      const expected = argmaxRows(SCORES).filter((p, i) => p === LABELS[i]).length;
       expectCount(output, expected, "accuracy(random yHat, y)");
     },
   },
@@ -65,17 +48,7 @@ const cases: Case<Impl>[] = [
     points: 1,
     hint: "Only a matrix with more than one column holds probabilities; a [batch] vector (or " +
       "[batch, 1]) already holds the predicted classes.",
-    run: (impl) =>
-      tidyPlain(() => ({
-        vector: impl.accuracy(
-          tf.tensor1d([2, 1, 0, 3], "int32"),
-          tf.tensor1d([2, 1, 1, 3], "int32"),
-        ),
-        column: impl.accuracy(
-          tf.tensor2d([[2], [1], [0], [3]], [4, 1], "int32"),
-          tf.tensor1d([2, 1, 1, 3], "int32"),
-        ),
-      })),
+    run: "predictedLabels",
     check: (output) => {
       expectCount(field(output, "vector", "accuracy"), 3, "accuracy([2, 1, 0, 3], [2, 1, 1, 3])");
       expectCount(
@@ -90,18 +63,14 @@ const cases: Case<Impl>[] = [
     points: 1,
     hint:
       "argMax is int32; cast the predictions to y.dtype before tf.equal (the book's dtype point).",
-    run: (impl) =>
-      tidyPlain(() => impl.accuracy(tf.tensor2d(BOOK_Y_HAT), tf.tensor1d([0, 2], "float32"))),
+    run: "float32Labels",
     check: (output) => expectCount(output, 1, "accuracy(book yHat, float32 [0, 2])"),
   },
   {
     name: "accuracy() breaks ties toward the first class, as argmax does",
     points: 1,
     hint: "Use tf.argMax: on equal probabilities it picks the lowest index.",
-    run: (impl) =>
-      tidyPlain(() =>
-        impl.accuracy(tf.tensor2d([[0.5, 0.5], [0.2, 0.8]]), tf.tensor1d([0, 0], "int32"))
-      ),
+    run: "ties",
     check: (output) => expectCount(output, 1, "accuracy([[0.5, 0.5], [0.2, 0.8]], [0, 0])"),
   },
   {
@@ -109,17 +78,14 @@ const cases: Case<Impl>[] = [
     points: 1,
     hint: "Read the count back with dataSync()[0]; an empty batch has no correct predictions " +
       "(and tfjs's wasm sum over nothing is garbage: return 0 yourself).",
-    run: (impl) => tidyPlain(() => impl.accuracy(tf.zeros([0, 3]), tf.tensor1d([], "int32"))),
+    run: "emptyBatch",
     check: (output) => expectEqual(output, 0, "accuracy(empty batch)"),
   },
   {
     name: "accuracy() rejects mismatched batch sizes with an error naming both",
     points: 1,
     hint: "yHat has 2 rows and y 3 labels: throw a RangeError saying so.",
-    run: (impl) =>
-      captureError(() =>
-        tidyPlain(() => impl.accuracy(tf.tensor2d(BOOK_Y_HAT), tf.tensor1d([0, 2, 1], "int32")))
-      ),
+    run: "batchMismatch",
     check: (output) =>
       expectThrew(output, "accuracy(2 rows, 3 labels)", {
         names: ["RangeError", "TypeError"],
@@ -131,12 +97,7 @@ const cases: Case<Impl>[] = [
     points: 1,
     hint:
       "argMax, equal, cast and sum are intermediates: tf.tidy, then dispose the count after reading it.",
-    run: (impl) =>
-      tidyPlain(() => {
-        const yHat = tf.tensor2d(scores);
-        const y = tf.tensor1d(labels, "int32");
-        return countLeaks(() => impl.accuracy(yHat, y));
-      }),
+    run: "leaks",
     check: (output) => expectNoLeak(output, "accuracy()"),
   },
 ];
@@ -147,5 +108,8 @@ export const accuracy: Exercise<Impl> = {
   title: "Lesson 4: accuracy (a count)",
   file: "accuracy.ts",
   exports: ["accuracy"],
+  lesson: "lessons/04_accuracy.ts",
+  runModule: import.meta.resolve("./runs/accuracy.ts"),
+  runs,
   cases,
 };

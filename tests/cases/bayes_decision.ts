@@ -1,50 +1,31 @@
 /**
  * Cases for exercise 4, `exercises/bayes_decision.ts`: expected costs, the Bayes decision
  * (the book's medical example where it differs from argmax), the reject options and the
- * decision table, each checked against a float64 reference.
+ * decision table, each checked against a float64 reference. The runs are in
+ * `runs/bayes_decision.ts`.
  *
  * @module
  */
-import * as tf from "../../lib/tf.ts";
 import { assertClose } from "../../lib/assert_close.ts";
-import type { Case, Exercise, Plain } from "./case.ts";
+import type { Case, Exercise } from "./case.ts";
+import { expectNoLeak, expectNumber, expectTensor, expectThrew, fail, field } from "./helpers.ts";
+import { argmaxRows } from "./reference.ts";
 import {
-  captureError,
-  countLeaks,
-  expectNoLeak,
-  expectNumber,
-  expectTensor,
-  expectThrew,
-  fail,
-  field,
-  seededLabels,
-  seededMatrix,
-  tensorOut,
-  tidyPlain,
-} from "./helpers.ts";
-import { argmaxRows, softmaxRows } from "./reference.ts";
+  MEDICAL,
+  MEDICAL_PROBS,
+  RANDOM_COST,
+  RANDOM_PROBS,
+  runs,
+  TABLE,
+  TABLE_COST,
+  TABLE_LABELS,
+  TABLE_PROBS,
+  WITH_TEST,
+  WITH_TEST_PROBS,
+  ZERO_ONE,
+} from "./runs/bayes_decision.ts";
 
 type Impl = typeof import("../../exercises/bayes_decision.ts");
-
-/** The book's medical example: class 1 = ill; sending an ill patient home costs 1000. */
-const MEDICAL = [[0, 1000], [1, 0]];
-const medicalProbs = [[0.99, 0.01], [0.9999, 0.0001], [0.3, 0.7], [0.999, 0.001], [0.9995, 0.0005]];
-
-/** Three decisions over two classes: the third, "test again", costs 10 whatever the truth. */
-const WITH_TEST = [[0, 1000], [100, 0], [10, 10]];
-const withTestProbs = [[0.95, 0.05], [0.999, 0.001], [0.05, 0.95], [0.5, 0.5]];
-
-/** float32-exact probabilities: the softmax of seeded logits, rounded to float32. */
-function seededProbs(rows: number, classes: number, seed: number): number[][] {
-  return softmaxRows(seededMatrix(rows, classes, seed, { std: 2 })).map((r) => r.map(Math.fround));
-}
-
-const randomProbs = seededProbs(12, 4, 41);
-const randomCost = seededMatrix(5, 4, 42, { mean: 5, std: 3 }).map((r) =>
-  r.map((c) => Math.abs(c))
-);
-const zeroOne = (k: number) =>
-  Array.from({ length: k }, (_, d) => Array.from({ length: k }, (_, j) => (d === j ? 0 : 1)));
 
 /** float64 expected costs `R[i][d]`. */
 function risks(probs: number[][], cost: number[][]): number[][] {
@@ -56,14 +37,6 @@ function acceptable(R: number[]): number[] {
   const min = Math.min(...R);
   const tol = 1e-5 * (1 + Math.abs(min));
   return R.flatMap((r, d) => (r <= min + tol ? [d] : []));
-}
-
-function withProbs<T>(probs: number[][], fn: (P: tf.Tensor2D) => T): T {
-  return tidyPlain(() => fn(tf.tensor2d(probs)));
-}
-
-function decisionsOut(fn: (P: tf.Tensor2D) => tf.Tensor, probs: number[][]): Plain {
-  return withProbs(probs, (P) => tensorOut(fn(P)));
 }
 
 function readDecisions(output: unknown, what: string, n: number): number[] {
@@ -123,12 +96,6 @@ function checkReject(
   });
 }
 
-// The decision table's data: probabilities and labels with no near-ties in any rule.
-const tableProbs = seededProbs(40, 3, 43);
-const tableLabels = seededLabels(40, 3, 44);
-const TABLE_COST = [[0, 1, 8], [1, 0, 8], [2, 2, 0]];
-const TABLE = { rejectCost: 0.4, thresholds: [0.5, 0.8] };
-
 interface Row {
   rule: string;
   threshold: number | null;
@@ -185,17 +152,17 @@ function tableReference(
   ];
 }
 
-const cases: Case<Impl>[] = [
+const cases: Case[] = [
   {
     name: "expectedCost() is P · costᵀ: one expected cost per example and decision",
     points: 1,
     hint: "R[i][d] = Σ_k cost[d][k] · P[i][k] for every example i and decision d at once is " +
       "one matrix product: which operand needs transposing?",
-    run: (impl) => withProbs(randomProbs, (P) => tensorOut(impl.expectedCost(P, randomCost))),
+    run: "expectedCost",
     check: (output) =>
       assertClose(
         expectTensor(output, "expectedCost(P, cost)", { shape: [12, 5] }),
-        risks(randomProbs, randomCost),
+        risks(RANDOM_PROBS, RANDOM_COST),
         {
           rtol: 1e-5,
           atol: 1e-5,
@@ -209,11 +176,11 @@ const cases: Case<Impl>[] = [
     points: 2,
     hint: "Take the argmin of the expected costs, not the argmax of the probabilities: " +
       "R(healthy) = 1000 · p(ill), R(ill) = 1 · p(healthy).",
-    run: (impl) => decisionsOut((P) => impl.bayesDecision(P, MEDICAL), medicalProbs),
+    run: "medical",
     check: (output) => {
-      const d = readDecisions(output, "bayesDecision(P, medical cost)", medicalProbs.length);
-      checkBayes(d, medicalProbs, MEDICAL, "bayesDecision(P, medical cost)");
-      if (d[0] === argmaxRows(medicalProbs)[0]) {
+      const d = readDecisions(output, "bayesDecision(P, medical cost)", MEDICAL_PROBS.length);
+      checkBayes(d, MEDICAL_PROBS, MEDICAL, "bayesDecision(P, medical cost)");
+      if (d[0] === argmaxRows(MEDICAL_PROBS)[0]) {
         fail("bayesDecision should differ from argmax on example 0");
       }
     },
@@ -223,11 +190,11 @@ const cases: Case<Impl>[] = [
     points: 1,
     hint:
       "With cost 1 for every mistake, R(d) = 1 − p(d): the cheapest decision is the most likely class.",
-    run: (impl) => decisionsOut((P) => impl.bayesDecision(P, zeroOne(4)), randomProbs),
+    run: "zeroOne",
     check: (output) => {
-      const d = readDecisions(output, "bayesDecision(P, 0/1 cost)", randomProbs.length);
-      checkBayes(d, randomProbs, zeroOne(4), "bayesDecision(P, 0/1 cost)");
-      assertClose(d, argmaxRows(randomProbs), { msg: "bayesDecision(P, 0/1 cost) vs argmax" });
+      const d = readDecisions(output, "bayesDecision(P, 0/1 cost)", RANDOM_PROBS.length);
+      checkBayes(d, RANDOM_PROBS, ZERO_ONE, "bayesDecision(P, 0/1 cost)");
+      assertClose(d, argmaxRows(RANDOM_PROBS), { msg: "bayesDecision(P, 0/1 cost) vs argmax" });
     },
   },
   {
@@ -236,26 +203,23 @@ const cases: Case<Impl>[] = [
     points: 1,
     hint: "The cost matrix has one row per decision and one column per class; decisions need " +
       "not be classes.",
-    run: (impl) => ({
-      withTest: decisionsOut((P) => impl.bayesDecision(P, WITH_TEST), withTestProbs),
-      random: decisionsOut((P) => impl.bayesDecision(P, randomCost), randomProbs),
-    }),
+    run: "moreDecisions",
     check: (output) => {
       const d = readDecisions(
         field(output, "withTest", "decisions"),
         "bayesDecision(P, with test)",
         4,
       );
-      checkBayes(d, withTestProbs, WITH_TEST, "bayesDecision(P, with a 'test again' row)");
+      checkBayes(d, WITH_TEST_PROBS, WITH_TEST, "bayesDecision(P, with a 'test again' row)");
       if (!d.includes(2)) {
         fail("bayesDecision(P, with test): expected 'test again' (2) for p(ill) = 0.05");
       }
       const r = readDecisions(
         field(output, "random", "decisions"),
         "bayesDecision(P, random cost)",
-        randomProbs.length,
+        RANDOM_PROBS.length,
       );
-      checkBayes(r, randomProbs, randomCost, "bayesDecision(P, random cost)");
+      checkBayes(r, RANDOM_PROBS, RANDOM_COST, "bayesDecision(P, random cost)");
     },
   },
   {
@@ -263,20 +227,14 @@ const cases: Case<Impl>[] = [
     points: 2,
     hint: "Compare the least expected cost (tf.min over decisions) with rejectCost; without a " +
       "cost option use the 0/1 cost, which makes it Chow's rule: reject when max p < 1 − rejectCost.",
-    run: (impl) => ({
-      chow: decisionsOut((P) => impl.decideWithReject(P, { rejectCost: 0.45 }), randomProbs),
-      medical: decisionsOut(
-        (P) => impl.decideWithReject(P, { cost: WITH_TEST, rejectCost: 8 }),
-        withTestProbs,
-      ),
-    }),
+    run: "reject",
     check: (output) => {
       const chow = readDecisions(
         field(output, "chow", "decisions"),
         "decideWithReject(P, { rejectCost: 0.45 })",
-        randomProbs.length,
+        RANDOM_PROBS.length,
       );
-      checkReject(chow, randomProbs, zeroOne(4), 0.45, "decideWithReject(P, { rejectCost: 0.45 })");
+      checkReject(chow, RANDOM_PROBS, ZERO_ONE, 0.45, "decideWithReject(P, { rejectCost: 0.45 })");
       if (!chow.includes(-1) || chow.every((d) => d === -1)) {
         fail("internal: the Chow data should mix decisions and rejects");
       }
@@ -285,7 +243,13 @@ const cases: Case<Impl>[] = [
         "decideWithReject(P, { cost, rejectCost: 8 })",
         4,
       );
-      checkReject(med, withTestProbs, WITH_TEST, 8, "decideWithReject(P, { cost, rejectCost: 8 })");
+      checkReject(
+        med,
+        WITH_TEST_PROBS,
+        WITH_TEST,
+        8,
+        "decideWithReject(P, { cost, rejectCost: 8 })",
+      );
     },
   },
   {
@@ -293,13 +257,13 @@ const cases: Case<Impl>[] = [
     points: 1,
     hint: "Decide as argmax does, except where the top probability is below the threshold: " +
       "there the answer is the reject decision.",
-    run: (impl) => decisionsOut((P) => impl.rejectBelow(P, 0.6), randomProbs),
+    run: "rejectBelow",
     check: (output) => {
-      const d = readDecisions(output, "rejectBelow(P, 0.6)", randomProbs.length);
-      const expected = randomProbs.map((
+      const d = readDecisions(output, "rejectBelow(P, 0.6)", RANDOM_PROBS.length);
+      const expected = RANDOM_PROBS.map((
         p,
         i,
-      ) => (Math.max(...p) < 0.6 ? -1 : argmaxRows(randomProbs)[i]));
+      ) => (Math.max(...p) < 0.6 ? -1 : argmaxRows(RANDOM_PROBS)[i]));
       assertClose(d, expected, { msg: "rejectBelow(P, 0.6)" });
     },
   },
@@ -308,10 +272,7 @@ const cases: Case<Impl>[] = [
     points: 1,
     hint:
       "Check that every row of cost has probs.shape[1] entries; throw a RangeError that says so.",
-    run: (impl) =>
-      captureError(() =>
-        tf.tidy(() => impl.expectedCost(tf.tensor2d([[0.5, 0.5]]), [[0, 1, 1], [1, 0, 1]]))
-      ),
+    run: "costColumns",
     check: (output) =>
       expectThrew(output, "expectedCost(2 classes, 3-column cost)", {
         names: ["RangeError", "TypeError"],
@@ -324,19 +285,11 @@ const cases: Case<Impl>[] = [
     points: 2,
     hint: "Rows in order: argmax, bayes, bayes-reject, then one 'threshold' row per threshold. " +
       "A rejected example costs rejectCost and is neither an error nor accepted.",
-    run: (impl) =>
-      withProbs(
-        tableProbs,
-        (P) =>
-          impl.decisionTable(P, tf.tensor1d(tableLabels, "int32"), {
-            cost: TABLE_COST,
-            ...TABLE,
-          }) as unknown as Plain,
-      ),
+    run: "decisionTable",
     check: (output) => {
       const expected = tableReference(
-        tableProbs,
-        tableLabels,
+        TABLE_PROBS,
+        TABLE_LABELS,
         TABLE_COST,
         TABLE.rejectCost,
         TABLE.thresholds,
@@ -371,22 +324,7 @@ const cases: Case<Impl>[] = [
       "expectedCost(), bayesDecision(), decideWithReject() and rejectBelow() leave no tensors behind",
     points: 1,
     hint: "Wrap each function's body in tf.tidy (tf.tensor2d(cost) is a tensor too).",
-    run: (impl) =>
-      withProbs(randomProbs, (P) =>
-        countLeaks(() => {
-          const decided = [
-            impl.expectedCost(P, randomCost),
-            impl.bayesDecision(P, randomCost),
-            impl.decideWithReject(P, { rejectCost: 0.3 }),
-            impl.rejectBelow(P, 0.5),
-          ];
-          impl.decisionTable(P, tf.tensor1d(seededLabels(12, 4, 45), "int32"), {
-            cost: zeroOne(4),
-            rejectCost: 0.3,
-          });
-          return decided;
-        }) - 1 // the label tensor created above
-      ),
+    run: "leaks",
     check: (output) => expectNoLeak(output, "the decision functions"),
   },
 ];
@@ -397,6 +335,8 @@ export const bayesDecision: Exercise<Impl> = {
   title: "Book exercise 4: minimum-expected-cost decisions and rejects",
   file: "bayes_decision.ts",
   exports: ["expectedCost", "bayesDecision", "decideWithReject", "rejectBelow", "decisionTable"],
+  runModule: import.meta.resolve("./runs/bayes_decision.ts"),
+  runs,
   cases,
 };
 

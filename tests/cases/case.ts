@@ -1,27 +1,52 @@
 /**
- * The shape of a test case: one table of cases per exercise, three uses.
+ * The shape of a test case: one table of cases per exercise, three uses, two halves.
  *
  * `deno test` runs every case against `solutions/`, `deno task check` runs them against the
  * learner's `exercises/`, and `deno task grade` runs them against an untrusted submission. To
- * make the last one safe, a case is split in two:
+ * make the last one safe, every exercise's table is split in two modules:
  *
- * - `run(impl, kit)` calls the implementation and returns **plain data** ({@linkcode Plain}:
- *   numbers, including `NaN` and `±Infinity`, strings, booleans, `null`, arrays and plain
- *   objects of these; tensors become {@linkcode PlainTensor}). It runs on the untrusted side,
- *   next to the submission's code.
- * - `check(output, kit)` judges that data and throws an `AssertionError` with a clear message
- *   when it is wrong. It runs on the trusted side (the grader's own process) and must not
- *   trust anything about `output` beyond it being plain data: validate shapes and types.
+ * - **The run half**, `runs/<id>.ts`, exports `runs`: functions keyed by a short run id. A run
+ *   calls the implementation and returns **plain data** ({@linkcode Plain}: numbers, including
+ *   `NaN` and `±Infinity`, strings, booleans, `null`, arrays and plain objects of these;
+ *   tensors become {@linkcode PlainTensor}). It holds the case's inputs and nothing else: the
+ *   grader loads it in the sandbox, next to the submission's code, where everything loaded can
+ *   be read by that code. So a run half imports only what the exercise itself may import (the
+ *   lessons before its own, `lib/`, `data/`; see {@linkcode Exercise.lesson}) and hands the
+ *   implementation nothing that implements the exercise's own concept.
+ * - **The table**, `<id>.ts`, exports the {@linkcode Exercise}: each case's name, points, hint,
+ *   limits, the id of its run, and its `check`, which judges the run's output and throws an
+ *   `AssertionError` with a clear message when it is wrong. It runs on the trusted side (in the
+ *   grader, a judge process that never sees submitted code) and must not trust anything about
+ *   `output` beyond it being plain data: validate shapes and sizes before computing with them.
  *
  * In `deno test` and the learner's check both halves run in one process.
  *
- * `kit` is the reference library (the lessons, i.e. `mod.ts`): later cases take the earlier
- * pieces they need from it (a training case gets the reference `net` and `crossEntropy`), so
- * an unfinished softmax does not fail the training exercise.
+ * Runs take the earlier pieces they need from the lessons themselves (a training case gets the
+ * lesson's `net` and `crossEntropy`), so an unfinished softmax does not fail the training
+ * exercise.
+ *
+ * @example A run half and its table
+ * ```ts
+ * import type { Exercise, Runs } from "./case.ts";
+ * type Impl = { double(x: number): number };
+ * const runs: Runs<Impl> = { two: (impl) => impl.double(2) };
+ * const double: Exercise<Impl> = {
+ *   id: "double", title: "Double", file: "double.ts", exports: ["double"],
+ *   runModule: "file:///kit/tests/cases/runs/double.ts", runs,
+ *   cases: [{
+ *     run: "two", name: "double() doubles 2", points: 1, hint: "multiply by two",
+ *     check: (output) => {
+ *       if (output !== 4) throw new Error(`expected 4, got ${output}`);
+ *     },
+ *   }],
+ * };
+ * if (double.runs[double.cases[0].run]({ double: (x) => 2 * x }) !== 4) {
+ *   throw new Error("the run should return 4");
+ * }
+ * ```
  *
  * @module
  */
-import type * as tf from "../../lib/tf.ts";
 
 /** Plain data that crosses from the untrusted side to the trusted one. */
 export type Plain =
@@ -40,14 +65,25 @@ export interface PlainTensor {
   values: number[];
 }
 
-/** The reference library handed to cases: everything `mod.ts` exports. */
-export type Kit = typeof import("../../mod.ts");
-
 /** What a case needs beyond plain computation. */
 export type Need = "fashion-mnist";
 
-/** One checkable behaviour of one exercise. */
-export interface Case<Impl> {
+/** The time limit of a case without its own `timeoutMs`, in milliseconds of CPU time. */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/**
+ * The untrusted half of one case: calls `impl`, returns plain data. (Declared as a method so
+ * that an exercise's table of a specific `Impl` fits a list of `Exercise<unknown>`.)
+ */
+export type Run<Impl> = { run(impl: Impl): Plain | Promise<Plain> }["run"];
+
+/** An exercise's run half: its runs by id (what `runs/<id>.ts` exports as `runs`). */
+export type Runs<Impl> = Record<string, Run<Impl>>;
+
+/** The trusted half of one case: what it is worth, and how its output is judged. */
+export interface Case {
+  /** The id of this case's run in the exercise's {@linkcode Exercise.runs}. */
+  run: string;
   /** Says the symbol and the behaviour: `"softmax() keeps rows summing to 1"`. */
   name: string;
   /** Points this case is worth. */
@@ -56,17 +92,18 @@ export interface Case<Impl> {
   hint: string;
   /** Hidden cases count in the score but show only their name (or nothing) to students. */
   hidden?: boolean;
-  /** Time limit for `run`, in milliseconds. Default 10 000. */
+  /**
+   * Time limit for the run, in milliseconds of CPU time (so a busy machine does not fail a
+   * correct answer). Default {@linkcode DEFAULT_TIMEOUT_MS}.
+   */
   timeoutMs?: number;
   /** Resources the case needs, e.g. the Fashion-MNIST data. */
   needs?: Need[];
-  /** Untrusted side: call `impl`, return plain data. */
-  run(impl: Impl, kit: Kit): Plain | Promise<Plain>;
-  /** Trusted side: throw an `AssertionError` naming what is wrong with `output`. */
-  check(output: Plain, kit: Kit): void | Promise<void>;
+  /** Throws an `AssertionError` naming what is wrong with `output`. */
+  check(output: Plain): void | Promise<void>;
 }
 
-/** One exercise: a file in `exercises/` and `solutions/`, and its table of cases. */
+/** One exercise: a file in `exercises/` and `solutions/`, its run half and its table. */
 export interface Exercise<Impl = unknown> {
   /** Short id used on the command line: `deno task check softmax`. */
   id: string;
@@ -76,25 +113,18 @@ export interface Exercise<Impl = unknown> {
   file: string;
   /** The names the module must export. */
   exports: string[];
+  /**
+   * The lesson this exercise re-implements, as a path in the kit (`"lessons/02_softmax.ts"`).
+   * The exercise may import `lib/`, `data/` and the lessons before this one, never this lesson
+   * or a later one (they implement, or reach, the same concept). Absent for the book's
+   * exercises, which may import every lesson. No exercise may import `mod.ts`, `solutions/`,
+   * `tests/`, `grader/` or `tools/`.
+   */
+  lesson?: string;
+  /** URL of the run half, the module exporting {@linkcode runs}: `import.meta.resolve(…)`. */
+  runModule: string;
+  /** The run half's runs (the same object the run module exports). */
+  runs: Runs<Impl>;
   /** The cases, in the order they are run. */
-  cases: Case<Impl>[];
-}
-
-/**
- * Converts a tensor to {@linkcode PlainTensor} (on the untrusted side, inside `run`).
- *
- * @example
- * ```ts
- * import * as tf from "../../lib/tf.ts";
- * import { toPlainTensor } from "./case.ts";
- * const p = toPlainTensor(tf.tensor1d([1, 2]));
- * if (p.shape.join() !== "2" || p.values.join() !== "1,2") throw new Error();
- * ```
- */
-export function toPlainTensor(t: tf.Tensor): PlainTensor {
-  return {
-    shape: [...t.shape],
-    dtype: t.dtype,
-    values: Array.from(t.dataSync() as ArrayLike<number>),
-  };
+  cases: Case[];
 }

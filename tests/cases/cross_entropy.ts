@@ -1,44 +1,23 @@
 /**
  * Cases for `exercises/cross_entropy.ts` (lesson 3): the book's pick and losses, a random
  * batch against float64, the gradient (−1/p at the true class), wrong-class NaN, errors and
- * leaks.
+ * leaks. The runs are in `runs/cross_entropy.ts`.
  *
  * @module
  */
-import * as tf from "../../lib/tf.ts";
 import { assertClose } from "../../lib/assert_close.ts";
-import type { Case, Exercise, Plain } from "./case.ts";
-import {
-  captureError,
-  countLeaks,
-  expectNoLeak,
-  expectTensor,
-  expectThrew,
-  seededLabels,
-  seededMatrix,
-  tensorOut,
-  tidyPlain,
-} from "./helpers.ts";
-import { softmaxRows } from "./reference.ts";
+import type { Case, Exercise } from "./case.ts";
+import { expectNoLeak, expectTensor, expectThrew } from "./helpers.ts";
+import { LABELS, PROBS, runs } from "./runs/cross_entropy.ts";
 
 type Impl = typeof import("../../exercises/cross_entropy.ts");
-type Fn = (yHat: tf.Tensor2D, y: tf.Tensor1D) => tf.Tensor1D;
 
-const BOOK_Y = [0, 2];
-const BOOK_Y_HAT = [[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]];
-const probs = softmaxRows(seededMatrix(6, 10, 16)).map((r) => r.map(Math.fround));
-const labels = seededLabels(6, 10, 17);
-
-function callOut(fn: Fn, yHat: number[][], y: number[]): Plain {
-  return tidyPlain(() => tensorOut(fn(tf.tensor2d(yHat), tf.tensor1d(y, "int32"))));
-}
-
-const cases: Case<Impl>[] = [
+const cases: Case[] = [
   {
     name: "pickTrueClass() picks the book's [0.1, 0.5] for y = [0, 2]",
     points: 2,
     hint: "Row i's entry in column y[i]: a one-hot mask of y (tf.oneHot) selects it; sum each row.",
-    run: (impl) => callOut(impl.pickTrueClass, BOOK_Y_HAT, BOOK_Y),
+    run: "bookPick",
     check: (output) =>
       assertClose(expectTensor(output, "pickTrueClass(yHat, y)", { shape: [2] }), [0.1, 0.5], {
         atol: 1e-7,
@@ -48,7 +27,7 @@ const cases: Case<Impl>[] = [
     name: "crossEntropy() gives the book's [2.3026, 0.6931] per example",
     points: 2,
     hint: "−log of the picked probabilities, one loss per example (shape [batch], not summed).",
-    run: (impl) => callOut(impl.crossEntropy, BOOK_Y_HAT, BOOK_Y),
+    run: "bookLoss",
     check: (output) =>
       assertClose(expectTensor(output, "crossEntropy(yHat, y)", { shape: [2] }), [
         -Math.log(0.1),
@@ -59,11 +38,11 @@ const cases: Case<Impl>[] = [
     name: "crossEntropy() matches −log p on a random [6, 10] batch",
     points: 1,
     hint: "Make sure each row uses its own label.",
-    run: (impl) => callOut(impl.crossEntropy, probs, labels),
+    run: "randomBatch",
     check: (output) =>
       assertClose(
         expectTensor(output, "crossEntropy(yHat, y)", { shape: [6] }),
-        labels.map((k, i) => -Math.log(probs[i][k])),
+        LABELS.map((k, i) => -Math.log(PROBS[i][k])),
         { rtol: 1e-5, atol: 1e-6 },
       ),
   },
@@ -72,12 +51,7 @@ const cases: Case<Impl>[] = [
     points: 2,
     hint: "Use differentiable tensor operations only (tf.where, tf.sum, tf.log; no dataSync " +
       "on yHat, no tf.gather, which has no gradient on wasm).",
-    run: (impl) =>
-      tidyPlain(() => {
-        const y = tf.tensor1d(BOOK_Y, "int32");
-        const grad = tf.grad((p) => tf.sum(impl.crossEntropy(p as tf.Tensor2D, y)));
-        return tensorOut(grad(tf.tensor2d(BOOK_Y_HAT)));
-      }),
+    run: "gradient",
     check: (output) =>
       assertClose(expectTensor(output, "d sum(crossEntropy) / d yHat", { shape: [2, 3] }), [[
         -10,
@@ -90,7 +64,7 @@ const cases: Case<Impl>[] = [
       "pickTrueClass() never reads the other classes: a NaN or Infinity there does not reach the result",
     points: 1,
     hint: "Select with tf.where instead of multiplying by the one-hot matrix: 0 · NaN is NaN.",
-    run: (impl) => callOut(impl.pickTrueClass, [[0.1, NaN, 0.9], [Infinity, 0.5, 0.5]], [0, 1]),
+    run: "nanElsewhere",
     check: (output) =>
       assertClose(expectTensor(output, "pickTrueClass(yHat with NaN, y)", { shape: [2] }), [
         0.1,
@@ -101,10 +75,7 @@ const cases: Case<Impl>[] = [
     name: "crossEntropy() rejects a label outside [0, classes) with an error naming it",
     points: 1,
     hint: "Read y (y.dataSync()) and throw a RangeError naming the bad label and the range.",
-    run: (impl) =>
-      captureError(() =>
-        tf.tidy(() => impl.crossEntropy(tf.tensor2d(BOOK_Y_HAT), tf.tensor1d([0, 3], "int32")))
-      ),
+    run: "badLabel",
     check: (output) =>
       expectThrew(output, "crossEntropy(yHat, y = [0, 3]) with 3 classes", {
         names: ["RangeError", "TypeError"],
@@ -115,10 +86,7 @@ const cases: Case<Impl>[] = [
     name: "crossEntropy() rejects mismatched batch sizes with an error naming both",
     points: 1,
     hint: "yHat has 2 rows and y 3 labels: say so, rather than letting tf.oneHot/tf.where fail.",
-    run: (impl) =>
-      captureError(() =>
-        tf.tidy(() => impl.crossEntropy(tf.tensor2d(BOOK_Y_HAT), tf.tensor1d([0, 2, 1], "int32")))
-      ),
+    run: "batchMismatch",
     check: (output) =>
       expectThrew(output, "crossEntropy(2 rows, 3 labels)", {
         names: ["RangeError", "TypeError"],
@@ -129,12 +97,7 @@ const cases: Case<Impl>[] = [
     name: "pickTrueClass() and crossEntropy() leave no tensors behind",
     points: 1,
     hint: "The mask and the log are intermediates: wrap the work in tf.tidy.",
-    run: (impl) =>
-      tidyPlain(() => {
-        const yHat = tf.tensor2d(probs);
-        const y = tf.tensor1d(labels, "int32");
-        return countLeaks(() => [impl.pickTrueClass(yHat, y), impl.crossEntropy(yHat, y)]);
-      }),
+    run: "leaks",
     check: (output) => expectNoLeak(output, "pickTrueClass() and crossEntropy()"),
   },
 ];
@@ -145,5 +108,8 @@ export const crossEntropy: Exercise<Impl> = {
   title: "Lesson 3: cross-entropy",
   file: "cross_entropy.ts",
   exports: ["pickTrueClass", "crossEntropy"],
+  lesson: "lessons/03_cross_entropy.ts",
+  runModule: import.meta.resolve("./runs/cross_entropy.ts"),
+  runs,
   cases,
 };

@@ -1,24 +1,18 @@
 /**
  * Cases for exercise 2, `exercises/log_zero.ts`: one SGD step of the lesson's training, on
  * healthy data (compared with a float64 reference) and on data where a true-class
- * probability is exactly 0 (loss `Infinity`, `NaN` gradients, a `NaN` model).
+ * probability is exactly 0 (loss `Infinity`, `NaN` gradients, a `NaN` model). The runs are
+ * in `runs/log_zero.ts`.
  *
  * @module
  */
 import * as tf from "../../lib/tf.ts";
 import { assertClose } from "../../lib/assert_close.ts";
-import type { Case, Exercise, Plain } from "./case.ts";
-import {
-  countLeaks,
-  expectMatrix,
-  expectNoLeak,
-  expectNumbers,
-  fail,
-  field,
-  seededLabels,
-  seededMatrix,
-} from "./helpers.ts";
+import { createNet } from "../../lessons/02_softmax.ts";
+import type { Case, Exercise } from "./case.ts";
+import { expectMatrix, expectNoLeak, expectNumbers, fail, field } from "./helpers.ts";
 import { sgdStepReference } from "./reference.ts";
+import { HEALTHY, POISONED, runs } from "./runs/log_zero.ts";
 
 type Impl = typeof import("../../exercises/log_zero.ts");
 
@@ -39,35 +33,36 @@ function readReport(output: unknown, { inputs, classes }: Shapes, batch: number)
   };
 }
 
-// A healthy batch: 5 examples, 4 inputs, 3 classes, moderate weights.
-const healthy = {
-  model: { W: seededMatrix(4, 3, 21, { std: 0.5 }), b: [0.1, -0.2, 0.05] },
-  batch: { X: seededMatrix(5, 4, 22), y: seededLabels(5, 3, 23) },
-  lr: 0.5,
-};
+/**
+ * The largest example zeroProbabilityExample() may return: the student chooses its sizes, so
+ * the check bounds them before it validates entries or builds the lesson's model from them.
+ */
+const MAX = { examples: 64, inputs: 64, classes: 64 };
 
-// Example 0's true class (0) has logit -120 against 0: exp(-120) underflows, p = 0 exactly.
-const poisoned = {
-  model: { W: [[-120, 0, 1], [0, 2, 3]], b: [0, 0, 0] },
-  batch: { X: [[1, 0], [0, 1], [0.5, 0.5], [0.25, 0.75]], y: [0, 1, 2, 1] },
-};
+/** Fails when `value` is an array longer than `max` (before anything iterates over it). */
+function expectAtMost(value: unknown, max: number, what: string, unit: string): void {
+  if (Array.isArray(value) && value.length > max) {
+    fail(
+      `${what}: at most ${max} ${unit}, please (got ${value.length}); a small example is enough`,
+    );
+  }
+}
 
 function allNaN(values: number[]): boolean {
   return values.every(Number.isNaN);
 }
 
-const cases: Case<Impl>[] = [
+const cases: Case[] = [
   {
     name:
       "oneSgdStep() on a healthy batch matches a float64 SGD step (losses, gradients, new W and b)",
     points: 2,
     hint: "Gradients of tf.sum(crossEntropy(net(X), y)) with respect to W and b, then " +
       "p ← p − lr · g / batchSize: divide by the number of examples, and pass options.lr.",
-    run: (impl) =>
-      impl.oneSgdStep(healthy.model, healthy.batch, { lr: healthy.lr }) as unknown as Plain,
+    run: "healthyStep",
     check: (output) => {
       const r = readReport(output, { inputs: 4, classes: 3 }, 5);
-      const ref = sgdStepReference(healthy.model, healthy.batch.X, healthy.batch.y, healthy.lr);
+      const ref = sgdStepReference(HEALTHY.model, HEALTHY.batch.X, HEALTHY.batch.y, HEALTHY.lr);
       const tol = { rtol: 1e-4, atol: 1e-5 };
       assertClose(r.losses, ref.losses, { ...tol, msg: "losses" });
       assertClose(r.gradW, ref.gradW, { ...tol, msg: "gradW (of the summed loss)" });
@@ -82,8 +77,7 @@ const cases: Case<Impl>[] = [
     points: 2,
     hint: "Use the lesson's naive net and crossEntropy as they are: -log(0) is Infinity, and " +
       "the gradient through it is NaN. Report the values, do not clip them.",
-    run: (impl) =>
-      impl.oneSgdStep({ W: [[-120, 0]], b: [0, 0] }, { X: [[1]], y: [0] }) as unknown as Plain,
+    run: "zeroProbabilityStep",
     check: (output) => {
       const r = readReport(output, { inputs: 1, classes: 2 }, 1);
       if (r.losses[0] !== Infinity) fail(`loss: expected Infinity (-log 0), got ${r.losses[0]}`);
@@ -102,11 +96,11 @@ const cases: Case<Impl>[] = [
     points: 2,
     hint: "One NaN row of dLoss/dZ reaches every entry of Xᵀ · dLoss/dZ (0 · NaN is NaN). " +
       "Take the step on all parameters with the batch's gradients, as the lesson does.",
-    run: (impl) => impl.oneSgdStep(poisoned.model, poisoned.batch) as unknown as Plain,
+    run: "poisonedStep",
     check: (output) => {
       const r = readReport(output, { inputs: 2, classes: 3 }, 4);
       if (r.losses[0] !== Infinity) fail(`losses[0]: expected Infinity, got ${r.losses[0]}`);
-      const ref = sgdStepReference(poisoned.model, poisoned.batch.X, poisoned.batch.y, 0.1);
+      const ref = sgdStepReference(POISONED.model, POISONED.batch.X, POISONED.batch.y, 0.1);
       assertClose(r.losses.slice(1), ref.losses.slice(1), {
         rtol: 1e-4,
         atol: 1e-5,
@@ -127,16 +121,24 @@ const cases: Case<Impl>[] = [
     points: 1,
     hint: "A gap of more than about 104 between the true class's logit and another's makes " +
       "exp underflow to 0 (exercise 1).",
-    run: (impl) => impl.zeroProbabilityExample() as unknown as Plain,
-    check: (output, kit) => {
+    run: "zeroProbabilityExample",
+    check: (output) => {
       const what = "zeroProbabilityExample()";
       const model = field(output, "model", what);
       const batch = field(output, "batch", what);
-      const y = expectNumbers(field(batch, "y", `${what}.batch`), `${what}.batch.y`);
-      if (y.length < 1) fail(`${what}: the batch is empty`);
-      const b = expectNumbers(field(model, "b", `${what}.model`), `${what}.model.b`);
+      // The student chooses the sizes: bound them before reading entries or computing (the
+      // rows of X and W are then bounded by expectMatrix, which checks lengths first).
+      const yRaw = field(batch, "y", `${what}.batch`);
+      const bRaw = field(model, "b", `${what}.model`);
       const Xrows = field(batch, "X", `${what}.batch`);
-      const inputs = Array.isArray(Xrows) && Array.isArray(Xrows[0]) ? Xrows[0].length : -1;
+      expectAtMost(yRaw, MAX.examples, `${what}.batch.y`, "examples");
+      expectAtMost(bRaw, MAX.classes, `${what}.model.b`, "classes");
+      const y = expectNumbers(yRaw, `${what}.batch.y`);
+      if (y.length < 1) fail(`${what}: the batch is empty`);
+      const b = expectNumbers(bRaw, `${what}.model.b`);
+      const firstRow = Array.isArray(Xrows) ? Xrows[0] : undefined;
+      expectAtMost(firstRow, MAX.inputs, `${what}.batch.X[0]`, "inputs");
+      const inputs = Array.isArray(firstRow) ? firstRow.length : -1;
       const X = expectMatrix(Xrows, `${what}.batch.X`, [y.length, inputs]);
       const W = expectMatrix(field(model, "W", `${what}.model`), `${what}.model.W`, [
         inputs,
@@ -154,7 +156,7 @@ const cases: Case<Impl>[] = [
           W: tf.variable(tf.tensor2d(W), false),
           b: tf.variable(tf.tensor1d(b), false),
         };
-        const probs = kit.createNet(params)(tf.tensor2d(X)).arraySync() as number[][];
+        const probs = createNet(params)(tf.tensor2d(X)).arraySync() as number[][];
         tf.dispose([params.W, params.b]);
         return y.map((label, i) => probs[i][label]);
       });
@@ -172,11 +174,7 @@ const cases: Case<Impl>[] = [
     points: 1,
     hint: "tf.variable(t) keeps a reference to t's data: create the initial tensors inside " +
       "tf.tidy (or dispose them), and dispose the variables when done.",
-    run: (impl) =>
-      countLeaks(() => {
-        impl.oneSgdStep(healthy.model, healthy.batch);
-        impl.oneSgdStep(poisoned.model, poisoned.batch);
-      }),
+    run: "leaks",
     check: (output) => expectNoLeak(output, "oneSgdStep()"),
   },
 ];
@@ -187,5 +185,7 @@ export const logZero: Exercise<Impl> = {
   title: "Book exercise 2: the log domain of cross-entropy",
   file: "log_zero.ts",
   exports: ["oneSgdStep", "zeroProbabilityExample"],
+  runModule: import.meta.resolve("./runs/log_zero.ts"),
+  runs,
   cases,
 };

@@ -1,28 +1,18 @@
 /**
  * Cases for exercise 1, `exercises/softmax_overflow.ts`: the float32 edges of the naive
  * softmax, found by search and verified here by probing the same softmax on the trusted side.
+ * The runs are in `runs/softmax_overflow.ts`.
  *
  * @module
  */
 import * as tf from "../../lib/tf.ts";
-import type { Case, Exercise, Kit } from "./case.ts";
-import { adjacentFloat32, countLeaks, expectNoLeak, expectNumber, fail } from "./helpers.ts";
+import { softmax as naiveSoftmax } from "../../lessons/02_softmax.ts";
+import type { Case, Exercise } from "./case.ts";
+import { adjacentFloat32, expectNoLeak, expectNumber, fail } from "./helpers.ts";
+import { runs, softmaxOf2X } from "./runs/softmax_overflow.ts";
 
 type Impl = typeof import("../../exercises/softmax_overflow.ts");
 type SoftmaxFn = (X: tf.Tensor2D) => tf.Tensor2D;
-
-/** The lesson's naive softmax applied to `2X`: its edges are half as far out. */
-function twice(kit: Kit): SoftmaxFn {
-  return (X) => tf.tidy(() => kit.softmax(tf.mul(X, 2) as tf.Tensor2D));
-}
-
-/** A max-shifted softmax: never overflows, never divides 0 by 0 for finite logits. */
-function stable(X: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => {
-    const e = tf.exp(tf.sub(X, tf.max(X, 1, true)));
-    return tf.div(e, tf.sum(e, 1, true));
-  });
-}
 
 function breaks(softmax: SoftmaxFn, row: number[]): boolean {
   return tf.tidy(() => (softmax(tf.tensor2d([row])).dataSync() as Float32Array).some(Number.isNaN));
@@ -88,30 +78,30 @@ function checkEdge(
   }
 }
 
-const cases: Case<Impl>[] = [
+const cases: Case[] = [
   {
     name:
       "findOverflowLogit() finds the float32 logit (about 88.72) where the naive softmax turns NaN",
     points: 2,
     hint: "Probe softmax([[x, 0]]) and bisect: for x >= 0 the float32 bit patterns, read as " +
       "integers, grow with x. The answer is the first float32 that gives a NaN.",
-    run: (impl, kit) => impl.findOverflowLogit(kit.softmax),
-    check: (output, kit) => checkEdge("overflow", output, kit.softmax, [88.72, 88.73]),
+    run: "overflowNaive",
+    check: (output) => checkEdge("overflow", output, naiveSoftmax, [88.72, 88.73]),
   },
   {
     name:
       "findOverflowLogit() finds the edge of another softmax (the naive one of 2X, about 44.36)",
     points: 1,
     hint: "Do not hard-code 88.72: search with the softmax you are given.",
-    run: (impl, kit) => impl.findOverflowLogit(twice(kit)),
-    check: (output, kit) => checkEdge("overflow", output, twice(kit), [44.36, 44.37]),
+    run: "overflowOf2X",
+    check: (output) => checkEdge("overflow", output, softmaxOf2X, [44.36, 44.37]),
   },
   {
     name: "findOverflowLogit() returns Infinity for a stable softmax that never overflows",
     points: 1,
     hint: "Check the largest float32 (3.4028234663852886e38) first: if even that does not " +
       "break the softmax, return Infinity.",
-    run: (impl) => impl.findOverflowLogit(stable),
+    run: "overflowStable",
     check: (output) => {
       const x = expectNumber(output, "findOverflowLogit(stable)");
       if (x !== Infinity) fail(`findOverflowLogit(stable) returned ${x}, expected Infinity`);
@@ -123,22 +113,22 @@ const cases: Case<Impl>[] = [
     points: 2,
     hint: "Probe softmax([[x, x]]) for x <= 0 and bisect on the magnitude. exp(x) reaches the " +
       "smallest subnormal near -103.28 but rounds to 0 only further out.",
-    run: (impl, kit) => impl.findUnderflowLogit(kit.softmax),
-    check: (output, kit) => checkEdge("underflow", output, kit.softmax, [-104, -103.9]),
+    run: "underflowNaive",
+    check: (output) => checkEdge("underflow", output, naiveSoftmax, [-104, -103.9]),
   },
   {
     name:
       "findUnderflowLogit() finds the edge of another softmax (the naive one of 2X, about -51.99)",
     points: 1,
     hint: "Do not hard-code -103.97: search with the softmax you are given.",
-    run: (impl, kit) => impl.findUnderflowLogit(twice(kit)),
-    check: (output, kit) => checkEdge("underflow", output, twice(kit), [-52, -51.9]),
+    run: "underflowOf2X",
+    check: (output) => checkEdge("underflow", output, softmaxOf2X, [-52, -51.9]),
   },
   {
     name: "findUnderflowLogit() returns -Infinity for a stable softmax that never underflows",
     points: 1,
     hint: "If even -3.4028234663852886e38 does not break the softmax, return -Infinity.",
-    run: (impl) => impl.findUnderflowLogit(stable),
+    run: "underflowStable",
     check: (output) => {
       const x = expectNumber(output, "findUnderflowLogit(stable)");
       if (x !== -Infinity) fail(`findUnderflowLogit(stable) returned ${x}, expected -Infinity`);
@@ -148,11 +138,7 @@ const cases: Case<Impl>[] = [
     name: "findOverflowLogit() and findUnderflowLogit() leave no tensors behind",
     points: 1,
     hint: "Each probe creates an input and an output tensor: dispose both, or use tf.tidy.",
-    run: (impl, kit) =>
-      countLeaks(() => {
-        impl.findOverflowLogit(kit.softmax);
-        impl.findUnderflowLogit(kit.softmax);
-      }),
+    run: "leaks",
     check: (output) => expectNoLeak(output, "the two searches"),
   },
 ];
@@ -163,5 +149,7 @@ export const softmaxOverflow: Exercise<Impl> = {
   title: "Book exercise 1: where the naive softmax overflows and underflows",
   file: "softmax_overflow.ts",
   exports: ["findOverflowLogit", "findUnderflowLogit"],
+  runModule: import.meta.resolve("./runs/softmax_overflow.ts"),
+  runs,
   cases,
 };

@@ -1,47 +1,26 @@
 /**
  * Cases for `exercises/sum_keepdim.ts` (lesson 1): the book's two sums, random matrices
- * against a plain sum, dtype, errors, the empty axis and leaks.
+ * against a plain sum, dtype, errors, the empty axis and leaks. The runs are in
+ * `runs/sum_keepdim.ts`.
  *
  * @module
  */
-import * as tf from "../../lib/tf.ts";
 import { assertClose } from "../../lib/assert_close.ts";
-import type { Case, Exercise, Plain } from "./case.ts";
-import {
-  captureError,
-  countLeaks,
-  expectNoLeak,
-  expectTensor,
-  expectThrew,
-  field,
-  seededMatrix,
-  tensorOut,
-  tidyPlain,
-} from "./helpers.ts";
+import type { Case, Exercise } from "./case.ts";
+import { expectNoLeak, expectTensor, expectThrew, field } from "./helpers.ts";
+import { RANDOM, runs } from "./runs/sum_keepdim.ts";
 
 type Impl = typeof import("../../exercises/sum_keepdim.ts");
-
-const BOOK = [[1, 2, 3], [4, 5, 6]];
-const random = seededMatrix(7, 5, 11);
-
-function sumOut(
-  impl: Impl,
-  rows: number[][],
-  axis: 0 | 1,
-  dtype: "float32" | "int32" = "float32",
-): Plain {
-  return tidyPlain(() => tensorOut(impl.sumKeepdim(tf.tensor2d(rows, undefined, dtype), axis)));
-}
 
 const columnSums = (X: number[][]) => [X[0].map((_, j) => X.reduce((s, r) => s + r[j], 0))];
 const rowSums = (X: number[][]) => X.map((r) => [r.reduce((s, v) => s + v, 0)]);
 
-const cases: Case<Impl>[] = [
+const cases: Case[] = [
   {
     name: "sumKeepdim() gives the book's [[5, 7, 9]], shape [1, 3], for axis 0",
     points: 2,
     hint: "tf.sum can keep the axis it sums over, with length 1: look at its arguments.",
-    run: (impl) => sumOut(impl, BOOK, 0),
+    run: "bookAxis0",
     check: (output) =>
       assertClose(expectTensor(output, "sumKeepdim(X, 0)", { shape: [1, 3] }), [[5, 7, 9]]),
   },
@@ -49,7 +28,7 @@ const cases: Case<Impl>[] = [
     name: "sumKeepdim() gives the book's [[6], [15]], shape [2, 1], for axis 1",
     points: 2,
     hint: "Axis 1 sums along each row; keepDims makes the result a [rows, 1] column.",
-    run: (impl) => sumOut(impl, BOOK, 1),
+    run: "bookAxis1",
     check: (output) =>
       assertClose(expectTensor(output, "sumKeepdim(X, 1)", { shape: [2, 1] }), [[6], [15]]),
   },
@@ -57,17 +36,17 @@ const cases: Case<Impl>[] = [
     name: "sumKeepdim() matches a plain sum on a random [7, 5] matrix along both axes",
     points: 1,
     hint: "Make sure the axis argument is passed through, not hard-coded.",
-    run: (impl) => ({ cols: sumOut(impl, random, 0), rows: sumOut(impl, random, 1) }),
+    run: "randomBothAxes",
     check: (output) => {
       const tol = { rtol: 1e-5, atol: 1e-5 };
       assertClose(
         expectTensor(field(output, "cols", "sums"), "sumKeepdim(X, 0)", { shape: [1, 5] }),
-        columnSums(random),
+        columnSums(RANDOM),
         { ...tol, msg: "axis 0" },
       );
       assertClose(
         expectTensor(field(output, "rows", "sums"), "sumKeepdim(X, 1)", { shape: [7, 1] }),
-        rowSums(random),
+        rowSums(RANDOM),
         { ...tol, msg: "axis 1" },
       );
     },
@@ -76,7 +55,7 @@ const cases: Case<Impl>[] = [
     name: "sumKeepdim() keeps an int32 matrix int32",
     points: 1,
     hint: "Do not cast: tf.sum of an int32 tensor is int32.",
-    run: (impl) => sumOut(impl, BOOK, 1, "int32"),
+    run: "int32",
     check: (output) =>
       assertClose(
         expectTensor(output, "sumKeepdim(int32 X, 1)", { shape: [2, 1], dtype: "int32" }),
@@ -88,7 +67,7 @@ const cases: Case<Impl>[] = [
     points: 1,
     hint: "A sum over nothing is 0. tfjs's wasm backend returns garbage for tf.sum over an " +
       "empty axis: return tf.zeros of the right shape yourself when X.shape[axis] is 0.",
-    run: (impl) => tidyPlain(() => tensorOut(impl.sumKeepdim(tf.zeros([0, 3]) as tf.Tensor2D, 0))),
+    run: "emptyAxis",
     check: (output) =>
       assertClose(expectTensor(output, "sumKeepdim(zeros [0, 3], 0)", { shape: [1, 3] }), [[
         0,
@@ -101,10 +80,7 @@ const cases: Case<Impl>[] = [
     points: 1,
     hint: "Check X.rank first: throw a TypeError like `expected a rank-2 tensor [rows, cols], " +
       "got shape [3]` (tf.sum would quietly sum a vector).",
-    run: (impl) =>
-      captureError(() =>
-        tf.tidy(() => impl.sumKeepdim(tf.tensor1d([1, 2, 3]) as unknown as tf.Tensor2D, 0))
-      ),
+    run: "rank1",
     check: (output) =>
       expectThrew(output, "sumKeepdim(rank-1 X, 0)", {
         names: ["TypeError", "RangeError"],
@@ -115,8 +91,7 @@ const cases: Case<Impl>[] = [
     name: "sumKeepdim() rejects axis 2 with a RangeError",
     points: 1,
     hint: "Only 0 and 1 make sense for a matrix: throw a RangeError naming the axis you got.",
-    run: (impl) =>
-      captureError(() => tf.tidy(() => impl.sumKeepdim(tf.tensor2d(BOOK), 2 as 0 | 1))),
+    run: "axis2",
     check: (output) =>
       expectThrew(output, "sumKeepdim(X, 2)", { names: ["RangeError"], mentions: ["2"] }),
   },
@@ -124,11 +99,7 @@ const cases: Case<Impl>[] = [
     name: "sumKeepdim() leaves no tensors behind",
     points: 1,
     hint: "Return the sum itself; dispose any intermediate tensor (or use tf.tidy).",
-    run: (impl) =>
-      tidyPlain(() => {
-        const X = tf.tensor2d(random);
-        return countLeaks(() => [impl.sumKeepdim(X, 0), impl.sumKeepdim(X, 1)]);
-      }),
+    run: "leaks",
     check: (output) => expectNoLeak(output, "sumKeepdim()"),
   },
 ];
@@ -139,5 +110,8 @@ export const sumKeepdim: Exercise<Impl> = {
   title: "Lesson 1: sum along an axis, keeping it",
   file: "sum_keepdim.ts",
   exports: ["sumKeepdim"],
+  lesson: "lessons/01_sum_keepdim.ts",
+  runModule: import.meta.resolve("./runs/sum_keepdim.ts"),
+  runs,
   cases,
 };

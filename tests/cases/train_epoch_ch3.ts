@@ -2,43 +2,46 @@
  * Cases for `exercises/train_epoch_ch3.ts` (lesson 5's `sgd`, `sgdUpdater` and
  * `trainEpochCh3`): the step's arithmetic, one epoch against a float64 SGD (with and without
  * a short last batch), leaks, five epochs on the committed subset against the lesson's own
- * training, and one epoch on the real data against the book's test-accuracy bar.
+ * training, and one epoch on the real data against the book's test-accuracy bar. The runs are
+ * in `runs/train_epoch_ch3.ts`.
  *
- * `trainEpochCh3` cases use the reference `net`, `crossEntropy` and `sgdUpdater` from the kit,
- * so an unfinished `sgd` does not fail them.
+ * `trainEpochCh3` cases use lesson 2's `net`, lesson 3's `crossEntropy` and a reference SGD
+ * updater of the run half's own, so an unfinished `sgd` does not fail them.
  *
  * @module
  */
 import * as tf from "../../lib/tf.ts";
 import { assertClose } from "../../lib/assert_close.ts";
-import type { Case, Exercise, Kit, Plain } from "./case.ts";
+import { loadDataFashionMnist } from "../../data/fashion_mnist.ts";
+import { createNet, initParams } from "../../lessons/02_softmax.ts";
+import { crossEntropy } from "../../lessons/03_cross_entropy.ts";
+import { sgdUpdater, trainEpochCh3 as lessonTrainEpochCh3 } from "../../lessons/05_train_ch3.ts";
+import type { Case, Exercise } from "./case.ts";
 import {
-  countLeaks,
   expectFinite,
   expectMatrix,
   expectNoLeak,
   expectNumbers,
   fail,
   field,
-  seededLabels,
-  seededMatrix,
   testAccuracy,
 } from "./helpers.ts";
 import { sgdEpochReference } from "./reference.ts";
+import {
+  BOOK,
+  EVEN,
+  INIT,
+  runs,
+  SHORT,
+  SUBSET_EPOCHS,
+  type Synthetic,
+} from "./runs/train_epoch_ch3.ts";
 
 type Impl = typeof import("../../exercises/train_epoch_ch3.ts");
 
-/** A synthetic problem: `n` 2×2 images (4 inputs), 3 classes, unshuffled batches. */
-function synthetic(n: number, seed: number) {
-  return { X: seededMatrix(n, 4, seed), y: seededLabels(n, 3, seed + 1) };
-}
-const EVEN = { ...synthetic(8, 61), batchSize: 4, lr: 0.5 };
-const SHORT = { ...synthetic(10, 63), batchSize: 4, lr: 0.5 };
-const INIT = { numInputs: 4, numOutputs: 3, sigma: 0.5, seed: 7 };
-
-/** The initial model, from the kit's initParams (deterministic from the seed). */
-function initialModel(kit: Kit): { W: number[][]; b: number[] } {
-  const params = kit.initParams(INIT);
+/** The initial model, from lesson 2's initParams (deterministic from the seed). */
+function initialModel(): { W: number[][]; b: number[] } {
+  const params = initParams(INIT);
   try {
     return { W: params.W.arraySync(), b: params.b.arraySync() };
   } finally {
@@ -46,47 +49,13 @@ function initialModel(kit: Kit): { W: number[][]; b: number[] } {
   }
 }
 
-/** One epoch with the learner's trainEpochCh3 and the kit's net, loss and updater. */
-function epochOn(
-  impl: Impl,
-  kit: Kit,
-  data: { X: number[][]; y: number[]; batchSize: number; lr: number },
-): Plain {
-  const iter = kit.createDataIter(Float32Array.from(data.X.flat()), Int32Array.from(data.y), {
-    batchSize: data.batchSize,
-    imageSize: [2, 2],
-  });
-  const params = kit.initParams(INIT);
-  try {
-    const result = impl.trainEpochCh3(
-      kit.createNet(params),
-      iter,
-      kit.crossEntropy,
-      kit.sgdUpdater([params.W, params.b], data.lr),
-    );
-    return {
-      trainLoss: result?.trainLoss ?? null,
-      trainAcc: result?.trainAcc ?? null,
-      W: params.W.arraySync(),
-      b: params.b.arraySync(),
-    };
-  } finally {
-    tf.dispose([params.W, params.b]);
-    iter.dispose();
-  }
-}
-
-function checkEpoch(
-  output: unknown,
-  kit: Kit,
-  data: { X: number[][]; y: number[]; batchSize: number; lr: number },
-): void {
+function checkEpoch(output: unknown, data: Synthetic): void {
   const what = "trainEpochCh3()";
   const W = expectMatrix(field(output, "W", what), "W after the epoch", [4, 3]);
   const b = expectNumbers(field(output, "b", what), "b after the epoch", 3);
   const trainLoss = expectFinite(field(output, "trainLoss", what), `${what}.trainLoss`);
   const trainAcc = expectFinite(field(output, "trainAcc", what), `${what}.trainAcc`);
-  const ref = sgdEpochReference(initialModel(kit), data.X, data.y, data.lr, data.batchSize);
+  const ref = sgdEpochReference(initialModel(), data.X, data.y, data.lr, data.batchSize);
   const tol = { rtol: 1e-4, atol: 1e-5 };
   assertClose(W, ref.model.W, { ...tol, msg: "W after the epoch (vs a float64 SGD)" });
   assertClose(b, ref.model.b, { ...tol, msg: "b after the epoch (vs a float64 SGD)" });
@@ -94,19 +63,15 @@ function checkEpoch(
   assertClose([trainAcc], [ref.trainAcc], { atol: 1e-9, msg: "trainAcc (fraction correct)" });
 }
 
-/** Trains five epochs on the subset with the given trainEpochCh3; returns W, b. */
-async function subsetRun(
-  kit: Kit,
-  trainEpoch: Impl["trainEpochCh3"] | Kit["trainEpochCh3"],
-  epochs: number,
-): Promise<{ W: number[][]; b: number[] }> {
-  const data = await kit.loadDataFashionMnist(256, { subset: true, seed: 0 });
-  const params = kit.initParams({ seed: 0 });
+/** The lesson's own training on the subset, as the subset run trains: W and b. */
+async function lessonSubsetModel(): Promise<{ W: number[][]; b: number[] }> {
+  const data = await loadDataFashionMnist(BOOK.batchSize, { subset: true, seed: BOOK.seed });
+  const params = initParams({ seed: BOOK.seed });
   try {
-    const net = kit.createNet(params);
-    const updater = kit.sgdUpdater([params.W, params.b], 0.1);
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      trainEpoch(net, data.trainIter, kit.crossEntropy, updater);
+    const net = createNet(params);
+    const updater = sgdUpdater([params.W, params.b], BOOK.lr);
+    for (let epoch = 0; epoch < SUBSET_EPOCHS; epoch++) {
+      lessonTrainEpochCh3(net, data.trainIter, crossEntropy, updater);
     }
     return { W: params.W.arraySync(), b: params.b.arraySync() };
   } finally {
@@ -124,23 +89,13 @@ function readModel(output: unknown): { W: number[][]; b: number[] } {
   return { W, b };
 }
 
-const cases: Case<Impl>[] = [
+const cases: Case[] = [
   {
     name: "sgd() steps p ← p − lr · g / batchSize for every parameter, in place",
     points: 2,
     hint: "Each parameter moves against its gradient, p ← p − lr · g / batchSize; a variable " +
       "takes its new value in place (assign), and the new value is a temporary tensor.",
-    run: (impl) => {
-      const W = tf.variable(tf.tensor2d([[1, 2], [3, 4]]));
-      const b = tf.variable(tf.tensor1d([0.5, -0.5]));
-      const grads = [tf.tensor2d([[0.5, 1], [-2, 0]]), tf.tensor1d([4, -8])];
-      try {
-        const leaked = countLeaks(() => impl.sgd([W, b], grads, 0.1, 2));
-        return { W: W.arraySync(), b: b.arraySync(), leaked };
-      } finally {
-        tf.dispose([W, b, ...grads]);
-      }
-    },
+    run: "sgdStep",
     check: (output) => {
       assertClose(expectMatrix(field(output, "W", "sgd"), "W", [2, 2]), [[0.975, 1.95], [3.1, 4]], {
         rtol: 1e-6,
@@ -158,18 +113,7 @@ const cases: Case<Impl>[] = [
     points: 1,
     hint: "The updater holds the parameters it was made with, and its step(grads, batchSize) " +
       "is your sgd with the updater's lr.",
-    run: (impl) => {
-      const b = tf.variable(tf.tensor1d([0, 0]));
-      const g = tf.tensor1d([4, -8]);
-      try {
-        const updater = impl.sgdUpdater([b], 0.1);
-        const owns = updater.params.length === 1 && updater.params[0] === b;
-        updater.step([g], 4);
-        return { owns, b: b.arraySync() };
-      } finally {
-        tf.dispose([b, g]);
-      }
-    },
+    run: "updater",
     check: (output) => {
       if (field(output, "owns", "sgdUpdater") !== true) {
         fail("updater.params must be the variables passed in");
@@ -187,8 +131,8 @@ const cases: Case<Impl>[] = [
     hint: "Per batch: the gradient of the summed loss with respect to updater.params, then one " +
       "updater.step with this batch's size. Loss and accuracy are measured before the step " +
       "and averaged over examples.",
-    run: (impl, kit) => epochOn(impl, kit, EVEN),
-    check: (output, kit) => checkEpoch(output, kit, EVEN),
+    run: "epochEven",
+    check: (output) => checkEpoch(output, EVEN),
   },
   {
     name:
@@ -196,31 +140,15 @@ const cases: Case<Impl>[] = [
     points: 2,
     hint:
       "Pass y.shape[0] to updater.step, not trainIter.batchSize: the last batch has 2 examples.",
-    run: (impl, kit) => epochOn(impl, kit, SHORT),
-    check: (output, kit) => checkEpoch(output, kit, SHORT),
+    run: "epochShort",
+    check: (output) => checkEpoch(output, SHORT),
   },
   {
     name: "trainEpochCh3() leaves no tensors behind after an epoch",
     points: 1,
     hint: "Dispose yHat (if you kept it), the summed loss and the gradients after each step; " +
       "variableGrads already frees the rest of the forward pass.",
-    run: (impl, kit) => {
-      const iter = kit.createDataIter(Float32Array.from(SHORT.X.flat()), Int32Array.from(SHORT.y), {
-        batchSize: 4,
-        imageSize: [2, 2],
-      });
-      const params = kit.initParams(INIT);
-      try {
-        const net = kit.createNet(params);
-        const updater = kit.sgdUpdater([params.W, params.b], 0.5);
-        return countLeaks(() => {
-          impl.trainEpochCh3(net, iter, kit.crossEntropy, updater);
-        });
-      } finally {
-        tf.dispose([params.W, params.b]);
-        iter.dispose();
-      }
-    },
+    run: "leaks",
     check: (output) => expectNoLeak(output, "trainEpochCh3()"),
   },
   {
@@ -230,13 +158,13 @@ const cases: Case<Impl>[] = [
     hint: "Same data, same seed, same updater: your epochs must produce the lesson's " +
       "parameters. Check the order of the gradients and the batch size you pass to step.",
     timeoutMs: 20_000,
-    run: async (impl, kit) => await subsetRun(kit, impl.trainEpochCh3, 5),
-    check: async (output, kit) => {
+    run: "subsetEpochs",
+    check: async (output) => {
       const model = readModel(output);
-      const reference = await subsetRun(kit, kit.trainEpochCh3, 5);
+      const reference = await lessonSubsetModel();
       const [acc, refAcc] = [
-        await testAccuracy(kit, model, true),
-        await testAccuracy(kit, reference, true),
+        await testAccuracy(model, true),
+        await testAccuracy(reference, true),
       ];
       if (acc < refAcc - 0.005) {
         fail(`subset test accuracy after 5 epochs: ${acc}, the lesson reaches ${refAcc}`);
@@ -261,24 +189,9 @@ const cases: Case<Impl>[] = [
       "One epoch of the book's settings (batch 256, lr 0.1) reaches about 0.79 on the test set.",
     needs: ["fashion-mnist"],
     timeoutMs: 30_000,
-    run: async (impl, kit) => {
-      const data = await kit.loadDataFashionMnist(256, { seed: 0 });
-      const params = kit.initParams({ seed: 0 });
-      try {
-        impl.trainEpochCh3(
-          kit.createNet(params),
-          data.trainIter,
-          kit.crossEntropy,
-          kit.sgdUpdater([params.W, params.b], 0.1),
-        );
-        return { W: params.W.arraySync(), b: params.b.arraySync() };
-      } finally {
-        tf.dispose([params.W, params.b]);
-        data.dispose();
-      }
-    },
-    check: async (output, kit) => {
-      const acc = await testAccuracy(kit, readModel(output), false);
+    run: "fullEpoch",
+    check: async (output) => {
+      const acc = await testAccuracy(readModel(output), false);
       if (!(acc > 0.7)) {
         fail(`test accuracy after one epoch on the real data: ${acc}; the book requires > 0.7`);
       }
@@ -292,5 +205,8 @@ export const trainEpochCh3: Exercise<Impl> = {
   title: "Lesson 5: sgd, the updater and trainEpochCh3",
   file: "train_epoch_ch3.ts",
   exports: ["sgd", "sgdUpdater", "trainEpochCh3"],
+  lesson: "lessons/05_train_ch3.ts",
+  runModule: import.meta.resolve("./runs/train_epoch_ch3.ts"),
+  runs,
   cases,
 };

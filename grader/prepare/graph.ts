@@ -1,0 +1,437 @@
+/**
+ * The module-graph check: what each exercise file of a submission loads, before any of it runs.
+ *
+ * `deno info --json` (no downloads: `--no-remote --no-npm`; the prepare import map, so nothing
+ * outside the stage and the kit is ever opened; under a memory cap and a time limit) gives every
+ * module's dependencies as resolved. From each graded file the check follows the code it loads,
+ * through the submission's own modules and through the kit's, and applies the import policy of
+ * that file's exercise ({@linkcode ./policy.ts}):
+ *
+ * - a module of the submission (under `<stage>/exercises/`): followed;
+ * - a kit file the exercise may load: recorded (the sandbox may read exactly these) and followed;
+ * - an npm package on the allow-list *at the version the kit's lockfile pins*: allowed (import it
+ *   as the kit does, e.g. `"@tensorflow/tfjs"`);
+ * - a `node:` built-in: allowed when the allow-list has it, or when a kit module imports it;
+ * - a type-only import of the submission's modules or of the kit's `lib/`, `data/`, `lessons/`
+ *   or `mod.ts`: allowed (it loads nothing);
+ * - anything else (the exercise's own lesson or a later one, `mod.ts`, `solutions/`, `tests/`,
+ *   an absolute path, a remote URL, `jsr:`, `data:`, an unknown package): the file is
+ *   **blocked**, with a message naming the import and what the exercise may import.
+ *
+ * A submitted module that does not parse, or imports a submitted module that does not exist, is
+ * a **load error** of each graded file that reaches it: that exercise scores 0, the others are
+ * graded. When `deno info` fails on a group of submissions, each is checked alone; when it fails
+ * on one, each of its files alone; a file on which it fails by itself is a load error with the
+ * reason. So no submission's content can take another's verdict with it.
+ *
+ * Imports written with a computed specifier do not appear in the graph; at run time each sandbox
+ * Worker may read only the files recorded here (and its submission's own), so they fail there.
+ *
+ * @example
+ * ```ts
+ * import { classify } from "./graph.ts";
+ * const rules = {
+ *   kitUrl: "file:///kit/", studentPrefix: "file:///s/exercises/", allowed: ["lib/"],
+ *   allowedPackages: ["@tensorflow/"], lockedPackages: new Set(["npm:@tensorflow/tfjs@4.22.0"]),
+ *   allowedNodeModules: ["util"],
+ * };
+ * if (classify("file:///kit/lib/tf.ts", "code", true, rules).kind !== "kit") throw new Error();
+ * if (classify("file:///kit/lessons/02_softmax.ts", "code", true, rules).kind !== "violation") {
+ *   throw new Error("lesson 2 must not load");
+ * }
+ * if (classify("file:///kit/mod.ts", "type", true, rules).kind !== "ignore") throw new Error();
+ * ```
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { endReason, spawnLimited } from "../process.ts";
+import { dirUrl } from "./import_map.ts";
+import { isUnder } from "./policy.ts";
+
+/** What may be loaded by one exercise's file. */
+export interface ImportRules {
+  /** The kit's root, as a directory URL. */
+  kitUrl: string;
+  /** URL prefix of the submission's own files: `file:///<stage>/exercises/`. */
+  studentPrefix: string;
+  /** Kit paths (relative; directories end with `/`) the exercise's code may load. */
+  allowed: readonly string[];
+  /** npm package names or scopes (ending in `/`) allowed. */
+  allowedPackages: readonly string[];
+  /** `npm:<name>@<version>` requests the kit's lockfile pins. */
+  lockedPackages: ReadonlySet<string>;
+  /** `node:` built-ins a submission may import, without the prefix. */
+  allowedNodeModules: readonly string[];
+  /** Let type-only imports name any file (for the kit's run halves). Default false. */
+  typesAnywhere?: boolean;
+}
+
+/** How one resolved import is classified. */
+export interface Classified {
+  /** `student`/`kit` (followed), `ignore` (allowed, nothing to follow), `violation`. */
+  kind: "student" | "kit" | "ignore" | "violation";
+  /** For violations: why. */
+  reason?: string;
+}
+
+/** Kit paths a type-only import may name. */
+const TYPE_PATHS = ["lib/", "data/", "lessons/", "mod.ts"];
+
+function npmRequest(specifier: string): { name: string; request: string } {
+  const rest = specifier.slice("npm:".length).replace(/^\//, "");
+  const parts = rest.split("/");
+  const nameAndVersion = rest.startsWith("@") ? `${parts[0]}/${parts[1] ?? ""}` : parts[0];
+  const at = nameAndVersion.lastIndexOf("@");
+  if (at <= 0) return { name: nameAndVersion, request: `npm:${nameAndVersion}` };
+  return { name: nameAndVersion.slice(0, at), request: `npm:${nameAndVersion}` };
+}
+
+/**
+ * The package name of an `npm:` specifier, without version or path.
+ *
+ * @example
+ * ```ts
+ * import { npmPackageName } from "./graph.ts";
+ * const name = npmPackageName("npm:/@tensorflow/tfjs@4.22.0/dist/x.js");
+ * if (name !== "@tensorflow/tfjs") throw new Error(name);
+ * ```
+ */
+export function npmPackageName(specifier: string): string {
+  return npmRequest(specifier).name;
+}
+
+/**
+ * Whether `name` is on the allow-list (an entry ending in `/` allows a whole scope).
+ *
+ * @example
+ * ```ts
+ * import { isAllowedPackage } from "./graph.ts";
+ * if (!isAllowedPackage("@tensorflow/tfjs", ["@tensorflow/"])) throw new Error();
+ * if (isAllowedPackage("left-pad", ["@tensorflow/"])) throw new Error();
+ * ```
+ */
+export function isAllowedPackage(name: string, allowed: readonly string[]): boolean {
+  return allowed.some((p) => p.endsWith("/") ? name.startsWith(p) : name === p);
+}
+
+function what(allowed: readonly string[]): string {
+  return `your submission's files, ${allowed.join(", ")}`;
+}
+
+/**
+ * Classifies one resolved dependency (`code` or `type`-only) of a module, whose referrer is a
+ * submitted module (`fromStudent`) or a kit module.
+ *
+ * @example An unpinned or unlisted package, and a node built-in, are violations
+ * ```ts
+ * import { classify } from "./graph.ts";
+ * const rules = {
+ *   kitUrl: "file:///kit/", studentPrefix: "file:///s/exercises/", allowed: [],
+ *   allowedPackages: ["@tensorflow/"], lockedPackages: new Set(["npm:@tensorflow/tfjs@4.22.0"]),
+ *   allowedNodeModules: [],
+ * };
+ * for (const spec of ["npm:@tensorflow/tfjs@4.21.0", "npm:left-pad@1", "node:fs"]) {
+ *   if (classify(spec, "code", true, rules).kind !== "violation") throw new Error(spec);
+ * }
+ * if (classify("node:fs", "code", false, rules).kind !== "ignore") throw new Error("kit's own");
+ * ```
+ */
+export function classify(
+  specifier: string,
+  kind: "code" | "type",
+  fromStudent: boolean,
+  rules: ImportRules,
+): Classified {
+  if (specifier.startsWith(rules.studentPrefix)) return { kind: "student" };
+  if (kind === "type" && rules.typesAnywhere) return { kind: "ignore" };
+  if (specifier.startsWith(rules.kitUrl)) {
+    const path = decodeURIComponent(specifier.slice(rules.kitUrl.length));
+    if (isUnder(path, rules.allowed)) return { kind: "kit" };
+    if (kind === "type" && isUnder(path, TYPE_PATHS)) return { kind: "ignore" };
+    return {
+      kind: "violation",
+      reason: `this exercise may not load the kit's ${path} (it may load ${what(rules.allowed)})`,
+    };
+  }
+  if (specifier.startsWith("npm:")) {
+    const npm = npmRequest(specifier);
+    if (!isAllowedPackage(npm.name, rules.allowedPackages)) {
+      return {
+        kind: "violation",
+        reason: `the package ${npm.name} cannot be loaded while grading (allowed: ${
+          rules.allowedPackages.map((p) => p.endsWith("/") ? `${p}*` : p).join(", ")
+        })`,
+      };
+    }
+    if (!rules.lockedPackages.has(npm.request)) {
+      return {
+        kind: "violation",
+        reason: `${npm.request} is not the version the kit pins; import the package by its bare ` +
+          `name as the kit does (e.g. "${npm.name}")`,
+      };
+    }
+    return { kind: "ignore" };
+  }
+  if (specifier.startsWith("node:")) {
+    const name = specifier.slice("node:".length);
+    if (!fromStudent || kind === "type" || rules.allowedNodeModules.includes(name)) {
+      return { kind: "ignore" };
+    }
+    return { kind: "violation", reason: `the built-in ${specifier} is not allowed while grading` };
+  }
+  return {
+    kind: "violation",
+    reason: `it is outside your submission; this exercise may load ${what(rules.allowed)}`,
+  };
+}
+
+/** One submission to check. */
+export interface GraphTarget {
+  /** The stage root (`<root>/exercises/` holds the files). */
+  root: string;
+  /** The directory of the target's own modules, if not `<root>/exercises/`. */
+  dir?: string;
+  /** Graded files present, relative to `<root>/exercises/`, with their exercise's rules. */
+  files: { file: string; allowed: readonly string[] }[];
+}
+
+/** The verdict for one graded file. */
+export interface FileGraph {
+  /** Set when the file (or a submitted module it imports) does not parse or does not exist. */
+  loadError?: string;
+  /** Set when it loads something its exercise may not: the first such import. */
+  blocked?: string;
+  /** Kit files its code loads (absolute paths): what its sandbox Worker may read. */
+  kitFiles: string[];
+  /** The submission's modules it loads, relative to `<root>/exercises/` (itself included). */
+  modules: string[];
+}
+
+/** One module of `deno info --json`. */
+export interface InfoModule {
+  /** Resolved specifier. */
+  specifier: string;
+  /** Why it could not be loaded, if it could not. */
+  error?: string;
+  /** Its dependencies. */
+  dependencies?: {
+    specifier: string;
+    code?: { specifier?: string; error?: string };
+    type?: { specifier?: string; error?: string };
+  }[];
+}
+
+/** Options for {@linkcode checkGraphs}. */
+export interface GraphOptions {
+  /** The `deno` executable. */
+  denoPath: string;
+  /** The kit's `deno.json`. */
+  configFile: string;
+  /** The kit's root directory. */
+  kitRoot: string;
+  /** Writes a prepare import map covering the given stage roots; returns its path. */
+  importMapFor(roots: string[], workDir: string): Promise<string>;
+  /** A scratch directory. */
+  workDir: string;
+  /** Rules shared by every file, minus the per-file `studentPrefix` and `allowed`. */
+  rules: Omit<ImportRules, "studentPrefix" | "allowed" | "kitUrl">;
+  /** Memory cap of `deno info`, MiB. */
+  memoryMb: number;
+  /** Time limit of one `deno info`, ms. */
+  timeoutMs: number;
+}
+
+/** Runs `deno info --json` on `entries`; the modules by specifier, or why it failed. */
+async function denoInfo(
+  entries: string[],
+  options: GraphOptions,
+  roots: string[],
+): Promise<Map<string, InfoModule> | string> {
+  const dir = await Deno.makeTempDir({ dir: options.workDir, prefix: "graph-" });
+  try {
+    const rootsFile = join(dir, "roots.ts");
+    await Deno.writeTextFile(
+      rootsFile,
+      entries.map((e) => `import ${JSON.stringify(e)};\n`).join(""),
+    );
+    const importMap = await options.importMapFor(roots, dir);
+    const end = await spawnLimited(options.denoPath, [
+      "info",
+      "--json",
+      "--no-remote",
+      "--no-npm",
+      "--no-lock",
+      "--config",
+      options.configFile,
+      "--import-map",
+      importMap,
+      rootsFile,
+    ], {
+      memoryMb: options.memoryMb,
+      reservedMb: 1536,
+      deadline: Date.now() + options.timeoutMs,
+      keepBytes: 256 * 1024 * 1024,
+      cwd: dir,
+    });
+    if (end.code !== 0 || end.killedFor) {
+      const why = end.killedFor ? endReason(end, options.memoryMb) : end.stderr.trim().split("\n")
+        .filter((l) => l.trim() !== "").slice(0, 3).join(" ");
+      return `deno info failed: ${why || endReason(end, options.memoryMb)}`;
+    }
+    try {
+      const info = JSON.parse(end.stdout) as { modules: InfoModule[] };
+      return new Map(info.modules.map((m) => [m.specifier, m]));
+    } catch {
+      return "deno info printed something that is not its JSON";
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+function shorten(text: string, stageRoot: string): string {
+  return text.replaceAll(dirUrl(`${stageRoot}/exercises`), "").replaceAll(
+    `${stageRoot}/exercises/`,
+    "",
+  ).replaceAll(dirUrl(stageRoot), "").replaceAll("file:///nonexistent-outside-the-submission", "");
+}
+
+/** Follows one graded file's code through `modules`. */
+function walk(
+  target: GraphTarget,
+  entry: GraphTarget["files"][number],
+  modules: Map<string, InfoModule>,
+  options: GraphOptions,
+): FileGraph {
+  const kitUrl = dirUrl(options.kitRoot);
+  const own = target.dir ?? join(target.root, "exercises");
+  const rules: ImportRules = {
+    ...options.rules,
+    kitUrl,
+    studentPrefix: dirUrl(own),
+    allowed: entry.allowed,
+  };
+  const label = (spec: string) =>
+    spec.startsWith(rules.studentPrefix)
+      ? decodeURIComponent(spec.slice(rules.studentPrefix.length))
+      : spec.startsWith(kitUrl)
+      ? decodeURIComponent(spec.slice(kitUrl.length))
+      : spec;
+  const result: FileGraph = { kitFiles: [], modules: [] };
+  const start = pathToFileURL(join(own, entry.file)).href;
+  const seen = new Set<string>();
+  const queue: { spec: string; student: boolean }[] = [{ spec: start, student: true }];
+  while (queue.length > 0) {
+    const { spec, student } = queue.shift()!;
+    if (seen.has(spec)) continue;
+    seen.add(spec);
+    const module = modules.get(spec);
+    if (student) result.modules.push(label(spec));
+    else if (spec.startsWith("file:")) result.kitFiles.push(fileURLToPath(spec));
+    if (module === undefined || module.error !== undefined) {
+      const why = shorten(module?.error ?? "not found", target.root);
+      if (student) result.loadError ??= `${label(spec)}: ${why}`;
+      else result.blocked ??= `the kit's ${label(spec)} cannot be loaded: ${why}`;
+      continue;
+    }
+    for (const dep of module.dependencies ?? []) {
+      for (const [kind, resolved] of [["code", dep.code], ["type", dep.type]] as const) {
+        if (resolved === undefined) continue;
+        if (!student && kind === "type") continue;
+        const where = `${label(spec)} imports ${JSON.stringify(dep.specifier)}`;
+        if (resolved.specifier === undefined) {
+          result.blocked ??= `${where}: ${
+            shorten(resolved.error ?? "it cannot be resolved", target.root)
+          }`;
+          continue;
+        }
+        const verdict = classify(resolved.specifier, kind, student, rules);
+        if (verdict.kind === "violation") result.blocked ??= `${where}: ${verdict.reason}`;
+        if (kind === "code" && (verdict.kind === "student" || verdict.kind === "kit")) {
+          queue.push({ spec: resolved.specifier, student: verdict.kind === "student" });
+        }
+        if (kind === "type" && verdict.kind === "student") {
+          queue.push({ spec: resolved.specifier, student: true });
+        }
+      }
+    }
+  }
+  result.kitFiles.sort();
+  return result;
+}
+
+/**
+ * Checks the graded files of every target: one `deno info` for all of them, and, when that
+ * fails, one per target, then one per file (see the module doc). Returns, per target (same
+ * order), a verdict per graded file.
+ *
+ * @example A submission that reaches for the reference solution is blocked
+ * ```ts
+ * import { checkGraphs } from "./graph.ts";
+ * import { prepareImportMap } from "./import_map.ts";
+ * const work = await Deno.makeTempDir();
+ * await Deno.mkdir(`${work}/s/exercises`, { recursive: true });
+ * await Deno.writeTextFile(`${work}/s/exercises/a.ts`, 'import "../../solutions/a.ts"; export {};');
+ * await Deno.writeTextFile(`${work}/deno.json`, "{}");
+ * const [verdict] = await checkGraphs([{ root: `${work}/s`, files: [{ file: "a.ts", allowed: [] }] }], {
+ *   denoPath: Deno.execPath(), configFile: `${work}/deno.json`, kitRoot: `${work}/kit`,
+ *   workDir: work, memoryMb: 1024, timeoutMs: 60_000,
+ *   importMapFor: async (roots, dir) => {
+ *     const map = prepareImportMap({ kitImports: {}, kitRoot: `${work}/kit`, dirs: [], stageRoots: roots, workDir: dir });
+ *     await Deno.writeTextFile(`${dir}/map.json`, JSON.stringify(map));
+ *     return `${dir}/map.json`;
+ *   },
+ *   rules: { allowedPackages: [], lockedPackages: new Set(), allowedNodeModules: [] },
+ * });
+ * if (!verdict["a.ts"].blocked?.includes("solutions/a.ts")) throw new Error(JSON.stringify(verdict));
+ * await Deno.remove(work, { recursive: true });
+ * ```
+ */
+export async function checkGraphs(
+  targets: GraphTarget[],
+  options: GraphOptions,
+): Promise<Record<string, FileGraph>[]> {
+  const urls = (t: GraphTarget, files = t.files) =>
+    files.map((f) => pathToFileURL(join(t.dir ?? join(t.root, "exercises"), f.file)).href);
+  const verdicts: Record<string, FileGraph>[] = targets.map(() => ({}));
+  const fill = (i: number, modules: Map<string, InfoModule>, files = targets[i].files) => {
+    for (const entry of files) verdicts[i][entry.file] = walk(targets[i], entry, modules, options);
+  };
+  const withFiles = targets.map((_, i) => i).filter((i) => targets[i].files.length > 0);
+  if (withFiles.length === 0) return verdicts;
+  const all = await denoInfo(
+    withFiles.flatMap((i) => urls(targets[i])),
+    options,
+    withFiles.map((i) => targets[i].root),
+  );
+  if (typeof all !== "string") {
+    for (const i of withFiles) fill(i, all);
+    return verdicts;
+  }
+  for (const i of withFiles) {
+    const target = targets[i];
+    const alone = withFiles.length === 1
+      ? all
+      : await denoInfo(urls(target), options, [target.root]);
+    if (typeof alone !== "string") {
+      fill(i, alone);
+      continue;
+    }
+    for (const entry of target.files) {
+      const one = target.files.length === 1
+        ? alone
+        : await denoInfo(urls(target, [entry]), options, [target.root]);
+      if (typeof one !== "string") fill(i, one, [entry]);
+      else {
+        verdicts[i][entry.file] = {
+          loadError: `${entry.file}: the module graph cannot be read (${one})`,
+          kitFiles: [],
+          modules: [entry.file],
+        };
+      }
+    }
+  }
+  return verdicts;
+}

@@ -1,0 +1,171 @@
+/**
+ * The import maps of the grader's `deno` child processes (`--import-map`): never a
+ * submission's own.
+ *
+ * Both start from the kit's `imports` (the pinned npm packages) and map each stage's
+ * `lib/`, `lessons/` and `data/` to the kit's own, so a learner's `../lib/tf.ts` loads the
+ * kit's file with no copy of the kit per submission. Then:
+ *
+ * - {@linkcode prepareImportMap} (for `deno info` and `deno check`, which read files but run
+ *   nothing) also maps `<stage>/mod.ts` (type-only imports of it are allowed), and sends every
+ *   other `file:` URL to a directory that does not exist: an import of `/dev/zero`, a FIFO or
+ *   anything outside the stage and the kit is a module that is not found, never a file these
+ *   tools open.
+ * - {@linkcode runtimeImportMap} (for the sandbox) sends every `node:` built-in a submission may
+ *   not import to {@linkcode BLOCKED_MODULE}, which throws naming it, for imports written by the
+ *   submission: computed `import("node:" + name)` included. The kit's own modules keep every
+ *   built-in (an import map scope for the kit's directory). `mod.ts` is not mapped: it cannot
+ *   load in the sandbox at all.
+ *
+ * @example
+ * ```ts
+ * import { runtimeImportMap } from "./import_map.ts";
+ * const map = runtimeImportMap({
+ *   kitImports: { "@tensorflow/tfjs": "npm:@tensorflow/tfjs@4.22.0" }, kitRoot: "/kit",
+ *   dirs: ["lib/", "lessons/", "data/"], stageRoots: ["/tmp/s1"], allowedNodeModules: ["util"],
+ * });
+ * if (map.imports["file:///tmp/s1/lib/"] !== "file:///kit/lib/") throw new Error("lib/ unmapped");
+ * if (!map.imports["node:v8"].includes("blocked.ts?node:v8")) throw new Error("node:v8 allowed");
+ * if (map.imports["node:util"] !== undefined) throw new Error("node:util blocked");
+ * if (map.scopes["file:///kit/"]["node:v8"] !== "node:v8") throw new Error("the kit lost node:v8");
+ * ```
+ *
+ * @module
+ */
+import { builtinModules } from "node:module";
+import { dirname } from "node:path";
+import { pathToFileURL } from "node:url";
+
+/** An import map: specifier (or URL prefix) → target, with optional scopes. */
+export interface ImportMap {
+  /** Top-level mappings. */
+  imports: Record<string, string>;
+  /** Mappings that apply only to modules under a URL prefix. */
+  scopes: Record<string, Record<string, string>>;
+}
+
+/** What the maps need to know about the kit and the stages. */
+export interface MapOptions {
+  /** The kit's `imports`, made absolute ({@linkcode readKitImports}). */
+  kitImports: Record<string, string>;
+  /** The kit's root directory. */
+  kitRoot: string;
+  /** The kit directories a stage sees as its siblings: `lib/`, `lessons/`, `data/`. */
+  dirs: string[];
+  /** Stage roots (`<root>/exercises/` holds a submission). */
+  stageRoots: string[];
+}
+
+/** The module every blocked `node:` built-in is sent to (it throws, naming the built-in). */
+export const BLOCKED_MODULE: string = new URL("../sandbox/blocked.ts", import.meta.url).href;
+
+/** A `file:` URL that no file lives under: the prepare map's destination for everything else. */
+const NOWHERE = "file:///nonexistent-outside-the-submission/";
+
+/**
+ * The file URL of a directory, with a trailing slash.
+ *
+ * @example
+ * ```ts
+ * import { dirUrl } from "./import_map.ts";
+ * if (dirUrl("/a/b") !== "file:///a/b/") throw new Error(dirUrl("/a/b"));
+ * ```
+ */
+export function dirUrl(path: string): string {
+  const href = pathToFileURL(path).href;
+  return href.endsWith("/") ? href : `${href}/`;
+}
+
+/**
+ * Reads the `imports` of a `deno.json`, with relative targets made absolute.
+ *
+ * @example
+ * ```ts
+ * import { readKitImports } from "./import_map.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/deno.json`, '{"imports": {"a": "npm:a@1", "b/": "./b/"}}');
+ * const imports = await readKitImports(`${dir}/deno.json`);
+ * if (imports.a !== "npm:a@1" || !imports["b/"].endsWith("/b/")) throw new Error();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ * @throws {Error} when the file is missing or not JSON with an `imports` object.
+ */
+export async function readKitImports(configFile: string): Promise<Record<string, string>> {
+  const config = JSON.parse(await Deno.readTextFile(configFile));
+  const imports = config?.imports ?? {};
+  if (typeof imports !== "object" || imports === null || Array.isArray(imports)) {
+    throw new Error(`${configFile}: "imports" must be an object`);
+  }
+  const base = dirUrl(dirname(configFile));
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(imports)) {
+    if (typeof value !== "string") throw new Error(`${configFile}: import "${key}" is not text`);
+    out[key] = value.startsWith("./") || value.startsWith("../")
+      ? new URL(value, base).href
+      : value;
+  }
+  return out;
+}
+
+function stageMappings(options: MapOptions, extra: string[]): Record<string, string> {
+  const imports: Record<string, string> = {};
+  const kitUrl = dirUrl(options.kitRoot);
+  for (const root of options.stageRoots) {
+    const stageUrl = dirUrl(root);
+    for (const path of [...options.dirs, ...extra]) {
+      imports[new URL(path, stageUrl).href] = new URL(path, kitUrl).href;
+    }
+  }
+  return imports;
+}
+
+/**
+ * The map for `deno info` and `deno check`: stages see the kit's directories and `mod.ts`;
+ * every other file outside the stages and the kit is nowhere.
+ *
+ * @example An absolute path outside the submission goes nowhere
+ * ```ts
+ * import { prepareImportMap } from "./import_map.ts";
+ * const map = prepareImportMap({
+ *   kitImports: {}, kitRoot: "/kit", dirs: ["lib/"], stageRoots: ["/tmp/s1"],
+ * });
+ * if (!map.imports["file:///"].startsWith("file:///nonexistent")) throw new Error();
+ * if (map.imports["file:///tmp/s1/exercises/"] !== "file:///tmp/s1/exercises/") throw new Error();
+ * ```
+ */
+export function prepareImportMap(options: MapOptions & { workDir?: string }): ImportMap {
+  const imports: Record<string, string> = {
+    ...options.kitImports,
+    ...stageMappings(options, ["mod.ts"]),
+    "file:///": NOWHERE,
+  };
+  const kitUrl = dirUrl(options.kitRoot);
+  imports[kitUrl] = kitUrl;
+  for (const root of options.stageRoots) {
+    const exercises = dirUrl(`${root}/exercises`);
+    imports[exercises] = exercises;
+  }
+  if (options.workDir) imports[dirUrl(options.workDir)] = dirUrl(options.workDir);
+  return { imports, scopes: {} };
+}
+
+/**
+ * The sandbox's map: stages see the kit's directories; the `node:` built-ins a submission may
+ * not import are blocked outside the kit.
+ */
+export function runtimeImportMap(
+  options: MapOptions & { allowedNodeModules: string[] },
+): ImportMap {
+  const imports: Record<string, string> = {
+    ...options.kitImports,
+    ...stageMappings(options, []),
+  };
+  const kitScope: Record<string, string> = {};
+  for (const name of builtinModules) {
+    const bare = name.replace(/^node:/, "");
+    if (options.allowedNodeModules.includes(bare)) continue;
+    imports[`node:${bare}`] = `${BLOCKED_MODULE}?node:${bare}`;
+    kitScope[`node:${bare}`] = `node:${bare}`;
+  }
+  return { imports, scopes: { [dirUrl(options.kitRoot)]: kitScope } };
+}

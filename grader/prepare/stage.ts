@@ -1,0 +1,262 @@
+/**
+ * Staging: copying a submission into a fresh directory, the only copy the grader ever reads or
+ * runs.
+ *
+ * The submission's source files go to `<stageRoot>/exercises/`, so that the kit-relative
+ * imports a learner writes (`../lib/tf.ts`, `../lessons/02_softmax.ts`) resolve as in the kit:
+ * the grader's import maps point `<stageRoot>/lib/`, `lessons/` and `data/` at the kit's own
+ * files (see {@linkcode ./import_map.ts}).
+ *
+ * Where the exercise files are: the submission's top level; else its `exercises/` directory (a
+ * whole kit handed in); else, when the top level holds nothing but one directory (a zipped
+ * folder, a repository's subfolder), the same search one level down, twice at most, with a note
+ * saying where the files were found. A submission with no exercise file anywhere is not
+ * gradable, and the reason lists the `.ts` files it does hold.
+ *
+ * Copy rules:
+ * - Symbolic links are refused wherever they point, and so are FIFOs, sockets and devices, and
+ *   names other than letters, digits, `_ . -` and spaces: the entry is not copied, and a file
+ *   of an exercise fails that exercise with the reason.
+ * - The submission's own `deno.json`, `package.json`, lockfiles and import maps are ignored
+ *   (the grader uses the kit's), as are `node_modules/`, `.git/` and dot files.
+ * - Only source files are copied (`.ts`, `.mts`, `.js`, `.mjs`, `.json`).
+ * - Too many files or bytes, or directories nested deeper than `maxDepth`, make the submission
+ *   not gradable, with the limit in the reason.
+ *
+ * Staging never throws for what a submission holds: whatever cannot be read or copied ends up
+ * in `refused`, `notes` or `fatal`. Names in those are the submission's own text (escaped when
+ * reports print them).
+ *
+ * @example
+ * ```ts
+ * import { stageSubmission } from "./stage.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/homework`);
+ * await Deno.writeTextFile(`${dir}/homework/softmax.ts`, "export const softmax = 1;");
+ * const stageRoot = await Deno.makeTempDir();
+ * const staged = await stageSubmission(dir, stageRoot, { exerciseFiles: ["softmax.ts"] });
+ * if (staged.files.join() !== "softmax.ts") throw new Error(staged.files.join());
+ * if (!staged.notes[0].includes("homework/")) throw new Error(staged.notes.join());
+ * await Deno.remove(dir, { recursive: true });
+ * await Deno.remove(stageRoot, { recursive: true });
+ * ```
+ *
+ * @module
+ */
+import { dirname, join } from "node:path";
+
+/** Options for {@linkcode stageSubmission}. */
+export interface StageOptions {
+  /** The exercise file names, to find where the submission keeps them. */
+  exerciseFiles: string[];
+  /** Most bytes accepted. Default 5 MiB. */
+  maxBytes?: number;
+  /** Most files accepted. Default 200. */
+  maxFiles?: number;
+  /** Deepest directory nesting accepted below the exercise directory. Default 16. */
+  maxDepth?: number;
+}
+
+/** A submission copied into a stage. */
+export interface StagedSubmission {
+  /** The stage root: submitted files are under `<root>/exercises/`. */
+  root: string;
+  /** Copied files, relative to `<root>/exercises`, with `/` separators, sorted. */
+  files: string[];
+  /** Refused entries (symbolic links, special files, odd names): relative path → reason. */
+  refused: Record<string, string>;
+  /** What was ignored or found where, for the report. */
+  notes: string[];
+  /** Set when the submission cannot be graded at all, with the reason. */
+  fatal?: string;
+}
+
+const SOURCE_EXTENSIONS = [".ts", ".mts", ".js", ".mjs", ".json"];
+const CONFIG_FILES = new Set([
+  "deno.json",
+  "deno.jsonc",
+  "package.json",
+  "deno.lock",
+  "package-lock.json",
+  "import_map.json",
+  "tsconfig.json",
+  "jsconfig.json",
+]);
+const SKIPPED_DIRS = new Set(["node_modules", ".git", "__MACOSX"]);
+const SAFE_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_.\- ]{0,127}$/;
+
+/** The names in `dir`, or `undefined` when it cannot be read. */
+async function list(dir: string): Promise<Deno.DirEntry[] | undefined> {
+  try {
+    return await Array.fromAsync(Deno.readDir(dir));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where the exercise files are, relative to `source` (`""` for the top), or `undefined`.
+ * Looks at the top, at `exercises/`, and down a single directory, twice at most.
+ */
+async function findBase(source: string, exerciseFiles: string[]): Promise<string | undefined> {
+  let rel = "";
+  for (let level = 0; level <= 2; level++) {
+    const entries = await list(join(source, rel));
+    if (entries === undefined) return undefined;
+    const names = new Set(entries.filter((e) => e.isFile).map((e) => e.name));
+    if (exerciseFiles.some((f) => names.has(f))) return rel;
+    const sub = join(source, rel, "exercises");
+    const inner = entries.some((e) => e.isDirectory && e.name === "exercises")
+      ? await list(sub)
+      : undefined;
+    if (inner?.some((e) => e.isFile && exerciseFiles.includes(e.name))) {
+      return rel === "" ? "exercises" : `${rel}/exercises`;
+    }
+    const dirs = entries.filter((e) =>
+      e.isDirectory && !e.name.startsWith(".") && !SKIPPED_DIRS.has(e.name)
+    );
+    const files = entries.filter((e) => !e.isDirectory && !e.name.startsWith("."));
+    if (dirs.length !== 1 || files.some((e) => SOURCE_EXTENSIONS.some((x) => e.name.endsWith(x)))) {
+      return undefined;
+    }
+    rel = rel === "" ? dirs[0].name : `${rel}/${dirs[0].name}`;
+  }
+  return undefined;
+}
+
+/** Up to `limit` `.ts` file paths under `dir` (for the "no exercise file" reason). */
+async function someTsFiles(dir: string, limit: number, depth = 0): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of (await list(dir)) ?? []) {
+    if (found.length >= limit || depth > 3) break;
+    if (entry.isFile && entry.name.endsWith(".ts")) found.push(entry.name);
+    if (entry.isDirectory && !entry.name.startsWith(".") && !SKIPPED_DIRS.has(entry.name)) {
+      const inner = await someTsFiles(join(dir, entry.name), limit - found.length, depth + 1);
+      found.push(...inner.map((f) => `${entry.name}/${f}`));
+    }
+  }
+  return found;
+}
+
+/**
+ * Copies the submission at `source` into `<stageRoot>/exercises/` following the copy rules
+ * above. Never follows a symbolic link and never throws for the submission's content.
+ *
+ * @example A symbolic link is refused, a file nested too deep makes it not gradable
+ * ```ts
+ * import { stageSubmission } from "./stage.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.symlink("/etc/hostname", `${dir}/softmax.ts`);
+ * await Deno.writeTextFile(`${dir}/accuracy.ts`, "export {};");
+ * await Deno.mkdir(`${dir}/a/b/c`, { recursive: true });
+ * const stageRoot = await Deno.makeTempDir();
+ * const files = ["softmax.ts", "accuracy.ts"];
+ * const staged = await stageSubmission(dir, stageRoot, { exerciseFiles: files });
+ * if (staged.files.join() !== "accuracy.ts" || !staged.refused["softmax.ts"]) throw new Error();
+ * const deep = await stageSubmission(dir, stageRoot, { exerciseFiles: files, maxDepth: 2 });
+ * if (!deep.fatal?.includes("deeper than 2")) throw new Error(deep.fatal);
+ * await Deno.remove(dir, { recursive: true });
+ * await Deno.remove(stageRoot, { recursive: true });
+ * ```
+ */
+export async function stageSubmission(
+  source: string,
+  stageRoot: string,
+  options: StageOptions,
+): Promise<StagedSubmission> {
+  const { maxBytes = 5 * 1024 * 1024, maxFiles = 200, maxDepth = 16 } = options;
+  const exercisesDir = join(stageRoot, "exercises");
+  const staged: StagedSubmission = { root: stageRoot, files: [], refused: {}, notes: [] };
+  const top = await Deno.lstat(source).catch(() => undefined);
+  if (top === undefined || top.isSymlink || !top.isDirectory) {
+    staged.fatal = top === undefined
+      ? "The submission cannot be read."
+      : top.isSymlink
+      ? "The submission directory is a symbolic link; hand in the directory itself."
+      : "The submission is not a directory.";
+    return staged;
+  }
+  const baseRel = await findBase(source, options.exerciseFiles);
+  if (baseRel === undefined) {
+    const seen = await someTsFiles(source, 8);
+    staged.fatal =
+      `No exercise file found: expected one or more of ${
+        options.exerciseFiles.join(", ")
+      } at the top of the submission, in exercises/, or in its one folder. ` +
+      (seen.length > 0 ? `It holds ${seen.join(", ")}.` : "It holds no .ts file.");
+    return staged;
+  }
+  if (baseRel !== "") staged.notes.push(`Graded the files in ${baseRel}/.`);
+  const base = join(source, baseRel);
+  await Deno.mkdir(exercisesDir, { recursive: true });
+  let bytes = 0;
+  const walk = async (rel: string, depth: number): Promise<void> => {
+    if (staged.fatal) return;
+    if (depth > maxDepth) {
+      staged.fatal = `The submission's directories nest deeper than ${maxDepth} levels ` +
+        `(${rel.split("/").slice(0, 3).join("/")}/…); keep its files at most ${maxDepth} ` +
+        "folders deep.";
+      return;
+    }
+    const entries = await list(join(base, rel));
+    if (entries === undefined) {
+      staged.refused[rel || "."] = "a directory that cannot be read";
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      if (staged.fatal) return;
+      const relPath = rel === "" ? entry.name : `${rel}/${entry.name}`;
+      if (entry.name.startsWith(".")) continue;
+      if (entry.isSymlink) {
+        staged.refused[relPath] = "a symbolic link (refused: hand in the file itself)";
+        continue;
+      }
+      if (!SAFE_SEGMENT.test(entry.name)) {
+        staged.refused[relPath] = "a name with unusual characters (use letters, digits, _ . -)";
+        continue;
+      }
+      if (entry.isDirectory) {
+        if (SKIPPED_DIRS.has(entry.name)) staged.notes.push(`Ignored ${relPath}/.`);
+        else await walk(relPath, depth + 1);
+        continue;
+      }
+      if (!entry.isFile) {
+        staged.refused[relPath] = "not a regular file";
+        continue;
+      }
+      if (CONFIG_FILES.has(entry.name)) {
+        staged.notes.push(
+          `Ignored ${relPath}: submissions are graded with the kit's own configuration.`,
+        );
+        continue;
+      }
+      if (!SOURCE_EXTENSIONS.some((ext) => entry.name.endsWith(ext))) continue;
+      // lstat again right before reading: a file swapped for a link is still refused.
+      const info = await Deno.lstat(join(base, relPath)).catch(() => undefined);
+      if (!info?.isFile) {
+        staged.refused[relPath] = "not a regular file";
+        continue;
+      }
+      bytes += info.size;
+      if (staged.files.length + 1 > maxFiles || bytes > maxBytes) {
+        staged.fatal = `The submission is too large: at most ${maxFiles} files and ${
+          Math.round(maxBytes / 1024)
+        } KiB of source are graded.`;
+        return;
+      }
+      const data = await Deno.readFile(join(base, relPath)).catch(() => undefined);
+      if (data === undefined || data.length !== info.size) {
+        staged.refused[relPath] = "a file that cannot be read";
+        continue;
+      }
+      const target = join(exercisesDir, relPath);
+      await Deno.mkdir(dirname(target), { recursive: true });
+      await Deno.writeFile(target, data);
+      staged.files.push(relPath);
+    }
+  };
+  await walk("", 0);
+  staged.files.sort();
+  return staged;
+}

@@ -1,0 +1,339 @@
+/**
+ * The type check: `deno check` with the kit's configuration (strict compiler options), its
+ * lockfile and the prepare import map, never the submission's configuration, under a memory
+ * cap and a time limit. Its verdict is per exercise file: a type error in one file (or in a
+ * module of the submission it imports) scores that exercise 0, the other files are graded.
+ *
+ * **Attribution.** Each diagnostic names the file it is in; it belongs to every graded file
+ * that loads that module ({@linkcode ./graph.ts FileGraph.modules}). A diagnostic that names no
+ * file of the submissions checked cannot be attributed: the check is repeated on a smaller
+ * program (each submission alone, then each file alone), so the verdict is always exact.
+ *
+ * **Cost.** Starting the TypeScript compiler and reading Deno's and tfjs's declarations costs a
+ * few seconds per `deno check`, far more than a submission's own files, so a batch checks many
+ * submissions as roots of one program. That is only exact when no submission can change what
+ * another's code means to the compiler: Deno treats every file as a module (a file without
+ * imports does not leak its declarations), but `declare global`, `declare module`,
+ * `/// <reference …>`, `.d.ts` files and type-source pragmas can. A submission containing any of
+ * those words, or a `.d.ts`, is checked on its own (a false match in a comment only costs a
+ * separate check, never a wrong verdict). A shared check that crashes or runs out of time is
+ * repeated per submission, then per file.
+ *
+ * @example
+ * ```ts
+ * import { canShareProgram } from "./typecheck.ts";
+ * if (!canShareProgram(["export const a = 1;"], ["a.ts"])) throw new Error();
+ * if (canShareProgram(["declare global { var x: number }"], ["a.ts"])) throw new Error();
+ * if (canShareProgram(["export {};"], ["types.d.ts"])) throw new Error();
+ * ```
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { endReason, spawnLimited } from "../process.ts";
+import { dirUrl } from "./import_map.ts";
+
+/** One submission to type-check. */
+export interface TypecheckTarget {
+  /** The stage root (`<root>/exercises/` holds the files). */
+  root: string;
+  /** The directory of the target's own modules, if not `<root>/exercises/`. */
+  dir?: string;
+  /** Graded files to check → the submission's modules each loads (relative, itself included). */
+  files: Record<string, string[]>;
+  /** Whether the submission may share a program (see {@linkcode canShareProgram}). */
+  shareable: boolean;
+}
+
+/** Per graded file: the compiler's messages when it does not type-check. */
+export type TypecheckVerdict = Record<string, string>;
+
+/** Options for {@linkcode typecheckAll}. */
+export interface TypecheckOptions {
+  /** The `deno` executable. */
+  denoPath: string;
+  /** The kit's `deno.json`. */
+  configFile: string;
+  /** The kit's `deno.lock`. */
+  lockFile: string;
+  /** Writes a prepare import map covering the given stage roots; returns its path. */
+  importMapFor(roots: string[], workDir: string): Promise<string>;
+  /** A scratch directory. */
+  workDir: string;
+  /** Most submissions per shared program. Default 50. */
+  chunkSize?: number;
+  /** Most `deno check` processes at once. Default 1. */
+  jobs?: number;
+  /** Memory cap of one `deno check`, MiB. */
+  memoryMb: number;
+  /** Time limit of one `deno check`, ms. */
+  timeoutMs: number;
+}
+
+/**
+ * What can change declarations outside its own file: the `declare` keyword (`declare global`,
+ * `declare module`), a triple-slash `<reference>` directive, and type-source pragmas. Matched
+ * anywhere, comments included, so a match only ever costs a separate check.
+ */
+const GLOBAL_PATTERNS = [
+  /\bdeclare\b/,
+  /\/\/\/\s*<reference\b/,
+  /@deno-types\b/,
+  /@ts-types\b/,
+  /@ts-self-types\b/,
+  /@jsx/,
+];
+
+/**
+ * Whether a submission (its files' texts and names) can share a type-check program: no file
+ * is a `.d.ts` and none contains a word that can change global declarations.
+ *
+ * @example
+ * ```ts
+ * import { canShareProgram } from "./typecheck.ts";
+ * if (canShareProgram(['/// <reference lib="dom" />\nexport {};'], ["a.ts"])) throw new Error();
+ * ```
+ */
+export function canShareProgram(texts: string[], names: string[]): boolean {
+  if (names.some((n) => n.endsWith(".d.ts") || n.endsWith(".d.mts"))) return false;
+  return !texts.some((text) => GLOBAL_PATTERNS.some((pattern) => pattern.test(text)));
+}
+
+/**
+ * Reads a staged submission's files and tells whether it may share a program.
+ *
+ * @example
+ * ```ts
+ * import { shareableStage } from "./typecheck.ts";
+ * const root = await Deno.makeTempDir();
+ * await Deno.mkdir(`${root}/exercises`);
+ * await Deno.writeTextFile(`${root}/exercises/a.ts`, "export const a = 1;");
+ * if (!(await shareableStage(root, ["a.ts"]))) throw new Error();
+ * await Deno.remove(root, { recursive: true });
+ * ```
+ */
+export async function shareableStage(root: string, files: string[]): Promise<boolean> {
+  const texts = await Promise.all(
+    files.map((f) => Deno.readTextFile(join(own({ root }), f)).catch(() => "declare")),
+  );
+  return canShareProgram(texts, files);
+}
+
+/** One diagnostic of `deno check`: its text, and the file URL it is in, if it says. */
+interface Diagnostic {
+  text: string;
+  location?: string;
+}
+
+/**
+ * Splits `deno check`'s output into diagnostics.
+ *
+ * @example
+ * ```ts
+ * import { parseDiagnostics } from "./typecheck.ts";
+ * const out = "TS2322 [ERROR]: Type 'string' is not assignable to type 'number'.\n" +
+ *   "  const x: number = \"a\";\n    at file:///s/exercises/a.ts:1:7\n\n" +
+ *   "error: Type checking failed.";
+ * const [d] = parseDiagnostics(out);
+ * if (d.location !== "file:///s/exercises/a.ts" || !d.text.startsWith("TS2322")) throw new Error();
+ * ```
+ */
+export function parseDiagnostics(output: string): Diagnostic[] {
+  const text = output.replace(/\n?Stack backtrace:[\s\S]*$/, "");
+  return text.split(/\n(?=TS\d+ \[ERROR\])/)
+    .map((block) => block.replace(/\n\s*error: Type checking failed[\s\S]*$/, "").trim())
+    .filter((block) => /^TS\d+ \[ERROR\]/.test(block))
+    .map((block) => ({ text: block, location: /at (file:\/\/\S+?):\d+:\d+/.exec(block)?.[1] }));
+}
+
+function clean(text: string, target: { root: string; dir?: string }): string {
+  const dir = own(target);
+  const out = text.replaceAll(dirUrl(dir), "").replaceAll(`${dir}/`, "")
+    .replaceAll(dirUrl(target.root), "../");
+  return out.length > 6000 ? `${out.slice(0, 6000)}\n…` : out;
+}
+
+/** The outcome of one `deno check`: success, diagnostics, or why it could not finish. */
+type Run = { ok: true } | { ok: false; diagnostics: Diagnostic[] } | { crashed: string };
+
+/** The directory of a target's own modules. */
+function own(target: { root: string; dir?: string }): string {
+  return target.dir ?? join(target.root, "exercises");
+}
+
+async function denoCheck(
+  parts: { root: string; dir?: string; files: string[] }[],
+  options: TypecheckOptions,
+): Promise<Run> {
+  const dir = await Deno.makeTempDir({ dir: options.workDir, prefix: "check-" });
+  try {
+    const importMap = await options.importMapFor(parts.map((p) => p.root), dir);
+    const end = await spawnLimited(options.denoPath, [
+      "check",
+      "--quiet",
+      "--cached-only",
+      "--no-remote",
+      "--config",
+      options.configFile,
+      "--import-map",
+      importMap,
+      "--lock",
+      options.lockFile,
+      "--frozen",
+      ...parts.flatMap((p) => p.files.map((f) => join(own(p), f))),
+    ], {
+      memoryMb: options.memoryMb,
+      reservedMb: 1536,
+      deadline: Date.now() + options.timeoutMs,
+      keepBytes: 4 * 1024 * 1024,
+      cwd: dir,
+    });
+    if (end.code === 0 && !end.killedFor) return { ok: true };
+    const diagnostics = parseDiagnostics(`${end.stderr}\n${end.stdout}`);
+    if (end.killedFor || diagnostics.length === 0) {
+      return {
+        crashed: end.killedFor === "deadline"
+          ? `the type check did not finish within ${Math.round(options.timeoutMs / 1000)} s`
+          : `the type checker failed: ${
+            end.stderr.trim().split("\n").filter((l) => l.trim()).slice(0, 3).join(" ") ||
+            endReason(end, options.memoryMb)
+          }`,
+      };
+    }
+    return { ok: false, diagnostics };
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/**
+ * The files of `target` each diagnostic belongs to, or `undefined` when one names no module of
+ * the target (it cannot be attributed).
+ */
+function attribute(
+  target: TypecheckTarget,
+  diagnostics: Diagnostic[],
+): TypecheckVerdict | undefined {
+  const prefix = dirUrl(own(target));
+  const verdict: TypecheckVerdict = {};
+  for (const d of diagnostics) {
+    if (d.location === undefined || !d.location.startsWith(prefix)) return undefined;
+    const module = decodeURIComponent(d.location.slice(prefix.length));
+    const owners = Object.entries(target.files).filter(([, modules]) => modules.includes(module));
+    if (owners.length === 0) return undefined;
+    for (const [file] of owners) {
+      const text = clean(d.text, target);
+      verdict[file] = verdict[file] ? `${verdict[file]}\n\n${text}` : text;
+    }
+  }
+  return verdict;
+}
+
+async function pool<T>(tasks: (() => Promise<T>)[], jobs: number): Promise<T[]> {
+  const results: T[] = new Array(tasks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const i = next++;
+      results[i] = await tasks[i]();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, tasks.length)) }, worker));
+  return results;
+}
+
+/** Checks one submission: all its files, then file by file when that cannot be attributed. */
+async function checkAlone(
+  target: TypecheckTarget,
+  options: TypecheckOptions,
+): Promise<TypecheckVerdict> {
+  const files = Object.keys(target.files);
+  const run = await denoCheck([{ root: target.root, dir: target.dir, files }], options);
+  if ("ok" in run && run.ok) return {};
+  const attributed = "diagnostics" in run ? attribute(target, run.diagnostics) : undefined;
+  if (attributed !== undefined) return attributed;
+  if (files.length === 1) {
+    const why = "crashed" in run
+      ? run.crashed
+      : run.diagnostics.map((d) => clean(d.text, target)).join("\n\n");
+    return { [files[0]]: why };
+  }
+  const verdict: TypecheckVerdict = {};
+  for (const file of files) {
+    Object.assign(
+      verdict,
+      await checkAlone({ ...target, files: { [file]: target.files[file] } }, options),
+    );
+  }
+  return verdict;
+}
+
+/**
+ * Type-checks every target and returns a verdict per target (same order): the graded files
+ * that do not type-check, with the compiler's messages.
+ *
+ * @example Nothing to check is fine
+ * ```ts
+ * import { typecheckAll } from "./typecheck.ts";
+ * const [verdict] = await typecheckAll([{ root: "/x", files: {}, shareable: true }], {
+ *   denoPath: Deno.execPath(), configFile: "", lockFile: "", workDir: "/tmp",
+ *   importMapFor: () => Promise.resolve(""), memoryMb: 1024, timeoutMs: 1000,
+ * });
+ * if (Object.keys(verdict).length !== 0) throw new Error();
+ * ```
+ */
+export async function typecheckAll(
+  targets: TypecheckTarget[],
+  options: TypecheckOptions,
+): Promise<TypecheckVerdict[]> {
+  const verdicts: (TypecheckVerdict | undefined)[] = targets.map((t) =>
+    Object.keys(t.files).length === 0 ? {} : undefined
+  );
+  const pending = targets.map((_, i) => i).filter((i) => verdicts[i] === undefined);
+  const shared = pending.filter((i) => targets[i].shareable);
+  const single = pending.filter((i) => !targets[i].shareable);
+  const chunkSize = options.chunkSize ?? 50;
+  const tasks: (() => Promise<void>)[] = single.map((i) => async () => {
+    verdicts[i] = await checkAlone(targets[i], options);
+  });
+  for (let start = 0; start < shared.length; start += chunkSize) {
+    const chunk = shared.slice(start, start + chunkSize);
+    tasks.push(async () => {
+      if (chunk.length === 1) {
+        verdicts[chunk[0]] = await checkAlone(targets[chunk[0]], options);
+        return;
+      }
+      const run = await denoCheck(
+        chunk.map((i) => ({
+          root: targets[i].root,
+          dir: targets[i].dir,
+          files: Object.keys(targets[i].files),
+        })),
+        options,
+      );
+      if ("ok" in run && run.ok) {
+        for (const i of chunk) verdicts[i] = {};
+        return;
+      }
+      const byTarget = "diagnostics" in run
+        ? chunk.map((i) =>
+          attribute(
+            targets[i],
+            run.diagnostics.filter((d) => d.location?.startsWith(dirUrl(own(targets[i])))),
+          )
+        )
+        : undefined;
+      const located = "diagnostics" in run &&
+        run.diagnostics.every((d) =>
+          chunk.some((i) => d.location?.startsWith(dirUrl(own(targets[i]))))
+        );
+      for (const [n, i] of chunk.entries()) {
+        verdicts[i] = located && byTarget?.[n] !== undefined
+          ? byTarget[n]
+          : await checkAlone(targets[i], options);
+      }
+    });
+  }
+  await pool(tasks, options.jobs ?? 1);
+  return verdicts.map((v) => v ?? {});
+}

@@ -1,0 +1,269 @@
+/**
+ * Child processes under limits: every step of the grader that reads a submission (`deno info`,
+ * `deno check`, the sandbox) and the judge run through {@linkcode spawnLimited}.
+ *
+ * - **Memory**: the data segment is capped (`ulimit -d`, which bounds V8's heap, WebAssembly
+ *   memory and array buffers alike; V8 reserves address space up front, which
+ *   `reservedMb` allows for), and the resident set is watched every 50 ms: above `memoryMb`
+ *   the process is killed.
+ * - **Time**: past `deadline` (a wall-clock time in ms since the epoch) the process is killed.
+ * - **Output**: stdout and stderr are drained as they come, keeping at most `keepBytes` of
+ *   each (the head of stdout, which carries machine output; the tail of stderr, which carries
+ *   the last error), so no child can fill the grader's memory by printing.
+ * - **Environment**: cleared, except what the caller passes.
+ *
+ * @example A child that prints is drained and capped
+ * ```ts
+ * import { spawnLimited } from "./process.ts";
+ * const end = await spawnLimited(Deno.execPath(), ["eval", "console.log('x'.repeat(100000))"], {
+ *   memoryMb: 512, reservedMb: 1536, deadline: Date.now() + 60_000, keepBytes: 10,
+ * });
+ * if (end.code !== 0 || end.stdout !== "xxxxxxxxxx") throw new Error(JSON.stringify(end));
+ * ```
+ *
+ * @module
+ */
+
+/** Limits and environment for {@linkcode spawnLimited}. */
+export interface LimitOptions {
+  /** Resident-set cap in MiB (watched). */
+  memoryMb: number;
+  /** Address space the runtime reserves up front, added to the data-segment limit, in MiB. */
+  reservedMb: number;
+  /** Kill the process at this wall-clock time (ms since the epoch). */
+  deadline: number;
+  /** Bytes of stdout (head) and stderr (tail) kept. Default 64 KiB. */
+  keepBytes?: number;
+  /** Working directory. */
+  cwd?: string;
+  /** Environment variables (everything else is cleared). */
+  env?: Record<string, string>;
+  /** Text written to the child's stdin, then closed. Default: no stdin. */
+  stdin?: string;
+  /** Called every 50 ms while the process runs (e.g. to read a growing results file). */
+  onTick?: () => void;
+}
+
+/** How a limited process ended. */
+export interface LimitedEnd {
+  /** Exit code (128 + signal number when killed by a signal). */
+  code: number;
+  /** The signal that ended it, if any. */
+  signal: string | null;
+  /** Set when this module killed it: for memory, or for time. */
+  killedFor?: "memory" | "deadline";
+  /** The first `keepBytes` of stdout. */
+  stdout: string;
+  /** The last `keepBytes` of stderr. */
+  stderr: string;
+}
+
+/** A long-lived limited process: see {@linkcode startLimited}. */
+export interface LimitedProcess {
+  /** The child, with piped stdin and stdout. */
+  child: Deno.ChildProcess;
+  /** Set when this module killed it. */
+  killedFor(): LimitedEnd["killedFor"];
+  /** Kills it at `deadline` (ms since the epoch), or never (`Infinity`). */
+  setDeadline(deadline: number): void;
+  /** The last `keepBytes` of stderr, once it has ended. */
+  stderr: Promise<string>;
+  /** Kills it (if still running) and waits for it to end. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `command args…` under a memory cap, with piped stdin and stdout, for a process that
+ * serves requests (the judge). Its deadline is set per request with `setDeadline`.
+ *
+ * @example
+ * ```ts
+ * import { startLimited } from "./process.ts";
+ * const p = startLimited("cat", [], { memoryMb: 64, reservedMb: 0 });
+ * const writer = p.child.stdin.getWriter();
+ * await writer.write(new TextEncoder().encode("hi\n"));
+ * await writer.close();
+ * const out = await new Response(p.child.stdout).text();
+ * await p.stop();
+ * if (out !== "hi\n") throw new Error(JSON.stringify(out));
+ * ```
+ */
+export function startLimited(
+  command: string,
+  args: string[],
+  options: Omit<LimitOptions, "deadline" | "stdin" | "onTick">,
+): LimitedProcess {
+  const child = new Deno.Command("/bin/sh", {
+    args: [
+      "-c",
+      'ulimit -d "$1" && shift && exec "$@"',
+      "sh",
+      String((options.memoryMb + options.reservedMb) * 1024),
+      command,
+      ...args,
+    ],
+    cwd: options.cwd,
+    clearEnv: true,
+    env: { NO_COLOR: "1", ...options.env },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = drain(child.stderr, options.keepBytes ?? 64 * 1024, false);
+  let deadline = Infinity;
+  let killedFor: LimitedEnd["killedFor"];
+  const cap = options.memoryMb * 1024 * 1024;
+  const kill = () => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  };
+  const watch = setInterval(() => {
+    if (Date.now() > deadline) killedFor ??= "deadline";
+    else if (residentBytes(child.pid) > cap) killedFor ??= "memory";
+    else return;
+    kill();
+  }, 50);
+  child.status.finally(() => clearInterval(watch));
+  return {
+    child,
+    killedFor: () => killedFor,
+    setDeadline: (at) => (deadline = at),
+    stderr,
+    async stop() {
+      kill();
+      await child.status;
+      clearInterval(watch);
+    },
+  };
+}
+
+/** Reads the resident set size of process `pid` in bytes, or 0 when it is gone. */
+export function residentBytes(pid: number): number {
+  try {
+    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+    const match = /VmRSS:\s+(\d+)\s+kB/.exec(status);
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Drains a stream, keeping its first (`head`) or last `keep` bytes. */
+async function drain(
+  stream: ReadableStream<Uint8Array>,
+  keep: number,
+  head: boolean,
+): Promise<string> {
+  let kept = new Uint8Array(0);
+  for await (const chunk of stream) {
+    if (head) {
+      if (kept.length >= keep) continue;
+      const room = keep - kept.length;
+      const next = new Uint8Array(kept.length + Math.min(room, chunk.length));
+      next.set(kept);
+      next.set(chunk.subarray(0, room), kept.length);
+      kept = next;
+    } else {
+      const all = new Uint8Array(kept.length + chunk.length);
+      all.set(kept);
+      all.set(chunk, kept.length);
+      kept = all.slice(Math.max(0, all.length - keep));
+    }
+  }
+  return new TextDecoder().decode(kept);
+}
+
+/**
+ * Runs `command args…` under the limits of `options` and waits for it to end.
+ *
+ * @example A process past its deadline is killed
+ * ```ts
+ * import { spawnLimited } from "./process.ts";
+ * const end = await spawnLimited("sleep", ["30"], {
+ *   memoryMb: 64, reservedMb: 0, deadline: Date.now() + 200,
+ * });
+ * if (end.killedFor !== "deadline") throw new Error(JSON.stringify(end));
+ * ```
+ */
+export async function spawnLimited(
+  command: string,
+  args: string[],
+  options: LimitOptions,
+): Promise<LimitedEnd> {
+  const keep = options.keepBytes ?? 64 * 1024;
+  const child = new Deno.Command("/bin/sh", {
+    args: [
+      "-c",
+      'ulimit -d "$1" && shift && exec "$@"',
+      "sh",
+      String((options.memoryMb + options.reservedMb) * 1024),
+      command,
+      ...args,
+    ],
+    cwd: options.cwd,
+    clearEnv: true,
+    env: { NO_COLOR: "1", ...options.env },
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (options.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    writer.write(new TextEncoder().encode(options.stdin)).then(() => writer.close()).catch(
+      () => {},
+    );
+  }
+  const stdout = drain(child.stdout, keep, true);
+  const stderr = drain(child.stderr, keep, false);
+  let killedFor: LimitedEnd["killedFor"];
+  const cap = options.memoryMb * 1024 * 1024;
+  const watch = setInterval(() => {
+    options.onTick?.();
+    if (Date.now() > options.deadline) killedFor ??= "deadline";
+    else if (residentBytes(child.pid) > cap) killedFor ??= "memory";
+    else return;
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }, 50);
+  try {
+    const status = await child.status;
+    return {
+      code: status.code,
+      signal: status.signal,
+      killedFor,
+      stdout: await stdout,
+      stderr: await stderr,
+    };
+  } finally {
+    clearInterval(watch);
+  }
+}
+
+/**
+ * Says in words why a limited process ended without success, for reports.
+ *
+ * @example
+ * ```ts
+ * import { endReason } from "./process.ts";
+ * const text = endReason({ code: 137, signal: "SIGKILL", killedFor: "memory", stdout: "", stderr: "" }, 512);
+ * if (!text.includes("512 MiB")) throw new Error(text);
+ * ```
+ */
+export function endReason(end: LimitedEnd, memoryMb: number): string {
+  if (end.killedFor === "memory") return `it used more than ${memoryMb} MiB of memory`;
+  if (end.killedFor === "deadline") return "it did not finish in time";
+  if (
+    end.signal === "SIGTRAP" || end.signal === "SIGABRT" || end.code === 133 || end.code === 134
+  ) {
+    return `it ran out of memory (limit ${memoryMb} MiB) or crashed`;
+  }
+  if (end.signal === "SIGKILL") return "it was killed (SIGKILL), probably for memory";
+  if (end.signal === "SIGSEGV") return "it crashed (SIGSEGV)";
+  return `it ended with exit code ${end.code}${end.signal ? ` (${end.signal})` : ""}`;
+}

@@ -1,0 +1,138 @@
+/**
+ * Untrusted text made safe to print or store: student names, file names and failure messages
+ * are text a submission chose, and a terminal obeys the escape sequences in it (clearing the
+ * screen, drawing a fake summary), a line break forges a second line in any line-based format,
+ * XML 1.0 cannot hold most control characters at all, and a spreadsheet runs a cell that starts
+ * with `=`.
+ *
+ * @example A forged second summary line stays on the first
+ * ```ts
+ * import { escapeLine } from "./escape.ts";
+ * const name = "bob\nmallory: 128/128 points (graded)\u001b[2J";
+ * const line = escapeLine(name);
+ * if (line.includes("\n") || line.includes("\u001b")) throw new Error(line);
+ * if (line !== "bob\\nmallory: 128/128 points (graded)\\x1b[2J") throw new Error(line);
+ * ```
+ *
+ * @module
+ */
+
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\u0000-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g;
+const CONTROL_BUT_LINES =
+  // deno-lint-ignore no-control-regex
+  /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g;
+
+function visible(char: string): string {
+  if (char === "\n") return "\\n";
+  if (char === "\r") return "\\r";
+  if (char === "\t") return "\\t";
+  const code = char.charCodeAt(0);
+  return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16)}`;
+}
+
+/**
+ * One line of text: every control character (line breaks, tabs, escape sequences, the Unicode
+ * direction overrides) written as a visible escape such as `\n` or `\x1b`.
+ *
+ * @example
+ * ```ts
+ * import { escapeLine } from "./escape.ts";
+ * if (escapeLine("a\tb\u202Ec") !== "a\\tb\\u202ec") throw new Error(escapeLine("a\tb\u202Ec"));
+ * ```
+ */
+export function escapeLine(text: string): string {
+  return text.replace(CONTROL, visible);
+}
+
+/**
+ * Several lines of text: line breaks and tabs are kept (`\r\n` and `\r` become `\n`), every
+ * other control character is written as a visible escape.
+ *
+ * @example
+ * ```ts
+ * import { escapeLines } from "./escape.ts";
+ * if (escapeLines("a\r\nb\u001b[31m") !== "a\nb\\x1b[31m") throw new Error();
+ * ```
+ */
+export function escapeLines(text: string): string {
+  return text.replace(/\r\n?/g, "\n").replace(CONTROL_BUT_LINES, visible);
+}
+
+/**
+ * `text` cut to `limit` characters (with `…`), for untrusted text of any length.
+ *
+ * @example
+ * ```ts
+ * import { truncate } from "./escape.ts";
+ * if (truncate("abcdef", 3) !== "abc…" || truncate("ab", 3) !== "ab") throw new Error();
+ * ```
+ */
+export function truncate(text: string, limit: number): string {
+  return text.length > limit ? `${text.slice(0, limit)}…` : text;
+}
+
+/**
+ * Escapes text for XML attributes and content: markup characters become entities, and every
+ * character XML 1.0 cannot hold (control characters, unpaired surrogates) a visible escape.
+ *
+ * @example
+ * ```ts
+ * import { escapeXml } from "./escape.ts";
+ * if (escapeXml(`a<b & "c"\u0001`) !== "a&lt;b &amp; &quot;c&quot;\\x01") throw new Error();
+ * ```
+ */
+export function escapeXml(text: string): string {
+  return escapeLines(text)
+    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\\ufffd")
+    .replace(/[\uFFFE\uFFFF]/g, "\\ufffd")
+    .replaceAll("&", "&amp;")
+    .replaceAll("<", "&lt;")
+    .replaceAll(">", "&gt;")
+    .replaceAll('"', "&quot;")
+    .replaceAll("'", "&apos;")
+    .replaceAll("\n", "&#10;");
+}
+
+/**
+ * One CSV field (RFC 4180): control characters escaped, quoted when it holds a comma or a
+ * quote, and a field that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`) prefixed
+ * with `'`.
+ *
+ * @example
+ * ```ts
+ * import { csvField } from "./escape.ts";
+ * if (csvField('a,"b"') !== '"a,""b"""' || csvField("=1+1") !== "'=1+1") throw new Error();
+ * if (csvField("x\ny") !== "x\\ny" || csvField(-1) !== "-1") throw new Error();
+ * ```
+ */
+export function csvField(value: string | number): string {
+  if (typeof value === "number") return String(value);
+  let text = escapeLine(value);
+  if (/^[=+\-@]/.test(text)) text = `'${text}`;
+  return /[",]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/**
+ * A file name for a student's results that no name can abuse: letters, digits, `.`, `_` and
+ * `-` are kept, every other character (and a leading `.`) is written as `%XX` of its UTF-8
+ * bytes, so distinct names give distinct files.
+ *
+ * @example
+ * ```ts
+ * import { safeFileName } from "./escape.ts";
+ * if (safeFileName("ann lee") !== "ann%20lee" || safeFileName("../x") !== "%2E.%2Fx") {
+ *   throw new Error(safeFileName("../x"));
+ * }
+ * ```
+ */
+export function safeFileName(name: string): string {
+  const bytes = new TextEncoder().encode(name);
+  let out = "";
+  bytes.forEach((byte, i) => {
+    const char = String.fromCharCode(byte);
+    const keep = byte < 0x80 && /[A-Za-z0-9_\-.]/.test(char) && !(i === 0 && char === ".");
+    out += keep ? char : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  });
+  return out === "" ? "%00" : out;
+}

@@ -1,0 +1,133 @@
+/**
+ * Gradescope's autograder `results.json`.
+ *
+ * Gradescope itself shows each test to students according to its `visibility` and everything
+ * to instructors, so one file carries both views:
+ *
+ * - a visible case: a `"visible"` test with its message and hint as `output`;
+ * - a hidden case (visibility `name`): a `"visible"` test with its name, points and status but
+ *   no `output`, followed by a `"hidden"` test worth 0 points, `"<name> (details)"`, whose
+ *   `output` is the message: instructors see why it failed, students never do;
+ * - an invisible case (`none`): a `"hidden"` test with its message.
+ *
+ * Top level: `score`, `output` (the student's summary: why the submission is not gradable,
+ * notes, the summary line, no times), `output_format: "text"`, `visibility: "visible"`,
+ * `stdout_visibility: "hidden"` and `extra_data` (`gradable`, `status`, `max_score`). No
+ * execution time: a hidden case's code controls how long it takes. Untrusted text keeps line
+ * breaks (JSON escapes them) but loses every other control character.
+ *
+ * @example
+ * ```ts
+ * import { formatGradescope } from "./gradescope.ts";
+ * import { sampleReport } from "../../tests/helpers/sample_report.ts";
+ * const json = formatGradescope(sampleReport());
+ * const forStudents = json.tests.filter((t) => t.visibility === "visible");
+ * if (json.score !== 3 || JSON.stringify(forStudents).includes("secret")) throw new Error();
+ * if (!json.tests.some((t) => t.visibility === "hidden" && t.output.includes("secret value"))) {
+ *   throw new Error("instructors should see the hidden case's message");
+ * }
+ * ```
+ *
+ * @module
+ */
+import { escapeLines } from "./escape.ts";
+import { summaryLine } from "./terminal.ts";
+import type { SubmissionReport } from "./types.ts";
+import { studentView } from "./view.ts";
+
+/** One Gradescope test entry. */
+export interface GradescopeTest {
+  /** Display name. */
+  name: string;
+  /** Ordering number, `"2.1"`. */
+  number: string;
+  /** Points earned. */
+  score: number;
+  /** Points available. */
+  max_score: number;
+  /** `passed` or `failed`. */
+  status: "passed" | "failed";
+  /** What went wrong, and the hint. */
+  output: string;
+  /** Gradescope visibility. */
+  visibility: "visible" | "hidden";
+  /** Exercise id and case status. */
+  tags: string[];
+}
+
+/** Gradescope's `results.json`. */
+export interface GradescopeResults {
+  /** Points earned. */
+  score: number;
+  /** Summary text. */
+  output: string;
+  /** How `output` is rendered. */
+  output_format: "text";
+  /** Whether students see the results. */
+  visibility: "visible";
+  /** Whether students see the autograder's stdout. */
+  stdout_visibility: "hidden";
+  /** Grader-specific fields. */
+  extra_data: { gradable: boolean; status: string; max_score: number };
+  /** Per case. */
+  tests: GradescopeTest[];
+}
+
+/**
+ * Converts a report to Gradescope's `results.json` object.
+ *
+ * @example Not gradable: score 0 and the reason
+ * ```ts
+ * import { formatGradescope } from "./gradescope.ts";
+ * import { sampleReport } from "../../tests/helpers/sample_report.ts";
+ * const report = { ...sampleReport(), status: "not-gradable" as const, gradable: false, score: 0,
+ *   message: "No exercise file found." };
+ * const json = formatGradescope(report);
+ * if (json.score !== 0 || !json.output.includes("No exercise file") || json.extra_data.gradable) {
+ *   throw new Error(JSON.stringify(json));
+ * }
+ * ```
+ */
+export function formatGradescope(report: SubmissionReport): GradescopeResults {
+  const tests: GradescopeTest[] = [];
+  report.exercises.forEach((exercise, e) => {
+    exercise.cases.forEach((c, i) => {
+      const details = [c.message, c.status !== "passed" && c.hint !== "" ? `Hint: ${c.hint}` : ""]
+        .filter((x) => x !== "").join("\n");
+      const test: GradescopeTest = {
+        name: `${exercise.id}: ${c.name}`,
+        number: `${e + 1}.${i + 1}`,
+        score: c.score,
+        max_score: c.maxScore,
+        status: c.status === "passed" ? "passed" : "failed",
+        output: c.visibility === "name" ? "" : escapeLines(details),
+        visibility: c.visibility === "none" ? "hidden" : "visible",
+        tags: [exercise.id, c.status],
+      };
+      tests.push(test);
+      if (c.visibility === "name") {
+        tests.push({
+          ...test,
+          name: `${exercise.id}: ${c.name} (details)`,
+          number: `${e + 1}.${i + 1}.1`,
+          score: 0,
+          max_score: 0,
+          output: escapeLines(details),
+          visibility: "hidden",
+        });
+      }
+    });
+  });
+  const shown = studentView(report);
+  const output = [shown.message, ...shown.notes, summaryLine(shown)]
+    .filter((x) => x !== "").map(escapeLines).join("\n\n");
+  return {
+    score: report.score,
+    output,
+    output_format: "text",
+    visibility: "visible",
+    stdout_visibility: "hidden",
+    extra_data: { gradable: report.gradable, status: report.status, max_score: report.maxScore },
+    tests,
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * What a student may see of a report: {@linkcode studentView}. Every format written for
+ * students is made from it; the teacher's formats (`--verbose`, `instructor/`) from the whole
+ * report.
+ *
+ * In a student's view, a hidden case (visibility `name`) keeps its name, points and status
+ * but loses its message, hint and time; a case with visibility `none` is not listed at all (its
+ * points stay in the exercise's totals, summed in `unlisted`); and the submission's timings and
+ * diagnostics are gone. Times are a channel: a hidden case's code controls how long it takes.
+ *
+ * @example
+ * ```ts
+ * import { studentView } from "./view.ts";
+ * import { sampleReport } from "../../tests/helpers/sample_report.ts";
+ * const view = studentView(sampleReport());
+ * const text = JSON.stringify(view);
+ * if (text.includes("secret") || view.seconds !== undefined) throw new Error(text);
+ * if (view.exercises[0].unlisted?.maxScore !== 2) throw new Error(text);
+ * ```
+ *
+ * @module
+ */
+import type { CaseReport, ExerciseReport, SubmissionReport } from "./types.ts";
+
+/** Who a format is written for. */
+export type View = "student" | "instructor";
+
+function redacted(c: CaseReport): CaseReport {
+  if (!c.hidden) return { ...c };
+  const { ms: _ms, ...rest } = c;
+  return { ...rest, message: "", hint: "" };
+}
+
+/**
+ * The report as a student may see it (a copy; the report is not changed).
+ *
+ * @example Totals still add up
+ * ```ts
+ * import { studentView } from "./view.ts";
+ * import { sampleReport } from "../../tests/helpers/sample_report.ts";
+ * const e = studentView(sampleReport()).exercises[0];
+ * const listed = e.cases.reduce((sum, c) => sum + c.maxScore, 0);
+ * if (listed + (e.unlisted?.maxScore ?? 0) !== e.maxScore) throw new Error("totals differ");
+ * ```
+ */
+export function studentView(report: SubmissionReport): SubmissionReport {
+  const exercises: ExerciseReport[] = report.exercises.map((e) => {
+    const unlisted = e.cases.filter((c) => c.visibility === "none");
+    const view: ExerciseReport = {
+      ...e,
+      cases: e.cases.filter((c) => c.visibility !== "none").map(redacted),
+    };
+    if (unlisted.length > 0) {
+      view.unlisted = {
+        cases: unlisted.length,
+        score: unlisted.reduce((sum, c) => sum + c.score, 0),
+        maxScore: unlisted.reduce((sum, c) => sum + c.maxScore, 0),
+      };
+    }
+    return view;
+  });
+  const { seconds: _s, timings: _t, diagnostics: _d, ...rest } = report;
+  return { ...rest, notes: [...report.notes], exercises };
+}
+
+/**
+ * The report for `view`: the whole report for the instructor, {@linkcode studentView}
+ * otherwise.
+ *
+ * @example
+ * ```ts
+ * import { forView } from "./view.ts";
+ * import { sampleReport } from "../../tests/helpers/sample_report.ts";
+ * if (forView(sampleReport(), "instructor").seconds === undefined) throw new Error();
+ * ```
+ */
+export function forView(report: SubmissionReport, view: View): SubmissionReport {
+  return view === "instructor" ? report : studentView(report);
+}

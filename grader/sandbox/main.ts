@@ -1,0 +1,381 @@
+/**
+ * The sandbox runner: the main thread of the untrusted `deno` process. No submitted code runs
+ * on this thread, and it is the only writer of the results file.
+ *
+ * The grader starts this script in a separate process (see {@linkcode ./run.ts}) with the kit's
+ * config and lockfile, the sandbox import map, `--cached-only`, no network, subprocesses, FFI or
+ * system information, reads limited to what its Workers need, and one writable file: the results
+ * file. It runs the job's **units** one after another; a unit is a group of exercises whose
+ * loaded modules are all within each member's import policy (see `grader/grade.ts`). Per unit
+ * it starts a Worker ({@linkcode ./worker.ts}) whose read permission is exactly the unit's files
+ * (its submission's files, the kit files they and the run halves load, `node_modules` and the
+ * data), has it load the run halves and the unit's submitted files, and runs each case.
+ *
+ * Limits, per case, in **CPU time** of this process (so that a busy machine does not fail a
+ * correct answer), with a wall-clock backstop (`wallFactor × limit + 5 s`) for code that waits:
+ *
+ * - A case that does not answer in time ends its Worker; the case is `timeout`, and so is every
+ *   remaining case of the same exercise, at once, with the same reason. The unit's other
+ *   exercises go on in a fresh Worker with their own time.
+ * - An uncaught error in the Worker (a timer that throws) fails the case that was running, or
+ *   the next one; the Worker is replaced.
+ * - A file that does not load in time, or kills its Worker while loading, fails its exercise.
+ *
+ * Everything the Worker sends is checked here, in an isolate no submitted code shares: outputs
+ * must be plain data ({@linkcode ./plain.ts}) of at most `maxOutputBytes` encoded, messages are
+ * cut to `maxMessageChars`, and the results file stops growing at `maxResultsBytes`. The
+ * process's stdout and stderr, which the submission shares, are never read by the grader.
+ *
+ * Usage (by the grader only): `deno run … grader/sandbox/main.ts JOB.json`.
+ *
+ * Results file: one JSON object per line:
+ * `{"t":"unit","id"}`, `{"t":"importing","file"}`, `{"t":"import","file","ok","todo"?,"message"?}`,
+ * `{"t":"start","key"}`,
+ * `{"t":"result","key","status","output"?,"message"?,"ms"}` (output encoded by
+ * {@linkcode ./plain.ts encodePlain}), `{"t":"fatal","message"}`, `{"t":"done"}`.
+ *
+ * @example The job format
+ * ```ts
+ * import type { SandboxJob } from "./main.ts";
+ * const job: SandboxJob = {
+ *   harness: "file:///kit/grader/sandbox/worker.ts", results: "/tmp/run/results.jsonl",
+ *   env: [], units: [], startMs: 30000, importMs: 10000, wallFactor: 3,
+ *   maxOutputBytes: 1 << 24, maxMessageChars: 2000, maxResultsBytes: 1 << 26,
+ * };
+ * if (job.units.length !== 0) throw new Error("expected no units");
+ * ```
+ *
+ * @module
+ */
+import process from "node:process";
+import { encodePlain, validatePlain } from "./plain.ts";
+
+/** One case to run. */
+export interface JobCase {
+  /** Manifest key. */
+  key: string;
+  /** The submitted file passed as `impl`. */
+  file: string;
+  /** The names that file must export. */
+  exports: string[];
+  /** URL of the run half holding the case's run. */
+  module: string;
+  /** The run's id in that run half. */
+  run: string;
+  /** CPU-time limit, ms. */
+  timeoutMs: number;
+}
+
+/** One Worker's worth of work. */
+export interface JobUnit {
+  /** A name for messages. */
+  id: string;
+  /** URLs of the run halves the Worker loads first. */
+  runModules: string[];
+  /** Paths the Worker may read (and so import). */
+  read: string[];
+  /** Submitted files to load: relative name and URL. */
+  files: { file: string; url: string }[];
+  /** Cases, in order. */
+  cases: JobCase[];
+}
+
+/** What the grader asks the runner to do. */
+export interface SandboxJob {
+  /** URL of the harness ({@linkcode ./worker.ts}). */
+  harness: string;
+  /** Path of the results file (the only writable path). */
+  results: string;
+  /** Environment variables the Workers may read. */
+  env: string[];
+  /** The units, in order. */
+  units: JobUnit[];
+  /** CPU time to start a Worker and load its run half, ms. */
+  startMs: number;
+  /** CPU time to load one submitted file, ms. */
+  importMs: number;
+  /** Wall-clock backstop factor (see the module doc). */
+  wallFactor: number;
+  /** Largest encoded output accepted per case, bytes. */
+  maxOutputBytes: number;
+  /** Longest message kept, characters. */
+  maxMessageChars: number;
+  /** Largest results file, bytes. */
+  maxResultsBytes: number;
+}
+
+type Reply = Record<string, unknown>;
+type Outcome = { kind: "reply"; data: Reply } | { kind: "timeout" } | {
+  kind: "crash";
+  message: string;
+};
+
+/** CPU time of this whole process (its Workers included), in ms. */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+class Runner {
+  #job: SandboxJob;
+  #out: Deno.FsFile;
+  #written = 0;
+  #encoder = new TextEncoder();
+  #worker: Worker | undefined;
+  #port: MessagePort | undefined;
+  #waiting: { id: number; settle: (outcome: Outcome) => void } | undefined;
+  #nextId = 1;
+  /** An uncaught error in the Worker between requests. */
+  #died: string | undefined;
+  /** file → why it failed to load (for good: not loaded again). */
+  #failed = new Map<string, { message: string; todo: boolean }>();
+  /** file → why its remaining cases are not run (an earlier case timed out). */
+  #stopped = new Map<string, string>();
+  #loaded = new Set<string>();
+
+  constructor(job: SandboxJob, out: Deno.FsFile) {
+    this.#job = job;
+    this.#out = out;
+  }
+
+  #cut(text: unknown): string {
+    const s = typeof text === "string" ? text : String(text ?? "");
+    const limit = this.#job.maxMessageChars;
+    return s.length > limit ? `${s.slice(0, limit)}…` : s;
+  }
+
+  write(line: Record<string, unknown>): void {
+    const at = Math.round(performance.now());
+    const bytes = this.#encoder.encode(JSON.stringify({ ...line, at }) + "\n");
+    if (this.#written + bytes.length > this.#job.maxResultsBytes) {
+      throw new Error(`the results passed ${this.#job.maxResultsBytes} bytes`);
+    }
+    let done = 0;
+    while (done < bytes.length) done += this.#out.writeSync(bytes.subarray(done));
+    this.#written += bytes.length;
+  }
+
+  /** Sends a request and waits for its reply, within `limitMs` of CPU time. */
+  #ask(request: Reply, limitMs: number): Promise<Outcome> {
+    const id = this.#nextId++;
+    return new Promise((resolve) => {
+      const startCpu = cpuMs();
+      const wallEnd = Date.now() + this.#job.wallFactor * limitMs + 5000;
+      const timer = setInterval(() => {
+        if (cpuMs() - startCpu > limitMs || Date.now() > wallEnd) settle({ kind: "timeout" });
+      }, 20);
+      const settle = (outcome: Outcome) => {
+        clearInterval(timer);
+        if (this.#waiting?.id === id) this.#waiting = undefined;
+        resolve(outcome);
+      };
+      this.#waiting = { id, settle };
+      if (this.#died !== undefined) {
+        settle({ kind: "crash", message: this.#died });
+        return;
+      }
+      this.#port!.postMessage({ ...request, id });
+    });
+  }
+
+  async #start(unit: JobUnit): Promise<void> {
+    this.#stop();
+    this.#died = undefined;
+    this.#loaded.clear();
+    const worker = new Worker(this.#job.harness, {
+      type: "module",
+      name: `unit ${unit.id}`,
+      deno: {
+        permissions: {
+          read: unit.read,
+          env: this.#job.env,
+          write: false,
+          net: false,
+          run: false,
+          ffi: false,
+          sys: false,
+          import: false,
+        },
+      },
+    } as WorkerOptions);
+    const channel = new MessageChannel();
+    this.#worker = worker;
+    this.#port = channel.port1;
+    // Anything on the Worker's own channel comes from submitted code: ignored.
+    worker.onmessage = () => {};
+    worker.onmessageerror = () => {};
+    worker.onerror = (event: ErrorEvent) => {
+      event.preventDefault();
+      const message = `uncaught error: ${this.#cut(event.message)}`;
+      if (this.#waiting) this.#waiting.settle({ kind: "crash", message });
+      else this.#died = message;
+    };
+    channel.port1.onmessage = (event: MessageEvent) => {
+      const data = event.data as Reply;
+      if (typeof data !== "object" || data === null) return;
+      if (this.#waiting && (data.type === "ready" || data.id === this.#waiting.id)) {
+        this.#waiting.settle({ kind: "reply", data });
+      }
+    };
+    channel.port1.onmessageerror = () => {
+      this.#waiting?.settle({ kind: "crash", message: "sent a message that cannot be read" });
+    };
+    const id = this.#nextId++;
+    const ready = await new Promise<Outcome>((resolve) => {
+      const startCpu = cpuMs();
+      const wallEnd = Date.now() + this.#job.wallFactor * this.#job.startMs + 5000;
+      const timer = setInterval(() => {
+        if (cpuMs() - startCpu > this.#job.startMs || Date.now() > wallEnd) {
+          settle({ kind: "timeout" });
+        }
+      }, 20);
+      const settle = (outcome: Outcome) => {
+        clearInterval(timer);
+        if (this.#waiting?.id === id) this.#waiting = undefined;
+        resolve(outcome);
+      };
+      this.#waiting = { id, settle };
+      worker.postMessage({ runModules: unit.runModules }, [channel.port2]);
+    });
+    if (ready.kind !== "reply" || ready.data.failed !== undefined) {
+      throw new Error(
+        ready.kind === "timeout"
+          ? `the sandbox did not start within ${this.#job.startMs} ms of CPU time`
+          : ready.kind === "crash"
+          ? `the sandbox failed to start: ${ready.message}`
+          : `the sandbox failed to start: ${this.#cut(ready.data.failed)}`,
+      );
+    }
+    for (const { file, url } of unit.files) {
+      if (this.#failed.has(file) || this.#stopped.has(file)) continue;
+      if (!unit.cases.some((c) => c.file === file)) continue;
+      this.write({ t: "importing", file });
+      const outcome = await this.#ask({ type: "import", file, url }, this.#job.importMs);
+      if (outcome.kind === "reply" && outcome.data.ok === true) {
+        this.#loaded.add(file);
+        this.write({ t: "import", file, ok: true });
+        continue;
+      }
+      const failure = outcome.kind === "reply"
+        ? {
+          message: `exercises/${file} failed to load: ${this.#cut(outcome.data.message)}`,
+          todo: outcome.data.todo === true,
+        }
+        : {
+          message: outcome.kind === "timeout"
+            ? `loading exercises/${file} took longer than ${this.#job.importMs} ms of CPU time`
+            : `loading exercises/${file} failed: the code ${outcome.message}`,
+          todo: false,
+        };
+      this.#failed.set(file, failure);
+      this.write({ t: "import", file, ok: false, ...failure });
+      if (outcome.kind !== "reply") return await this.#start(unit);
+    }
+  }
+
+  #stop(): void {
+    this.#port?.close();
+    this.#worker?.terminate();
+    this.#worker = undefined;
+    this.#port = undefined;
+    this.#loaded.clear();
+  }
+
+  #result(c: JobCase, status: string, message: string, ms = 0): void {
+    this.write({ t: "result", key: c.key, status, message: this.#cut(message), ms });
+  }
+
+  async runUnit(unit: JobUnit): Promise<void> {
+    this.write({ t: "unit", id: unit.id });
+    await this.#start(unit);
+    for (const c of unit.cases) {
+      const failed = this.#failed.get(c.file);
+      const stopped = this.#stopped.get(c.file);
+      if (failed !== undefined) {
+        this.#result(c, failed.todo ? "not-attempted" : "error", failed.message);
+        continue;
+      }
+      if (stopped !== undefined) {
+        this.#result(c, "timeout", stopped);
+        continue;
+      }
+      if (this.#died !== undefined || this.#worker === undefined) await this.#start(unit);
+      if (!this.#loaded.has(c.file)) {
+        const again = this.#failed.get(c.file);
+        this.#result(c, again?.todo ? "not-attempted" : "error", again?.message ?? "not loaded");
+        continue;
+      }
+      this.write({ t: "start", key: c.key });
+      const startCpu = cpuMs();
+      const outcome = await this.#ask(
+        { type: "run", module: c.module, run: c.run, file: c.file, exports: c.exports },
+        c.timeoutMs,
+      );
+      const ms = Math.round(cpuMs() - startCpu);
+      if (outcome.kind === "timeout") {
+        const reason = `no result within the time limit of ${c.timeoutMs} ms of CPU time ` +
+          "(the case was stopped)";
+        this.#result(c, "timeout", reason, ms);
+        this.#stopped.set(
+          c.file,
+          `not run: an earlier case of exercises/${c.file} timed out (${reason})`,
+        );
+        this.#stop();
+        continue;
+      }
+      if (outcome.kind === "crash") {
+        this.#result(c, "error", `the code failed: ${outcome.message}`, ms);
+        this.#stop();
+        continue;
+      }
+      this.#report(c, outcome.data, ms);
+    }
+    this.#stop();
+  }
+
+  #report(c: JobCase, data: Reply, ms: number): void {
+    if (data.status !== "ok") {
+      const status = data.status === "not-attempted" ? "not-attempted" : "error";
+      this.#result(c, status, String(data.message ?? ""), ms);
+      return;
+    }
+    let output: string;
+    try {
+      output = encodePlain(validatePlain(data.output));
+      if (output.length > this.#job.maxOutputBytes) {
+        throw new RangeError(
+          `The output is too large: ${output.length} characters encoded, at most ` +
+            `${this.#job.maxOutputBytes}`,
+        );
+      }
+    } catch (error) {
+      this.#result(c, "invalid", (error as Error).message, ms);
+      return;
+    }
+    this.write({ t: "result", key: c.key, status: "ok", output, ms });
+  }
+}
+
+async function main(): Promise<void> {
+  const job = JSON.parse(await Deno.readTextFile(Deno.args[0])) as SandboxJob;
+  const out = await Deno.open(job.results, { write: true, append: true });
+  const runner = new Runner(job, out);
+  try {
+    for (const unit of job.units) await runner.runUnit(unit);
+    runner.write({ t: "done" });
+  } catch (error) {
+    try {
+      runner.write({ t: "fatal", message: error instanceof Error ? error.message : String(error) });
+    } catch {
+      // The results file is full: the grader reports the cases without a result.
+    }
+  } finally {
+    out.close();
+  }
+}
+
+if (import.meta.main) {
+  await main();
+  // A Worker may have left timers or handles behind; the job is done.
+  Deno.exit(0);
+}

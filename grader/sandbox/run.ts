@@ -1,0 +1,343 @@
+/**
+ * Running a submission's cases in the sandbox process, from the grader's side.
+ *
+ * {@linkcode runInSandbox} starts {@linkcode ./main.ts} in a separate `deno` process:
+ *
+ * - with the kit's `deno.json` and `deno.lock` (`--config`, `--lock --frozen`), the sandbox
+ *   import map (`--import-map`), `--cached-only` and `--no-remote`: never the submission's
+ *   configuration, and nothing downloaded;
+ * - with a cleared environment (only the backend and data-set variables) and its own
+ *   `DENO_DIR`, a private copy of a cache the session warmed with trusted code only;
+ * - with permissions: read what its Workers need, write the results file, nothing else (no
+ *   network, subprocesses, FFI or system information); each Worker gets less;
+ * - under the limits of {@linkcode ../process.ts spawnLimited}: a memory cap, and a deadline
+ *   that covers every limit of the job.
+ *
+ * The runner writes results to a file the submission cannot write; stdout and stderr are
+ * drained and thrown away (the last few KiB of stderr are kept for the teacher's diagnostics,
+ * never parsed). When the process dies (out of memory, killed), the case that was running is
+ * `crashed` (`timeout` when the deadline killed it), a file that was loading fails its
+ * exercise, and a new process runs the rest. Every case ends with a result: what the sandbox
+ * did not answer for is `crashed` or `not-run`, never passed.
+ *
+ * @example
+ * ```ts
+ * import { parseResultLines } from "./run.ts";
+ * const lines = parseResultLines('{"t":"start","key":"k"}\n{"t":"result","key":"k","status":"ok","output":"1","ms":3}\n{"t":"do');
+ * if (lines.length !== 2 || lines[1].status !== "ok") throw new Error();
+ * ```
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { GraderConfig } from "../config.ts";
+import { endReason, spawnLimited } from "../process.ts";
+import type { JobCase, JobUnit, SandboxJob } from "./main.ts";
+
+/** What the sandbox said about one case. */
+export interface SandboxResult {
+  /**
+   * `ok` (output present), `not-attempted`, `error`, `timeout`, `invalid` (output not plain
+   * data), `crashed` (the process died), `not-run` (the sandbox could not run it).
+   */
+  status: "ok" | "not-attempted" | "error" | "timeout" | "invalid" | "crashed" | "not-run";
+  /** The encoded output, for `ok`. */
+  output?: string;
+  /** What happened, for the other statuses. */
+  message?: string;
+  /** Milliseconds of CPU time in the run. */
+  ms?: number;
+}
+
+/** What one sandbox session produced. */
+export interface SandboxOutcome {
+  /** Per case key; every requested case has an entry. */
+  results: Map<string, SandboxResult>;
+  /** Processes started. */
+  processes: number;
+  /** Set when the sandbox could not work at all (the grader's problem, not the submission's). */
+  fatal?: string;
+  /** The tail of the sandbox's stderr, for the teacher's diagnostics only. */
+  stderrTail: string;
+}
+
+/** What {@linkcode runInSandbox} needs. */
+export interface SandboxRequest {
+  /** Grader configuration (paths, limits). */
+  config: GraderConfig;
+  /** A private directory for the job and results files. */
+  runDir: string;
+  /** The import map file. */
+  importMapFile: string;
+  /** The sandbox's own `DENO_DIR` (a throw-away copy). */
+  denoDir: string;
+  /** Environment for the sandbox (the backend and the data set's directory). */
+  env: Record<string, string>;
+  /** The units to run, in order. */
+  units: JobUnit[];
+  /** Start the sandbox once even for units without cases (to warm up a cache). */
+  warmUp?: boolean;
+  /** Called as each case's result arrives, so the grader can judge it straight away. */
+  onResult?: (key: string, result: SandboxResult) => void;
+}
+
+/** One line of the results file. */
+export interface ResultLine {
+  /** Line type. */
+  t: string;
+  /** Case key (start, result). */
+  key?: string;
+  /** File (importing, import). */
+  file?: string;
+  /** Result status. */
+  status?: string;
+  /** Encoded output. */
+  output?: string;
+  /** Message. */
+  message?: string;
+  /** Whether an import worked. */
+  ok?: boolean;
+  /** Whether a failed import was an unwritten stub. */
+  todo?: boolean;
+  /** Milliseconds. */
+  ms?: number;
+}
+
+/**
+ * Parses the results file; a last line cut short by a killed process is dropped.
+ *
+ * @example
+ * ```ts
+ * import { parseResultLines } from "./run.ts";
+ * if (parseResultLines("").length !== 0) throw new Error();
+ * ```
+ */
+export function parseResultLines(text: string): ResultLine[] {
+  const lines: ResultLine[] = [];
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") continue;
+    try {
+      const parsed = JSON.parse(line);
+      if (typeof parsed === "object" && parsed !== null && typeof parsed.t === "string") {
+        lines.push(parsed);
+      }
+    } catch {
+      // A partial last line from a killed process.
+    }
+  }
+  return lines;
+}
+
+/** Reads a growing file's complete new lines on each `pump()`. */
+class LineReader {
+  #file: Deno.FsFile;
+  #pending = "";
+  #decoder = new TextDecoder();
+  #buffer = new Uint8Array(1 << 16);
+  #busy: Promise<void> = Promise.resolve();
+
+  constructor(file: Deno.FsFile) {
+    this.#file = file;
+  }
+
+  pump(onLine: (line: string) => void): Promise<void> {
+    this.#busy = this.#busy.then(async () => {
+      while (true) {
+        const n = await this.#file.read(this.#buffer);
+        if (n === null || n === 0) break;
+        this.#pending += this.#decoder.decode(this.#buffer.subarray(0, n), { stream: true });
+        const lines = this.#pending.split("\n");
+        this.#pending = lines.pop()!;
+        for (const line of lines) onLine(line);
+      }
+    });
+    return this.#busy;
+  }
+
+  close(): void {
+    this.#file.close();
+  }
+}
+
+const RESULT_STATUSES = new Set(["ok", "not-attempted", "error", "timeout", "invalid"]);
+
+/** The wall-clock time a job may take, at most (every limit at its backstop, plus start-up). */
+function allowance(job: Omit<SandboxJob, "units">, units: JobUnit[]): number {
+  const backstop = (ms: number) => job.wallFactor * ms + 5000;
+  return 15_000 + units.reduce(
+    (sum, u) =>
+      sum + backstop(job.startMs) * (1 + u.cases.length) + u.files.length * backstop(job.importMs) +
+      u.cases.reduce((s, c) => s + backstop(c.timeoutMs), 0),
+    0,
+  );
+}
+
+/**
+ * Runs `request.units` in the sandbox, restarting it after crashes, and returns a result for
+ * every case.
+ *
+ * @example An empty request starts nothing
+ * ```ts
+ * import { runInSandbox } from "./run.ts";
+ * import { defaultConfig } from "../config.ts";
+ * const outcome = await runInSandbox({
+ *   config: defaultConfig(), runDir: "/nonexistent", importMapFile: "", denoDir: "", env: {},
+ *   units: [],
+ * });
+ * if (outcome.processes !== 0 || outcome.results.size !== 0) throw new Error();
+ * ```
+ */
+export async function runInSandbox(request: SandboxRequest): Promise<SandboxOutcome> {
+  const { config } = request;
+  const results = new Map<string, SandboxResult>();
+  const all = request.units.flatMap((u) => u.cases);
+  const broken = new Map<string, string>(); // file → why its loading crashed the process
+  let processes = 0;
+  let fruitless = 0;
+  let stderrTail = "";
+  const settle = (c: JobCase, result: SandboxResult) => {
+    if (results.has(c.key)) return;
+    results.set(c.key, result);
+    request.onResult?.(c.key, result);
+  };
+  while (true) {
+    for (const c of all) {
+      const why = broken.get(c.file);
+      if (why !== undefined) settle(c, { status: "error", message: why });
+    }
+    const units = request.units.map((u) => ({
+      ...u,
+      files: u.files.filter((f) => !broken.has(f.file)),
+      cases: u.cases.filter((c) => !results.has(c.key)),
+    })).filter((u) => u.cases.length > 0 || (request.warmUp && processes === 0));
+    if (units.length === 0) break;
+    const job: SandboxJob = {
+      harness: new URL("./worker.ts", import.meta.url).href,
+      results: join(request.runDir, "results.jsonl"),
+      env: Object.keys(request.env),
+      units,
+      startMs: config.startTimeoutMs,
+      importMs: config.importTimeoutMs,
+      wallFactor: config.wallFactor,
+      maxOutputBytes: config.maxOutputBytes,
+      maxMessageChars: config.maxMessageChars,
+      maxResultsBytes: 4 * config.maxOutputBytes + 16 * 1024 * 1024,
+    };
+    const jobFile = join(request.runDir, "job.json");
+    await Deno.writeTextFile(job.results, "");
+    await Deno.writeTextFile(jobFile, JSON.stringify(job));
+    const read = [
+      jobFile,
+      new URL("./", import.meta.url).pathname,
+      ...new Set(units.flatMap((u) => u.read)),
+    ];
+    const byKey = new Map(all.map((c) => [c.key, c]));
+    let running: string | undefined;
+    let importing: string | undefined;
+    let done = false;
+    let fatal: string | undefined;
+    let progress = false;
+    const handle = (line: ResultLine) => {
+      if (line.t === "start" && line.key) running = line.key;
+      if (line.t === "importing" && line.file) importing = line.file;
+      if (line.t === "import") importing = undefined;
+      if (line.t === "result" && line.key) {
+        const c = byKey.get(line.key);
+        if (c === undefined || results.has(c.key)) return;
+        const status = RESULT_STATUSES.has(String(line.status))
+          ? line.status as SandboxResult["status"]
+          : "error";
+        settle(c, {
+          status,
+          output: status === "ok" ? line.output : undefined,
+          message: typeof line.message === "string" ? line.message : undefined,
+          ms: typeof line.ms === "number" ? line.ms : undefined,
+        });
+        if (running === line.key) running = undefined;
+        progress = true;
+      }
+      if (line.t === "done") done = true;
+      if (line.t === "fatal") fatal ??= String(line.message ?? "the sandbox failed");
+    };
+    const reader = new LineReader(await Deno.open(job.results, { read: true }));
+    const deliver = (text: string) => {
+      for (const line of parseResultLines(text)) handle(line);
+    };
+    const end = await spawnLimited(config.denoPath, [
+      "run",
+      "--no-prompt",
+      "--cached-only",
+      "--no-remote",
+      "--config",
+      config.configFile,
+      "--import-map",
+      request.importMapFile,
+      "--lock",
+      config.lockFile,
+      "--frozen",
+      "--unstable-worker-options",
+      `--v8-flags=--max-old-space-size=${config.heapMb}`,
+      `--allow-read=${read.join(",")}`,
+      `--allow-write=${job.results}`,
+      ...(job.env.length > 0 ? [`--allow-env=${job.env.join(",")}`] : []),
+      new URL("./main.ts", import.meta.url).href,
+      jobFile,
+    ], {
+      memoryMb: config.memoryMb,
+      reservedMb: config.reservedMb,
+      deadline: Date.now() + allowance(job, units),
+      keepBytes: 4096,
+      cwd: request.runDir,
+      env: { ...request.env, DENO_DIR: request.denoDir },
+      onTick: () => void reader.pump(deliver),
+    });
+    await reader.pump(deliver);
+    reader.close();
+    processes++;
+    stderrTail = end.stderr;
+    if (fatal !== undefined) {
+      return {
+        results: fillMissing(all, results, "the sandbox failed"),
+        processes,
+        fatal,
+        stderrTail,
+      };
+    }
+    if (done) break;
+    const reason = `the sandbox process stopped: ${endReason(end, config.memoryMb)}`;
+    if (request.warmUp && processes === 1) {
+      return { results: fillMissing(all, results, reason), processes, fatal: reason, stderrTail };
+    }
+    if (running !== undefined && !results.has(running)) {
+      settle(byKey.get(running)!, {
+        status: end.killedFor === "deadline" ? "timeout" : "crashed",
+        message: reason,
+      });
+      progress = true;
+    } else if (importing !== undefined) {
+      broken.set(importing, `loading exercises/${importing} crashed: ${reason}`);
+      progress = true;
+    }
+    fruitless = progress ? 0 : fruitless + 1;
+    if (fruitless >= 2) {
+      const message = `the sandbox could not start: ${reason}`;
+      return { results: fillMissing(all, results, message), processes, fatal: message, stderrTail };
+    }
+  }
+  return {
+    results: fillMissing(all, results, "the sandbox returned no result"),
+    processes,
+    stderrTail,
+  };
+}
+
+function fillMissing(
+  cases: JobCase[],
+  results: Map<string, SandboxResult>,
+  message: string,
+): Map<string, SandboxResult> {
+  for (const c of cases) {
+    if (!results.has(c.key)) results.set(c.key, { status: "not-run", message });
+  }
+  return results;
+}

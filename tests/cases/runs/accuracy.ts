@@ -1,0 +1,48 @@
+/**
+ * The run half of `accuracy`'s cases (lesson 4's `accuracy`): the inputs and the calls,
+ * nothing that judges them (that is `../accuracy.ts`). Loaded in the grader's sandbox.
+ *
+ * @module
+ */
+import * as tf from "../../../lib/tf.ts";
+import type { Runs } from "../case.ts";
+import { captureError, countLeaks, seededLabels, seededMatrix, tidyPlain } from "./helpers.ts";
+
+type Impl = typeof import("../../../exercises/accuracy.ts");
+
+/** The book's predicted probabilities (its labels are [0, 2]). */
+const BOOK_Y_HAT = [[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]];
+/** A random [50, 10] batch of scores. */
+export const SCORES = seededMatrix(50, 10, 18);
+/** Its labels, in [0, 10). */
+export const LABELS = seededLabels(50, 10, 19);
+
+function countOut(
+  impl: Impl,
+  yHat: () => tf.Tensor,
+  y: number[],
+  dtype: "int32" | "float32" = "int32",
+): number {
+  return tidyPlain(() => impl.accuracy(yHat(), tf.tensor1d(y, dtype)));
+}
+
+/** The runs, by id. */
+export const runs: Runs<Impl> = {
+  book: (impl) => countOut(impl, () => tf.tensor2d(BOOK_Y_HAT), [0, 2]),
+  randomBatch: (impl) => countOut(impl, () => tf.tensor2d(SCORES), LABELS),
+  predictedLabels: (impl) => ({
+    vector: countOut(impl, () => tf.tensor1d([2, 1, 0, 3], "int32"), [2, 1, 1, 3]),
+    column: countOut(impl, () => tf.tensor2d([[2], [1], [0], [3]], [4, 1], "int32"), [2, 1, 1, 3]),
+  }),
+  float32Labels: (impl) => countOut(impl, () => tf.tensor2d(BOOK_Y_HAT), [0, 2], "float32"),
+  ties: (impl) => countOut(impl, () => tf.tensor2d([[0.5, 0.5], [0.2, 0.8]]), [0, 0]),
+  emptyBatch: (impl) => countOut(impl, () => tf.zeros([0, 3]), []),
+  batchMismatch: (impl) =>
+    captureError(() => countOut(impl, () => tf.tensor2d(BOOK_Y_HAT), [0, 2, 1])),
+  leaks: (impl) =>
+    tidyPlain(() => {
+      const yHat = tf.tensor2d(SCORES);
+      const y = tf.tensor1d(LABELS, "int32");
+      return countLeaks(() => impl.accuracy(yHat, y));
+    }),
+};

@@ -1,0 +1,190 @@
+/**
+ * Helpers the run halves share (`runs/*.ts`), on the untrusted side of a case: they run in the
+ * grader's sandbox next to the submission's code, so they hold no expected values.
+ *
+ * {@linkcode tensorOut} turns whatever the implementation returned into plain data without
+ * trusting it to be a tensor, {@linkcode captureError} records an expected error as data (but
+ * lets a `TodoError` through, so an unwritten exercise is "not started", never "passed"),
+ * {@linkcode countLeaks} measures tensors left behind, and {@linkcode seededMatrix} makes the
+ * same float32-exact inputs on either side of the sandbox from a seed, so a check never has to
+ * trust a run to report its inputs.
+ *
+ * @example A run returns a tensor as data
+ * ```ts
+ * import * as tf from "../../../lib/tf.ts";
+ * import { tensorOut } from "./helpers.ts";
+ * const out = tensorOut(tf.tensor2d([[1, 2]])) as { shape: number[] };
+ * if (out.shape.join() !== "1,2") throw new Error(`expected shape [1, 2], got [${out.shape}]`);
+ * ```
+ *
+ * @module
+ */
+import * as tf from "../../../lib/tf.ts";
+import { createRng } from "../../../lib/random.ts";
+import { isTodo } from "../../../lib/todo.ts";
+import type { Plain } from "../case.ts";
+
+/** Describes any value for a failure message, without calling its code. */
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "undefined";
+  if (value instanceof tf.Tensor) return `a ${value.dtype} tensor of shape [${value.shape}]`;
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  if (typeof value === "object") return "an object";
+  if (typeof value === "string") return `the string ${JSON.stringify(value.slice(0, 40))}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+/**
+ * A tensor as plain data `{ shape, dtype, values }`, or `{ notTensor }` describing what was
+ * returned instead (so `check` can say "expected a tensor, got undefined").
+ *
+ * @example
+ * ```ts
+ * import * as tf from "../../../lib/tf.ts";
+ * import { tensorOut } from "./helpers.ts";
+ * const p = tensorOut(tf.tensor1d([1, NaN])) as { values: number[] };
+ * if (!Number.isNaN(p.values[1])) throw new Error();
+ * if ((tensorOut(undefined) as { notTensor: string }).notTensor !== "undefined") throw new Error();
+ * ```
+ */
+export function tensorOut(value: unknown): Plain {
+  if (!(value instanceof tf.Tensor)) return { notTensor: describeValue(value) };
+  if (value.isDisposed) return { notTensor: "a tensor that was already disposed" };
+  return {
+    shape: [...value.shape],
+    dtype: value.dtype,
+    values: Array.from(value.dataSync() as ArrayLike<number>),
+  };
+}
+
+/**
+ * Runs `fn`, which is expected to throw, and returns what it threw as plain data:
+ * `{ threw: true, name, message }` or `{ threw: false, returned }`. A `TodoError` is thrown
+ * on, so an exercise that is not written is never mistaken for one that rejects bad input.
+ *
+ * @example
+ * ```ts
+ * import { captureError } from "./helpers.ts";
+ * const out = captureError(() => { throw new RangeError("bad axis 2"); }) as { name: string };
+ * if (out.name !== "RangeError") throw new Error();
+ * ```
+ */
+export function captureError(fn: () => unknown): Plain {
+  let returned: unknown;
+  try {
+    returned = fn();
+  } catch (error) {
+    if (isTodo(error)) throw error;
+    const name = error instanceof Error ? error.name : typeof error;
+    const message = error instanceof Error ? error.message : String(error);
+    return { threw: true, name, message };
+  } finally {
+    if (returned instanceof tf.Tensor) returned.dispose();
+  }
+  return { threw: false, returned: describeValue(returned) };
+}
+
+/**
+ * Calls `fn` inside a scope and counts the tensors it leaves behind, beyond `keep` (the
+ * number of tensors `fn` legitimately returns; they are disposed before counting).
+ *
+ * @example
+ * ```ts
+ * import * as tf from "../../../lib/tf.ts";
+ * import { countLeaks } from "./helpers.ts";
+ * const X = tf.tensor2d([[1, 2]]);
+ * if (countLeaks(() => tf.sum(X, 1, true)) !== 0) throw new Error("leak");
+ * if (countLeaks(() => { tf.exp(X); return tf.sum(X); }) !== 1) throw new Error("no leak?");
+ * ```
+ */
+export function countLeaks(fn: () => unknown): number {
+  const before = tf.memory().numTensors;
+  const result = fn();
+  tf.dispose(collectTensors(result));
+  return tf.memory().numTensors - before;
+}
+
+function collectTensors(value: unknown, out: tf.Tensor[] = [], depth = 0): tf.Tensor[] {
+  if (value instanceof tf.Tensor) out.push(value);
+  else if (depth < 3 && Array.isArray(value)) {
+    value.forEach((v) => collectTensors(v, out, depth + 1));
+  } else if (depth < 3 && typeof value === "object" && value !== null) {
+    Object.values(value).forEach((v) => collectTensors(v, out, depth + 1));
+  }
+  return out;
+}
+
+/** A variable's (or tensor's) values as nested plain arrays. */
+export function arrayOut(t: tf.Tensor): Plain {
+  return t.arraySync() as Plain;
+}
+
+/**
+ * A `rows × cols` matrix of float32-exact N(mean, std) numbers from `seed` (Box–Muller on the
+ * kit's seeded generator), as nested arrays: the same on both sides of the sandbox.
+ *
+ * @example
+ * ```ts
+ * import { seededMatrix } from "./helpers.ts";
+ * const a = seededMatrix(2, 3, 7), b = seededMatrix(2, 3, 7);
+ * if (JSON.stringify(a) !== JSON.stringify(b) || a[1].length !== 3) throw new Error();
+ * if (Math.fround(a[0][0]) !== a[0][0]) throw new Error("not float32-exact");
+ * ```
+ */
+export function seededMatrix(
+  rows: number,
+  cols: number,
+  seed: number,
+  options: { mean?: number; std?: number } = {},
+): number[][] {
+  const { mean = 0, std = 1 } = options;
+  const rng = createRng(seed);
+  const normal = (): number => {
+    const u = 1 - rng.next(); // (0, 1]
+    const v = rng.next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  };
+  return Array.from(
+    { length: rows },
+    () => Array.from({ length: cols }, () => Math.fround(mean + std * normal())),
+  );
+}
+
+/**
+ * `n` integers in `[0, k)` from `seed`.
+ *
+ * @example
+ * ```ts
+ * import { seededLabels } from "./helpers.ts";
+ * const y = seededLabels(50, 3, 1);
+ * if (y.length !== 50 || y.some((v) => v < 0 || v >= 3)) throw new Error();
+ * ```
+ */
+export function seededLabels(n: number, k: number, seed: number): number[] {
+  const rng = createRng(seed);
+  return Array.from({ length: n }, () => rng.nextInt(k));
+}
+
+/**
+ * Like `tf.tidy`, but for a function that returns plain data (which `tf.tidy` does not
+ * accept): every tensor created inside is disposed when it returns or throws.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "../../../lib/tf.ts";
+ * import { tidyPlain } from "./helpers.ts";
+ * const before = tf.memory().numTensors;
+ * const n = tidyPlain(() => tf.sum(tf.ones([3])).dataSync()[0]);
+ * if (n !== 3 || tf.memory().numTensors !== before) throw new Error();
+ * ```
+ */
+export function tidyPlain<T>(fn: () => T): T {
+  const engine = tf.engine();
+  engine.startScope("tidyPlain");
+  try {
+    return fn();
+  } finally {
+    engine.endScope();
+  }
+}

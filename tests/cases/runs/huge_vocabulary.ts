@@ -1,0 +1,126 @@
+/**
+ * The run half of `huge_vocabulary`'s cases (book exercise 5): the inputs and the calls,
+ * nothing that judges them (that is `../huge_vocabulary.ts`, with the float64 proposal and
+ * full loss). Loaded in the grader's sandbox.
+ *
+ * @module
+ */
+import * as tf from "../../../lib/tf.ts";
+import type { Runs } from "../case.ts";
+import { captureError, countLeaks, seededMatrix, tensorOut, tidyPlain } from "./helpers.ts";
+
+type Impl = typeof import("../../../exercises/huge_vocabulary.ts");
+
+/** A seeded problem: an output layer over `V` words, hidden size `d`, and a batch. */
+export interface Problem {
+  /** Vocabulary size. */
+  V: number;
+  /** Hidden size. */
+  d: number;
+  /** Weights `[V, d]`. */
+  W: number[][];
+  /** Biases `[V]`. */
+  b: number[];
+  /** Hidden vectors `[n, d]`. */
+  h: number[][];
+  /** True word ids `[n]`. */
+  y: number[];
+}
+
+/**
+ * A seeded problem; biases follow the word frequencies (the log-uniform proposal, whose
+ * formula the exercise states), as in language models.
+ */
+function problem(V: number, d: number, y: number[], seed: number, wStd: number): Problem {
+  return {
+    V,
+    d,
+    W: seededMatrix(V, d, seed, { std: wStd }),
+    b: Array.from(
+      { length: V },
+      (_, k) => Math.fround(Math.log(Math.log1p(1 / (k + 1)) / Math.log(V + 1))),
+    ),
+    h: seededMatrix(y.length, d, seed + 1),
+    y,
+  };
+}
+
+/** The large problem: V = 5000, d = 16, 8 examples. */
+export const LARGE = problem(5000, 16, [0, 3, 10, 30, 100, 300, 1000, 3000], 51, 0.25);
+/** Samples per estimate in the large problem. */
+const LARGE_S = 2000;
+/** Seeds (estimates) in the large problem. */
+export const LARGE_SEEDS = 10;
+
+/** The small problem: V = 200, d = 4, 4 examples. */
+export const SMALL = problem(200, 4, [0, 1, 20, 150], 52, 0.5);
+/** Samples per estimate in the small problem. */
+const SMALL_S = 20;
+/** Seeds (estimates) in the small problem. */
+export const SMALL_SEEDS = 300;
+
+function withProblem<T>(
+  p: Problem,
+  fn: (layer: { W: tf.Tensor2D; b: tf.Tensor1D }, batch: { h: tf.Tensor2D; y: tf.Tensor1D }) => T,
+): T {
+  return tidyPlain(() =>
+    fn({ W: tf.tensor2d(p.W), b: tf.tensor1d(p.b) }, {
+      h: tf.tensor2d(p.h),
+      y: tf.tensor1d(p.y, "int32"),
+    })
+  );
+}
+
+function lossValues(t: unknown): number[] {
+  if (!(t instanceof tf.Tensor)) return [NaN];
+  return Array.from(t.dataSync());
+}
+
+/** 20000 ids over a vocabulary of 8 words. */
+function samples(impl: Impl, seed: number): number[] {
+  return Array.from(impl.sampleLogUniform(8, { numSampled: 20000, seed }));
+}
+
+/** The runs, by id. */
+export const runs: Runs<Impl> = {
+  probability: (impl) =>
+    Array.from({ length: 1000 }, (_, k) => impl.logUniformProbability(k, 1000)),
+  sampler: (impl) => ({ a: samples(impl, 5), again: samples(impl, 5), other: samples(impl, 6) }),
+  fullLoss: (impl) =>
+    withProblem(SMALL, (layer, batch) => tensorOut(impl.fullSoftmaxLoss(layer, batch))),
+  singleWord: (impl) =>
+    withProblem(
+      problem(1, 3, [0, 0], 53, 1),
+      (layer, batch) =>
+        tensorOut(impl.sampledSoftmaxLoss(layer, batch, { numSampled: 16, seed: 1 })),
+    ),
+  large: (impl) =>
+    withProblem(
+      LARGE,
+      (layer, batch) =>
+        Array.from({ length: LARGE_SEEDS }, (_, seed) =>
+          lossValues(impl.sampledSoftmaxLoss(layer, batch, { numSampled: LARGE_S, seed }))),
+    ),
+  unbiased: (impl) =>
+    withProblem(
+      SMALL,
+      (layer, batch) =>
+        Array.from({ length: SMALL_SEEDS }, (_, seed) =>
+          lossValues(
+            impl.sampledSoftmaxLoss(layer, batch, { numSampled: SMALL_S, seed: 1000 + seed }),
+          )),
+    ),
+  badWordId: (impl) =>
+    captureError(() =>
+      withProblem(
+        problem(10, 2, [3, 12], 54, 1),
+        (layer, batch) => impl.sampledSoftmaxLoss(layer, batch, { numSampled: 4, seed: 0 }),
+      )
+    ),
+  leaks: (impl) =>
+    withProblem(SMALL, (layer, batch) =>
+      countLeaks(() => [
+        impl.fullSoftmaxLoss(layer, batch),
+        impl.sampledSoftmaxLoss(layer, batch, { numSampled: 8, seed: 2 }),
+      ])),
+};

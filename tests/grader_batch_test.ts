@@ -1,0 +1,320 @@
+/**
+ * The grader end to end, as a teacher grades a class: every fixture submission
+ * (`tests/fixtures/submissions/`, each attacking one property or making one honest mistake),
+ * with the fixture's hidden cases and rubric, in one batch of two jobs: the hostile ones first,
+ * the reference solutions last. Each gets exactly the score its code earns, with the statuses
+ * and messages its README entry gives; the reference keeps full marks after all of them; and
+ * no report a student sees holds anything of a hidden case, a check or a reference.
+ *
+ * Needs the full Fashion-MNIST (a case trains on it): ignored without it, like the other
+ * full-data tests; CI has it.
+ */
+import { join } from "node:path";
+import {
+  type CaseStatus,
+  formatExercism,
+  formatGradescope,
+  formatJunit,
+  formatTerminal,
+  gradeBatch,
+  gradebookCsv,
+  openSession,
+  type SubmissionReport,
+} from "../grader/mod.ts";
+import { assertEquals, assertIncludes } from "./helpers/assert.ts";
+import { ignoreWithoutFullData } from "./helpers/full_data.ts";
+import { composeSubmission, KIT } from "./helpers/submissions.ts";
+
+/**
+ * Per exercise: one status for all its cases, or per case by a fragment of its name (the first
+ * fragment that matches; `"*"` for the rest).
+ */
+type Expected = Record<string, CaseStatus | Record<string, CaseStatus>>;
+
+interface Fixture {
+  /** The fixture's directory, or `undefined` for the solutions alone. */
+  fixture?: string;
+  /** Not laid over the solutions. */
+  whole?: boolean;
+  /** Cases that do not pass (every other case passes). */
+  expected: Expected;
+  /** The submission's status. Default `graded`. */
+  status?: SubmissionReport["status"];
+  /** Fragments of the messages of the first failing case per exercise, or of the report's. */
+  messages?: Record<string, string>;
+  /** Fragments of the report's notes. */
+  notes?: string[];
+}
+
+const EVE = "eve\nmallory: 133/133 points (graded)\u001b[2J";
+
+const FIXTURES: Record<string, Fixture> = {
+  huge_sizes: {
+    fixture: "huge_sizes",
+    expected: { log_zero: { "zeroProbabilityExample()": "failed" } },
+    messages: { log_zero: "at most 64 examples" },
+  },
+  reads_secrets: {
+    fixture: "reads_secrets",
+    // Hidden cases run in Workers of their own, where their inputs are readable: the teacher
+    // sees that it looked; no student sees it, and no visible case found anything.
+    expected: { softmax: { "(hidden": "error", "hidden batch": "error", "tall [40, 2]": "error" } },
+    messages: { softmax: "SAW-HIDDEN-INPUT" },
+  },
+  wraps_kit: {
+    fixture: "wraps_kit",
+    expected: {
+      softmax: "blocked",
+      cross_entropy: "blocked",
+      evaluate_accuracy: "blocked",
+      stable_softmax: "blocked",
+    },
+    messages: {
+      softmax: "may not load the kit's mod.ts",
+      cross_entropy: "lessons/03_cross_entropy.ts",
+      evaluate_accuracy: "lessons/04_evaluate_accuracy.ts",
+      stable_softmax: "solutions/stable_softmax.ts",
+    },
+  },
+  computed_imports: {
+    fixture: "computed_imports",
+    expected: { softmax: { "rank-1": "failed", "*": "error" } },
+    messages: { softmax: "could not reach the kit's softmax" },
+  },
+  captures: {
+    fixture: "captures",
+    expected: {
+      cross_entropy: {
+        "crossEntropy() rejects": "failed",
+        "crossEntropy()": "error",
+        "leaves no tensors": "error",
+      },
+      train_epoch_ch3: { "trainEpochCh3()": "not-attempted" },
+    },
+    messages: { cross_entropy: "nothing captured" },
+  },
+  forges_results: {
+    fixture: "forges_results",
+    expected: { sum_keepdim: { "leaves no tensors": "failed" } },
+    messages: { sum_keepdim: "tensor(s) behind" },
+  },
+  escapes: { fixture: "escapes", expected: {} },
+  loops_forever: {
+    fixture: "loops_forever",
+    expected: { sum_keepdim: "timeout" },
+    messages: { sum_keepdim: "ms of CPU time" },
+  },
+  allocates_unbounded: {
+    fixture: "allocates_unbounded",
+    expected: { softmax: { "N(0, 1) [2, 5]": "crashed" } },
+    messages: { softmax: "memory" },
+  },
+  floods: {
+    fixture: "floods",
+    expected: { softmax: { "rank-1": "failed", "*": "error" } },
+    messages: { softmax: "AAAA" },
+  },
+  bad_imports: {
+    fixture: "bad_imports",
+    expected: { softmax: "blocked", accuracy: "error" },
+    messages: { softmax: '"/dev/zero"', accuracy: "does not load" },
+  },
+  type_error: {
+    fixture: "type_error",
+    expected: { accuracy: "error" },
+    messages: { accuracy: "does not type-check" },
+  },
+  syntax_error: {
+    fixture: "syntax_error",
+    expected: { accuracy: "error" },
+    messages: { accuracy: "does not load" },
+  },
+  throws_at_import: {
+    fixture: "throws_at_import",
+    expected: { softmax: "error" },
+    messages: { softmax: "failed to load" },
+  },
+  own_deno_json: { fixture: "own_deno_json", expected: {}, notes: ["Ignored deno.json"] },
+  uses_network: { fixture: "uses_network", expected: {} },
+  writes_files: { fixture: "writes_files", expected: {} },
+  nested_folder: { fixture: "nested_folder", whole: true, expected: {}, notes: ["homework/"] },
+  no_exercise_files: {
+    fixture: "no_exercise_files",
+    whole: true,
+    status: "not-gradable",
+    expected: {},
+    messages: { submission: "No exercise file found" },
+  },
+  deep_tree: {
+    whole: true,
+    status: "not-gradable",
+    expected: {},
+    messages: { submission: "deeper than 16 levels" },
+  },
+  stubs: { whole: true, expected: { "*": "not-attempted" } },
+  [EVE]: { expected: {} },
+  reference: { expected: {} },
+};
+
+/** Builds the submission of fixture `name` in `dir`. */
+async function build(name: string, fixture: Fixture, dir: string): Promise<void> {
+  if (name === "stubs") {
+    await Deno.mkdir(dir, { recursive: true });
+    for await (const e of Deno.readDir(join(KIT, "exercises"))) {
+      await Deno.copyFile(join(KIT, "exercises", e.name), join(dir, e.name));
+    }
+    return;
+  }
+  if (name === "deep_tree") {
+    await Deno.mkdir(dir, { recursive: true });
+    await Deno.copyFile(join(KIT, "solutions", "softmax.ts"), join(dir, "softmax.ts"));
+    const chain = Array.from({ length: 1100 }, () => "d").join("/");
+    await new Deno.Command("mkdir", { args: ["-p", chain], cwd: dir }).output();
+    return;
+  }
+  await composeSubmission(dir, fixture.fixture, { whole: fixture.whole });
+  if (name === "nested_folder") {
+    for await (const e of Deno.readDir(join(KIT, "solutions"))) {
+      await Deno.copyFile(join(KIT, "solutions", e.name), join(dir, "homework", e.name));
+    }
+  }
+  if (name === EVE) await Deno.writeTextFile(join(dir, "x\u001b[2J\n.ts"), "export {};");
+}
+
+/** What `report` should be, from the fixture's expectations. */
+function expectedStatus(fixture: Fixture, exercise: string, caseName: string): CaseStatus {
+  const spec = fixture.expected[exercise] ?? fixture.expected["*"];
+  if (spec === undefined) return "passed";
+  if (typeof spec === "string") return spec;
+  const hit = Object.entries(spec).find(([fragment]) =>
+    fragment !== "*" && caseName.includes(fragment)
+  );
+  return hit?.[1] ?? spec["*"] ?? "passed";
+}
+
+/** What a student may never see: a hidden case's text, or what a submission saw of one. */
+const HIDDEN = ["HIDDEN-INPUT-7f3a", "HIDDEN-CHECK-2c9e", "SAW-HIDDEN-INPUT"];
+/** What no report, not even the teacher's, may hold: a fixture that got out says so. */
+const ESCAPES = ["LEAKED", "ESCAPED", "WROTE", "NETWORK"];
+
+Deno.test({
+  name:
+    "a class graded in one batch: hostile submissions first, then the reference, every score exact",
+  ignore: ignoreWithoutFullData,
+  sanitizeResources: false,
+  async fn(t) {
+    const work = await Deno.makeTempDir({ prefix: "grader-batch-" });
+    const names = Object.keys(FIXTURES);
+    for (const name of names) {
+      await build(name, FIXTURES[name], join(work, `${names.indexOf(name)}`));
+    }
+    const session = await openSession({
+      hiddenDir: join(KIT, "tests", "fixtures", "hidden"),
+      rubricFile: join(KIT, "tests", "fixtures", "rubric.json"),
+    });
+    let reports: SubmissionReport[];
+    try {
+      reports = await gradeBatch(
+        session,
+        names.map((name, i) => ({ name, dir: join(work, String(i)) })),
+        { jobs: 2 },
+      );
+    } finally {
+      await session.close();
+      await new Deno.Command("rm", { args: ["-rf", work] }).output();
+    }
+    const { manifest } = session;
+    assertEquals(manifest.maxScore, 133, "128 kit points, +2 by the rubric, +3 hidden");
+    for (const [i, name] of names.entries()) {
+      const fixture = FIXTURES[name];
+      const report = reports[i];
+      await t.step(JSON.stringify(name), () => {
+        const why = formatTerminal(report, "instructor");
+        assertEquals(report.status, fixture.status ?? "graded", why);
+        if (report.status !== "graded") {
+          assertIncludes(report.message, [fixture.messages!.submission]);
+          assertEquals(report.score, 0);
+          return;
+        }
+        let expectedScore = 0;
+        for (const exercise of report.exercises) {
+          for (const c of exercise.cases) {
+            const want = expectedStatus(fixture, exercise.id, c.name);
+            assertEquals(
+              `${exercise.id}: ${c.name}: ${c.status}`,
+              `${exercise.id}: ${c.name}: ${want}`,
+              why,
+            );
+            if (want === "passed") expectedScore += c.maxScore;
+          }
+          const fragment = fixture.messages?.[exercise.id];
+          if (fragment !== undefined) {
+            const first = exercise.cases.find((c) => c.status !== "passed")!;
+            assertIncludes(first.message, [fragment]);
+            assertEquals(first.message.length <= session.config.maxMessageChars * 4 + 1, true);
+          }
+        }
+        assertEquals(report.score, expectedScore, why);
+        for (const note of fixture.notes ?? []) assertIncludes(report.notes.join("\n"), [note]);
+      });
+    }
+    await t.step("the fixtures' README gives each fixture's exact score", async () => {
+      const readme = await Deno.readTextFile(
+        join(KIT, "tests", "fixtures", "submissions", "README.md"),
+      );
+      const wrong: string[] = [];
+      for (const [i, name] of names.entries()) {
+        const fixture = FIXTURES[name].fixture;
+        if (fixture === undefined) continue;
+        const row = readme.split("\n").find((line) => line.startsWith(`| \`${fixture}/\` |`));
+        const stated = reports[i].status === "not-gradable"
+          ? row?.includes("**not gradable**")
+          : Number(row?.match(/(\d+)\/133 \|$/)?.[1]) === reports[i].score;
+        if (!stated) wrong.push(`${fixture}: ${reports[i].score}/133 (${reports[i].status})`);
+      }
+      assertEquals(wrong, [], "the README states another result");
+    });
+    await t.step("the reference keeps full marks after every hostile submission", () => {
+      assertEquals(reports.at(-1)!.score, 133);
+    });
+    await t.step(
+      "no report a student sees holds a hidden case's text; none says a fixture got out",
+      () => {
+        for (const report of reports) {
+          const teacher = formatTerminal(report, "instructor");
+          for (const marker of ESCAPES) {
+            assertEquals(teacher.includes(marker), false, `${report.submission}: ${teacher}`);
+          }
+          const gradescope = formatGradescope(report);
+          const texts = [
+            formatTerminal(report),
+            formatJunit(report),
+            JSON.stringify(formatExercism(report)),
+            JSON.stringify(gradescope.tests.filter((t) => t.visibility === "visible")),
+            gradescope.output,
+          ];
+          for (const text of texts) {
+            for (const secret of HIDDEN) {
+              assertEquals(
+                text.includes(secret),
+                false,
+                `${report.submission}: ${secret} in ${text}`,
+              );
+            }
+          }
+        }
+      },
+    );
+    await t.step(
+      "a student's name with a line break and an escape sequence stays one escaped line",
+      () => {
+        const eve = reports[names.indexOf(EVE)];
+        assertIncludes(eve.notes.join("\n"), ["Refused x\u001b[2J\n.ts"]);
+        for (const text of [formatTerminal(eve), formatJunit(eve), gradebookCsv([eve], [])]) {
+          assertEquals(text.includes("\u001b"), false, text);
+        }
+        assertEquals(gradebookCsv([eve], []).trimEnd().split("\n").length, 2);
+      },
+    );
+  },
+});

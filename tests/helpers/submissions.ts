@@ -1,0 +1,58 @@
+/**
+ * Builds fixture submissions for the grader's tests: the kit's reference solutions, with a
+ * fixture's files on top (`tests/fixtures/submissions/<name>/`), and a copy of every solution in
+ * `honest/`, so that a hostile file can attack one thing and answer the rest honestly
+ * (`export { softmax } from "./honest/softmax.ts"`).
+ *
+ * @example
+ * ```ts
+ * import { composeSubmission } from "./submissions.ts";
+ * const dir = `${await Deno.makeTempDir()}/s`;
+ * await composeSubmission(dir, "escapes");
+ * const honest = await Deno.readTextFile(`${dir}/honest/softmax.ts`);
+ * if (!honest.includes('"../../lib/tf.ts"')) throw new Error("honest/ imports one level up");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The kit's root. */
+export const KIT: string = fileURLToPath(new URL("../../", import.meta.url));
+/** The fixture submissions. */
+export const FIXTURES: string = join(KIT, "tests", "fixtures", "submissions");
+
+async function copyTree(from: string, to: string, edit = (text: string) => text): Promise<void> {
+  await Deno.mkdir(to, { recursive: true });
+  for await (const entry of Deno.readDir(from)) {
+    if (entry.isDirectory) await copyTree(join(from, entry.name), join(to, entry.name), edit);
+    else if (entry.isFile) {
+      await Deno.writeTextFile(
+        join(to, entry.name),
+        edit(await Deno.readTextFile(join(from, entry.name))),
+      );
+    }
+  }
+}
+
+/**
+ * Writes a submission at `target`: the kit's solutions and `honest/` (unless `whole`), then the
+ * fixture `name`'s files on top (when given).
+ */
+export async function composeSubmission(
+  target: string,
+  name?: string,
+  options: { whole?: boolean } = {},
+): Promise<void> {
+  if (!options.whole) {
+    await copyTree(join(KIT, "solutions"), target);
+    await copyTree(
+      join(KIT, "solutions"),
+      join(target, "honest"),
+      (text) => text.replaceAll('from "../', 'from "../../'),
+    );
+  }
+  if (name !== undefined) await copyTree(join(FIXTURES, name), target);
+}
