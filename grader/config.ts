@@ -50,8 +50,6 @@ export interface GraderConfig {
   allowedPackages: string[];
   /** `node:` built-ins a submission may import. */
   allowedNodeModules: string[];
-  /** Where to look for the full Fashion-MNIST, in order (the session uses the first found). */
-  datasetDirs: string[];
   /** Memory cap of a sandbox process (resident set and data segment), in MiB. */
   memoryMb: number;
   /** V8 heap cap of a sandbox process (`--max-old-space-size`), in MiB. */
@@ -108,17 +106,6 @@ export interface GraderConfig {
  */
 export const KIT_ROOT: string = fileURLToPath(new URL("../", import.meta.url));
 
-/** Where Debian's `dataset-fashion-mnist` package puts the files. */
-export const DEBIAN_DATASET_DIR = "/usr/share/datasets/fashion-mnist";
-
-function readEnv(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The configuration for a kit at `overrides.kitRoot` (default {@linkcode KIT_ROOT}), with
  * any field overridden. Relative paths in `overrides` are taken relative to the kit root.
@@ -141,9 +128,6 @@ function readEnv(name: string): string | undefined {
  */
 export function defaultConfig(overrides: Partial<GraderConfig> = {}): GraderConfig {
   const kitRoot = resolve(overrides.kitRoot ?? KIT_ROOT);
-  const datasetDirs = [DEBIAN_DATASET_DIR];
-  const envDir = readEnv("FASHION_MNIST_DIR");
-  if (envDir) datasetDirs.unshift(resolve(envDir));
   const config: GraderConfig = {
     kitRoot,
     configFile: join(kitRoot, "deno.json"),
@@ -153,14 +137,13 @@ export function defaultConfig(overrides: Partial<GraderConfig> = {}): GraderConf
     libraryDirs: ["lib/", "data/"],
     allowedPackages: ["@tensorflow/"],
     allowedNodeModules: ["assert", "assert/strict", "util", "buffer", "events", "string_decoder"],
-    datasetDirs,
     memoryMb: 2048,
     heapMb: 1024,
     reservedMb: 1536,
     judgeMemoryMb: 2048,
     toolMemoryMb: 3072,
     graphTimeoutMs: 60_000,
-    typecheckTimeoutMs: 180_000,
+    typecheckTimeoutMs: 90_000,
     checkTimeoutMs: 60_000,
     startTimeoutMs: 30_000,
     importTimeoutMs: 10_000,

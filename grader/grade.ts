@@ -595,6 +595,7 @@ export async function gradeBatch(
   options: BatchOptions = {},
 ): Promise<SubmissionReport[]> {
   const jobs = Math.max(1, options.jobs ?? 1);
+  session.judges.warm(Math.min(jobs, entries.length));
   const batchDir = await Deno.makeTempDir({ prefix: "grade-batch-", dir: options.tempDir });
   try {
     const reports: (SubmissionReport | undefined)[] = new Array(entries.length);

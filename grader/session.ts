@@ -299,6 +299,7 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
       },
     );
     const pool = judges;
+    pool.warm(1);
     return {
       config,
       manifest,

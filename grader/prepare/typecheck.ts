@@ -17,7 +17,9 @@
  * `/// <reference …>`, `.d.ts` files and type-source pragmas can. A submission containing any of
  * those words, or a `.d.ts`, is checked on its own (a false match in a comment only costs a
  * separate check, never a wrong verdict). A shared check that crashes or runs out of time is
- * repeated per submission, then per file.
+ * split in halves until the submission that causes it is checked alone; a submission whose own
+ * check crashes is checked file by file (one that runs out of time is not: each of its files
+ * gets the reason, so its cost stays bounded).
  *
  * @example
  * ```ts
@@ -154,7 +156,10 @@ function clean(text: string, target: { root: string; dir?: string }): string {
 }
 
 /** The outcome of one `deno check`: success, diagnostics, or why it could not finish. */
-type Run = { ok: true } | { ok: false; diagnostics: Diagnostic[] } | { crashed: string };
+type Run =
+  | { ok: true }
+  | { ok: false; diagnostics: Diagnostic[] }
+  | { crashed: string; timedOut: boolean };
 
 /** The directory of a target's own modules. */
 function own(target: { root: string; dir?: string }): string {
@@ -192,6 +197,7 @@ async function denoCheck(
     const diagnostics = parseDiagnostics(`${end.stderr}\n${end.stdout}`);
     if (end.killedFor || diagnostics.length === 0) {
       return {
+        timedOut: end.killedFor === "deadline",
         crashed: end.killedFor === "deadline"
           ? `the type check did not finish within ${Math.round(options.timeoutMs / 1000)} s`
           : `the type checker failed: ${
@@ -252,11 +258,13 @@ async function checkAlone(
   if ("ok" in run && run.ok) return {};
   const attributed = "diagnostics" in run ? attribute(target, run.diagnostics) : undefined;
   if (attributed !== undefined) return attributed;
-  if (files.length === 1) {
+  // A check that ran out of time is not repeated file by file: that could cost the limit
+  // once per file. Every file of the submission gets the reason.
+  if (files.length === 1 || ("crashed" in run && run.timedOut)) {
     const why = "crashed" in run
       ? run.crashed
       : run.diagnostics.map((d) => clean(d.text, target)).join("\n\n");
-    return { [files[0]]: why };
+    return Object.fromEntries(files.map((file) => [file, why]));
   }
   const verdict: TypecheckVerdict = {};
   for (const file of files) {
@@ -266,6 +274,48 @@ async function checkAlone(
     );
   }
   return verdict;
+}
+
+/**
+ * Checks `chunk` (indices of `targets`) as one program. Diagnostics that name the chunk's
+ * files give each target its verdict; a program that crashes or runs out of time is split in
+ * two halves, checked the same way, so that one pathological submission costs a few halvings,
+ * not a check of every other submission alone.
+ */
+async function checkShared(
+  chunk: number[],
+  targets: TypecheckTarget[],
+  verdicts: (TypecheckVerdict | undefined)[],
+  options: TypecheckOptions,
+): Promise<void> {
+  if (chunk.length === 1) {
+    verdicts[chunk[0]] = await checkAlone(targets[chunk[0]], options);
+    return;
+  }
+  const run = await denoCheck(
+    chunk.map((i) => ({
+      root: targets[i].root,
+      dir: targets[i].dir,
+      files: Object.keys(targets[i].files),
+    })),
+    options,
+  );
+  if ("ok" in run && run.ok) {
+    for (const i of chunk) verdicts[i] = {};
+    return;
+  }
+  if ("crashed" in run) {
+    const half = Math.ceil(chunk.length / 2);
+    await checkShared(chunk.slice(0, half), targets, verdicts, options);
+    await checkShared(chunk.slice(half), targets, verdicts, options);
+    return;
+  }
+  const mine = (i: number) => (d: Diagnostic) => d.location?.startsWith(dirUrl(own(targets[i])));
+  const located = run.diagnostics.every((d) => chunk.some((i) => mine(i)(d)));
+  for (const i of chunk) {
+    const verdict = located ? attribute(targets[i], run.diagnostics.filter(mine(i))) : undefined;
+    verdicts[i] = verdict ?? await checkAlone(targets[i], options);
+  }
 }
 
 /**
@@ -298,41 +348,7 @@ export async function typecheckAll(
   });
   for (let start = 0; start < shared.length; start += chunkSize) {
     const chunk = shared.slice(start, start + chunkSize);
-    tasks.push(async () => {
-      if (chunk.length === 1) {
-        verdicts[chunk[0]] = await checkAlone(targets[chunk[0]], options);
-        return;
-      }
-      const run = await denoCheck(
-        chunk.map((i) => ({
-          root: targets[i].root,
-          dir: targets[i].dir,
-          files: Object.keys(targets[i].files),
-        })),
-        options,
-      );
-      if ("ok" in run && run.ok) {
-        for (const i of chunk) verdicts[i] = {};
-        return;
-      }
-      const byTarget = "diagnostics" in run
-        ? chunk.map((i) =>
-          attribute(
-            targets[i],
-            run.diagnostics.filter((d) => d.location?.startsWith(dirUrl(own(targets[i])))),
-          )
-        )
-        : undefined;
-      const located = "diagnostics" in run &&
-        run.diagnostics.every((d) =>
-          chunk.some((i) => d.location?.startsWith(dirUrl(own(targets[i]))))
-        );
-      for (const [n, i] of chunk.entries()) {
-        verdicts[i] = located && byTarget?.[n] !== undefined
-          ? byTarget[n]
-          : await checkAlone(targets[i], options);
-      }
-    });
+    tasks.push(() => checkShared(chunk, targets, verdicts, options));
   }
   await pool(tasks, options.jobs ?? 1);
   return verdicts.map((v) => v ?? {});

@@ -204,6 +204,14 @@ export class JudgePool {
   }
 
   /**
+   * Starts judges until `count` are idle, without waiting for them: a judge takes a second or
+   * two to load the tables, which then overlaps whatever comes before the first check.
+   */
+  warm(count: number): void {
+    while (this.#idle.length < count) this.#idle.push(this.#start());
+  }
+
+  /**
    * A judge for one submission: `judge(key, output)` gives the verdict; `release()` when the
    * submission is done.
    */

@@ -4,6 +4,9 @@
  * they import); the data it judges is plain data the grader has size-checked, decoded and
  * validated here again.
  *
+ * Once loaded it computes the tables' expensive references (`Exercise.references`) while it
+ * waits for the first output.
+ *
  * It is a process of its own so that a check that breaks (tfjs's wasm module aborting on a
  * huge product, the heap running out) breaks only this process: the grader starts a new judge
  * and no other submission's verdicts are touched (see {@linkcode ./judge.ts}).
@@ -33,11 +36,17 @@ export interface JudgeSetup {
   hidden: string[];
 }
 
-async function loadChecks(setup: JudgeSetup): Promise<Map<string, Case>> {
+async function loadChecks(
+  setup: JudgeSetup,
+): Promise<{ checks: Map<string, Case>; references: (() => Promise<unknown>)[] }> {
   const kit = asExercises((await import(setup.tables)).exercises, setup.tables);
   const hidden: HiddenTable[] = [];
   for (const url of setup.hidden) hidden.push(hiddenTableFrom(await import(url), url, kit));
-  return new Map(tableEntries(kit, hidden).map((e) => [e.key, e.case]));
+  const exercises = [...kit, ...hidden.flatMap((t) => t.exercises)];
+  return {
+    checks: new Map(tableEntries(kit, hidden).map((e) => [e.key, e.case])),
+    references: exercises.flatMap((e) => e.references ?? []),
+  };
 }
 
 function isAssertion(error: unknown): boolean {
@@ -75,11 +84,16 @@ function canary(): boolean {
 
 async function main(): Promise<void> {
   const setup = JSON.parse(Deno.args[0]) as JudgeSetup;
-  const checks = await loadChecks(setup);
+  const { checks, references } = await loadChecks(setup);
   const encoder = new TextEncoder();
   const reply = (data: Record<string, unknown>) =>
     Deno.stdout.writeSync(encoder.encode(`\u0001${JSON.stringify(data)}\n`));
   reply({ ready: true });
+  // The checks' expensive references, computed while the sandbox runs the first submission.
+  // A reference that fails here fails again, with its message, in the check that needs it.
+  void (async () => {
+    for (const reference of references) await reference().catch(() => {});
+  })();
   let pending = "";
   for await (const chunk of Deno.stdin.readable.pipeThrough(new TextDecoderStream())) {
     pending += chunk;

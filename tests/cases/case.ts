@@ -127,4 +127,10 @@ export interface Exercise<Impl = unknown> {
   runs: Runs<Impl>;
   /** The cases, in the order they are run. */
   cases: Case[];
+  /**
+   * The expensive references the checks compute once per process (a lesson's training, a data
+   * set read; see `once` in `helpers.ts`): a judge computes them while it waits for the first
+   * output, so the checks do not have to.
+   */
+  references?: (() => Promise<unknown>)[];
 }

@@ -11,10 +11,22 @@ import { loadDataFashionMnist } from "../../data/fashion_mnist.ts";
 import { createNet, initParams } from "../../lessons/02_softmax.ts";
 import { evaluateAccuracy as lessonEvaluateAccuracy } from "../../lessons/04_evaluate_accuracy.ts";
 import type { Case, Exercise } from "./case.ts";
-import { expectNoLeak, expectNumber, expectNumbers, fail, field } from "./helpers.ts";
+import { expectNoLeak, expectNumber, expectNumbers, fail, field, once } from "./helpers.ts";
 import { LABELS, PREDICTED, runs } from "./runs/evaluate_accuracy.ts";
 
 type Impl = typeof import("../../exercises/evaluate_accuracy.ts");
+
+/** The lesson's accuracy of the random net on the subset's test split (once). */
+const randomNetAccuracy = once(async () => {
+  const data = await loadDataFashionMnist(256, { subset: true });
+  const params = initParams({ seed: 0 });
+  try {
+    return lessonEvaluateAccuracy(createNet(params), data.testIter);
+  } finally {
+    tf.dispose([params.W, params.b]);
+    data.dispose();
+  }
+});
 
 const cases: Case[] = [
   {
@@ -87,15 +99,8 @@ const cases: Case[] = [
     run: "randomNet",
     check: async (output) => {
       const acc = expectNumber(output, "evaluateAccuracy(random net, subset test split)");
-      const data = await loadDataFashionMnist(256, { subset: true });
-      const params = initParams({ seed: 0 });
-      try {
-        const expected = lessonEvaluateAccuracy(createNet(params), data.testIter);
-        if (Math.abs(acc - expected) > 1e-12) fail(`expected ${expected} (lesson 4), got ${acc}`);
-      } finally {
-        tf.dispose([params.W, params.b]);
-        data.dispose();
-      }
+      const expected = await randomNetAccuracy();
+      if (Math.abs(acc - expected) > 1e-12) fail(`expected ${expected} (lesson 4), got ${acc}`);
     },
   },
   {
@@ -117,4 +122,5 @@ export const evaluateAccuracy: Exercise<Impl> = {
   runModule: import.meta.resolve("./runs/evaluate_accuracy.ts"),
   runs,
   cases,
+  references: [randomNetAccuracy],
 };

@@ -19,7 +19,8 @@ import * as tf from "../../lib/tf.ts";
 import { AssertionError } from "node:assert";
 import type { Flat } from "../../lib/assert_close.ts";
 import { describeValue } from "./runs/helpers.ts";
-import { loadDataFashionMnist } from "../../data/fashion_mnist.ts";
+import { readFashionMnist, type Split } from "../../data/fashion_mnist.ts";
+import { createDataIter } from "../../data/data_iter.ts";
 import { createNet } from "../../lessons/02_softmax.ts";
 import { evaluateAccuracy } from "../../lessons/04_evaluate_accuracy.ts";
 
@@ -298,23 +299,51 @@ export function adjacentFloat32(x: number, direction: 1 | -1): number {
 }
 
 /**
+ * A reference computed once per process: `once(compute)()` runs `compute` the first time and
+ * returns the same promise after. For the trusted side's expensive references (a lesson's
+ * training, a data set read), which the grader's judge would otherwise redo for every
+ * submission; `compute` must depend on nothing but constants.
+ *
+ * @example
+ * ```ts
+ * import { once } from "./helpers.ts";
+ * let runs = 0;
+ * const value = once(() => Promise.resolve(++runs));
+ * if ((await value()) !== 1 || (await value()) !== 1) throw new Error(`ran ${runs} times`);
+ * ```
+ */
+export function once<T>(compute: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () => (result ??= compute());
+}
+
+/** The committed subset's test split, as plain arrays (once). */
+const subsetTestSplit = once(async () => (await readFashionMnist({ subset: true })).test);
+
+/** The full Fashion-MNIST's test split, as plain arrays (once): a reference worth computing early. */
+export const fullTestSplit: () => Promise<Split> = once(async () =>
+  (await readFashionMnist()).test
+);
+
+/**
  * Test accuracy of trained parameters sent back as plain arrays (`W` `[784, 10]`, `b` `[10]`),
  * computed on the trusted side with the lesson's net, on the committed subset or the full test
- * set. Validate the shapes first ({@linkcode expectMatrix}).
+ * set (read once per process). Validate the shapes first ({@linkcode expectMatrix}).
  */
 export async function testAccuracy(
   model: { W: number[][]; b: number[] },
   subset: boolean,
 ): Promise<number> {
-  const data = await loadDataFashionMnist(256, subset ? { subset: true } : {});
+  const test = await (subset ? subsetTestSplit() : fullTestSplit());
+  const iter = createDataIter(test.images, test.labels, { batchSize: 256 });
   const params = tf.tidy(() => ({
     W: tf.variable(tf.tensor2d(model.W), false),
     b: tf.variable(tf.tensor1d(model.b), false),
   }));
   try {
-    return evaluateAccuracy(createNet(params), data.testIter);
+    return evaluateAccuracy(createNet(params), iter);
   } finally {
     tf.dispose([params.W, params.b]);
-    data.dispose();
+    iter.dispose();
   }
 }

@@ -11,7 +11,15 @@ import { getFashionMnistLabels, loadDataFashionMnist } from "../../data/fashion_
 import { createNet, initParams } from "../../lessons/02_softmax.ts";
 import { predictCh3 as lessonPredictCh3 } from "../../lessons/06_predict_ch3.ts";
 import type { Case, Exercise } from "./case.ts";
-import { expectNoLeak, expectNumbers, expectStrings, expectThrew, fail, field } from "./helpers.ts";
+import {
+  expectNoLeak,
+  expectNumbers,
+  expectStrings,
+  expectThrew,
+  fail,
+  field,
+  once,
+} from "./helpers.ts";
 import { LABELS, PIXELS, PREDICTED, runs, SUBSET_SEED } from "./runs/predict_ch3.ts";
 
 type Impl = typeof import("../../exercises/predict_ch3.ts");
@@ -35,6 +43,18 @@ function checkNames(output: unknown, n: number): void {
     }
   });
 }
+
+/** The lesson's first six predictions on the subset's test split (once). */
+const subsetPredictions = once(async () => {
+  const data = await loadDataFashionMnist(256, { subset: true });
+  const params = initParams({ seed: SUBSET_SEED });
+  try {
+    return lessonPredictCh3(createNet(params), data.testIter).preds;
+  } finally {
+    tf.dispose([params.W, params.b]);
+    data.dispose();
+  }
+});
 
 const cases: Case[] = [
   {
@@ -83,16 +103,9 @@ const cases: Case[] = [
       const preds = expectStrings(field(output, "preds", "predictCh3()"), "preds", 6);
       const book = "ankle boot,pullover,trouser,trouser,shirt,trouser";
       if (trues.join() !== book) fail(`trues: expected ${book}, got ${trues.join()}`);
-      const data = await loadDataFashionMnist(256, { subset: true });
-      const params = initParams({ seed: SUBSET_SEED });
-      try {
-        const expected = lessonPredictCh3(createNet(params), data.testIter);
-        if (preds.join() !== expected.preds.join()) {
-          fail(`preds: expected ${expected.preds.join()}, got ${preds.join()}`);
-        }
-      } finally {
-        tf.dispose([params.W, params.b]);
-        data.dispose();
+      const expected = await subsetPredictions();
+      if (preds.join() !== expected.join()) {
+        fail(`preds: expected ${expected.join()}, got ${preds.join()}`);
       }
     },
   },
@@ -127,4 +140,5 @@ export const predictCh3: Exercise<Impl> = {
   runModule: import.meta.resolve("./runs/predict_ch3.ts"),
   runs,
   cases,
+  references: [subsetPredictions],
 };
