@@ -106,7 +106,7 @@ function drain(iter: DataIter): void {
  * ```ts
  * import { timeBackend } from "./train.ts";
  * const t = await timeBackend("wasm", 2, true);
- * if (t.trainPerEpoch.length !== 2 || !(t.final.testAcc > 0)) throw new Error();
+ * if (t.trainPerEpoch.length !== 2 || !(t.final.testAcc > 0)) throw new Error("unexpected: t.trainPerEpoch.length !== 2 || !(t.final.testAcc > 0)");
  * ```
  */
 export async function timeBackend(

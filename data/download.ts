@@ -24,7 +24,7 @@
  *     if (new TextDecoder().decode(bytes) !== "hello") throw new Error("wrong bytes");
  *   },
  * });
- * if (await Deno.readTextFile(`${dir}/x.txt`) !== "hello") throw new Error();
+ * if (await Deno.readTextFile(`${dir}/x.txt`) !== "hello") throw new Error("unexpected: await Deno.readTextFile(`${dir}/x.txt`) !== \"hello\"");
  * await server.shutdown();
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -84,7 +84,7 @@ function message(error: unknown): string {
  * } catch (error) {
  *   failed = (error as Error).message.includes("HTTP 404");
  * }
- * if (!failed || [...Deno.readDirSync(dir)].length !== 0) throw new Error();
+ * if (!failed || [...Deno.readDirSync(dir)].length !== 0) throw new Error("unexpected: !failed || [...Deno.readDirSync(dir)].length !== 0");
  * await server.shutdown();
  * await Deno.remove(dir);
  * ```

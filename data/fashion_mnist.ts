@@ -44,7 +44,7 @@
  * for (const [X, y] of data.trainIter) {
  *   if (X.shape.join() !== "256,1,28,28") throw new Error(X.shape.join());
  *   const names = getFashionMnistLabels(y); // e.g. ["sneaker", "coat", …]
- *   if (names.length !== 256 || names.some((n) => n === undefined)) throw new Error();
+ *   if (names.length !== 256 || names.some((n) => n === undefined)) throw new Error("unexpected: names.length !== 256 || names.some((n) => n === undefined)");
  *   break;
  * }
  * data.dispose();
@@ -393,7 +393,7 @@ function toRawSplits(set: RawSet): { train: RawSplit; test: RawSplit } {
  * ```ts
  * import { readSubset } from "./fashion_mnist.ts";
  * const { train, test } = await readSubset();
- * if (train.count !== 1000 || test.count !== 500) throw new Error();
+ * if (train.count !== 1000 || test.count !== 500) throw new Error("unexpected: train.count !== 1000 || test.count !== 500");
  * ```
  * @throws {Deno.errors.NotFound} when the manifest or a file is missing; {@linkcode IdxError}
  * when a file fails its check (e.g. `checksum-mismatch` against the manifest).
@@ -443,7 +443,7 @@ export async function readSubset(
  * ```ts
  * import { readFashionMnistRaw } from "./fashion_mnist.ts";
  * const { test } = await readFashionMnistRaw({ subset: true });
- * if (test.images.length !== 500 * 784) throw new Error();
+ * if (test.images.length !== 500 * 784) throw new Error("unexpected: test.images.length !== 500 * 784");
  * ```
  * @throws {Deno.errors.NotFound} listing every place looked in and the three fixes, or naming
  * the explicit directory and what is missing there; {@linkcode IdxError} for a bad file in an
@@ -595,9 +595,9 @@ function convert(raw: RawSplit, timings?: StepTimings): Split {
  * ```ts
  * import { readFashionMnist } from "./fashion_mnist.ts";
  * const { train, source } = await readFashionMnist({ subset: true });
- * if (source.kind !== "subset" || train.images.length !== train.count * 784) throw new Error();
- * if (train.labels.filter((y) => y === 9).length !== 100) throw new Error();
- * if (Math.max(...train.images.subarray(0, 784)) > 1) throw new Error();
+ * if (source.kind !== "subset" || train.images.length !== train.count * 784) throw new Error("unexpected: source.kind !== \"subset\" || train.images.length !== train.count * 784");
+ * if (train.labels.filter((y) => y === 9).length !== 100) throw new Error("unexpected: train.labels.filter((y) => y === 9).length !== 100");
+ * if (Math.max(...train.images.subarray(0, 784)) > 1) throw new Error("unexpected: Math.max(...train.images.subarray(0, 784)) > 1");
  * ```
  * @throws {Deno.errors.NotFound} listing every place looked in and the three fixes (apt,
  * `FASHION_MNIST_DIR`, network); {@linkcode IdxError} for a bad file in an explicit directory.
@@ -623,7 +623,7 @@ export async function readFashionMnist(
  * ```ts
  * import { loadDataFashionMnist } from "./fashion_mnist.ts";
  * const { trainIter, testIter, dispose } = await loadDataFashionMnist(256, { subset: true });
- * if (trainIter.numBatches !== 4 || testIter.numBatches !== 2) throw new Error();
+ * if (trainIter.numBatches !== 4 || testIter.numBatches !== 2) throw new Error("unexpected: trainIter.numBatches !== 4 || testIter.numBatches !== 2");
  * const sizes = [...trainIter].map(([X]) => X.shape[0]);
  * if (sizes.join() !== "256,256,256,232") throw new Error(sizes.join());
  * dispose();

@@ -32,7 +32,7 @@
  * const pixels = new Uint8Array(2 * 28 * 28).fill(255);
  * const bytes = encodeIdx(pixels, [2, 28, 28]);
  * const idx = verifyIdx(bytes, { file: "tiny-images", kind: "images", count: 2 });
- * if (idx.dims.join() !== "2,28,28" || idx.data[0] !== 255) throw new Error();
+ * if (idx.dims.join() !== "2,28,28" || idx.data[0] !== 255) throw new Error("unexpected: idx.dims.join() !== \"2,28,28\" || idx.data[0] !== 255");
  * ```
  *
  * @module
@@ -142,7 +142,7 @@ export interface StepTimings {
  * @example
  * ```ts
  * import { emptyTimings } from "./idx.ts";
- * if (emptyTimings().gunzip !== 0) throw new Error();
+ * if (emptyTimings().gunzip !== 0) throw new Error("unexpected: emptyTimings().gunzip !== 0");
  * ```
  */
 export function emptyTimings(): StepTimings {
@@ -155,8 +155,8 @@ export function emptyTimings(): StepTimings {
  * @example The Fashion-MNIST sizes
  * ```ts
  * import { idxByteLength } from "./idx.ts";
- * if (idxByteLength({ file: "a", kind: "images", count: 60000 }) !== 47040016) throw new Error();
- * if (idxByteLength({ file: "b", kind: "labels", count: 10000 }) !== 10008) throw new Error();
+ * if (idxByteLength({ file: "a", kind: "images", count: 60000 }) !== 47040016) throw new Error("unexpected: idxByteLength({ file: \"a\", kind: \"images\", count: 60000 }) !== 47040016");
+ * if (idxByteLength({ file: "b", kind: "labels", count: 10000 }) !== 10008) throw new Error("unexpected: idxByteLength({ file: \"b\", kind: \"labels\", count: 10000 }) !== 10008");
  * ```
  */
 export function idxByteLength(spec: IdxSpec): number {
@@ -172,7 +172,7 @@ export function idxByteLength(spec: IdxSpec): number {
  * ```ts
  * import { isGzip } from "./idx.ts";
  * if (!isGzip(new Uint8Array([0x1f, 0x8b, 8])) || isGzip(new Uint8Array([0, 0, 8, 3]))) {
- *   throw new Error();
+ *   throw new Error("isGzip should recognise only the gzip magic bytes");
  * }
  * ```
  */
@@ -189,8 +189,8 @@ export function isGzip(bytes: Uint8Array): boolean {
  * import { gzipSync } from "node:zlib";
  * import { decodeIdxFile } from "./idx.ts";
  * const raw = new Uint8Array([0, 0, 8, 1, 0, 0, 0, 1, 7]);
- * if (decodeIdxFile(gzipSync(raw), "x").join() !== raw.join()) throw new Error();
- * if (decodeIdxFile(raw, "x") !== raw) throw new Error();
+ * if (decodeIdxFile(gzipSync(raw), "x").join() !== raw.join()) throw new Error("unexpected: decodeIdxFile(gzipSync(raw), \"x\").join() !== raw.join()");
+ * if (decodeIdxFile(raw, "x") !== raw) throw new Error("unexpected: decodeIdxFile(raw, \"x\") !== raw");
  * ```
  * @throws {IdxError} `broken-gzip` when the gzip stream is corrupt or cut short.
  */
@@ -238,7 +238,7 @@ function describeMagic(magic: number): string {
  * import { parseIdx } from "./idx.ts";
  * const idx = parseIdx(new Uint8Array([0, 0, 8, 1, 0, 0, 0, 2, 3, 4]), "labels");
  * if (idx.magic !== 2049 || idx.dims.join() !== "2" || idx.data.join() !== "3,4") {
- *   throw new Error();
+ *   throw new Error(`unexpected IDX: magic ${idx.magic}, dims ${idx.dims}, data ${idx.data}`);
  * }
  * ```
  * @throws {IdxError} `truncated` (shorter than its header says), `trailing-bytes` (longer), or
@@ -446,7 +446,7 @@ export function toFloatPixels(bytes: Uint8Array): Float32Array {
  * @example
  * ```ts
  * import { toInt32Labels } from "./idx.ts";
- * if (toInt32Labels(new Uint8Array([9, 0])).join() !== "9,0") throw new Error();
+ * if (toInt32Labels(new Uint8Array([9, 0])).join() !== "9,0") throw new Error("unexpected: toInt32Labels(new Uint8Array([9, 0])).join() !== \"9,0\"");
  * ```
  */
 export function toInt32Labels(bytes: Uint8Array): Int32Array {

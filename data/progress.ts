@@ -38,7 +38,7 @@ export interface ProgressPrinterOptions {
  * @example
  * ```ts
  * import { formatMB } from "./progress.ts";
- * if (formatMB(26_421_856) !== "26.4 MB") throw new Error();
+ * if (formatMB(26_421_856) !== "26.4 MB") throw new Error("unexpected: formatMB(26_421_856) !== \"26.4 MB\"");
  * ```
  */
 export function formatMB(bytes: number): string {

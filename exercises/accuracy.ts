@@ -27,7 +27,7 @@ import { todo } from "../lib/todo.ts";
  * import { accuracy } from "./accuracy.ts";
  * const y = tf.tensor1d([0, 2], "int32");
  * const yHat = tf.tensor2d([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]]);
- * if (accuracy(yHat, y) !== 1) throw new Error();
+ * if (accuracy(yHat, y) !== 1) throw new Error("unexpected: accuracy(yHat, y) !== 1");
  * ```
  *
  * @param yHat probabilities `[batch, classes]`, or predicted labels `[batch]` / `[batch, 1]`.

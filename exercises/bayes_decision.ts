@@ -73,7 +73,7 @@ export function expectedCost(probs: tf.Tensor2D, cost: CostMatrix): tf.Tensor2D 
  * import * as tf from "../lib/tf.ts";
  * import { bayesDecision } from "./bayes_decision.ts";
  * const d = bayesDecision(tf.tensor2d([[0.99, 0.01]]), [[0, 1000], [1, 0]]).arraySync();
- * if (d[0] !== 1) throw new Error(); // argmax would say 0
+ * if (d[0] !== 1) throw new Error(`expected decision 1, got ${d[0]}`); // argmax would say 0
  * ```
  *
  * @param probs probabilities `[batch, classes]`, float32.
@@ -103,7 +103,7 @@ export interface RejectOptions {
  * import { decideWithReject } from "./bayes_decision.ts";
  * const probs = tf.tensor2d([[0.8, 0.2], [0.6, 0.4], [0.1, 0.9]]);
  * if (decideWithReject(probs, { rejectCost: 0.3 }).arraySync().join() !== "0,-1,1") {
- *   throw new Error();
+ *   throw new Error("expected decisions 0, -1 (reject), 1");
  * }
  * ```
  *
@@ -125,7 +125,7 @@ export function decideWithReject(probs: tf.Tensor2D, options: RejectOptions): tf
  * import * as tf from "../lib/tf.ts";
  * import { rejectBelow } from "./bayes_decision.ts";
  * if (rejectBelow(tf.tensor2d([[0.8, 0.2], [0.6, 0.4]]), 0.7).arraySync().join() !== "0,-1") {
- *   throw new Error();
+ *   throw new Error("expected decisions 0, -1 (reject)");
  * }
  * ```
  *
@@ -176,7 +176,7 @@ export interface TableOptions {
  * const probs = tf.tensor2d([[0.9, 0.1], [0.6, 0.4], [0.2, 0.8]]);
  * const y = tf.tensor1d([0, 1, 1], "int32");
  * const [argmax, bayes] = decisionTable(probs, y, { cost: [[0, 10], [1, 0]], rejectCost: 0.5 });
- * if (argmax.meanCost !== 10 / 3 || bayes.meanCost !== 1 / 3) throw new Error();
+ * if (argmax.meanCost !== 10 / 3 || bayes.meanCost !== 1 / 3) throw new Error("unexpected: argmax.meanCost !== 10 / 3 || bayes.meanCost !== 1 / 3");
  * ```
  *
  * @param probs probabilities `[batch, classes]`, float32.

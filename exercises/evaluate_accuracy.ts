@@ -33,7 +33,7 @@ import { accuracy } from "../lessons/04_accuracy.ts";
  * const metric = new Accumulator(2);
  * metric.add(1, 2);
  * metric.add(3, 4);
- * if (metric.get(0) !== 4 || metric.get(1) !== 6) throw new Error();
+ * if (metric.get(0) !== 4 || metric.get(1) !== 6) throw new Error("unexpected: metric.get(0) !== 4 || metric.get(1) !== 6");
  * ```
  */
 export class Accumulator {
@@ -53,7 +53,7 @@ export class Accumulator {
    * import { Accumulator } from "./evaluate_accuracy.ts";
    * const a = new Accumulator(3);
    * a.add(0.5, 1, 256);
-   * if (a.get(2) !== 256) throw new Error();
+   * if (a.get(2) !== 256) throw new Error("unexpected: a.get(2) !== 256");
    * ```
    */
   add(...args: number[]): void {
@@ -70,7 +70,7 @@ export class Accumulator {
    * const a = new Accumulator(1);
    * a.add(5);
    * a.reset();
-   * if (a.get(0) !== 0) throw new Error();
+   * if (a.get(0) !== 0) throw new Error("unexpected: a.get(0) !== 0");
    * ```
    */
   reset(): void {
@@ -86,7 +86,7 @@ export class Accumulator {
    * import { Accumulator } from "./evaluate_accuracy.ts";
    * const a = new Accumulator(2);
    * a.add(1, 2);
-   * if (a.get(1) !== 2) throw new Error();
+   * if (a.get(1) !== 2) throw new Error("unexpected: a.get(1) !== 2");
    * ```
    */
   get(i: number): number {
@@ -109,7 +109,7 @@ export class Accumulator {
  * });
  * const alwaysZero = (X: tf.Tensor) =>
  *   tf.tidy(() => tf.oneHot(tf.zeros([X.shape[0]], "int32"), 3).toFloat() as tf.Tensor2D);
- * if (evaluateAccuracy(alwaysZero, iter) !== 3 / 5) throw new Error();
+ * if (evaluateAccuracy(alwaysZero, iter) !== 3 / 5) throw new Error("unexpected: evaluateAccuracy(alwaysZero, iter) !== 3 / 5");
  * ```
  *
  * @param net the model: images `[batch, 1, h, w]` → probabilities `[batch, classes]`.

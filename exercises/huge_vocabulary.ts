@@ -71,7 +71,7 @@ export interface SampleOptions {
  * @example What a finished version gives (not run here: it throws until you write it)
  * ```ts ignore
  * import { logUniformProbability } from "./huge_vocabulary.ts";
- * if (Math.abs(logUniformProbability(0, 1) - 1) > 1e-12) throw new Error();
+ * if (Math.abs(logUniformProbability(0, 1) - 1) > 1e-12) throw new Error("unexpected: Math.abs(logUniformProbability(0, 1) - 1) > 1e-12");
  * ```
  *
  * @param k a word id in `[0, numClasses)`.
@@ -90,7 +90,7 @@ export function logUniformProbability(k: number, numClasses: number): number {
  * ```ts ignore
  * import { sampleLogUniform } from "./huge_vocabulary.ts";
  * const ids = sampleLogUniform(1000, { numSampled: 5, seed: 1 });
- * if (ids.length !== 5 || ids.some((k) => k < 0 || k >= 1000)) throw new Error();
+ * if (ids.length !== 5 || ids.some((k) => k < 0 || k >= 1000)) throw new Error("unexpected: ids.length !== 5 || ids.some((k) => k < 0 || k >= 1000)");
  * ```
  *
  * @param numClasses the vocabulary size `V`.

@@ -73,7 +73,7 @@ export interface StepOptions {
  * ```ts ignore
  * import { oneSgdStep } from "./log_zero.ts";
  * const r = oneSgdStep({ W: [[0.5, -0.5]], b: [0, 0] }, { X: [[1]], y: [1] }, { lr: 1 });
- * if (!(r.losses[0] > 0) || r.gradB.length !== 2) throw new Error();
+ * if (!(r.losses[0] > 0) || r.gradB.length !== 2) throw new Error("unexpected: !(r.losses[0] > 0) || r.gradB.length !== 2");
  * ```
  *
  * @param model the weights and biases before the step.
@@ -101,7 +101,7 @@ export function oneSgdStep(
  * ```ts ignore
  * import { oneSgdStep, zeroProbabilityExample } from "./log_zero.ts";
  * const { model, batch } = zeroProbabilityExample();
- * if (oneSgdStep(model, batch).losses[0] !== Infinity) throw new Error();
+ * if (oneSgdStep(model, batch).losses[0] !== Infinity) throw new Error("unexpected: oneSgdStep(model, batch).losses[0] !== Infinity");
  * ```
  */
 export function zeroProbabilityExample(): { model: PlainModel; batch: PlainBatch } {

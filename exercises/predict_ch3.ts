@@ -51,7 +51,7 @@ export interface Prediction {
  * const iter = createDataIter(images, Int32Array.from([9, 1]), { batchSize: 2, imageSize: [1, 10] });
  * const net = (X: tf.Tensor) => tf.tidy(() => tf.reshape(X, [-1, 10]) as tf.Tensor2D);
  * const p = predictCh3(net, iter, 2);
- * if (p.titles.join("|") !== "ankle boot\nankle boot|trouser\npullover") throw new Error();
+ * if (p.titles.join("|") !== "ankle boot\nankle boot|trouser\npullover") throw new Error("unexpected: p.titles.join(\"|\") !== \"ankle boot\\nankle boot|trouser\\npullover\"");
  * ```
  *
  * @param net the model: images `[batch, 1, h, w]` → probabilities `[batch, 10]`.

@@ -105,7 +105,7 @@ export function sgdUpdater(params: tf.Variable[], lr: number): Updater {
  * const params = initParams();
  * const { trainLoss, trainAcc } = trainEpochCh3(createNet(params), trainIter, crossEntropy,
  *   sgdUpdater([params.W, params.b], 0.1));
- * if (!(trainLoss < 2.3 && trainAcc > 0.1)) throw new Error();
+ * if (!(trainLoss < 2.3 && trainAcc > 0.1)) throw new Error("unexpected: !(trainLoss < 2.3 && trainAcc > 0.1)");
  * ```
  *
  * @param net the model (reads the updater's variables).

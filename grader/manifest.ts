@@ -228,7 +228,7 @@ export function asExercises(value: unknown, source: string): Exercise[] {
  * const ns = { exercise: { id: "a", runModule: "file:///h/a_run.ts", runs: { n: () => 1 },
  *   cases: [{ run: "n", name: "n", points: 1, hint: "", check() {} }] } };
  * const table = hiddenTableFrom(ns, "h.ts", kit);
- * if (table.exercises[0].file !== "a.ts") throw new Error();
+ * if (table.exercises[0].file !== "a.ts") throw new Error("unexpected: table.exercises[0].file !== \"a.ts\"");
  * ```
  * @throws {TypeError} when the module exports no table or a malformed one.
  */
@@ -267,7 +267,7 @@ export function hiddenTableFrom(
  * @example
  * ```ts
  * import { caseKey } from "./manifest.ts";
- * if (caseKey("hidden0", "softmax", 2) !== "hidden0:softmax:2") throw new Error();
+ * if (caseKey("hidden0", "softmax", 2) !== "hidden0:softmax:2") throw new Error("unexpected: caseKey(\"hidden0\", \"softmax\", 2) !== \"hidden0:softmax:2\"");
  * ```
  */
 export function caseKey(source: string, exerciseId: string, index: number): string {
@@ -315,8 +315,8 @@ export function tableEntries(kit: Exercise[], hidden: HiddenTable[]): TableEntry
  *   hiddenVisibility: "name",
  *   cases: { "a/one": { hidden: true }, "a/two": { points: 4 } },
  * });
- * if (m.cases.map((x) => x.name).join() !== "two,one,secret") throw new Error();
- * if (m.maxScore !== 6 || m.cases[2].key !== "hidden0:a:0") throw new Error();
+ * if (m.cases.map((x) => x.name).join() !== "two,one,secret") throw new Error("unexpected: m.cases.map((x) => x.name).join() !== \"two,one,secret\"");
+ * if (m.maxScore !== 6 || m.cases[2].key !== "hidden0:a:0") throw new Error("unexpected: m.maxScore !== 6 || m.cases[2].key !== \"hidden0:a:0\"");
  * ```
  * @throws {TypeError} when the rubric names a case that does not exist, or a hidden module
  * repeats a case name of its exercise.

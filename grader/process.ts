@@ -93,22 +93,7 @@ export function startLimited(
   args: string[],
   options: Omit<LimitOptions, "deadline" | "stdin" | "onTick">,
 ): LimitedProcess {
-  const child = new Deno.Command("/bin/sh", {
-    args: [
-      "-c",
-      'ulimit -d "$1" && shift && exec "$@"',
-      "sh",
-      String((options.memoryMb + options.reservedMb) * 1024),
-      command,
-      ...args,
-    ],
-    cwd: options.cwd,
-    clearEnv: true,
-    env: { NO_COLOR: "1", ...options.env },
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = limitedCommand(command, args, options, true).spawn();
   const stderr = drain(child.stderr, options.keepBytes ?? 64 * 1024, false);
   let deadline = Infinity;
   let killedFor: LimitedEnd["killedFor"];
@@ -138,6 +123,31 @@ export function startLimited(
       clearInterval(watch);
     },
   };
+}
+
+/** `command args…` run by `sh` under the data-segment limit, with a cleared environment. */
+function limitedCommand(
+  command: string,
+  args: string[],
+  options: Pick<LimitOptions, "memoryMb" | "reservedMb" | "cwd" | "env">,
+  stdin: boolean,
+): Deno.Command {
+  return new Deno.Command("/bin/sh", {
+    args: [
+      "-c",
+      'ulimit -d "$1" && shift && exec "$@"',
+      "sh",
+      String((options.memoryMb + options.reservedMb) * 1024),
+      command,
+      ...args,
+    ],
+    cwd: options.cwd,
+    clearEnv: true,
+    env: { NO_COLOR: "1", ...options.env },
+    stdin: stdin ? "piped" : "null",
+    stdout: "piped",
+    stderr: "piped",
+  });
 }
 
 /** Reads the resident set size of process `pid` in bytes, or 0 when it is gone. */
@@ -194,22 +204,7 @@ export async function spawnLimited(
   options: LimitOptions,
 ): Promise<LimitedEnd> {
   const keep = options.keepBytes ?? 64 * 1024;
-  const child = new Deno.Command("/bin/sh", {
-    args: [
-      "-c",
-      'ulimit -d "$1" && shift && exec "$@"',
-      "sh",
-      String((options.memoryMb + options.reservedMb) * 1024),
-      command,
-      ...args,
-    ],
-    cwd: options.cwd,
-    clearEnv: true,
-    env: { NO_COLOR: "1", ...options.env },
-    stdin: options.stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = limitedCommand(command, args, options, options.stdin !== undefined).spawn();
   if (options.stdin !== undefined) {
     const writer = child.stdin.getWriter();
     writer.write(new TextEncoder().encode(options.stdin)).then(() => writer.close()).catch(

@@ -25,8 +25,8 @@
  * ```ts
  * import { parseRubric } from "./rubric.ts";
  * const rubric = parseRubric('{"cases": {"softmax/rows sum to 1": {"points": 3}}}', "rubric.json");
- * if (rubric.cases["softmax/rows sum to 1"].points !== 3) throw new Error();
- * if (rubric.hiddenVisibility !== "name") throw new Error();
+ * if (rubric.cases["softmax/rows sum to 1"].points !== 3) throw new Error("unexpected: rubric.cases[\"softmax/rows sum to 1\"].points !== 3");
+ * if (rubric.hiddenVisibility !== "name") throw new Error("unexpected: rubric.hiddenVisibility !== \"name\"");
  * ```
  *
  * @module
@@ -57,7 +57,7 @@ export interface Rubric {
  * @example
  * ```ts
  * import { EMPTY_RUBRIC } from "./rubric.ts";
- * if (Object.keys(EMPTY_RUBRIC.cases).length !== 0) throw new Error();
+ * if (Object.keys(EMPTY_RUBRIC.cases).length !== 0) throw new Error("unexpected: Object.keys(EMPTY_RUBRIC.cases).length !== 0");
  * ```
  */
 export const EMPTY_RUBRIC: Rubric = Object.freeze({ hiddenVisibility: "name", cases: {} });
@@ -170,7 +170,7 @@ export function parseRubric(text: string, source: string): Rubric {
  * import { loadRubric } from "./rubric.ts";
  * const path = await Deno.makeTempFile({ suffix: ".json" });
  * await Deno.writeTextFile(path, '{"hiddenVisibility": "none"}');
- * if ((await loadRubric(path)).hiddenVisibility !== "none") throw new Error();
+ * if ((await loadRubric(path)).hiddenVisibility !== "none") throw new Error("unexpected: (await loadRubric(path)).hiddenVisibility !== \"none\"");
  * await Deno.remove(path);
  * ```
  * @throws {TypeError} for invalid contents; `Deno.errors.NotFound` for a missing file.

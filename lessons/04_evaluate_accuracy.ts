@@ -49,9 +49,9 @@ import { countCorrectAndInvalid } from "./04_accuracy.ts";
  * const metric = new Accumulator(2);
  * metric.add(1, 2);
  * metric.add(3, 4);
- * if (metric.get(0) / metric.get(1) !== 4 / 6) throw new Error();
+ * if (metric.get(0) / metric.get(1) !== 4 / 6) throw new Error("unexpected: metric.get(0) / metric.get(1) !== 4 / 6");
  * metric.reset();
- * if (metric.get(0) !== 0 || metric.length !== 2) throw new Error();
+ * if (metric.get(0) !== 0 || metric.length !== 2) throw new Error("unexpected: metric.get(0) !== 0 || metric.length !== 2");
  * ```
  */
 export class Accumulator {
@@ -82,7 +82,7 @@ export class Accumulator {
    * ```ts
    * const a = new Accumulator(3);
    * a.add(0.5, 1, 256);
-   * if (a.get(2) !== 256) throw new Error();
+   * if (a.get(2) !== 256) throw new Error("unexpected: a.get(2) !== 256");
    * ```
    * @throws {RangeError} when the number of arguments is not `length` (the book's Python
    *   `zip` would silently drop the extras).
@@ -114,7 +114,7 @@ export class Accumulator {
    * const a = new Accumulator(1);
    * a.add(5);
    * a.reset();
-   * if (a.get(0) !== 0) throw new Error();
+   * if (a.get(0) !== 0) throw new Error("unexpected: a.get(0) !== 0");
    * ```
    */
   reset(): void {
@@ -128,7 +128,7 @@ export class Accumulator {
    * ```ts
    * const a = new Accumulator(2);
    * a.add(1, 2);
-   * if (a.get(1) !== 2) throw new Error();
+   * if (a.get(1) !== 2) throw new Error("unexpected: a.get(1) !== 2");
    * ```
    * @throws {RangeError} when `i` is not an index in `[0, length)`.
    */

@@ -270,7 +270,7 @@ export interface EpochOptions {
  * const { trainLoss, trainAcc } = trainEpochCh3(
  *   createNet(params), iter, crossEntropy, sgdUpdater([params.W, params.b], 0.1));
  * // The first batch's prediction is a tie (argmax picks class 0): 1 of 2 right.
- * if (Math.abs(trainLoss - Math.log(2)) > 0.05 || trainAcc < 0 || trainAcc > 1) throw new Error();
+ * if (Math.abs(trainLoss - Math.log(2)) > 0.05 || trainAcc < 0 || trainAcc > 1) throw new Error("unexpected: Math.abs(trainLoss - Math.log(2)) > 0.05 || trainAcc < 0 || trainAcc > 1");
  * if (tf.memory().numTensors !== before) throw new Error("leaked tensors");
  * tf.dispose([params.W, params.b]);
  * iter.dispose();
@@ -450,7 +450,7 @@ export interface TrainResult {
  * const seen: number[] = [];
  * const result = await trainCh3(createNet(params), iter, iter, crossEntropy, 3,
  *   sgdUpdater([params.W, params.b], 0.5), { onEpoch: (r) => seen.push(r.epoch) });
- * if (seen.join() !== "1,2,3" || result.epochs[2].testAcc !== 1) throw new Error();
+ * if (seen.join() !== "1,2,3" || result.epochs[2].testAcc !== 1) throw new Error("unexpected: seen.join() !== \"1,2,3\" || result.epochs[2].testAcc !== 1");
  * tf.dispose([params.W, params.b]);
  * iter.dispose();
  * ```
@@ -502,9 +502,9 @@ export async function trainCh3(
  * @example
  * ```ts
  * const ok = bookChecks({ epoch: 10, trainLoss: 0.447, trainAcc: 0.847, testAcc: 0.83, seconds: 1 });
- * if (!(ok.trainLoss && ok.trainAcc && ok.testAcc)) throw new Error();
+ * if (!(ok.trainLoss && ok.trainAcc && ok.testAcc)) throw new Error("unexpected: !(ok.trainLoss && ok.trainAcc && ok.testAcc)");
  * const bad = bookChecks({ epoch: 1, trainLoss: NaN, trainAcc: 0.5, testAcc: 0.71, seconds: 1 });
- * if (bad.trainLoss || bad.trainAcc || !bad.testAcc) throw new Error();
+ * if (bad.trainLoss || bad.trainAcc || !bad.testAcc) throw new Error("unexpected: bad.trainLoss || bad.trainAcc || !bad.testAcc");
  * ```
  */
 export function bookChecks(record: EpochRecord): TrainResult["checks"] {

@@ -83,8 +83,8 @@ export interface Prediction {
  * const iter = createDataIter(images, labels, { batchSize: 1, imageSize: [1, 10] });
  * const net = (X: tf.Tensor) => tf.tidy(() => tf.reshape(X, [-1, 10]) as tf.Tensor2D);
  * const p = predictCh3(net, iter, 2);
- * if (p.titles.join("|") !== "ankle boot\nankle boot|trouser\npullover") throw new Error();
- * if (p.imageShape.join() !== "1,10" || p.images.length !== 20) throw new Error();
+ * if (p.titles.join("|") !== "ankle boot\nankle boot|trouser\npullover") throw new Error("unexpected: p.titles.join(\"|\") !== \"ankle boot\\nankle boot|trouser\\npullover\"");
+ * if (p.imageShape.join() !== "1,10" || p.images.length !== 20) throw new Error("unexpected: p.imageShape.join() !== \"1,10\" || p.images.length !== 20");
  * iter.dispose();
  * ```
  *

@@ -29,7 +29,7 @@
  * await animator.add(1, [0.78, 0.75, 0.78]);
  * await animator.add(2, [0.57, 0.81, 0.80]);
  * const svg = await animator.toSVG();
- * if (!svg.startsWith("<svg") || !svg.includes("test acc")) throw new Error();
+ * if (!svg.startsWith("<svg") || !svg.includes("test acc")) throw new Error("unexpected: !svg.startsWith(\"<svg\") || !svg.includes(\"test acc\")");
  * const png = animator.toPNG(svg);
  * if (png[1] !== 0x50 || png[2] !== 0x4e || png[3] !== 0x47) throw new Error("not a PNG");
  * ```
@@ -86,7 +86,7 @@ export interface LineStyle {
  * ```ts
  * import { parseFormat } from "./animator.ts";
  * const s = parseFormat("m--", 1);
- * if (s.color !== "#bf00bf" || s.dash.length !== 2) throw new Error();
+ * if (s.color !== "#bf00bf" || s.dash.length !== 2) throw new Error("unexpected: s.color !== \"#bf00bf\" || s.dash.length !== 2");
  * if (parseFormat("-", 0).color !== "#1f77b4") throw new Error("default blue");
  * ```
  * @param fmt the format string.
@@ -221,7 +221,7 @@ export class Animator {
    * const a = new Animator({ legend: ["loss"] });
    * await a.add(1, 0.9);
    * await a.add(2, [0.5]);
-   * if (a.Y[0].join() !== "0.9,0.5") throw new Error();
+   * if (a.Y[0].join() !== "0.9,0.5") throw new Error("unexpected: a.Y[0].join() !== \"0.9,0.5\"");
    * ```
    * @param x the x value, shared by every series, or one per series.
    * @param y one value per series (a number for a single series).
@@ -292,7 +292,7 @@ export class Animator {
    * import { Animator } from "./animator.ts";
    * const a = new Animator({ ylim: [0.3, 0.9], legend: ["a", "b"] });
    * const spec = JSON.stringify(a.toSpec());
-   * if (!spec.includes("[0.3,0.9]") || !spec.includes("strokeDash")) throw new Error();
+   * if (!spec.includes("[0.3,0.9]") || !spec.includes("strokeDash")) throw new Error("unexpected: !spec.includes(\"[0.3,0.9]\") || !spec.includes(\"strokeDash\")");
    * ```
    */
   toSpec(): vl.TopLevelSpec {

@@ -47,7 +47,7 @@ export interface Flat {
  * ```ts
  * import { flatten } from "./assert_close.ts";
  * const { shape, values } = flatten([[1, 2], [3, 4]]);
- * if (shape.join() !== "2,2" || values.length !== 4) throw new Error();
+ * if (shape.join() !== "2,2" || values.length !== 4) throw new Error("unexpected: shape.join() !== \"2,2\" || values.length !== 4");
  * ```
  * @throws {TypeError} when a nested array is ragged or holds something other than numbers.
  */

@@ -54,7 +54,7 @@ export interface BackendInfo {
  * @example
  * ```ts
  * import { parseBackendName } from "./backend.ts";
- * if (parseBackendName("cpu", "--backend") !== "cpu") throw new Error();
+ * if (parseBackendName("cpu", "--backend") !== "cpu") throw new Error("unexpected: parseBackendName(\"cpu\", \"--backend\") !== \"cpu\"");
  * ```
  * @throws {RangeError} naming the bad value and the accepted ones.
  */

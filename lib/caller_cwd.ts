@@ -12,7 +12,7 @@
  * import { chdirToCaller } from "./caller_cwd.ts";
  * const before = Deno.cwd();
  * chdirToCaller({ INIT_CWD: "/" });
- * if (Deno.cwd() !== "/") throw new Error();
+ * if (Deno.cwd() !== "/") throw new Error("unexpected: Deno.cwd() !== \"/\"");
  * Deno.chdir(before);
  * ```
  *

@@ -97,7 +97,7 @@ export interface Safetensors {
  * const bytes = encodeSafetensors({ b: { shape: [2], data: Float32Array.from([1, 2]) } });
  * const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
  * const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
- * if (header.b.data_offsets.join() !== "0,8" || bytes.length !== 8 + n + 8) throw new Error();
+ * if (header.b.data_offsets.join() !== "0,8" || bytes.length !== 8 + n + 8) throw new Error("unexpected: header.b.data_offsets.join() !== \"0,8\" || bytes.length !== 8 + n + 8");
  * ```
  *
  * @throws {TypeError} when a shape does not match its data's length, or a metadata value is
@@ -163,7 +163,7 @@ export function encodeSafetensors(
  * import { decodeSafetensors, encodeSafetensors } from "./params_io.ts";
  * const bytes = encodeSafetensors({ W: { shape: [1, 2], data: Float32Array.from([3, 4]) } }, { seed: "0" });
  * const { tensors, metadata } = decodeSafetensors(bytes);
- * if (tensors.W.data.join() !== "3,4" || metadata.seed !== "0") throw new Error();
+ * if (tensors.W.data.join() !== "3,4" || metadata.seed !== "0") throw new Error("unexpected: tensors.W.data.join() !== \"3,4\" || metadata.seed !== \"0\"");
  * ```
  *
  * @param bytes the file's bytes.
@@ -335,7 +335,7 @@ export async function saveParams(
  * };
  * await saveParams(saved, path);
  * const { W, b } = await loadParams(path);
- * if (W.shape.join() !== "4,3" || b.shape.join() !== "3" || !W.trainable) throw new Error();
+ * if (W.shape.join() !== "4,3" || b.shape.join() !== "3" || !W.trainable) throw new Error("unexpected: W.shape.join() !== \"4,3\" || b.shape.join() !== \"3\" || !W.trainable");
  * tf.dispose([saved.W, saved.b, W, b]);
  * ```
  *

@@ -56,7 +56,7 @@ export function mixSeed(...parts: number[]): number {
  * ```ts
  * import { createRng } from "./random.ts";
  * const x = createRng(0).nextInt(10);
- * if (!(x >= 0 && x < 10)) throw new Error();
+ * if (!(x >= 0 && x < 10)) throw new Error("unexpected: !(x >= 0 && x < 10)");
  * ```
  */
 export function createRng(seed: number): Rng {
@@ -81,7 +81,7 @@ export function createRng(seed: number): Rng {
  * ```ts
  * import { permutation } from "./random.ts";
  * const p = permutation(5, 0);
- * if ([...p].sort().join() !== "0,1,2,3,4") throw new Error();
+ * if ([...p].sort().join() !== "0,1,2,3,4") throw new Error("unexpected: [...p].sort().join() !== \"0,1,2,3,4\"");
  * ```
  */
 export function permutation(n: number, seed: number): Int32Array {

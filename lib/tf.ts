@@ -30,7 +30,7 @@
  * ```ts
  * import * as tf from "./tf.ts";
  * const s = tf.sum(tf.tensor2d([[1, 2, 3], [4, 5, 6]]));
- * if (s.arraySync() !== 21) throw new Error();
+ * if (s.arraySync() !== 21) throw new Error("unexpected: s.arraySync() !== 21");
  * ```
  *
  * @example The gradient of a product (each a product with a transposed operand)

@@ -53,7 +53,7 @@ export class TodoError extends Error {
  * import { todo } from "./todo.ts";
  * let threw = false;
  * try { todo("sumKeepdim"); } catch { threw = true; }
- * if (!threw) throw new Error();
+ * if (!threw) throw new Error("unexpected: !threw");
  * ```
  */
 export function todo(exercise: string): never {
@@ -67,7 +67,7 @@ export function todo(exercise: string): never {
  * @example
  * ```ts
  * import { isTodo, TodoError } from "./todo.ts";
- * if (!isTodo(new TodoError("x")) || isTodo(new Error("x"))) throw new Error();
+ * if (!isTodo(new TodoError("x")) || isTodo(new Error("x"))) throw new Error("unexpected: !isTodo(new TodoError(\"x\")) || isTodo(new Error(\"x\"))");
  * ```
  */
 export function isTodo(error: unknown): boolean {

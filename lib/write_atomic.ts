@@ -13,7 +13,7 @@
  * const dir = await Deno.makeTempDir();
  * await writeFileAtomic(`${dir}/results.json`, "{}");
  * await writeFileAtomic(`${dir}/results.json`, '{"score": 1}');
- * if (await Deno.readTextFile(`${dir}/results.json`) !== '{"score": 1}') throw new Error();
+ * if (await Deno.readTextFile(`${dir}/results.json`) !== '{"score": 1}') throw new Error("unexpected: await Deno.readTextFile(`${dir}/results.json`) !== '{\"score\": 1}'");
  * if ([...Deno.readDirSync(dir)].length !== 1) throw new Error("temporary file left behind");
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -31,7 +31,7 @@ import { basename, dirname, join } from "node:path";
  * import { writeFileAtomic } from "./write_atomic.ts";
  * const dir = await Deno.makeTempDir();
  * await writeFileAtomic(`${dir}/a/b.bin`, new Uint8Array([1, 2]));
- * if ((await Deno.readFile(`${dir}/a/b.bin`)).length !== 2) throw new Error();
+ * if ((await Deno.readFile(`${dir}/a/b.bin`)).length !== 2) throw new Error("unexpected: (await Deno.readFile(`${dir}/a/b.bin`)).length !== 2");
  * await Deno.remove(dir, { recursive: true });
  * ```
  * @throws {Deno.errors.PermissionDenied} and the like when the directory is not writable.

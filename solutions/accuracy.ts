@@ -23,7 +23,7 @@
  * import { accuracy } from "./accuracy.ts";
  * const y = tf.tensor1d([0, 2], "int32");
  * const yHat = tf.tensor2d([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]]);
- * if (accuracy(yHat, y) / y.shape[0] !== 0.5) throw new Error();
+ * if (accuracy(yHat, y) / y.shape[0] !== 0.5) throw new Error("unexpected: accuracy(yHat, y) / y.shape[0] !== 0.5");
  * ```
  *
  * @module
@@ -43,7 +43,7 @@ function shapeOf(value: unknown): string {
  * import * as tf from "../lib/tf.ts";
  * import { accuracy } from "./accuracy.ts";
  * if (accuracy(tf.tensor1d([2, 1, 0], "int32"), tf.tensor1d([2, 1, 1], "int32")) !== 2) {
- *   throw new Error();
+ *   throw new Error("expected 2 correct");
  * }
  * ```
  *

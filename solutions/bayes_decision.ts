@@ -169,7 +169,7 @@ export function expectedCost(probs: tf.Tensor2D, cost: CostMatrix): tf.Tensor2D 
  * import { bayesDecision } from "./bayes_decision.ts";
  * const zeroOne = [[0, 1, 1], [1, 0, 1], [1, 1, 0]];
  * const d = bayesDecision(tf.tensor2d([[0.2, 0.5, 0.3]]), zeroOne).arraySync();
- * if (d[0] !== 1) throw new Error();
+ * if (d[0] !== 1) throw new Error("unexpected: d[0] !== 1");
  * ```
  *
  * @param probs probabilities `[batch, classes]`, float32.
@@ -306,7 +306,7 @@ export interface TableOptions {
  * const y = tf.tensor1d([0, 1, 1], "int32");
  * const rows = decisionTable(probs, y, { cost: [[0, 10], [1, 0]], rejectCost: 0.5 });
  * const [argmax, bayes] = rows;
- * if (argmax.meanCost !== 10 / 3 || bayes.meanCost !== 1 / 3) throw new Error();
+ * if (argmax.meanCost !== 10 / 3 || bayes.meanCost !== 1 / 3) throw new Error("unexpected: argmax.meanCost !== 10 / 3 || bayes.meanCost !== 1 / 3");
  * ```
  *
  * @param probs probabilities `[batch, classes]`, float32.

@@ -29,7 +29,7 @@
  * // A "model" that always predicts class 0 of 3: right on the three 0 labels.
  * const alwaysZero = (X: tf.Tensor) =>
  *   tf.tidy(() => tf.oneHot(tf.zeros([X.shape[0]], "int32"), 3).toFloat() as tf.Tensor2D);
- * if (evaluateAccuracy(alwaysZero, iter) !== 3 / 5) throw new Error();
+ * if (evaluateAccuracy(alwaysZero, iter) !== 3 / 5) throw new Error("unexpected: evaluateAccuracy(alwaysZero, iter) !== 3 / 5");
  * ```
  *
  * @module
@@ -49,7 +49,7 @@ import { accuracy } from "../lessons/04_accuracy.ts";
  * const metric = new Accumulator(2);
  * metric.add(1, 2);
  * metric.add(3, 4);
- * if (metric.get(0) !== 4 || metric.get(1) !== 6) throw new Error();
+ * if (metric.get(0) !== 4 || metric.get(1) !== 6) throw new Error("unexpected: metric.get(0) !== 4 || metric.get(1) !== 6");
  * ```
  */
 export class Accumulator {
@@ -74,7 +74,7 @@ export class Accumulator {
    * import { Accumulator } from "./evaluate_accuracy.ts";
    * const a = new Accumulator(3);
    * a.add(0.5, 1, 256);
-   * if (a.get(2) !== 256) throw new Error();
+   * if (a.get(2) !== 256) throw new Error("unexpected: a.get(2) !== 256");
    * ```
    * @throws {RangeError} when the number of values is not `n` (the book's `zip` would
    *   silently drop the extras).
@@ -97,7 +97,7 @@ export class Accumulator {
    * const a = new Accumulator(1);
    * a.add(5);
    * a.reset();
-   * if (a.get(0) !== 0) throw new Error();
+   * if (a.get(0) !== 0) throw new Error("unexpected: a.get(0) !== 0");
    * ```
    */
   reset(): void {
@@ -112,7 +112,7 @@ export class Accumulator {
    * import { Accumulator } from "./evaluate_accuracy.ts";
    * const a = new Accumulator(2);
    * a.add(1, 2);
-   * if (a.get(1) !== 2) throw new Error();
+   * if (a.get(1) !== 2) throw new Error("unexpected: a.get(1) !== 2");
    * ```
    * @throws {RangeError} when `i` is not an index in `[0, n)`.
    */
@@ -133,7 +133,7 @@ export class Accumulator {
  * @example See the module example.
  * ```ts
  * import { evaluateAccuracy } from "./evaluate_accuracy.ts";
- * if (typeof evaluateAccuracy !== "function") throw new Error();
+ * if (typeof evaluateAccuracy !== "function") throw new Error("unexpected: typeof evaluateAccuracy !== \"function\"");
  * ```
  *
  * @param net the model: images `[batch, 1, h, w]` → probabilities `[batch, classes]`.

@@ -147,7 +147,7 @@ export function logUniformProbability(k: number, numClasses: number): number {
  * ```ts
  * import { sampleLogUniform } from "./huge_vocabulary.ts";
  * const a = sampleLogUniform(1000, { numSampled: 5000, seed: 1 });
- * if (a.join() !== sampleLogUniform(1000, { numSampled: 5000, seed: 1 }).join()) throw new Error();
+ * if (a.join() !== sampleLogUniform(1000, { numSampled: 5000, seed: 1 }).join()) throw new Error("unexpected: a.join() !== sampleLogUniform(1000, { numSampled: 5000, seed: 1 }).join()");
  * const zeros = a.filter((k) => k === 0).length; // Q(0) = log 2 / log 1001 ≈ 0.1
  * if (zeros < 400 || zeros > 600) throw new Error(String(zeros));
  * ```

@@ -32,7 +32,7 @@
  * import { oneSgdStep } from "./log_zero.ts";
  * // Logits [-120, 0]: exp(-120) underflows to 0 in float32, so p(true class 0) = 0.
  * const r = oneSgdStep({ W: [[-120, 0]], b: [0, 0] }, { X: [[1], [0]], y: [0, 1] });
- * if (r.losses[0] !== Infinity || !Number.isFinite(r.losses[1])) throw new Error();
+ * if (r.losses[0] !== Infinity || !Number.isFinite(r.losses[1])) throw new Error("unexpected: r.losses[0] !== Infinity || !Number.isFinite(r.losses[1])");
  * if (![...r.W.flat(), ...r.b].every(Number.isNaN)) throw new Error("expected all NaN");
  * ```
  *
@@ -91,7 +91,7 @@ export interface StepOptions {
  * const model = { W: [[0.5, -0.5]], b: [0, 0] };
  * const first = oneSgdStep(model, { X: [[1]], y: [1] }, { lr: 1 });
  * const again = oneSgdStep({ W: first.W, b: first.b }, { X: [[1]], y: [1] }, { lr: 1 });
- * if (!(again.losses[0] < first.losses[0])) throw new Error();
+ * if (!(again.losses[0] < first.losses[0])) throw new Error("unexpected: !(again.losses[0] < first.losses[0])");
  * ```
  *
  * @param model the weights and biases before the step.
@@ -148,7 +148,7 @@ export function oneSgdStep(
  * ```ts
  * import { oneSgdStep, zeroProbabilityExample } from "./log_zero.ts";
  * const { model, batch } = zeroProbabilityExample();
- * if (oneSgdStep(model, batch).losses[0] !== Infinity) throw new Error();
+ * if (oneSgdStep(model, batch).losses[0] !== Infinity) throw new Error("unexpected: oneSgdStep(model, batch).losses[0] !== Infinity");
  * ```
  */
 export function zeroProbabilityExample(): { model: PlainModel; batch: PlainBatch } {

@@ -27,7 +27,7 @@
  * const iter = createDataIter(images, Int32Array.from([9, 1]), { batchSize: 2, imageSize: [1, 10] });
  * const net = (X: tf.Tensor) => tf.tidy(() => tf.reshape(X, [-1, 10]) as tf.Tensor2D);
  * const p = predictCh3(net, iter, 2);
- * if (p.titles.join("|") !== "ankle boot\nankle boot|trouser\npullover") throw new Error();
+ * if (p.titles.join("|") !== "ankle boot\nankle boot|trouser\npullover") throw new Error("unexpected: p.titles.join(\"|\") !== \"ankle boot\\nankle boot|trouser\\npullover\"");
  * ```
  *
  * @module
@@ -58,7 +58,7 @@ export interface Prediction {
  * @example See the module example.
  * ```ts
  * import { predictCh3 } from "./predict_ch3.ts";
- * if (typeof predictCh3 !== "function") throw new Error();
+ * if (typeof predictCh3 !== "function") throw new Error("unexpected: typeof predictCh3 !== \"function\"");
  * ```
  *
  * @param net the model: images `[batch, 1, h, w]` → probabilities `[batch, 10]`.

@@ -105,7 +105,7 @@ function firstBrokenMagnitude(broken: (m: number) => boolean): number {
  * if (!(x > 88.72 && x < 88.73)) throw new Error(String(x));
  * // Doubling the logits halves the edge:
  * const twice = (X: tf.Tensor2D) => tf.tidy(() => softmax(tf.mul(X, 2)));
- * if (Math.abs(findOverflowLogit(twice) - x / 2) > 1e-5) throw new Error();
+ * if (Math.abs(findOverflowLogit(twice) - x / 2) > 1e-5) throw new Error("unexpected: Math.abs(findOverflowLogit(twice) - x / 2) > 1e-5");
  * ```
  *
  * @param softmax the softmax to probe, e.g. the lesson's naive one.

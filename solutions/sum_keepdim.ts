@@ -35,7 +35,7 @@ import * as tf from "../lib/tf.ts";
  * ```ts
  * import * as tf from "../lib/tf.ts";
  * import { sumKeepdim } from "./sum_keepdim.ts";
- * if (sumKeepdim(tf.tensor2d([[1, 2, 3], [4, 5, 6]]), 1).shape.join() !== "2,1") throw new Error();
+ * if (sumKeepdim(tf.tensor2d([[1, 2, 3], [4, 5, 6]]), 1).shape.join() !== "2,1") throw new Error("unexpected: sumKeepdim(tf.tensor2d([[1, 2, 3], [4, 5, 6]]), 1).shape.join() !== \"2,1\"");
  * ```
  *
  * @param X a matrix `[rows, cols]`.

@@ -41,7 +41,7 @@
  * const updater = sgdUpdater([params.W, params.b], 1);
  * const first = trainEpochCh3(createNet(params), iter, crossEntropy, updater);
  * const second = trainEpochCh3(createNet(params), iter, crossEntropy, updater);
- * if (!(second.trainLoss < first.trainLoss)) throw new Error();
+ * if (!(second.trainLoss < first.trainLoss)) throw new Error("unexpected: !(second.trainLoss < first.trainLoss)");
  * ```
  *
  * @module
@@ -148,7 +148,7 @@ export function sgdUpdater(params: tf.Variable[], lr: number): Updater {
  * @example See the module example.
  * ```ts
  * import { trainEpochCh3 } from "./train_epoch_ch3.ts";
- * if (trainEpochCh3.length !== 4) throw new Error();
+ * if (trainEpochCh3.length !== 4) throw new Error("unexpected: trainEpochCh3.length !== 4");
  * ```
  *
  * @param net the model (reads the updater's variables).

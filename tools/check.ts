@@ -103,7 +103,7 @@ function normaliseId(id: string): string {
  * ```ts
  * import { selectExercises } from "./check.ts";
  * const all = [{ id: "a" }, { id: "b_c" }] as never[];
- * if (selectExercises(all, ["b-c"]).length !== 1) throw new Error();
+ * if (selectExercises(all, ["b-c"]).length !== 1) throw new Error("unexpected: selectExercises(all, [\"b-c\"]).length !== 1");
  * ```
  * @throws {UnknownExerciseError} naming the unknown id and listing the known ones.
  */

@@ -14,7 +14,7 @@
  * ```ts
  * import { parseGradeArgs } from "./grade.ts";
  * const args = parseGradeArgs(["--batch", "subs", "--out", "grades", "--jobs", "2"]);
- * if (args.batch !== "subs" || args.jobs !== 2 || args.format !== "gradescope") throw new Error();
+ * if (args.batch !== "subs" || args.jobs !== 2 || args.format !== "gradescope") throw new Error("unexpected: args.batch !== \"subs\" || args.jobs !== 2 || args.format !== \"gradescope\"");
  * ```
  *
  * @module
@@ -77,7 +77,7 @@ export interface GradeArgs {
  * @example
  * ```ts
  * import { usage } from "./grade.ts";
- * if (!usage.includes("--batch DIR") || !usage.includes("Exit code")) throw new Error();
+ * if (!usage.includes("--batch DIR") || !usage.includes("Exit code")) throw new Error("unexpected: !usage.includes(\"--batch DIR\") || !usage.includes(\"Exit code\")");
  * ```
  */
 export const usage = `Grade submissions against the kit's exercises, safely.
@@ -208,7 +208,7 @@ export function parseGradeArgs(argv: string[]): GradeArgs {
  * ```ts
  * import { render } from "./grade.ts";
  * import { sampleReport } from "../tests/helpers/sample_report.ts";
- * if (JSON.parse(render(sampleReport(), "exercism")).version !== 3) throw new Error();
+ * if (JSON.parse(render(sampleReport(), "exercism")).version !== 3) throw new Error("unexpected: JSON.parse(render(sampleReport(), \"exercism\")).version !== 3");
  * if (render(sampleReport(), "junit").includes("secret")) throw new Error("hidden message shown");
  * ```
  */
@@ -237,7 +237,7 @@ function extension(format: Format): string {
  * import { main } from "./grade.ts";
  * const lines: string[] = [];
  * if (await main(["--help"], (l) => lines.push(l)) !== 0 || !lines[0].startsWith("Grade")) {
- *   throw new Error();
+ *   throw new Error(`expected the help text and exit code 0, got ${lines[0]}`);
  * }
  * ```
  */

@@ -120,7 +120,7 @@ function positiveInt(flag: string, text: string): number {
  * ```ts
  * import { parseTrainArgs } from "./train.ts";
  * const args = parseTrainArgs(["--epochs", "3", "--lr=0.5", "--subset"]);
- * if (args.epochs !== 3 || args.lr !== 0.5 || !args.subset || args.batchSize !== 256) throw new Error();
+ * if (args.epochs !== 3 || args.lr !== 0.5 || !args.subset || args.batchSize !== 256) throw new Error("unexpected: args.epochs !== 3 || args.lr !== 0.5 || !args.subset || args.batchSize !== 256");
  * ```
  * @throws {UsageError} with a one-line message for an unknown flag, a missing value,
  *   non-positive or non-integer epochs or batch size, an lr that is not a positive finite

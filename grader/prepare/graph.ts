@@ -35,11 +35,11 @@
  *   allowedPackages: ["@tensorflow/"], lockedPackages: new Set(["npm:@tensorflow/tfjs@4.22.0"]),
  *   allowedNodeModules: ["util"],
  * };
- * if (classify("file:///kit/lib/tf.ts", "code", true, rules).kind !== "kit") throw new Error();
+ * if (classify("file:///kit/lib/tf.ts", "code", true, rules).kind !== "kit") throw new Error("unexpected: classify(\"file:///kit/lib/tf.ts\", \"code\", true, rules).kind !== \"kit\"");
  * if (classify("file:///kit/lessons/02_softmax.ts", "code", true, rules).kind !== "violation") {
  *   throw new Error("lesson 2 must not load");
  * }
- * if (classify("file:///kit/mod.ts", "type", true, rules).kind !== "ignore") throw new Error();
+ * if (classify("file:///kit/mod.ts", "type", true, rules).kind !== "ignore") throw new Error("unexpected: classify(\"file:///kit/mod.ts\", \"type\", true, rules).kind !== \"ignore\"");
  * ```
  *
  * @module
@@ -108,8 +108,8 @@ export function npmPackageName(specifier: string): string {
  * @example
  * ```ts
  * import { isAllowedPackage } from "./graph.ts";
- * if (!isAllowedPackage("@tensorflow/tfjs", ["@tensorflow/"])) throw new Error();
- * if (isAllowedPackage("left-pad", ["@tensorflow/"])) throw new Error();
+ * if (!isAllowedPackage("@tensorflow/tfjs", ["@tensorflow/"])) throw new Error("unexpected: !isAllowedPackage(\"@tensorflow/tfjs\", [\"@tensorflow/\"])");
+ * if (isAllowedPackage("left-pad", ["@tensorflow/"])) throw new Error("unexpected: isAllowedPackage(\"left-pad\", [\"@tensorflow/\"])");
  * ```
  */
 export function isAllowedPackage(name: string, allowed: readonly string[]): boolean {

@@ -85,7 +85,7 @@ export function dirUrl(path: string): string {
  * const dir = await Deno.makeTempDir();
  * await Deno.writeTextFile(`${dir}/deno.json`, '{"imports": {"a": "npm:a@1", "b/": "./b/"}}');
  * const imports = await readKitImports(`${dir}/deno.json`);
- * if (imports.a !== "npm:a@1" || !imports["b/"].endsWith("/b/")) throw new Error();
+ * if (imports.a !== "npm:a@1" || !imports["b/"].endsWith("/b/")) throw new Error("unexpected: imports.a !== \"npm:a@1\" || !imports[\"b/\"].endsWith(\"/b/\")");
  * await Deno.remove(dir, { recursive: true });
  * ```
  * @throws {Error} when the file is missing or not JSON with an `imports` object.
@@ -129,8 +129,8 @@ function stageMappings(options: MapOptions, extra: string[]): Record<string, str
  * const map = prepareImportMap({
  *   kitImports: {}, kitRoot: "/kit", dirs: ["lib/"], stageRoots: ["/tmp/s1"],
  * });
- * if (!map.imports["file:///"].startsWith("file:///nonexistent")) throw new Error();
- * if (map.imports["file:///tmp/s1/exercises/"] !== "file:///tmp/s1/exercises/") throw new Error();
+ * if (!map.imports["file:///"].startsWith("file:///nonexistent")) throw new Error("unexpected: !map.imports[\"file:///\"].startsWith(\"file:///nonexistent\")");
+ * if (map.imports["file:///tmp/s1/exercises/"] !== "file:///tmp/s1/exercises/") throw new Error("unexpected: map.imports[\"file:///tmp/s1/exercises/\"] !== \"file:///tmp/s1/exercises/\"");
  * ```
  */
 export function prepareImportMap(options: MapOptions & { workDir?: string }): ImportMap {

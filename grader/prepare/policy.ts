@@ -30,7 +30,7 @@ import type { GraderConfig } from "../config.ts";
  * @example
  * ```ts
  * import { isUnder } from "./policy.ts";
- * if (!isUnder("lib/tf.ts", ["lib/"]) || isUnder("lib2/x.ts", ["lib/"])) throw new Error();
+ * if (!isUnder("lib/tf.ts", ["lib/"]) || isUnder("lib2/x.ts", ["lib/"])) throw new Error("unexpected: !isUnder(\"lib/tf.ts\", [\"lib/\"]) || isUnder(\"lib2/x.ts\", [\"lib/\"])");
  * ```
  */
 export function isUnder(path: string, allowed: readonly string[]): boolean {

@@ -152,7 +152,7 @@ async function someTsFiles(dir: string, limit: number, depth = 0): Promise<strin
  * const stageRoot = await Deno.makeTempDir();
  * const files = ["softmax.ts", "accuracy.ts"];
  * const staged = await stageSubmission(dir, stageRoot, { exerciseFiles: files });
- * if (staged.files.join() !== "accuracy.ts" || !staged.refused["softmax.ts"]) throw new Error();
+ * if (staged.files.join() !== "accuracy.ts" || !staged.refused["softmax.ts"]) throw new Error("unexpected: staged.files.join() !== \"accuracy.ts\" || !staged.refused[\"softmax.ts\"]");
  * const deep = await stageSubmission(dir, stageRoot, { exerciseFiles: files, maxDepth: 2 });
  * if (!deep.fatal?.includes("deeper than 2")) throw new Error(deep.fatal);
  * await Deno.remove(dir, { recursive: true });

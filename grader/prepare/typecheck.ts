@@ -24,9 +24,9 @@
  * @example
  * ```ts
  * import { canShareProgram } from "./typecheck.ts";
- * if (!canShareProgram(["export const a = 1;"], ["a.ts"])) throw new Error();
- * if (canShareProgram(["declare global { var x: number }"], ["a.ts"])) throw new Error();
- * if (canShareProgram(["export {};"], ["types.d.ts"])) throw new Error();
+ * if (!canShareProgram(["export const a = 1;"], ["a.ts"])) throw new Error("unexpected: !canShareProgram([\"export const a = 1;\"], [\"a.ts\"])");
+ * if (canShareProgram(["declare global { var x: number }"], ["a.ts"])) throw new Error("unexpected: canShareProgram([\"declare global { var x: number }\"], [\"a.ts\"])");
+ * if (canShareProgram(["export {};"], ["types.d.ts"])) throw new Error("unexpected: canShareProgram([\"export {};\"], [\"types.d.ts\"])");
  * ```
  *
  * @module
@@ -93,7 +93,7 @@ const GLOBAL_PATTERNS = [
  * @example
  * ```ts
  * import { canShareProgram } from "./typecheck.ts";
- * if (canShareProgram(['/// <reference lib="dom" />\nexport {};'], ["a.ts"])) throw new Error();
+ * if (canShareProgram(['/// <reference lib="dom" />\nexport {};'], ["a.ts"])) throw new Error("unexpected: canShareProgram(['/// <reference lib=\"dom\" />\\nexport {};'], [\"a.ts\"])");
  * ```
  */
 export function canShareProgram(texts: string[], names: string[]): boolean {
@@ -110,7 +110,7 @@ export function canShareProgram(texts: string[], names: string[]): boolean {
  * const root = await Deno.makeTempDir();
  * await Deno.mkdir(`${root}/exercises`);
  * await Deno.writeTextFile(`${root}/exercises/a.ts`, "export const a = 1;");
- * if (!(await shareableStage(root, ["a.ts"]))) throw new Error();
+ * if (!(await shareableStage(root, ["a.ts"]))) throw new Error("unexpected: !(await shareableStage(root, [\"a.ts\"]))");
  * await Deno.remove(root, { recursive: true });
  * ```
  */
@@ -137,7 +137,7 @@ interface Diagnostic {
  *   "  const x: number = \"a\";\n    at file:///s/exercises/a.ts:1:7\n\n" +
  *   "error: Type checking failed.";
  * const [d] = parseDiagnostics(out);
- * if (d.location !== "file:///s/exercises/a.ts" || !d.text.startsWith("TS2322")) throw new Error();
+ * if (d.location !== "file:///s/exercises/a.ts" || !d.text.startsWith("TS2322")) throw new Error("unexpected: d.location !== \"file:///s/exercises/a.ts\" || !d.text.startsWith(\"TS2322\")");
  * ```
  */
 export function parseDiagnostics(output: string): Diagnostic[] {
@@ -329,7 +329,7 @@ async function checkShared(
  *   denoPath: Deno.execPath(), configFile: "", lockFile: "", workDir: "/tmp",
  *   importMapFor: () => Promise.resolve(""), memoryMb: 1024, timeoutMs: 1000,
  * });
- * if (Object.keys(verdict).length !== 0) throw new Error();
+ * if (Object.keys(verdict).length !== 0) throw new Error("unexpected: Object.keys(verdict).length !== 0");
  * ```
  */
 export async function typecheckAll(

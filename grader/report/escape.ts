@@ -52,7 +52,7 @@ export function escapeLine(text: string): string {
  * @example
  * ```ts
  * import { escapeLines } from "./escape.ts";
- * if (escapeLines("a\r\nb\u001b[31m") !== "a\nb\\x1b[31m") throw new Error();
+ * if (escapeLines("a\r\nb\u001b[31m") !== "a\nb\\x1b[31m") throw new Error("unexpected: escapeLines(\"a\\r\\nb\\u001b[31m\") !== \"a\\nb\\\\x1b[31m\"");
  * ```
  */
 export function escapeLines(text: string): string {
@@ -65,7 +65,7 @@ export function escapeLines(text: string): string {
  * @example
  * ```ts
  * import { truncate } from "./escape.ts";
- * if (truncate("abcdef", 3) !== "abc…" || truncate("ab", 3) !== "ab") throw new Error();
+ * if (truncate("abcdef", 3) !== "abc…" || truncate("ab", 3) !== "ab") throw new Error("unexpected: truncate(\"abcdef\", 3) !== \"abc\u2026\" || truncate(\"ab\", 3) !== \"ab\"");
  * ```
  */
 export function truncate(text: string, limit: number): string {
@@ -79,7 +79,7 @@ export function truncate(text: string, limit: number): string {
  * @example
  * ```ts
  * import { escapeXml } from "./escape.ts";
- * if (escapeXml(`a<b & "c"\u0001`) !== "a&lt;b &amp; &quot;c&quot;\\x01") throw new Error();
+ * if (escapeXml(`a<b & "c"\u0001`) !== "a&lt;b &amp; &quot;c&quot;\\x01") throw new Error("unexpected: escapeXml(`a<b & \"c\"\\u0001`) !== \"a&lt;b &amp; &quot;c&quot;\\\\x01\"");
  * ```
  */
 export function escapeXml(text: string): string {
@@ -102,8 +102,8 @@ export function escapeXml(text: string): string {
  * @example
  * ```ts
  * import { csvField } from "./escape.ts";
- * if (csvField('a,"b"') !== '"a,""b"""' || csvField("=1+1") !== "'=1+1") throw new Error();
- * if (csvField("x\ny") !== "x\\ny" || csvField(-1) !== "-1") throw new Error();
+ * if (csvField('a,"b"') !== '"a,""b"""' || csvField("=1+1") !== "'=1+1") throw new Error("unexpected: csvField('a,\"b\"') !== '\"a,\"\"b\"\"\"' || csvField(\"=1+1\") !== \"'=1+1\"");
+ * if (csvField("x\ny") !== "x\\ny" || csvField(-1) !== "-1") throw new Error("unexpected: csvField(\"x\\ny\") !== \"x\\\\ny\" || csvField(-1) !== \"-1\"");
  * ```
  */
 export function csvField(value: string | number): string {

@@ -16,9 +16,9 @@
  * import { formatExercism } from "./exercism.ts";
  * import { sampleReport } from "../../tests/helpers/sample_report.ts";
  * const json = formatExercism(sampleReport());
- * if (json.version !== 3 || json.status !== "fail" || json.tests.length !== 3) throw new Error();
- * if (json.tests[2].message !== undefined || json.tests[0].task_id !== 1) throw new Error();
- * if (formatExercism(sampleReport(), "instructor").tests.length !== 4) throw new Error();
+ * if (json.version !== 3 || json.status !== "fail" || json.tests.length !== 3) throw new Error("unexpected: json.version !== 3 || json.status !== \"fail\" || json.tests.length !== 3");
+ * if (json.tests[2].message !== undefined || json.tests[0].task_id !== 1) throw new Error("unexpected: json.tests[2].message !== undefined || json.tests[0].task_id !== 1");
+ * if (formatExercism(sampleReport(), "instructor").tests.length !== 4) throw new Error("unexpected: formatExercism(sampleReport(), \"instructor\").tests.length !== 4");
  * ```
  *
  * @module
@@ -64,7 +64,7 @@ const ERRORS: CaseStatus[] = ["error", "timeout", "crashed", "blocked"];
  * import { sampleReport } from "../../tests/helpers/sample_report.ts";
  * const report = sampleReport();
  * report.exercises[0].cases[1].hint = "x".repeat(900);
- * if (formatExercism(report).tests[1].output!.length !== 500) throw new Error();
+ * if (formatExercism(report).tests[1].output!.length !== 500) throw new Error("unexpected: formatExercism(report).tests[1].output!.length !== 500");
  * ```
  */
 export function formatExercism(report: SubmissionReport, view: View = "student"): ExercismResults {

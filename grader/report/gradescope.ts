@@ -22,7 +22,7 @@
  * import { sampleReport } from "../../tests/helpers/sample_report.ts";
  * const json = formatGradescope(sampleReport());
  * const forStudents = json.tests.filter((t) => t.visibility === "visible");
- * if (json.score !== 3 || JSON.stringify(forStudents).includes("secret")) throw new Error();
+ * if (json.score !== 3 || JSON.stringify(forStudents).includes("secret")) throw new Error("unexpected: json.score !== 3 || JSON.stringify(forStudents).includes(\"secret\")");
  * if (!json.tests.some((t) => t.visibility === "hidden" && t.output.includes("secret value"))) {
  *   throw new Error("instructors should see the hidden case's message");
  * }

@@ -17,7 +17,7 @@
  * if (!formatTerminal(sampleReport(), "instructor").includes("the secret value")) {
  *   throw new Error("the teacher's view shows hidden messages");
  * }
- * if (!summaryLine(sampleReport()).startsWith("alice: 3/8 points")) throw new Error();
+ * if (!summaryLine(sampleReport()).startsWith("alice: 3/8 points")) throw new Error("unexpected: !summaryLine(sampleReport()).startsWith(\"alice: 3/8 points\")");
  * ```
  *
  * @module
@@ -90,7 +90,7 @@ export function summaryLine(report: SubmissionReport): string {
  * import { sampleReport } from "../../tests/helpers/sample_report.ts";
  * const report = { ...sampleReport(), status: "not-gradable" as const, gradable: false, score: 0,
  *   message: "No exercise file found: expected one of softmax.ts." };
- * if (!formatTerminal(report).startsWith("No exercise file found")) throw new Error();
+ * if (!formatTerminal(report).startsWith("No exercise file found")) throw new Error("unexpected: !formatTerminal(report).startsWith(\"No exercise file found\")");
  * ```
  */
 export function formatTerminal(

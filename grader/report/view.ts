@@ -71,7 +71,7 @@ export function studentView(report: SubmissionReport): SubmissionReport {
  * ```ts
  * import { forView } from "./view.ts";
  * import { sampleReport } from "../../tests/helpers/sample_report.ts";
- * if (forView(sampleReport(), "instructor").seconds === undefined) throw new Error();
+ * if (forView(sampleReport(), "instructor").seconds === undefined) throw new Error("unexpected: forView(sampleReport(), \"instructor\").seconds === undefined");
  * ```
  */
 export function forView(report: SubmissionReport, view: View): SubmissionReport {

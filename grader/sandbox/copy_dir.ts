@@ -12,7 +12,7 @@
  * await Deno.writeTextFile(`${from}/a/b/c.txt`, "c");
  * const to = `${await Deno.makeTempDir()}/copy`;
  * await copyDir(from, to);
- * if (await Deno.readTextFile(`${to}/a/b/c.txt`) !== "c") throw new Error();
+ * if (await Deno.readTextFile(`${to}/a/b/c.txt`) !== "c") throw new Error("unexpected: await Deno.readTextFile(`${to}/a/b/c.txt`) !== \"c\"");
  * await Deno.remove(from, { recursive: true });
  * await Deno.remove(to, { recursive: true });
  * ```
@@ -31,7 +31,7 @@ import { join } from "node:path";
  * const from = await Deno.makeTempDir();
  * const to = `${from}-copy`;
  * await copyDir(from, to);
- * if ([...Deno.readDirSync(to)].length !== 0) throw new Error();
+ * if ([...Deno.readDirSync(to)].length !== 0) throw new Error("unexpected: [...Deno.readDirSync(to)].length !== 0");
  * await Deno.remove(from);
  * await Deno.remove(to);
  * ```

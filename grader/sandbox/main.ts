@@ -155,9 +155,11 @@ class Runner {
     this.#written += bytes.length;
   }
 
-  /** Sends a request and waits for its reply, within `limitMs` of CPU time. */
-  #ask(request: Reply, limitMs: number): Promise<Outcome> {
-    const id = this.#nextId++;
+  /**
+   * Waits for the reply to request `id`, sent by `send`, within `limitMs` of CPU time (and
+   * its wall-clock backstop).
+   */
+  #await(id: number, limitMs: number, send: () => void): Promise<Outcome> {
     return new Promise((resolve) => {
       const startCpu = cpuMs();
       const wallEnd = Date.now() + this.#job.wallFactor * limitMs + 5000;
@@ -170,12 +172,15 @@ class Runner {
         resolve(outcome);
       };
       this.#waiting = { id, settle };
-      if (this.#died !== undefined) {
-        settle({ kind: "crash", message: this.#died });
-        return;
-      }
-      this.#port!.postMessage({ ...request, id });
+      if (this.#died !== undefined) settle({ kind: "crash", message: this.#died });
+      else send();
     });
+  }
+
+  /** Sends a request on the port and waits for its reply, within `limitMs` of CPU time. */
+  #ask(request: Reply, limitMs: number): Promise<Outcome> {
+    const id = this.#nextId++;
+    return this.#await(id, limitMs, () => this.#port!.postMessage({ ...request, id }));
   }
 
   async #start(unit: JobUnit): Promise<void> {
@@ -220,23 +225,11 @@ class Runner {
     channel.port1.onmessageerror = () => {
       this.#waiting?.settle({ kind: "crash", message: "sent a message that cannot be read" });
     };
-    const id = this.#nextId++;
-    const ready = await new Promise<Outcome>((resolve) => {
-      const startCpu = cpuMs();
-      const wallEnd = Date.now() + this.#job.wallFactor * this.#job.startMs + 5000;
-      const timer = setInterval(() => {
-        if (cpuMs() - startCpu > this.#job.startMs || Date.now() > wallEnd) {
-          settle({ kind: "timeout" });
-        }
-      }, 20);
-      const settle = (outcome: Outcome) => {
-        clearInterval(timer);
-        if (this.#waiting?.id === id) this.#waiting = undefined;
-        resolve(outcome);
-      };
-      this.#waiting = { id, settle };
-      worker.postMessage({ runModules: unit.runModules }, [channel.port2]);
-    });
+    const ready = await this.#await(
+      this.#nextId++,
+      this.#job.startMs,
+      () => worker.postMessage({ runModules: unit.runModules }, [channel.port2]),
+    );
     if (ready.kind !== "reply" || ready.data.failed !== undefined) {
       throw new Error(
         ready.kind === "timeout"

@@ -44,7 +44,7 @@ export interface PlainLimits {
  * ```ts
  * import { NotPlainError } from "./plain.ts";
  * const error = new NotPlainError("output.values[3]", "a function");
- * if (error.path !== "output.values[3]" || !(error instanceof TypeError)) throw new Error();
+ * if (error.path !== "output.values[3]" || !(error instanceof TypeError)) throw new Error("unexpected: error.path !== \"output.values[3]\" || !(error instanceof TypeError)");
  * ```
  */
 export class NotPlainError extends TypeError {
@@ -202,7 +202,7 @@ function decodeNode(node: unknown, path: string): Plain {
  * ```ts
  * import { decodePlain } from "./plain.ts";
  * const v = decodePlain('{"$$x":[{"$":"-Infinity"}]}') as { $x: number[] };
- * if (v.$x[0] !== -Infinity) throw new Error();
+ * if (v.$x[0] !== -Infinity) throw new Error("unexpected: v.$x[0] !== -Infinity");
  * ```
  * @throws {SyntaxError} for text that is not JSON; {@linkcode NotPlainError} for JSON that
  * `encodePlain` cannot have written.

@@ -24,7 +24,7 @@
  * ```ts
  * import { parseResultLines } from "./run.ts";
  * const lines = parseResultLines('{"t":"start","key":"k"}\n{"t":"result","key":"k","status":"ok","output":"1","ms":3}\n{"t":"do');
- * if (lines.length !== 2 || lines[1].status !== "ok") throw new Error();
+ * if (lines.length !== 2 || lines[1].status !== "ok") throw new Error("unexpected: lines.length !== 2 || lines[1].status !== \"ok\"");
  * ```
  *
  * @module
@@ -109,7 +109,7 @@ export interface ResultLine {
  * @example
  * ```ts
  * import { parseResultLines } from "./run.ts";
- * if (parseResultLines("").length !== 0) throw new Error();
+ * if (parseResultLines("").length !== 0) throw new Error("unexpected: parseResultLines(\"\").length !== 0");
  * ```
  */
 export function parseResultLines(text: string): ResultLine[] {
@@ -184,7 +184,7 @@ function allowance(job: Omit<SandboxJob, "units">, units: JobUnit[]): number {
  *   config: defaultConfig(), runDir: "/nonexistent", importMapFile: "", denoDir: "", env: {},
  *   units: [],
  * });
- * if (outcome.processes !== 0 || outcome.results.size !== 0) throw new Error();
+ * if (outcome.processes !== 0 || outcome.results.size !== 0) throw new Error("unexpected: outcome.processes !== 0 || outcome.results.size !== 0");
  * ```
  */
 export async function runInSandbox(request: SandboxRequest): Promise<SandboxOutcome> {

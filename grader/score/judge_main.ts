@@ -49,6 +49,9 @@ async function loadChecks(
   };
 }
 
+/** Longest message a reply carries, in characters. */
+const MESSAGE_LIMIT = 8000;
+
 function isAssertion(error: unknown): boolean {
   return error instanceof Error && error.name === "AssertionError";
 }
@@ -58,14 +61,16 @@ async function judge(c: Case, encoded: string): Promise<Record<string, unknown>>
   try {
     output = validatePlain(decodePlain(encoded));
   } catch (error) {
-    return { ok: false, message: (error as Error).message };
+    return { ok: false, message: (error as Error).message.slice(0, MESSAGE_LIMIT) };
   }
   tf.engine().startScope();
   try {
     await c.check(output);
     return { ok: true };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    // A check may quote the output in its message: keep the reply small whatever the output.
+    const text = error instanceof Error ? error.message : String(error);
+    const message = text.length > MESSAGE_LIMIT ? `${text.slice(0, MESSAGE_LIMIT)}…` : text;
     return isAssertion(error) ? { ok: false, message } : { ok: false, message, broken: true };
   } finally {
     tf.engine().endScope();

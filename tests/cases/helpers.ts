@@ -39,7 +39,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * @example
  * ```ts
  * import { field } from "./helpers.ts";
- * if (field({ a: 1 }, "a", "result") !== 1) throw new Error();
+ * if (field({ a: 1 }, "a", "result") !== 1) throw new Error("unexpected: field({ a: 1 }, \"a\", \"result\") !== 1");
  * ```
  */
 export function field(output: unknown, key: string, what: string): unknown {
@@ -55,7 +55,7 @@ export function field(output: unknown, key: string, what: string): unknown {
  * @example
  * ```ts
  * import { expectNumber } from "./helpers.ts";
- * if (expectNumber(2, "count") !== 2) throw new Error();
+ * if (expectNumber(2, "count") !== 2) throw new Error("unexpected: expectNumber(2, \"count\") !== 2");
  * ```
  */
 export function expectNumber(value: unknown, what: string): number {
@@ -69,7 +69,7 @@ export function expectNumber(value: unknown, what: string): number {
  * @example
  * ```ts
  * import { expectFinite } from "./helpers.ts";
- * if (expectFinite(0.5, "loss") !== 0.5) throw new Error();
+ * if (expectFinite(0.5, "loss") !== 0.5) throw new Error("unexpected: expectFinite(0.5, \"loss\") !== 0.5");
  * ```
  */
 export function expectFinite(value: unknown, what: string): number {
@@ -84,7 +84,7 @@ export function expectFinite(value: unknown, what: string): number {
  * @example
  * ```ts
  * import { expectNumbers } from "./helpers.ts";
- * if (expectNumbers([1, 2], "ids", 2).length !== 2) throw new Error();
+ * if (expectNumbers([1, 2], "ids", 2).length !== 2) throw new Error("unexpected: expectNumbers([1, 2], \"ids\", 2).length !== 2");
  * ```
  */
 export function expectNumbers(value: unknown, what: string, length?: number): number[] {
@@ -155,7 +155,7 @@ export interface TensorExpectation {
  * ```ts
  * import { expectTensor } from "./helpers.ts";
  * const t = expectTensor({ shape: [2], dtype: "float32", values: [1, 2] }, "y", { shape: [2] });
- * if (t.values.length !== 2) throw new Error();
+ * if (t.values.length !== 2) throw new Error("unexpected: t.values.length !== 2");
  * ```
  */
 export function expectTensor(
@@ -278,9 +278,9 @@ export function expectEqual(actual: unknown, expected: unknown, what: string): v
  * @example
  * ```ts
  * import { adjacentFloat32 } from "./helpers.ts";
- * if (adjacentFloat32(1, 1) !== 1 + 2 ** -23) throw new Error();
- * if (adjacentFloat32(-1, 1) !== -(1 - 2 ** -24)) throw new Error();
- * if (adjacentFloat32(0, -1) !== -(2 ** -149)) throw new Error();
+ * if (adjacentFloat32(1, 1) !== 1 + 2 ** -23) throw new Error("unexpected: adjacentFloat32(1, 1) !== 1 + 2 ** -23");
+ * if (adjacentFloat32(-1, 1) !== -(1 - 2 ** -24)) throw new Error("unexpected: adjacentFloat32(-1, 1) !== -(1 - 2 ** -24)");
+ * if (adjacentFloat32(0, -1) !== -(2 ** -149)) throw new Error("unexpected: adjacentFloat32(0, -1) !== -(2 ** -149)");
  * ```
  */
 export function adjacentFloat32(x: number, direction: 1 | -1): number {

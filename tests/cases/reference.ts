@@ -9,7 +9,7 @@
  * ```ts
  * import { softmaxRows } from "./reference.ts";
  * const p = softmaxRows([[0, Math.log(3)]]);
- * if (Math.abs(p[0][1] - 0.75) > 1e-12) throw new Error();
+ * if (Math.abs(p[0][1] - 0.75) > 1e-12) throw new Error("unexpected: Math.abs(p[0][1] - 0.75) > 1e-12");
  * ```
  *
  * @module
@@ -22,9 +22,9 @@
  * @example
  * ```ts
  * import { logSumExpRow } from "./reference.ts";
- * if (logSumExpRow([-Infinity, -Infinity]) !== -Infinity) throw new Error();
- * if (logSumExpRow([Infinity, 0]) !== Infinity) throw new Error();
- * if (Math.abs(logSumExpRow([1000, 1000]) - (1000 + Math.LN2)) > 1e-9) throw new Error();
+ * if (logSumExpRow([-Infinity, -Infinity]) !== -Infinity) throw new Error("unexpected: logSumExpRow([-Infinity, -Infinity]) !== -Infinity");
+ * if (logSumExpRow([Infinity, 0]) !== Infinity) throw new Error("unexpected: logSumExpRow([Infinity, 0]) !== Infinity");
+ * if (Math.abs(logSumExpRow([1000, 1000]) - (1000 + Math.LN2)) > 1e-9) throw new Error("unexpected: Math.abs(logSumExpRow([1000, 1000]) - (1000 + Math.LN2)) > 1e-9");
  * ```
  */
 export function logSumExpRow(row: number[]): number {
@@ -40,7 +40,7 @@ export function logSumExpRow(row: number[]): number {
  * @example
  * ```ts
  * import { softmaxRows } from "./reference.ts";
- * if (Math.abs(softmaxRows([[1000, 1000]])[0][0] - 0.5) > 1e-12) throw new Error();
+ * if (Math.abs(softmaxRows([[1000, 1000]])[0][0] - 0.5) > 1e-12) throw new Error("unexpected: Math.abs(softmaxRows([[1000, 1000]])[0][0] - 0.5) > 1e-12");
  * ```
  */
 export function softmaxRows(X: number[][]): number[][] {
@@ -56,7 +56,7 @@ export function softmaxRows(X: number[][]): number[][] {
  * @example
  * ```ts
  * import { logSoftmaxRows } from "./reference.ts";
- * if (Math.abs(logSoftmaxRows([[0, 0]])[0][0] + Math.LN2) > 1e-12) throw new Error();
+ * if (Math.abs(logSoftmaxRows([[0, 0]])[0][0] + Math.LN2) > 1e-12) throw new Error("unexpected: Math.abs(logSoftmaxRows([[0, 0]])[0][0] + Math.LN2) > 1e-12");
  * ```
  */
 export function logSoftmaxRows(X: number[][]): number[][] {
@@ -72,7 +72,7 @@ export function logSoftmaxRows(X: number[][]): number[][] {
  * @example
  * ```ts
  * import { affine } from "./reference.ts";
- * if (affine([[1, 2]], [[1], [1]], [0.5])[0][0] !== 3.5) throw new Error();
+ * if (affine([[1, 2]], [[1], [1]], [0.5])[0][0] !== 3.5) throw new Error("unexpected: affine([[1, 2]], [[1], [1]], [0.5])[0][0] !== 3.5");
  * ```
  */
 export function affine(X: number[][], W: number[][], b: number[]): number[][] {
@@ -85,7 +85,7 @@ export function affine(X: number[][], W: number[][], b: number[]): number[][] {
  * @example
  * ```ts
  * import { argmaxRows } from "./reference.ts";
- * if (argmaxRows([[1, 3, 3]])[0] !== 1) throw new Error();
+ * if (argmaxRows([[1, 3, 3]])[0] !== 1) throw new Error("unexpected: argmaxRows([[1, 3, 3]])[0] !== 1");
  * ```
  */
 export function argmaxRows(X: number[][]): number[] {
@@ -109,7 +109,7 @@ export interface PlainModel {
  * ```ts
  * import { sgdStepReference } from "./reference.ts";
  * const r = sgdStepReference({ W: [[0, 0]], b: [0, 0] }, [[1]], [0], 1);
- * if (Math.abs(r.losses[0] - Math.LN2) > 1e-12 || r.gradB[0] !== -0.5) throw new Error();
+ * if (Math.abs(r.losses[0] - Math.LN2) > 1e-12 || r.gradB[0] !== -0.5) throw new Error("unexpected: Math.abs(r.losses[0] - Math.LN2) > 1e-12 || r.gradB[0] !== -0.5");
  * ```
  */
 export function sgdStepReference(
@@ -149,7 +149,7 @@ export function sgdStepReference(
  * import { sgdEpochReference } from "./reference.ts";
  * const r = sgdEpochReference({ W: [[0, 0]], b: [0, 0] }, [[1], [1], [1]], [0, 0, 0], 1, 2);
  * if (!(r.model.b[0] > 0) || Math.abs(r.trainLoss - (Math.LN2 * 2 + r.lastLoss) / 3) > 1e-12) {
- *   throw new Error();
+ *   throw new Error(`unexpected epoch: ${JSON.stringify(r)}`);
  * }
  * ```
  */

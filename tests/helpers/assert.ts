@@ -35,7 +35,7 @@ export function assertEquals<T>(actual: unknown, expected: T, message?: string):
  * ```ts
  * import { assertThrows } from "./assert.ts";
  * const e = assertThrows(() => { throw new TypeError("no"); }, TypeError);
- * if (e.message !== "no") throw new Error();
+ * if (e.message !== "no") throw new Error("unexpected: e.message !== \"no\"");
  * ```
  */
 export function assertThrows<E extends Error>(

@@ -11,7 +11,7 @@
  * import { bytesResponse, startFileServer } from "./file_server.ts";
  * await using server = startFileServer(() => bytesResponse(new Uint8Array([1, 2, 3])));
  * const body = new Uint8Array(await (await fetch(`${server.baseUrl}a.gz`)).arrayBuffer());
- * if (body.join() !== "1,2,3" || server.requests.join() !== "a.gz") throw new Error();
+ * if (body.join() !== "1,2,3" || server.requests.join() !== "a.gz") throw new Error("unexpected: body.join() !== \"1,2,3\" || server.requests.join() !== \"a.gz\"");
  * ```
  *
  * @module
@@ -36,7 +36,7 @@ export interface FileServer extends AsyncDisposable {
  * await using server = startFileServer(() => notFound());
  * const response = await fetch(`${server.baseUrl}x`);
  * await response.body?.cancel();
- * if (response.status !== 404) throw new Error();
+ * if (response.status !== 404) throw new Error("unexpected: response.status !== 404");
  * ```
  */
 export function startFileServer(
@@ -68,7 +68,7 @@ export function startFileServer(
  * @example
  * ```ts
  * import { bytesResponse } from "./file_server.ts";
- * if (bytesResponse(new Uint8Array(3)).headers.get("content-length") !== "3") throw new Error();
+ * if (bytesResponse(new Uint8Array(3)).headers.get("content-length") !== "3") throw new Error("unexpected: bytesResponse(new Uint8Array(3)).headers.get(\"content-length\") !== \"3\"");
  * ```
  */
 export function bytesResponse(bytes: Uint8Array): Response {
@@ -83,7 +83,7 @@ export function bytesResponse(bytes: Uint8Array): Response {
  * @example
  * ```ts
  * import { notFound } from "./file_server.ts";
- * if (notFound().status !== 404) throw new Error();
+ * if (notFound().status !== 404) throw new Error("unexpected: notFound().status !== 404");
  * ```
  */
 export function notFound(): Response {
@@ -98,7 +98,7 @@ export function notFound(): Response {
  * ```ts
  * import { droppedResponse } from "./file_server.ts";
  * if (droppedResponse(new Uint8Array(10), 4).headers.get("content-length") !== "10") {
- *   throw new Error();
+ *   throw new Error("expected the full content-length, 10");
  * }
  * ```
  */

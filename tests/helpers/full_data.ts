@@ -8,7 +8,7 @@
  * import { readFashionMnistRaw } from "../../data/fashion_mnist.ts";
  * if (!ignoreWithoutFullData) {
  *   const { train } = await readFashionMnistRaw({ dir: fullDataDir });
- *   if (train.count !== 60000) throw new Error();
+ *   if (train.count !== 60000) throw new Error("unexpected: train.count !== 60000");
  * }
  * ```
  *

@@ -7,7 +7,7 @@
  * import { product, randomMatrix, transpose } from "./matrices.ts";
  * const a = randomMatrix(1, 2, 3);
  * const p = product(a, transpose(a));
- * if (p.length !== 2 || p[0].length !== 2 || p[0][1] !== p[1][0]) throw new Error();
+ * if (p.length !== 2 || p[0].length !== 2 || p[0][1] !== p[1][0]) throw new Error("unexpected: p.length !== 2 || p[0].length !== 2 || p[0][1] !== p[1][0]");
  * ```
  *
  * @module

@@ -12,6 +12,7 @@ import {
   countLeaks,
   seededLabels,
   seededMatrix,
+  seededProbabilities,
   tensorOut,
   tidyPlain,
 } from "./helpers.ts";
@@ -34,25 +35,6 @@ export const WITH_TEST = [[0, 1000], [100, 0], [10, 10]];
 /** The probabilities of the "test again" cases, [4, 2]. */
 export const WITH_TEST_PROBS = [[0.95, 0.05], [0.999, 0.001], [0.05, 0.95], [0.5, 0.5]];
 
-/**
- * Softmax of every row in float64, the stable way (the same arithmetic as the checks'
- * reference): only to make float32-exact probabilities for the inputs below.
- */
-function softmaxRowsF64(X: number[][]): number[][] {
-  return X.map((row) => {
-    const m = Math.max(...row);
-    const lse = m + Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0));
-    return row.map((v) => Math.exp(v - lse));
-  });
-}
-
-/** float32-exact probabilities: the softmax of seeded logits, rounded to float32. */
-function seededProbs(rows: number, classes: number, seed: number): number[][] {
-  return softmaxRowsF64(seededMatrix(rows, classes, seed, { std: 2 })).map((r) =>
-    r.map(Math.fround)
-  );
-}
-
 /** The 0/1 cost over `k` classes. */
 function zeroOne(k: number): number[][] {
   return Array.from(
@@ -62,7 +44,7 @@ function zeroOne(k: number): number[][] {
 }
 
 /** Random probabilities over 4 classes, [12, 4]. */
-export const RANDOM_PROBS = seededProbs(12, 4, 41);
+export const RANDOM_PROBS = seededProbabilities(12, 4, 41, { std: 2 });
 /** A random non-negative cost with 5 decisions over 4 classes, [5, 4]. */
 export const RANDOM_COST = seededMatrix(5, 4, 42, { mean: 5, std: 3 }).map((r) =>
   r.map((c) => Math.abs(c))
@@ -72,7 +54,7 @@ export const ZERO_ONE = zeroOne(4);
 
 // The decision table's data: probabilities and labels with no near-ties in any rule.
 /** The decision table's probabilities, [40, 3]. */
-export const TABLE_PROBS = seededProbs(40, 3, 43);
+export const TABLE_PROBS = seededProbabilities(40, 3, 43, { std: 2 });
 /** The decision table's labels, 40 in [0, 3). */
 export const TABLE_LABELS = seededLabels(40, 3, 44);
 /** The decision table's cost, [3, 3]. */

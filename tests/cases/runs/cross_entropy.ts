@@ -10,7 +10,7 @@ import {
   captureError,
   countLeaks,
   seededLabels,
-  seededMatrix,
+  seededProbabilities,
   tensorOut,
   tidyPlain,
 } from "./helpers.ts";
@@ -23,20 +23,8 @@ const BOOK_Y = [0, 2];
 /** The book's predicted probabilities. */
 const BOOK_Y_HAT = [[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]];
 
-/**
- * Rows of probabilities from logits (stable, float64): how the random input is made, not a
- * reference for any check.
- */
-function probabilityRows(logits: number[][]): number[][] {
-  return logits.map((row) => {
-    const m = Math.max(...row);
-    const lse = m + Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0));
-    return row.map((v) => Math.exp(v - lse));
-  });
-}
-
 /** A random [6, 10] batch of float32-exact probabilities. */
-export const PROBS = probabilityRows(seededMatrix(6, 10, 16)).map((r) => r.map(Math.fround));
+export const PROBS = seededProbabilities(6, 10, 16);
 /** Its labels, in [0, 10). */
 export const LABELS = seededLabels(6, 10, 17);
 

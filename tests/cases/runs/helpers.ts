@@ -44,8 +44,8 @@ export function describeValue(value: unknown): string {
  * import * as tf from "../../../lib/tf.ts";
  * import { tensorOut } from "./helpers.ts";
  * const p = tensorOut(tf.tensor1d([1, NaN])) as { values: number[] };
- * if (!Number.isNaN(p.values[1])) throw new Error();
- * if ((tensorOut(undefined) as { notTensor: string }).notTensor !== "undefined") throw new Error();
+ * if (!Number.isNaN(p.values[1])) throw new Error("unexpected: !Number.isNaN(p.values[1])");
+ * if ((tensorOut(undefined) as { notTensor: string }).notTensor !== "undefined") throw new Error("unexpected: (tensorOut(undefined) as { notTensor: string }).notTensor !== \"undefined\"");
  * ```
  */
 export function tensorOut(value: unknown): Plain {
@@ -67,7 +67,7 @@ export function tensorOut(value: unknown): Plain {
  * ```ts
  * import { captureError } from "./helpers.ts";
  * const out = captureError(() => { throw new RangeError("bad axis 2"); }) as { name: string };
- * if (out.name !== "RangeError") throw new Error();
+ * if (out.name !== "RangeError") throw new Error("unexpected: out.name !== \"RangeError\"");
  * ```
  */
 export function captureError(fn: () => unknown): Plain {
@@ -128,7 +128,7 @@ export function arrayOut(t: tf.Tensor): Plain {
  * ```ts
  * import { seededMatrix } from "./helpers.ts";
  * const a = seededMatrix(2, 3, 7), b = seededMatrix(2, 3, 7);
- * if (JSON.stringify(a) !== JSON.stringify(b) || a[1].length !== 3) throw new Error();
+ * if (JSON.stringify(a) !== JSON.stringify(b) || a[1].length !== 3) throw new Error("unexpected: JSON.stringify(a) !== JSON.stringify(b) || a[1].length !== 3");
  * if (Math.fround(a[0][0]) !== a[0][0]) throw new Error("not float32-exact");
  * ```
  */
@@ -152,13 +152,39 @@ export function seededMatrix(
 }
 
 /**
+ * `rows × classes` probabilities from `seed`: the softmax (in float64) of seeded logits,
+ * rounded to float32, so the same inputs exist on either side of the sandbox. A way to make
+ * inputs, not a reference: it takes no logits of the caller's.
+ *
+ * @example
+ * ```ts
+ * import { seededProbabilities } from "./helpers.ts";
+ * const P = seededProbabilities(3, 4, 1);
+ * const sum = P[0].reduce((s, p) => s + p, 0);
+ * if (P.length !== 3 || Math.abs(sum - 1) > 1e-6) throw new Error(`a row sums to ${sum}`);
+ * ```
+ */
+export function seededProbabilities(
+  rows: number,
+  classes: number,
+  seed: number,
+  options: { std?: number } = {},
+): number[][] {
+  return seededMatrix(rows, classes, seed, options).map((row) => {
+    const m = Math.max(...row);
+    const lse = m + Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0));
+    return row.map((v) => Math.fround(Math.exp(v - lse)));
+  });
+}
+
+/**
  * `n` integers in `[0, k)` from `seed`.
  *
  * @example
  * ```ts
  * import { seededLabels } from "./helpers.ts";
  * const y = seededLabels(50, 3, 1);
- * if (y.length !== 50 || y.some((v) => v < 0 || v >= 3)) throw new Error();
+ * if (y.length !== 50 || y.some((v) => v < 0 || v >= 3)) throw new Error("unexpected: y.length !== 50 || y.some((v) => v < 0 || v >= 3)");
  * ```
  */
 export function seededLabels(n: number, k: number, seed: number): number[] {
@@ -176,7 +202,7 @@ export function seededLabels(n: number, k: number, seed: number): number[] {
  * import { tidyPlain } from "./helpers.ts";
  * const before = tf.memory().numTensors;
  * const n = tidyPlain(() => tf.sum(tf.ones([3])).dataSync()[0]);
- * if (n !== 3 || tf.memory().numTensors !== before) throw new Error();
+ * if (n !== 3 || tf.memory().numTensors !== before) throw new Error("unexpected: n !== 3 || tf.memory().numTensors !== before");
  * ```
  */
 export function tidyPlain<T>(fn: () => T): T {
