@@ -262,3 +262,32 @@ export function endReason(end: LimitedEnd, memoryMb: number): string {
   if (end.signal === "SIGSEGV") return "it crashed (SIGSEGV)";
   return `it ended with exit code ${end.code}${end.signal ? ` (${end.signal})` : ""}`;
 }
+
+/**
+ * Splits text that arrives in pieces into lines, in time proportional to its length however
+ * long a line is (a line of many megabytes arrives in many pieces: the pieces are kept, and
+ * joined once its end arrives).
+ *
+ * @example
+ * ```ts
+ * import { Lines } from "./process.ts";
+ * const lines = new Lines();
+ * const got = [...lines.push("ab"), ...lines.push("c\nd"), ...lines.push("\n")];
+ * if (got.join("|") !== "abc|d") throw new Error(got.join("|"));
+ * ```
+ */
+export class Lines {
+  #pieces: string[] = [];
+
+  /** Adds `text`; returns the lines it completes. */
+  push(text: string): string[] {
+    const parts = text.split("\n");
+    if (parts.length === 1) {
+      this.#pieces.push(text);
+      return [];
+    }
+    const lines = [this.#pieces.join("") + parts[0], ...parts.slice(1, -1)];
+    this.#pieces = [parts.at(-1)!];
+    return lines;
+  }
+}

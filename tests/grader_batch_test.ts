@@ -114,6 +114,17 @@ const FIXTURES: Record<string, Fixture> = {
     expected: { softmax: { "rank-1": "failed", "*": "error" } },
     messages: { softmax: "AAAA" },
   },
+  huge_outputs: {
+    fixture: "huge_outputs",
+    expected: {
+      softmax: {
+        "rank-1": "passed",
+        "leaves no tensors": "passed",
+        "differentiable": "error",
+        "*": "failed",
+      },
+    },
+  },
   bad_imports: {
     fixture: "bad_imports",
     expected: { softmax: "blocked", accuracy: "error" },

@@ -23,8 +23,9 @@
  *
  * Everything the Worker sends is checked here, in an isolate no submitted code shares: outputs
  * must be plain data ({@linkcode ./plain.ts}) of at most `maxOutputBytes` encoded, messages are
- * cut to `maxMessageChars`, and the results file stops growing at `maxResultsBytes`. The
- * process's stdout and stderr, which the submission shares, are never read by the grader.
+ * cut to `maxMessageChars`, and outputs that would take the results file past `maxResultsBytes`
+ * fail their case instead of being written. The process's stdout and stderr, which the
+ * submission shares, are never read by the grader.
  *
  * Usage (by the grader only): `deno run … grader/sandbox/main.ts JOB.json`.
  *
@@ -339,6 +340,13 @@ class Runner {
         throw new RangeError(
           `The output is too large: ${output.length} characters encoded, at most ` +
             `${this.#job.maxOutputBytes}`,
+        );
+      }
+      // Outputs share the results file's budget; the last MiB is kept for short lines.
+      if (this.#written + output.length > this.#job.maxResultsBytes - (1 << 20)) {
+        throw new RangeError(
+          `The outputs are too large in all: this submission's outputs passed ` +
+            `${this.#job.maxResultsBytes - (1 << 20)} characters`,
         );
       }
     } catch (error) {

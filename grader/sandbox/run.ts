@@ -31,7 +31,7 @@
  */
 import { join } from "node:path";
 import type { GraderConfig } from "../config.ts";
-import { endReason, spawnLimited } from "../process.ts";
+import { endReason, Lines, spawnLimited } from "../process.ts";
 import type { JobCase, JobUnit, SandboxJob } from "./main.ts";
 
 /** What the sandbox said about one case. */
@@ -131,7 +131,7 @@ export function parseResultLines(text: string): ResultLine[] {
 /** Reads a growing file's complete new lines on each `pump()`. */
 class LineReader {
   #file: Deno.FsFile;
-  #pending = "";
+  #lines = new Lines();
   #decoder = new TextDecoder();
   #buffer = new Uint8Array(1 << 16);
   #busy: Promise<void> = Promise.resolve();
@@ -145,10 +145,8 @@ class LineReader {
       while (true) {
         const n = await this.#file.read(this.#buffer);
         if (n === null || n === 0) break;
-        this.#pending += this.#decoder.decode(this.#buffer.subarray(0, n), { stream: true });
-        const lines = this.#pending.split("\n");
-        this.#pending = lines.pop()!;
-        for (const line of lines) onLine(line);
+        const text = this.#decoder.decode(this.#buffer.subarray(0, n), { stream: true });
+        for (const line of this.#lines.push(text)) onLine(line);
       }
     });
     return this.#busy;

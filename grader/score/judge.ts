@@ -26,7 +26,7 @@
  * @module
  */
 import type { GraderConfig } from "../config.ts";
-import { endReason, type LimitedProcess, startLimited } from "../process.ts";
+import { endReason, type LimitedProcess, Lines, startLimited } from "../process.ts";
 import type { JudgeSetup } from "./judge_main.ts";
 
 /** A verdict on one output. */
@@ -91,15 +91,12 @@ class Judge {
   }
 
   async #read(ready: (ok: boolean) => void): Promise<void> {
-    let pending = "";
+    const lines = new Lines();
     try {
       for await (
         const chunk of this.#process.child.stdout.pipeThrough(new TextDecoderStream())
       ) {
-        pending += chunk;
-        const lines = pending.split("\n");
-        pending = lines.pop()!.slice(-1_000_000);
-        for (const line of lines) {
+        for (const line of lines.push(chunk)) {
           if (!line.startsWith("\u0001")) continue;
           let reply: Reply;
           try {

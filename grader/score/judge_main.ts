@@ -25,6 +25,7 @@
  */
 import * as tf from "../../lib/tf.ts";
 import { decodePlain, validatePlain } from "../sandbox/plain.ts";
+import { Lines } from "../process.ts";
 import { asExercises, type HiddenTable, hiddenTableFrom, tableEntries } from "../manifest.ts";
 import type { Case } from "../../tests/cases/case.ts";
 
@@ -99,12 +100,9 @@ async function main(): Promise<void> {
   void (async () => {
     for (const reference of references) await reference().catch(() => {});
   })();
-  let pending = "";
+  const lines = new Lines();
   for await (const chunk of Deno.stdin.readable.pipeThrough(new TextDecoderStream())) {
-    pending += chunk;
-    const lines = pending.split("\n");
-    pending = lines.pop()!;
-    for (const line of lines) {
+    for (const line of lines.push(chunk)) {
       if (line.trim() === "") continue;
       const request = JSON.parse(line) as { id: number; key?: string; output?: string };
       if ((request as { canary?: boolean }).canary) {
