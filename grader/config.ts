@@ -89,6 +89,11 @@ export interface GraderConfig {
   maxMessageChars: number;
   /** Largest encoded output accepted per case, in bytes. */
   maxOutputBytes: number;
+  /**
+   * How much a sandbox process may add to its `DENO_DIR`, in MiB: Deno caches every module it
+   * compiles there, `data:` URLs a submission makes up included, outside any permission.
+   */
+  cacheGrowthMb: number;
   /** The tfjs backend in the sandbox and the judge; `undefined` keeps the kit's default. */
   backend?: "wasm" | "cpu";
   /** The `deno` executable. Default: the one running the grader. */
@@ -153,6 +158,7 @@ export function defaultConfig(overrides: Partial<GraderConfig> = {}): GraderConf
     maxDepth: 16,
     maxMessageChars: 2000,
     maxOutputBytes: 16 * 1024 * 1024,
+    cacheGrowthMb: 64,
     backend: undefined,
     denoPath: Deno.execPath(),
     ...overrides,

@@ -37,7 +37,6 @@ import type {
   SubmissionStatus,
   Timings,
 } from "./report/types.ts";
-import { copyDir } from "./sandbox/copy_dir.ts";
 import type { JobUnit } from "./sandbox/main.ts";
 import { runInSandbox, type SandboxResult } from "./sandbox/run.ts";
 import { type GraderSession, kitPath } from "./session.ts";
@@ -200,7 +199,6 @@ function planUnits(session: GraderSession, p: Prepared, files: string[]): JobUni
   const exercisesDir = join(p.staged.root, "exercises");
   const base = [
     exercisesDir,
-    join(config.kitRoot, "node_modules"),
     fileURLToPath(BLOCKED_MODULE),
     ...session.dataDirs,
   ];
@@ -388,8 +386,6 @@ async function runPrepared(
   const sandbox = (async () => {
     const units = planUnits(session, p, files);
     if (units.length === 0) return;
-    const denoDir = join(p.runDir, "deno_dir");
-    await copyDir(session.sandboxDenoDir, denoDir);
     const mapFile = await writeMap(
       join(p.runDir, "import_map.json"),
       runtimeImportMap({
@@ -398,13 +394,16 @@ async function runPrepared(
         dirs: [config.lessonsDir, ...config.libraryDirs],
         stageRoots: [p.staged.root],
         allowedNodeModules: config.allowedNodeModules,
+        allowedPackages: config.allowedPackages,
+        lockedPackages: session.lockedPackages,
       }),
     );
     const outcome = await runInSandbox({
       config,
       runDir: p.runDir,
       importMapFile: mapFile,
-      denoDir,
+      denoDir: join(p.runDir, "deno_dir"),
+      denoDirTemplate: session.sandboxDenoDir,
       env: session.env,
       units,
       onResult: (key, result) => {
@@ -423,7 +422,6 @@ async function runPrepared(
       },
     });
     p.timings.sandbox = seconds(started);
-    await Deno.remove(denoDir, { recursive: true }).catch(() => {});
     sandboxFatal = outcome.fatal;
     diagnostics = outcome.stderrTail;
     for (const [key, result] of outcome.results) {

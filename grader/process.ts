@@ -7,6 +7,8 @@
  *   `reservedMb` allows for), and the resident set is watched every 50 ms: above `memoryMb`
  *   the process is killed.
  * - **Time**: past `deadline` (a wall-clock time in ms since the epoch) the process is killed.
+ * - **Disk**: a directory the process writes outside its permissions (Deno's cache) can be
+ *   watched every 500 ms: once it has grown by more than `disk.growthMb`, the process is killed.
  * - **Output**: stdout and stderr are drained as they come, keeping at most `keepBytes` of
  *   each (the head of stdout, which carries machine output; the tail of stderr, which carries
  *   the last error), so no child can fill the grader's memory by printing.
@@ -42,6 +44,8 @@ export interface LimitOptions {
   stdin?: string;
   /** Called every 50 ms while the process runs (e.g. to read a growing results file). */
   onTick?: () => void;
+  /** A directory whose growth is capped (files under it, in MiB). */
+  disk?: { dir: string; growthMb: number };
 }
 
 /** How a limited process ended. */
@@ -50,8 +54,8 @@ export interface LimitedEnd {
   code: number;
   /** The signal that ended it, if any. */
   signal: string | null;
-  /** Set when this module killed it: for memory, or for time. */
-  killedFor?: "memory" | "deadline";
+  /** Set when this module killed it: for memory, for time, or for disk. */
+  killedFor?: "memory" | "deadline" | "disk";
   /** The first `keepBytes` of stdout. */
   stdout: string;
   /** The last `keepBytes` of stderr. */
@@ -215,10 +219,14 @@ export async function spawnLimited(
   const stderr = drain(child.stderr, keep, false);
   let killedFor: LimitedEnd["killedFor"];
   const cap = options.memoryMb * 1024 * 1024;
+  const disk = options.disk;
+  const diskCap = disk ? treeBytes(disk.dir) + disk.growthMb * 1024 * 1024 : Infinity;
+  let ticks = 0;
   const watch = setInterval(() => {
     options.onTick?.();
     if (Date.now() > options.deadline) killedFor ??= "deadline";
     else if (residentBytes(child.pid) > cap) killedFor ??= "memory";
+    else if (disk && ++ticks % 10 === 0 && treeBytes(disk.dir) > diskCap) killedFor ??= "disk";
     else return;
     try {
       child.kill("SIGKILL");
@@ -250,8 +258,12 @@ export async function spawnLimited(
  * if (!text.includes("512 MiB")) throw new Error(text);
  * ```
  */
-export function endReason(end: LimitedEnd, memoryMb: number): string {
+export function endReason(end: LimitedEnd, memoryMb: number, diskMb?: number): string {
   if (end.killedFor === "memory") return `it used more than ${memoryMb} MiB of memory`;
+  if (end.killedFor === "disk") {
+    return `it wrote more than ${diskMb} MiB to Deno's cache (every module compiled at run ` +
+      "time is cached, data: URLs included)";
+  }
   if (end.killedFor === "deadline") return "it did not finish in time";
   if (
     end.signal === "SIGTRAP" || end.signal === "SIGABRT" || end.code === 133 || end.code === 134
@@ -290,4 +302,40 @@ export class Lines {
     this.#pieces = [parts.at(-1)!];
     return lines;
   }
+}
+
+/**
+ * Bytes in the regular files under `dir` (links are not followed; a file that vanishes while
+ * it is counted counts 0).
+ *
+ * @example
+ * ```ts
+ * import { treeBytes } from "./process.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/a`);
+ * await Deno.writeTextFile(`${dir}/a/b`, "12345");
+ * if (treeBytes(dir) !== 5) throw new Error(`expected 5 bytes, got ${treeBytes(dir)}`);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function treeBytes(dir: string): number {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(dir)];
+  } catch {
+    return 0; // Gone while counted.
+  }
+  let total = 0;
+  for (const entry of entries) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory) total += treeBytes(path);
+    else if (entry.isFile) {
+      try {
+        total += Deno.lstatSync(path).size;
+      } catch {
+        // Gone while counted.
+      }
+    }
+  }
+  return total;
 }

@@ -256,6 +256,8 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
         dirs: [config.lessonsDir, ...config.libraryDirs],
         stageRoots: [],
         allowedNodeModules: config.allowedNodeModules,
+        allowedPackages: config.allowedPackages,
+        lockedPackages: locked,
       })),
     );
     const runModules = [...runFiles.keys()];
@@ -271,7 +273,6 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
         runModules,
         read: [
           ...new Set([...runFiles.values()].flat()),
-          join(config.kitRoot, "node_modules"),
           fileURLToPath(BLOCKED_MODULE),
           ...dataDirs,
         ],

@@ -19,6 +19,7 @@ import {
   gradeBatch,
   gradebookCsv,
   openSession,
+  studentView,
   type SubmissionReport,
 } from "../grader/mod.ts";
 import { assertEquals, assertIncludes } from "./helpers/assert.ts";
@@ -125,6 +126,28 @@ const FIXTURES: Record<string, Fixture> = {
       },
     },
   },
+  multibyte_outputs: {
+    fixture: "multibyte_outputs",
+    expected: {
+      log_zero: {
+        "leaves no tensors": "passed",
+        "oneSgdStep()": "failed",
+        "zeroProbabilityExample()": "failed",
+      },
+    },
+    messages: { log_zero: "bytes encoded" },
+  },
+  fills_cache: {
+    fixture: "fills_cache",
+    expected: { sum_keepdim: "error" },
+    messages: { sum_keepdim: "Deno's cache" },
+  },
+  env_channel: {
+    fixture: "env_channel",
+    expected: { softmax: "not-attempted" },
+    messages: { softmax: "softmax is not written yet" },
+  },
+  inline_type_import: { fixture: "inline_type_import", expected: {} },
   bad_imports: {
     fixture: "bad_imports",
     expected: { softmax: "blocked", accuracy: "error" },
@@ -295,6 +318,17 @@ Deno.test({
           const teacher = formatTerminal(report, "instructor");
           for (const marker of ESCAPES) {
             assertEquals(teacher.includes(marker), false, `${report.submission}: ${teacher}`);
+          }
+          // How a hidden case failed is chosen by code that saw its input: students see
+          // passed or failed only (blocked and not-run are decided before anything runs).
+          for (const e of studentView(report).exercises) {
+            for (const c of e.cases.filter((c) => c.hidden)) {
+              assertEquals(
+                ["passed", "failed", "blocked", "not-run"].includes(c.status),
+                true,
+                `${report.submission}: hidden ${c.name} shows ${c.status}`,
+              );
+            }
           }
           const gradescope = formatGradescope(report);
           const texts = [

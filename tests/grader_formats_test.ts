@@ -40,6 +40,22 @@ Deno.test("formats for students leave out hidden cases' messages, hints and time
   assertEquals(junit.includes('time="0.012"'), true, "a visible case keeps its time");
 });
 
+Deno.test("a hidden case shows students only whether it passed: how it failed is a channel", () => {
+  const report = sampleReport();
+  const hidden = report.exercises[0].cases.find((c) => c.visibility === "name")!;
+  for (const status of ["error", "timeout", "crashed", "not-attempted", "failed"] as const) {
+    Object.assign(hidden, { status, score: 0 });
+    const shown = studentView(report).exercises[0].cases.find((c) => c.key === hidden.key)!;
+    assertEquals(shown.status, "failed", `a hidden ${status} case`);
+    const terminal = formatTerminal(report);
+    if (status !== "failed") {
+      assertEquals(terminal.includes(status.replace("-", " ")), false, `${status}: ${terminal}`);
+    }
+  }
+  Object.assign(hidden, { status: "blocked" });
+  assertEquals(studentView(report).exercises[0].cases[2].status, "blocked");
+});
+
 Deno.test("the teacher's formats show every case with its message, and totals add up", () => {
   const report = sampleReport();
   const terminal = formatTerminal(report, "instructor");

@@ -128,6 +128,20 @@ Deno.test("checkGraphs() blocks the exercise's own lesson, later lessons, mod.ts
   assertIncludes(verdict["o.ts"].blocked!, ["@napi-rs/canvas cannot be loaded"]);
 });
 
+Deno.test("checkGraphs() lets inline type-only imports through, and tells a value import of a lesson's type how to write it", async () => {
+  const lesson = "../lessons/02_softmax.ts";
+  const verdict = await check({
+    "a.ts": `import { type Net, type Params as P } from "${lesson}";\n` +
+      `export { type InitOptions } from '${lesson}';\nexport type T = [Net, P];`,
+    "b.ts": `import { Net } from "${lesson}";\nexport type T = Net;`,
+    "c.ts": `import { type Net } from "${lesson}";\nexport const m = import("${lesson}");`,
+  }, ["a.ts", "b.ts", "c.ts"]);
+  assertEquals([verdict["a.ts"].loadError, verdict["a.ts"].blocked], [undefined, undefined]);
+  assertEquals(verdict["a.ts"].kitFiles.some((f) => f.endsWith("02_softmax.ts")), false);
+  assertIncludes(verdict["b.ts"].blocked!, ["lessons/02_softmax.ts", "write `import type"]);
+  assertIncludes(verdict["c.ts"].blocked!, ["lessons/02_softmax.ts"]);
+});
+
 Deno.test("checkGraphs() reports parse errors and missing own modules as load errors of the files that reach them", async () => {
   const verdict = await check({
     "a.ts": "export const a = (;",

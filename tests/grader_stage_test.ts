@@ -36,6 +36,29 @@ Deno.test("stageSubmission() copies sources, keeps helpers, ignores configs and 
   await Deno.remove(stage, { recursive: true });
 });
 
+Deno.test("stageSubmission() stages inline type-only imports as `import type`, lines unmoved", async () => {
+  const source =
+    'import {\n  type Net,\n  type Params as P,\n} from "../lessons/02_softmax.ts";\n' +
+    'import { type Loss, crossEntropy } from "../lessons/03_cross_entropy.ts";\n' +
+    "const s = \"import { type A } from 'x'\";\nexport type T = [Net, P, Loss];\n";
+  const dir = await tree({ "softmax.ts": source, "notes.js": 'import { type A } from "x";' });
+  const stage = await Deno.makeTempDir();
+  await stageSubmission(dir, stage, { exerciseFiles: FILES });
+  const staged = await Deno.readTextFile(join(stage, "exercises/softmax.ts"));
+  assertEquals(staged.split("\n").length, source.split("\n").length);
+  assertIncludes(staged, [
+    'import type {\n  Net,\n  Params as P,\n} from "../lessons/02_softmax.ts";',
+    "import { type Loss, crossEntropy }", // a value import stays
+  ]);
+  assertEquals(
+    await Deno.readTextFile(join(stage, "exercises/notes.js")),
+    'import { type A } from "x";',
+    "JavaScript is copied as it is",
+  );
+  await Deno.remove(dir, { recursive: true });
+  await Deno.remove(stage, { recursive: true });
+});
+
 Deno.test("stageSubmission() refuses symbolic links (to files and to directories) and FIFOs", async () => {
   const dir = await tree({ "accuracy.ts": "export const accuracy = 1;" });
   const outside = await tree({ "softmax.ts": "export const softmax = 'stolen';" });

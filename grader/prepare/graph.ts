@@ -49,6 +49,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { endReason, spawnLimited } from "../process.ts";
 import { dirUrl } from "./import_map.ts";
 import { isUnder } from "./policy.ts";
+import { onlyTypeImports } from "./type_imports.ts";
 
 /** What may be loaded by one exercise's file. */
 export interface ImportRules {
@@ -150,9 +151,14 @@ export function classify(
     const path = decodeURIComponent(specifier.slice(rules.kitUrl.length));
     if (isUnder(path, rules.allowed)) return { kind: "kit" };
     if (kind === "type" && isUnder(path, TYPE_PATHS)) return { kind: "ignore" };
+    const hint = isUnder(path, TYPE_PATHS)
+      ? "; to use only its types, write `import type { … }`, which loads nothing"
+      : "";
     return {
       kind: "violation",
-      reason: `this exercise may not load the kit's ${path} (it may load ${what(rules.allowed)})`,
+      reason: `this exercise may not load the kit's ${path} (it may load ${
+        what(rules.allowed)
+      })${hint}`,
     };
   }
   if (specifier.startsWith("npm:")) {
@@ -320,6 +326,19 @@ function walk(
       ? decodeURIComponent(spec.slice(kitUrl.length))
       : spec;
   const result: FileGraph = { kitFiles: [], modules: [] };
+  const sources = new Map<string, string>();
+  const sourceOf = (spec: string) => {
+    if (!sources.has(spec)) {
+      let text = "";
+      try {
+        text = Deno.readTextFileSync(fileURLToPath(spec));
+      } catch {
+        // Unreadable: no import in it counts as type-only.
+      }
+      sources.set(spec, text);
+    }
+    return sources.get(spec)!;
+  };
   const start = pathToFileURL(join(own, entry.file)).href;
   const seen = new Set<string>();
   const queue: { spec: string; student: boolean }[] = [{ spec: start, student: true }];
@@ -347,7 +366,12 @@ function walk(
           }`;
           continue;
         }
-        const verdict = classify(resolved.specifier, kind, student, rules);
+        // `import { type A } from "…"` is reported as code, but compiles to nothing.
+        const as = kind === "code" && student &&
+            onlyTypeImports(sourceOf(spec), dep.specifier)
+          ? "type"
+          : kind;
+        const verdict = classify(resolved.specifier, as, student, rules);
         if (verdict.kind === "violation") result.blocked ??= `${where}: ${verdict.reason}`;
         if (kind === "code" && (verdict.kind === "student" || verdict.kind === "kit")) {
           queue.push({ spec: resolved.specifier, student: verdict.kind === "student" });

@@ -11,23 +11,29 @@
  *   other `file:` URL to a directory that does not exist: an import of `/dev/zero`, a FIFO or
  *   anything outside the stage and the kit is a module that is not found, never a file these
  *   tools open.
- * - {@linkcode runtimeImportMap} (for the sandbox) sends every `node:` built-in a submission may
- *   not import to {@linkcode BLOCKED_MODULE}, which throws naming it, for imports written by the
- *   submission: computed `import("node:" + name)` included. The kit's own modules keep every
- *   built-in (an import map scope for the kit's directory). `mod.ts` is not mapped: it cannot
- *   load in the sandbox at all.
+ * - {@linkcode runtimeImportMap} (for the sandbox) sends every `node:` built-in and every npm
+ *   package a submission may not import to {@linkcode BLOCKED_MODULE}, which throws naming it,
+ *   for imports written by the submission: computed `import("node:" + name)` included; file
+ *   URLs into `node_modules/` lead nowhere. The kit's own `lib/`, `lessons/`
+ *   and `data/`, and the runner (`grader/sandbox/`, which no Worker may read), keep every
+ *   built-in (an import map scope for each). `mod.ts` is not mapped: it cannot load in the
+ *   sandbox at all.
  *
  * @example
  * ```ts
  * import { runtimeImportMap } from "./import_map.ts";
  * const map = runtimeImportMap({
- *   kitImports: { "@tensorflow/tfjs": "npm:@tensorflow/tfjs@4.22.0" }, kitRoot: "/kit",
- *   dirs: ["lib/", "lessons/", "data/"], stageRoots: ["/tmp/s1"], allowedNodeModules: ["util"],
+ *   kitImports: { "@tensorflow/tfjs": "npm:@tensorflow/tfjs@4.22.0", "vega": "npm:vega@6.4.0" },
+ *   kitRoot: "/kit", dirs: ["lib/", "lessons/", "data/"], stageRoots: ["/tmp/s1"],
+ *   allowedNodeModules: ["util"], allowedPackages: ["@tensorflow/"],
+ *   lockedPackages: ["npm:@tensorflow/tfjs@4.22.0", "npm:vega@6.4.0"],
  * });
+ * if (map.imports["vega"] !== undefined) throw new Error("vega mapped for submissions");
+ * if (!map.imports["npm:vega@6.4.0"].includes("blocked.ts")) throw new Error("npm:vega loads");
  * if (map.imports["file:///tmp/s1/lib/"] !== "file:///kit/lib/") throw new Error("lib/ unmapped");
  * if (!map.imports["node:v8"].includes("blocked.ts?node:v8")) throw new Error("node:v8 allowed");
  * if (map.imports["node:util"] !== undefined) throw new Error("node:util blocked");
- * if (map.scopes["file:///kit/"]["node:v8"] !== "node:v8") throw new Error("the kit lost node:v8");
+ * if (map.scopes["file:///kit/lib/"]["node:v8"] !== "node:v8") throw new Error("the kit lost node:v8");
  * ```
  *
  * @module
@@ -58,6 +64,9 @@ export interface MapOptions {
 
 /** The module every blocked `node:` built-in is sent to (it throws, naming the built-in). */
 export const BLOCKED_MODULE: string = new URL("../sandbox/blocked.ts", import.meta.url).href;
+
+/** The sandbox runner's directory: trusted code in the sandbox process, which keeps built-ins. */
+const RUNNER_DIR: string = new URL("../sandbox/", import.meta.url).href;
 
 /** A `file:` URL that no file lives under: the prepare map's destination for everything else. */
 const NOWHERE = "file:///nonexistent-outside-the-submission/";
@@ -107,6 +116,14 @@ export async function readKitImports(configFile: string): Promise<Record<string,
   return out;
 }
 
+/** The package name of an `npm:` request: `npm:@scope/name@1.2.3/x.js` → `@scope/name`. */
+function npmName(request: string): string {
+  const rest = request.slice("npm:".length).replace(/^\//, "");
+  const end = rest.indexOf("@", rest.startsWith("@") ? 1 : 0);
+  const name = end > 0 ? rest.slice(0, end) : rest;
+  return rest.startsWith("@") ? name.split("/").slice(0, 2).join("/") : name.split("/")[0];
+}
+
 function stageMappings(options: MapOptions, extra: string[]): Record<string, string> {
   const imports: Record<string, string> = {};
   const kitUrl = dirUrl(options.kitRoot);
@@ -154,12 +171,38 @@ export function prepareImportMap(options: MapOptions & { workDir?: string }): Im
  * not import are blocked outside the kit.
  */
 export function runtimeImportMap(
-  options: MapOptions & { allowedNodeModules: string[] },
+  options: MapOptions & {
+    allowedNodeModules: readonly string[];
+    /** npm packages a submission may import (names, or scopes ending with `/`). */
+    allowedPackages: readonly string[];
+    /** The `npm:<name>@<version>` requests the kit's lockfile pins. */
+    lockedPackages: Iterable<string>;
+  },
 ): ImportMap {
-  const imports: Record<string, string> = {
-    ...options.kitImports,
-    ...stageMappings(options, []),
-  };
+  const allowed = (name: string) =>
+    options.allowedPackages.some((p) => p.endsWith("/") ? name.startsWith(p) : name === p);
+  const imports: Record<string, string> = {};
+  for (const [key, target] of Object.entries(options.kitImports)) {
+    if (!target.startsWith("npm:") || allowed(npmName(target))) imports[key] = target;
+  }
+  // The kit's other packages (plotting, the wasm text compiler) are installed and pinned, so
+  // a computed `import("npm:vega@6.4.0")` would load them: refused, as the graph check does.
+  // Only the pinned requests resolve (the sandbox runs `--frozen --cached-only`). Their
+  // subpaths (`npm:vega@6.4.0/x.js`) cannot be mapped: import maps match prefixes of special
+  // URLs only. A subpath the package exports loads under the Worker's permissions and the
+  // harness's refusals, like any code the submission could have written itself.
+  for (const request of options.lockedPackages) {
+    if (allowed(npmName(request))) continue;
+    const blocked = `${BLOCKED_MODULE}?${encodeURIComponent(request)}`;
+    imports[request] = blocked;
+    imports[`npm:/${request.slice("npm:".length)}`] = blocked;
+  }
+  Object.assign(imports, stageMappings(options, []), {
+    // A file URL into node_modules/ reaches any package the kit has installed (a CLI's argument
+    // parser that exposes Node's createRequire, say), and Deno lets npm packages' files be read
+    // without a permission: refused. The allowed packages load through their npm: specifiers.
+    [dirUrl(`${options.kitRoot}/node_modules`)]: `${NOWHERE}node_modules/`,
+  });
   const kitScope: Record<string, string> = {};
   for (const name of builtinModules) {
     const bare = name.replace(/^node:/, "");
@@ -167,5 +210,10 @@ export function runtimeImportMap(
     imports[`node:${bare}`] = `${BLOCKED_MODULE}?node:${bare}`;
     kitScope[`node:${bare}`] = `node:${bare}`;
   }
-  return { imports, scopes: { [dirUrl(options.kitRoot)]: kitScope } };
+  // The kit's own code (lib/, lessons/, data/) keeps every built-in; nothing else of the kit
+  // directory does (node_modules/ included: an npm package's own imports bypass the map anyway,
+  // which is why a Worker may read only the packages it needs).
+  const scopes: Record<string, Record<string, string>> = { [RUNNER_DIR]: kitScope };
+  for (const dir of options.dirs) scopes[new URL(dir, dirUrl(options.kitRoot)).href] = kitScope;
+  return { imports, scopes };
 }

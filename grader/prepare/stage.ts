@@ -19,7 +19,9 @@
  *   of an exercise fails that exercise with the reason.
  * - The submission's own `deno.json`, `package.json`, lockfiles and import maps are ignored
  *   (the grader uses the kit's), as are `node_modules/`, `.git/` and dot files.
- * - Only source files are copied (`.ts`, `.mts`, `.js`, `.mjs`, `.json`).
+ * - Only source files are copied (`.ts`, `.mts`, `.js`, `.mjs`, `.json`). In TypeScript, an
+ *   inline type-only import (`import { type Net } from …`) is staged as `import type`, which
+ *   means the same and which Deno does not load (see {@linkcode ./type_imports.ts}).
  * - Too many files or bytes, or directories nested deeper than `maxDepth`, make the submission
  *   not gradable, with the limit in the reason.
  *
@@ -44,6 +46,7 @@
  * @module
  */
 import { dirname, join } from "node:path";
+import { asImportType } from "./type_imports.ts";
 
 /** Options for {@linkcode stageSubmission}. */
 export interface StageOptions {
@@ -252,11 +255,23 @@ export async function stageSubmission(
       }
       const target = join(exercisesDir, relPath);
       await Deno.mkdir(dirname(target), { recursive: true });
-      await Deno.writeFile(target, data);
+      await Deno.writeFile(target, /\.m?ts$/.test(relPath) ? typeImportsStaged(data) : data);
       staged.files.push(relPath);
     }
   };
   await walk("", 0);
   staged.files.sort();
   return staged;
+}
+
+/** A TypeScript file's bytes with its inline type-only imports as `import type` (see above). */
+function typeImportsStaged(data: Uint8Array): Uint8Array {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(data);
+  } catch {
+    return data; // Not UTF-8: it will not parse; the graph check says so.
+  }
+  const staged = asImportType(text);
+  return staged === text ? data : new TextEncoder().encode(staged);
 }

@@ -3,10 +3,13 @@
  * students is made from it; the teacher's formats (`--verbose`, `instructor/`) from the whole
  * report.
  *
- * In a student's view, a hidden case (visibility `name`) keeps its name, points and status
- * but loses its message, hint and time; a case with visibility `none` is not listed at all (its
- * points stay in the exercise's totals, summed in `unlisted`); and the submission's timings and
- * diagnostics are gone. Times are a channel: a hidden case's code controls how long it takes.
+ * In a student's view, a hidden case (visibility `name`) keeps its name and points but loses
+ * its message, hint and time, and its status says only whether it passed (`failed` stands for
+ * error, timeout, crash and not attempted; `blocked` and `not-run` stay, being decided before
+ * anything runs); a case with visibility `none` is not listed at all (its points stay in the
+ * exercise's totals, summed in `unlisted`); and the submission's timings and diagnostics are
+ * gone. Code that is handed a hidden input controls its message, its time and which way it
+ * fails, so each would carry the input out: only the one bit a score needs is left.
  *
  * @example
  * ```ts
@@ -20,15 +23,19 @@
  *
  * @module
  */
-import type { CaseReport, ExerciseReport, SubmissionReport } from "./types.ts";
+import type { CaseReport, CaseStatus, ExerciseReport, SubmissionReport } from "./types.ts";
 
 /** Who a format is written for. */
 export type View = "student" | "instructor";
 
+/** Statuses decided before any submitted code runs: they say nothing of a hidden input. */
+const DECIDED_BEFORE_RUNNING: ReadonlySet<CaseStatus> = new Set(["passed", "blocked", "not-run"]);
+
 function redacted(c: CaseReport): CaseReport {
   if (!c.hidden) return { ...c };
   const { ms: _ms, ...rest } = c;
-  return { ...rest, message: "", hint: "" };
+  const status = DECIDED_BEFORE_RUNNING.has(c.status) ? c.status : "failed";
+  return { ...rest, status, message: "", hint: "" };
 }
 
 /**

@@ -40,7 +40,7 @@
  * import type { SandboxJob } from "./main.ts";
  * const job: SandboxJob = {
  *   harness: "file:///kit/grader/sandbox/worker.ts", results: "/tmp/run/results.jsonl",
- *   env: [], units: [], startMs: 30000, importMs: 10000, wallFactor: 3,
+ *   env: {}, units: [], startMs: 30000, importMs: 10000, wallFactor: 3,
  *   maxOutputBytes: 1 << 24, maxMessageChars: 2000, maxResultsBytes: 1 << 26,
  * };
  * if (job.units.length !== 0) throw new Error("expected no units");
@@ -87,8 +87,8 @@ export interface SandboxJob {
   harness: string;
   /** Path of the results file (the only writable path). */
   results: string;
-  /** Environment variables the Workers may read. */
-  env: string[];
+  /** The environment the Workers see (read-only): the backend, the data set's directory. */
+  env: Record<string, string>;
   /** The units, in order. */
   units: JobUnit[];
   /** CPU time to start a Worker and load its run half, ms. */
@@ -106,6 +106,15 @@ export interface SandboxJob {
 }
 
 type Reply = Record<string, unknown>;
+
+/** Room for one request (a case's ids and names). */
+const REQUEST_BYTES = 64 * 1024;
+
+/**
+ * The end of the results file kept for short lines (a case's status with a cut message is
+ * a few hundred bytes), once outputs and messages have taken the rest.
+ */
+const RESERVE_BYTES = 1 << 20;
 type Outcome = { kind: "reply"; data: Reply } | { kind: "timeout" } | {
   kind: "crash";
   message: string;
@@ -124,6 +133,8 @@ class Runner {
   #encoder = new TextEncoder();
   #worker: Worker | undefined;
   #port: MessagePort | undefined;
+  /** Where requests go (see `worker.ts`): a sequence number and a length, then the JSON. */
+  #requests: { header: Int32Array; body: Uint8Array } | undefined;
   #waiting: { id: number; settle: (outcome: Outcome) => void } | undefined;
   #nextId = 1;
   /** An uncaught error in the Worker between requests. */
@@ -145,15 +156,38 @@ class Runner {
     return s.length > limit ? `${s.slice(0, limit)}…` : s;
   }
 
-  write(line: Record<string, unknown>): void {
-    const at = Math.round(performance.now());
-    const bytes = this.#encoder.encode(JSON.stringify({ ...line, at }) + "\n");
+  /** A results line as UTF-8: what it costs of the results file's budget. */
+  #encode(line: Record<string, unknown>): Uint8Array {
+    return this.#encoder.encode(
+      JSON.stringify({ ...line, at: Math.round(performance.now()) }) + "\n",
+    );
+  }
+
+  /** Bytes outputs and messages may still take: the last {@linkcode RESERVE_BYTES} are kept. */
+  #room(): number {
+    return this.#job.maxResultsBytes - RESERVE_BYTES - this.#written;
+  }
+
+  #append(bytes: Uint8Array): void {
     if (this.#written + bytes.length > this.#job.maxResultsBytes) {
       throw new Error(`the results passed ${this.#job.maxResultsBytes} bytes`);
     }
     let done = 0;
     while (done < bytes.length) done += this.#out.writeSync(bytes.subarray(done));
     this.#written += bytes.length;
+  }
+
+  /**
+   * Writes a line. A line whose message no longer fits in the budget keeps the start of its
+   * message, so that a submission's messages can fill the file without costing its results.
+   */
+  write(line: Record<string, unknown>): void {
+    let bytes = this.#encode(line);
+    if (bytes.length > this.#room() && typeof line.message === "string") {
+      const message = `${line.message.slice(0, 200)}… (cut: the messages filled the results file)`;
+      bytes = this.#encode({ ...line, message });
+    }
+    this.#append(bytes);
   }
 
   /**
@@ -178,10 +212,18 @@ class Runner {
     });
   }
 
-  /** Sends a request on the port and waits for its reply, within `limitMs` of CPU time. */
+  /** Sends a request to the harness and waits for its reply, within `limitMs` of CPU time. */
   #ask(request: Reply, limitMs: number): Promise<Outcome> {
     const id = this.#nextId++;
-    return this.#await(id, limitMs, () => this.#port!.postMessage({ ...request, id }));
+    return this.#await(id, limitMs, () => {
+      const { header, body } = this.#requests!;
+      const bytes = this.#encoder.encode(JSON.stringify({ ...request, id }));
+      if (bytes.length > body.length) throw new RangeError("a request too long for the buffer");
+      body.set(bytes);
+      Atomics.store(header, 1, bytes.length);
+      Atomics.add(header, 0, 1);
+      Atomics.notify(header, 0);
+    });
   }
 
   async #start(unit: JobUnit): Promise<void> {
@@ -194,7 +236,7 @@ class Runner {
       deno: {
         permissions: {
           read: unit.read,
-          env: this.#job.env,
+          env: false,
           write: false,
           net: false,
           run: false,
@@ -205,8 +247,10 @@ class Runner {
       },
     } as WorkerOptions);
     const channel = new MessageChannel();
+    const requests = new SharedArrayBuffer(8 + REQUEST_BYTES);
     this.#worker = worker;
     this.#port = channel.port1;
+    this.#requests = { header: new Int32Array(requests, 0, 2), body: new Uint8Array(requests, 8) };
     // Anything on the Worker's own channel comes from submitted code: ignored.
     worker.onmessage = () => {};
     worker.onmessageerror = () => {};
@@ -229,7 +273,10 @@ class Runner {
     const ready = await this.#await(
       this.#nextId++,
       this.#job.startMs,
-      () => worker.postMessage({ runModules: unit.runModules }, [channel.port2]),
+      () =>
+        worker.postMessage({ runModules: unit.runModules, requests, env: this.#job.env }, [
+          channel.port2,
+        ]),
     );
     if (ready.kind !== "reply" || ready.data.failed !== undefined) {
       throw new Error(
@@ -272,6 +319,7 @@ class Runner {
     this.#worker?.terminate();
     this.#worker = undefined;
     this.#port = undefined;
+    this.#requests = undefined;
     this.#loaded.clear();
   }
 
@@ -333,27 +381,28 @@ class Runner {
       this.#result(c, status, String(data.message ?? ""), ms);
       return;
     }
-    let output: string;
+    let line: Uint8Array;
     try {
-      output = encodePlain(validatePlain(data.output));
-      if (output.length > this.#job.maxOutputBytes) {
+      const output = encodePlain(validatePlain(data.output));
+      // Budgets count UTF-8 bytes of the line as written: a character may take three.
+      line = this.#encode({ t: "result", key: c.key, status: "ok", output, ms });
+      if (line.length > this.#job.maxOutputBytes) {
         throw new RangeError(
-          `The output is too large: ${output.length} characters encoded, at most ` +
+          `The output is too large: ${line.length} bytes encoded, at most ` +
             `${this.#job.maxOutputBytes}`,
         );
       }
-      // Outputs share the results file's budget; the last MiB is kept for short lines.
-      if (this.#written + output.length > this.#job.maxResultsBytes - (1 << 20)) {
+      if (line.length > this.#room()) {
         throw new RangeError(
           `The outputs are too large in all: this submission's outputs passed ` +
-            `${this.#job.maxResultsBytes - (1 << 20)} characters`,
+            `${this.#job.maxResultsBytes - RESERVE_BYTES} bytes`,
         );
       }
     } catch (error) {
       this.#result(c, "invalid", (error as Error).message, ms);
       return;
     }
-    this.write({ t: "result", key: c.key, status: "ok", output, ms });
+    this.#append(line);
   }
 }
 

@@ -6,8 +6,10 @@
  * - with the kit's `deno.json` and `deno.lock` (`--config`, `--lock --frozen`), the sandbox
  *   import map (`--import-map`), `--cached-only` and `--no-remote`: never the submission's
  *   configuration, and nothing downloaded;
- * - with a cleared environment (only the backend and data-set variables) and its own
- *   `DENO_DIR`, a private copy of a cache the session warmed with trusted code only;
+ * - with a cleared environment and its own `DENO_DIR`, a fresh copy for each process of a
+ *   cache the session warmed with trusted code only (the backend and the data set's directory
+ *   reach the Workers as a read-only `Deno.env`, see `worker.ts`); Deno writes every module it
+ *   compiles there, outside any permission, so its growth is capped (`cacheGrowthMb`);
  * - with permissions: read what its Workers need, write the results file, nothing else (no
  *   network, subprocesses, FFI or system information); each Worker gets less;
  * - under the limits of {@linkcode ../process.ts spawnLimited}: a memory cap, and a deadline
@@ -32,6 +34,7 @@
 import { join } from "node:path";
 import type { GraderConfig } from "../config.ts";
 import { endReason, Lines, spawnLimited } from "../process.ts";
+import { copyDir } from "./copy_dir.ts";
 import type { JobCase, JobUnit, SandboxJob } from "./main.ts";
 
 /** What the sandbox said about one case. */
@@ -69,9 +72,16 @@ export interface SandboxRequest {
   runDir: string;
   /** The import map file. */
   importMapFile: string;
-  /** The sandbox's own `DENO_DIR` (a throw-away copy). */
+  /** The sandbox's `DENO_DIR`. */
   denoDir: string;
-  /** Environment for the sandbox (the backend and the data set's directory). */
+  /**
+   * A warmed `DENO_DIR` copied to `denoDir` before each sandbox process starts, and removed at
+   * the end, so that nothing one process caches is seen by another (and a process killed for
+   * filling it restarts from a clean copy). Without it `denoDir` is used as it is (the
+   * session's warm-up, which makes the template).
+   */
+  denoDirTemplate?: string;
+  /** What the Workers see as their environment (the backend and the data set's directory). */
   env: Record<string, string>;
   /** The units to run, in order. */
   units: JobUnit[];
@@ -186,6 +196,16 @@ function allowance(job: Omit<SandboxJob, "units">, units: JobUnit[]): number {
  * ```
  */
 export async function runInSandbox(request: SandboxRequest): Promise<SandboxOutcome> {
+  try {
+    return await runProcesses(request);
+  } finally {
+    if (request.denoDirTemplate !== undefined) {
+      await Deno.remove(request.denoDir, { recursive: true }).catch(() => {});
+    }
+  }
+}
+
+async function runProcesses(request: SandboxRequest): Promise<SandboxOutcome> {
   const { config } = request;
   const results = new Map<string, SandboxResult>();
   const all = request.units.flatMap((u) => u.cases);
@@ -212,7 +232,7 @@ export async function runInSandbox(request: SandboxRequest): Promise<SandboxOutc
     const job: SandboxJob = {
       harness: new URL("./worker.ts", import.meta.url).href,
       results: join(request.runDir, "results.jsonl"),
-      env: Object.keys(request.env),
+      env: request.env,
       units,
       startMs: config.startTimeoutMs,
       importMs: config.importTimeoutMs,
@@ -221,6 +241,10 @@ export async function runInSandbox(request: SandboxRequest): Promise<SandboxOutc
       maxMessageChars: config.maxMessageChars,
       maxResultsBytes: 4 * config.maxOutputBytes + 16 * 1024 * 1024,
     };
+    if (request.denoDirTemplate !== undefined) {
+      await Deno.remove(request.denoDir, { recursive: true }).catch(() => {});
+      await copyDir(request.denoDirTemplate, request.denoDir);
+    }
     const jobFile = join(request.runDir, "job.json");
     await Deno.writeTextFile(job.results, "");
     await Deno.writeTextFile(jobFile, JSON.stringify(job));
@@ -277,7 +301,6 @@ export async function runInSandbox(request: SandboxRequest): Promise<SandboxOutc
       `--v8-flags=--max-old-space-size=${config.heapMb}`,
       `--allow-read=${read.join(",")}`,
       `--allow-write=${job.results}`,
-      ...(job.env.length > 0 ? [`--allow-env=${job.env.join(",")}`] : []),
       new URL("./main.ts", import.meta.url).href,
       jobFile,
     ], {
@@ -286,7 +309,8 @@ export async function runInSandbox(request: SandboxRequest): Promise<SandboxOutc
       deadline: Date.now() + allowance(job, units),
       keepBytes: 4096,
       cwd: request.runDir,
-      env: { ...request.env, DENO_DIR: request.denoDir },
+      env: { DENO_DIR: request.denoDir },
+      disk: { dir: request.denoDir, growthMb: config.cacheGrowthMb },
       onTick: () => void reader.pump(deliver),
     });
     await reader.pump(deliver);
@@ -302,7 +326,9 @@ export async function runInSandbox(request: SandboxRequest): Promise<SandboxOutc
       };
     }
     if (done) break;
-    const reason = `the sandbox process stopped: ${endReason(end, config.memoryMb)}`;
+    const reason = `the sandbox process stopped: ${
+      endReason(end, config.memoryMb, config.cacheGrowthMb)
+    }`;
     if (request.warmUp && processes === 1) {
       return { results: fillMissing(all, results, reason), processes, fatal: reason, stderrTail };
     }

@@ -1,27 +1,33 @@
 /**
- * The harness inside a sandbox Worker: loads one unit's run half and submitted files, and calls
- * each case's run. It imports nothing, and it is the only code of the grader that shares an
- * isolate with a submission.
+ * The harness inside a sandbox Worker: loads one unit's run halves and submitted files, and
+ * calls each case's run. It imports nothing, and it is the only code of the grader that shares
+ * an isolate with a submission.
  *
- * The Worker has no permissions but reading its unit's files (see {@linkcode ./main.ts}).
- * Its life:
+ * The Worker may read only its unit's files and nothing else (see {@linkcode ./main.ts}). Its
+ * life:
  *
- * 1. The runner posts `{ runModules }` with a `MessagePort`. From then on the harness talks to
- *    the runner only through that port, which lives in this module's closure: submitted code
- *    cannot reach it, so it can neither read the runner's requests nor answer one. What it
- *    posts on the Worker's own channel is ignored.
- * 2. The harness imports the run halves (before any submitted code), keeps their `runs`, and locks
- *    the Worker down: the ways to end it (`Deno.exit`, `process.exit`, `close`, …), to start
- *    another Worker (`Worker`, `BroadcastChannel`), to reach Node built-ins without the import
- *    map (`process.getBuiltinModule`, `process.binding`), to store data without a permission
- *    (the Cache API) and the runtime's internals are replaced by functions that throw or
- *    removed. The functions the harness itself calls later are captured first, so that
- *    submitted code that patches built-ins cannot intercept what the harness sends.
+ * 1. The runner posts `{ runModules, requests, env }` with a `MessagePort`. From then on nothing
+ *    reaches the harness as an event: the runner writes each request into `requests`, a
+ *    `SharedArrayBuffer`, and wakes the harness with `Atomics.notify`; the harness answers on
+ *    the port. Both live in this module's closure, and no event is ever dispatched on the port
+ *    in this isolate (an event would hand its target to code that patches `Event.prototype`),
+ *    so submitted code can neither read a request nor answer one. What it posts on the
+ *    Worker's own channel is ignored.
+ * 2. The harness imports the run halves (before any submitted code), keeps their `runs`, and
+ *    locks the Worker down: the ways to end it (`Deno.exit`, `process.exit`, `close`, …), to
+ *    start another Worker (`Worker`, `BroadcastChannel`), to reach Node built-ins without the
+ *    import map (`process.getBuiltinModule`, `process.binding`), to store data without a
+ *    permission (the Cache API) and the runtime's internals are replaced by functions that
+ *    throw, or removed. `Deno.env` becomes a read-only view of `env` (the backend and the data
+ *    set's directory): the Worker has no environment permission, so that it cannot write a
+ *    variable another Worker of the process would read. The functions the harness calls later
+ *    are captured first, so that submitted code that patches built-ins cannot intercept them.
  * 3. It answers `import` requests (one submitted file) and `run` requests (one case's run with
  *    that file's module), posting what the run returned; the runner validates it (the harness's
  *    isolate is the submission's, so nothing here is trusted).
  *
- * Messages on the port (runner → harness → runner):
+ * Requests (runner → harness, JSON in `requests` after an 8-byte header: a sequence number
+ * and a length) and replies (harness → runner, on the port):
  * - `{ type: "import", id, file, url }` → `{ type: "imported", id, ok, todo?, message? }`
  * - `{ type: "run", id, module, run, file, exports }` →
  *   `{ type: "result", id, status: "ok" | "not-attempted" | "error", output?, message? }`
@@ -33,11 +39,22 @@
 const portPost = MessagePort.prototype.postMessage;
 const apply = Reflect.apply;
 const defineProperty = Object.defineProperty;
+const freeze = Object.freeze;
 const ownKeys = Reflect.ownKeys;
 const StringOf = String;
 const ErrorClass = Error;
 const slice = String.prototype.slice;
 const hasOwn = Object.hasOwn;
+const createRecord = Object.create;
+const parseJson = JSON.parse;
+const then = Promise.prototype.then;
+const atomicsLoad = Atomics.load;
+const waitAsync = Atomics.waitAsync;
+const Int32 = Int32Array;
+const Bytes = Uint8Array;
+const setBytes = Uint8Array.prototype.set;
+const decoder = new TextDecoder();
+const decode = TextDecoder.prototype.decode;
 
 /** The Worker global scope, typed here so the module type-checks with Deno's window lib. */
 interface WorkerScope {
@@ -87,6 +104,25 @@ function remove(target: object | undefined, key: PropertyKey): void {
   }
 }
 
+/** A read-only `Deno.env` over `values` (step 2 of the module doc). */
+function readOnlyEnv(values: Record<string, string>): void {
+  const refuseSet = () => {
+    throw new ErrorClass("Setting environment variables is not allowed while grading");
+  };
+  const view = freeze({
+    get: (name: string) => hasOwn(values, name) ? values[name] : undefined,
+    has: (name: string) => hasOwn(values, name),
+    toObject: () => ({ ...values }),
+    set: refuseSet,
+    delete: refuseSet,
+  });
+  try {
+    defineProperty(Deno, "env", { value: view, writable: false, configurable: false });
+  } catch {
+    // Not configurable here: without the permission, the real one can neither read nor write.
+  }
+}
+
 /** Step 2 of the module doc. */
 function lockDown(): void {
   const scope = globalThis as unknown as Record<string, unknown>;
@@ -110,7 +146,13 @@ const scope = globalThis as unknown as WorkerScope;
 scope.onmessage = (event: MessageEvent) => {
   scope.onmessage = null;
   const port = event.ports[0];
-  const runModules = (event.data as { runModules?: unknown })?.runModules;
+  const init = event.data as { runModules?: unknown; requests?: unknown; env?: unknown };
+  const header = new Int32(init.requests as SharedArrayBuffer, 0, 2);
+  const body = new Bytes(init.requests as SharedArrayBuffer, 8);
+  const env = (typeof init.env === "object" && init.env !== null ? init.env : {}) as Record<
+    string,
+    string
+  >;
   const send = (message: Reply) => {
     try {
       apply(portPost, port, [message]);
@@ -124,14 +166,15 @@ scope.onmessage = (event: MessageEvent) => {
       }]);
     }
   };
-  const modules = new Map<string, Record<string, unknown>>();
-  const runs = new Map<string, Record<string, unknown>>();
-  port.onmessage = async (message: MessageEvent) => {
-    const request = message.data as Reply;
+  // Null-prototype records, not Maps: submitted code could patch `Map.prototype.get` to hand
+  // the harness a run of its own making.
+  const modules: Record<string, Record<string, unknown>> = createRecord(null);
+  const runs: Record<string, Record<string, unknown>> = createRecord(null);
+  const handle = async (request: Reply) => {
     const id = request.id;
     if (request.type === "import") {
       try {
-        modules.set(StringOf(request.file), await import(StringOf(request.url)));
+        modules[StringOf(request.file)] = await import(StringOf(request.url));
         send({ type: "imported", id, ok: true });
       } catch (error) {
         send({
@@ -145,9 +188,11 @@ scope.onmessage = (event: MessageEvent) => {
       return;
     }
     if (request.type !== "run") return;
-    const table = runs.get(StringOf(request.module)) ?? {};
+    const module = StringOf(request.module);
+    const table = hasOwn(runs, module) ? runs[module] : createRecord(null);
     const run = hasOwn(table, StringOf(request.run)) ? table[StringOf(request.run)] : undefined;
-    const impl = modules.get(StringOf(request.file));
+    const file = StringOf(request.file);
+    const impl = hasOwn(modules, file) ? modules[file] : undefined;
     if (typeof run !== "function" || impl === undefined) {
       send({
         type: "result",
@@ -158,13 +203,17 @@ scope.onmessage = (event: MessageEvent) => {
       return;
     }
     const names = request.exports as string[];
-    const missing = names.filter((name) => !(name in impl) || impl[name] === undefined);
-    if (missing.length > 0) {
+    let missing = "";
+    for (let i = 0; i < names.length; i++) {
+      const name = StringOf(names[i]);
+      if (!(name in impl) || impl[name] === undefined) missing += missing ? `, ${name}` : name;
+    }
+    if (missing !== "") {
       send({
         type: "result",
         id,
         status: "not-attempted",
-        message: `exercises/${request.file} does not export ${missing.join(", ")}`,
+        message: `exercises/${file} does not export ${missing}`,
       });
       return;
     }
@@ -180,7 +229,22 @@ scope.onmessage = (event: MessageEvent) => {
       });
     }
   };
-  const urls = Array.isArray(runModules) ? runModules.map(StringOf) : [];
+  // Waits for the runner's next request: a new sequence number in the header.
+  let seen = 0;
+  const listen = (): void => {
+    const sequence = atomicsLoad(header, 0);
+    if (sequence !== seen) {
+      seen = sequence;
+      const copy = new Bytes(atomicsLoad(header, 1));
+      apply(setBytes, copy, [new Bytes(body.buffer, 8, copy.length)]);
+      void handle(parseJson(apply(decode, decoder, [copy])));
+    }
+    const wait = waitAsync(header, 0, seen);
+    if (wait.async) apply(then, wait.value, [listen]);
+    else listen();
+  };
+  const urls = Array.isArray(init.runModules) ? init.runModules.map(StringOf) : [];
+  readOnlyEnv(env); // before the run halves load: the kit reads the backend while loading
   Promise.all(urls.map((url) => import(url))).then(
     (loaded: Record<string, unknown>[]) => {
       loaded.forEach((module, i) => {
@@ -188,14 +252,15 @@ scope.onmessage = (event: MessageEvent) => {
         if (typeof table !== "object" || table === null) {
           throw new ErrorClass(`${urls[i]} does not export runs`);
         }
-        const copy: Record<string, unknown> = {};
+        const copy: Record<string, unknown> = createRecord(null);
         for (const key of ownKeys(table)) {
           if (typeof key === "string") copy[key] = (table as Record<string, unknown>)[key];
         }
-        runs.set(urls[i], copy);
+        runs[urls[i]] = copy;
       });
       lockDown();
       send({ type: "ready" });
+      listen();
     },
   ).catch((error) => send({ type: "ready", failed: describeError(error) }));
 };
