@@ -97,7 +97,7 @@ export {
   type DataIter,
   type DataIterOptions,
 } from "./data/data_iter.ts";
-export { progressPrinter, type ProgressPrinterOptions } from "./data/progress.ts";
+export { progressPrinter, type ProgressPrinterOptions } from "./data/download_progress.ts";
 export type { DownloadProgress } from "./data/download.ts";
 export type { StepTimings } from "./data/idx.ts";
 export {

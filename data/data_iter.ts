@@ -5,8 +5,8 @@
  * channel) and a `[batch]` int32 label tensor. The data set stays in JavaScript typed arrays;
  * each batch's rows are copied into one buffer and uploaded with a single `tf.tensor4d`. That
  * is the fast path in tfjs 4.22: on wasm, `tf.slice` of a batch out of a backend-resident
- * `[60000, 1, 28, 28]` tensor copies the *whole* tensor (≈ 450 ms per batch) and `tf.gather`
- * takes ≈ 30 ms, while copying 256 rows in JavaScript and uploading them takes ≈ 0.1 ms.
+ * `[60000, 1, 28, 28]` tensor copies the *whole* tensor, and `tf.gather` is orders of magnitude
+ * slower than copying 256 rows in JavaScript and uploading them.
  * With one channel, NCHW and NHWC hold the same bytes, which is how `resize` reuses
  * `tf.image.resizeBilinear`.
  *
@@ -14,7 +14,7 @@
  * array into its own memory when a tensor is made from it, so each iterator reuses one
  * staging buffer for all its batches (and a file-order batch is uploaded straight from a view
  * of the data set): no 800 KB allocation per batch, which made a pass over the training set
- * about 3× slower. The cpu backend keeps the very array it is given, so there every batch gets
+ * several times slower. The cpu backend keeps the very array it is given, so there every batch gets
  * a fresh copy; a shared buffer would be overwritten under the batches already made.
  *
  * Iterating is like iterating a PyTorch `DataLoader`: every `for … of` is one pass (epoch).

@@ -65,13 +65,8 @@
  * @module
  */
 import * as tf from "../lib/tf.ts";
+import { describeValue } from "../lib/describe.ts";
 import { mixSeed } from "../lib/random.ts";
-
-function describe(value: unknown): string {
-  if (value instanceof tf.Tensor) return `a ${value.dtype} tensor of shape [${value.shape}]`;
-  if (value === null) return "null";
-  return Array.isArray(value) ? "an array" : `a ${typeof value}`;
-}
 
 /**
  * The book's naive softmax, row by row: `exp(X_ij) / sum_k exp(X_ik)`.
@@ -118,7 +113,7 @@ function describe(value: unknown): string {
  */
 export function softmax(X: tf.Tensor2D): tf.Tensor2D {
   if (!(X instanceof tf.Tensor) || X.rank !== 2) {
-    const found = X instanceof tf.Tensor ? `shape [${X.shape.join(", ")}]` : describe(X);
+    const found = X instanceof tf.Tensor ? `shape [${X.shape.join(", ")}]` : describeValue(X);
     throw new TypeError(
       `Cannot compute softmax: expected a rank-2 tensor [batch, classes], got ${found}`,
     );
@@ -277,7 +272,7 @@ export function createNet(params: Params): Net {
   ) {
     throw new TypeError(
       `Cannot create the net: expected params { W: [inputs, outputs], b: [outputs] } as made ` +
-        `by initParams(), got W ${describe(params?.W)} and b ${describe(params?.b)}`,
+        `by initParams(), got W ${describeValue(params?.W)} and b ${describeValue(params?.b)}`,
     );
   }
   const { W, b } = params;
@@ -286,7 +281,7 @@ export function createNet(params: Params): Net {
     if (!(X instanceof tf.Tensor) || X.rank < 2) {
       throw new TypeError(
         `Cannot apply the net: expected X of shape [batch, 1, 28, 28] or [batch, ${numInputs}] ` +
-          `(any shape [batch, ...] with ${numInputs} values per example), got ${describe(X)}`,
+          `(any shape [batch, ...] with ${numInputs} values per example), got ${describeValue(X)}`,
       );
     }
     if (X.dtype !== "float32") {

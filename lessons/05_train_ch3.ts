@@ -50,15 +50,14 @@
  * The loop keeps everything on the tfjs backend: batches come from the `DataIter`, each step runs
  * inside `tf.tidy` so nothing leaks, and the per-batch loss sums and counts of correct predictions
  * stay tensors, read back once per epoch (the book's `float(l.sum())` waits for the backend after
- * every batch). On this shared 2-core machine, 10 epochs with their evaluations take about 4–5 s on
- * wasm (the book's PyTorch code: 12–15 s), short of the kit's goal of 1 s. Each of an epoch's 235
- * steps costs about 1.2 ms, and `bench/train.ts` shows where it goes: the two matrix products
- * `X · W` and `Xᵀ · dy` (≈ 0.25 ms each, on one wasm thread: XNNPACK for the first, the kit's own
- * SIMD kernel for the second, since tfjs's wasm backend is slow with a transposed operand),
- * producing the batch (≈ 0.25 ms), and tfjs's bookkeeping for the step's 63 small kernels: the
- * forward pass, the gradient tape's copies, autodiff, the update and the metrics (≈ 0.4 ms; about
- * 5 µs per kernel however small). Going below that would mean fusing the model's operations or
- * writing its gradient by hand, which would hide what this lesson teaches.
+ * every batch). `deno task bench train` times the 10-epoch run against the kit's goal of 1 s (the
+ * README's "Benchmarks" keeps the figures) and shows where each of an epoch's 235 steps spends
+ * its time: the two matrix products `X · W` and `Xᵀ · dy` (on one wasm thread: XNNPACK for the
+ * first, the kit's own SIMD kernel for the second, since tfjs's wasm backend is slow with a
+ * transposed operand), producing the batch, and tfjs's bookkeeping for the step's few dozen
+ * small kernels: the forward pass, the gradient tape's copies, autodiff, the update and the
+ * metrics, a fixed cost per kernel however small. Going below that would mean fusing the
+ * model's operations or writing its gradient by hand, which would hide what this lesson teaches.
  *
  * @example Training on a tiny, separable data set
  * ```ts
@@ -88,18 +87,13 @@
  * @module
  */
 import * as tf from "../lib/tf.ts";
+import { describeValue } from "../lib/describe.ts";
 import type { DataIter } from "../data/data_iter.ts";
 import type { Animator } from "../lib/animator.ts";
 import type { Net } from "./02_softmax.ts";
 import type { Loss } from "./03_cross_entropy.ts";
 import { countCorrect } from "./04_accuracy.ts";
 import { evaluateAccuracy } from "./04_evaluate_accuracy.ts";
-
-function describe(value: unknown): string {
-  if (value instanceof tf.Tensor) return `a ${value.dtype} tensor of shape [${value.shape}]`;
-  if (value === null) return "null";
-  return Array.isArray(value) ? `an array of length ${value.length}` : `a ${typeof value}`;
-}
 
 function checkLr(fn: string, lr: number): void {
   if (typeof lr !== "number" || !Number.isFinite(lr) || lr <= 0) {
@@ -147,8 +141,10 @@ export function sgd(
 ): void {
   if (!Array.isArray(params) || !Array.isArray(grads) || params.length !== grads.length) {
     throw new TypeError(
-      `Cannot take an SGD step: expected one gradient per parameter, got ${describe(params)} ` +
-        `of parameters and ${describe(grads)} of gradients`,
+      `Cannot take an SGD step: expected one gradient per parameter, got ${
+        describeValue(params)
+      } ` +
+        `of parameters and ${describeValue(grads)} of gradients`,
     );
   }
   checkLr("take an SGD step", lr);
@@ -158,7 +154,7 @@ export function sgd(
     if (!(p instanceof tf.Variable) || !(g instanceof tf.Tensor)) {
       throw new TypeError(
         `Cannot take an SGD step: parameter ${i} must be a tf.Variable and gradient ${i} a ` +
-          `tensor, got ${describe(p)} and ${describe(g)}`,
+          `tensor, got ${describeValue(p)} and ${describeValue(g)}`,
       );
     }
     if (p.shape.join() !== g.shape.join()) {
@@ -217,7 +213,7 @@ export function sgdUpdater(params: tf.Variable[], lr: number): Updater {
   ) {
     throw new TypeError(
       `Cannot create an SGD updater: expected a non-empty array of trainable tf.Variables ` +
-        `(e.g. [params.W, params.b]), got ${describe(params)}`,
+        `(e.g. [params.W, params.b]), got ${describeValue(params)}`,
     );
   }
   checkLr("create an SGD updater", lr);
@@ -296,7 +292,9 @@ export function trainEpochCh3(
 ): EpochMetrics {
   if (typeof net !== "function" || typeof loss !== "function") {
     throw new TypeError(
-      `Cannot train: net and loss must be functions, got ${describe(net)} and ${describe(loss)}`,
+      `Cannot train: net and loss must be functions, got ${describeValue(net)} and ${
+        describeValue(loss)
+      }`,
     );
   }
   if (
@@ -305,7 +303,7 @@ export function trainEpochCh3(
   ) {
     throw new TypeError(
       `Cannot train: updater must have params (the variables to train) and step(grads, ` +
-        `batchSize), e.g. sgdUpdater([params.W, params.b], 0.1); got ${describe(updater)}`,
+        `batchSize), e.g. sgdUpdater([params.W, params.b], 0.1); got ${describeValue(updater)}`,
     );
   }
   const lossSums: tf.Scalar[] = []; // per batch: the loss summed over the batch, float32
@@ -376,7 +374,7 @@ function checkPredictions(yHat: unknown, batchSize: number): void {
   if (!(yHat instanceof tf.Tensor) || yHat.rank !== 2 || yHat.shape[0] !== batchSize) {
     throw new TypeError(
       `Cannot train: net(X) must return probabilities [batch, classes] = [${batchSize}, …], ` +
-        `got ${describe(yHat)}`,
+        `got ${describeValue(yHat)}`,
     );
   }
 }
@@ -385,7 +383,7 @@ function checkLosses(l: unknown, batchSize: number): void {
   if (!(l instanceof tf.Tensor) || l.rank !== 1 || l.shape[0] !== batchSize) {
     throw new TypeError(
       `Cannot train: loss(yHat, y) must return one loss per example, shape [${batchSize}], ` +
-        `got ${describe(l)}; do not sum or average inside the loss (trainEpochCh3 sums it, ` +
+        `got ${describeValue(l)}; do not sum or average inside the loss (trainEpochCh3 sums it, ` +
         `the updater divides by the batch size)`,
     );
   }

@@ -17,7 +17,7 @@
  * `("-", "m--", "g-.", "r:")`: the first series solid in matplotlib's default blue, then
  * dashed magenta, dash-dot green, dotted red.
  *
- * The terminal display (progress within an epoch, one row per epoch) is `lib/progress.ts`.
+ * The terminal display (progress within an epoch, one row per epoch) is `lib/training_progress.ts`.
  *
  * @example The book's three curves
  * ```ts

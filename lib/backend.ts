@@ -1,8 +1,8 @@
 /**
  * Chooses the TensorFlow.js backend every command computes on.
  *
- * `wasm` (SIMD, one thread) is the default: on this kit's model it is about 3.5× faster than
- * the pure-JavaScript `cpu` backend. `cpu` is used when asked for (`--backend cpu` or the
+ * `wasm` (SIMD, one thread) is the default: on this kit's model it is several times faster than
+ * the pure-JavaScript `cpu` backend (`deno task bench train` compares them). `cpu` is used when asked for (`--backend cpu` or the
  * `D2L_BACKEND` environment variable) and as a fallback, with a visible warning, when the
  * WebAssembly module cannot start. The choice is reported back so commands can print and
  * record it.

@@ -86,6 +86,7 @@
  * @module
  */
 import * as tf from "../lib/tf.ts";
+import { describeValue } from "../lib/describe.ts";
 
 /** `cost[d][k]`: the cost of deciding `d` when the true class is `k`. */
 export type CostMatrix = number[][];
@@ -93,17 +94,11 @@ export type CostMatrix = number[][];
 /** The decision "reject" (abstain, hand over to a human) in decision tensors. */
 export const REJECT = -1;
 
-function describe(value: unknown): string {
-  if (value instanceof tf.Tensor) return `a ${value.dtype} tensor of shape [${value.shape}]`;
-  if (value === null) return "null";
-  return Array.isArray(value) ? `an array of length ${value.length}` : `a ${typeof value}`;
-}
-
 function checkProbs(fn: string, probs: tf.Tensor2D): void {
   if (!(probs instanceof tf.Tensor) || probs.rank !== 2 || probs.dtype !== "float32") {
     throw new TypeError(
       `Cannot compute ${fn}: expected probs to be float32 probabilities [batch, classes], got ${
-        describe(probs)
+        describeValue(probs)
       }`,
     );
   }
@@ -113,7 +108,7 @@ function checkCost(fn: string, cost: CostMatrix, classes: number): void {
   if (!Array.isArray(cost) || cost.length === 0) {
     throw new TypeError(
       `Cannot compute ${fn}: expected cost to be a matrix cost[decision][class], got ${
-        describe(cost)
+        describeValue(cost)
       }`,
     );
   }
@@ -121,7 +116,7 @@ function checkCost(fn: string, cost: CostMatrix, classes: number): void {
     if (!Array.isArray(row) || row.length !== classes) {
       throw new RangeError(
         `Cannot compute ${fn}: cost[${d}] must hold one cost per class (${classes}, the ` +
-          `columns of probs), got ${describe(row)}`,
+          `columns of probs), got ${describeValue(row)}`,
       );
     }
     row.forEach((c, k) => {
@@ -333,7 +328,7 @@ export function decisionTable(
   }
   if (!(y instanceof tf.Tensor) || y.rank !== 1 || y.shape[0] !== batch) {
     throw new RangeError(
-      `Cannot compute decisionTable: expected y to hold ${batch} labels, got ${describe(y)}`,
+      `Cannot compute decisionTable: expected y to hold ${batch} labels, got ${describeValue(y)}`,
     );
   }
   const labels = Array.from(y.dataSync());

@@ -66,19 +66,14 @@
  * @module
  */
 import * as tf from "../lib/tf.ts";
-
-function describe(value: unknown): string {
-  if (value instanceof tf.Tensor) return `a ${value.dtype} tensor of shape [${value.shape}]`;
-  if (value === null) return "null";
-  return Array.isArray(value) ? "an array" : `a ${typeof value}`;
-}
+import { describeValue } from "../lib/describe.ts";
 
 /** Checks that `X` is a float32 `[batch, classes]` tensor with at least one class. */
 function checkLogits(fn: string, X: tf.Tensor2D): void {
   if (!(X instanceof tf.Tensor) || X.rank !== 2) {
     throw new TypeError(
       `Cannot compute ${fn}: expected a rank-2 tensor of logits [batch, classes], got ${
-        describe(X)
+        describeValue(X)
       }`,
     );
   }
@@ -192,7 +187,7 @@ function checkLabels(fn: string, logits: tf.Tensor2D, y: tf.Tensor1D): void {
   if (!(y instanceof tf.Tensor) || y.rank !== 1) {
     throw new TypeError(
       `Cannot compute ${fn}: expected y to be a rank-1 tensor of labels [batch], got ${
-        describe(y)
+        describeValue(y)
       }`,
     );
   }

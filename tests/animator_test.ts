@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { loadImage } from "@napi-rs/canvas";
 import { Animator, parseFormat } from "../lib/animator.ts";
 import type { JupyterDisplay } from "../lib/jupyter.ts";
-import { formatRow, HEADER, TrainingProgress } from "../lib/progress.ts";
+import { formatRow, HEADER, TrainingProgress } from "../lib/training_progress.ts";
 
 const BOOK = {
   xlabel: "epoch",

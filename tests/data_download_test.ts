@@ -14,7 +14,7 @@ import {
   readFashionMnistRaw,
 } from "../data/fashion_mnist.ts";
 import { type DownloadProgress, downloadVerified, TEMP_SUFFIX } from "../data/download.ts";
-import { progressPrinter } from "../data/progress.ts";
+import { progressPrinter } from "../data/download_progress.ts";
 import { encodeIdx } from "../data/idx.ts";
 import {
   bytesResponse,

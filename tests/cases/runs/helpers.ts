@@ -24,16 +24,7 @@ import { createRng } from "../../../lib/random.ts";
 import { isTodo } from "../../../lib/todo.ts";
 import type { Plain } from "../case.ts";
 
-/** Describes any value for a failure message, without calling its code. */
-export function describeValue(value: unknown): string {
-  if (value === null) return "null";
-  if (value === undefined) return "undefined";
-  if (value instanceof tf.Tensor) return `a ${value.dtype} tensor of shape [${value.shape}]`;
-  if (Array.isArray(value)) return `an array of length ${value.length}`;
-  if (typeof value === "object") return "an object";
-  if (typeof value === "string") return `the string ${JSON.stringify(value.slice(0, 40))}`;
-  return `${typeof value} ${String(value)}`;
-}
+export { describeValue } from "../../../lib/describe.ts";
 
 /**
  * A tensor as plain data `{ shape, dtype, values }`, or `{ notTensor }` describing what was

@@ -19,7 +19,7 @@
  *
  * @example Plain lines when the output is not a terminal
  * ```ts
- * import { TrainingProgress } from "./progress.ts";
+ * import { TrainingProgress } from "./training_progress.ts";
  * let out = "";
  * const progress = new TrainingProgress({ numEpochs: 2, write: (s) => (out += s), isTerminal: false });
  * progress.batch(1, 235); // no bar outside a terminal
@@ -65,7 +65,7 @@ export const HEADER = "epoch  train loss  train acc  test acc  seconds";
  *
  * @example
  * ```ts
- * import { formatRow } from "./progress.ts";
+ * import { formatRow } from "./training_progress.ts";
  * const row = formatRow({ epoch: 10, trainLoss: 0.44729, trainAcc: 0.84755, testAcc: 0.829, seconds: 1.234 });
  * if (row !== "   10      0.4473     0.8476    0.8290     1.23") throw new Error(JSON.stringify(row));
  * ```
@@ -120,7 +120,7 @@ export class TrainingProgress {
    *
    * @example
    * ```ts
-   * import { TrainingProgress } from "./progress.ts";
+   * import { TrainingProgress } from "./training_progress.ts";
    * let out = "";
    * const p = new TrainingProgress({ numEpochs: 10, write: (s) => (out += s), isTerminal: true, barWidth: 4 });
    * p.batch(2, 4);

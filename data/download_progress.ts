@@ -8,7 +8,7 @@
  *
  * @example Capture what it would print
  * ```ts
- * import { progressPrinter } from "./progress.ts";
+ * import { progressPrinter } from "./download_progress.ts";
  * const lines: string[] = [];
  * const onProgress = progressPrinter({ write: (s) => lines.push(s), isTerminal: false });
  * onProgress({ file: "a.gz", received: 0, total: 2_000_000, done: false });
@@ -37,7 +37,7 @@ export interface ProgressPrinterOptions {
  *
  * @example
  * ```ts
- * import { formatMB } from "./progress.ts";
+ * import { formatMB } from "./download_progress.ts";
  * if (formatMB(26_421_856) !== "26.4 MB") throw new Error("unexpected: formatMB(26_421_856) !== \"26.4 MB\"");
  * ```
  */
@@ -56,7 +56,7 @@ function writeStderr(text: string): void {
  *
  * @example On a terminal the line is redrawn with a carriage return
  * ```ts
- * import { progressPrinter } from "./progress.ts";
+ * import { progressPrinter } from "./download_progress.ts";
  * let out = "";
  * const show = progressPrinter({ write: (s) => (out += s), isTerminal: true, intervalMs: 0 });
  * show({ file: "b.gz", received: 500_000, total: 1_000_000, done: false });

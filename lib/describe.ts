@@ -1,0 +1,37 @@
+/**
+ * Describing a value for an error message ("expected a rank-2 tensor, got …"), without calling
+ * any of its code and without printing more than a few dozen characters of it.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "./tf.ts";
+ * import { describeValue } from "./describe.ts";
+ * const text = describeValue(tf.zeros([2, 3]));
+ * if (text !== "a float32 tensor of shape [2,3]") throw new Error(`unexpected: ${text}`);
+ * ```
+ *
+ * @module
+ */
+import * as tf from "./tf.ts";
+
+/**
+ * What `value` is, in a few words: a tensor's dtype and shape, an array's length, a short
+ * string, a number's value; "an object" or "a function" otherwise.
+ *
+ * @example
+ * ```ts
+ * import { describeValue } from "./describe.ts";
+ * const got = [[1, 2]].map(describeValue).concat(describeValue(null), describeValue(3));
+ * if (got.join("; ") !== "an array of length 2; null; number 3") throw new Error(got.join("; "));
+ * ```
+ */
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "undefined";
+  if (value instanceof tf.Tensor) return `a ${value.dtype} tensor of shape [${value.shape}]`;
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  if (typeof value === "function") return "a function";
+  if (typeof value === "object") return "an object";
+  if (typeof value === "string") return `the string ${JSON.stringify(value.slice(0, 40))}`;
+  return `${typeof value} ${String(value)}`;
+}
