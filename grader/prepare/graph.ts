@@ -48,7 +48,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { endReason, spawnLimited } from "../process.ts";
 import { dirUrl } from "./import_map.ts";
-import { isUnder } from "./policy.ts";
+import { isAllowedPackage, isUnder, npmRequest } from "./policy.ts";
 import { onlyTypeImports } from "./type_imports.ts";
 
 /** What may be loaded by one exercise's file. */
@@ -79,43 +79,6 @@ export interface Classified {
 
 /** Kit paths a type-only import may name. */
 const TYPE_PATHS = ["lib/", "data/", "lessons/", "mod.ts"];
-
-function npmRequest(specifier: string): { name: string; request: string } {
-  const rest = specifier.slice("npm:".length).replace(/^\//, "");
-  const parts = rest.split("/");
-  const nameAndVersion = rest.startsWith("@") ? `${parts[0]}/${parts[1] ?? ""}` : parts[0];
-  const at = nameAndVersion.lastIndexOf("@");
-  if (at <= 0) return { name: nameAndVersion, request: `npm:${nameAndVersion}` };
-  return { name: nameAndVersion.slice(0, at), request: `npm:${nameAndVersion}` };
-}
-
-/**
- * The package name of an `npm:` specifier, without version or path.
- *
- * @example
- * ```ts
- * import { npmPackageName } from "./graph.ts";
- * const name = npmPackageName("npm:/@tensorflow/tfjs@4.22.0/dist/x.js");
- * if (name !== "@tensorflow/tfjs") throw new Error(name);
- * ```
- */
-export function npmPackageName(specifier: string): string {
-  return npmRequest(specifier).name;
-}
-
-/**
- * Whether `name` is on the allow-list (an entry ending in `/` allows a whole scope).
- *
- * @example
- * ```ts
- * import { isAllowedPackage } from "./graph.ts";
- * if (!isAllowedPackage("@tensorflow/tfjs", ["@tensorflow/"])) throw new Error("unexpected: !isAllowedPackage(\"@tensorflow/tfjs\", [\"@tensorflow/\"])");
- * if (isAllowedPackage("left-pad", ["@tensorflow/"])) throw new Error("unexpected: isAllowedPackage(\"left-pad\", [\"@tensorflow/\"])");
- * ```
- */
-export function isAllowedPackage(name: string, allowed: readonly string[]): boolean {
-  return allowed.some((p) => p.endsWith("/") ? name.startsWith(p) : name === p);
-}
 
 function what(allowed: readonly string[]): string {
   return `your submission's files, ${allowed.join(", ")}`;

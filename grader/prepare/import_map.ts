@@ -41,6 +41,7 @@
 import { builtinModules } from "node:module";
 import { dirname } from "node:path";
 import { pathToFileURL } from "node:url";
+import { isAllowedPackage, npmRequest } from "./policy.ts";
 
 /** An import map: specifier (or URL prefix) → target, with optional scopes. */
 export interface ImportMap {
@@ -116,14 +117,6 @@ export async function readKitImports(configFile: string): Promise<Record<string,
   return out;
 }
 
-/** The package name of an `npm:` request: `npm:@scope/name@1.2.3/x.js` → `@scope/name`. */
-function npmName(request: string): string {
-  const rest = request.slice("npm:".length).replace(/^\//, "");
-  const end = rest.indexOf("@", rest.startsWith("@") ? 1 : 0);
-  const name = end > 0 ? rest.slice(0, end) : rest;
-  return rest.startsWith("@") ? name.split("/").slice(0, 2).join("/") : name.split("/")[0];
-}
-
 function stageMappings(options: MapOptions, extra: string[]): Record<string, string> {
   const imports: Record<string, string> = {};
   const kitUrl = dirUrl(options.kitRoot);
@@ -179,11 +172,10 @@ export function runtimeImportMap(
     lockedPackages: Iterable<string>;
   },
 ): ImportMap {
-  const allowed = (name: string) =>
-    options.allowedPackages.some((p) => p.endsWith("/") ? name.startsWith(p) : name === p);
+  const allowed = (name: string) => isAllowedPackage(name, options.allowedPackages);
   const imports: Record<string, string> = {};
   for (const [key, target] of Object.entries(options.kitImports)) {
-    if (!target.startsWith("npm:") || allowed(npmName(target))) imports[key] = target;
+    if (!target.startsWith("npm:") || allowed(npmRequest(target).name)) imports[key] = target;
   }
   // The kit's other packages (plotting, the wasm text compiler) are installed and pinned, so
   // a computed `import("npm:vega@6.4.0")` would load them: refused, as the graph check does.
@@ -192,7 +184,7 @@ export function runtimeImportMap(
   // URLs only. A subpath the package exports loads under the Worker's permissions and the
   // harness's refusals, like any code the submission could have written itself.
   for (const request of options.lockedPackages) {
-    if (allowed(npmName(request))) continue;
+    if (allowed(npmRequest(request).name)) continue;
     const blocked = `${BLOCKED_MODULE}?${encodeURIComponent(request)}`;
     imports[request] = blocked;
     imports[`npm:/${request.slice("npm:".length)}`] = blocked;

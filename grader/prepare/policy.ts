@@ -110,3 +110,38 @@ export async function lockedPackages(lockFile: string): Promise<Set<string>> {
     return new Set();
   }
 }
+
+/**
+ * The package name and the `npm:<name>@<version>` request of an `npm:` specifier.
+ *
+ * @example
+ * ```ts
+ * import { npmRequest } from "./policy.ts";
+ * const { name, request } = npmRequest("npm:/@tensorflow/tfjs@4.22.0/dist/x.js");
+ * if (name !== "@tensorflow/tfjs" || request !== "npm:@tensorflow/tfjs@4.22.0") {
+ *   throw new Error(`unexpected: ${name} ${request}`);
+ * }
+ * ```
+ */
+export function npmRequest(specifier: string): { name: string; request: string } {
+  const rest = specifier.slice("npm:".length).replace(/^\//, "");
+  const parts = rest.split("/");
+  const nameAndVersion = rest.startsWith("@") ? `${parts[0]}/${parts[1] ?? ""}` : parts[0];
+  const at = nameAndVersion.lastIndexOf("@");
+  if (at <= 0) return { name: nameAndVersion, request: `npm:${nameAndVersion}` };
+  return { name: nameAndVersion.slice(0, at), request: `npm:${nameAndVersion}` };
+}
+
+/**
+ * Whether `name` is on the allow-list (an entry ending in `/` allows a whole scope).
+ *
+ * @example
+ * ```ts
+ * import { isAllowedPackage } from "./policy.ts";
+ * if (!isAllowedPackage("@tensorflow/tfjs", ["@tensorflow/"])) throw new Error("unexpected: !isAllowedPackage(\"@tensorflow/tfjs\", [\"@tensorflow/\"])");
+ * if (isAllowedPackage("left-pad", ["@tensorflow/"])) throw new Error("unexpected: isAllowedPackage(\"left-pad\", [\"@tensorflow/\"])");
+ * ```
+ */
+export function isAllowedPackage(name: string, allowed: readonly string[]): boolean {
+  return allowed.some((p) => p.endsWith("/") ? name.startsWith(p) : name === p);
+}
