@@ -201,6 +201,7 @@ function planUnits(session: GraderSession, p: Prepared, files: string[]): JobUni
     exercisesDir,
     fileURLToPath(BLOCKED_MODULE),
     ...session.dataDirs,
+    ...session.backendFiles,
   ];
   const units: (JobUnit & { kit: Set<string>; members: string[] })[] = [];
   for (const hidden of [false, true]) {

@@ -83,6 +83,11 @@ export interface GraderSession {
   env: Record<string, string>;
   /** Data directories the sandbox may read (the committed subset, the data set). */
   dataDirs: string[];
+  /**
+   * The tfjs wasm backend's binaries, which it reads as files (not modules): every sandbox
+   * Worker may read them, or tfjs falls back to its cpu backend, several times slower.
+   */
+  backendFiles: string[];
   /** A private directory for this session's files; removed by `close`. */
   dir: string;
   /** A `DENO_DIR` warmed by the sandbox with trusted code only; each sandbox gets a copy. */
@@ -228,6 +233,8 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
     dataDirs.push(found.source.dir);
   }
 
+  const backendFiles = await wasmBinaries(config.kitRoot);
+
   const dir = await Deno.makeTempDir({ prefix: "grader-session-" });
   // Whatever fails (or is interrupted) from here on, the directory goes with it.
   let judges: JudgePool | undefined;
@@ -275,6 +282,7 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
           ...new Set([...runFiles.values()].flat()),
           fileURLToPath(BLOCKED_MODULE),
           ...dataDirs,
+          ...backendFiles,
         ],
         files: [],
         cases: [],
@@ -285,6 +293,17 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
       throw new Error(
         `the sandbox does not start with the kit's run halves alone: ${warmed.fatal}` +
           (warmed.stderrTail ? `\n${warmed.stderrTail.trim()}` : ""),
+      );
+    }
+    // The kit falls back to the cpu backend with a warning: in the sandbox that would only make
+    // grading several times slower, silently.
+    const fallback = warmed.stderrTail.match(/Warning: the wasm backend could not start[^\n]*/);
+    if (fallback !== null) {
+      throw new Error(
+        `the sandbox cannot start tfjs's wasm backend (first error: ${
+          warmed.stderrTail.trim().split("\n")[0]
+        }); set the grader's backend to "cpu" (--backend cpu) to grade on the cpu backend ` +
+          "knowingly",
       );
     }
     judges = new JudgePool(
@@ -310,6 +329,7 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
       lockedPackages: locked,
       env,
       dataDirs,
+      backendFiles,
       dir,
       sandboxDenoDir,
       judges: pool,
@@ -332,4 +352,19 @@ export function kitPath(config: GraderConfig, path: string): string | undefined 
   if (!path.startsWith(prefix)) return undefined;
   const rel = path.slice(prefix.length);
   return isUnder(rel, [config.lessonsDir, ...config.libraryDirs, "mod.ts"]) ? rel : undefined;
+}
+
+/** The `.wasm` files of the kit's tfjs-backend-wasm (real paths: permissions see those). */
+async function wasmBinaries(kitRoot: string): Promise<string[]> {
+  const root = await Deno.realPath(
+    join(kitRoot, "node_modules", "@tensorflow", "tfjs-backend-wasm"),
+  ).catch(() => undefined);
+  const files: string[] = [];
+  for (const dir of root === undefined ? [] : [join(root, "dist"), join(root, "wasm-out")]) {
+    const entries = await Array.fromAsync(Deno.readDir(dir)).catch(() => []);
+    for (const entry of entries) {
+      if (entry.isFile && entry.name.endsWith(".wasm")) files.push(join(dir, entry.name));
+    }
+  }
+  return files.sort();
 }
