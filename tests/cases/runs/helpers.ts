@@ -21,10 +21,11 @@
  */
 import * as tf from "../../../lib/tf.ts";
 import { createRng } from "../../../lib/random.ts";
+import { describeValue } from "../../../lib/describe.ts";
 import { isTodo } from "../../../lib/todo.ts";
 import type { Plain } from "../case.ts";
 
-export { describeValue } from "../../../lib/describe.ts";
+export { describeValue };
 
 /**
  * A tensor as plain data `{ shape, dtype, values }`, or `{ notTensor }` describing what was
