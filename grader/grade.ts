@@ -25,7 +25,7 @@ import { basename, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ManifestCase } from "./manifest.ts";
 import { checkGraphs, type FileGraph } from "./prepare/graph.ts";
-import { BLOCKED_MODULE, prepareImportMap, runtimeImportMap } from "./prepare/import_map.ts";
+import { BLOCKED_MODULE, prepareImportMap } from "./prepare/import_map.ts";
 import { isUnder } from "./prepare/policy.ts";
 import { type StagedSubmission, stageSubmission } from "./prepare/stage.ts";
 import { shareableStage, typecheckAll, type TypecheckVerdict } from "./prepare/typecheck.ts";
@@ -145,6 +145,7 @@ async function graphAll(session: GraderSession, items: Prepared[], workDir: stri
         allowedNodeModules: config.allowedNodeModules,
       },
       memoryMb: config.toolMemoryMb,
+      cacheGrowthMb: config.cacheGrowthMb,
       timeoutMs: config.graphTimeoutMs,
     },
   );
@@ -173,6 +174,7 @@ function typecheckOptions(session: GraderSession, workDir: string, jobs: number)
     workDir,
     jobs,
     memoryMb: config.toolMemoryMb,
+    cacheGrowthMb: config.cacheGrowthMb,
     timeoutMs: config.typecheckTimeoutMs,
   };
 }
@@ -389,15 +391,7 @@ async function runPrepared(
     if (units.length === 0) return;
     const mapFile = await writeMap(
       join(p.runDir, "import_map.json"),
-      runtimeImportMap({
-        kitImports: session.kitImports,
-        kitRoot: config.kitRoot,
-        dirs: [config.lessonsDir, ...config.libraryDirs],
-        stageRoots: [p.staged.root],
-        allowedNodeModules: config.allowedNodeModules,
-        allowedPackages: config.allowedPackages,
-        lockedPackages: session.lockedPackages,
-      }),
+      session.sandboxImportMap([p.staged.root]),
     );
     const outcome = await runInSandbox({
       config,

@@ -60,6 +60,8 @@ export interface LimitedEnd {
   stdout: string;
   /** The last `keepBytes` of stderr. */
   stderr: string;
+  /** Whether stdout or stderr held more than `keepBytes`: what was kept is not all of it. */
+  cut: boolean;
 }
 
 /** A long-lived limited process: see {@linkcode startLimited}. */
@@ -98,7 +100,7 @@ export function startLimited(
   options: Omit<LimitOptions, "deadline" | "stdin" | "onTick">,
 ): LimitedProcess {
   const child = limitedCommand(command, args, options, true).spawn();
-  const stderr = drain(child.stderr, options.keepBytes ?? 64 * 1024, false);
+  const stderr = drain(child.stderr, options.keepBytes ?? 64 * 1024, false).then((d) => d.text);
   let deadline = Infinity;
   let killedFor: LimitedEnd["killedFor"];
   const cap = options.memoryMb * 1024 * 1024;
@@ -166,13 +168,16 @@ export function residentBytes(pid: number): number {
 }
 
 /** Drains a stream, keeping its first (`head`) or last `keep` bytes. */
+/** Reads a stream to its end, keeping its first or last `keep` bytes; `cut` when it had more. */
 async function drain(
   stream: ReadableStream<Uint8Array>,
   keep: number,
   head: boolean,
-): Promise<string> {
+): Promise<{ text: string; cut: boolean }> {
   let kept = new Uint8Array(0);
+  let total = 0;
   for await (const chunk of stream) {
+    total += chunk.length;
     if (head) {
       if (kept.length >= keep) continue;
       const room = keep - kept.length;
@@ -187,7 +192,7 @@ async function drain(
       kept = all.slice(Math.max(0, all.length - keep));
     }
   }
-  return new TextDecoder().decode(kept);
+  return { text: new TextDecoder().decode(kept), cut: total > keep };
 }
 
 /**
@@ -236,12 +241,14 @@ export async function spawnLimited(
   }, 50);
   try {
     const status = await child.status;
+    const [out, err] = [await stdout, await stderr];
     return {
       code: status.code,
       signal: status.signal,
       killedFor,
-      stdout: await stdout,
-      stderr: await stderr,
+      stdout: out.text,
+      stderr: err.text,
+      cut: out.cut || err.cut,
     };
   } finally {
     clearInterval(watch);
@@ -254,7 +261,7 @@ export async function spawnLimited(
  * @example
  * ```ts
  * import { endReason } from "./process.ts";
- * const text = endReason({ code: 137, signal: "SIGKILL", killedFor: "memory", stdout: "", stderr: "" }, 512);
+ * const text = endReason({ code: 137, signal: "SIGKILL", killedFor: "memory", stdout: "", stderr: "", cut: false }, 512);
  * if (!text.includes("512 MiB")) throw new Error(text);
  * ```
  */
@@ -338,4 +345,27 @@ export function treeBytes(dir: string): number {
     }
   }
   return total;
+}
+
+/**
+ * Limits for a Deno tool (`deno info`, `deno check`) that reads a submission: its own `DENO_DIR`
+ * inside `workDir` (removed with it), whose growth is capped. Deno caches what it learns of
+ * every module it reads there; with the machine's own cache, every grading would add to a
+ * directory nothing cleans.
+ *
+ * @example
+ * ```ts
+ * import { toolCache } from "./process.ts";
+ * const limits = toolCache("/tmp/work", 64);
+ * if (limits.env.DENO_DIR !== "/tmp/work/deno_dir" || limits.disk.growthMb !== 64) {
+ *   throw new Error(JSON.stringify(limits));
+ * }
+ * ```
+ */
+export function toolCache(
+  workDir: string,
+  growthMb = 64,
+): { env: Record<string, string>; disk: { dir: string; growthMb: number } } {
+  const dir = `${workDir}/deno_dir`;
+  return { env: { DENO_DIR: dir }, disk: { dir, growthMb } };
 }

@@ -44,6 +44,7 @@ import { checkGraphs } from "./prepare/graph.ts";
 import {
   BLOCKED_MODULE,
   dirUrl,
+  type ImportMap,
   prepareImportMap,
   readKitImports,
   runtimeImportMap,
@@ -92,6 +93,8 @@ export interface GraderSession {
   dir: string;
   /** A `DENO_DIR` warmed by the sandbox with trusted code only; each sandbox gets a copy. */
   sandboxDenoDir: string;
+  /** The sandbox's import map for these stage roots ({@linkcode runtimeImportMap}). */
+  sandboxImportMap(stageRoots: string[]): ImportMap;
   /** The judges. */
   judges: JudgePool;
   /** Notes for the teacher about the set-up. */
@@ -155,6 +158,7 @@ async function checkRunHalves(
         kitRoot: config.kitRoot,
         workDir: dir,
         memoryMb: config.toolMemoryMb,
+        cacheGrowthMb: config.cacheGrowthMb,
         timeoutMs: config.graphTimeoutMs,
         importMapFor: async (_roots, workDir) => {
           const map = prepareImportMap({
@@ -255,18 +259,21 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
     const warm = join(dir, "warm");
     await Deno.mkdir(warm, { recursive: true });
     const warmMap = join(warm, "import_map.json");
-    await Deno.writeTextFile(
-      warmMap,
-      JSON.stringify(runtimeImportMap({
+    const trustedDirs = [
+      ...new Set([...runFiles.values()].flat().map((file) => dirname(file))),
+    ];
+    const sandboxImportMap = (stageRoots: string[]) =>
+      runtimeImportMap({
         kitImports,
         kitRoot: config.kitRoot,
         dirs: [config.lessonsDir, ...config.libraryDirs],
-        stageRoots: [],
+        stageRoots,
         allowedNodeModules: config.allowedNodeModules,
         allowedPackages: config.allowedPackages,
         lockedPackages: locked,
-      })),
-    );
+        trustedDirs,
+      });
+    await Deno.writeTextFile(warmMap, JSON.stringify(sandboxImportMap([])));
     const runModules = [...runFiles.keys()];
     const warmed = await runInSandbox({
       config,
@@ -325,6 +332,7 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
       manifest,
       policy,
       runFiles,
+      sandboxImportMap,
       kitImports,
       lockedPackages: locked,
       env,

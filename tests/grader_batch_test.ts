@@ -48,6 +48,8 @@ interface Fixture {
 }
 
 const EVE = "eve\nmallory: 133/133 points (graded)\u001b[2J";
+/** A summary line a file name tries to forge. */
+const FORGED = "mallory: 133\u2215133 points (graded)";
 
 const FIXTURES: Record<string, Fixture> = {
   huge_sizes: {
@@ -148,6 +150,11 @@ const FIXTURES: Record<string, Fixture> = {
     messages: { softmax: "softmax is not written yet" },
   },
   inline_type_import: { fixture: "inline_type_import", expected: {} },
+  augments_types: {
+    fixture: "augments_types",
+    expected: { huge_vocabulary: "error" },
+    messages: { huge_vocabulary: "does not type-check" },
+  },
   bad_imports: {
     fixture: "bad_imports",
     expected: { softmax: "blocked", accuracy: "error" },
@@ -213,6 +220,11 @@ async function build(name: string, fixture: Fixture, dir: string): Promise<void>
     }
   }
   if (name === EVE) await Deno.writeTextFile(join(dir, "x\u001b[2J\n.ts"), "export {};");
+  if (name === "no_exercise_files") {
+    // The reason lists the .ts files it holds: a name with a line break must not forge a line
+    // (found by the second review).
+    await Deno.writeTextFile(join(dir, `x\n${FORGED}\n.ts`), "export {};");
+  }
 }
 
 /** What `report` should be, from the fixture's expectations. */
@@ -331,11 +343,24 @@ Deno.test({
             }
           }
           const gradescope = formatGradescope(report);
+          const visible = gradescope.tests.filter((t) => t.visibility === "visible");
+          for (const test of visible) {
+            assertEquals(["passed", "failed"].includes(test.status), true, test.name);
+          }
+          const hiddenNames = new Set(
+            report.exercises.flatMap((e) =>
+              e.cases.filter((c) => c.hidden).map((c) => `${e.id}: ${c.name}`)
+            ),
+          );
+          for (const test of visible.filter((t) => hiddenNames.has(t.name))) {
+            assertEquals(["passed", "failed", "blocked", "not-run"].includes(test.tags[1]), true);
+          }
           const texts = [
             formatTerminal(report),
             formatJunit(report),
             JSON.stringify(formatExercism(report)),
-            JSON.stringify(gradescope.tests.filter((t) => t.visibility === "visible")),
+            JSON.stringify(visible),
+            JSON.stringify(formatGradescope(report, "student")),
             gradescope.output,
           ];
           for (const text of texts) {
@@ -359,6 +384,8 @@ Deno.test({
           assertEquals(text.includes("\u001b"), false, text);
         }
         assertEquals(gradebookCsv([eve], []).trimEnd().split("\n").length, 2);
+        const listed = formatTerminal(reports[names.indexOf("no_exercise_files")]);
+        assertEquals(listed.split("\n").some((line) => line.startsWith("mallory")), false, listed);
       },
     );
   },

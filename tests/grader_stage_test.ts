@@ -86,7 +86,7 @@ Deno.test("stageSubmission() grades the exercises/ directory of a whole kit hand
   const stage = await Deno.makeTempDir();
   const staged = await stageSubmission(dir, stage, { exerciseFiles: FILES });
   assertEquals(staged.files, ["softmax.ts"]);
-  assertEquals(staged.notes, ["Graded the files in exercises/."]);
+  assertEquals(staged.notes, ['Graded the files in "exercises/".']);
   await Deno.remove(dir, { recursive: true });
   await Deno.remove(stage, { recursive: true });
 });
@@ -125,7 +125,7 @@ Deno.test("stageSubmission() finds exercise files one or two folders down (a zip
     const stage = await Deno.makeTempDir();
     const staged = await stageSubmission(dir, stage, { exerciseFiles: FILES });
     assertEquals([staged.fatal, staged.files], [undefined, ["softmax.ts"]], nest);
-    assertEquals(staged.notes, [`Graded the files in ${nest}/.`]);
+    assertEquals(staged.notes, [`Graded the files in "${nest}/".`]);
     for (const d of [dir, stage]) await Deno.remove(d, { recursive: true });
   }
 });
@@ -164,5 +164,19 @@ Deno.test("stageSubmission() refuses names with control characters and keeps the
   const staged = await stageSubmission(dir, stage, { exerciseFiles: FILES });
   assertEquals(staged.files, ["softmax.ts"]);
   assertEquals(Object.keys(staged.refused).sort(), ["a\nb.ts", "x\u001b[2J.ts"]);
+  for (const d of [dir, stage]) await Deno.remove(d, { recursive: true });
+});
+
+Deno.test("stageSubmission() copies names in any script, and refuses bidirectional overrides", async () => {
+  const dir = await tree({
+    "softmax.ts": 'import { r } from "./réseau.ts"; export const softmax = r;',
+    "réseau.ts": "export const r = 1;",
+    "模型/层.ts": "export {};",
+  });
+  await Deno.writeTextFile(join(dir, "a\u202eb.ts"), "export {};");
+  const stage = await Deno.makeTempDir();
+  const staged = await stageSubmission(dir, stage, { exerciseFiles: FILES });
+  assertEquals(staged.files, ["réseau.ts", "softmax.ts", "模型/层.ts"]);
+  assertEquals(Object.keys(staged.refused), ["a\u202eb.ts"]);
   for (const d of [dir, stage]) await Deno.remove(d, { recursive: true });
 });

@@ -23,6 +23,13 @@ Deno.test("canShareProgram() isolates anything that can change global declaratio
     assertEquals(canShareProgram([text], ["a.ts"]), false, text);
   }
   assertEquals(canShareProgram(["export {};"], ["types.d.ts"]), false);
+  // TypeScript reads `*.d.<anything>.ts` as a declaration file (found by the second review),
+  // and a keyword may be spelled with escapes.
+  assertEquals(
+    canShareProgram(["interface Math { exp(x: number): string }"], ["m.d.json.ts"]),
+    false,
+  );
+  assertEquals(canShareProgram(["\\u0064eclare global { var v: 1 }\nexport {};"], ["a.ts"]), false);
   // Ordinary words in comments do not isolate a submission.
   assertEquals(
     canShareProgram(["// keeps a reference to the jsx-free data\nexport {};"], ["a.ts"]),
@@ -31,7 +38,11 @@ Deno.test("canShareProgram() isolates anything that can change global declaratio
 });
 
 /** Writes each submission's files and type-checks them all (two jobs, shared programs). */
-async function typecheck(submissions: Record<string, Record<string, string>>, chunkSize?: number) {
+async function typecheck(
+  submissions: Record<string, Record<string, string>>,
+  chunkSize?: number,
+  outputBytes?: number,
+) {
   const work = await Deno.makeTempDir({ prefix: "typecheck-test-" });
   const targets = [];
   for (const [name, files] of Object.entries(submissions)) {
@@ -60,6 +71,7 @@ async function typecheck(submissions: Record<string, Record<string, string>>, ch
       workDir: work,
       jobs: 2,
       chunkSize,
+      outputBytes,
       memoryMb: config.toolMemoryMb,
       timeoutMs: config.typecheckTimeoutMs,
       importMapFor: async (roots, dir) => {
@@ -112,4 +124,32 @@ Deno.test("typecheckAll() fails only the exercise whose file (or helper) has the
   });
   assertEquals(Object.keys(verdict).sort(), ["accuracy.ts", "sum_keepdim.ts"]);
   assertIncludes(verdict["sum_keepdim.ts"], ["helpers/h.ts"]);
+});
+
+Deno.test("typecheckAll() keeps a submission's type error when another's errors flood the output", async () => {
+  // deno check prints files in path order. With 8 KiB of output kept, the flood's errors (after
+  // the victim's) would push the victim's out of what is kept (found by the second review with
+  // 4 MiB and 40,000 errors): output past the limit splits the program like a crash.
+  const flood = Array.from({ length: 200 }, (_, i) => `export const e${i}: number = "${i}";`);
+  const verdicts = await typecheck(
+    {
+      a_victim: { "accuracy.ts": 'export const accuracy: number = "one honest mistake";' },
+      z_flood: { "sum_keepdim.ts": flood.join("\n") },
+    },
+    undefined,
+    8 * 1024,
+  );
+  assertIncludes(verdicts[0]["accuracy.ts"] ?? "no verdict", ["TS2322", "one honest mistake"]);
+  assertIncludes(verdicts[1]["sum_keepdim.ts"] ?? "no verdict", ["TS2322"]);
+});
+
+Deno.test("typecheckAll() never shares a program with a declaration file named *.d.json.ts", async () => {
+  const verdicts = await typecheck({
+    augments: {
+      "huge_vocabulary.ts": 'import "./augment.d.json.ts";\nexport const h = 1;',
+      "augment.d.json.ts": "interface Math { exp(x: number): string }",
+    },
+    victim: { "softmax.ts": "export const e: number = Math.exp(1);" },
+  });
+  assertEquals(verdicts[1], {}, "the victim's Math.exp still returns a number");
 });

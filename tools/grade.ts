@@ -90,8 +90,9 @@ A submission is a directory with some or all of the exercise files (softmax.ts, 
 whole kit with an exercises/ directory. Its code runs in a locked-down sandbox process.
 
 Options:
-  --out PATH         Single: write the results file there (format default: gradescope) and
-                     print the table. Batch: the output directory (required): gradebook.csv,
+  --out PATH         Single: write the results file there (format default: gradescope, the
+                     file Gradescope is given: it shows students their part) and print the
+                     table. Batch: the output directory (required): gradebook.csv,
                      one results file per student (what students may see) and the same in
                      instructor/ (every case with its message, for the teacher).
   --format F         terminal | gradescope | exercism | junit. Without --out, the single
@@ -217,7 +218,7 @@ export function render(report: SubmissionReport, format: Format, view: View = "s
     case "terminal":
       return formatTerminal(report, view) + "\n";
     case "gradescope":
-      return JSON.stringify(formatGradescope(report), null, 2) + "\n";
+      return JSON.stringify(formatGradescope(report, view), null, 2) + "\n";
     case "exercism":
       return JSON.stringify(formatExercism(report, view), null, 2) + "\n";
     case "junit":
@@ -328,7 +329,9 @@ export async function main(
               render(report, args.format, "instructor"),
             );
             print(summaryLine(report));
-            if (args.verbose && report.diagnostics) printError(report.diagnostics);
+            if (args.verbose && report.diagnostics) {
+              printError(report.diagnostics.split("\n").map(escapeLine).join("\n"));
+            }
           },
         });
         if (interrupted) return 130;
@@ -358,11 +361,14 @@ export async function main(
       });
       if (interrupted) return 130;
       const view: View = args.verbose ? "instructor" : "student";
+      // Gradescope is handed both views in one file and shows students their part only.
+      const written = args.format === "gradescope" ? "instructor" : "student";
       if (args.out !== undefined) {
-        await writeFileAtomic(resolve(args.out), render(report, args.format));
+        await writeFileAtomic(resolve(args.out), render(report, args.format, written));
         print(formatTerminal(report, view));
       } else {
-        print(render(report, args.format, view).trimEnd());
+        const shown = args.format === "terminal" ? view : written;
+        print(render(report, args.format, args.verbose ? "instructor" : shown).trimEnd());
       }
       return report.status === "error" ? 2 : 0;
     } catch (error) {

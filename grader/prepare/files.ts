@@ -17,6 +17,7 @@ import { defaultConfig, type GraderConfig } from "../config.ts";
 import { checkGraphs } from "./graph.ts";
 import { dirUrl, prepareImportMap, readKitImports } from "./import_map.ts";
 import { loadPolicy, lockedPackages, type PolicyExercise } from "./policy.ts";
+import { SAFE_NAME, UNSAFE_NAME } from "./stage.ts";
 import { typecheckAll } from "./typecheck.ts";
 
 /** Why the grader would not run a file: it does not load, is blocked, or does not type-check. */
@@ -79,6 +80,7 @@ export async function prepareFiles(
       workDir,
       importMapFor,
       memoryMb: config.toolMemoryMb,
+      cacheGrowthMb: config.cacheGrowthMb,
       timeoutMs: config.graphTimeoutMs,
       rules: {
         allowedPackages: config.allowedPackages,
@@ -89,7 +91,19 @@ export async function prepareFiles(
     const runnable: Record<string, string[]> = {};
     for (const { file } of present) {
       const g = graph[file];
-      if (g.loadError !== undefined) problems[file] = { kind: "load", message: g.loadError };
+      const uncopied = g.modules.find((m) =>
+        m.split("/").some((part) => part.startsWith(".") || !SAFE_NAME.test(part))
+      );
+      if (uncopied !== undefined) {
+        problems[file] = {
+          kind: "load",
+          message: `${JSON.stringify(uncopied)} is not handed to the grader: ${
+            uncopied.split("/").some((part) => part.startsWith("."))
+              ? "files in folders whose name starts with a dot are left out"
+              : `it has ${UNSAFE_NAME}`
+          }; rename it`,
+        };
+      } else if (g.loadError !== undefined) problems[file] = { kind: "load", message: g.loadError };
       else if (g.blocked !== undefined) problems[file] = { kind: "blocked", message: g.blocked };
       else runnable[file] = g.modules;
     }
@@ -101,6 +115,7 @@ export async function prepareFiles(
         importMapFor,
         workDir,
         memoryMb: config.toolMemoryMb,
+        cacheGrowthMb: config.cacheGrowthMb,
         timeoutMs: config.typecheckTimeoutMs,
       });
       for (const [file, message] of Object.entries(types)) {

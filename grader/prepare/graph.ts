@@ -46,10 +46,10 @@
  */
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { endReason, spawnLimited } from "../process.ts";
+import { endReason, spawnLimited, toolCache } from "../process.ts";
 import { dirUrl } from "./import_map.ts";
 import { isAllowedPackage, isUnder, npmRequest } from "./policy.ts";
-import { onlyTypeImports } from "./type_imports.ts";
+import { typeOnlyImports } from "./type_imports.ts";
 
 /** What may be loaded by one exercise's file. */
 export interface ImportRules {
@@ -210,6 +210,8 @@ export interface GraphOptions {
   memoryMb: number;
   /** Time limit of one `deno info`, ms. */
   timeoutMs: number;
+  /** How much one `deno info` may write to its own, throw-away `DENO_DIR`, MiB. Default 64. */
+  cacheGrowthMb?: number;
 }
 
 /** Runs `deno info --json` on `entries`; the modules by specifier, or why it failed. */
@@ -243,11 +245,13 @@ async function denoInfo(
       deadline: Date.now() + options.timeoutMs,
       keepBytes: 256 * 1024 * 1024,
       cwd: dir,
+      ...toolCache(dir, options.cacheGrowthMb),
     });
     if (end.code !== 0 || end.killedFor) {
-      const why = end.killedFor ? endReason(end, options.memoryMb) : end.stderr.trim().split("\n")
+      const reason = endReason(end, options.memoryMb, options.cacheGrowthMb ?? 64);
+      const why = end.killedFor ? reason : end.stderr.trim().split("\n")
         .filter((l) => l.trim() !== "").slice(0, 3).join(" ");
-      return `deno info failed: ${why || endReason(end, options.memoryMb)}`;
+      return `deno info failed: ${why || reason}`;
     }
     try {
       const info = JSON.parse(end.stdout) as { modules: InfoModule[] };
@@ -273,6 +277,8 @@ function walk(
   entry: GraphTarget["files"][number],
   modules: Map<string, InfoModule>,
   options: GraphOptions,
+  /** Per submitted module, its type-only imports (shared by the walks of one target). */
+  typeOnlyCache: Map<string, Set<string>>,
 ): FileGraph {
   const kitUrl = dirUrl(options.kitRoot);
   const own = target.dir ?? join(target.root, "exercises");
@@ -289,26 +295,28 @@ function walk(
       ? decodeURIComponent(spec.slice(kitUrl.length))
       : spec;
   const result: FileGraph = { kitFiles: [], modules: [] };
-  const sources = new Map<string, string>();
-  const sourceOf = (spec: string) => {
-    if (!sources.has(spec)) {
+  const typeOnly = (spec: string) => {
+    let only = typeOnlyCache.get(spec);
+    if (only === undefined) {
       let text = "";
       try {
         text = Deno.readTextFileSync(fileURLToPath(spec));
       } catch {
         // Unreadable: no import in it counts as type-only.
       }
-      sources.set(spec, text);
+      only = typeOnlyImports(text);
+      typeOnlyCache.set(spec, only);
     }
-    return sources.get(spec)!;
+    return only;
   };
   const start = pathToFileURL(join(own, entry.file)).href;
   const seen = new Set<string>();
+  // A module is queued once however many specifiers name it: the walk is linear in the
+  // graph's size (`./a/../b.ts` and `./b.ts` are one module).
   const queue: { spec: string; student: boolean }[] = [{ spec: start, student: true }];
-  while (queue.length > 0) {
-    const { spec, student } = queue.shift()!;
-    if (seen.has(spec)) continue;
-    seen.add(spec);
+  seen.add(start);
+  for (let next = 0; next < queue.length; next++) {
+    const { spec, student } = queue[next];
     const module = modules.get(spec);
     if (student) result.modules.push(label(spec));
     else if (spec.startsWith("file:")) result.kitFiles.push(fileURLToPath(spec));
@@ -330,17 +338,15 @@ function walk(
           continue;
         }
         // `import { type A } from "…"` is reported as code, but compiles to nothing.
-        const as = kind === "code" && student &&
-            onlyTypeImports(sourceOf(spec), dep.specifier)
-          ? "type"
-          : kind;
+        const as = kind === "code" && student && typeOnly(spec).has(dep.specifier) ? "type" : kind;
         const verdict = classify(resolved.specifier, as, student, rules);
         if (verdict.kind === "violation") result.blocked ??= `${where}: ${verdict.reason}`;
-        if (kind === "code" && (verdict.kind === "student" || verdict.kind === "kit")) {
+        const follow =
+          (kind === "code" && (verdict.kind === "student" || verdict.kind === "kit")) ||
+          (kind === "type" && verdict.kind === "student");
+        if (follow && !seen.has(resolved.specifier)) {
+          seen.add(resolved.specifier);
           queue.push({ spec: resolved.specifier, student: verdict.kind === "student" });
-        }
-        if (kind === "type" && verdict.kind === "student") {
-          queue.push({ spec: resolved.specifier, student: true });
         }
       }
     }
@@ -384,7 +390,10 @@ export async function checkGraphs(
     files.map((f) => pathToFileURL(join(t.dir ?? join(t.root, "exercises"), f.file)).href);
   const verdicts: Record<string, FileGraph>[] = targets.map(() => ({}));
   const fill = (i: number, modules: Map<string, InfoModule>, files = targets[i].files) => {
-    for (const entry of files) verdicts[i][entry.file] = walk(targets[i], entry, modules, options);
+    const typeOnly = new Map<string, Set<string>>();
+    for (const entry of files) {
+      verdicts[i][entry.file] = walk(targets[i], entry, modules, options, typeOnly);
+    }
   };
   const withFiles = targets.map((_, i) => i).filter((i) => targets[i].files.length > 0);
   if (withFiles.length === 0) return verdicts;

@@ -13,8 +13,9 @@
  *   tools open.
  * - {@linkcode runtimeImportMap} (for the sandbox) sends every `node:` built-in and every npm
  *   package a submission may not import to {@linkcode BLOCKED_MODULE}, which throws naming it,
- *   for imports written by the submission: computed `import("node:" + name)` included; file
- *   URLs into `node_modules/` lead nowhere. The kit's own `lib/`, `lessons/`
+ *   for imports written by the submission: computed `import("node:" + name)` included; every
+ *   file URL outside the stages' exercises, the kit's `lib/`, `lessons/`, `data/`, the run
+ *   halves' directories and the runner leads nowhere. The kit's own `lib/`, `lessons/`
  *   and `data/`, and the runner (`grader/sandbox/`, which no Worker may read), keep every
  *   built-in (an import map scope for each). `mod.ts` is not mapped: it cannot load in the
  *   sandbox at all.
@@ -34,6 +35,10 @@
  * if (!map.imports["node:v8"].includes("blocked.ts?node:v8")) throw new Error("node:v8 allowed");
  * if (map.imports["node:util"] !== undefined) throw new Error("node:util blocked");
  * if (map.scopes["file:///kit/lib/"]["node:v8"] !== "node:v8") throw new Error("the kit lost node:v8");
+ * if (!map.imports["file:///"].startsWith("file:///nonexistent")) throw new Error("file URLs load");
+ * if (map.imports["file:///tmp/s1/exercises/"] !== "file:///tmp/s1/exercises/") {
+ *   throw new Error("the submission's own files must load");
+ * }
  * ```
  *
  * @module
@@ -170,6 +175,8 @@ export function runtimeImportMap(
     allowedPackages: readonly string[];
     /** The `npm:<name>@<version>` requests the kit's lockfile pins. */
     lockedPackages: Iterable<string>;
+    /** Directories of the trusted modules the sandbox loads (the run halves and theirs). */
+    trustedDirs?: readonly string[];
   },
 ): ImportMap {
   const allowed = (name: string) => isAllowedPackage(name, options.allowedPackages);
@@ -189,12 +196,21 @@ export function runtimeImportMap(
     imports[request] = blocked;
     imports[`npm:/${request.slice("npm:".length)}`] = blocked;
   }
-  Object.assign(imports, stageMappings(options, []), {
-    // A file URL into node_modules/ reaches any package the kit has installed (a CLI's argument
-    // parser that exposes Node's createRequire, say), and Deno lets npm packages' files be read
-    // without a permission: refused. The allowed packages load through their npm: specifiers.
-    [dirUrl(`${options.kitRoot}/node_modules`)]: `${NOWHERE}node_modules/`,
-  });
+  // Every file URL leads nowhere but the stages' exercises, the kit's directories a stage
+  // sees, the runner and the run halves' directories (the Worker's read permission then picks
+  // the files). Deno loads the files of installed npm packages without a read permission: a
+  // file URL that reached node_modules/, spelled any way (`//node_modules`, `node_modules%2f`,
+  // `/proc/self/root/…`), would load any package the kit has, a CLI's argument parser that
+  // exposes Node's createRequire say. The allowed packages load through their npm: specifiers.
+  Object.assign(imports, stageMappings(options, []), { "file:///": `${NOWHERE}file/` });
+  const kitUrl = dirUrl(options.kitRoot);
+  const trusted = [
+    RUNNER_DIR,
+    ...options.dirs.map((dir) => new URL(dir, kitUrl).href),
+    ...(options.trustedDirs ?? []).map(dirUrl),
+    ...options.stageRoots.map((root) => dirUrl(`${root}/exercises`)),
+  ];
+  for (const url of trusted) imports[url] ??= url;
   const kitScope: Record<string, string> = {};
   for (const name of builtinModules) {
     const bare = name.replace(/^node:/, "");

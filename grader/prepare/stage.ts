@@ -15,8 +15,10 @@
  *
  * Copy rules:
  * - Symbolic links are refused wherever they point, and so are FIFOs, sockets and devices, and
- *   names other than letters, digits, `_ . -` and spaces: the entry is not copied, and a file
- *   of an exercise fails that exercise with the reason.
+ *   names other than letters and digits (of any script), `_ . -` and spaces
+ *   ({@linkcode SAFE_NAME}): the entry is not copied, and a file of an exercise fails that
+ *   exercise with the reason. The learner's check refuses the same names. Names in reasons and
+ *   notes are quoted as JSON strings, so a line break in one cannot start a line of a report.
  * - The submission's own `deno.json`, `package.json`, lockfiles and import maps are ignored
  *   (the grader uses the kit's), as are `node_modules/`, `.git/` and dot files.
  * - Only source files are copied (`.ts`, `.mts`, `.js`, `.mjs`, `.json`). In TypeScript, an
@@ -86,7 +88,15 @@ const CONFIG_FILES = new Set([
   "jsconfig.json",
 ]);
 const SKIPPED_DIRS = new Set(["node_modules", ".git", "__MACOSX"]);
-const SAFE_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_.\- ]{0,127}$/;
+
+/** Why a name that is not {@linkcode SAFE_NAME} is refused. */
+export const UNSAFE_NAME = "a name with unusual characters (use letters, digits, spaces, _ . -)";
+/**
+ * A name the stage copies: letters and digits of any script, `_ . -` and spaces, no leading dot
+ * or dash. No control, format (bidirectional overrides) or separator characters: those are
+ * refused, with the reason, by both the grader and the learner's check.
+ */
+export const SAFE_NAME: RegExp = /^[\p{L}\p{N}_][\p{L}\p{M}\p{N}_.\- ]{0,127}$/u;
 
 /** The names in `dir`, or `undefined` when it cannot be read. */
 async function list(dir: string): Promise<Deno.DirEntry[] | undefined> {
@@ -186,10 +196,12 @@ export async function stageSubmission(
       `No exercise file found: expected one or more of ${
         options.exerciseFiles.join(", ")
       } at the top of the submission, in exercises/, or in its one folder. ` +
-      (seen.length > 0 ? `It holds ${seen.join(", ")}.` : "It holds no .ts file.");
+      (seen.length > 0
+        ? `It holds ${seen.map((name) => JSON.stringify(name)).join(", ")}.`
+        : "It holds no .ts file.");
     return staged;
   }
-  if (baseRel !== "") staged.notes.push(`Graded the files in ${baseRel}/.`);
+  if (baseRel !== "") staged.notes.push(`Graded the files in ${JSON.stringify(`${baseRel}/`)}.`);
   const base = join(source, baseRel);
   await Deno.mkdir(exercisesDir, { recursive: true });
   let bytes = 0;
@@ -215,8 +227,8 @@ export async function stageSubmission(
         staged.refused[relPath] = "a symbolic link (refused: hand in the file itself)";
         continue;
       }
-      if (!SAFE_SEGMENT.test(entry.name)) {
-        staged.refused[relPath] = "a name with unusual characters (use letters, digits, _ . -)";
+      if (!SAFE_NAME.test(entry.name)) {
+        staged.refused[relPath] = UNSAFE_NAME;
         continue;
       }
       if (entry.isDirectory) {

@@ -4,7 +4,7 @@
  * TypeScript compiles them to nothing, like `import type { A, B } from "…"`, but Deno's module
  * graph lists them as code, and loads (reads) their target before running anything: in a
  * sandbox Worker that may not read the target, an honest file would fail to load. So the graph
- * check lets them through ({@linkcode onlyTypeImports}) and the grader stages them as
+ * check lets them through ({@linkcode typeOnlyImports}) and the grader stages them as
  * `import type` ({@linkcode asImportType}), which is what they mean.
  *
  * @module
@@ -25,34 +25,44 @@ const TYPE_ONLY_STATEMENT = new RegExp(
   "g",
 );
 
+/** A quoted string on one line: what an import's specifier looks like. */
+const QUOTED = /"([^"\n]*)"|'([^'\n]*)'/g;
+
 /**
- * Whether every mention of `specifier` in `source` (as a quoted string) is in a type-only import
+ * The specifiers in `source` whose every mention (as a quoted string) is in a type-only import
  * or re-export, which compile to nothing. Any other mention (a value import, a dynamic
- * `import()`, a comment) makes it false: the sandbox's permissions decide the rest.
+ * `import()`, a comment) leaves a specifier out: the sandbox's permissions decide the rest. One
+ * pass over the source whatever the number of imports.
  *
  * @example
  * ```ts
- * import { onlyTypeImports } from "./type_imports.ts";
+ * import { typeOnlyImports } from "./type_imports.ts";
  * const lesson = "../lessons/02_softmax.ts";
- * if (!onlyTypeImports(`import { type Net, type Params } from "${lesson}";`, lesson)) {
+ * const only = (source: string) => typeOnlyImports(source).has(lesson);
+ * if (!only(`import { type Net, type Params } from "${lesson}";`)) {
  *   throw new Error("inline type imports load nothing");
  * }
- * if (onlyTypeImports(`import { type Net, softmax } from "${lesson}";`, lesson)) {
- *   throw new Error("softmax is a value");
- * }
- * if (onlyTypeImports(`import type { Net } from "${lesson}"; await import("${lesson}");`, lesson)) {
+ * if (only(`import { type Net, softmax } from "${lesson}";`)) throw new Error("softmax is a value");
+ * if (only(`import type { Net } from "${lesson}"; await import("${lesson}");`)) {
  *   throw new Error("the dynamic import loads it");
  * }
  * ```
  */
-export function onlyTypeImports(source: string, specifier: string): boolean {
-  const mentions = source.split(`"${specifier}"`).length - 1 +
-    source.split(`'${specifier}'`).length - 1;
-  let typeOnly = 0;
-  for (const match of source.matchAll(TYPE_ONLY_STATEMENT)) {
-    if (match[2] === specifier) typeOnly++;
+export function typeOnlyImports(source: string): Set<string> {
+  const mentions = new Map<string, number>();
+  for (const match of source.matchAll(QUOTED)) {
+    const text = match[1] ?? match[2];
+    mentions.set(text, (mentions.get(text) ?? 0) + 1);
   }
-  return mentions > 0 && typeOnly === mentions;
+  const typeOnly = new Map<string, number>();
+  for (const match of source.matchAll(TYPE_ONLY_STATEMENT)) {
+    typeOnly.set(match[2], (typeOnly.get(match[2]) ?? 0) + 1);
+  }
+  const only = new Set<string>();
+  for (const [specifier, count] of typeOnly) {
+    if (mentions.get(specifier) === count) only.add(specifier);
+  }
+  return only;
 }
 
 /** The inline form alone: `import {type A, type B as C} from "…"` (and `export`). */

@@ -14,12 +14,14 @@
  * submissions as roots of one program. That is only exact when no submission can change what
  * another's code means to the compiler: Deno treats every file as a module (a file without
  * imports does not leak its declarations), but `declare global`, `declare module`,
- * `/// <reference …>`, `.d.ts` files and type-source pragmas can. A submission containing any of
- * those words, or a `.d.ts`, is checked on its own (a false match in a comment only costs a
- * separate check, never a wrong verdict). A shared check that crashes or runs out of time is
- * split in halves until the submission that causes it is checked alone; a submission whose own
- * check crashes is checked file by file (one that runs out of time is not: each of its files
- * gets the reason, so its cost stays bounded).
+ * `/// <reference …>`, declaration files (`x.d.ts`, and TypeScript reads `x.d.json.ts` as one
+ * too) and type-source pragmas can. A submission containing any of those words, an escape
+ * (`\u0064eclare` is the keyword), or a file named `*.d.*` is checked on its own (a false match
+ * in a comment only costs a separate check, never a wrong verdict). A shared check that
+ * crashes, runs out of time or prints more than is kept (another submission's diagnostics
+ * could be in what is lost) is split in halves until the submission that causes it is checked
+ * alone; a submission whose own check crashes is checked file by file (one that runs out of
+ * time is not: each of its files gets the reason, so its cost stays bounded).
  *
  * @example
  * ```ts
@@ -32,7 +34,7 @@
  * @module
  */
 import { join } from "node:path";
-import { endReason, spawnLimited } from "../process.ts";
+import { endReason, spawnLimited, toolCache } from "../process.ts";
 import { dirUrl } from "./import_map.ts";
 
 /** One submission to type-check. */
@@ -70,6 +72,10 @@ export interface TypecheckOptions {
   memoryMb: number;
   /** Time limit of one `deno check`, ms. */
   timeoutMs: number;
+  /** How much one `deno check` may write to its own, throw-away `DENO_DIR`, MiB. Default 64. */
+  cacheGrowthMb?: number;
+  /** How much of a `deno check`'s output is kept, bytes. Default 4 MiB. */
+  outputBytes?: number;
 }
 
 /**
@@ -79,6 +85,9 @@ export interface TypecheckOptions {
  */
 const GLOBAL_PATTERNS = [
   /\bdeclare\b/,
+  // A keyword may be written with escapes (`\u0064eclare global`): any escape makes the file
+  // suspect.
+  /\\u/,
   /\/\/\/\s*<reference\b/,
   /@deno-types\b/,
   /@ts-types\b/,
@@ -94,10 +103,18 @@ const GLOBAL_PATTERNS = [
  * ```ts
  * import { canShareProgram } from "./typecheck.ts";
  * if (canShareProgram(['/// <reference lib="dom" />\nexport {};'], ["a.ts"])) throw new Error("unexpected: canShareProgram(['/// <reference lib=\"dom\" />\\nexport {};'], [\"a.ts\"])");
+ * if (canShareProgram(["interface Math { exp(x: number): string }"], ["augment.d.json.ts"])) {
+ *   throw new Error("a declaration file named *.d.json.ts declares globals");
+ * }
+ * if (canShareProgram(["\\u0064eclare global { var x: number }"], ["a.ts"])) {
+ *   throw new Error("an escaped keyword is still a keyword");
+ * }
  * ```
  */
 export function canShareProgram(texts: string[], names: string[]): boolean {
-  if (names.some((n) => n.endsWith(".d.ts") || n.endsWith(".d.mts"))) return false;
+  // TypeScript reads `x.d.ts`, `x.d.mts` and `x.d.<anything>.ts` as declaration files, which
+  // may declare globals without the word `declare`.
+  if (names.some((n) => /\.d\.[^/]*$/.test(n))) return false;
   return !texts.some((text) => GLOBAL_PATTERNS.some((pattern) => pattern.test(text)));
 }
 
@@ -120,6 +137,9 @@ export async function shareableStage(root: string, files: string[]): Promise<boo
   );
   return canShareProgram(texts, files);
 }
+
+/** How much of `deno check`'s output is kept, by default. */
+const OUTPUT_BYTES = 4 * 1024 * 1024;
 
 /** One diagnostic of `deno check`: its text, and the file URL it is in, if it says. */
 interface Diagnostic {
@@ -190,19 +210,26 @@ async function denoCheck(
       memoryMb: options.memoryMb,
       reservedMb: 1536,
       deadline: Date.now() + options.timeoutMs,
-      keepBytes: 4 * 1024 * 1024,
+      keepBytes: options.outputBytes ?? OUTPUT_BYTES,
       cwd: dir,
+      ...toolCache(dir, options.cacheGrowthMb),
     });
     if (end.code === 0 && !end.killedFor) return { ok: true };
     const diagnostics = parseDiagnostics(`${end.stderr}\n${end.stdout}`);
-    if (end.killedFor || diagnostics.length === 0) {
+    // Output past what is kept may hold another submission's diagnostics: a program that
+    // prints that much is split like one that crashed.
+    if (end.killedFor || diagnostics.length === 0 || end.cut) {
       return {
         timedOut: end.killedFor === "deadline",
         crashed: end.killedFor === "deadline"
           ? `the type check did not finish within ${Math.round(options.timeoutMs / 1000)} s`
+          : end.cut && !end.killedFor && diagnostics.length > 0
+          ? `the type check printed more than ${
+            Math.round((options.outputBytes ?? OUTPUT_BYTES) / 1024)
+          } KiB of errors; the first:\n${diagnostics[0].text}`
           : `the type checker failed: ${
             end.stderr.trim().split("\n").filter((l) => l.trim()).slice(0, 3).join(" ") ||
-            endReason(end, options.memoryMb)
+            endReason(end, options.memoryMb, options.cacheGrowthMb ?? 64)
           }`,
       };
     }

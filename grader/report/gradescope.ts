@@ -2,13 +2,17 @@
  * Gradescope's autograder `results.json`.
  *
  * Gradescope itself shows each test to students according to its `visibility` and everything
- * to instructors, so one file carries both views:
+ * to instructors, so the file it is given (the `instructor` view) carries both:
  *
  * - a visible case: a `"visible"` test with its message and hint as `output`;
- * - a hidden case (visibility `name`): a `"visible"` test with its name, points and status but
- *   no `output`, followed by a `"hidden"` test worth 0 points, `"<name> (details)"`, whose
+ * - a hidden case (visibility `name`): a `"visible"` test with its name, points and whether it
+ *   passed (its tags too: how it failed is chosen by code that saw the hidden input) but no
+ *   `output`, followed by a `"hidden"` test worth 0 points, `"<name> (details)"`, whose
  *   `output` is the message: instructors see why it failed, students never do;
  * - an invisible case (`none`): a `"hidden"` test with its message.
+ *
+ * The `student` view (a file handed to a student outside Gradescope) has the `"visible"` tests
+ * only.
  *
  * Top level: `score`, `output` (the student's summary: why the submission is not gradable,
  * notes, the summary line, no times), `output_format: "text"`, `visibility: "visible"`,
@@ -26,6 +30,18 @@
  * if (!json.tests.some((t) => t.visibility === "hidden" && t.output.includes("secret value"))) {
  *   throw new Error("instructors should see the hidden case's message");
  * }
+ * const student = formatGradescope(sampleReport(), "student");
+ * if (student.tests.some((t) => t.visibility === "hidden")) throw new Error("details for students");
+ * ```
+ *
+ * @example A hidden case's tags say passed or failed only
+ * ```ts
+ * import { formatGradescope } from "./gradescope.ts";
+ * import { sampleReport } from "../../tests/helpers/sample_report.ts";
+ * const report = sampleReport();
+ * Object.assign(report.exercises[0].cases[2], { status: "timeout", score: 0 });
+ * const entry = formatGradescope(report).tests.find((t) => t.name.endsWith("hidden batch"))!;
+ * if (entry.tags[1] !== "failed") throw new Error(`the tags say ${entry.tags[1]}`);
  * ```
  *
  * @module
@@ -33,7 +49,7 @@
 import { escapeLines } from "./escape.ts";
 import { summaryLine } from "./terminal.ts";
 import type { SubmissionReport } from "./types.ts";
-import { studentView } from "./view.ts";
+import { studentView, type View } from "./view.ts";
 
 /** One Gradescope test entry. */
 export interface GradescopeTest {
@@ -88,10 +104,18 @@ export interface GradescopeResults {
  * }
  * ```
  */
-export function formatGradescope(report: SubmissionReport): GradescopeResults {
+export function formatGradescope(
+  report: SubmissionReport,
+  view: View = "instructor",
+): GradescopeResults {
   const tests: GradescopeTest[] = [];
+  const shown = studentView(report);
+  const shownStatus = new Map(
+    shown.exercises.flatMap((e) => e.cases.map((c) => [c.key, c.status] as const)),
+  );
   report.exercises.forEach((exercise, e) => {
     exercise.cases.forEach((c, i) => {
+      if (view === "student" && c.visibility === "none") return;
       const details = [c.message, c.status !== "passed" && c.hint !== "" ? `Hint: ${c.hint}` : ""]
         .filter((x) => x !== "").join("\n");
       const test: GradescopeTest = {
@@ -102,12 +126,16 @@ export function formatGradescope(report: SubmissionReport): GradescopeResults {
         status: c.status === "passed" ? "passed" : "failed",
         output: c.visibility === "name" ? "" : escapeLines(details),
         visibility: c.visibility === "none" ? "hidden" : "visible",
-        tags: [exercise.id, c.status],
+        tags: [
+          exercise.id,
+          c.visibility === "none" ? c.status : shownStatus.get(c.key) ?? "failed",
+        ],
       };
       tests.push(test);
-      if (c.visibility === "name") {
+      if (c.visibility === "name" && view === "instructor") {
         tests.push({
           ...test,
+          tags: [exercise.id, c.status],
           name: `${exercise.id}: ${c.name} (details)`,
           number: `${e + 1}.${i + 1}.1`,
           score: 0,
@@ -118,7 +146,6 @@ export function formatGradescope(report: SubmissionReport): GradescopeResults {
       }
     });
   });
-  const shown = studentView(report);
   const output = [shown.message, ...shown.notes, summaryLine(shown)]
     .filter((x) => x !== "").map(escapeLines).join("\n\n");
   return {

@@ -33,7 +33,8 @@
  * `{"t":"unit","id"}`, `{"t":"importing","file"}`, `{"t":"import","file","ok","todo"?,"message"?}`,
  * `{"t":"start","key"}`,
  * `{"t":"result","key","status","output"?,"message"?,"ms"}` (output encoded by
- * {@linkcode ./plain.ts encodePlain}), `{"t":"fatal","message"}`, `{"t":"done"}`.
+ * {@linkcode ./plain.ts encodePlain}), `{"t":"fatal","message","retry"}` (`retry` when a Worker
+ * did not start: a fresh process may take over), `{"t":"done"}`.
  *
  * @example The job format
  * ```ts
@@ -106,6 +107,9 @@ export interface SandboxJob {
 }
 
 type Reply = Record<string, unknown>;
+
+/** A Worker that did not start (its run halves did not load in time, or it died). */
+class StartError extends Error {}
 
 /** Room for one request (a case's ids and names). */
 const REQUEST_BYTES = 64 * 1024;
@@ -279,7 +283,7 @@ class Runner {
         ]),
     );
     if (ready.kind !== "reply" || ready.data.failed !== undefined) {
-      throw new Error(
+      throw new StartError(
         ready.kind === "timeout"
           ? `the sandbox did not start within ${this.#job.startMs} ms of CPU time`
           : ready.kind === "crash"
@@ -415,7 +419,11 @@ async function main(): Promise<void> {
     runner.write({ t: "done" });
   } catch (error) {
     try {
-      runner.write({ t: "fatal", message: error instanceof Error ? error.message : String(error) });
+      runner.write({
+        t: "fatal",
+        message: error instanceof Error ? error.message : String(error),
+        retry: error instanceof StartError,
+      });
     } catch {
       // The results file is full: the grader reports the cases without a result.
     }

@@ -111,6 +111,8 @@ export interface ResultLine {
   todo?: boolean;
   /** Milliseconds. */
   ms?: number;
+  /** A fatal line: whether a fresh process may take over (a Worker did not start). */
+  retry?: boolean;
 }
 
 /**
@@ -258,6 +260,7 @@ async function runProcesses(request: SandboxRequest): Promise<SandboxOutcome> {
     let importing: string | undefined;
     let done = false;
     let fatal: string | undefined;
+    let retry = false;
     let progress = false;
     const handle = (line: ResultLine) => {
       if (line.t === "start" && line.key) running = line.key;
@@ -279,7 +282,10 @@ async function runProcesses(request: SandboxRequest): Promise<SandboxOutcome> {
         progress = true;
       }
       if (line.t === "done") done = true;
-      if (line.t === "fatal") fatal ??= String(line.message ?? "the sandbox failed");
+      if (line.t === "fatal") {
+        fatal ??= String(line.message ?? "the sandbox failed");
+        retry = line.retry === true;
+      }
     };
     const reader = new LineReader(await Deno.open(job.results, { read: true }));
     const deliver = (text: string) => {
@@ -317,6 +323,10 @@ async function runProcesses(request: SandboxRequest): Promise<SandboxOutcome> {
     reader.close();
     processes++;
     stderrTail = end.stderr;
+    // A Worker that did not start after others had run in the same process may have been
+    // starved by what they left running (native threads go on after their Worker ends): the
+    // rest goes to a fresh process. One that cannot start in a fresh process is the grader's.
+    if (fatal !== undefined && retry && progress) continue;
     if (fatal !== undefined) {
       return {
         results: fillMissing(all, results, "the sandbox failed"),

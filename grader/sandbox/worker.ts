@@ -17,8 +17,8 @@
  *    locks the Worker down: the ways to end it (`Deno.exit`, `process.exit`, `close`, …), to
  *    start another Worker (`Worker`, `BroadcastChannel`), to reach Node built-ins without the
  *    import map (`process.getBuiltinModule`, `process.binding`), to store data without a
- *    permission (the Cache API) and the runtime's internals are replaced by functions that
- *    throw, or removed. `Deno.env` becomes a read-only view of `env` (the backend and the data
+ *    permission (the Cache API), to leave work running on native threads (`crypto.subtle`) and
+ *    the runtime's internals are replaced by functions that throw, or removed. `Deno.env` becomes a read-only view of `env` (the backend and the data
  *    set's directory): the Worker has no environment permission, so that it cannot write a
  *    variable another Worker of the process would read. The functions the harness calls later
  *    are captured first, so that submitted code that patches built-ins cannot intercept them.
@@ -138,6 +138,18 @@ function lockDown(): void {
   refuse(globalThis, "Worker", "Starting a Worker");
   refuse(globalThis, "BroadcastChannel", "BroadcastChannel");
   for (const key of ["caches", "CacheStorage", "Cache"]) remove(globalThis, key);
+  // WebCrypto runs on native threads that go on after the Worker ends, charging their CPU
+  // time to later cases: refused (no exercise needs it; getRandomValues stays).
+  try {
+    defineProperty(globalThis.crypto, "subtle", {
+      get() {
+        throw new ErrorClass("crypto.subtle is not allowed while grading");
+      },
+      configurable: false,
+    });
+  } catch {
+    // Not configurable here: the CPU limits still hold.
+  }
   const internal = (Deno as unknown as { internal?: symbol }).internal;
   if (internal !== undefined) remove(Deno, internal);
 }

@@ -127,6 +127,7 @@ class Judge {
       killedFor: this.#process.killedFor(),
       stdout: "",
       stderr,
+      cut: false,
     };
     return end.killedFor === "deadline"
       ? `it did not finish within ${config.checkTimeoutMs / 1000} s`
