@@ -20,6 +20,12 @@
  * - An uncaught error in the Worker (a timer that throws) fails the case that was running, or
  *   the next one; the Worker is replaced.
  * - A file that does not load in time, or kills its Worker while loading, fails its exercise.
+ * - Memory: this thread watches the process's resident set while the Worker works and exits
+ *   with {@linkcode MEMORY_EXIT} above `memoryMb`, which the grader reports as the memory cap,
+ *   like its own watch from outside. Both are needed: the outside watch cannot be late when the
+ *   grader is busy, this one cannot be late when the submission allocates fast (V8, refused
+ *   memory by the data-segment limit, retries its collections for seconds of CPU before it
+ *   gives up, which would end the case as a timeout instead).
  *
  * Everything the Worker sends is checked here, in an isolate no submitted code shares: outputs
  * must be plain data ({@linkcode ./plain.ts}) of at most `maxOutputBytes` encoded, messages are
@@ -42,7 +48,7 @@
  * const job: SandboxJob = {
  *   harness: "file:///kit/grader/sandbox/worker.ts", results: "/tmp/run/results.jsonl",
  *   env: {}, units: [], startMs: 30000, importMs: 10000, wallFactor: 3,
- *   maxOutputBytes: 1 << 24, maxMessageChars: 2000, maxResultsBytes: 1 << 26,
+ *   maxOutputBytes: 1 << 24, maxMessageChars: 2000, maxResultsBytes: 1 << 26, memoryMb: 2048,
  * };
  * if (job.units.length !== 0) throw new Error("expected no units");
  * ```
@@ -104,7 +110,21 @@ export interface SandboxJob {
   maxMessageChars: number;
   /** Largest results file, bytes. */
   maxResultsBytes: number;
+  /** Largest resident set of the process, MiB (see the module doc). */
+  memoryMb: number;
 }
+
+/**
+ * The exit code of a sandbox process that went over its memory cap: the grader reports it as
+ * it reports its own kill for memory.
+ *
+ * @example
+ * ```ts
+ * import { MEMORY_EXIT } from "./main.ts";
+ * if (MEMORY_EXIT < 64 || MEMORY_EXIT > 113) throw new Error(`not a free exit code: ${MEMORY_EXIT}`);
+ * ```
+ */
+export const MEMORY_EXIT = 86;
 
 type Reply = Record<string, unknown>;
 
@@ -202,7 +222,9 @@ class Runner {
     return new Promise((resolve) => {
       const startCpu = cpuMs();
       const wallEnd = Date.now() + this.#job.wallFactor * limitMs + 5000;
+      const cap = this.#job.memoryMb * 1024 * 1024;
       const timer = setInterval(() => {
+        if (Deno.memoryUsage().rss > cap) Deno.exit(MEMORY_EXIT);
         if (cpuMs() - startCpu > limitMs || Date.now() > wallEnd) settle({ kind: "timeout" });
       }, 20);
       const settle = (outcome: Outcome) => {

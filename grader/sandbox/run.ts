@@ -35,7 +35,7 @@ import { join } from "node:path";
 import type { GraderConfig } from "../config.ts";
 import { endReason, Lines, spawnLimited } from "../process.ts";
 import { copyDir } from "./copy_dir.ts";
-import type { JobCase, JobUnit, SandboxJob } from "./main.ts";
+import { type JobCase, type JobUnit, MEMORY_EXIT, type SandboxJob } from "./main.ts";
 
 /** What the sandbox said about one case. */
 export interface SandboxResult {
@@ -241,6 +241,7 @@ async function runProcesses(request: SandboxRequest): Promise<SandboxOutcome> {
       wallFactor: config.wallFactor,
       maxOutputBytes: config.maxOutputBytes,
       maxMessageChars: config.maxMessageChars,
+      memoryMb: config.memoryMb,
       maxResultsBytes: 4 * config.maxOutputBytes + 16 * 1024 * 1024,
     };
     if (request.denoDirTemplate !== undefined) {
@@ -291,7 +292,7 @@ async function runProcesses(request: SandboxRequest): Promise<SandboxOutcome> {
     const deliver = (text: string) => {
       for (const line of parseResultLines(text)) handle(line);
     };
-    const end = await spawnLimited(config.denoPath, [
+    const ended = await spawnLimited(config.denoPath, [
       "run",
       "--no-prompt",
       "--cached-only",
@@ -319,6 +320,10 @@ async function runProcesses(request: SandboxRequest): Promise<SandboxOutcome> {
       disk: { dir: request.denoDir, growthMb: config.cacheGrowthMb },
       onTick: () => void reader.pump(deliver),
     });
+    // The runner's own watch ended it for memory: the same end as the grader's kill.
+    const end = ended.code === MEMORY_EXIT && ended.killedFor === undefined
+      ? { ...ended, killedFor: "memory" as const }
+      : ended;
     await reader.pump(deliver);
     reader.close();
     processes++;
