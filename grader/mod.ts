@@ -83,5 +83,22 @@ export { gradebookCsv } from "./report/gradebook.ts";
 export { escapeLine, safeFileName } from "./report/escape.ts";
 export { studentView, type View } from "./report/view.ts";
 export { loadRubric, parseRubric, type Rubric } from "./rubric.ts";
+export {
+  checkGate,
+  type Gate,
+  GATE_EXIT,
+  gateShortfalls,
+  type MinScore,
+  parseMinScore,
+} from "./gate.ts";
+export {
+  gradingDigests,
+  mergeShards,
+  parseShard,
+  type Shard,
+  SHARD_FILE,
+  shardOf,
+  type ShardRecord,
+} from "./shards.ts";
 export { writeFileAtomic } from "../lib/write_atomic.ts";
 export type * from "./report/types.ts";

@@ -11,41 +11,23 @@ import { parseGradeArgs } from "../tools/grade.ts";
 import { exercises } from "./cases/mod.ts";
 import { assertEquals, assertIncludes, assertThrows } from "./helpers/assert.ts";
 import { ignoreWithoutFullData } from "./helpers/full_data.ts";
-import { composeSubmission, KIT } from "./helpers/submissions.ts";
+import {
+  composeSubmission,
+  KIT,
+  PARTIAL,
+  runGrade,
+  writeSubmission,
+} from "./helpers/submissions.ts";
 
 const GRADE = new URL("../tools/grade.ts", import.meta.url).pathname;
 const ignore = ignoreWithoutFullData;
 
-/** The exercises the "partial" submission solved; the rest are the shipped stubs. */
-const PARTIAL = ["sum_keepdim", "softmax", "cross_entropy"];
 const points = (ids: string[]) =>
   exercises.filter((e) => ids.includes(e.id)).flatMap((e) => e.cases).reduce(
     (sum, c) => sum + c.points,
     0,
   );
 const ALL = points(exercises.map((e) => e.id));
-
-/** Writes a submission: `solutions`, `stubs` or `partial`. */
-async function submission(dir: string, kind: "solutions" | "stubs" | "partial"): Promise<void> {
-  await Deno.mkdir(dir, { recursive: true });
-  for (const e of exercises) {
-    const from = kind === "solutions" || (kind === "partial" && PARTIAL.includes(e.id))
-      ? "solutions"
-      : "exercises";
-    await Deno.copyFile(join(KIT, from, e.file), join(dir, e.file));
-  }
-}
-
-async function grade(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", GRADE, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
-}
 
 Deno.test("parseGradeArgs() rejects bad command lines with the flag named", () => {
   assertThrows(() => parseGradeArgs([]), TypeError, "Missing the submission directory");
@@ -60,10 +42,10 @@ Deno.test("parseGradeArgs() rejects bad command lines with the flag named", () =
 });
 
 Deno.test("deno task grade: a usage error exits 1 with a message, not a stack trace", async () => {
-  const result = await grade(["--format", "xml", "x"]);
+  const result = await runGrade(["--format", "xml", "x"]);
   assertEquals(result.code, 1);
   assertIncludes(result.stderr, ["Error: --format must be one of", "--help"]);
-  const missing = await grade(["/nonexistent/submission"]);
+  const missing = await runGrade(["/nonexistent/submission"]);
   assertEquals(missing.code, 1);
   assertIncludes(missing.stderr, ["Error:"]);
 });
@@ -74,9 +56,9 @@ Deno.test({
   async fn() {
     const work = await Deno.makeTempDir({ prefix: "grade-cli-" });
     const out = join(work, "results", "results.json");
-    await submission(join(work, "partial"), "partial");
-    await submission(join(work, "solutions"), "solutions");
-    const partial = await grade([join(work, "partial"), "--out", out]);
+    await writeSubmission(join(work, "partial"), "partial");
+    await writeSubmission(join(work, "solutions"), "solutions");
+    const partial = await runGrade([join(work, "partial"), "--out", out]);
     assertEquals(partial.code, 0, partial.stderr);
     assertIncludes(partial.stdout, [
       `partial: ${points(PARTIAL)}/${ALL} points (graded)`,
@@ -85,7 +67,7 @@ Deno.test({
     const first = JSON.parse(await Deno.readTextFile(out));
     assertEquals([first.score, first.extra_data.max_score], [points(PARTIAL), ALL]);
     // Re-grading replaces the file in one step and leaves no temporary file behind.
-    const full = await grade([join(work, "solutions"), "--out", out]);
+    const full = await runGrade([join(work, "solutions"), "--out", out]);
     assertEquals(full.code, 0, full.stderr);
     assertEquals(JSON.parse(await Deno.readTextFile(out)).score, ALL);
     assertEquals([...Deno.readDirSync(join(work, "results"))].map((e) => e.name), [
@@ -101,12 +83,12 @@ Deno.test({
   ignore,
   async fn() {
     const work = await Deno.makeTempDir({ prefix: "grade-cli-" });
-    await submission(join(work, "stubs"), "stubs");
-    await submission(join(work, "partial"), "partial");
-    const junit = await grade([join(work, "stubs"), "--format", "junit"]);
+    await writeSubmission(join(work, "stubs"), "stubs");
+    await writeSubmission(join(work, "partial"), "partial");
+    const junit = await runGrade([join(work, "stubs"), "--format", "junit"]);
     assertEquals(junit.code, 0, junit.stderr);
     assertIncludes(junit.stdout, ['<?xml version="1.0"', '<testsuites name="stubs" tests="95"']);
-    const exercism = await grade([join(work, "partial"), "--format", "exercism"]);
+    const exercism = await runGrade([join(work, "partial"), "--format", "exercism"]);
     const json = JSON.parse(exercism.stdout);
     assertEquals([json.version, json.status, json.tests.length], [3, "fail", 95]);
     await Deno.remove(work, { recursive: true });
@@ -119,8 +101,8 @@ Deno.test({
   ignore,
   async fn() {
     const work = await Deno.makeTempDir({ prefix: "grade-cli-" });
-    await submission(join(work, "solutions"), "solutions");
-    const result = await grade([
+    await writeSubmission(join(work, "solutions"), "solutions");
+    const result = await runGrade([
       join(work, "solutions"),
       "--rubric",
       join(KIT, "tests", "fixtures", "rubric.json"),
@@ -149,14 +131,14 @@ Deno.test({
   async fn() {
     const work = await Deno.makeTempDir({ prefix: "grade-batch-cli-" });
     const subs = join(work, "subs");
-    await submission(join(subs, "alice"), "solutions");
-    await submission(join(subs, "bob"), "stubs");
-    await submission(join(subs, "carol"), "partial");
+    await writeSubmission(join(subs, "alice"), "solutions");
+    await writeSubmission(join(subs, "bob"), "stubs");
+    await writeSubmission(join(subs, "carol"), "partial");
     const eve = "eve\nmallory,133,133\u001b[2J";
-    await submission(join(subs, eve), "stubs");
+    await writeSubmission(join(subs, eve), "stubs");
     await Deno.symlink(join(subs, "alice"), join(subs, "mallory"));
     const out = join(work, "grades");
-    const result = await grade([
+    const result = await runGrade([
       "--batch",
       subs,
       "--out",
@@ -213,10 +195,10 @@ Deno.test({
   ignore,
   async fn() {
     const work = await Deno.makeTempDir({ prefix: "grade-batch-out-inside-" });
-    await submission(join(work, "alice"), "solutions");
+    await writeSubmission(join(work, "alice"), "solutions");
     const out = join(work, "grades");
     for (const run of [1, 2]) {
-      const result = await grade(["--batch", work, "--out", out, "--jobs", "1"]);
+      const result = await runGrade(["--batch", work, "--out", out, "--jobs", "1"]);
       assertEquals(result.code, 0, result.stderr);
       const csv = await Deno.readTextFile(join(out, "gradebook.csv"));
       assertEquals(csv.trimEnd().split("\n").length, 2, `run ${run}: ${csv}`);
@@ -298,8 +280,8 @@ Deno.test("deno task grade: Ctrl-C in a terminal (to the whole process group, sa
 
 Deno.test("deno task grade exits 1 with the reason when the sandbox cannot start on this machine", async () => {
   const work = await Deno.makeTempDir({ prefix: "grade-cli-" });
-  await submission(join(work, "solutions"), "solutions");
-  const result = await grade([join(work, "solutions"), "--memory-mb", "40"]);
+  await writeSubmission(join(work, "solutions"), "solutions");
+  const result = await runGrade([join(work, "solutions"), "--memory-mb", "40"]);
   assertEquals(result.code, 1, result.stdout + result.stderr);
   assertIncludes(result.stderr, ["cannot set up grading", "the sandbox does not start"]);
   await Deno.remove(work, { recursive: true });

@@ -3,12 +3,14 @@
  *
  * ```text
  * deno task grade SUBMISSION_DIR [--out FILE] [--format F]
- * deno task grade --batch DIR --out OUT_DIR [--jobs N] [--format F]
+ * deno task grade --batch DIR --out OUT_DIR [--jobs N] [--format F] [--shard K/N]
+ * deno task grade merge OUT_DIR... --out DIR
  * ```
  *
- * See {@linkcode usage} for every flag. The exit code says whether *grading* worked, not
- * whether the student passed: 0 when every submission got a result (graded, or not gradable),
- * 1 for a usage or set-up error, 2 when grading failed for at least one submission.
+ * See {@linkcode usage} for every flag. The exit code says whether *grading* worked: 0 when
+ * every submission got a result (graded, or not gradable), 1 for a usage or set-up error, 2
+ * when grading failed for at least one submission; with a gate (`--min-score`, `--require`),
+ * 3 when grading worked but a student fell short.
  *
  * @example Parsing flags
  * ```ts
@@ -22,19 +24,31 @@
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import {
+  checkGate,
   defaultConfig,
   escapeLine,
   formatExercism,
   formatGradescope,
   formatJunit,
   formatTerminal,
+  type Gate,
+  GATE_EXIT,
+  gateShortfalls,
   gradeBatch,
   gradebookCsv,
   type GraderConfig,
   gradeSubmission,
+  gradingDigests,
   listBatch,
+  mergeShards,
   openSession,
+  parseMinScore,
+  parseShard,
   safeFileName,
+  type Shard,
+  SHARD_FILE,
+  shardOf,
+  type ShardRecord,
   type SubmissionReport,
   summaryLine,
   type View,
@@ -51,8 +65,14 @@ export interface GradeArgs {
   submission?: string;
   /** The directory of submissions (batch mode). */
   batch?: string;
-  /** Output file (single) or directory (batch). */
+  /** Output file (single) or directory (batch, merge). */
   out?: string;
+  /** Batch mode: grade only this shard of the students. */
+  shard?: Shard;
+  /** Merge mode: the shards' output directories. */
+  merge?: string[];
+  /** What each student must reach for exit code 0. */
+  gate: Gate;
   /** Output format. */
   format: Format;
   /** Parallel sandboxes in batch mode. */
@@ -84,7 +104,8 @@ export const usage = `Grade submissions against the kit's exercises, safely.
 
 Usage:
   deno task grade SUBMISSION_DIR [options]
-  deno task grade --batch DIR --out OUT_DIR [options]
+  deno task grade --batch DIR --out OUT_DIR [--shard K/N] [options]
+  deno task grade merge OUT_DIR... --out DIR
 
 A submission is a directory with some or all of the exercise files (softmax.ts, ...), or a
 whole kit with an exercises/ directory. Its code runs in a locked-down sandbox process.
@@ -99,6 +120,17 @@ Options:
                      mode prints this format (default terminal).
   --batch DIR        Grade every sub-directory of DIR (one per student).
   --jobs N           Sandboxes at once in batch mode (default: number of cores).
+  --shard K/N        Batch: grade only shard K of N (from 1), chosen by student name, so
+                     that N machines split a class without talking to each other; writes
+                     shard.json beside the gradebook for \`merge\`.
+  merge DIR... --out DIR
+                     Combine the --out directories of the N shards into one (a new
+                     directory): the results files and one gradebook.csv, as one batch
+                     would write them. Refuses overlaps, missing shards or students, and
+                     shards graded with another kit, set-up or format.
+  --min-score N      A gate: exit code 3 when a student scores less than N points, or N%
+                     of the maximum with a % sign (80%).
+  --require ID[,ID]  A gate: exit code 3 unless these exercises score full marks.
   --hidden DIR       Add the hidden cases in DIR (*.ts modules exporting case tables).
   --rubric FILE      JSON rubric: points and visibility per case (see grader/rubric.ts).
   --backend B        tfjs backend in the sandbox and the judges: wasm (default) or cpu.
@@ -108,7 +140,8 @@ Options:
   -h, --help         Show this help.
 
 Exit code: 0 when every submission got a result, 1 for usage or set-up errors, 2 when
-grading failed for some submission (see the status column of the gradebook).`;
+grading failed for some submission (see the status column of the gradebook), 3 when
+grading worked but a student fell short of --min-score or --require.`;
 
 const FORMATS: Format[] = ["terminal", "gradescope", "exercism", "junit"];
 
@@ -146,6 +179,9 @@ export function parseGradeArgs(argv: string[]): GradeArgs {
       jobs: { type: "string" },
       hidden: { type: "string" },
       rubric: { type: "string" },
+      shard: { type: "string" },
+      "min-score": { type: "string" },
+      require: { type: "string", multiple: true },
       backend: { type: "string" },
       "memory-mb": { type: "string" },
       keep: { type: "boolean", default: false },
@@ -154,6 +190,41 @@ export function parseGradeArgs(argv: string[]): GradeArgs {
     },
   });
   const help = values.help === true;
+  const gate: Gate = {
+    minScore: values["min-score"] === undefined ? undefined : parseMinScore(values["min-score"]),
+    require: (values.require ?? []).flatMap((r) => r.split(",")).map((r) => r.trim())
+      .filter((r) => r !== ""),
+  };
+  if (positionals[0] === "merge" && !help) {
+    const dirs = positionals.slice(1);
+    const other = ["batch", "shard", "hidden", "rubric", "min-score", "require", "format"]
+      .find((flag) => values[flag as keyof typeof values] !== undefined);
+    if (other !== undefined) {
+      throw new TypeError(`merge combines finished shards: remove --${other}`);
+    }
+    if (dirs.length === 0) {
+      throw new TypeError(
+        "merge: name the shards' output directories: merge OUT1 OUT2 … --out DIR",
+      );
+    }
+    if (values.out === undefined) {
+      throw new TypeError("merge writes a new directory: pass --out DIR");
+    }
+    return {
+      merge: dirs,
+      out: values.out,
+      format: "gradescope",
+      jobs: 1,
+      gate,
+      config: {},
+      keep: false,
+      verbose: false,
+      help,
+    };
+  }
+  if (values.shard !== undefined && values.batch === undefined) {
+    throw new TypeError("--shard splits a batch: use it with --batch DIR");
+  }
   if (!help && values.batch === undefined && positionals.length !== 1) {
     throw new TypeError(
       positionals.length === 0
@@ -191,6 +262,8 @@ export function parseGradeArgs(argv: string[]): GradeArgs {
     submission: positionals[0],
     batch: values.batch,
     out: values.out,
+    shard: values.shard === undefined ? undefined : parseShard(values.shard),
+    gate,
     format,
     jobs,
     hidden: values.hidden,
@@ -258,6 +331,20 @@ export async function main(
     print(usage);
     return 0;
   }
+  if (args.merge !== undefined) {
+    try {
+      const students = await mergeShards(args.merge, args.out!);
+      print(
+        `Merged ${students} student(s) from ${args.merge.length} shard(s); gradebook: ${
+          join(args.out!, "gradebook.csv")
+        }`,
+      );
+      return 0;
+    } catch (error) {
+      printError(`Error: ${(error as Error).message}`);
+      return 1;
+    }
+  }
   // Ctrl-C, at any point: remove the session's temporary files, then exit with 130. A terminal
   // sends it to the sandboxes too, which then die mid-case: whatever the grading code makes of
   // that, the command's exit code stays 130.
@@ -308,6 +395,19 @@ export async function main(
     if (interrupted) return 130;
     try {
       for (const note of session.notes) printError(`Note: ${note}`);
+      const exerciseIds = session.manifest.exercises.map((e) => e.id);
+      checkGate(args.gate, exerciseIds);
+      /** Prints who fell short of the gate; the exit code for the run. */
+      const gated = (reports: SubmissionReport[], code: number): number => {
+        let short = 0;
+        for (const report of reports) {
+          const reasons = gateShortfalls(report, args.gate);
+          if (reasons.length === 0) continue;
+          short++;
+          print(`Below the gate: ${escapeLine(report.submission)}: ${reasons.join("; ")}`);
+        }
+        return code !== 0 ? code : short > 0 ? GATE_EXIT : 0;
+      };
       if (args.batch !== undefined) {
         const out = resolve(args.out!);
         // `--out` may be a sub-directory of the batch (`--batch subs --out subs/grades`): it
@@ -315,8 +415,13 @@ export async function main(
         const entries = (await listBatch(args.batch).catch((error) => {
           throw new Error(`--batch ${args.batch}: ${(error as Error).message}`);
         })).filter((entry) => resolve(entry.dir) !== out);
+        const shard = args.shard;
+        const mine = shard === undefined
+          ? entries
+          : entries.filter((entry) => shardOf(entry.name, shard.count) === shard.index);
+        const written = new Map<string, string[]>();
         const started = performance.now();
-        const reports = await gradeBatch(session, entries, {
+        const reports = await gradeBatch(session, mine, {
           jobs: args.jobs,
           keep: args.keep,
           tempDir,
@@ -328,6 +433,7 @@ export async function main(
               join(out, "instructor", file),
               render(report, args.format, "instructor"),
             );
+            written.set(report.submission, [file, join("instructor", file)]);
             print(summaryLine(report));
             if (args.verbose && report.diagnostics) {
               printError(report.diagnostics.split("\n").map(escapeLine).join("\n"));
@@ -335,20 +441,44 @@ export async function main(
           },
         });
         if (interrupted) return 130;
-        await writeFileAtomic(
-          join(out, "gradebook.csv"),
-          gradebookCsv(reports, session.manifest.exercises.map((e) => e.id)),
-        );
+        const gradebook = gradebookCsv(reports, exerciseIds);
+        await writeFileAtomic(join(out, "gradebook.csv"), gradebook);
+        if (shard !== undefined) {
+          const header = gradebook.slice(0, gradebook.indexOf("\n"));
+          const record: ShardRecord = {
+            kind: "d2l-grade-shard",
+            version: 1,
+            shard,
+            ...await gradingDigests({
+              kitRoot: session.config.kitRoot,
+              manifest: session.manifest,
+              backend: session.config.backend ?? "default",
+              hiddenDir: args.hidden,
+              rubricFile: args.rubric,
+            }),
+            format: args.format,
+            batch: entries.map((entry) => entry.name),
+            header,
+            students: reports.map((report) => ({
+              name: report.submission,
+              row: gradebookCsv([report], exerciseIds).slice(header.length + 1, -1),
+              files: written.get(report.submission) ?? [],
+            })),
+          };
+          await writeFileAtomic(join(out, SHARD_FILE), JSON.stringify(record, null, 1) + "\n");
+        }
         const failed = reports.filter((r) => r.status === "error");
         print(
-          `Graded ${reports.length} submission(s) in ${
+          `Graded ${reports.length} submission(s)${
+            shard === undefined ? "" : ` (shard ${shard.index}/${shard.count} of ${entries.length})`
+          } in ${
             ((performance.now() - started) / 1000).toFixed(1)
           } s with ${args.jobs} job(s); gradebook: ${join(out, "gradebook.csv")}` +
             (failed.length > 0
               ? `; grading FAILED for ${failed.map((r) => escapeLine(r.submission)).join(", ")}`
               : ""),
         );
-        return failed.length > 0 ? 2 : 0;
+        return gated(reports, failed.length > 0 ? 2 : 0);
       }
       const info = await Deno.lstat(args.submission!).catch(() => undefined);
       if (info === undefined) {
@@ -370,7 +500,7 @@ export async function main(
         const shown = args.format === "terminal" ? view : written;
         print(render(report, args.format, args.verbose ? "instructor" : shown).trimEnd());
       }
-      return report.status === "error" ? 2 : 0;
+      return gated([report], report.status === "error" ? 2 : 0);
     } catch (error) {
       if (interrupted) return 130;
       printError(`Error: ${(error as Error).message}`);

@@ -60,6 +60,37 @@ export function assertThrows<E extends Error>(
 }
 
 /**
+ * Asserts that `fn`'s promise rejects with an instance of `ErrorClass` whose message includes
+ * `includes`, and returns the error.
+ *
+ * @example
+ * ```ts
+ * import { assertRejects } from "./assert.ts";
+ * const e = await assertRejects(() => Promise.reject(new RangeError("far")), RangeError, "far");
+ * if (e.message !== "far") throw new Error(`expected the error back, got ${e.message}`);
+ * ```
+ */
+export async function assertRejects<E extends Error>(
+  fn: () => Promise<unknown>,
+  // deno-lint-ignore no-explicit-any
+  ErrorClass: new (...args: any[]) => E,
+  includes = "",
+): Promise<E> {
+  let error: unknown;
+  try {
+    await fn();
+  } catch (caught) {
+    error = caught;
+  }
+  if (error === undefined) {
+    throw new assert.AssertionError({ message: `expected ${ErrorClass.name} to be thrown` });
+  }
+  return assertThrows(() => {
+    throw error;
+  }, ErrorClass, includes);
+}
+
+/**
  * Asserts that `text` includes every one of `parts`.
  *
  * @example

@@ -18,6 +18,7 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { exercises } from "../cases/mod.ts";
 
 /** The kit's root. */
 export const KIT: string = fileURLToPath(new URL("../../", import.meta.url));
@@ -55,4 +56,39 @@ export async function composeSubmission(
     );
   }
   if (name !== undefined) await copyTree(join(FIXTURES, name), target);
+}
+
+/** The exercises a `partial` submission ({@linkcode writeSubmission}) solved. */
+export const PARTIAL: string[] = ["sum_keepdim", "softmax", "cross_entropy"];
+
+/**
+ * Writes a plain submission at `dir`, one file per exercise: `solutions` (the kit's reference
+ * solutions), `stubs` (the shipped exercise files) or `partial` (solutions for
+ * {@linkcode PARTIAL}, stubs for the rest).
+ */
+export async function writeSubmission(
+  dir: string,
+  kind: "solutions" | "stubs" | "partial",
+): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true });
+  for (const e of exercises) {
+    const from = kind === "solutions" || (kind === "partial" && PARTIAL.includes(e.id))
+      ? "solutions"
+      : "exercises";
+    await Deno.copyFile(join(KIT, from, e.file), join(dir, e.file));
+  }
+}
+
+/** Runs `deno task grade` (tools/grade.ts) as a separate process, without colours. */
+export async function runGrade(
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", join(KIT, "tools", "grade.ts"), ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
 }
