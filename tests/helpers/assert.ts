@@ -85,9 +85,13 @@ export async function assertRejects<E extends Error>(
   if (error === undefined) {
     throw new assert.AssertionError({ message: `expected ${ErrorClass.name} to be thrown` });
   }
-  return assertThrows(() => {
-    throw error;
-  }, ErrorClass, includes);
+  return assertThrows(
+    () => {
+      throw error;
+    },
+    ErrorClass,
+    includes,
+  );
 }
 
 /**
