@@ -79,16 +79,39 @@ export async function writeSubmission(
   }
 }
 
-/** Runs `deno task grade` (tools/grade.ts) as a separate process, without colours. */
-export async function runGrade(
+/** The grading set-up of the fixtures: their hidden cases and rubric, as command-line flags. */
+export const FIXTURE_SETUP: string[] = [
+  "--hidden",
+  join(KIT, "tests", "fixtures", "hidden"),
+  "--rubric",
+  join(KIT, "tests", "fixtures", "rubric.json"),
+];
+
+/** Runs one of the kit's tools (`tools/<file>`) as a separate process, without colours. */
+async function runTool(
+  file: string,
   args: string[],
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", join(KIT, "tools", "grade.ts"), ...args],
+    args: ["run", "--allow-all", join(KIT, "tools", file), ...args],
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },
   }).output();
   const decode = (b: Uint8Array) => new TextDecoder().decode(b);
   return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
+
+/** Runs `deno task grade` (tools/grade.ts) as a separate process. */
+export function runGrade(
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runTool("grade.ts", args);
+}
+
+/** Runs `deno task package` (tools/package.ts) as a separate process. */
+export function runPackage(
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runTool("package.ts", args);
 }
