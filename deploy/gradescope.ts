@@ -6,8 +6,8 @@
  * ```
  *
  * Gradescope unpacks the zip into `/autograder/source`, runs `setup.sh` there once when it
- * builds the image (as root, with network), then `run_autograder` for each submission (without
- * network). The zip holds, at its top: `setup.sh` and `run_autograder` from
+ * builds the image (as root, with network), then `run_autograder` for each submission (which
+ * fetches nothing). The zip holds, at its top: `setup.sh` and `run_autograder` from
  * `deploy/gradescope/` (with the pinned Deno version and the grading flags filled in); the kit
  * (every file but `.git/`, `node_modules/`, `out/`, `data/cache/` and `*.tmp`, which setup
  * rebuilds from the lockfile), the hidden cases among them (they must live inside the kit,
@@ -29,7 +29,7 @@
  * @module
  */
 import { isAbsolute, join, relative, resolve } from "node:path";
-import { KIT_ROOT, openSession } from "../grader/mod.ts";
+import { defaultConfig, KIT_ROOT, openSession } from "../grader/mod.ts";
 import { zip, type ZipEntry } from "./zip.ts";
 
 /** Options for {@linkcode gradescopePackage}. */
@@ -85,11 +85,6 @@ export async function gradescopePackage(
   options: GradescopePackageOptions = {},
 ): Promise<Uint8Array> {
   const kitRoot = options.kitRoot ?? KIT_ROOT;
-  const session = await openSession({
-    hiddenDir: options.hiddenDir,
-    rubricFile: options.rubricFile,
-  });
-  await session.close();
   const flags: string[] = [];
   const entries: ZipEntry[] = [];
   if (options.hiddenDir !== undefined) {
@@ -104,6 +99,12 @@ export async function gradescopePackage(
     }
     flags.push("--hidden", rel);
   }
+  const session = await openSession({
+    config: defaultConfig({ kitRoot }),
+    hiddenDir: options.hiddenDir,
+    rubricFile: options.rubricFile,
+  });
+  await session.close();
   if (options.rubricFile !== undefined) {
     flags.push("--rubric", "rubric.json");
     entries.push({ path: "rubric.json", data: await Deno.readFile(options.rubricFile) });

@@ -331,36 +331,43 @@ export async function mergeShards(dirs: string[], out: string): Promise<number> 
         "was that shard's run cut short?",
     );
   }
-  const extra = [...rows.keys()].filter((name) => !first.batch.includes(name));
+  const batch = new Set(first.batch);
+  const extra = [...rows.keys()].filter((name) => !batch.has(name));
   if (extra.length > 0) {
     throw new Error(`${JSON.stringify(extra[0])} was graded but is not in the batch`);
   }
-  await prepareOut(out);
-  const names = first.batch;
-  const copies = new Set<string>();
-  for (const name of names) {
-    const { dir, files } = rows.get(name)!;
-    for (const file of files) {
-      if (copies.has(file)) throw new Error(`two students' results share the file ${file}`);
-      copies.add(file);
-      await writeFileAtomic(join(out, file), await Deno.readFile(join(dir, file)));
+  await checkOut(out);
+  // Written beside `out`, then renamed into place: a merge that fails leaves no half of one.
+  const partial = `${out.replace(/\/+$/, "")}.partial-${crypto.randomUUID()}`;
+  try {
+    const copies = new Set<string>();
+    for (const name of first.batch) {
+      const { dir, files } = rows.get(name)!;
+      for (const file of files) {
+        if (copies.has(file)) throw new Error(`two students' results share the file ${file}`);
+        copies.add(file);
+        await writeFileAtomic(join(partial, file), await Deno.readFile(join(dir, file)));
+      }
     }
+    await writeFileAtomic(
+      join(partial, "gradebook.csv"),
+      [first.header, ...first.batch.map((n) => rows.get(n)!.row)].join("\n") + "\n",
+    );
+    await Deno.remove(out).catch(() => {}); // empty, if it exists (checked above)
+    await Deno.rename(partial, out);
+  } catch (error) {
+    await Deno.remove(partial, { recursive: true }).catch(() => {});
+    throw error;
   }
-  await writeFileAtomic(
-    join(out, "gradebook.csv"),
-    [first.header, ...names.map((n) => rows.get(n)!.row)].join("\n") + "\n",
-  );
-  return names.length;
+  return first.batch.length;
 }
 
-/** Makes `out`, refusing one that holds anything (a merge never mixes with older files). */
-async function prepareOut(out: string): Promise<void> {
+/** Refuses an `out` that is a file or holds anything (a merge never mixes with older files). */
+async function checkOut(out: string): Promise<void> {
   const info = await Deno.stat(out).catch(() => undefined);
-  if (info !== undefined) {
-    if (!info.isDirectory) throw new Error(`--out ${out} is a file; name a new directory`);
-    for await (const _ of Deno.readDir(out)) {
-      throw new Error(`--out ${out} is not empty; name a new directory`);
-    }
+  if (info === undefined) return;
+  if (!info.isDirectory) throw new Error(`--out ${out} is a file; name a new directory`);
+  for await (const _ of Deno.readDir(out)) {
+    throw new Error(`--out ${out} is not empty; name a new directory`);
   }
-  await Deno.mkdir(out, { recursive: true });
 }

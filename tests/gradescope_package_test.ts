@@ -110,3 +110,28 @@ z.extractall(sys.argv[2])`,
     }
   },
 });
+
+Deno.test("deno task package gradescope refuses hidden cases outside the kit, saying why", async () => {
+  const outside = await Deno.makeTempDir({ prefix: "hidden-" });
+  try {
+    const result = await runPackage([
+      "gradescope",
+      "--hidden",
+      outside,
+      "--out",
+      `${outside}/a.zip`,
+    ]);
+    assertEquals(result.code, 1, result.stdout);
+    assertIncludes(result.stderr, [
+      "is outside the kit",
+      "relative paths",
+      "move them into the kit",
+    ]);
+    assertEquals(await Deno.stat(`${outside}/a.zip`).then(() => true, () => false), false);
+    const usage = await runPackage(["gradescope"]);
+    assertEquals(usage.code, 1);
+    assertIncludes(usage.stderr, ["--out FILE is required"]);
+  } finally {
+    await Deno.remove(outside, { recursive: true });
+  }
+});

@@ -9,6 +9,7 @@
 # Behind a proxy the root gets this machine's CA settings and ~/.npmrc, as any user would.
 # Exit 0 when setup and every run_autograder exit 0; 2 when this machine cannot make a root.
 set -euo pipefail
+export PATH="$PATH:/usr/sbin:/sbin" # chroot, mount
 zip="$(realpath "$1")"; out="$(realpath -m "$2")"; shift 2
 [ "$(id -u)" = 0 ] || { echo "fresh_root.sh: needs root (chroot, mount)"; exit 2; }
 command -v mmdebstrap >/dev/null || { echo "fresh_root.sh: needs mmdebstrap (apt-get install mmdebstrap)"; exit 2; }

@@ -4,6 +4,7 @@
 # whole chain: the reference solutions must get full marks.
 set -euo pipefail
 cd "$(dirname "$0")"
+unset INIT_CWD # paths below are the kit's (see run_autograder)
 export DEBIAN_FRONTEND=noninteractive
 
 apt-get update -qq
