@@ -9,9 +9,10 @@
  * builds the image (as root, with network), then `run_autograder` for each submission (which
  * fetches nothing). The zip holds, at its top: `setup.sh` and `run_autograder` from
  * `deploy/gradescope/` (with the pinned Deno version and the grading flags filled in); the kit
- * (every file but `.git/`, `node_modules/`, `out/`, `data/cache/` and `*.tmp`, which setup
- * rebuilds from the lockfile), the hidden cases among them (they must live inside the kit,
- * whose files they import by relative paths) and the rubric as `rubric.json`.
+ * (its own files, {@linkcode ../grader/kit_files.ts kitFiles}: not `node_modules/`, which
+ * setup rebuilds from the lockfile, nor `.git/`, `out/` or `data/cache/`), the hidden cases
+ * among them (they must live inside the kit, whose files they import by relative paths) and
+ * the rubric as `rubric.json`.
  *
  * `setup.sh` installs Node.js and npm, Deno at the kit's pinned version, the npm packages from
  * `deno.lock`, every module grading loads and the full data set (Debian's package, or the
@@ -30,6 +31,7 @@
  */
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { defaultConfig, KIT_ROOT, openSession } from "../grader/mod.ts";
+import { kitFiles } from "../grader/kit_files.ts";
 import { zip, type ZipEntry } from "./zip.ts";
 
 /** Options for {@linkcode gradescopePackage}. */
@@ -42,22 +44,6 @@ export interface GradescopePackageOptions {
   rubricFile?: string;
   /** The Deno version `setup.sh` installs. Default: the one running this. */
   denoVersion?: string;
-}
-
-/** Kit paths the package leaves out: `setup.sh` rebuilds them, or they are the user's own. */
-const LEFT_OUT = new Set([".git", "node_modules", "out", "data/cache"]);
-
-/** Every file under `dir` (relative to `root`), sorted, without {@linkcode LEFT_OUT}. */
-async function kitFiles(root: string, dir = root): Promise<string[]> {
-  const out: string[] = [];
-  for await (const entry of Deno.readDir(dir)) {
-    const path = join(dir, entry.name);
-    const rel = relative(root, path);
-    if (LEFT_OUT.has(rel) || entry.name.endsWith(".tmp")) continue;
-    if (entry.isDirectory) out.push(...await kitFiles(root, path));
-    else if (entry.isFile) out.push(rel);
-  }
-  return out.sort();
 }
 
 /**

@@ -167,7 +167,6 @@ export function residentBytes(pid: number): number {
   }
 }
 
-/** Drains a stream, keeping its first (`head`) or last `keep` bytes. */
 /** Reads a stream to its end, keeping its first or last `keep` bytes; `cut` when it had more. */
 async function drain(
   stream: ReadableStream<Uint8Array>,

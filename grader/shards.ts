@@ -29,6 +29,7 @@
  */
 import { join } from "node:path";
 import { writeFileAtomic } from "../lib/write_atomic.ts";
+import { kitFiles } from "./kit_files.ts";
 import type { Manifest } from "./manifest.ts";
 
 /** One shard of a batch: `index` from 1 to `count`. */
@@ -122,7 +123,7 @@ export function shardOf(name: string, count: number): number {
   return (hash % count) + 1;
 }
 
-/** The kit's files whose contents decide a grade. */
+/** The kit's files whose contents decide a grade (its own files only: see `kit_files.ts`). */
 const KIT_PARTS = [
   "grader",
   "tests/cases",
@@ -137,20 +138,6 @@ const KIT_PARTS = [
 async function hex(data: Uint8Array<ArrayBuffer>): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Every regular file under `path` (or `path` itself), relative to `root`, sorted. */
-async function filesUnder(root: string, path: string): Promise<string[]> {
-  const full = join(root, path);
-  const info = await Deno.stat(full).catch(() => undefined);
-  if (info === undefined) return [];
-  if (info.isFile) return [path];
-  const out: string[] = [];
-  for await (const entry of Deno.readDir(full)) {
-    if (entry.name.startsWith(".")) continue;
-    out.push(...await filesUnder(root, join(path, entry.name)));
-  }
-  return out.sort();
 }
 
 /** SHA-256 over the files' names and contents, in order. */
@@ -188,11 +175,13 @@ export async function gradingDigests(options: {
   hiddenDir?: string;
   rubricFile?: string;
 }): Promise<{ kit: string; setup: string }> {
-  const kitFiles = (await Promise.all(KIT_PARTS.map((p) => filesUnder(options.kitRoot, p)))).flat();
-  const kit = await digestFiles(options.kitRoot, kitFiles);
+  const grading = (await kitFiles(options.kitRoot)).filter((file) =>
+    KIT_PARTS.some((part) => file === part || file.startsWith(`${part}/`))
+  );
+  const kit = await digestFiles(options.kitRoot, grading);
   const hidden = options.hiddenDir === undefined
     ? "none"
-    : await digestFiles(options.hiddenDir, await filesUnder(options.hiddenDir, "."));
+    : await digestFiles(options.hiddenDir, await kitFiles(options.hiddenDir));
   const rubric = options.rubricFile === undefined
     ? "none"
     : await hex(await Deno.readFile(options.rubricFile));

@@ -8,7 +8,13 @@
  */
 import { join } from "node:path";
 import { parseGradeArgs } from "../tools/grade.ts";
-import { mergeShards, SHARD_FILE, shardOf, type ShardRecord } from "../grader/shards.ts";
+import {
+  gradingDigests,
+  mergeShards,
+  SHARD_FILE,
+  shardOf,
+  type ShardRecord,
+} from "../grader/shards.ts";
 import { assertEquals, assertIncludes, assertRejects, assertThrows } from "./helpers/assert.ts";
 import { ignoreWithoutFullData } from "./helpers/full_data.ts";
 import { composeSubmission, runGrade, writeSubmission } from "./helpers/submissions.ts";
@@ -50,6 +56,31 @@ Deno.test("parseGradeArgs(): --shard, merge and the gate, with the flag named wh
   const gate = parseGradeArgs(["s", "--min-score", "80%", "--require", "softmax,accuracy"]).gate;
   assertEquals(gate, { minScore: { value: 80, percent: true }, require: ["softmax", "accuracy"] });
   assertThrows(() => parseGradeArgs(["s", "--min-score", "101%"]), RangeError, "--min-score");
+});
+
+Deno.test("gradingDigests(): the kit's grading code counts, a machine's downloaded data does not", async () => {
+  const kit = await Deno.makeTempDir({ prefix: "kit-digest-" });
+  try {
+    await Deno.mkdir(join(kit, "grader"));
+    await Deno.mkdir(join(kit, "data", "cache"), { recursive: true });
+    await Deno.writeTextFile(join(kit, "grader", "a.ts"), "export const a = 1;");
+    const manifest = { exercises: [], cases: [], maxScore: 0 };
+    const digest = () => gradingDigests({ kitRoot: kit, manifest, backend: "wasm" });
+    const before = await digest();
+    await Deno.writeTextFile(join(kit, "data", "cache", "train-images-idx3-ubyte.gz"), "x");
+    await Deno.writeTextFile(join(kit, "notes.txt"), "not grading code");
+    assertEquals(await digest(), before, "data/cache and other files are each machine's own");
+    await Deno.writeTextFile(join(kit, "grader", "a.ts"), "export const a = 2;");
+    assertEquals((await digest()).kit === before.kit, false, "grading code changes the kit digest");
+    const other = await gradingDigests({ kitRoot: kit, manifest, backend: "cpu" });
+    assertEquals(
+      other.setup === (await digest()).setup,
+      false,
+      "the backend is part of the set-up",
+    );
+  } finally {
+    await Deno.remove(kit, { recursive: true });
+  }
 });
 
 /** A results file without its timings (the only thing two gradings may differ in). */
