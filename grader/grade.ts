@@ -64,7 +64,7 @@ interface Prepared {
   started: number;
 }
 
-type Verdict = { status: CaseStatus; message: string };
+type Verdict = { status: CaseStatus; message: string; value?: number };
 
 function emptyTimings(): Timings {
   return { stage: 0, graph: 0, typecheck: 0, sandbox: 0, checks: 0 };
@@ -277,6 +277,8 @@ function caseReport(session: GraderSession, c: ManifestCase, v: Verdict, ms?: nu
     hidden: c.hidden,
     visibility: c.visibility,
   };
+  if (!c.hidden && c.code !== "") report.code = c.code;
+  if (passed && v.value !== undefined) report.value = v.value;
   if (ms !== undefined) report.ms = ms;
   return report;
 }
@@ -409,7 +411,11 @@ async function runPrepared(
             key,
             judging.judge(key, result.output ?? "").then((v) =>
               v.ok
-                ? { status: "passed", message: "" }
+                ? {
+                  status: "passed",
+                  message: "",
+                  ...(v.value === undefined ? {} : { value: v.value }),
+                }
                 : { status: "failed", message: v.message ?? "" }
             ),
           );

@@ -81,6 +81,11 @@ export interface ManifestCase {
   run: string;
   /** URL of its run half. */
   runModule: string;
+  /**
+   * How the case calls the submission: the run's text in its run half, after a comment naming
+   * where it is (see {@linkcode runSource}); `""` when the text was not given.
+   */
+  code: string;
 }
 
 /** Everything the grader expects. */
@@ -301,6 +306,49 @@ export function tableEntries(kit: Exercise[], hidden: HiddenTable[]): TableEntry
 }
 
 /**
+ * The text of run `id` in a run half's source (`text`, the module named `where`), as reports
+ * show how a case calls the submission: the property's value in `export const runs = { … }`,
+ * laid out as `deno fmt` writes it, after a comment naming the module and the run. `""` when
+ * the run is not found in that layout.
+ *
+ * @example
+ * ```ts
+ * import { runSource } from "./manifest.ts";
+ * const text = [
+ *   "export const runs: Runs<Impl> = {",
+ *   "  book: (impl) => impl.f(2),",
+ *   "  grad: (impl) =>",
+ *   "    tidy(() => {",
+ *   "      return impl.f(3);",
+ *   "    }),",
+ *   "};",
+ * ].join("\n");
+ * const book = runSource(text, "book", "runs/f.ts");
+ * if (book !== "// runs/f.ts, runs.book\n(impl) => impl.f(2)") throw new Error(JSON.stringify(book));
+ * const grad = runSource(text, "grad", "runs/f.ts");
+ * if (!grad.endsWith("(impl) =>\n  tidy(() => {\n    return impl.f(3);\n  })")) {
+ *   throw new Error(JSON.stringify(grad));
+ * }
+ * if (runSource(text, "missing", "runs/f.ts") !== "") throw new Error("a missing run has no text");
+ * ```
+ */
+export function runSource(text: string, id: string, where: string): string {
+  const lines = text.split("\n");
+  const open = lines.findIndex((l) => /^export const runs\b.*\{$/.test(l));
+  if (open < 0) return "";
+  const at = (line: string) => /^ {2}[A-Za-z_$][\w$]*: /.test(line) || /^\};?$/.test(line);
+  const start = lines.findIndex((l, i) => i > open && l.startsWith(`  ${id}: `));
+  if (start < 0) return "";
+  let end = start + 1;
+  while (end < lines.length && !at(lines[end])) end++;
+  const body = [
+    lines[start].slice(id.length + 4),
+    ...lines.slice(start + 1, end).map((l) => l.replace(/^ {2}/, "")),
+  ].join("\n").replace(/,\s*$/, "");
+  return `// ${where}, runs.${id}\n${body}`;
+}
+
+/**
  * Combines the kit's tables, hidden tables and the rubric into the manifest.
  *
  * @example Hidden cases run last and a rubric changes points
@@ -325,6 +373,7 @@ export function buildManifest(
   kitExercises: Exercise[],
   hidden: HiddenTable[],
   rubric: Rubric,
+  runTexts: Record<string, { text: string; where: string }> = {},
 ): Manifest {
   const exercises: ManifestExercise[] = [];
   const all: ManifestCase[] = [];
@@ -374,6 +423,9 @@ export function buildManifest(
       hint: c.hint ?? "",
       run: c.run,
       runModule: exercise.runModule,
+      code: runTexts[exercise.runModule] === undefined
+        ? ""
+        : runSource(runTexts[exercise.runModule].text, c.run, runTexts[exercise.runModule].where),
     });
   }
   const unknown = Object.keys(rubric.cases).filter((key) => !used.has(key));
@@ -386,6 +438,14 @@ export function buildManifest(
           ? `Cases of "${id}": ${known.join(", ")}`
           : `Exercise ids: ${exercises.map((e) => e.id).join(", ")}`),
     );
+  }
+  for (const column of rubric.gradescope?.leaderboard ?? []) {
+    if (!all.some((c) => `${c.exerciseId}/${c.name}` === column.case)) {
+      throw new TypeError(
+        `The rubric's leaderboard column "${column.name}" names case "${column.case}", which no ` +
+          'table has; name a case as the rubric\'s cases do ("<exercise id>/<case name>")',
+      );
+    }
   }
   const cases = [...all.filter((c) => !c.hidden), ...all.filter((c) => c.hidden)];
   return { exercises, cases, maxScore: cases.reduce((sum, c) => sum + c.points, 0) };

@@ -82,7 +82,15 @@ export { formatJunit } from "./report/junit.ts";
 export { gradebookCsv } from "./report/gradebook.ts";
 export { escapeLine, safeFileName } from "./report/escape.ts";
 export { studentView, type View } from "./report/view.ts";
-export { loadRubric, parseRubric, type Rubric } from "./rubric.ts";
+export {
+  GRADESCOPE_DEFAULTS,
+  type GradescopeOptions,
+  type GradescopeVisibility,
+  type LeaderboardColumn,
+  loadRubric,
+  parseRubric,
+  type Rubric,
+} from "./rubric.ts";
 export {
   checkGate,
   type Gate,

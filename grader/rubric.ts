@@ -7,17 +7,29 @@
  *   "cases": {
  *     "softmax/softmax() keeps rows summing to 1": { "points": 3 },
  *     "softmax/softmax() handles logits of 100": { "hidden": true },
- *     "train_epoch_ch3/trainEpochCh3() reaches 70%": { "points": 5, "visibility": "none" }
- *   }
+ *     "train_epoch_ch3/trainEpochCh3() reaches 70%": { "points": 5, "visibility": "none" },
+ *     "softmax/softmax() of an empty batch": { "visibility": "after_due_date" }
+ *   },
+ *   "gradescope": { "visibility": "after_published", "stdout_visibility": "hidden" }
  * }
  * ```
  *
  * - `cases` is keyed by `"<exercise id>/<case name>"`, for the kit's cases and for hidden
  *   cases from `--hidden` alike. Each entry may set `points` (a number ≥ 0), `hidden`
  *   (`true`: the student sees the name and pass/fail only) and `visibility` (`"visible"`,
- *   `"name"`, or `"none"`: the case counts in the score but is not listed at all). Setting
- *   `visibility` to `"name"` or `"none"` implies `hidden`.
+ *   `"name"`, `"none"`: the case counts in the score but is not listed at all, or Gradescope's
+ *   `"after_due_date"` and `"after_published"`: on Gradescope the whole case, message and hint
+ *   included, once the assignment is due or its grades are published; until then, and in every
+ *   other format, like `"none"`). Any `visibility` but `"visible"` implies `hidden`.
  * - `hiddenVisibility` is what hidden cases show by default: `"name"` (default) or `"none"`.
+ * - `gradescope` sets the top level of Gradescope's `results.json`: `visibility` (when students
+ *   see their results: `"visible"`, the default, `"hidden"`, `"after_due_date"` or
+ *   `"after_published"`) and `stdout_visibility` (the autograder's own output, same values;
+ *   default `"hidden"`), and a `leaderboard`: columns `{"name": "Test accuracy", "case":
+ *   "<exercise id>/<case name>", "order": "desc"}`, each the measurement that case's check
+ *   returns when it passes (the kit's full-data training case returns its test accuracy;
+ *   `order` is `"desc"`, higher first, by default, or `"asc"`). A submission whose case did not
+ *   pass has no value in that column.
  *
  * Unknown keys are errors, so a typo in a case name cannot silently leave a case as it was.
  *
@@ -31,7 +43,7 @@
  *
  * @module
  */
-import type { Visibility } from "./report/types.ts";
+import { VISIBILITIES, type Visibility } from "./report/types.ts";
 
 /** One case's overrides. */
 export interface RubricCase {
@@ -43,12 +55,37 @@ export interface RubricCase {
   visibility?: Visibility;
 }
 
+/** Gradescope's visibilities for the whole result and for the autograder's output. */
+export type GradescopeVisibility = "visible" | "hidden" | "after_due_date" | "after_published";
+
+/** One leaderboard column: the measurement of a case. */
+export interface LeaderboardColumn {
+  /** The column's title. */
+  name: string;
+  /** The case whose check returns the value: `"<exercise id>/<case name>"`. */
+  case: string;
+  /** `desc` (higher is better, the default) or `asc`. */
+  order?: "asc" | "desc";
+}
+
+/** The top level of Gradescope's `results.json` that a course chooses. */
+export interface GradescopeOptions {
+  /** When students see the results. Default `"visible"`. */
+  visibility: GradescopeVisibility;
+  /** When students see the autograder's output. Default `"hidden"`. */
+  stdout_visibility: GradescopeVisibility;
+  /** Leaderboard columns (none by default). */
+  leaderboard?: LeaderboardColumn[];
+}
+
 /** A parsed rubric. */
 export interface Rubric {
   /** What hidden cases show by default. */
   hiddenVisibility: "name" | "none";
   /** Overrides keyed by `"<exercise id>/<case name>"`. */
   cases: Record<string, RubricCase>;
+  /** Gradescope's top-level options; absent: the defaults. */
+  gradescope?: GradescopeOptions;
 }
 
 /**
@@ -62,7 +99,82 @@ export interface Rubric {
  */
 export const EMPTY_RUBRIC: Rubric = Object.freeze({ hiddenVisibility: "name", cases: {} });
 
-const VISIBILITIES = ["visible", "name", "none"];
+const GRADESCOPE_VISIBILITIES = ["visible", "hidden", "after_due_date", "after_published"];
+
+/**
+ * Gradescope's defaults: results shown, the autograder's output hidden.
+ *
+ * @example
+ * ```ts
+ * import { GRADESCOPE_DEFAULTS, parseRubric } from "./rubric.ts";
+ * const rubric = parseRubric('{"gradescope": {"visibility": "after_published"}}', "r.json");
+ * if (rubric.gradescope?.stdout_visibility !== GRADESCOPE_DEFAULTS.stdout_visibility) {
+ *   throw new Error("an option left out keeps Gradescope's default");
+ * }
+ * ```
+ */
+export const GRADESCOPE_DEFAULTS: GradescopeOptions = Object.freeze({
+  visibility: "visible",
+  stdout_visibility: "hidden",
+});
+
+function parseLeaderboard(raw: unknown, source: string): LeaderboardColumn[] {
+  const example = `like [{"name": "Test accuracy", "case": "<exercise id>/<case name>"}]`;
+  if (!Array.isArray(raw)) fail(source, `"gradescope": leaderboard must be a list ${example}`);
+  return raw.map((entry, i) => {
+    const where = `"gradescope": leaderboard[${i}]`;
+    if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+      fail(source, `${where} must be an object ${example}`);
+    }
+    const { name, case: key, order, ...rest } = entry as Record<string, unknown>;
+    const extra = Object.keys(rest)[0];
+    if (extra !== undefined) {
+      fail(source, `${where}: unknown field "${extra}" (expected name, case, order)`);
+    }
+    if (typeof name !== "string" || name.trim() === "") {
+      fail(source, `${where}: name must be a non-empty string, found ${JSON.stringify(name)}`);
+    }
+    if (typeof key !== "string" || !key.includes("/")) {
+      fail(
+        source,
+        `${where}: case must be "<exercise id>/<case name>", found ${JSON.stringify(key)}`,
+      );
+    }
+    if (order !== undefined && order !== "asc" && order !== "desc") {
+      fail(source, `${where}: order must be "asc" or "desc", found ${JSON.stringify(order)}`);
+    }
+    return { name, case: key, ...(order === undefined ? {} : { order }) } as LeaderboardColumn;
+  });
+}
+
+function parseGradescope(raw: unknown, source: string): GradescopeOptions {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    fail(source, `"gradescope" must be an object like {"visibility": "after_published"}`);
+  }
+  const out: GradescopeOptions = { ...GRADESCOPE_DEFAULTS };
+  for (const [field, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (field === "leaderboard") {
+      out.leaderboard = parseLeaderboard(value, source);
+      continue;
+    }
+    if (field !== "visibility" && field !== "stdout_visibility") {
+      fail(
+        source,
+        `"gradescope": unknown field "${field}" (expected visibility, stdout_visibility, leaderboard)`,
+      );
+    }
+    if (typeof value !== "string" || !GRADESCOPE_VISIBILITIES.includes(value)) {
+      fail(
+        source,
+        `"gradescope": ${field} must be one of ${
+          GRADESCOPE_VISIBILITIES.map((v) => `"${v}"`).join(", ")
+        }, found ${JSON.stringify(value)}`,
+      );
+    }
+    out[field] = value as GradescopeVisibility;
+  }
+  return out;
+}
 
 function fail(source: string, what: string): never {
   throw new TypeError(`Invalid rubric ${source}: ${what}`);
@@ -93,8 +205,11 @@ export function parseRubric(text: string, source: string): Rubric {
   }
   const top = raw as Record<string, unknown>;
   for (const key of Object.keys(top)) {
-    if (key !== "cases" && key !== "hiddenVisibility" && key !== "$schema") {
-      fail(source, `unknown top-level key "${key}" (expected "cases" or "hiddenVisibility")`);
+    if (!["cases", "hiddenVisibility", "gradescope", "$schema"].includes(key)) {
+      fail(
+        source,
+        `unknown top-level key "${key}" (expected "cases", "hiddenVisibility" or "gradescope")`,
+      );
     }
   }
   const hiddenVisibility = top.hiddenVisibility ?? "name";
@@ -138,12 +253,12 @@ export function parseRubric(text: string, source: string): Rubric {
         }
         out.hidden = value;
       } else if (field === "visibility") {
-        if (typeof value !== "string" || !VISIBILITIES.includes(value)) {
+        if (typeof value !== "string" || !(VISIBILITIES as readonly string[]).includes(value)) {
           fail(
             source,
-            `case "${key}": visibility must be "visible", "name" or "none", found ${
-              JSON.stringify(value)
-            }`,
+            `case "${key}": visibility must be one of ${
+              VISIBILITIES.map((v) => `"${v}"`).join(", ")
+            }, found ${JSON.stringify(value)}`,
           );
         }
         out.visibility = value as Visibility;
@@ -159,7 +274,13 @@ export function parseRubric(text: string, source: string): Rubric {
     }
     cases[key] = out;
   }
-  return { hiddenVisibility: hiddenVisibility as Rubric["hiddenVisibility"], cases };
+  return {
+    hiddenVisibility: hiddenVisibility as Rubric["hiddenVisibility"],
+    cases,
+    ...(top.gradescope === undefined
+      ? {}
+      : { gradescope: parseGradescope(top.gradescope, source) }),
+  };
 }
 
 /**

@@ -29,7 +29,7 @@
  *
  * @module
  */
-import { dirname, join, relative, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Exercise } from "../tests/cases/case.ts";
 import { defaultConfig, type GraderConfig } from "./config.ts";
@@ -64,6 +64,11 @@ export interface SessionOptions {
   rubricFile?: string;
   /** A parsed rubric (instead of `rubricFile`). */
   rubric?: Rubric;
+  /**
+   * Grade only these exercises (ids, or `-` for `_`: Exercism's slugs); the others are left
+   * out of the manifest, the reports and the totals. Default: every exercise.
+   */
+  exercises?: string[];
 }
 
 /** The loaded, shared state of a grading session. */
@@ -72,6 +77,8 @@ export interface GraderSession {
   config: GraderConfig;
   /** Every expected case. */
   manifest: Manifest;
+  /** The rubric in force (its `gradescope` options shape Gradescope's results). */
+  rubric: Rubric;
   /** Exercise id → kit paths its code may load (relative; directories end with `/`). */
   policy: Map<string, string[]>;
   /** Run half URL → the local files it loads (absolute): what the sandbox reads for it. */
@@ -101,6 +108,54 @@ export interface GraderSession {
   notes: string[];
   /** Stops the judges and removes the session directory. */
   close(): Promise<void>;
+}
+
+/**
+ * The exercise ids named by `names` (ids or Exercism slugs, which write `-` for `_`), checked
+ * against the tables' exercises.
+ *
+ * @example
+ * ```ts
+ * import { selectExercises } from "./session.ts";
+ * const tables = [{ id: "sum_keepdim" }, { id: "softmax" }];
+ * const ids = selectExercises(["sum-keepdim"], tables);
+ * if (!ids.has("sum_keepdim") || ids.size !== 1) throw new Error(`unexpected: ${[...ids]}`);
+ * let message = "";
+ * try { selectExercises(["softmx"], tables); } catch (e) { message = (e as Error).message; }
+ * if (!message.includes("sum_keepdim, softmax")) throw new Error(`no list of ids in: ${message}`);
+ * ```
+ */
+export function selectExercises(names: string[], exercises: { id: string }[]): Set<string> {
+  const ids = [...new Set(exercises.map((e) => e.id))];
+  const chosen = new Set<string>();
+  for (const name of names) {
+    const id = name.trim().replaceAll("-", "_");
+    if (!ids.includes(id)) {
+      throw new RangeError(
+        `No exercise "${name}": choose among ${ids.join(", ")} (or their slugs, with - for _)`,
+      );
+    }
+    chosen.add(id);
+  }
+  if (chosen.size === 0) throw new RangeError(`No exercise named: choose among ${ids.join(", ")}`);
+  return chosen;
+}
+
+/** Each run half's text and its path for reports (relative to the kit when inside it). */
+async function runTexts(
+  kitRoot: string,
+  exercises: Exercise[],
+): Promise<Record<string, { text: string; where: string }>> {
+  const texts: Record<string, { text: string; where: string }> = {};
+  for (const url of new Set(exercises.map((e) => e.runModule))) {
+    if (!url.startsWith("file:")) continue;
+    const path = fileURLToPath(url);
+    const text = await Deno.readTextFile(path).catch(() => undefined);
+    if (text === undefined) continue;
+    const inKit = !relative(kitRoot, path).startsWith("..");
+    texts[url] = { text, where: inKit ? relative(kitRoot, path) : basename(path) };
+  }
+  return texts;
 }
 
 /** The hidden-case modules in `dir`: absolute paths of its top-level `*.ts` files, sorted. */
@@ -213,7 +268,29 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
   }
   const rubric = options.rubric ??
     (options.rubricFile ? await loadRubric(options.rubricFile) : EMPTY_RUBRIC);
-  const manifest = buildManifest(kit, hidden, rubric);
+  const only = options.exercises === undefined
+    ? undefined
+    : selectExercises(options.exercises, [...kit, ...hidden.flatMap((t) => t.exercises)]);
+  const chosen = (list: Exercise[]) => list.filter((e) => only?.has(e.id) ?? true);
+  const tables = hidden.map((t) => ({ ...t, exercises: chosen(t.exercises) }));
+  // A course's rubric names cases of every exercise: only the chosen ones' apply.
+  const mine = (key: string) => only?.has(key.split("/")[0]) ?? true;
+  const cases = Object.entries(rubric.cases).filter(([key]) => mine(key));
+  const gradescope = rubric.gradescope && {
+    ...rubric.gradescope,
+    leaderboard: rubric.gradescope.leaderboard?.filter((column) => mine(column.case)),
+  };
+  const effective: Rubric = {
+    ...rubric,
+    cases: Object.fromEntries(cases),
+    ...(gradescope ? { gradescope } : {}),
+  };
+  const manifest = buildManifest(
+    chosen(kit),
+    tables,
+    effective,
+    await runTexts(config.kitRoot, [...kit, ...hidden.flatMap((t) => t.exercises)]),
+  );
   const policy = await loadPolicy(config, manifest.exercises);
   const kitImports = await readKitImports(config.configFile);
   const locked = await lockedPackages(config.lockFile);
@@ -244,8 +321,8 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
   let judges: JudgePool | undefined;
   try {
     const sources = [
-      ...kit.map((exercise) => ({ exercise, source: config.tablesModule })),
-      ...hidden.flatMap((t) => t.exercises.map((exercise) => ({ exercise, source: t.source }))),
+      ...chosen(kit).map((exercise) => ({ exercise, source: config.tablesModule })),
+      ...tables.flatMap((t) => t.exercises.map((exercise) => ({ exercise, source: t.source }))),
     ];
     const runFiles = await checkRunHalves(
       config,
@@ -315,7 +392,11 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
     }
     judges = new JudgePool(
       config,
-      { tables: tablesUrl, hidden: hiddenPaths.map((p) => pathToFileURL(p).href) },
+      {
+        tables: tablesUrl,
+        hidden: hiddenPaths.map((p) => pathToFileURL(p).href),
+        ...(only ? { exercises: [...only] } : {}),
+      },
       {
         read: [
           config.kitRoot,
@@ -340,6 +421,7 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
       backendFiles,
       dir,
       sandboxDenoDir,
+      rubric: effective,
       judges: pool,
       notes,
       async close() {

@@ -91,6 +91,30 @@ Deno.test({
     const exercism = await runGrade([join(work, "partial"), "--format", "exercism"]);
     const json = JSON.parse(exercism.stdout);
     assertEquals([json.version, json.status, json.tests.length], [3, "fail", 95]);
+    const failed = json.tests.find((t: { status: string }) => t.status === "fail");
+    assertIncludes(failed.message, ["\nHint: "]);
+    assertEquals("output" in failed, false, "output is only what the student's code printed");
+    // One exercise alone, by its slug: a perfect single-exercise submission passes.
+    const one = await runGrade([
+      join(work, "partial"),
+      "--exercise",
+      "sum-keepdim",
+      "--format",
+      "exercism",
+    ]);
+    const single = JSON.parse(one.stdout);
+    assertEquals(single.status, "pass", one.stdout);
+    assertEquals(
+      single.tests.every((t: { name: string }) => t.name.startsWith("sum_keepdim: ")),
+      true,
+    );
+    assertIncludes(single.tests[0].test_code, [
+      "// tests/cases/runs/sum_keepdim.ts, runs.",
+      "impl",
+    ]);
+    const unknown = await runGrade([join(work, "partial"), "--exercise", "sum_keep"]);
+    assertEquals(unknown.code, 1);
+    assertIncludes(unknown.stderr, ['No exercise "sum_keep"', "sum_keepdim, softmax"]);
     await Deno.remove(work, { recursive: true });
   },
 });
@@ -120,6 +144,51 @@ Deno.test({
     assertEquals([hidden.visibility, hidden.output, hidden.max_score], ["visible", "", 2]);
     const tall = json.tests.find((t: { name: string }) => t.name.includes("tall"));
     assertEquals(tall.visibility, "hidden");
+    assertEquals([json.visibility, json.stdout_visibility], ["visible", "hidden"]);
+    // The rubric releases a case after the due date and the results once published.
+    const rubric = JSON.parse(
+      await Deno.readTextFile(join(KIT, "tests", "fixtures", "rubric.json")),
+    );
+    rubric.cases["softmax/softmax() leaves no tensors behind"] = { visibility: "after_due_date" };
+    const fullEpoch = exercises.find((e) => e.id === "train_epoch_ch3")!.cases
+      .find((c) => c.needs?.includes("fashion-mnist"))!;
+    rubric.gradescope = {
+      visibility: "after_published",
+      stdout_visibility: "visible",
+      leaderboard: [{ name: "Test accuracy", case: `train_epoch_ch3/${fullEpoch.name}` }],
+    };
+    await Deno.writeTextFile(join(work, "rubric.json"), JSON.stringify(rubric));
+    const later = await runGrade([
+      join(work, "solutions"),
+      "--rubric",
+      join(work, "rubric.json"),
+      "--hidden",
+      join(KIT, "tests", "fixtures", "hidden"),
+      "--format",
+      "gradescope",
+    ]);
+    assertEquals(later.code, 0, later.stderr);
+    const released = JSON.parse(later.stdout);
+    assertEquals([released.visibility, released.stdout_visibility], ["after_published", "visible"]);
+    const leaks = released.tests.filter((t: { name: string }) =>
+      t.name.startsWith("softmax: softmax() leaves no tensors")
+    );
+    assertEquals(leaks.map((t: { visibility: string }) => t.visibility), ["after_due_date"]);
+    // The leaderboard: the test accuracy the full-data case's check measured.
+    assertEquals(released.leaderboard.length, 1, JSON.stringify(released.leaderboard));
+    assertEquals(released.leaderboard[0].name, "Test accuracy");
+    assertEquals(released.leaderboard[0].value > 0.7 && released.leaderboard[0].value < 1, true);
+    const terminal = await runGrade([
+      join(work, "solutions"),
+      "--rubric",
+      join(work, "rubric.json"),
+      "--hidden",
+      join(KIT, "tests", "fixtures", "hidden"),
+    ]);
+    assertEquals(terminal.code, 0, terminal.stderr);
+    // Outside Gradescope there is no release date: the case is not listed, its points count.
+    assertEquals(terminal.stdout.includes("softmax() leaves no tensors behind"), false);
+    assertIncludes(terminal.stdout, ["sumKeepdim() leaves no tensors behind"]);
     await Deno.remove(work, { recursive: true });
   },
 });

@@ -100,6 +100,19 @@ Deno.test("formatExercism() follows the version 3 test-runner interface", () => 
   assertEquals([notGradable.status, notGradable.message], ["error", "No exercise file found."]);
 });
 
+Deno.test("formatExercism() shows a visible case's call as test_code, never a hidden one's", () => {
+  const report = sampleReport();
+  report.exercises[0].cases[1].code = "// runs/softmax.ts, runs.big\n(impl) => impl.softmax(X)";
+  report.exercises[0].cases[2].code = "(impl) => impl.softmax(SECRET)"; // a hidden case
+  for (const view of ["student", "instructor"] as const) {
+    const json = formatExercism(report, view);
+    assertEquals(json.tests[1].test_code, report.exercises[0].cases[1].code);
+    assertEquals(json.tests.some((t) => t.test_code?.includes("SECRET")), view === "instructor");
+    assertEquals(json.tests.some((t) => "output" in t), false);
+  }
+  assertIncludes(formatExercism(report).tests[1].message ?? "", ["got NaN", "\nHint: subtract"]);
+});
+
 Deno.test("formatJunit() makes a submission that is not gradable an error, never skipped tests", () => {
   const xml = formatJunit({ ...sampleReport(), status: "not-gradable", gradable: false, score: 0 });
   assertIncludes(xml, ['errors="1"', '<testsuite name="submission"', "<error"]);

@@ -151,7 +151,41 @@ Deno.test("parseRubric() rejects unknown keys and bad values", () => {
   assertThrows(
     () => parseRubric('{"cases": {"a/b": {"visibility": "secret"}}}', "r"),
     TypeError,
-    "visibility",
+    '"after_due_date", "after_published", found "secret"',
+  );
+  assertThrows(
+    () => parseRubric('{"gradescope": {"visibility": "later"}}', "r"),
+    TypeError,
+    '"gradescope": visibility must be one of "visible", "hidden", "after_due_date"',
+  );
+  assertThrows(
+    () => parseRubric('{"gradescope": {"leaderbord": []}}', "r"),
+    TypeError,
+    'unknown field "leaderbord"',
+  );
+  assertThrows(() => parseRubric('{"gradescope": []}', "r"), TypeError, '"gradescope" must be');
+  assertThrows(
+    () => parseRubric('{"gradescope": {"leaderboard": [{"name": "Acc", "case": "a"}]}}', "r"),
+    TypeError,
+    'leaderboard[0]: case must be "<exercise id>/<case name>"',
+  );
+  assertThrows(
+    () =>
+      parseRubric(
+        '{"gradescope": {"leaderboard": [{"name": "Acc", "case": "a/one", "order": "up"}]}}',
+        "r",
+      ),
+    TypeError,
+    'order must be "asc" or "desc"',
+  );
+  const rubric = parseRubric(
+    '{"gradescope": {"leaderboard": [{"name": "Acc", "case": "a/on"}]}}',
+    "r",
+  );
+  assertThrows(
+    () => buildManifest(kit, [], rubric),
+    TypeError,
+    'names case "a/on", which no table has',
   );
   assertThrows(
     () => parseRubric('{"cases": {"a/b": {"hidden": false, "visibility": "none"}}}', "r"),
@@ -159,4 +193,22 @@ Deno.test("parseRubric() rejects unknown keys and bad values", () => {
     "hidden is false",
   );
   assertThrows(() => parseRubric("{", "r"), TypeError, "not JSON");
+});
+
+Deno.test("buildManifest() releases a case after the due date: hidden until then, Gradescope's visibility kept", () => {
+  const m = buildManifest(kit, [], {
+    hiddenVisibility: "name",
+    cases: { "a/one": { visibility: "after_due_date" } },
+  });
+  const one = m.cases.find((c) => c.name === "one")!;
+  assertEquals([one.hidden, one.visibility], [true, "after_due_date"]);
+});
+
+Deno.test("buildManifest() shows each case's run from its run half's text", () => {
+  const text = "export const runs: Runs<Impl> = {\n  r: (impl) => impl.a(1),\n};\n";
+  const m = buildManifest(kit, [], EMPTY_RUBRIC, {
+    [kit[0].runModule]: { text, where: "tests/cases/runs/a.ts" },
+  });
+  assertEquals(m.cases[0].code, "// tests/cases/runs/a.ts, runs.r\n(impl) => impl.a(1)");
+  assertEquals(buildManifest(kit, [], EMPTY_RUBRIC).cases[0].code, "");
 });

@@ -37,6 +37,7 @@ import {
   gradeBatch,
   gradebookCsv,
   type GraderConfig,
+  type GradescopeOptions,
   gradeSubmission,
   gradingDigests,
   listBatch,
@@ -81,6 +82,8 @@ export interface GradeArgs {
   hidden?: string;
   /** Rubric file. */
   rubric?: string;
+  /** Grade only these exercises (ids or slugs); default all. */
+  exercises?: string[];
   /** Configuration overrides. */
   config: Partial<GraderConfig>;
   /** Keep temporary directories. */
@@ -131,6 +134,8 @@ Options:
   --min-score N      A gate: exit code 3 when a student scores less than N points, or N%
                      of the maximum with a % sign (80%).
   --require ID[,ID]  A gate: exit code 3 unless these exercises score full marks.
+  --exercise ID[,ID] Grade only these exercises (ids such as softmax, or slugs such as
+                     sum-keepdim): the others are left out of the report and the totals.
   --hidden DIR       Add the hidden cases in DIR (*.ts modules exporting case tables).
   --rubric FILE      JSON rubric: points and visibility per case (see grader/rubric.ts).
   --backend B        tfjs backend in the sandbox and the judges: wasm (default) or cpu.
@@ -182,6 +187,7 @@ export function parseGradeArgs(argv: string[]): GradeArgs {
       shard: { type: "string" },
       "min-score": { type: "string" },
       require: { type: "string", multiple: true },
+      exercise: { type: "string", multiple: true },
       backend: { type: "string" },
       "memory-mb": { type: "string" },
       keep: { type: "boolean", default: false },
@@ -197,7 +203,16 @@ export function parseGradeArgs(argv: string[]): GradeArgs {
   };
   if (positionals[0] === "merge" && !help) {
     const dirs = positionals.slice(1);
-    const other = ["batch", "shard", "hidden", "rubric", "min-score", "require", "format"]
+    const other = [
+      "batch",
+      "shard",
+      "hidden",
+      "rubric",
+      "min-score",
+      "require",
+      "format",
+      "exercise",
+    ]
       .find((flag) => values[flag as keyof typeof values] !== undefined);
     if (other !== undefined) {
       throw new TypeError(`merge combines finished shards: remove --${other}`);
@@ -268,6 +283,10 @@ export function parseGradeArgs(argv: string[]): GradeArgs {
     jobs,
     hidden: values.hidden,
     rubric: values.rubric,
+    ...(values.exercise === undefined ? {} : {
+      exercises: values.exercise.flatMap((e) => e.split(",")).map((e) => e.trim())
+        .filter((e) => e !== ""),
+    }),
     config,
     keep: values.keep === true,
     verbose: values.verbose === true,
@@ -286,12 +305,17 @@ export function parseGradeArgs(argv: string[]): GradeArgs {
  * if (render(sampleReport(), "junit").includes("secret")) throw new Error("hidden message shown");
  * ```
  */
-export function render(report: SubmissionReport, format: Format, view: View = "student"): string {
+export function render(
+  report: SubmissionReport,
+  format: Format,
+  view: View = "student",
+  gradescope?: GradescopeOptions,
+): string {
   switch (format) {
     case "terminal":
       return formatTerminal(report, view) + "\n";
     case "gradescope":
-      return JSON.stringify(formatGradescope(report, view), null, 2) + "\n";
+      return JSON.stringify(formatGradescope(report, view, gradescope), null, 2) + "\n";
     case "exercism":
       return JSON.stringify(formatExercism(report, view), null, 2) + "\n";
     case "junit":
@@ -385,6 +409,7 @@ export async function main(
         config: defaultConfig(args.config),
         hiddenDir: args.hidden,
         rubricFile: args.rubric,
+        exercises: args.exercises,
       });
       session = await opening;
     } catch (error) {
@@ -428,10 +453,13 @@ export async function main(
           onReport: async (report) => {
             if (interrupted) return; // a sandbox killed by the same Ctrl-C: not a grade
             const file = `${safeFileName(report.submission)}.${extension(args.format)}`;
-            await writeFileAtomic(join(out, file), render(report, args.format));
+            await writeFileAtomic(
+              join(out, file),
+              render(report, args.format, "student", session.rubric.gradescope),
+            );
             await writeFileAtomic(
               join(out, "instructor", file),
-              render(report, args.format, "instructor"),
+              render(report, args.format, "instructor", session.rubric.gradescope),
             );
             written.set(report.submission, [file, join("instructor", file)]);
             print(summaryLine(report));
@@ -494,11 +522,15 @@ export async function main(
       // Gradescope is handed both views in one file and shows students their part only.
       const written = args.format === "gradescope" ? "instructor" : "student";
       if (args.out !== undefined) {
-        await writeFileAtomic(resolve(args.out), render(report, args.format, written));
+        await writeFileAtomic(
+          resolve(args.out),
+          render(report, args.format, written, session.rubric.gradescope),
+        );
         print(formatTerminal(report, view));
       } else {
         const shown = args.format === "terminal" ? view : written;
-        print(render(report, args.format, args.verbose ? "instructor" : shown).trimEnd());
+        const chosen = args.verbose ? "instructor" : shown;
+        print(render(report, args.format, chosen, session.rubric.gradescope).trimEnd());
       }
       return gated([report], report.status === "error" ? 2 : 0);
     } catch (error) {

@@ -9,14 +9,17 @@
  *   passed (its tags too: how it failed is chosen by code that saw the hidden input) but no
  *   `output`, followed by a `"hidden"` test worth 0 points, `"<name> (details)"`, whose
  *   `output` is the message: instructors see why it failed, students never do;
- * - an invisible case (`none`): a `"hidden"` test with its message.
+ * - an invisible case (`none`): a `"hidden"` test with its message;
+ * - a case released later (`after_due_date`, `after_published`): one test with its message and
+ *   hint and that visibility: Gradescope shows it to students at that time.
  *
  * The `student` view (a file handed to a student outside Gradescope) has the `"visible"` tests
  * only.
  *
  * Top level: `score`, `output` (the student's summary: why the submission is not gradable,
- * notes, the summary line, no times), `output_format: "text"`, `visibility: "visible"`,
- * `stdout_visibility: "hidden"` and `extra_data` (`gradable`, `status`, `max_score`). No
+ * notes, the summary line, no times), `output_format: "text"`, `visibility` and
+ * `stdout_visibility` (the rubric's `gradescope` options; default `"visible"` and `"hidden"`)
+ * and `extra_data` (`gradable`, `status`, `max_score`). No
  * execution time: a hidden case's code controls how long it takes. Untrusted text keeps line
  * breaks (JSON escapes them) but loses every other control character.
  *
@@ -46,6 +49,11 @@
  *
  * @module
  */
+import {
+  GRADESCOPE_DEFAULTS,
+  type GradescopeOptions,
+  type GradescopeVisibility,
+} from "../rubric.ts";
 import { escapeLines } from "./escape.ts";
 import { summaryLine } from "./terminal.ts";
 import type { SubmissionReport } from "./types.ts";
@@ -66,7 +74,7 @@ export interface GradescopeTest {
   /** What went wrong, and the hint. */
   output: string;
   /** Gradescope visibility. */
-  visibility: "visible" | "hidden";
+  visibility: GradescopeVisibility;
   /** Exercise id and case status. */
   tags: string[];
 }
@@ -79,18 +87,51 @@ export interface GradescopeResults {
   output: string;
   /** How `output` is rendered. */
   output_format: "text";
-  /** Whether students see the results. */
-  visibility: "visible";
-  /** Whether students see the autograder's stdout. */
-  stdout_visibility: "hidden";
+  /** When students see the results. */
+  visibility: GradescopeVisibility;
+  /** When students see the autograder's stdout. */
+  stdout_visibility: GradescopeVisibility;
   /** Grader-specific fields. */
   extra_data: { gradable: boolean; status: string; max_score: number };
+  /** The rubric's leaderboard columns that have a value for this submission. */
+  leaderboard?: { name: string; value: number; order?: "asc" | "desc" }[];
   /** Per case. */
   tests: GradescopeTest[];
 }
 
 /**
  * Converts a report to Gradescope's `results.json` object.
+ *
+ * @example A case released after the due date, and results published later
+ * ```ts
+ * import { formatGradescope } from "./gradescope.ts";
+ * import { sampleReport } from "../../tests/helpers/sample_report.ts";
+ * const report = sampleReport();
+ * report.exercises[0].cases[3].visibility = "after_due_date";
+ * const json = formatGradescope(report, "instructor", {
+ *   visibility: "after_published",
+ *   stdout_visibility: "hidden",
+ * });
+ * const later = json.tests.filter((t) => t.visibility === "after_due_date");
+ * if (later.length !== 1 || json.visibility !== "after_published") throw new Error(JSON.stringify(json));
+ * if (formatGradescope(report, "student").tests.some((t) => t.visibility === "after_due_date")) {
+ *   throw new Error("a file for a student has no release dates: the case is left out");
+ * }
+ * ```
+ *
+ * @example A leaderboard column: the value a passed case's check measured
+ * ```ts
+ * import { formatGradescope } from "./gradescope.ts";
+ * import { sampleReport } from "../../tests/helpers/sample_report.ts";
+ * const report = sampleReport();
+ * report.exercises[0].cases[0].value = 0.81;
+ * const json = formatGradescope(report, "instructor", {
+ *   visibility: "visible",
+ *   stdout_visibility: "hidden",
+ *   leaderboard: [{ name: "Accuracy", case: `softmax/${report.exercises[0].cases[0].name}` }],
+ * });
+ * if (json.leaderboard?.[0].value !== 0.81) throw new Error(JSON.stringify(json.leaderboard));
+ * ```
  *
  * @example Not gradable: score 0 and the reason
  * ```ts
@@ -107,6 +148,7 @@ export interface GradescopeResults {
 export function formatGradescope(
   report: SubmissionReport,
   view: View = "instructor",
+  options: GradescopeOptions = GRADESCOPE_DEFAULTS,
 ): GradescopeResults {
   const tests: GradescopeTest[] = [];
   const shown = studentView(report);
@@ -115,7 +157,8 @@ export function formatGradescope(
   );
   report.exercises.forEach((exercise, e) => {
     exercise.cases.forEach((c, i) => {
-      if (view === "student" && c.visibility === "none") return;
+      const later = c.visibility === "after_due_date" || c.visibility === "after_published";
+      if (view === "student" && (c.visibility === "none" || later)) return;
       const details = [c.message, c.status !== "passed" && c.hint !== "" ? `Hint: ${c.hint}` : ""]
         .filter((x) => x !== "").join("\n");
       const test: GradescopeTest = {
@@ -125,10 +168,14 @@ export function formatGradescope(
         max_score: c.maxScore,
         status: c.status === "passed" ? "passed" : "failed",
         output: c.visibility === "name" ? "" : escapeLines(details),
-        visibility: c.visibility === "none" ? "hidden" : "visible",
+        visibility: c.visibility === "none"
+          ? "hidden"
+          : later
+          ? c.visibility as GradescopeVisibility
+          : "visible",
         tags: [
           exercise.id,
-          c.visibility === "none" ? c.status : shownStatus.get(c.key) ?? "failed",
+          c.visibility === "none" || later ? c.status : shownStatus.get(c.key) ?? "failed",
         ],
       };
       tests.push(test);
@@ -146,15 +193,26 @@ export function formatGradescope(
       }
     });
   });
+  const leaderboard = (options.leaderboard ?? []).flatMap((column) => {
+    const found = report.exercises.flatMap((e) => e.cases)
+      .find((c) => `${c.exerciseId}/${c.name}` === column.case);
+    if (found?.value === undefined || report.status !== "graded") return [];
+    return [{
+      name: column.name,
+      value: found.value,
+      ...(column.order ? { order: column.order } : {}),
+    }];
+  });
   const output = [shown.message, ...shown.notes, summaryLine(shown)]
     .filter((x) => x !== "").map(escapeLines).join("\n\n");
   return {
     score: report.score,
     output,
     output_format: "text",
-    visibility: "visible",
-    stdout_visibility: "hidden",
+    visibility: options.visibility,
+    stdout_visibility: options.stdout_visibility,
     extra_data: { gradable: report.gradable, status: report.status, max_score: report.maxScore },
     tests,
+    ...(leaderboard.length > 0 ? { leaderboard } : {}),
   };
 }

@@ -56,8 +56,36 @@ export const CASE_STATUSES: readonly CaseStatus[] = [
  * - `visible`: everything (name, status, message, hint, time).
  * - `name`: name and pass/fail only (hidden cases by default).
  * - `none`: nothing; the case only counts in the totals.
+ * - `after_due_date`, `after_published`: on Gradescope, the name, status, message and hint once
+ *   the assignment is due, or once its grades are published (Gradescope's own visibilities);
+ *   until then, and in every other format, like `none`.
  */
-export type Visibility = "visible" | "name" | "none";
+export type Visibility = "visible" | "name" | "none" | "after_due_date" | "after_published";
+
+/** Every {@linkcode Visibility}. */
+export const VISIBILITIES: readonly Visibility[] = [
+  "visible",
+  "name",
+  "none",
+  "after_due_date",
+  "after_published",
+];
+
+/**
+ * Whether a student's view lists a case now (`visible` and `name` cases); the others only
+ * count in the totals.
+ *
+ * @example
+ * ```ts
+ * import { listed } from "./types.ts";
+ * if (!listed("name") || listed("none") || listed("after_due_date")) {
+ *   throw new Error("only visible and name cases are listed");
+ * }
+ * ```
+ */
+export function listed(visibility: Visibility): boolean {
+  return visibility === "visible" || visibility === "name";
+}
 
 /** One graded case (the teacher's view: hidden cases keep their message). */
 export interface CaseReport {
@@ -81,6 +109,17 @@ export interface CaseReport {
   hidden: boolean;
   /** What the student may see. */
   visibility: Visibility;
+  /**
+   * How a visible case calls the submission: its run's text (Exercism's `test_code`). Absent
+   * for hidden cases.
+   */
+  code?: string;
+  /**
+   * What the case's check measured, when it passed and its check returns a measurement (a
+   * test accuracy); for a rubric's Gradescope leaderboard. Absent from a student's view of a
+   * hidden case.
+   */
+  value?: number;
   /** Milliseconds of CPU time the run took, when it finished. */
   ms?: number;
 }

@@ -23,7 +23,13 @@
  *
  * @module
  */
-import type { CaseReport, CaseStatus, ExerciseReport, SubmissionReport } from "./types.ts";
+import {
+  type CaseReport,
+  type CaseStatus,
+  type ExerciseReport,
+  listed,
+  type SubmissionReport,
+} from "./types.ts";
 
 /** Who a format is written for. */
 export type View = "student" | "instructor";
@@ -33,7 +39,7 @@ const DECIDED_BEFORE_RUNNING: ReadonlySet<CaseStatus> = new Set(["passed", "bloc
 
 function redacted(c: CaseReport): CaseReport {
   if (!c.hidden) return { ...c };
-  const { ms: _ms, ...rest } = c;
+  const { ms: _ms, code: _code, value: _value, ...rest } = c;
   const status = DECIDED_BEFORE_RUNNING.has(c.status) ? c.status : "failed";
   return { ...rest, status, message: "", hint: "" };
 }
@@ -52,10 +58,10 @@ function redacted(c: CaseReport): CaseReport {
  */
 export function studentView(report: SubmissionReport): SubmissionReport {
   const exercises: ExerciseReport[] = report.exercises.map((e) => {
-    const unlisted = e.cases.filter((c) => c.visibility === "none");
+    const unlisted = e.cases.filter((c) => !listed(c.visibility));
     const view: ExerciseReport = {
       ...e,
-      cases: e.cases.filter((c) => c.visibility !== "none").map(redacted),
+      cases: e.cases.filter((c) => listed(c.visibility)).map(redacted),
     };
     if (unlisted.length > 0) {
       view.unlisted = {

@@ -35,6 +35,8 @@ export interface Verdict {
   ok: boolean;
   /** Why not. */
   message?: string;
+  /** The check's measurement, when it returned one (a finite number). */
+  value?: number;
 }
 
 /** Where a judge may read and what environment it gets. */
@@ -45,7 +47,14 @@ export interface JudgeAccess {
   env: Record<string, string>;
 }
 
-type Reply = { id?: number; ok?: boolean; message?: string; broken?: boolean; ready?: boolean };
+type Reply = {
+  id?: number;
+  ok?: boolean;
+  message?: string;
+  value?: number;
+  broken?: boolean;
+  ready?: boolean;
+};
 
 /** One judge process. */
 class Judge {
@@ -225,7 +234,11 @@ export class JudgePool {
       const judge = take();
       const reply = await judge.check(key, output, config.checkTimeoutMs);
       if (reply !== undefined && !reply.broken) {
-        return { ok: reply.ok === true, message: reply.message };
+        const value = reply.ok === true && typeof reply.value === "number" &&
+            Number.isFinite(reply.value)
+          ? { value: reply.value }
+          : {};
+        return { ok: reply.ok === true, message: reply.message, ...value };
       }
       const why = reply?.broken
         ? `the check failed on it: ${reply.message}`

@@ -35,6 +35,8 @@ export interface JudgeSetup {
   tables: string;
   /** URLs of the hidden-case modules, in the grader's order. */
   hidden: string[];
+  /** Only these exercises are graded: the others' references are not computed. Default: all. */
+  exercises?: string[];
 }
 
 async function loadChecks(
@@ -43,7 +45,8 @@ async function loadChecks(
   const kit = asExercises((await import(setup.tables)).exercises, setup.tables);
   const hidden: HiddenTable[] = [];
   for (const url of setup.hidden) hidden.push(hiddenTableFrom(await import(url), url, kit));
-  const exercises = [...kit, ...hidden.flatMap((t) => t.exercises)];
+  const exercises = [...kit, ...hidden.flatMap((t) => t.exercises)]
+    .filter((e) => setup.exercises?.includes(e.id) ?? true);
   return {
     checks: new Map(tableEntries(kit, hidden).map((e) => [e.key, e.case])),
     references: exercises.flatMap((e) => e.references ?? []),
@@ -66,8 +69,8 @@ async function judge(c: Case, encoded: string): Promise<Record<string, unknown>>
   }
   tf.engine().startScope();
   try {
-    await c.check(output);
-    return { ok: true };
+    const value = await c.check(output);
+    return typeof value === "number" && Number.isFinite(value) ? { ok: true, value } : { ok: true };
   } catch (error) {
     // A check may quote the output in its message: keep the reply small whatever the output.
     const text = error instanceof Error ? error.message : String(error);

@@ -99,8 +99,12 @@ export interface Case {
   timeoutMs?: number;
   /** Resources the case needs, e.g. the Fashion-MNIST data. */
   needs?: Need[];
-  /** Throws an `AssertionError` naming what is wrong with `output`. */
-  check(output: Plain): void | Promise<void>;
+  /**
+   * Throws an `AssertionError` naming what is wrong with `output`. It may return a number, the
+   * case's measurement (a test accuracy): reports carry it as the case's `value`, and a
+   * rubric can put it on Gradescope's leaderboard.
+   */
+  check(output: Plain): void | number | Promise<void | number>;
 }
 
 /** One exercise: a file in `exercises/` and `solutions/`, its run half and its table. */

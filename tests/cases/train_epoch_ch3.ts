@@ -199,6 +199,7 @@ const cases: Case[] = [
       if (!(acc > 0.7)) {
         fail(`test accuracy after one epoch on the real data: ${acc}; the book requires > 0.7`);
       }
+      return acc; // the measurement a Gradescope leaderboard can show
     },
   },
 ];
