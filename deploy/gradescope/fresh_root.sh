@@ -15,7 +15,7 @@ zip="$(realpath "$1")"; out="$(realpath -m "$2")"; shift 2
 command -v mmdebstrap >/dev/null || { echo "fresh_root.sh: needs mmdebstrap (apt-get install mmdebstrap)"; exit 2; }
 command -v python3 >/dev/null || { echo "fresh_root.sh: needs python3 (to unpack the zip)"; exit 2; }
 mkdir -p "$out"
-base="${TMPDIR:-/tmp}/gradescope-bookworm-minbase.tar"
+base="${TMPDIR:-/tmp}/d2l-bookworm-minbase.tar"
 if [ ! -s "$base" ]; then
   mmdebstrap --variant=minbase --include=ca-certificates bookworm "$base" >"$out/mmdebstrap.log" 2>&1 ||
     { rm -f "$base"; echo "fresh_root.sh: mmdebstrap failed (see $out/mmdebstrap.log)"; exit 2; }

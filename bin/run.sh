@@ -1,0 +1,52 @@
+#!/usr/bin/env sh
+# Exercism's test-runner interface: grades one exercise (or all) of a submission with the kit
+# this script is in, and writes OUTPUT_DIR/results.json (Exercism's results, version 3).
+#
+#   bin/run.sh SLUG INPUT_DIR OUTPUT_DIR
+#
+# SLUG: an exercise id or slug (softmax, sum-keepdim, ...) or `all`. INPUT_DIR: the student's
+# files, at its top level, in exercises/, or one folder down. The grader's own output goes to
+# stderr; OUTPUT_DIR gets results.json only. Nothing is fetched: run it with no network.
+# Exit 0 when results.json says how the code did (pass, fail, or error for the student's code);
+# 1 when the grader itself failed or the arguments are wrong (results.json, when OUTPUT_DIR
+# exists, then has status "error" and says why).
+set -eu
+fail() {
+  echo "bin/run.sh: $1" >&2
+  if [ -n "${output:-}" ] && [ -d "$output" ]; then
+    message=$(printf '%s' "$1" | tr -d '\000-\037' | sed 's/\\/\\\\/g; s/"/\\"/g')
+    printf '{"version":3,"status":"error","message":"%s","tests":[]}\n' "$message" \
+      >"$output/results.json"
+  fi
+  exit 1
+}
+[ $# -eq 3 ] || { echo "usage: bin/run.sh SLUG INPUT_DIR OUTPUT_DIR" >&2; exit 1; }
+slug=$1
+output=$(realpath -m -- "$3")
+mkdir -p -- "$output" || fail "cannot create the output directory $3"
+[ -d "$2" ] || fail "INPUT_DIR $2 is not a directory"
+input=$(realpath -- "$2")
+case $slug in
+  all) only= ;;
+  *[!A-Za-z0-9_-]* | "") fail "SLUG must be an exercise id or slug or all, got '$slug'" ;;
+  *) only="--exercise=$slug" ;;
+esac
+kit=$(cd "$(dirname "$0")/.." && pwd)
+# The kit's tools resolve relative paths against INIT_CWD (set by `deno task`): these are
+# absolute, and the grader runs from the kit.
+unset INIT_CWD
+cd "$kit"
+rm -f "$output/results.json"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+# shellcheck disable=SC2086 # $only is one word or none
+deno run --allow-all --frozen --cached-only tools/grade.ts "$input" $only \
+  --format exercism --out "$output/results.json" 2>"$log" >&2 || status=$?
+cat "$log" >&2
+# 0: graded; 2: the grader failed on this submission (results.json says so, status "error").
+if [ ! -s "$output/results.json" ]; then
+  fail "the grader wrote no results (exit code $status): $(grep -v '^ *$' "$log" | tail -n 1)"
+fi
+[ "$status" -eq 0 ] || [ "$status" -eq 3 ] || exit 1
+exit 0
