@@ -40,7 +40,7 @@ const STEP_ROWS: [keyof StepTimings, string][] = [
   ["gunzip", "gunzip (`node:zlib`)"],
   ["check", "checks: header, sizes, counts, labels"],
   ["hash", "SHA-256 of the decompressed bytes"],
-  ["convert", "uint8 → float32 pixels, int32 labels"],
+  ["convert", "int32 labels (pixels stay bytes: each batch converts its own)"],
 ];
 
 /** One full, verified load into iterators, timed by step; the tensors are released after. */

@@ -2,8 +2,10 @@
  * Mini-batch iterators over an in-memory image data set: the `DataLoader` of the book.
  *
  * Each batch is a `[batch, 1, height, width]` float32 tensor (the book's NCHW layout with one
- * channel) and a `[batch]` int32 label tensor. The data set stays in JavaScript typed arrays;
- * each batch's rows are copied into one buffer and uploaded with a single `tf.tensor4d`. That
+ * channel) and a `[batch]` int32 label tensor. The data set stays in JavaScript typed arrays,
+ * float32 pixels in [0, 1] or the files' bytes (0–255, divided by 255 as each batch is made:
+ * the same float32 values, in a quarter of the memory); each batch's rows are copied into one
+ * buffer and uploaded with a single `tf.tensor4d`. That
  * is the fast path in tfjs 4.22: on wasm, `tf.slice` of a batch out of a backend-resident
  * `[60000, 1, 28, 28]` tensor copies the *whole* tensor, and `tf.gather` is orders of magnitude
  * slower than copying 256 rows in JavaScript and uploading them.
@@ -98,8 +100,40 @@ function checkPositiveInt(name: string, value: number): void {
 }
 
 /**
- * Creates a {@linkcode DataIter} over images (float32, row-major, one per `height*width`
- * values) and their labels.
+ * Copies `length` pixel values of `src` from `start` into `dst` at `at`, as float32 in [0, 1]:
+ * float32 pixels as they are, bytes divided by 255 (what `toFloatPixels` computes).
+ */
+function copyPixels(
+  dst: Float32Array,
+  at: number,
+  src: Float32Array | Uint8Array,
+  start: number,
+  length: number,
+): void {
+  if (src instanceof Float32Array) {
+    dst.set(src.subarray(start, start + length), at);
+    return;
+  }
+  for (let j = 0; j < length; j++) dst[at + j] = src[start + j] / 255;
+}
+
+/**
+ * Creates a {@linkcode DataIter} over images (row-major, one per `height*width` values: float32
+ * pixels in [0, 1], or bytes 0–255 that each batch divides by 255) and their labels.
+ *
+ * @example Bytes give the same batches as float32 pixels
+ * ```ts
+ * import { createDataIter } from "./data_iter.ts";
+ * const bytes = Uint8Array.from([0, 51, 255, 128]); // two 1×2 images
+ * const labels = Int32Array.from([3, 7]);
+ * const iter = createDataIter(bytes, labels, { batchSize: 2, imageSize: [1, 2] });
+ * for (const [X] of iter) {
+ *   const values = [...X.dataSync()];
+ *   const expected = [0, 0.2, 1, 128 / 255].map(Math.fround);
+ *   if (values.join() !== expected.join()) throw new Error(`${values} is not ${expected}`);
+ * }
+ * iter.dispose();
+ * ```
  *
  * @example Shuffled passes differ but replay from the seed
  * ```ts
@@ -116,7 +150,7 @@ function checkPositiveInt(name: string, value: number): void {
  * @throws {RangeError} for a bad batch size, image size or resize, or mismatched lengths.
  */
 export function createDataIter(
-  images: Float32Array,
+  images: Float32Array | Uint8Array,
   labels: Int32Array,
   options: DataIterOptions,
 ): DataIter {
@@ -172,17 +206,24 @@ export function createDataIter(
       }
       for (let k = 0; k < size; k++) {
         const i = idx[start + k];
-        xs.set(images.subarray(i * pixels, (i + 1) * pixels), k * pixels);
+        copyPixels(xs, k * pixels, images, i * pixels, pixels);
         ys[k] = labels[i];
       }
-    } else if (reuse) {
+    } else if (reuse && images instanceof Float32Array) {
       // File order: one contiguous run, uploaded (copied) straight from the data set.
       xs = images.subarray(start * pixels, end * pixels);
+      ys = labels.subarray(start, end);
+    } else if (reuse) {
+      // File order from bytes: converted into the staging buffer.
+      stagingImages ??= new Float32Array(batchSize * pixels);
+      xs = stagingImages.subarray(0, size * pixels);
+      copyPixels(xs, 0, images, start * pixels, size * pixels);
       ys = labels.subarray(start, end);
     } else {
       // Copied, because the cpu backend keeps the array it is given: a view would let a
       // batch's values alias (and overwrite) the data set.
-      xs = images.slice(start * pixels, end * pixels);
+      xs = new Float32Array(size * pixels);
+      copyPixels(xs, 0, images, start * pixels, size * pixels);
       ys = labels.slice(start, end);
     }
     return tf.tidy(() => {

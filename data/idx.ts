@@ -132,7 +132,7 @@ export interface StepTimings {
   check: number;
   /** SHA-256 of the decompressed bytes. */
   hash: number;
-  /** uint8 → float32 pixels and int32 labels. */
+  /** Conversions: uint8 → float32 pixels (`readFashionMnist` only) and int32 labels. */
   convert: number;
 }
 

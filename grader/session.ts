@@ -299,9 +299,11 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
   const env: Record<string, string> = config.backend ? { D2L_BACKEND: config.backend } : {};
   const dataDirs = [join(config.kitRoot, "data", "subset")];
   const needing = manifest.cases.filter((c) => c.needs.includes("fashion-mnist"));
-  if (needing.length > 0) {
-    const { readFashionMnistRaw } = await import("../data/fashion_mnist.ts");
-    const found = await readFashionMnistRaw({ download: false }).catch((error) => {
+  // Imported only when needed: it loads tfjs.
+  const data = needing.length > 0 ? await import("../data/fashion_mnist.ts") : undefined;
+  let found: Awaited<ReturnType<NonNullable<typeof data>["readFashionMnistRaw"]>> | undefined;
+  if (data !== undefined) {
+    found = await data.readFashionMnistRaw({ download: false }).catch((error) => {
       throw new Error(
         `${needing.length} case(s) need the full Fashion-MNIST (e.g. "${needing[0].exerciseId}/${
           needing[0].name
@@ -310,8 +312,6 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
         }`,
       );
     });
-    env.FASHION_MNIST_DIR = found.source.dir;
-    dataDirs.push(found.source.dir);
   }
 
   const backendFiles = await wasmBinaries(config.kitRoot);
@@ -320,6 +320,15 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
   // Whatever fails (or is interrupted) from here on, the directory goes with it.
   let judges: JudgePool | undefined;
   try {
+    if (data !== undefined && found !== undefined) {
+      // Decoded once for every sandbox and judge of the session: each reads (and verifies)
+      // the same bytes without gunzipping them again.
+      const decoded = join(dir, "fashion-mnist");
+      await data.writeFashionMnistFiles(found, decoded);
+      found = undefined;
+      env.FASHION_MNIST_DIR = decoded;
+      dataDirs.push(decoded);
+    }
     const sources = [
       ...chosen(kit).map((exercise) => ({ exercise, source: config.tablesModule })),
       ...tables.flatMap((t) => t.exercises.map((exercise) => ({ exercise, source: t.source }))),

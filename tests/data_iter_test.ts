@@ -128,3 +128,34 @@ Deno.test("createDataIter() rejects bad sizes with messages naming the argument"
     /resize height must be a positive integer/,
   );
 });
+
+Deno.test("createDataIter() over bytes yields exactly the batches of the same data as float32 pixels, on both backends", async () => {
+  const n = 11;
+  const bytes = Uint8Array.from({ length: n * 4 }, (_, i) => (i * 37 + 5) % 256);
+  const pixels = Float32Array.from(bytes, (b) => b / 255); // what toFloatPixels computes
+  const labels = Int32Array.from({ length: n }, (_, i) => i % 10);
+  const before = tf.getBackend();
+  try {
+    for (const backend of ["wasm", "cpu"]) {
+      await tf.setBackend(backend);
+      for (const shuffle of [false, true]) {
+        const options = { batchSize: 4, imageSize: [2, 2] as const, shuffle, seed: 5 };
+        const fromBytes = createDataIter(bytes, labels, options);
+        const fromFloats = createDataIter(pixels, labels, options);
+        for (let pass = 0; pass < 2; pass++) {
+          // Batches are freed as the loop moves on: read each inside its loop.
+          const got: number[][] = [];
+          for (const [X, y] of fromBytes) got.push([...X.dataSync(), ...y.dataSync()]);
+          const want: number[][] = [];
+          for (const [X, y] of fromFloats) want.push([...X.dataSync(), ...y.dataSync()]);
+          assert.equal(got.length, 3);
+          assert.deepEqual(got, want, `${backend}, shuffle ${shuffle}, pass ${pass}`);
+        }
+        fromBytes.dispose();
+        fromFloats.dispose();
+      }
+    }
+  } finally {
+    await tf.setBackend(before);
+  }
+});

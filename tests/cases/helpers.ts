@@ -19,7 +19,8 @@ import * as tf from "../../lib/tf.ts";
 import { AssertionError } from "node:assert";
 import type { Flat } from "../../lib/assert_close.ts";
 import { describeValue } from "./runs/helpers.ts";
-import { readFashionMnist, type Split } from "../../data/fashion_mnist.ts";
+import { readFashionMnistRaw } from "../../data/fashion_mnist.ts";
+import { toInt32Labels } from "../../data/idx.ts";
 import { createDataIter } from "../../data/data_iter.ts";
 import { createNet } from "../../lessons/02_softmax.ts";
 import { evaluateAccuracy } from "../../lessons/04_evaluate_accuracy.ts";
@@ -317,13 +318,24 @@ export function once<T>(compute: () => Promise<T>): () => Promise<T> {
   return () => (result ??= compute());
 }
 
-/** The committed subset's test split, as plain arrays (once). */
-const subsetTestSplit = once(async () => (await readFashionMnist({ subset: true })).test);
+/** A test split as the files' bytes and int32 labels (what `createDataIter` takes). */
+interface TestSplit {
+  /** `count × 784` pixel bytes. */
+  images: Uint8Array;
+  /** `count` labels. */
+  labels: Int32Array;
+}
 
-/** The full Fashion-MNIST's test split, as plain arrays (once): a reference worth computing early. */
-export const fullTestSplit: () => Promise<Split> = once(async () =>
-  (await readFashionMnist()).test
-);
+async function testSplit(subset: boolean): Promise<TestSplit> {
+  const { test } = await readFashionMnistRaw({ subset });
+  return { images: test.images, labels: toInt32Labels(test.labels) };
+}
+
+/** The committed subset's test split (once). */
+const subsetTestSplit = once(() => testSplit(true));
+
+/** The full Fashion-MNIST's test split (once): a reference worth computing early. */
+export const fullTestSplit: () => Promise<TestSplit> = once(() => testSplit(false));
 
 /**
  * Test accuracy of trained parameters sent back as plain arrays (`W` `[784, 10]`, `b` `[10]`),
