@@ -37,7 +37,6 @@ import { todo } from "../lib/todo.ts";
  */
 export function sumKeepdim(X: tf.Tensor2D, axis: 0 | 1): tf.Tensor2D {
   // TODO: check X's rank and the axis (throw a TypeError / RangeError saying what was
-  // expected and what was found), then tf.sum with keepDims. Careful with an empty axis:
-  // tfjs's wasm backend returns garbage for a sum over nothing.
+  // expected and what was found), then tf.sum with keepDims.
   return todo("sumKeepdim");
 }

@@ -84,10 +84,5 @@ export function sumKeepdim(X: tf.Tensor2D, axis: 0 | 1): tf.Tensor2D {
       }`,
     );
   }
-  if (X.shape[axis] === 0) {
-    // Nothing to add up: the sum is 0. Said explicitly because tfjs's wasm backend (4.22)
-    // returns uninitialised memory for a sum over an empty axis, where cpu returns 0.
-    return tf.zeros(axis === 0 ? [1, X.shape[1]] : [X.shape[0], 1], X.dtype) as tf.Tensor2D;
-  }
   return tf.sum(X, axis, true);
 }

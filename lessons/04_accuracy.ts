@@ -122,9 +122,6 @@ function predictions(yHat: tf.Tensor, y: tf.Tensor1D, classes: number | undefine
  */
 export function countCorrect(yHat: tf.Tensor, y: tf.Tensor1D): tf.Scalar {
   const classes = checkShapes("countCorrect", yHat, y);
-  // An empty batch has no correct predictions. (tfjs's wasm backend returns uninitialised
-  // memory for a sum over nothing, so this case is not left to tf.sum.)
-  if (y.shape[0] === 0) return tf.scalar(0, "int32");
   return tf.tidy(() => {
     const cmp = tf.equal(predictions(yHat, y, classes), y); // [batch] bool
     return tf.sum(tf.cast(cmp, "int32"));
@@ -140,7 +137,6 @@ function correctAndInvalid(
   y: tf.Tensor1D,
   classes: number | undefined,
 ): tf.Tensor1D {
-  if (y.shape[0] === 0) return tf.zeros([2], "int32"); // see countCorrect: no empty tf.sum
   const correct = tf.sum(tf.cast(tf.equal(predictions(yHat, y, classes), y), "int32"));
   let invalid = tf.less(y, 0); // [batch] bool
   if (y.dtype === "float32") invalid = tf.logicalOr(invalid, tf.notEqual(y, tf.floor(y)));

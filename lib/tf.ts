@@ -8,8 +8,16 @@
  * `@tensorflow/tfjs` directly gives the same objects. (`@tensorflow/tfjs-core` alone would start
  * faster, but its builds leave out the gradients, which only the whole package registers.)
  *
+ * ## A correctness fix for the wasm backend, installed on import
+ *
+ * A reduction (`sum`, `prod`, `mean`, `max`, `min`, `any`, `all`) over an axis of length 0
+ * gives what the cpu backend gives (a sum over nothing is 0) instead of whatever memory tfjs's
+ * wasm kernel found: {@linkcode ./wasm_empty_reductions.ts}.
+ *
  * ## Two speed fixes for the wasm backend, installed on import
  *
+ * Each is installed only with the tfjs version the kit was tested on
+ * ({@linkcode ./wasm_kernels.ts TESTED_TFJS}); another version keeps tfjs's own kernels.
  * Both change *how* tfjs computes, never *what*: every op gives the same values (up to
  * float32 rounding in a different order), every gradient the same gradient, and the lessons'
  * code is unchanged. `deno task bench train` measures what they save on the lesson's training
@@ -48,6 +56,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "./backend.ts";
+import { installEmptyReductions } from "./wasm_empty_reductions.ts";
 import { installWasmMatMul } from "./wasm_matmul.ts";
 import { replaceWasmKernel } from "./wasm_kernels.ts";
 
@@ -84,6 +93,7 @@ function installWasmSpeedups(): void {
 }
 
 installWasmSpeedups();
+installEmptyReductions();
 
 try {
   await initBackend();

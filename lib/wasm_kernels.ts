@@ -7,6 +7,11 @@
  * {@linkcode restoreWasmKernel} puts tfjs's kernel back, for benchmarks and tests that compare
  * the two.
  *
+ * **Only on the tfjs the kit was tested with.** A kit kernel may rely on how the wasm backend
+ * of {@linkcode TESTED_TFJS} works inside, so with another version of tfjs it is not installed
+ * and tfjs's own kernel stays: an upgrade can make the kit slower, never wrong. A kernel that
+ * uses only the backends' public interface may say so (`anyVersion`).
+ *
  * @example
  * ```ts
  * import * as tf from "./tf.ts";
@@ -25,23 +30,59 @@
  */
 import * as tf from "@tensorflow/tfjs";
 
+/**
+ * The version of tfjs (`tf.version_core`) the kit's kernels were written and tested for.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "./tf.ts";
+ * import { TESTED_TFJS } from "./wasm_kernels.ts";
+ * if (tf.version_core !== TESTED_TFJS) throw new Error(`tfjs ${tf.version_core}: not the tested one`);
+ * ```
+ */
+export const TESTED_TFJS = "4.22.0";
+
+/** Options for {@linkcode replaceWasmKernel}. */
+export interface ReplaceOptions {
+  /** Install with any tfjs version (the kernel uses only public interfaces). Default `false`. */
+  anyVersion?: boolean;
+  /** The running tfjs version (for tests). Default `tf.version_core`. */
+  version?: string;
+}
+
 /** Each kit kernel installed, and the tfjs kernel it wraps. */
 const wrapped = new WeakMap<tf.KernelFunc, tf.KernelFunc>();
 
 /**
  * Replaces wasm's `kernelName` kernel by `make(original)`, unless the kernel there is already a
- * kit kernel (or wasm's kernels are not registered).
+ * kit kernel, wasm's kernels are not registered, or this is not the tested tfjs (see the module
+ * doc). Returns whether the kit kernel is in place.
+ *
+ * @example Another tfjs keeps its own kernel
+ * ```ts
+ * import * as tf from "./tf.ts";
+ * import { replaceWasmKernel } from "./wasm_kernels.ts";
+ * const before = tf.getKernel(tf.Sqrt, "wasm")!.kernelFunc;
+ * const installed = replaceWasmKernel(tf.Sqrt, (original) => original, { version: "5.0.0" });
+ * if (installed || tf.getKernel(tf.Sqrt, "wasm")!.kernelFunc !== before) {
+ *   throw new Error("a kit kernel replaced a kernel of an untested tfjs");
+ * }
+ * ```
  */
 export function replaceWasmKernel(
   kernelName: string,
   make: (original: tf.KernelFunc) => tf.KernelFunc,
-): void {
+  options: ReplaceOptions = {},
+): boolean {
+  if (!options.anyVersion && (options.version ?? tf.version_core) !== TESTED_TFJS) return false;
   const current = tf.getKernel(kernelName, "wasm");
-  if (current === undefined || wrapped.has(current.kernelFunc)) return;
+  if (current === undefined) return false;
+  if (wrapped.has(current.kernelFunc)) return true;
   const kernelFunc = make(current.kernelFunc);
   wrapped.set(kernelFunc, current.kernelFunc);
   tf.unregisterKernel(kernelName, "wasm");
   tf.registerKernel({ ...current, kernelFunc });
+  return true;
 }
 
 /** Puts tfjs's own `kernelName` kernel back; returns whether a kit kernel was installed. */

@@ -70,7 +70,6 @@ export function accuracy(yHat: tf.Tensor, y: tf.Tensor1D): number {
       } labels`,
     );
   }
-  if (y.shape[0] === 0) return 0; // no predictions, none correct (and no sum over nothing)
   const count = tf.tidy(() => {
     // As the book: only a matrix with more than one column holds probabilities.
     const predicted = yHat.rank === 2 && yHat.shape[1]! > 1

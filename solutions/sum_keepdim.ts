@@ -7,11 +7,9 @@
  * every row by its own sum. A `[rows]` vector would instead broadcast along the *last* axis,
  * dividing column `j` by row `j`'s sum: wrong, and only an error when the matrix is not square.
  *
- * Two checks a reader might not expect:
- * - the rank: a rank-1 tensor would be summed without complaint (`tf.sum(v, 0, true)` is
- *   `[1]`), so the mistake would surface far from its cause; a clear `TypeError` here names it;
- * - the empty axis: tfjs's wasm backend (4.22) returns uninitialised memory for a sum over an
- *   axis of length 0, where the right answer (and the cpu backend's) is 0.
+ * A check a reader might not expect: the rank. A rank-1 tensor would be summed without
+ * complaint (`tf.sum(v, 0, true)` is `[1]`), so the mistake would surface far from its cause;
+ * a clear `TypeError` here names it.
  *
  * @example The book's output
  * ```ts
@@ -52,10 +50,6 @@ export function sumKeepdim(X: tf.Tensor2D, axis: 0 | 1): tf.Tensor2D {
   }
   if (axis !== 0 && axis !== 1) {
     throw new RangeError(`Cannot compute sumKeepdim: axis must be 0 or 1, got ${String(axis)}`);
-  }
-  if (X.shape[axis] === 0) {
-    // Nothing to add: 0 per column (or row). Not left to tf.sum, which wasm gets wrong here.
-    return tf.zeros(axis === 0 ? [1, X.shape[1]] : [X.shape[0], 1], X.dtype) as tf.Tensor2D;
   }
   return tf.sum(X, axis, true); // keepDims: the reduced axis stays, with length 1
 }

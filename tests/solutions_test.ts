@@ -329,12 +329,23 @@ async function expectCaught(
   }
 }
 
-Deno.test("the cases catch wrong implementations: sum without keepdim, softmax over the wrong axis, averaged accuracy", async () => {
+Deno.test("the cases catch wrong implementations: sum without keepdim, garbage for an empty sum, softmax over the wrong axis, averaged accuracy", async () => {
   await expectCaught(
     "sum_keepdim",
     "[[5, 7, 9]]",
     await mutant("sum_keepdim.ts", {
       sumKeepdim: (X: tf.Tensor2D, axis: 0 | 1) => tf.sum(X, axis),
+    }),
+  );
+  // What tfjs's wasm backend gave before the kit's fix: tiny garbage, not 0.
+  await expectCaught(
+    "sum_keepdim",
+    "empty axis",
+    await mutant("sum_keepdim.ts", {
+      sumKeepdim: (X: tf.Tensor2D, axis: 0 | 1) =>
+        X.shape[axis] === 0
+          ? tf.fill(axis === 0 ? [1, X.shape[1]] : [X.shape[0], 1], 3.6e-41)
+          : tf.sum(X, axis, true),
     }),
   );
   await expectCaught(

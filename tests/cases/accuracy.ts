@@ -76,8 +76,7 @@ const cases: Case[] = [
   {
     name: "accuracy() returns a plain number, and 0 for an empty batch",
     points: 1,
-    hint: "Read the count back with dataSync()[0]; an empty batch has no correct predictions " +
-      "(and tfjs's wasm sum over nothing is garbage: return 0 yourself).",
+    hint: "Read the count back with dataSync()[0]; an empty batch has no correct predictions.",
     run: "emptyBatch",
     check: (output) => expectEqual(output, 0, "accuracy(empty batch)"),
   },

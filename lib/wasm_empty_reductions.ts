@@ -1,0 +1,130 @@
+/**
+ * A correctness fix for tfjs's wasm backend: a reduction over an empty axis gives what the cpu
+ * backend gives, not the memory it finds.
+ *
+ * tfjs-backend-wasm 4.22 allocates a reduction's output and leaves it as it was when the axis
+ * being reduced has length 0: `tf.sum(tf.zeros([0, 3]), 0)` comes back as
+ * `[3.6e-41, 3.6e-41, 2.2e-44]`, or thousands in an int32 sum, and so do `prod`, `mean`, `max`,
+ * `min`, `any` and `all` (and `logSumExp`, `norm`, … built on them). The cpu backend gives the
+ * values a reader expects (a sum over nothing is 0, a product 1). {@linkcode installEmptyReductions}
+ * wraps those wasm kernels: for an input whose reduced axes include an empty one, the kernel
+ * runs tfjs's own cpu kernel on the same (empty) input and returns its values; every other
+ * input goes to the wasm kernel untouched. Installed by {@linkcode ./tf.ts} on import, so
+ * lessons, solutions and learners write a plain `tf.sum`.
+ *
+ * Unlike the kit's speed fixes, this one uses only the backends' public interface
+ * (`write`, `readSync`, `disposeData`) and takes over only inputs whose answer is the
+ * cpu backend's, so it is installed whatever the tfjs version: with a version that fixed the
+ * bug it changes nothing, and with one that did not it still holds.
+ *
+ * @example A sum over nothing is 0 on every backend
+ * ```ts
+ * import * as tf from "./tf.ts";
+ * await tf.setBackend("wasm");
+ * const s = tf.sum(tf.zeros([0, 3]), 0);
+ * if (s.dataSync().join() !== "0,0,0") throw new Error(`empty sum: ${s.dataSync()}`);
+ * const p = tf.prod(tf.zeros([2, 0], "int32"), 1);
+ * if (p.dataSync().join() !== "1,1" || p.dtype !== "int32") throw new Error(`empty product: ${p}`);
+ * ```
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { replaceWasmKernel } from "./wasm_kernels.ts";
+
+/** The reductions whose wasm kernels return uninitialised memory for an empty axis. */
+export const EMPTY_AXIS_REDUCTIONS: readonly string[] = [
+  tf.Sum,
+  tf.Prod,
+  tf.Mean,
+  tf.Max,
+  tf.Min,
+  tf.Any,
+  tf.All,
+];
+
+/**
+ * Whether reducing `shape` over `axis` (a number, a list, or `null`/absent for every axis;
+ * negative counts from the end) reduces over an axis of length 0.
+ *
+ * @example
+ * ```ts
+ * import { reducesEmptyAxis } from "./wasm_empty_reductions.ts";
+ * if (!reducesEmptyAxis([0, 3], 0) || reducesEmptyAxis([0, 3], 1) || !reducesEmptyAxis([4, 0], null)) {
+ *   throw new Error("wrong verdict on an empty axis");
+ * }
+ * if (!reducesEmptyAxis([2, 0], [-1])) throw new Error("a negative axis counts from the end");
+ * ```
+ */
+export function reducesEmptyAxis(
+  shape: readonly number[],
+  axis: number | readonly number[] | null | undefined,
+): boolean {
+  const axes = axis === null || axis === undefined
+    ? shape.map((_, i) => i)
+    : (typeof axis === "number" ? [axis] : axis).map((a) => (a < 0 ? a + shape.length : a));
+  return axes.some((a) => shape[a] === 0);
+}
+
+/** A backend's methods this fix uses (public in tfjs-core's `KernelBackend`). */
+interface Backend {
+  write(values: tf.BackendValues, shape: number[], dtype: tf.DataType): tf.DataId;
+  readSync(dataId: tf.DataId): tf.BackendValues;
+  disposeData(dataId: tf.DataId, force?: boolean): boolean;
+}
+
+/** Typed arrays as each dtype is stored. */
+function emptyValues(dtype: tf.DataType): tf.BackendValues {
+  return dtype === "int32"
+    ? new Int32Array(0)
+    : dtype === "bool"
+    ? new Uint8Array(0)
+    : new Float32Array(0);
+}
+
+/** The empty-axis answer, computed by tfjs's cpu kernel; `undefined` without a cpu backend. */
+function onCpu(kernelName: string, args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo | undefined {
+  const cpu = tf.engine().findBackend("cpu") as unknown as Backend | null;
+  const kernel = tf.getKernel(kernelName, "cpu");
+  if (!cpu || !kernel) return undefined;
+  const x = args.inputs.x as tf.TensorInfo;
+  const input = {
+    dataId: cpu.write(emptyValues(x.dtype), [...x.shape], x.dtype),
+    shape: x.shape,
+    dtype: x.dtype,
+  };
+  const made: tf.TensorInfo[] = [input];
+  try {
+    const out = kernel.kernelFunc({
+      ...args,
+      inputs: { x: input },
+      backend: cpu as unknown as tf.KernelBackend,
+    }) as tf.TensorInfo;
+    made.push(out);
+    const values = cpu.readSync(out.dataId);
+    const dataId = (args.backend as unknown as Backend).write(values, [...out.shape], out.dtype);
+    return { dataId, shape: [...out.shape], dtype: out.dtype };
+  } finally {
+    for (const info of made) cpu.disposeData(info.dataId, true);
+  }
+}
+
+/**
+ * Wraps the wasm kernels of {@linkcode EMPTY_AXIS_REDUCTIONS} as the module doc describes.
+ * Idempotent; call it before or after the backend starts.
+ */
+export function installEmptyReductions(): void {
+  for (const kernelName of EMPTY_AXIS_REDUCTIONS) {
+    replaceWasmKernel(
+      kernelName,
+      (original) =>
+        function emptyAxisReduction(args) {
+          const x = args.inputs.x as tf.TensorInfo;
+          const { axis } = args.attrs as unknown as { axis?: number | number[] | null };
+          if (!reducesEmptyAxis(x.shape, axis)) return original(args);
+          return onCpu(kernelName, args) ?? original(args);
+        },
+      { anyVersion: true },
+    );
+  }
+}
