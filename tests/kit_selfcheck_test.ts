@@ -341,6 +341,36 @@ Deno.test("runCheck() fails a file that runs but does not type-check, as the gra
   }
 });
 
+Deno.test("runCheck(): a syntax error fails its own exercise only, naming its file and line", async () => {
+  const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".syntax_" });
+  try {
+    for (const id of ["sum_keepdim", "accuracy", "evaluate_accuracy"]) {
+      await Deno.copyFile(join(ROOT, "solutions", `${id}.ts`), join(dir, `${id}.ts`));
+    }
+    // A half-finished edit, as `--watch` sees on every save.
+    const path = join(dir, "accuracy.ts");
+    await Deno.writeTextFile(
+      path,
+      (await Deno.readTextFile(path)).replace("tf.argMax(yHat, 1)", "tf.argMax(yHat, 1;"),
+    );
+    const results = await runCheck({ dir, ids: ["sum_keepdim", "accuracy", "evaluate_accuracy"] });
+    const status = Object.fromEntries(results.map((r) => [r.id, r.status]));
+    if (status.sum_keepdim !== "done" || status.evaluate_accuracy !== "done") {
+      fail(`a broken accuracy.ts failed other exercises: ${JSON.stringify(status)}`);
+    }
+    const broken = results.find((r) => r.id === "accuracy")!;
+    const { message = "", hint = "" } = broken.cases[0];
+    if (
+      broken.status !== "failing" || !message.includes("accuracy.ts") || !/:\d+:\d+/.test(message)
+    ) {
+      fail(`the syntax error is not named with its place: ${message}`);
+    }
+    if (!hint.includes("syntax error")) fail(`unexpected hint: ${hint}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("runCheck() gives no points for the kit's own function, as the grader would block it", async () => {
   const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".reexport_" });
   try {

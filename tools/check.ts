@@ -226,7 +226,9 @@ export async function runCheck(options: CheckOptions = {}): Promise<ExerciseResu
         : `${shown} could not be loaded: ${error instanceof Error ? error.message : error}`;
     }
     const problem = problems[exercise.file];
-    let hint = "Keep the file's exports (names and signatures) as shipped.";
+    let hint = problem?.kind === "load"
+      ? "Fix the syntax error or the missing module named above."
+      : "Keep the file's exports (names and signatures) as shipped.";
     if (problem !== undefined && (loadError === undefined || problem.kind !== "load")) {
       const why = {
         load: "does not load",
