@@ -17,26 +17,10 @@
  */
 import { join } from "node:path";
 import { assertEquals, assertIncludes } from "./helpers/assert.ts";
+import { optIn } from "./helpers/opt_in.ts";
 import { composeSubmission, KIT, writeSubmission } from "./helpers/submissions.ts";
 
-async function works(cmd: string, args: string[]): Promise<boolean> {
-  return await new Deno.Command(cmd, { args, stdout: "null", stderr: "null" }).output()
-    .then((o) => o.success, () => false);
-}
-
-const required = Deno.env.get("D2L_REQUIRE_CONTAINER") === "1";
-/** Why this machine cannot run it, if it cannot. */
-const cannot = Deno.uid() !== 0
-  ? "not root"
-  : !(await works("buildah", ["--version"]))
-  ? "no buildah"
-  : !(await works("podman", ["--version"]))
-  ? "no podman"
-  : !(await works("mmdebstrap", ["--version"]))
-  ? "no mmdebstrap"
-  : undefined;
-const optedIn = required || Deno.env.get("D2L_CONTAINER") === "1";
-const why = cannot ?? (optedIn ? undefined : "takes minutes: set D2L_CONTAINER=1");
+const { cannot, ignore, suffix } = await optIn("CONTAINER", ["buildah", "podman", "mmdebstrap"]);
 
 const IMAGE = "localhost/d2l-softmax-grader:test";
 
@@ -124,10 +108,8 @@ async function indexedJob(work: string): Promise<void> {
 }
 
 Deno.test({
-  name: `the grader's container image: built with buildah, bin/run.sh with no network${
-    why === undefined || required ? "" : ` (ignored: ${why})`
-  }`,
-  ignore: why !== undefined && !required,
+  name: `the grader's container image: built with buildah, bin/run.sh with no network${suffix}`,
+  ignore,
   sanitizeResources: false,
   async fn() {
     if (cannot !== undefined) {

@@ -12,30 +12,14 @@
  */
 import { join } from "node:path";
 import { assertEquals, assertIncludes } from "./helpers/assert.ts";
+import { optIn } from "./helpers/opt_in.ts";
 import { FIXTURE_SETUP, KIT, runPackage, writeSubmission } from "./helpers/submissions.ts";
 
-async function works(cmd: string, args: string[]): Promise<boolean> {
-  return await new Deno.Command(cmd, { args, stdout: "null", stderr: "null" }).output()
-    .then((o) => o.success, () => false);
-}
-
-const required = Deno.env.get("D2L_REQUIRE_FRESH_ROOT") === "1";
-/** Why this machine cannot run it, if it cannot. */
-const cannot = Deno.uid() !== 0
-  ? "not root"
-  : !(await works("mmdebstrap", ["--version"]))
-  ? "no mmdebstrap"
-  : !(await works("python3", ["--version"]))
-  ? "no python3"
-  : undefined;
-const optedIn = required || Deno.env.get("D2L_FRESH_ROOT") === "1";
-const why = cannot ?? (optedIn ? undefined : "takes minutes: set D2L_FRESH_ROOT=1");
+const { cannot, ignore, suffix } = await optIn("FRESH_ROOT", ["mmdebstrap", "python3"]);
 
 Deno.test({
-  name: `the Gradescope zip in a fresh Debian root: setup.sh, then run_autograder${
-    why === undefined || required ? "" : ` (ignored: ${why})`
-  }`,
-  ignore: why !== undefined && !required,
+  name: `the Gradescope zip in a fresh Debian root: setup.sh, then run_autograder${suffix}`,
+  ignore,
   sanitizeResources: false,
   async fn() {
     if (cannot !== undefined) {
