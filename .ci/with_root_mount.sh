@@ -10,7 +10,13 @@ set -euo pipefail
 export PATH="$PATH:/usr/sbin:/sbin"
 if mountpoint -q /; then exec "$@"; fi
 mkdir -p /run/ci-root
+# (The new namespace cannot make / private: it is not a mount point. So /run/ci-root first becomes
+# a private mount of its own, and only then gets the bind of /: on a host that shares mounts
+# between namespaces, the most that can show there is that empty directory bound onto itself.)
 exec unshare --mount --propagation unchanged bash -c '
+  set -e
+  mount --bind /run/ci-root /run/ci-root
+  mount --make-private /run/ci-root
   mount --rbind / /run/ci-root
   mount --make-rprivate /run/ci-root
   exec chroot /run/ci-root env --chdir="$1" "${@:2}"' with_root_mount "$PWD" "$@"

@@ -21,6 +21,16 @@ fail() {
   exit 1
 }
 [ $# -eq 3 ] || { echo "usage: bin/run.sh SLUG INPUT_DIR OUTPUT_DIR" >&2; exit 1; }
+log=""
+# Whatever stops this script from here on, OUTPUT_DIR gets a results.json that says so.
+on_exit() {
+  code=$?
+  [ -z "$log" ] || rm -f "$log"
+  if [ "$code" -ne 0 ] && [ ! -s "${output:-/nonexistent}/results.json" ]; then
+    fail "the runner stopped early (exit code $code)"
+  fi
+}
+trap on_exit EXIT
 slug=$1
 output=$(realpath -m -- "$3")
 mkdir -p -- "$output" || fail "cannot create the output directory $3"
@@ -38,7 +48,6 @@ unset INIT_CWD
 cd "$kit"
 rm -f "$output/results.json"
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
 status=0
 # shellcheck disable=SC2086 # $only is one word or none
 deno run --allow-all --frozen --cached-only tools/grade.ts "$input" $only \

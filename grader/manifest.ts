@@ -336,7 +336,9 @@ export function runSource(text: string, id: string, where: string): string {
   const lines = text.split("\n");
   const open = lines.findIndex((l) => /^export const runs\b.*\{$/.test(l));
   if (open < 0) return "";
-  const at = (line: string) => /^ {2}[A-Za-z_$][\w$]*: /.test(line) || /^\};?$/.test(line);
+  // The run ends where a line starts at its property's depth or less: the next property (named,
+  // quoted or computed), a comment, or the object's end.
+  const at = (line: string) => /^ {0,2}\S/.test(line);
   const start = lines.findIndex((l, i) => i > open && l.startsWith(`  ${id}: `));
   if (start < 0) return "";
   let end = start + 1;
@@ -440,10 +442,19 @@ export function buildManifest(
     );
   }
   for (const column of rubric.gradescope?.leaderboard ?? []) {
-    if (!all.some((c) => `${c.exerciseId}/${c.name}` === column.case)) {
+    const named = all.find((c) => `${c.exerciseId}/${c.name}` === column.case);
+    if (named === undefined) {
       throw new TypeError(
         `The rubric's leaderboard column "${column.name}" names case "${column.case}", which no ` +
           'table has; name a case as the rubric\'s cases do ("<exercise id>/<case name>")',
+      );
+    }
+    // Gradescope shows a leaderboard to the whole class, at once.
+    if (named.hidden) {
+      throw new TypeError(
+        `The rubric's leaderboard column "${column.name}" names the hidden case "${column.case}": ` +
+          "a leaderboard is public from the start, so it would show how students did on it; " +
+          "choose a visible case",
       );
     }
   }

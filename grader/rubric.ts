@@ -26,7 +26,8 @@
  *   see their results: `"visible"`, the default, `"hidden"`, `"after_due_date"` or
  *   `"after_published"`) and `stdout_visibility` (the autograder's own output, same values;
  *   default `"hidden"`), and a `leaderboard`: columns `{"name": "Test accuracy", "case":
- *   "<exercise id>/<case name>", "order": "desc"}`, each the measurement that case's check
+ *   "<exercise id>/<case name>", "order": "desc"}` (a visible case: Gradescope shows the leaderboard
+ *   to the whole class at once), each the measurement that case's check
  *   returns when it passes (the kit's full-data training case returns its test accuracy;
  *   `order` is `"desc"`, higher first, by default, or `"asc"`). A submission whose case did not
  *   pass has no value in that column.

@@ -5,8 +5,9 @@
  * tfjs-backend-wasm 4.22 allocates a reduction's output and leaves it as it was when the axis
  * being reduced has length 0: `tf.sum(tf.zeros([0, 3]), 0)` comes back as
  * `[3.6e-41, 3.6e-41, 2.2e-44]`, or thousands in an int32 sum, and so do `prod`, `mean`, `max`,
- * `min`, `any` and `all` (and `logSumExp`, `norm`, … built on them). The cpu backend gives the
- * values a reader expects (a sum over nothing is 0, a product 1). {@linkcode installEmptyReductions}
+ * `min`, `any` and `all` (and `logSumExp`, `norm`, … built on them). The cpu backend gives
+ * definite values (a sum over nothing is 0 and a product 1; its mean is 0, max and min NaN for
+ * float32 and 0 for int32, any and all false), and the kit makes wasm agree with it. {@linkcode installEmptyReductions}
  * wraps those wasm kernels: for an input whose reduced axes include an empty one, the kernel
  * runs tfjs's own cpu kernel on the same (empty) input and returns its values; every other
  * input goes to the wasm kernel untouched. Installed by {@linkcode ./tf.ts} on import, so
@@ -120,8 +121,12 @@ export function installEmptyReductions(): void {
       (original) =>
         function emptyAxisReduction(args) {
           const x = args.inputs.x as tf.TensorInfo;
-          const { axis } = args.attrs as unknown as { axis?: number | number[] | null };
-          if (!reducesEmptyAxis(x.shape, axis)) return original(args);
+          // Max names its axes `reductionIndices`, the others `axis`.
+          const { axis, reductionIndices } = args.attrs as unknown as {
+            axis?: number | number[] | null;
+            reductionIndices?: number | number[] | null;
+          };
+          if (!reducesEmptyAxis(x.shape, axis ?? reductionIndices)) return original(args);
           return onCpu(kernelName, args) ?? original(args);
         },
       { anyVersion: true },

@@ -29,9 +29,11 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { version_wasm } from "@tensorflow/tfjs-backend-wasm";
 
 /**
- * The version of tfjs (`tf.version_core`) the kit's kernels were written and tested for.
+ * The version of tfjs the kit's kernels were written and tested for: tfjs-core's
+ * (`tf.version_core`) and tfjs-backend-wasm's (`version_wasm`) must both be this one.
  *
  * @example
  * ```ts
@@ -46,7 +48,7 @@ export const TESTED_TFJS = "4.22.0";
 export interface ReplaceOptions {
   /** Install with any tfjs version (the kernel uses only public interfaces). Default `false`. */
   anyVersion?: boolean;
-  /** The running tfjs version (for tests). Default `tf.version_core`. */
+  /** The running tfjs version (for tests). Default: tfjs-core's, when tfjs-backend-wasm's agrees. */
   version?: string;
 }
 
@@ -74,7 +76,8 @@ export function replaceWasmKernel(
   make: (original: tf.KernelFunc) => tf.KernelFunc,
   options: ReplaceOptions = {},
 ): boolean {
-  if (!options.anyVersion && (options.version ?? tf.version_core) !== TESTED_TFJS) return false;
+  const running = options.version ?? (version_wasm === tf.version_core ? tf.version_core : "mixed");
+  if (!options.anyVersion && running !== TESTED_TFJS) return false;
   const current = tf.getKernel(kernelName, "wasm");
   if (current === undefined) return false;
   if (wrapped.has(current.kernelFunc)) return true;

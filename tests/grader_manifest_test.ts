@@ -187,6 +187,16 @@ Deno.test("parseRubric() rejects unknown keys and bad values", () => {
     TypeError,
     'names case "a/on", which no table has',
   );
+  // A leaderboard is public: a hidden case's results may not be on it.
+  const onHidden = parseRubric(
+    '{"gradescope": {"leaderboard": [{"name": "Acc", "case": "b/three"}]}}',
+    "r",
+  );
+  assertThrows(
+    () => buildManifest(kit, [], onHidden),
+    TypeError,
+    'names the hidden case "b/three"',
+  );
   assertThrows(
     () => parseRubric('{"cases": {"a/b": {"hidden": false, "visibility": "none"}}}', "r"),
     TypeError,

@@ -14,9 +14,10 @@ image=$1 slug=$2
 input="$(realpath "$3")"
 mkdir -p "$4"
 output="$(realpath "$4")"
-chmod 0777 "$output" # the grader user writes results.json there
+mode=$(stat -c %a "$output")
+chmod 0777 "$output" # the grader user writes results.json there (the mode is put back)
 ctr=$(buildah from --quiet "$image")
-trap 'buildah rm "$ctr" >/dev/null' EXIT
+trap 'buildah rm "$ctr" >/dev/null; chmod "$mode" "$output"' EXIT
 # buildah's chroot isolation (the one that works where `podman run` does not) shares the
 # caller's network: a fresh network namespace around it leaves the container only a loopback
 # that is down.

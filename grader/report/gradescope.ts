@@ -193,8 +193,9 @@ export function formatGradescope(
       }
     });
   });
+  // From the student's view: a leaderboard is public (and a hidden case's value is not in it).
   const leaderboard = (options.leaderboard ?? []).flatMap((column) => {
-    const found = report.exercises.flatMap((e) => e.cases)
+    const found = shown.exercises.flatMap((e) => e.cases)
       .find((c) => `${c.exerciseId}/${c.name}` === column.case);
     if (found?.value === undefined || report.status !== "graded") return [];
     return [{
