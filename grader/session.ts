@@ -69,6 +69,11 @@ export interface SessionOptions {
    * out of the manifest, the reports and the totals. Default: every exercise.
    */
   exercises?: string[];
+  /**
+   * Stops the set-up between its steps (Ctrl-C): `openSession` then rejects with the signal's
+   * reason, its directory removed.
+   */
+  signal?: AbortSignal;
 }
 
 /** The loaded, shared state of a grading session. */
@@ -315,6 +320,8 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
   }
 
   const backendFiles = await wasmBinaries(config.kitRoot);
+  const stopIfAborted = () => options.signal?.throwIfAborted();
+  stopIfAborted();
 
   const dir = await Deno.makeTempDir({ prefix: "grader-session-" });
   // Whatever fails (or is interrupted) from here on, the directory goes with it.
@@ -325,6 +332,7 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
       // the same bytes without gunzipping them again.
       const decoded = join(dir, "fashion-mnist");
       await data.writeFashionMnistFiles(found, decoded);
+      stopIfAborted();
       found = undefined;
       env.FASHION_MNIST_DIR = decoded;
       dataDirs.push(decoded);
@@ -343,6 +351,7 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
     );
     const sandboxDenoDir = join(dir, "deno_dir");
     const warm = join(dir, "warm");
+    stopIfAborted();
     await Deno.mkdir(warm, { recursive: true });
     const warmMap = join(warm, "import_map.json");
     const trustedDirs = [
@@ -382,6 +391,7 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
       }],
     });
     await Deno.remove(warm, { recursive: true }).catch(() => {});
+    stopIfAborted();
     if (warmed.fatal !== undefined) {
       throw new Error(
         `the sandbox does not start with the kit's run halves alone: ${warmed.fatal}` +

@@ -377,9 +377,12 @@ export async function main(
   const removeTemp = () =>
     args.keep ? Promise.resolve() : Deno.remove(tempDir, { recursive: true }).catch(() => {});
   let cleanedUp: Promise<unknown> | undefined;
+  // Stops a session still being set up, which then removes its own directory.
+  const abort = new AbortController();
   const onInterrupt = () => {
     if (interrupted) return;
     interrupted = true;
+    abort.abort(new Error("interrupted"));
     printError("Interrupted: removing temporary files");
     cleanedUp = Promise.all([opening?.then((s) => s.close(), () => {}), removeTemp()]);
     // The grading in flight notices, stops and cleans up again (it may still have been
@@ -410,6 +413,7 @@ export async function main(
         hiddenDir: args.hidden,
         rubricFile: args.rubric,
         exercises: args.exercises,
+        signal: abort.signal,
       });
       session = await opening;
     } catch (error) {
