@@ -273,9 +273,10 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
   }
   const rubric = options.rubric ??
     (options.rubricFile ? await loadRubric(options.rubricFile) : EMPTY_RUBRIC);
+  const every = [...kit, ...hidden.flatMap((t) => t.exercises)];
   const only = options.exercises === undefined
     ? undefined
-    : selectExercises(options.exercises, [...kit, ...hidden.flatMap((t) => t.exercises)]);
+    : selectExercises(options.exercises, every);
   const chosen = (list: Exercise[]) => list.filter((e) => only?.has(e.id) ?? true);
   const tables = hidden.map((t) => ({ ...t, exercises: chosen(t.exercises) }));
   // A course's rubric names cases of every exercise: only the chosen ones' apply.
@@ -294,7 +295,7 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
     chosen(kit),
     tables,
     effective,
-    await runTexts(config.kitRoot, [...kit, ...hidden.flatMap((t) => t.exercises)]),
+    await runTexts(config.kitRoot, every.filter((e) => only?.has(e.id) ?? true)),
   );
   const policy = await loadPolicy(config, manifest.exercises);
   const kitImports = await readKitImports(config.configFile);
