@@ -34,6 +34,11 @@ export interface BackendOptions {
   backend?: string;
   /** Where warnings go (the wasm fallback). Default: `console.warn`. */
   warn?: (message: string) => void;
+  /**
+   * Whether to fall back to `cpu` when wasm cannot start (default `true`). `false` throws
+   * instead: a test that names the wasm backend must fail, not pass on cpu.
+   */
+  fallback?: boolean;
 }
 
 /** Which backend runs, and why. */
@@ -79,7 +84,8 @@ function readEnv(name: string): string | undefined {
  * Starts the requested backend and makes it tfjs's active one.
  *
  * Silences tfjs's "install the node backend" banner (that backend cannot be installed here)
- * and falls back to `cpu`, with a warning naming the reason, when wasm fails to start.
+ * and falls back to `cpu`, with a warning naming the reason, when wasm fails to start (unless
+ * `fallback` is `false`: then it throws).
  *
  * @example
  * ```ts
@@ -116,6 +122,12 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
       fallbackReason = "tf.setBackend('wasm') returned false";
     } catch (error) {
       fallbackReason = error instanceof Error ? error.message : String(error);
+    }
+    if (options.fallback === false) {
+      throw new Error(
+        `The wasm backend could not start (${fallbackReason}), and this caller does not accept ` +
+          `the cpu backend instead (fallback: false).`,
+      );
     }
     warn(
       `Warning: the wasm backend could not start (${fallbackReason}); using the slower cpu ` +

@@ -68,7 +68,7 @@ Deno.test("createDataIter() switches buffers with the backend between batches", 
     for (const [X] of iter) {
       kept.push(tf.clone(X));
       // Alternate: the next batch is made on the other backend.
-      await initBackend({ backend: b++ % 2 === 0 ? "cpu" : "wasm" });
+      await initBackend({ backend: b++ % 2 === 0 ? "cpu" : "wasm", fallback: false });
     }
   } finally {
     await initBackend({ backend: "wasm" });

@@ -137,7 +137,7 @@ Deno.test("createDataIter() over bytes yields exactly the batches of the same da
   const before = tf.getBackend();
   try {
     for (const backend of ["wasm", "cpu"]) {
-      await tf.setBackend(backend);
+      assert.ok(await tf.setBackend(backend), `the ${backend} backend could not start`);
       for (const shuffle of [false, true]) {
         const options = { batchSize: 4, imageSize: [2, 2] as const, shuffle, seed: 5 };
         const fromBytes = createDataIter(bytes, labels, options);

@@ -32,7 +32,7 @@ async function on(
   backend: string,
   f: () => tf.Tensor,
 ): Promise<{ shape: number[]; dtype: string; values: number[] }> {
-  await tf.setBackend(backend);
+  assert.ok(await tf.setBackend(backend), `the ${backend} backend could not start`);
   const before = tf.memory().numTensors;
   const t = f();
   const out = { shape: t.shape, dtype: t.dtype, values: [...t.dataSync()].map(Number) };

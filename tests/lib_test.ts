@@ -77,6 +77,11 @@ Deno.test("initBackend() falls back to cpu with a warning when wasm cannot start
     assert.equal(warnings.length, 1);
     assert.match(warnings[0], /wasm backend could not start/);
     assert.match(warnings[0], /--backend cpu/);
+    await initBackend({ backend: "cpu" });
+    await assert.rejects(
+      initBackend({ backend: "wasm", fallback: false }),
+      /wasm backend could not start .*fallback: false/,
+    );
   } finally {
     tf.removeBackend("wasm");
     tf.registerBackend("wasm", factory, 2);

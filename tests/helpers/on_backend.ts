@@ -20,13 +20,16 @@
 import * as tf from "../../lib/tf.ts";
 import { type BackendName, initBackend } from "../../lib/backend.ts";
 
-/** Runs `fn` with `backend` active and restores the previous backend, also when `fn` throws. */
+/**
+ * Runs `fn` with `backend` active and restores the previous backend, also when `fn` throws.
+ * Throws when `backend` cannot start: a test that names a backend never runs on another.
+ */
 export async function onBackend(
   backend: BackendName,
   fn: () => void | Promise<void>,
 ): Promise<void> {
   const previous = tf.getBackend();
-  await initBackend({ backend });
+  await initBackend({ backend, fallback: false });
   try {
     await fn();
   } finally {
