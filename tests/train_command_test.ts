@@ -319,6 +319,25 @@ Deno.test("runTrain() asked to stop after the first epoch returns 130 with that 
   });
 });
 
+Deno.test("runTrain() with a learning rate so large that training diverges says so and names --lr, not the short run", async () => {
+  await withTempDir(async (out) => {
+    const err: string[] = [];
+    const args = { ...parseTrainArgs(["--subset", "--epochs", "1", "--lr", "1e9"]), out };
+    const code = await runTrain(args, {
+      out: () => {},
+      err: (text) => err.push(text),
+      isTerminal: false,
+    });
+    assert.equal(code, 1);
+    const message = err.join("");
+    assert.match(
+      message,
+      /training diverged: the loss was NaN after epoch 1 .*--lr 1000000000 is too large/,
+    );
+    assert.doesNotMatch(message, /short run/);
+  });
+});
+
 Deno.test("deno task train --subset: writes every file, prints what it saved, exits 1 when the book's checks fail, and replays exactly", async () => {
   await withTempDir(async (root) => {
     const args = ["--subset", "--epochs", "2"];

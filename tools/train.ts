@@ -405,6 +405,15 @@ export async function runTrain(args: TrainArgs, io: TrainIO): Promise<number> {
     );
     io.out(checkLine(result, last) + "\n");
     io.out(`Wrote ${final.files.map((f) => `${args.out}/${f}`).join(", ")}\n`);
+    const diverged = records.find((r) => !Number.isFinite(r.trainLoss));
+    if (diverged) {
+      io.err(
+        `train: training diverged: the loss was ${diverged.trainLoss} after epoch ` +
+          `${diverged.epoch} (the steps grew until the weights overflowed). The learning rate ` +
+          `--lr ${args.lr} is too large for this model; the book uses 0.1: try a smaller one.\n`,
+      );
+      return 1;
+    }
     if (!result.checksPassed) {
       io.err(
         `train: the book's checks failed (see above)` +
