@@ -35,7 +35,7 @@ import { todo } from "../lib/todo.ts";
  * @returns the count of correct predictions, an integer in `[0, batch]`.
  */
 export function accuracy(yHat: tf.Tensor, y: tf.Tensor1D): number {
-  // TODO: tf.argMax over the classes (only for a matrix with more than one column), cast to
-  // y.dtype, tf.equal with y, count, read back one number. Check the batch sizes match.
+  // TODO: count the examples whose prediction (see above) equals their label, and return
+  // the count as a plain number. Check that the batch sizes match.
   return todo("accuracy");
 }

@@ -59,8 +59,8 @@ export const REJECT = -1;
  * @returns `[batch, decisions]`, float32.
  */
 export function expectedCost(probs: tf.Tensor2D, cost: CostMatrix): tf.Tensor2D {
-  // TODO: one tf.matMul of probs with the cost matrix (transposed). Check that every row of
-  // cost has one entry per class, and throw a RangeError saying so when not.
+  // TODO: R[i][d] for every example and decision at once. Check that every row of cost has
+  // one entry per class, and throw a RangeError saying so when not.
   return todo("expectedCost");
 }
 
@@ -81,7 +81,7 @@ export function expectedCost(probs: tf.Tensor2D, cost: CostMatrix): tf.Tensor2D 
  * @returns int32 decisions `[batch]`.
  */
 export function bayesDecision(probs: tf.Tensor2D, cost: CostMatrix): tf.Tensor1D {
-  // TODO: argmin over the decisions of expectedCost(probs, cost).
+  // TODO: for each example, the decision with the least expected cost.
   return todo("bayesDecision");
 }
 
@@ -112,8 +112,8 @@ export interface RejectOptions {
  * @returns int32 decisions `[batch]`: a decision index, or −1 to reject.
  */
 export function decideWithReject(probs: tf.Tensor2D, options: RejectOptions): tf.Tensor1D {
-  // TODO: the least expected cost per example (tf.min), compared with options.rejectCost;
-  // tf.where picks REJECT or the Bayes decision.
+  // TODO: REJECT where even the cheapest decision costs more than options.rejectCost, the
+  // Bayes decision elsewhere.
   return todo("decideWithReject");
 }
 
@@ -134,7 +134,7 @@ export function decideWithReject(probs: tf.Tensor2D, options: RejectOptions): tf
  * @returns int32 decisions `[batch]`: a class, or −1 to reject.
  */
 export function rejectBelow(probs: tf.Tensor2D, threshold: number): tf.Tensor1D {
-  // TODO: tf.argMax, and tf.max compared with the threshold.
+  // TODO: decide as argmax does, but REJECT where the top probability is below threshold.
   return todo("rejectBelow");
 }
 
@@ -189,7 +189,7 @@ export function decisionTable(
   y: tf.Tensor1D,
   options: TableOptions,
 ): DecisionRow[] {
-  // TODO: read the labels and each rule's decisions back (dataSync) and count, per rule, the
-  // total cost (rejectCost for a rejected example), the errors and the rejects.
+  // TODO: apply every rule, and count per rule the total cost (rejectCost for a rejected
+  // example), the errors and the rejects.
   return todo("decisionTable");
 }

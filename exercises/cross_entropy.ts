@@ -8,9 +8,11 @@
  * - {@linkcode pickTrueClass} gives `[0.1, 0.5]` (the book's `y_hat[[0, 1], y]`);
  * - {@linkcode crossEntropy} gives `[−log 0.1, −log 0.5] = [2.3026, 0.6931]`.
  *
- * tfjs has no `yHat[range(n), y]` indexing: build a one-hot mask from `y` (`tf.oneHot`) and
- * use it to select (`tf.where`) — not to multiply (`0 · NaN` is `NaN`), and not `tf.gather`
- * (its gradient does not exist on the wasm backend, and the loss must be differentiable).
+ * tfjs has no `yHat[range(n), y]` indexing: build a boolean mask that is true exactly at
+ * `(i, y[i])` and use it to select (`tf.where`) — not to multiply (`0 · NaN` is `NaN`), and not
+ * `tf.gather` (its gradient does not exist on the wasm backend, and the loss must be
+ * differentiable). `tf.oneHot` builds such a mask but refuses a single class, which a
+ * `[batch, 1]` yHat has.
  * Validate the labels: a label outside `[0, classes)` must be a clear `RangeError`, not a
  * silent `Infinity`.
  *
@@ -38,7 +40,8 @@ import { todo } from "../lib/todo.ts";
  * @returns `[batch]`.
  */
 export function pickTrueClass(yHat: tf.Tensor2D, y: tf.Tensor1D): tf.Tensor1D {
-  // TODO: validate shapes and labels; then a one-hot boolean mask, tf.where, a row sum.
+  // TODO: validate shapes and labels; then yHat[i, y[i]] for every row i, with tensor
+  // operations that autodiff can follow.
   return todo("pickTrueClass");
 }
 
@@ -59,6 +62,6 @@ export function pickTrueClass(yHat: tf.Tensor2D, y: tf.Tensor1D): tf.Tensor1D {
  * @returns losses `[batch]`.
  */
 export function crossEntropy(yHat: tf.Tensor2D, y: tf.Tensor1D): tf.Tensor1D {
-  // TODO: −log of pickTrueClass(yHat, y).
+  // TODO: the book's loss of every example, from pickTrueClass.
   return todo("crossEntropy");
 }

@@ -117,7 +117,7 @@ export class Accumulator {
  * @returns correct / total, in `[0, 1]`.
  */
 export function evaluateAccuracy(net: Net, dataIter: DataIter): number {
-  // TODO: an Accumulator(2); for each [X, y] of dataIter add (accuracy(net(X), y), y.shape[0])
-  // inside tf.tidy; return the ratio of the two sums.
+  // TODO: the fraction of correct predictions over every example dataIter yields (batches
+  // may differ in size), freeing every tensor you make.
   return todo("evaluateAccuracy");
 }

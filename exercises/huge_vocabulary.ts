@@ -98,7 +98,8 @@ export function logUniformProbability(k: number, numClasses: number): number {
  * @returns `numSampled` ids in `[0, V)`.
  */
 export function sampleLogUniform(numClasses: number, options: SampleOptions): Int32Array {
-  // TODO: for each draw, u = rng.next(); k = floor(exp(u · log(V + 1))) − 1.
+  // TODO: numSampled draws from Q, with the seeded generator (invert Q's cumulative
+  // distribution).
   return todo("sampleLogUniform");
 }
 
@@ -120,7 +121,7 @@ export function sampleLogUniform(numClasses: number, options: SampleOptions): In
  * @returns losses `[n]`, float32.
  */
 export function fullSoftmaxLoss(layer: OutputLayer, batch: HiddenBatch): tf.Tensor1D {
-  // TODO: logits h · Wᵀ + b ([n, V]), a stable log-sum-exp per row, minus the true logit.
+  // TODO: the exact loss over all V words, without overflow.
   return todo("fullSoftmaxLoss");
 }
 
@@ -149,7 +150,7 @@ export function sampledSoftmaxLoss(
   batch: HiddenBatch,
   options: SampleOptions,
 ): tf.Tensor1D {
-  // TODO: draw the samples; gather their rows of W and b; build the [n, 1 + S] logits (true
-  // word first, corrected samples after, hits set to -Infinity); logsumexp − z_y.
+  // TODO: the sampled estimate described above, from the true word's logit and the
+  // corrected logits of the samples.
   return todo("sampledSoftmaxLoss");
 }

@@ -86,9 +86,8 @@ export function oneSgdStep(
   batch: PlainBatch,
   options: StepOptions = {},
 ): StepReport {
-  // TODO: make W and b tf.variables, build the lesson's net with createNet({ W, b }), take
-  // the gradients of tf.sum(crossEntropy(net(X), y)) with tf.variableGrads, read everything
-  // back with arraySync(), then step with sgd([W, b], [gradW, gradB], lr, batchSize).
+  // TODO: one SGD step of the lesson's model and loss on this batch, as lesson 5 trains,
+  // reporting what the doc above lists.
   // Free every tensor you create (tf.tidy; the variables with tf.dispose).
   return todo("oneSgdStep");
 }

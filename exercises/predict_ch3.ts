@@ -60,7 +60,7 @@ export interface Prediction {
  * @returns the images, their shape, the true and predicted names and the titles.
  */
 export function predictCh3(net: Net, testIter: DataIter, n = 6): Prediction {
-  // TODO: for (const [X, y] of testIter): slice the images you still need, tf.argMax of
-  // net(those) over axis 1, read labels and predictions back, stop at n. Then names and titles.
+  // TODO: the first n test images with their true and predicted class names and titles,
+  // reading only the batches you need.
   return todo("predictCh3");
 }

@@ -38,6 +38,6 @@ import { todo } from "../lib/todo.ts";
  */
 export function softmax(X: tf.Tensor2D): tf.Tensor2D {
   // TODO: check that X is a rank-2 float32 tensor (TypeError naming its shape otherwise),
-  // then tf.exp, tf.sum(…, 1, true) and tf.div, inside tf.tidy.
+  // then the book's softmax of every row, leaving no intermediate tensor behind.
   return todo("softmax");
 }

@@ -21,6 +21,11 @@
  * converts between the two), so you can bisect integers and never miss a float. Then write
  * down, in a comment, *why* the edges are where they are (`ln` of what?).
  *
+ * Then think about training, which differentiates through the softmax. tfjs's gradient of
+ * `a / b` with respect to `b` is `−a / b²`: at which logits does `b²`, the squared row sum,
+ * overflow or underflow, and what does the gradient of `crossEntropy(softmax(z), y)` do
+ * there? (Try it with `tf.grad`; the solution gives the exact edges and why they matter.)
+ *
  * `deno task check softmax_overflow` checks your work. The solution, with the explanation, is
  * in `solutions/softmax_overflow.ts`: try first.
  *
@@ -48,8 +53,8 @@ export type SoftmaxFn = (X: tf.Tensor2D) => tf.Tensor2D;
  * @returns the float32 edge, or `Infinity` if no float32 breaks it.
  */
 export function findOverflowLogit(softmax: SoftmaxFn): number {
-  // TODO: bisect over float32 values x >= 0 for the first one where softmax([[x, 0]]) has a
-  // NaN. Dispose the tensors you create (or use tf.tidy).
+  // TODO: find the first float32 x >= 0 where softmax([[x, 0]]) has a NaN. Dispose the
+  // tensors you create.
   return todo("findOverflowLogit");
 }
 

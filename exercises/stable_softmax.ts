@@ -15,16 +15,16 @@
  * cross-entropy(z, y) = logsumexp(z) − z_y           (never form the probability)
  * ```
  *
- * Edge semantics, as SciPy, JAX and PyTorch define them (tfjs's own `tf.logSumExp` returns
+ * Edge semantics, as SciPy's `scipy.special` defines them (tfjs's own `tf.logSumExp` returns
  * `NaN` for the first two rows, so do not just call it):
  *
- * | row of logits            | logSumExp   | stableSoftmax / logSoftmax |
- * | ------------------------ | ----------- | -------------------------- |
- * | all `−Infinity`          | `−Infinity` | `NaN`                      |
- * | contains `+Infinity`     | `+Infinity` | `NaN`                      |
- * | contains `NaN`           | `NaN`       | `NaN`                      |
- * | some `−Infinity` entries | finite      | 0 / `−Infinity` at those entries |
- * | logits of ±1000          | finite      | finite and correct         |
+ * | row of logits            | logSumExp   | stableSoftmax | logSoftmax                     |
+ * | ------------------------ | ----------- | ------------- | ------------------------------ |
+ * | all `−Infinity`          | `−Infinity` | `NaN`         | `NaN`                          |
+ * | contains `+Infinity`     | `+Infinity` | `NaN`         | `NaN` at `+Infinity`, else `−Infinity` |
+ * | contains `NaN`           | `NaN`       | `NaN`         | `NaN`                          |
+ * | some `−Infinity` entries | finite      | 0 there       | `−Infinity` there              |
+ * | logits of ±1000          | finite      | finite        | finite                         |
  *
  * `crossEntropyFromLogits` must also have a correct gradient with respect to the logits (the
  * check compares it with finite differences): either let autodiff work through your
@@ -54,7 +54,7 @@ import { todo } from "../lib/todo.ts";
  * @returns probabilities `[batch, classes]`.
  */
 export function stableSoftmax(X: tf.Tensor2D): tf.Tensor2D {
-  // TODO: subtract each row's maximum (tf.max(X, 1, true)) before tf.exp, then normalise.
+  // TODO: the softmax of every row, with no exp overflowing (see the identities above).
   return todo("stableSoftmax");
 }
 
@@ -74,8 +74,7 @@ export function stableSoftmax(X: tf.Tensor2D): tf.Tensor2D {
  * @returns `[batch]`, float32.
  */
 export function logSumExp(X: tf.Tensor2D): tf.Tensor1D {
-  // TODO: m + log(sum(exp(X - m))), where m is the row maximum if it is finite and 0 if not
-  // (tf.isFinite, tf.where).
+  // TODO: the log-sum-exp of every row, with the edge semantics of the table above.
   return todo("logSumExp");
 }
 
@@ -94,7 +93,7 @@ export function logSumExp(X: tf.Tensor2D): tf.Tensor1D {
  * @returns log-probabilities `[batch, classes]`, each `<= 0`.
  */
 export function logSoftmax(X: tf.Tensor2D): tf.Tensor2D {
-  // TODO: (X - m) - log(sum(exp(X - m))), m the row maximum.
+  // TODO: the log-softmax of every row, finite for finite logits, as the table above says.
   return todo("logSoftmax");
 }
 
@@ -116,7 +115,7 @@ export function logSoftmax(X: tf.Tensor2D): tf.Tensor2D {
  * @returns per-example losses `[batch]`, float32.
  */
 export function crossEntropyFromLogits(logits: tf.Tensor2D, y: tf.Tensor1D): tf.Tensor1D {
-  // TODO: pick z_i[y_i] (lesson 3 shows how without tf.gather), subtract it from the
-  // log-sum-exp of the row. Check that y's labels are valid classes.
+  // TODO: the loss of every example from its logits, without ever forming a probability.
+  // Check that y's labels are valid classes.
   return todo("crossEntropyFromLogits");
 }

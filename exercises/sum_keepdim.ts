@@ -37,6 +37,6 @@ import { todo } from "../lib/todo.ts";
  */
 export function sumKeepdim(X: tf.Tensor2D, axis: 0 | 1): tf.Tensor2D {
   // TODO: check X's rank and the axis (throw a TypeError / RangeError saying what was
-  // expected and what was found), then tf.sum with keepDims.
+  // expected and what was found), then the sum, keeping the summed axis.
   return todo("sumKeepdim");
 }

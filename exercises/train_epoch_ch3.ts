@@ -56,7 +56,7 @@ export function sgd(
   lr: number,
   batchSize: number,
 ): void {
-  // TODO: inside tf.tidy, params[i].assign(params[i] − grads[i] · lr / batchSize).
+  // TODO: update every parameter in place by the minibatch SGD rule, freeing what you make.
   todo("sgd");
 }
 
@@ -120,8 +120,7 @@ export function trainEpochCh3(
   loss: Loss,
   updater: Updater,
 ): { trainLoss: number; trainAcc: number } {
-  // TODO: an Accumulator(3) for (summed loss, correct, examples); for each batch, the
-  // gradients with tf.variableGrads, updater.step(grads in params order, y.shape[0]), then
-  // add the batch's numbers. Keep yHat for accuracy (tf.keep) and dispose what you made.
+  // TODO: one pass over trainIter: for each batch, the gradients of the loss summed over
+  // the batch, one updater step, and what the returned means need. Free what you make.
   return todo("trainEpochCh3");
 }

@@ -37,8 +37,12 @@
  * `0 / 0 = NaN` (`exp(-103.3)` is already float32's smallest positive value, 1.4e-45). Even
  * before that, below about -87.3, `exp` lands among float32's subnormal numbers, which keep
  * only a few significant bits: `softmax([[-100, -101, -102]])` comes out as about
- * `[0.659, 0.244, 0.098]` instead of `[0.665, 0.245, 0.090]`. The usual fix, subtracting each row's maximum first (which leaves the result
- * unchanged mathematically), is the subject of the exercises (`exercises/`, `solutions/`).
+ * `[0.659, 0.244, 0.098]` instead of `[0.665, 0.245, 0.090]`. And a row can fail while every
+ * `exp` is finite: its *sum* overflows once it passes float32's largest value, about 3.4e38, so
+ * `softmax([[88, 88, 88, 88]])` divides four finite numbers by `Infinity` and returns a row of
+ * zeros, not of quarters (a row `[x, x]` breaks above about 88.03). The usual fix, subtracting
+ * each row's maximum first (which leaves the result unchanged mathematically), is the subject
+ * of the exercises (`exercises/`, `solutions/`).
  *
  * ## The model (§3.6.3)
  *
@@ -72,9 +76,10 @@ import { mixSeed } from "../lib/random.ts";
  * The book's naive softmax, row by row: `exp(X_ij) / sum_k exp(X_ik)`.
  *
  * Naive on purpose (no max shift): a logit above about 88.72 overflows `exp` and turns its
- * row into `NaN`, as does a row whose entries are all below about -104 (every `exp` is 0). A `NaN` anywhere in a
- * row makes the whole row `NaN`; other rows are unaffected. An empty batch `[0, k]` gives an
- * empty `[0, k]` result.
+ * row into `NaN`, as does a row whose entries are all below about -104 (every `exp` is 0); a
+ * row whose `exp`s are finite but sum past float32's largest value comes out all zeros. A
+ * `NaN` anywhere in a row makes the whole row `NaN`; other rows are unaffected. An empty batch
+ * `[0, k]` gives an empty `[0, k]` result.
  *
  * @example The book's check on a seeded N(0, 1) input of shape [2, 5]
  * ```ts
@@ -104,11 +109,14 @@ import { mixSeed } from "../lib/random.ts";
  * import { assertClose } from "../lib/assert_close.ts";
  * // exp(100) is Infinity in float32, so the row is Infinity / Infinity.
  * assertClose(softmax(tf.tensor2d([[100, 0, 0], [1, 1, 1]])), [[NaN, 0, 0], [1 / 3, 1 / 3, 1 / 3]]);
+ * // exp(88) ≈ 1.65e38 is finite, but four of them sum to Infinity: every entry is 0.
+ * assertClose(softmax(tf.tensor2d([[88, 88, 88, 88]])), [[0, 0, 0, 0]]);
  * ```
  *
  * @param X logits `[batch, classes]`, float32.
  * @returns probabilities `[batch, classes]`: non-negative, each row summing to 1 (up to
- *   float32 rounding) when no `exp` overflows or underflows.
+ *   float32 rounding) when every `exp` and the row's sum are finite, normal float32 numbers;
+ *   `NaN` in a row where an `exp` overflows or all underflow, zeros where the sum overflows.
  * @throws {TypeError} when `X` is not a rank-2 float32 tensor.
  */
 export function softmax(X: tf.Tensor2D): tf.Tensor2D {

@@ -34,7 +34,7 @@
  * one-hot matrix is differentiable too, but `0 * NaN` and `0 * Infinity` are `NaN`, so a bad
  * value in a *wrong* class would poison the pick. The mask keeps the book's semantics: only
  * the true class's entry is read, and the gradient flows to exactly that entry
- * (`d(-log p)/dp = -1/p`, zero elsewhere).
+ * (`d(-log p)/dp = -1/p`, zero elsewhere, as long as `p > 0`: see {@linkcode crossEntropy}).
  *
  * Two details keep this cheap inside the training loop, where it runs for every batch. The
  * labels are read once, to check them, and the mask is built from those values (what
@@ -174,7 +174,11 @@ function pick(yHat: tf.Tensor2D, labels: ArrayLike<number>): tf.Tensor1D {
  * The cross-entropy loss per example: `-log(yHat[i, y[i]])` (the book's `cross_entropy`).
  *
  * Differentiable (this is what trains the model): `d loss_i / d yHat[i, y[i]] = -1 / yHat[i,
- * y[i]]`, zero for the other entries. A true-class probability of 0 gives `Infinity`.
+ * y[i]]`, zero for the other entries. A true-class probability of 0 gives a loss of
+ * `Infinity`, a gradient of `-Infinity` there and `NaN` at the row's other entries: tfjs's
+ * gradient of `tf.where` multiplies the row's incoming `-Infinity` by the mask's 0, and
+ * `0 · Infinity` is `NaN`. One such example is enough to make every weight `NaN` after a step
+ * (book exercise 2).
  *
  * @example The book's output
  * ```ts
@@ -197,6 +201,8 @@ function pick(yHat: tf.Tensor2D, labels: ArrayLike<number>): tf.Tensor1D {
  *   [[-10, 0, 0], [0, 0, -2]],
  *   { rtol: 1e-5 },
  * );
+ * // p = 0 at the true class: -Infinity there, NaN beside it (0 · Infinity in where's gradient).
+ * assertClose(grad(tf.tensor2d([[0, 0.4, 0.6], [0.3, 0.2, 0.5]])), [[-Infinity, NaN, NaN], [0, 0, -2]]);
  * ```
  *
  * @param yHat predicted probabilities `[batch, classes]`, float32.

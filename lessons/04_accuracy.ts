@@ -195,6 +195,19 @@ function labelError(fn: string, y: tf.Tensor1D, classes: number | undefined): Ra
  * otherwise `yHat` already holds predicted labels. Predictions are converted to `y`'s dtype
  * before the comparison (the book's dtype point). On ties `argmax` picks the first class.
  *
+ * A row holding `NaN` (a diverged model) predicts whatever tfjs's `argMax` returns for it,
+ * which is not NumPy's rule: tfjs compares with `>`, which is false for `NaN`, so it picks a
+ * `NaN` only when it is the row's first entry (`[1, NaN, 3]` predicts 2), while NumPy's
+ * `argmax` returns the first `NaN` (1). Such rows still count, right or wrong; watch the loss,
+ * which is `NaN` too, rather than the accuracy.
+ *
+ * @example A NaN is picked only when it comes first
+ * ```ts
+ * import * as tf from "../lib/tf.ts";
+ * const yHat = tf.tensor2d([[1, NaN, 3], [NaN, 1, 3]]);
+ * if (accuracy(yHat, tf.tensor1d([2, 0], "int32")) !== 2) throw new Error("expected 2 correct");
+ * ```
+ *
  * @example The book's output: one of two correct
  * ```ts
  * import * as tf from "../lib/tf.ts";

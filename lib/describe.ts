@@ -28,10 +28,34 @@ import * as tf from "./tf.ts";
 export function describeValue(value: unknown): string {
   if (value === null) return "null";
   if (value === undefined) return "undefined";
-  if (value instanceof tf.Tensor) return `a ${value.dtype} tensor of shape [${value.shape}]`;
+  if (value instanceof tf.Tensor || isTensorCopy(value)) {
+    return `a ${value.dtype} tensor of shape [${value.shape}]`;
+  }
   if (Array.isArray(value)) return `an array of length ${value.length}`;
   if (typeof value === "function") return "a function";
   if (typeof value === "object") return "an object";
   if (typeof value === "string") return `the string ${JSON.stringify(value.slice(0, 40))}`;
   return `${typeof value} ${String(value)}`;
+}
+
+/**
+ * Whether `value` is a tensor's structured copy: what a `tf.Tensor` becomes when a check's
+ * output crosses a thread or process (`structuredClone`, `postMessage`), a plain object with
+ * the tensor's `dtype`, `shape` and `dataId` but none of its methods or values.
+ *
+ * @example A tensor returned where a number was expected, seen by the check
+ * ```ts
+ * import * as tf from "./tf.ts";
+ * import { describeValue, isTensorCopy } from "./describe.ts";
+ * const copy = structuredClone(tf.scalar(3));
+ * if (!isTensorCopy(copy)) throw new Error("a tensor's copy should be recognised");
+ * const text = describeValue(copy);
+ * if (text !== "a float32 tensor of shape []") throw new Error(`unexpected: ${text}`);
+ * ```
+ */
+export function isTensorCopy(value: unknown): value is { dtype: string; shape: number[] } {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.dtype === "string" && Array.isArray(v.shape) && typeof v.dataId === "object" &&
+    v.dataId !== null;
 }

@@ -15,7 +15,9 @@
  *   The predictions are cast to `y`'s dtype before comparing, so the comparison is exact in
  *   one dtype.
  *
- * The count is read back to JavaScript (`dataSync`) once, as a plain number.
+ * The count is read back to JavaScript (`dataSync`) once, as a plain number. Labels that are
+ * no class (`3` with three classes, `-1`, `1.5`, `NaN`) throw a `RangeError`, as in lesson 4:
+ * counted as wrong they would silently lower the accuracy.
  *
  * @example The book's output
  * ```ts
@@ -29,9 +31,23 @@
  * @module
  */
 import * as tf from "../lib/tf.ts";
+import { describeValue } from "../lib/describe.ts";
 
-function shapeOf(value: unknown): string {
-  return value instanceof tf.Tensor ? `shape [${value.shape.join(", ")}]` : typeof value;
+/**
+ * Checks that every label is a class: an integer in `[0, classes)` when `yHat` holds
+ * probabilities of `classes` classes, a whole number `>= 0` when it holds predicted labels.
+ */
+function checkLabels(y: tf.Tensor1D, classes: number | undefined): void {
+  const labels = y.dataSync();
+  for (let i = 0; i < labels.length; i++) {
+    const label = labels[i];
+    if (!Number.isInteger(label) || label < 0 || (classes !== undefined && label >= classes)) {
+      const range = classes === undefined ? "whole numbers >= 0" : `integers in [0, ${classes})`;
+      throw new RangeError(
+        `Cannot compute accuracy: labels must be ${range}, found ${label} at index ${i} of y`,
+      );
+    }
+  }
 }
 
 /**
@@ -50,17 +66,21 @@ function shapeOf(value: unknown): string {
  * @param yHat probabilities `[batch, classes]`, or predicted labels `[batch]` / `[batch, 1]`.
  * @param y labels `[batch]`.
  * @returns the count of correct predictions, an integer in `[0, batch]`.
- * @throws {TypeError} for a wrong rank; {RangeError} for mismatched batch sizes.
+ * @throws {TypeError} for a wrong rank; {RangeError} for mismatched batch sizes, or a label
+ *   that is not a class (not an integer in `[0, classes)`, or not a whole number `>= 0` when
+ *   `yHat` holds predicted labels), as lesson 4's `accuracy`.
  */
 export function accuracy(yHat: tf.Tensor, y: tf.Tensor1D): number {
   if (!(yHat instanceof tf.Tensor) || yHat.rank < 1 || yHat.rank > 2) {
     throw new TypeError(
-      `Cannot compute accuracy: expected yHat [batch, classes] or [batch], got ${shapeOf(yHat)}`,
+      `Cannot compute accuracy: expected yHat [batch, classes] or [batch], got ${
+        describeValue(yHat)
+      }`,
     );
   }
   if (!(y instanceof tf.Tensor) || y.rank !== 1) {
     throw new TypeError(
-      `Cannot compute accuracy: expected y to be labels [batch], got ${shapeOf(y)}`,
+      `Cannot compute accuracy: expected y to be labels [batch], got ${describeValue(y)}`,
     );
   }
   if (yHat.shape[0] !== y.shape[0]) {
@@ -70,11 +90,11 @@ export function accuracy(yHat: tf.Tensor, y: tf.Tensor1D): number {
       } labels`,
     );
   }
+  // As the book: only a matrix with more than one column holds probabilities.
+  const classes = yHat.rank === 2 && yHat.shape[1]! > 1 ? yHat.shape[1] : undefined;
+  checkLabels(y, classes); // a label that is no class would silently count as wrong
   const count = tf.tidy(() => {
-    // As the book: only a matrix with more than one column holds probabilities.
-    const predicted = yHat.rank === 2 && yHat.shape[1]! > 1
-      ? tf.argMax(yHat, 1)
-      : tf.reshape(yHat, [-1]);
+    const predicted = classes !== undefined ? tf.argMax(yHat, 1) : tf.reshape(yHat, [-1]);
     const correct = tf.equal(tf.cast(predicted, y.dtype), y); // the dtype point: compare in y's dtype
     return tf.sum(tf.cast(correct, "int32"));
   });

@@ -33,22 +33,21 @@
  * @module
  */
 import * as tf from "../lib/tf.ts";
-
-function shapeOf(value: unknown): string {
-  return value instanceof tf.Tensor ? `shape [${value.shape.join(", ")}]` : typeof value;
-}
+import { describeValue } from "../lib/describe.ts";
 
 /** Validates `yHat [batch, classes]` and `y [batch]` with labels in `[0, classes)`. */
 function checkArgs(fn: string, yHat: tf.Tensor2D, y: tf.Tensor1D): void {
   if (!(yHat instanceof tf.Tensor) || yHat.rank !== 2) {
     throw new TypeError(
       `Cannot compute ${fn}: expected yHat to be a rank-2 tensor [batch, classes], got ${
-        shapeOf(yHat)
+        describeValue(yHat)
       }`,
     );
   }
   if (!(y instanceof tf.Tensor) || y.rank !== 1) {
-    throw new TypeError(`Cannot compute ${fn}: expected y to be labels [batch], got ${shapeOf(y)}`);
+    throw new TypeError(
+      `Cannot compute ${fn}: expected y to be labels [batch], got ${describeValue(y)}`,
+    );
   }
   const [batch, classes] = yHat.shape;
   if (y.shape[0] !== batch) {
@@ -91,8 +90,10 @@ function checkArgs(fn: string, yHat: tf.Tensor2D, y: tf.Tensor1D): void {
 export function pickTrueClass(yHat: tf.Tensor2D, y: tf.Tensor1D): tf.Tensor1D {
   checkArgs("pickTrueClass", yHat, y);
   return tf.tidy(() => {
-    // [batch, classes] booleans: true exactly at (i, y_i).
-    const isTrue = tf.cast(tf.oneHot(tf.cast(y, "int32"), yHat.shape[1]), "bool");
+    // [batch, classes] booleans: true exactly at (i, y_i). (Not tf.oneHot: it refuses a
+    // single class, and a [batch, 1] yHat is a valid, if trivial, input.)
+    const classes = tf.range(0, yHat.shape[1], 1, "int32"); // [classes]
+    const isTrue = tf.equal(tf.reshape(tf.cast(y, "int32"), [-1, 1]), classes);
     return tf.sum(tf.where(isTrue, yHat, tf.zerosLike(yHat)), 1) as tf.Tensor1D;
   });
 }

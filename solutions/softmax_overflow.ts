@@ -23,6 +23,47 @@
  * integer, increase with the value, so bisecting the integers visits every float32 in order
  * and ends on adjacent floats — about 31 calls instead of billions.
  *
+ * ## Training breaks at half these logits
+ *
+ * Training differentiates through the softmax, and its gradient squares the row sum. tfjs's
+ * gradient of `a / b` with respect to `b` is `−a / b²`, so with `b = Σ_k exp(z_k)`:
+ *
+ * - `b²` overflows once `b > 2⁶⁴ ≈ 1.8e19`, which a logit reaches at `ln(2⁶⁴) ≈ 44.36`, half
+ *   of 88.72. From `44.361419677734375` on, the path through the row sum contributes `−0`
+ *   instead of `−p`, and the gradient of `crossEntropy(softmax(z), y)` with respect to the
+ *   large logit is silently wrong: for `z = [x, 0]` and `y = 1` it is 0 instead of 1. The
+ *   forward pass is still exact there, so the loss looks healthy while the step is wrong.
+ * - `b²` leaves float32's normal range when `b < 2⁻⁶³`: a row `[x, x]` below about −44.36
+ *   gets a gradient computed from a subnormal `b²` (a few bits: for `[x, x]` just above
+ *   −52.68 it is `[−0.75, 0.25]` instead of `[−0.5, 0.5]`), and once `b²` rounds to 0, from
+ *   `−52.6791877746582` on, the gradient is `Infinity` everywhere in the row.
+ *
+ * Both edges are the same on tfjs's wasm and cpu backends (the kit's tests pin them).
+ * Exercise 3's fix removes them too: with the maximum subtracted the row sum is between 1 and
+ * the number of classes, so its square is always a normal number.
+ *
+ * @example The gradient's edges, next to the forward ones
+ * ```ts
+ * import * as tf from "../lib/tf.ts";
+ * import { softmax } from "../lessons/02_softmax.ts";
+ * import { crossEntropy } from "../lessons/03_cross_entropy.ts";
+ * const gradient = (row: number[], label: number) =>
+ *   tf.tidy(() => {
+ *     const y = tf.tensor1d([label], "int32");
+ *     const loss = (z: tf.Tensor) => tf.sum(crossEntropy(softmax(z as tf.Tensor2D), y));
+ *     return Array.from(tf.grad(loss)(tf.tensor2d([row])).dataSync());
+ *   });
+ * // Just below the edge, dLoss/dz = softmax(z) − onehot(y) = [1, −1]; from it, the 1 is lost.
+ * if (gradient([44.36141586303711, 0], 1).join() !== "1,-1") throw new Error("below 44.36");
+ * if (gradient([44.361419677734375, 0], 1).join() !== "0,-1") throw new Error("from 44.36");
+ * if (!gradient([-52.67918395996094, -52.67918395996094], 0).every(Number.isFinite)) {
+ *   throw new Error("just above -52.68 the gradient should still be finite");
+ * }
+ * if (gradient([-52.6791877746582, -52.6791877746582], 0).some(Number.isFinite)) {
+ *   throw new Error("from -52.68 the gradient should be Infinity");
+ * }
+ * ```
+ *
  * The fix is exercise 3: subtracting each row's maximum first makes the largest exponent
  * `exp(0) = 1`, so nothing overflows and the row sum is at least 1, never 0.
  *

@@ -31,20 +31,25 @@
  * the max, the shift and the log one op at a time: the same numbers, fewer operations, and no
  * dependence on how each op's gradient treats ties at the maximum.
  *
- * ## Edge semantics (SciPy, JAX and PyTorch agree; tfjs's `tf.logSumExp` does not)
+ * ## Edge semantics: SciPy's (tfjs's `tf.logSumExp` differs)
  *
- * | row of logits            | logSumExp   | stableSoftmax / logSoftmax |
- * | ------------------------ | ----------- | -------------------------- |
- * | all `−Infinity`          | `−Infinity` | `NaN` (0/0: no class has any mass) |
- * | contains `+Infinity`     | `+Infinity` | `NaN`                      |
- * | contains `NaN`           | `NaN`       | `NaN`                      |
- * | some `−Infinity` entries | finite      | 0 / `−Infinity` at those entries |
- * | logits of ±1000          | finite      | finite and correct         |
+ * | row of logits            | logSumExp   | stableSoftmax | logSoftmax                     |
+ * | ------------------------ | ----------- | ------------- | ------------------------------ |
+ * | all `−Infinity`          | `−Infinity` | `NaN`         | `NaN`                          |
+ * | contains `+Infinity`     | `+Infinity` | `NaN`         | `NaN` at `+Infinity`, else `−Infinity` |
+ * | contains `NaN`           | `NaN`       | `NaN`         | `NaN`                          |
+ * | some `−Infinity` entries | finite      | 0 there       | `−Infinity` there              |
+ * | logits of ±1000          | finite      | finite        | finite                         |
  *
- * `logSumExp` gets the first two rows right by shifting with the maximum only when it is
- * finite (JAX's `where(isfinite(max), max, 0)`): otherwise `−∞ − (−∞)` and `∞ − ∞` would be
- * `NaN`, which is what `tf.logSumExp` returns. The softmaxes shift by the raw maximum, as
- * SciPy's, JAX's and PyTorch's do, so their undefined rows are `NaN`.
+ * These are the answers of SciPy's `scipy.special.logsumexp`, `softmax` and `log_softmax`
+ * (the cases compare with them). `logSumExp` and `logSoftmax` shift by the row maximum only
+ * when it is finite (SciPy's and JAX's rule), by 0 otherwise: shifting by `−∞` or `+∞` would
+ * turn every entry into `−∞ − (−∞)` or `∞ − ∞`, both `NaN`, which is what `tf.logSumExp`
+ * returns. With the shift 0, an all-`−Infinity` row sums to 0 (log: `−Infinity`) and a row with
+ * a `+Infinity` sums to `+Infinity`, whose log makes every finite entry's log-probability
+ * `−Infinity` (its probability is 0) and the infinite entry's `∞ − ∞ = NaN`. `stableSoftmax`
+ * shifts by the raw maximum, as SciPy's `softmax` does, so its undefined rows are `NaN`
+ * throughout.
  *
  * With this loss on logits, the lesson's model trains to the same accuracy as with the
  * naive softmax and cross-entropy (the tests train both): the fix changes nothing where the
@@ -89,12 +94,21 @@ function checkLogits(fn: string, X: tf.Tensor2D): void {
   }
 }
 
+/** Each row's maximum where it is finite, 0 where it is not: `[batch, 1]`. */
+function finiteRowMax(X: tf.Tensor2D): tf.Tensor2D {
+  const m = tf.max(X, 1, true); // [batch, 1]
+  return tf.where(tf.isFinite(m), m, tf.zerosLike(m)) as tf.Tensor2D;
+}
+
 /**
  * Softmax of every row, computed as `softmax(z − max(z))` so that no `exp` overflows.
  *
- * Equal to the naive softmax wherever that one is finite; finite and correct for any finite
- * logits (±1000 included). A row of all `−Infinity`, or with a `+Infinity` or `NaN`, is `NaN`,
- * as in SciPy, JAX and PyTorch.
+ * Finite and correct for any finite logits (±1000 included). It agrees with the naive
+ * softmax, to float32 rounding, where the naive one is accurate: where every `exp(z)` is a
+ * normal float32 number and the row sum does not overflow. Elsewhere the naive one is wrong
+ * while still finite: `[[-100, -101, -102]]` has subnormal exponentials (few significant
+ * bits) and `[[88.7, 88.7, 0]]` a row sum of `Infinity` (every probability 0). A row of all
+ * `−Infinity`, or with a `+Infinity` or `NaN`, is `NaN`, as in SciPy.
  *
  * @example
  * ```ts
@@ -144,11 +158,8 @@ export function stableSoftmax(X: tf.Tensor2D): tf.Tensor2D {
 export function logSumExp(X: tf.Tensor2D): tf.Tensor1D {
   checkLogits("logSumExp", X);
   return tf.tidy(() => {
-    const m = tf.max(X, 1, true); // [batch, 1]
-    // Shift by the maximum only where it is finite: -Inf - (-Inf) and Inf - Inf are NaN.
-    // With the shift 0 instead, an all -Inf row sums to 0 (log: -Inf) and a row with +Inf sums
-    // to Inf (log: Inf), as SciPy and JAX define them. NaN rows stay NaN either way.
-    const shift = tf.where(tf.isFinite(m), m, tf.zerosLike(m)); // [batch, 1]
+    // Shift by the maximum only where it is finite (see the module doc's table).
+    const shift = finiteRowMax(X); // [batch, 1]
     const sum = tf.sum(tf.exp(tf.sub(X, shift)), 1); // [batch]
     return tf.add(tf.log(sum), tf.reshape(shift, [-1])) as tf.Tensor1D;
   });
@@ -159,15 +170,18 @@ export function logSumExp(X: tf.Tensor2D): tf.Tensor1D {
  *
  * Finite for finite logits even where the softmax itself underflows to 0 (the log of a
  * probability of `1e-300` is about −690.8, which float32 holds easily). `−Infinity` entries
- * give `−Infinity`; a row of all `−Infinity`, or with a `+Infinity` or `NaN`, is `NaN`, as in
- * SciPy, JAX and PyTorch.
+ * give `−Infinity`. The rows where it is not defined follow SciPy's `log_softmax`: all
+ * `−Infinity` or a `NaN` give a `NaN` row; a row with `+Infinity` gives `NaN` at the infinite
+ * entries and `−Infinity` (probability 0) at the others. It shifts by the maximum only where
+ * that is finite, as {@linkcode logSumExp} does.
  *
- * @example
+ * @example Finite where the probability underflows; SciPy's answer for a `+Infinity` row
  * ```ts
  * import * as tf from "../lib/tf.ts";
  * import { assertClose } from "../lib/assert_close.ts";
  * import { logSoftmax } from "./stable_softmax.ts";
  * assertClose(logSoftmax(tf.tensor2d([[0, -1000]])), [[0, -1000]], { rtol: 1e-6 });
+ * assertClose(logSoftmax(tf.tensor2d([[Infinity, 0, 1]])), [[NaN, -Infinity, -Infinity]]);
  * ```
  *
  * @param X logits `[batch, classes]`, float32.
@@ -177,7 +191,7 @@ export function logSumExp(X: tf.Tensor2D): tf.Tensor1D {
 export function logSoftmax(X: tf.Tensor2D): tf.Tensor2D {
   checkLogits("logSoftmax", X);
   return tf.tidy(() => {
-    const shifted = tf.sub(X, tf.max(X, 1, true)); // [batch, classes], max entry 0
+    const shifted = tf.sub(X, finiteRowMax(X)); // [batch, classes], max entry 0 if finite
     return tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), 1, true)));
   });
 }
@@ -189,6 +203,12 @@ function checkLabels(fn: string, logits: tf.Tensor2D, y: tf.Tensor1D): void {
       `Cannot compute ${fn}: expected y to be a rank-1 tensor of labels [batch], got ${
         describeValue(y)
       }`,
+    );
+  }
+  if (y.dtype !== "int32" && y.dtype !== "float32") {
+    throw new TypeError(
+      `Cannot compute ${fn}: expected int32 labels (or float32 whole numbers), got ${y.dtype}; ` +
+        `a class is a number in [0, classes), e.g. tf.tensor1d([2, 0], "int32")`,
     );
   }
   const [batch, classes] = logits.shape;
@@ -233,10 +253,12 @@ function checkLabels(fn: string, logits: tf.Tensor2D, y: tf.Tensor1D): void {
  * ```
  *
  * @param logits `[batch, classes]`, float32.
+ * With a single class every loss is 0 (its probability is 1) and so is the gradient.
+ *
  * @param y labels `[batch]`: int32 (or float32 whole numbers) in `[0, classes)`.
  * @returns per-example losses `[batch]`, float32.
- * @throws {TypeError} for a wrong rank or dtype; {RangeError} for mismatched batch sizes, a
- *   label outside `[0, classes)` or zero classes.
+ * @throws {TypeError} for a wrong rank or dtype (bool labels included); {RangeError} for
+ *   mismatched batch sizes, a label outside `[0, classes)` or zero classes.
  */
 export function crossEntropyFromLogits(logits: tf.Tensor2D, y: tf.Tensor1D): tf.Tensor1D {
   checkLogits("crossEntropyFromLogits", logits);
@@ -247,17 +269,21 @@ export function crossEntropyFromLogits(logits: tf.Tensor2D, y: tf.Tensor1D): tf.
     const loss = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const z = args[0] as tf.Tensor2D;
       const save = args[1] as tf.GradSaveFunc;
-      const onehot = tf.oneHot(tf.cast(y, "int32"), classes).toFloat(); // [batch, classes]
+      // [batch, classes], true at (i, y_i). Not tf.oneHot, which refuses a single class.
+      const isTrue = tf.equal(
+        tf.reshape(tf.cast(y, "int32"), [-1, 1]),
+        tf.range(0, classes, 1, "int32"),
+      );
+      const onehot = tf.cast(isTrue, "float32");
       // Saved tensors are kept for the backward pass, which runs after this scope ends.
       save([z, onehot]);
       // In the shifted frame (as logSumExp): loss_i = log Σ_j exp(z_ij − m_i) − (z_i[y_i] − m_i).
       // Subtracting there, not as logSumExp(z) − z[y], avoids cancelling two large numbers:
       // at logits of -1000 float32 keeps only 4 decimals of -999.3069, but all of log 2.
-      const m = tf.max(z, 1, true); // [batch, 1]
-      const shifted = tf.sub(z, tf.where(tf.isFinite(m), m, tf.zerosLike(m)));
+      const shifted = tf.sub(z, finiteRowMax(z)); // [batch, classes]
       // z_i[y_i] − m_i, read through a mask so that a non-finite logit of another class
       // stays out of it.
-      const picked = tf.sum(tf.where(tf.cast(onehot, "bool"), shifted, tf.zerosLike(z)), 1);
+      const picked = tf.sum(tf.where(isTrue, shifted, tf.zerosLike(z)), 1);
       return {
         value: tf.sub(tf.log(tf.sum(tf.exp(shifted), 1)), picked), // [batch]
         // dLoss_i/dz_i = softmax(z_i) − onehot(y_i), scaled by the upstream gradient dy_i.

@@ -144,7 +144,7 @@ Deno.test({
       // The gate: everyone but the two reference copies falls short; grading itself worked.
       assertEquals(whole.code, 3, whole.stderr);
       assertIncludes(whole.stdout, [
-        "Below the gate: bob: score 0/128 is below --min-score 100%",
+        "Below the gate: bob: score 0/133 is below --min-score 100%",
         "Below the gate: eve:",
         "Below the gate: chloé lee:",
       ]);

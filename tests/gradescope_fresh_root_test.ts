@@ -58,7 +58,7 @@ Deno.test({
           assertEquals(["visible", "hidden"].includes(test.visibility), true, test.visibility);
         }
       }
-      assertEquals(full.score, 133, "the kit's 128 points, +2 by the rubric, +3 hidden");
+      assertEquals(full.score, 138, "the kit's 133 points, +2 by the rubric, +3 hidden");
       assertEquals(zero.score, 0);
       assertEquals(zipped.score, 0);
       assertIncludes(zipped.output, ["homework-main"]);

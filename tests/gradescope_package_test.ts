@@ -98,12 +98,12 @@ z.extractall(sys.argv[2])`,
       };
       const full = await grade("solutions");
       assertGradescopeSchema(full);
-      assertEquals(full.score, 133, "the kit's 128 points, +2 by the rubric, +3 hidden");
+      assertEquals(full.score, 138, "the kit's 133 points, +2 by the rubric, +3 hidden");
       const zero = await grade("stubs");
       assertGradescopeSchema(zero);
       assertEquals(zero.score, 0);
       const nested = await grade("nested");
-      assertEquals(nested.score, 133);
+      assertEquals(nested.score, 138);
       assertIncludes(nested.output, ["homework-main"]);
     } finally {
       await Deno.remove(work, { recursive: true });

@@ -8,7 +8,7 @@
 import type { Case, Exercise } from "./case.ts";
 import { expectEqual, expectNoLeak, expectNumber, expectThrew, fail, field } from "./helpers.ts";
 import { argmaxRows } from "./reference.ts";
-import { LABELS, runs, SCORES } from "./runs/accuracy.ts";
+import { BAD_LABELS, LABELS, runs, SCORES } from "./runs/accuracy.ts";
 
 type Impl = typeof import("../../exercises/accuracy.ts");
 
@@ -90,6 +90,25 @@ const cases: Case[] = [
         names: ["RangeError", "TypeError"],
         mentions: ["3"],
       }),
+  },
+  {
+    name:
+      "accuracy() rejects labels that are no class (3 of 3 classes, -1, 1.5, NaN), naming the label",
+    points: 1,
+    hint: "A label that is not an integer in [0, classes) would silently count as wrong: read " +
+      "y's values (y.dataSync()) and throw a RangeError naming the bad label and the range.",
+    run: "badLabels",
+    check: (output) => {
+      if (!Array.isArray(output) || output.length !== BAD_LABELS.length) {
+        fail(`expected ${BAD_LABELS.length} outcomes, got ${JSON.stringify(output)?.slice(0, 80)}`);
+      }
+      BAD_LABELS.forEach((y, i) =>
+        expectThrew(output[i], `accuracy(book yHat, y = [${y.join(", ")}])`, {
+          names: ["RangeError", "TypeError"],
+          mentions: [String(y.find((v) => !(Number.isInteger(v) && v >= 0 && v < 3)))],
+        })
+      );
+    },
   },
   {
     name: "accuracy() leaves no tensors behind",

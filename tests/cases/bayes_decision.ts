@@ -20,6 +20,7 @@ import {
   TABLE_COST,
   TABLE_LABELS,
   TABLE_PROBS,
+  TIE_PROBS,
   WITH_TEST,
   WITH_TEST_PROBS,
   ZERO_ONE,
@@ -265,6 +266,23 @@ const cases: Case[] = [
         i,
       ) => (Math.max(...p) < 0.6 ? -1 : argmaxRows(RANDOM_PROBS)[i]));
       assertClose(d, expected, { msg: "rejectBelow(P, 0.6)" });
+    },
+  },
+  {
+    name:
+      "decideWithReject() and rejectBelow() decide on an exact tie (cost = rejectCost, top probability = threshold)",
+    points: 1,
+    hint: "Reject only when every decision costs strictly more than rejecting, and only when " +
+      "the top probability is strictly below the threshold: a tie goes to deciding.",
+    run: "ties",
+    check: (output) => {
+      const what =
+        "decideWithReject([[0.5, 0.5], [0.75, 0.25], [0.125, 0.875]], { rejectCost: 0.25 })";
+      const reject = readDecisions(field(output, "reject", what), what, TIE_PROBS.length);
+      assertClose(reject, [-1, 0, 1], { msg: what });
+      const below = "rejectBelow([[0.5, 0.5], [0.75, 0.25], [0.125, 0.875]], 0.75)";
+      const d = readDecisions(field(output, "below", below), below, TIE_PROBS.length);
+      assertClose(d, [-1, 0, 1], { msg: below });
     },
   },
   {

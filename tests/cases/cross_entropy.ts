@@ -7,7 +7,7 @@
  */
 import { assertClose } from "../../lib/assert_close.ts";
 import type { Case, Exercise } from "./case.ts";
-import { expectNoLeak, expectTensor, expectThrew } from "./helpers.ts";
+import { expectNoLeak, expectTensor, expectThrew, field } from "./helpers.ts";
 import { LABELS, PROBS, runs } from "./runs/cross_entropy.ts";
 
 type Impl = typeof import("../../exercises/cross_entropy.ts");
@@ -16,7 +16,8 @@ const cases: Case[] = [
   {
     name: "pickTrueClass() picks the book's [0.1, 0.5] for y = [0, 2]",
     points: 2,
-    hint: "Row i's entry in column y[i]: a one-hot mask of y (tf.oneHot) selects it; sum each row.",
+    hint: "Row i's entry in column y[i]: a boolean mask that is true only there selects it " +
+      "(tf.where); sum each row.",
     run: "bookPick",
     check: (output) =>
       assertClose(expectTensor(output, "pickTrueClass(yHat, y)", { shape: [2] }), [0.1, 0.5], {
@@ -70,6 +71,39 @@ const cases: Case[] = [
         0.1,
         0.5,
       ], { atol: 1e-7 }),
+  },
+  {
+    name: "crossEntropy() is Infinity where the true class has probability 0 (not clamped)",
+    points: 1,
+    hint: "The book's loss is −log p exactly: log 0 is −Infinity, so the loss is Infinity. " +
+      "Do not clamp p to a small number; the stable fix is book exercise 3.",
+    run: "zeroProbability",
+    check: (output) =>
+      assertClose(
+        expectTensor(output, "crossEntropy([[0, 1], [1, 0], [0.5, 0.5]], y = [0, 0, 1])", {
+          shape: [3],
+        }),
+        [Infinity, 0, Math.LN2],
+        { rtol: 1e-6, msg: "crossEntropy([[0, 1], [1, 0], [0.5, 0.5]], y = [0, 0, 1])" },
+      ),
+  },
+  {
+    name: "pickTrueClass() and crossEntropy() work with a single class (yHat of shape [3, 1])",
+    points: 1,
+    hint: "tf.oneHot refuses a depth of 1: build the mask by comparing y with the class " +
+      "indices (tf.range), or from y's values.",
+    run: "oneClass",
+    check: (output) => {
+      const what = "pickTrueClass([[1], [1], [1]], y = [0, 0, 0])";
+      assertClose(expectTensor(field(output, "pick", what), what, { shape: [3] }), [1, 1, 1], {
+        msg: what,
+      });
+      const loss = "crossEntropy([[1], [1], [1]], y = [0, 0, 0])";
+      assertClose(expectTensor(field(output, "loss", loss), loss, { shape: [3] }), [0, 0, 0], {
+        atol: 1e-7,
+        msg: loss,
+      });
+    },
   },
   {
     name: "crossEntropy() rejects a label outside [0, classes) with an error naming it",

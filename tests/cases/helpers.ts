@@ -19,6 +19,7 @@ import * as tf from "../../lib/tf.ts";
 import { AssertionError } from "node:assert";
 import type { Flat } from "../../lib/assert_close.ts";
 import { describeValue } from "./runs/helpers.ts";
+import { isTensorCopy } from "../../lib/describe.ts";
 import { readFashionMnistRaw } from "../../data/fashion_mnist.ts";
 import { toInt32Labels } from "../../data/idx.ts";
 import { createDataIter } from "../../data/data_iter.ts";
@@ -60,8 +61,18 @@ export function field(output: unknown, key: string, what: string): unknown {
  * ```
  */
 export function expectNumber(value: unknown, what: string): number {
-  if (typeof value !== "number") fail(`${what}: expected a number, got ${describeValue(value)}`);
+  if (typeof value !== "number") {
+    fail(`${what}: expected a number, got ${describeValue(value)}${tensorAdvice(value)}`);
+  }
   return value;
+}
+
+/** For a tensor where plain numbers were expected: how to read its values. Else "". */
+function tensorAdvice(value: unknown): string {
+  if (!isTensorCopy(value)) return "";
+  return value.shape.length === 0 || value.shape.every((d) => d === 1)
+    ? "; read its value with t.dataSync()[0] (then dispose the tensor, or compute inside tf.tidy)"
+    : "; read its values with t.arraySync() (then dispose the tensor, or compute inside tf.tidy)";
 }
 
 /**
@@ -90,7 +101,9 @@ export function expectFinite(value: unknown, what: string): number {
  */
 export function expectNumbers(value: unknown, what: string, length?: number): number[] {
   if (!Array.isArray(value)) {
-    fail(`${what}: expected an array of numbers, got ${describeValue(value)}`);
+    fail(
+      `${what}: expected an array of numbers, got ${describeValue(value)}${tensorAdvice(value)}`,
+    );
   }
   if (length !== undefined && value.length !== length) {
     fail(`${what}: expected ${length} numbers, got ${value.length}`);
@@ -112,7 +125,11 @@ export function expectNumbers(value: unknown, what: string, length?: number): nu
  */
 export function expectMatrix(value: unknown, what: string, shape: [number, number]): number[][] {
   if (!Array.isArray(value) || value.length !== shape[0]) {
-    fail(`${what}: expected a ${shape[0]} × ${shape[1]} matrix, got ${describeValue(value)}`);
+    fail(
+      `${what}: expected a ${shape[0]} × ${shape[1]} matrix, got ${describeValue(value)}${
+        tensorAdvice(value)
+      }`,
+    );
   }
   return value.map((row, i) => expectNumbers(row, `${what}[${i}]`, shape[1]));
 }
@@ -224,7 +241,10 @@ export function expectThrew(output: unknown, what: string, expected: ErrorExpect
     fail(`${what}: malformed error output`);
   }
   if (expected.names && !expected.names.includes(name)) {
-    fail(`${what}: expected a ${expected.names.join(" or ")}, got a ${name}: ${message}`);
+    const article = (word: string) => /^[AEIOU]/i.test(word) ? `an ${word}` : `a ${word}`;
+    fail(
+      `${what}: expected ${article(expected.names.join(" or "))}, got ${article(name)}: ${message}`,
+    );
   }
   if (
     expected.mentions &&

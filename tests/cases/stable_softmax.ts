@@ -1,7 +1,7 @@
 /**
  * Cases for exercise 3, `exercises/stable_softmax.ts`: the stable softmax, log-sum-exp,
  * log-softmax and cross-entropy from logits, on ordinary logits (against float64
- * references), at ±1000, on the SciPy/JAX/PyTorch edge rows, with a finite-difference check
+ * references), at ±1000, on the SciPy edge rows, with a finite-difference check
  * of the gradient, and trained into the lesson's model. The runs are in
  * `runs/stable_softmax.ts`.
  *
@@ -98,7 +98,7 @@ const cases: Case[] = [
     name:
       "stableSoftmax() gives 0 for -Infinity logits and NaN rows for all -Infinity, +Infinity or NaN",
     points: 1,
-    hint: "Shift by the raw row maximum (as SciPy/JAX/PyTorch do): -Inf − (-Inf) and Inf − Inf " +
+    hint: "Shift by the raw row maximum (as SciPy's softmax does): -Inf − (-Inf) and Inf − Inf " +
       "are NaN, which is the right answer for those rows.",
     run: "softmaxEdge",
     check: (output) => {
@@ -121,7 +121,7 @@ const cases: Case[] = [
   },
   {
     name:
-      "logSumExp() follows SciPy/JAX/PyTorch: all -Infinity → -Infinity, +Infinity → +Infinity, NaN → NaN, ±1000 finite",
+      "logSumExp() follows SciPy: all -Infinity → -Infinity, +Infinity → +Infinity, NaN → NaN, ±1000 finite",
     points: 2,
     hint: "Shift by the row maximum only where it is finite (tf.isFinite, tf.where), else by 0: " +
       "then exp(-Inf) = 0 gives log 0 = -Inf, and exp(+Inf) gives +Inf.",
@@ -152,14 +152,16 @@ const cases: Case[] = [
     },
   },
   {
-    name: "logSoftmax() gives NaN rows for all -Infinity, +Infinity or NaN logits",
+    name:
+      "logSoftmax() follows SciPy where it is undefined: NaN rows for all -Infinity or NaN, NaN at +Infinity and -Infinity beside it",
     points: 1,
-    hint: "Shift by the raw row maximum, as SciPy/JAX/PyTorch do.",
+    hint: "Shift by the row maximum only where it is finite, as in logSumExp: a row with " +
+      "+Infinity then has the log-sum-exp +Infinity, so its finite entries get log 0.",
     run: "logSoftmaxEdge",
     check: (output) =>
       assertClose(
         expectTensor(output, "logSoftmax(edge rows)", { shape: [3, 3] }),
-        [[NaN, NaN, NaN], [NaN, NaN, NaN], [NaN, NaN, NaN]],
+        logSoftmaxRows(EDGE_ROWS.slice(1)),
         { msg: "logSoftmax(edge rows)" },
       ),
   },
@@ -237,6 +239,22 @@ const cases: Case[] = [
         atol: 1e-6,
         msg: "gradient at ±1000",
       });
+    },
+  },
+  {
+    name: "crossEntropyFromLogits() with a single class: every loss and gradient is 0",
+    points: 1,
+    hint: "With one class its probability is 1: logsumexp(z) = z. tf.oneHot refuses a depth " +
+      "of 1; compare y with the class indices (tf.range) to build the mask instead.",
+    run: "oneClass",
+    check: (output) => {
+      const what = "crossEntropyFromLogits(z of shape [3, 1], y = [0, 0, 0])";
+      const losses = expectTensor(field(output, "losses", what), what, { shape: [3] });
+      assertClose(losses, [0, 0, 0], { atol: 1e-6, msg: what });
+      const grad = expectTensor(field(output, "grad", what), `the gradient of ${what}`, {
+        shape: [3, 1],
+      });
+      assertClose(grad, [[0], [0], [0]], { atol: 1e-6, msg: `the gradient of ${what}` });
     },
   },
   {

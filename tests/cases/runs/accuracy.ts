@@ -17,6 +17,9 @@ export const SCORES = seededMatrix(50, 10, 18);
 /** Its labels, in [0, 10). */
 export const LABELS = seededLabels(50, 10, 19);
 
+/** Label pairs for the book's 3-class yHat with one label that is no class. */
+export const BAD_LABELS = [[0, 3], [-1, 2], [1.5, 2], [NaN, 2]];
+
 function countOut(
   impl: Impl,
   yHat: () => tf.Tensor,
@@ -39,6 +42,10 @@ export const runs: Runs<Impl> = {
   emptyBatch: (impl) => countOut(impl, () => tf.zeros([0, 3]), []),
   batchMismatch: (impl) =>
     captureError(() => countOut(impl, () => tf.tensor2d(BOOK_Y_HAT), [0, 2, 1])),
+  badLabels: (impl) =>
+    BAD_LABELS.map((y) =>
+      captureError(() => countOut(impl, () => tf.tensor2d(BOOK_Y_HAT), y, "float32"))
+    ),
   leaks: (impl) =>
     tidyPlain(() => {
       const yHat = tf.tensor2d(SCORES);

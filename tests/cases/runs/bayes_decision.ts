@@ -59,6 +59,12 @@ export const TABLE_PROBS = seededProbabilities(40, 3, 43, { std: 2 });
 export const TABLE_LABELS = seededLabels(40, 3, 44);
 /** The decision table's cost, [3, 3]. */
 export const TABLE_COST = [[0, 1, 8], [1, 0, 8], [2, 2, 0]];
+/**
+ * Float32-exact rows for the ties: row 1's least 0/1 cost, 0.25, equals the reject cost 0.25
+ * and its top probability, 0.75, equals the threshold 0.75; rows 0 and 2 are clear cases.
+ */
+export const TIE_PROBS = [[0.5, 0.5], [0.75, 0.25], [0.125, 0.875]];
+
 /** The decision table's reject cost and thresholds. */
 export const TABLE = { rejectCost: 0.4, thresholds: [0.5, 0.8] };
 
@@ -88,6 +94,10 @@ export const runs: Runs<Impl> = {
     ),
   }),
   rejectBelow: (impl) => decisionsOut((P) => impl.rejectBelow(P, 0.6), RANDOM_PROBS),
+  ties: (impl) => ({
+    reject: decisionsOut((P) => impl.decideWithReject(P, { rejectCost: 0.25 }), TIE_PROBS),
+    below: decisionsOut((P) => impl.rejectBelow(P, 0.75), TIE_PROBS),
+  }),
   costColumns: (impl) =>
     captureError(() =>
       tf.tidy(() => impl.expectedCost(tf.tensor2d([[0.5, 0.5]]), [[0, 1, 1], [1, 0, 1]]))

@@ -51,6 +51,11 @@ export const runs: Runs<Impl> = {
     }),
   nanElsewhere: (impl) =>
     callOut(impl.pickTrueClass, [[0.1, NaN, 0.9], [Infinity, 0.5, 0.5]], [0, 1]),
+  zeroProbability: (impl) => callOut(impl.crossEntropy, [[0, 1], [1, 0], [0.5, 0.5]], [0, 0, 1]),
+  oneClass: (impl) => ({
+    pick: callOut(impl.pickTrueClass, [[1], [1], [1]], [0, 0, 0]),
+    loss: callOut(impl.crossEntropy, [[1], [1], [1]], [0, 0, 0]),
+  }),
   badLabel: (impl) => throwsOut(impl, [0, 3]),
   batchMismatch: (impl) => throwsOut(impl, [0, 2, 1]),
   leaks: (impl) =>

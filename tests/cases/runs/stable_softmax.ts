@@ -34,7 +34,7 @@ export const LARGE = [[1000, 0, -1000], [-1000, -1000, -1000], [1000, 1001, 999]
 /** Rows whose values are undefined (NaN) for the softmaxes, with one well-defined row. */
 export const EDGE_ROWS = [[-INF, 0, 1], [-INF, -INF, -INF], [INF, 0, 1], [NaN, 0, 1]];
 
-/** The log-sum-exp edge case's rows: {@linkcode LARGE} and the SciPy/JAX/PyTorch edges. */
+/** The log-sum-exp edge case's rows: {@linkcode LARGE} and the SciPy edges. */
 export const LSE_EDGE_ROWS = [
   ...LARGE,
   [-INF, -INF, -INF],
@@ -188,6 +188,10 @@ export const runs: Runs<Impl> = {
   },
   crossEntropyGradientLarge: (impl) =>
     gradOut(impl, LARGE_GRAD.logits, LARGE_GRAD.labels, LARGE_GRAD.weights),
+  oneClass: (impl) => ({
+    losses: ceOut(impl, [[5], [-1000], [0]], [0, 0, 0]),
+    grad: gradOut(impl, [[5], [-1000], [0]], [0, 0, 0], [1, 2, 3]),
+  }),
   crossEntropyBadLabel: (impl) =>
     captureError(() =>
       tf.tidy(() =>

@@ -1,0 +1,580 @@
+/**
+ * The cases catch the mistakes learners make. For every exercise, a list of plausible wrong
+ * implementations ("mutants": the reference solution with one export replaced), each with the
+ * case that must fail it and, where the message matters, what that failure must say. A case
+ * table that lets one of these through scores a wrong answer as right; this file shows that
+ * none does, and a new exercise without its list fails the first test.
+ *
+ * @module
+ */
+import * as tf from "../lib/tf.ts";
+import * as kit from "../mod.ts";
+import type { Exercise } from "./cases/case.ts";
+import { exercises } from "./cases/mod.ts";
+import { adjacentFloat32 } from "./cases/helpers.ts";
+import { softmax as naiveSoftmax } from "../lessons/02_softmax.ts";
+
+/** One wrong implementation and the case that must fail it. */
+interface Mistake {
+  /** What the learner got wrong, in a few words. */
+  mistake: string;
+  /** A fragment of the name of the case that must fail. */
+  caughtBy: string;
+  /** A fragment the failure's message must contain (the advice the learner needs). */
+  says?: string;
+  /** The exports that replace the solution's (given the solution module, to build on). */
+  // deno-lint-ignore no-explicit-any -- each mutant calls the solution's exports as it needs
+  replace: (solution: Record<string, any>) => Record<string, unknown>;
+}
+
+type T2 = tf.Tensor2D;
+type T1 = tf.Tensor1D;
+
+/** The first float32 at or above `x` is `x`'s neighbour below: the float32 just before it. */
+const before = (x: number) => adjacentFloat32(x, -1);
+
+/** Per exercise id: the mistakes its cases must catch. */
+const MISTAKES: Record<string, Mistake[]> = {
+  sum_keepdim: [
+    {
+      mistake: "drops the summed axis (no keepdim)",
+      caughtBy: "[[5, 7, 9]]",
+      replace: () => ({ sumKeepdim: (X: T2, axis: 0 | 1) => tf.sum(X, axis) }),
+    },
+    {
+      mistake: "sums the other axis",
+      caughtBy: "[[5, 7, 9]]",
+      replace: () => ({ sumKeepdim: (X: T2, axis: 0 | 1) => tf.sum(X, 1 - axis, true) }),
+    },
+    {
+      mistake: "takes the mean for the sum",
+      caughtBy: "[[6], [15]]",
+      replace: () => ({ sumKeepdim: (X: T2, axis: 0 | 1) => tf.mean(X, axis, true) }),
+    },
+    {
+      // What tfjs's wasm backend gave before the kit's fix: tiny garbage, not 0.
+      mistake: "returns tiny garbage for an empty axis",
+      caughtBy: "empty axis",
+      replace: () => ({
+        sumKeepdim: (X: T2, axis: 0 | 1) =>
+          X.shape[axis] === 0
+            ? tf.fill(axis === 0 ? [1, X.shape[1]] : [X.shape[0], 1], 3.6e-41)
+            : tf.sum(X, axis, true),
+      }),
+    },
+    {
+      mistake: "casts an int32 matrix to float32",
+      caughtBy: "int32",
+      replace: () => ({
+        sumKeepdim: (X: T2, axis: 0 | 1) => tf.sum(tf.cast(X, "float32"), axis, true),
+      }),
+    },
+    {
+      mistake: "does not check the rank",
+      caughtBy: "rank-1",
+      replace: () => ({ sumKeepdim: (X: T2, axis: 0 | 1) => tf.sum(X, axis, true) }),
+    },
+  ],
+  softmax: [
+    {
+      mistake: "normalises over the wrong axis",
+      caughtBy: "non-square",
+      replace: () => ({
+        softmax: (X: T2) => tf.tidy(() => tf.div(tf.exp(X), tf.sum(tf.exp(X), 0, true))),
+      }),
+    },
+    {
+      mistake: "sums without keepdim",
+      caughtBy: "N(0, 1) [2, 5]",
+      replace: () => ({
+        softmax: (X: T2) => tf.tidy(() => tf.div(tf.exp(X), tf.sum(tf.exp(X), 1))),
+      }),
+    },
+    {
+      mistake: "forgets to normalise",
+      caughtBy: "rows summing to 1",
+      replace: () => ({ softmax: (X: T2) => tf.exp(X) }),
+    },
+    {
+      mistake: "shifts by the maximum of the whole batch (a NaN spreads to every row)",
+      caughtBy: "NaN and leaves the other rows",
+      replace: () => ({
+        softmax: (X: T2) =>
+          tf.tidy(() => {
+            const e = tf.exp(tf.sub(X, tf.max(X)));
+            return tf.div(e, tf.sum(e, 1, true));
+          }),
+      }),
+    },
+    {
+      mistake: "computes in JavaScript (no gradient)",
+      caughtBy: "differentiable",
+      replace: () => ({
+        softmax: (X: T2) => {
+          const rows = (X.arraySync() as number[][]).map((row) => {
+            const e = row.map(Math.exp);
+            const sum = e.reduce((s, v) => s + v, 0);
+            return e.map((v) => v / sum);
+          });
+          return tf.tensor2d(rows, X.shape);
+        },
+      }),
+    },
+    {
+      mistake: "leaks its intermediates",
+      caughtBy: "no tensors behind",
+      replace: () => ({ softmax: (X: T2) => tf.div(tf.exp(X), tf.sum(tf.exp(X), 1, true)) }),
+    },
+  ],
+  cross_entropy: [
+    {
+      mistake: "clamps the probability before the log",
+      caughtBy: "Infinity where the true class has probability 0",
+      replace: (s) => ({
+        crossEntropy: (yHat: T2, y: T1) =>
+          tf.tidy(() => tf.neg(tf.log(tf.maximum(s.pickTrueClass(yHat, y), 1e-12)))),
+      }),
+    },
+    {
+      mistake: "picks by multiplying with the one-hot matrix (0 · NaN is NaN)",
+      caughtBy: "never reads the other classes",
+      replace: () => ({
+        pickTrueClass: (yHat: T2, y: T1) =>
+          tf.tidy(() => tf.sum(tf.mul(yHat, tf.oneHot(tf.cast(y, "int32"), yHat.shape[1])), 1)),
+      }),
+    },
+    {
+      mistake: "averages over the batch",
+      caughtBy: "[2.3026, 0.6931]",
+      replace: (s) => ({
+        crossEntropy: (yHat: T2, y: T1) => tf.tidy(() => tf.mean(s.crossEntropy(yHat, y))),
+      }),
+    },
+    {
+      mistake: "builds the mask with tf.oneHot, which refuses one class",
+      caughtBy: "single class",
+      replace: () => ({
+        pickTrueClass: (yHat: T2, y: T1) =>
+          tf.tidy(() => {
+            const mask = tf.cast(tf.oneHot(tf.cast(y, "int32"), yHat.shape[1]), "bool");
+            return tf.sum(tf.where(mask, yHat, tf.zerosLike(yHat)), 1);
+          }),
+      }),
+    },
+    {
+      mistake: "does not check the labels (tf.oneHot makes an all-zero row)",
+      caughtBy: "rejects a label outside",
+      replace: () => ({
+        crossEntropy: (yHat: T2, y: T1) =>
+          tf.tidy(() => {
+            const mask = tf.cast(tf.oneHot(tf.cast(y, "int32"), yHat.shape[1]), "bool");
+            return tf.neg(tf.log(tf.sum(tf.where(mask, yHat, tf.zerosLike(yHat)), 1)));
+          }),
+      }),
+    },
+  ],
+  accuracy: [
+    {
+      mistake: "returns the fraction, not the count",
+      caughtBy: "random [50, 10]",
+      replace: () => ({
+        accuracy: (yHat: tf.Tensor, y: T1) =>
+          tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(yHat, 1), y), "float32")).dataSync()[0]),
+      }),
+    },
+    {
+      mistake: "returns the count as a tensor",
+      caughtBy: "1 correct of the book's 2",
+      says: "dataSync()[0]",
+      replace: () => ({
+        accuracy: (yHat: tf.Tensor, y: T1) =>
+          tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(yHat, 1), y), "int32"))),
+      }),
+    },
+    {
+      mistake: "takes the argmax over the batch axis",
+      caughtBy: "random [50, 10]",
+      replace: () => ({
+        accuracy: (yHat: tf.Tensor, y: T1) =>
+          tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(yHat, 0), y), "int32")).dataSync()[0]),
+      }),
+    },
+    {
+      mistake: "argmaxes predicted labels too",
+      caughtBy: "vector yHat",
+      replace: (s) => ({
+        accuracy: (yHat: tf.Tensor, y: T1) =>
+          yHat.rank === 1
+            ? tf.tidy(() =>
+              tf.sum(tf.cast(tf.equal(tf.argMax(tf.reshape(yHat, [1, -1]), 1), y), "int32"))
+                .dataSync()[0]
+            )
+            : s.accuracy(yHat, y),
+      }),
+    },
+    {
+      mistake: "counts a label that is no class as a wrong prediction",
+      caughtBy: "no class",
+      replace: () => ({
+        accuracy: (yHat: tf.Tensor, y: T1) =>
+          tf.tidy(() =>
+            tf.sum(tf.cast(tf.equal(tf.cast(tf.argMax(yHat, 1), y.dtype), y), "int32"))
+              .dataSync()[0]
+          ),
+      }),
+    },
+  ],
+  evaluate_accuracy: [
+    {
+      mistake: "averages the batches' accuracies",
+      caughtBy: "6 / 10",
+      replace: () => ({
+        evaluateAccuracy: (net: kit.Net, iter: kit.DataIter) => {
+          const fractions: number[] = [];
+          for (const [X, y] of iter) {
+            fractions.push(tf.tidy(() => kit.accuracy(net(X), y)) / y.shape[0]);
+          }
+          return fractions.reduce((s, f) => s + f, 0) / fractions.length;
+        },
+      }),
+    },
+    {
+      mistake: "reset() that keeps the sums",
+      caughtBy: "reset()",
+      replace: (s) => ({
+        Accumulator: class extends s.Accumulator {
+          reset(): void {}
+        },
+      }),
+    },
+    {
+      mistake: "calls the net twice per batch",
+      caughtBy: "one net call per batch",
+      replace: (s) => ({
+        evaluateAccuracy: (net: kit.Net, iter: kit.DataIter) =>
+          s.evaluateAccuracy((X: tf.Tensor) => {
+            tf.dispose(net(X));
+            return net(X);
+          }, iter),
+      }),
+    },
+    {
+      mistake: "leaks the predictions",
+      caughtBy: "no tensors behind",
+      replace: () => ({
+        evaluateAccuracy: (net: kit.Net, iter: kit.DataIter) => {
+          let correct = 0;
+          let total = 0;
+          for (const [X, y] of iter) {
+            correct += kit.accuracy(net(X), y);
+            total += y.shape[0];
+          }
+          return correct / total;
+        },
+      }),
+    },
+  ],
+  train_epoch_ch3: [
+    {
+      mistake: "divides the step by the full batch size",
+      caughtBy: "short last batch",
+      replace: (s) => ({
+        trainEpochCh3: (net: kit.Net, iter: kit.DataIter, loss: kit.Loss, updater: kit.Updater) =>
+          s.trainEpochCh3(net, iter, loss, {
+            params: updater.params,
+            step: (grads: tf.Tensor[]) => updater.step(grads, iter.batchSize),
+          }),
+      }),
+    },
+    {
+      mistake: "leaks a tensor per epoch",
+      caughtBy: "no tensors behind",
+      replace: (s) => ({
+        trainEpochCh3: (net: kit.Net, iter: kit.DataIter, loss: kit.Loss, updater: kit.Updater) => {
+          tf.ones([1]); // a leaked tensor
+          return s.trainEpochCh3(net, iter, loss, updater);
+        },
+      }),
+    },
+    {
+      mistake: "sgd() does not divide by the batch size",
+      caughtBy: "sgd() steps",
+      replace: (s) => ({
+        sgd: (params: tf.Variable[], grads: tf.Tensor[], lr: number) => s.sgd(params, grads, lr, 1),
+      }),
+    },
+    {
+      mistake: "reports the mean of the batches' mean losses",
+      caughtBy: "short last batch",
+      replace: (s) => ({
+        trainEpochCh3: (net: kit.Net, iter: kit.DataIter, loss: kit.Loss, updater: kit.Updater) => {
+          const losses: number[] = [];
+          let correct = 0;
+          let total = 0;
+          // One epoch as the solution runs it, with the loss averaged per batch first.
+          const perBatch: kit.Loss = (yHat, y) => {
+            const l = loss(yHat, y);
+            losses.push(tf.tidy(() => tf.mean(l).dataSync()[0]));
+            correct += tf.tidy(() => kit.accuracy(yHat, y));
+            total += y.shape[0];
+            return l;
+          };
+          s.trainEpochCh3(net, iter, perBatch, updater);
+          const trainLoss = losses.reduce((a, b) => a + b, 0) / losses.length;
+          return { trainLoss, trainAcc: correct / total };
+        },
+      }),
+    },
+  ],
+  predict_ch3: [
+    {
+      mistake: "titles each image predicted-then-true",
+      caughtBy: "titles them",
+      replace: (s) => ({
+        predictCh3: (net: kit.Net, iter: kit.DataIter, n?: number) => {
+          const p = s.predictCh3(net, iter, n);
+          return { ...p, titles: p.preds.map((q: string, i: number) => `${q}\n${p.trues[i]}`) };
+        },
+      }),
+    },
+    {
+      mistake: "always shows six images",
+      caughtBy: "next batches",
+      replace: (s) => ({
+        predictCh3: (net: kit.Net, iter: kit.DataIter) => s.predictCh3(net, iter, 6),
+      }),
+    },
+    {
+      mistake: "shows only what the first batch holds",
+      caughtBy: "next batches",
+      replace: (s) => ({
+        predictCh3: (net: kit.Net, iter: kit.DataIter, n = 6) =>
+          s.predictCh3(net, iter, Math.min(n, iter.batchSize)),
+      }),
+    },
+  ],
+  softmax_overflow: [
+    {
+      mistake: "hard-codes the naive softmax's edge",
+      caughtBy: "another softmax (the naive one of 2X, about 44.36)",
+      replace: () => ({ findOverflowLogit: () => 88.72283935546875 }),
+    },
+    {
+      mistake: "returns the last logit that works, not the first that breaks",
+      caughtBy: "about 88.72",
+      replace: (s) => ({
+        findOverflowLogit: (softmax: (X: T2) => T2) => before(s.findOverflowLogit(softmax)),
+      }),
+    },
+    {
+      mistake: "stops its search at four decimals",
+      caughtBy: "about -103.97",
+      replace: (s) => ({
+        findUnderflowLogit: (softmax: (X: T2) => T2) =>
+          Math.round(s.findUnderflowLogit(softmax) * 1e4) / 1e4,
+      }),
+    },
+  ],
+  log_zero: [
+    {
+      mistake: "a logit gap too small for the probability to reach 0",
+      caughtBy: "gives a model and batch",
+      replace: () => ({
+        zeroProbabilityExample: () => ({
+          model: { W: [[-50, 0]], b: [0, 0] },
+          batch: { X: [[1]], y: [0] },
+        }),
+      }),
+    },
+    {
+      mistake: "reports the loss of the stable softmax instead of the lesson's",
+      caughtBy: "loss Infinity",
+      replace: (s) => ({
+        oneSgdStep: (...args: unknown[]) => {
+          const report = s.oneSgdStep(...args);
+          return { ...report, losses: report.losses.map((l: number) => Math.min(l, 120)) };
+        },
+      }),
+    },
+  ],
+  stable_softmax: [
+    {
+      mistake: "uses tfjs's logSumExp, NaN on infinite rows",
+      caughtBy: "logSumExp() follows SciPy",
+      replace: () => ({ logSumExp: (X: T2) => tf.logSumExp(X, 1) }),
+    },
+    {
+      mistake: "forgets the max shift",
+      caughtBy: "finite, correct probabilities for logits of ±1000",
+      replace: () => ({ stableSoftmax: naiveSoftmax }),
+    },
+    {
+      mistake: "shifts logSoftmax by a maximum that is not finite",
+      caughtBy: "logSoftmax() follows SciPy",
+      replace: () => ({
+        logSoftmax: (X: T2) =>
+          tf.tidy(() => {
+            const shifted = tf.sub(X, tf.max(X, 1, true));
+            return tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), 1, true)));
+          }),
+      }),
+    },
+    {
+      mistake: "takes the log of the stable softmax",
+      caughtBy: "at ±1000 and with -Infinity entries",
+      replace: (s) => ({ logSoftmax: (X: T2) => tf.tidy(() => tf.log(s.stableSoftmax(X))) }),
+    },
+    {
+      mistake: "builds the one-hot mask with tf.oneHot, which refuses one class",
+      caughtBy: "single class",
+      replace: (s) => ({
+        crossEntropyFromLogits: (z: T2, y: T1) => {
+          tf.dispose(tf.oneHot(tf.cast(y, "int32"), z.shape[1]));
+          return s.crossEntropyFromLogits(z, y);
+        },
+      }),
+    },
+    {
+      mistake: "sums the losses over the batch",
+      caughtBy: "trains the lesson's model on logits",
+      replace: (s) => ({
+        crossEntropyFromLogits: (z: T2, y: T1) =>
+          tf.tidy(() => tf.sum(s.crossEntropyFromLogits(z, y))),
+      }),
+    },
+  ],
+  bayes_decision: [
+    {
+      mistake: "argmax as the Bayes decision",
+      caughtBy: "[[0, 1000], [1, 0]]",
+      replace: () => ({ bayesDecision: (probs: T2) => tf.argMax(probs, 1) }),
+    },
+    {
+      mistake: "multiplies by the cost matrix untransposed",
+      caughtBy: "P · costᵀ",
+      replace: () => ({
+        expectedCost: (probs: T2, cost: number[][]) =>
+          tf.tidy(() => tf.matMul(probs, tf.tensor2d(cost))),
+      }),
+    },
+    {
+      mistake: "rejects on a tie with the reject cost",
+      caughtBy: "exact tie",
+      replace: (s) => ({
+        decideWithReject: (probs: T2, options: { cost?: number[][]; rejectCost: number }) =>
+          s.decideWithReject(probs, { ...options, rejectCost: before(options.rejectCost) }),
+      }),
+    },
+    {
+      mistake: "rejects on a tie with the threshold",
+      caughtBy: "exact tie",
+      replace: () => ({
+        rejectBelow: (probs: T2, threshold: number) =>
+          tf.tidy(() =>
+            tf.where(
+              tf.lessEqual(tf.max(probs, 1), threshold),
+              tf.scalar(-1, "int32"),
+              tf.argMax(probs, 1),
+            )
+          ),
+      }),
+    },
+  ],
+  huge_vocabulary: [
+    {
+      mistake: "sampled softmax without its correction",
+      caughtBy: "without bias",
+      replace: (s) => ({
+        // Uniform weights instead of 1 / (S · Q): the estimate of Z is biased.
+        sampledSoftmaxLoss: (
+          layer: { W: T2; b: T1 },
+          batch: { h: T2; y: T1 },
+          options: { numSampled: number; seed: number },
+        ) =>
+          tf.tidy(() => {
+            const ids = tf.tensor1d(s.sampleLogUniform(layer.W.shape[0], options), "int32");
+            const zTrue = tf.sum(tf.mul(batch.h, tf.gather(layer.W, batch.y)), 1).add(
+              tf.gather(layer.b, batch.y),
+            );
+            const zS = tf.matMul(batch.h, tf.gather(layer.W, ids), false, true).add(
+              tf.gather(layer.b, ids),
+            );
+            return tf.sub(tf.logSumExp(tf.concat([tf.reshape(zTrue, [-1, 1]), zS], 1), 1), zTrue);
+          }),
+      }),
+    },
+    {
+      mistake: "an off-by-one in the log-uniform probability",
+      caughtBy: "logUniformProbability()",
+      replace: () => ({
+        logUniformProbability: (k: number, V: number) => Math.log((k + 1) / k) / Math.log(V + 1),
+      }),
+    },
+    {
+      mistake: "draws ids from an unseeded Math.random",
+      caughtBy: "reproducibly",
+      replace: () => ({
+        sampleLogUniform: (V: number, options: { numSampled: number }) =>
+          Int32Array.from(
+            { length: options.numSampled },
+            () => Math.floor(Math.exp(Math.random() * Math.log(V + 1))) - 1,
+          ),
+      }),
+    },
+  ],
+};
+
+function exercise(id: string): Exercise {
+  const found = exercises.find((e) => e.id === id);
+  if (!found) throw new Error(`MISTAKES names no exercise of the kit: ${id}`);
+  return found;
+}
+
+/** Runs the case named by `m` on the mutant; returns why it failed, or fails the test. */
+async function expectCaught(ex: Exercise, m: Mistake): Promise<void> {
+  const matching = ex.cases.filter((c) => c.name.includes(m.caughtBy));
+  if (matching.length !== 1) {
+    throw new Error(
+      `${ex.id}: "${m.caughtBy}" should name exactly one case, it names ${matching.length}`,
+    );
+  }
+  const c = matching[0];
+  const solution = await import(`../solutions/${ex.file}`);
+  const impl = { ...solution, ...m.replace(solution) };
+  let message: string;
+  try {
+    // As the grader runs a case: the run, a structured copy of its output, the check.
+    await c.check(structuredClone(await ex.runs[c.run](impl)));
+    throw new Error(`${ex.id}: the case "${c.name}" passed a mutant that ${m.mistake}`);
+  } catch (error) {
+    message = error instanceof Error ? error.message : String(error);
+    if (message.startsWith(`${ex.id}: the case "`)) throw error;
+  }
+  if (m.says && !message.includes(m.says)) {
+    throw new Error(
+      `${ex.id}: the case "${c.name}" caught a mutant that ${m.mistake}, but its message ` +
+        `should say ${JSON.stringify(m.says)}; it says: ${message}`,
+    );
+  }
+}
+
+Deno.test("every exercise lists at least two mistakes its cases must catch", () => {
+  const missing = exercises.filter((ex) => (MISTAKES[ex.id]?.length ?? 0) < 2).map((ex) => ex.id);
+  if (missing.length > 0) throw new Error(`no list of mistakes for: ${missing.join(", ")}`);
+  Object.keys(MISTAKES).forEach(exercise);
+});
+
+for (const [id, mistakes] of Object.entries(MISTAKES)) {
+  Deno.test(`${id}: the cases catch a version that ${mistakes.map((m) => m.mistake).join("; ")}`, async () => {
+    const ex = exercise(id);
+    const escaped: string[] = [];
+    for (const m of mistakes) {
+      try {
+        await expectCaught(ex, m);
+      } catch (error) {
+        escaped.push(error instanceof Error ? error.message : String(error));
+      }
+    }
+    if (escaped.length > 0) throw new Error(escaped.join("\n"));
+  });
+}
