@@ -6,9 +6,12 @@
  * - `exercises/` and `solutions/` hold the same files, exporting the same names with the same
  *   types (compared with `deno doc --json`, documentation and locations aside).
  * - `deno task check`: an unknown id is a usage error listing the ids; one id checks one
- *   exercise; `--watch` re-checks on save; and in a temporary copy of the kit, copying each
- *   solution into its exercise file takes the check from 0 done to all done, one exercise at
- *   a time, with exit code 0 only at the end.
+ *   exercise; in a temporary copy of the kit, copying the solutions into `exercises/` takes
+ *   the check from 0 done to all done, with exit code 0 only at the end; an endless loop is
+ *   stopped at its case's limit (shortened here) and the other exercises are still checked.
+ * - `--watch` (`deno task check ID --watch` in a copy of the kit, and `watchCheck()` in this
+ *   process): a save re-checks the saved exercise first, then prints the summary line; keys
+ *   (piped) show the hint, the next unfinished exercise, the list, and quit.
  *
  * @module
  */
@@ -17,6 +20,7 @@ import { fileURLToPath } from "node:url";
 import type { Exercise } from "./cases/case.ts";
 import { exercises } from "./cases/mod.ts";
 import { main, runCheck } from "../tools/check.ts";
+import { watchCheck } from "../tools/check_watch.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -168,14 +172,14 @@ Deno.test("deno task check ID checks one exercise and reports the first failure'
   });
   const text = lines.join("\n");
   if (code !== 1) fail(`exit code ${code} for a stub`);
-  if (!text.includes("0 of 1 exercises done")) fail(text);
+  if (!text.includes("0 of 1 exercise done")) fail(text);
   if (!/softmax is not started: open .*exercises\/softmax\.ts/.test(text)) fail(text);
   if (text.includes("    at ")) fail(`a stack trace for a stub:\n${text}`);
   const done: string[] = [];
   const ok = await main(["softmax", "--dir", join(ROOT, "solutions")], {
     log: (line) => done.push(line),
   });
-  if (ok !== 0 || !done.join("\n").includes("1 of 1 exercises done")) fail(done.join("\n"));
+  if (ok !== 0 || !done.join("\n").includes("1 of 1 exercise done")) fail(done.join("\n"));
 });
 
 Deno.test("runCheck() says a missing file is missing, and names a missing module it imports", async () => {
@@ -243,68 +247,93 @@ async function checkIn(kit: string, args: string[] = []): Promise<{ code: number
   return { code, text: decode(stdout) + decode(stderr) };
 }
 
-Deno.test("in a copy of the kit, copying each solution into its exercise takes the check from 0 done to all done", async () => {
+Deno.test("in a copy of the kit, copying the solutions into exercises/ takes deno task check from 0 done to all done", async () => {
   const kit = await copyKit();
+  const copy = (ex: Exercise) =>
+    Deno.copyFile(join(kit, "solutions", ex.file), join(kit, "exercises", ex.file));
+  const last = exercises[exercises.length - 1];
   try {
     const first = await checkIn(kit);
     if (first.code !== 1 || !first.text.includes(`0 of ${exercises.length} exercises done`)) {
       fail(`before: exit ${first.code}\n${first.text}`);
     }
-    for (const [i, ex] of exercises.entries()) {
-      await Deno.copyFile(join(kit, "solutions", ex.file), join(kit, "exercises", ex.file));
-      const { code, text } = await checkIn(kit);
-      const done = i + 1;
-      const last = done === exercises.length;
-      if (!text.includes(`${done} of ${exercises.length} exercises done`)) {
-        fail(`after copying ${ex.file}: expected ${done} done\n${text}`);
+    for (const ex of exercises.slice(0, -1)) await copy(ex);
+    const almost = await checkIn(kit);
+    if (
+      almost.code !== 1 ||
+      !almost.text.includes(`${exercises.length - 1} of ${exercises.length} exercises done`) ||
+      !almost.text.includes(`Next: ${last.id} is not started`)
+    ) {
+      fail(`all but ${last.id}: exit ${almost.code}\n${almost.text}`);
+    }
+    for (const ex of exercises.slice(0, -1)) {
+      if (!new RegExp(`done\\s+${ex.id}\\b`).test(almost.text)) {
+        fail(`${ex.id} is not listed as done\n${almost.text}`);
       }
-      if (!new RegExp(`done\\s+${ex.id}\\b`).test(text)) {
-        fail(`${ex.id} is not listed as done\n${text}`);
-      }
-      if (code !== (last ? 0 : 1)) fail(`after copying ${ex.file}: exit code ${code}`);
-      if (!last && !text.includes(`Next: ${exercises[i + 1].id} is not started`)) {
-        fail(
-          `after copying ${ex.file}: the next exercise should be ${exercises[i + 1].id}\n${text}`,
-        );
-      }
+    }
+    await copy(last);
+    const all = await checkIn(kit);
+    if (all.code !== 0 || !all.text.includes("All done.")) {
+      fail(`all: exit ${all.code}\n${all.text}`);
     }
   } finally {
     await Deno.remove(kit, { recursive: true });
   }
 });
 
-Deno.test("deno task check --watch re-checks when an exercise file is saved", async () => {
+/** Reads a child's output as it comes, and waits for a pattern in it. */
+function outputOf(stream: ReadableStream<Uint8Array>) {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  const output = {
+    text: "",
+    async waitFor(pattern: RegExp, seconds: number) {
+      const deadline = Date.now() + seconds * 1000;
+      while (!pattern.test(output.text)) {
+        const timeout = new Promise<null>((resolve) =>
+          setTimeout(() => resolve(null), Math.max(0, deadline - Date.now()))
+        );
+        const next = await Promise.race([reader.read(), timeout]);
+        if (next === null || next.done) {
+          fail(`no ${pattern} within ${seconds} s; output:\n${output.text}`);
+        }
+        output.text += next.value;
+      }
+    },
+    cancel: () => reader.cancel().catch(() => {}),
+  };
+  return output;
+}
+
+Deno.test("deno task check ID --watch re-checks on save, and q on a piped stdin quits with the check's exit code", async () => {
   const kit = await copyKit();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["task", "check", "--watch", "sum_keepdim"],
+    args: ["task", "check", "sum_keepdim", "--watch"],
     cwd: kit,
     env: { NO_COLOR: "1" },
+    stdin: "piped",
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let seen = "";
-  const waitFor = async (pattern: RegExp, seconds: number) => {
-    const deadline = Date.now() + seconds * 1000;
-    while (!pattern.test(seen)) {
-      const timeout = new Promise<null>((resolve) =>
-        setTimeout(() => resolve(null), Math.max(0, deadline - Date.now()))
-      );
-      const next = await Promise.race([reader.read(), timeout]);
-      if (next === null || next.done) fail(`no ${pattern} within ${seconds} s; output:\n${seen}`);
-      seen += next.value;
-    }
-  };
+  const out = outputOf(child.stdout);
+  const keys = child.stdin.getWriter();
   try {
-    await waitFor(/0 of 1 exercises done[\s\S]*Watching/, 60);
+    await out.waitFor(/0 of 1 exercise done[\s\S]*Watching/, 60);
     await Deno.copyFile(
       join(kit, "solutions", "sum_keepdim.ts"),
       join(kit, "exercises", "sum_keepdim.ts"),
     );
-    await waitFor(/1 of 1 exercises done/, 60);
+    await out.waitFor(/sum_keepdim is done[\s\S]*1 of 1 exercise done[\s\S]*Watching/, 60);
+    await keys.write(new TextEncoder().encode("q"));
+    const { code } = await child.status;
+    if (code !== 0) fail(`exit code ${code} after q with every exercise done:\n${out.text}`);
   } finally {
-    child.kill("SIGTERM");
-    await reader.cancel().catch(() => {});
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // It has quit.
+    }
+    await keys.close().catch(() => {});
+    await out.cancel();
     await child.stderr.cancel().catch(() => {});
     await child.status;
     await Deno.remove(kit, { recursive: true });
@@ -389,31 +418,100 @@ Deno.test("runCheck() gives no points for the kit's own function, as the grader 
   }
 });
 
-Deno.test("deno task check stops a case that never returns (an endless loop), naming it, instead of hanging", async () => {
+Deno.test("deno task check stops an endless loop at the case's limit, names the limit, and checks the other exercises", async () => {
   const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".endless_" });
   try {
     await writeSolutionWith(dir, "softmax", "softmax", "while (X.rank > 0) { /* never ends */ }");
-    for (const name of ["sum_keepdim.ts"]) {
+    for (const name of ["sum_keepdim.ts", "cross_entropy.ts"]) {
       await Deno.copyFile(join(ROOT, "solutions", name), join(dir, name));
     }
+    const lines: string[] = [];
     const started = performance.now();
-    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", "tools/check.ts", "--dir", dir, "sum_keepdim", "softmax"],
-      cwd: ROOT,
-      env: { NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    const code = await main(["--dir", dir, "sum_keepdim", "softmax", "cross_entropy"], {
+      log: (line) => lines.push(line),
+      defaultTimeoutMs: 1_000,
+    });
     const seconds = (performance.now() - started) / 1000;
-    const out = new TextDecoder().decode(stdout);
-    const err = new TextDecoder().decode(stderr);
-    if (code !== 143) fail(`expected exit status 143 (stopped), got ${code}:\n${out}\n${err}`);
-    if (!/done\s+sum_keepdim/.test(out)) fail(`the exercise before it is reported:\n${out}`);
-    if (!/check: softmax › .+ has not returned after 12 s: .*endless loop/.test(err)) {
-      fail(`unexpected message:\n${err}`);
+    const text = lines.join("\n");
+    if (code !== 1) fail(`exit code ${code}:\n${text}`);
+    if (!/done\s+sum_keepdim/.test(text)) fail(`the exercise before it is not done:\n${text}`);
+    const n = exercises.find((e) => e.id === "softmax")!.cases.length;
+    if (!new RegExp(`failing\\s+softmax .*\\(0/${n} cases, ${n - 1} not run\\)`).test(text)) {
+      fail(`softmax is not listed failing with its cases not run:\n${text}`);
+    }
+    if (!/done\s+cross_entropy/.test(text)) fail(`the exercise after it is not checked:\n${text}`);
+    if (!text.includes("did not finish within 1 s; the check stopped it there")) {
+      fail(`the message does not name the limit:\n${text}`);
+    }
+    if (/endless loop|most likely/.test(text)) fail(`the message guesses:\n${text}`);
+    if (
+      !text.includes("2 of 3 exercises done, 1 failing") || !text.includes(`${n - 1} cases not run`)
+    ) {
+      fail(`no summary line:\n${text}`);
     }
     if (seconds > 60) fail(`took ${seconds} s`);
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("watchCheck() re-checks the saved exercise first, then the summary; keys h, n, l and q act on it", async () => {
+  const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".watch_" });
+  const ids = ["sum_keepdim", "softmax"];
+  for (const id of ids) {
+    await Deno.copyFile(join(ROOT, "exercises", `${id}.ts`), join(dir, `${id}.ts`));
+  }
+  let press = (_key: string) => {};
+  const keys = new ReadableStream<Uint8Array>({
+    start(controller) {
+      press = (key) => controller.enqueue(new TextEncoder().encode(key));
+    },
+  });
+  const lines: string[] = [];
+  const seen = (pattern: RegExp, from = 0) =>
+    new Promise<number>((resolve, reject) => {
+      const deadline = Date.now() + 60_000;
+      const poll = () => {
+        const at = lines.findIndex((line, i) => i >= from && pattern.test(line));
+        if (at >= 0) return resolve(at);
+        if (Date.now() > deadline) {
+          return reject(new Error(`no ${pattern} within 60 s:\n${lines.join("\n")}`));
+        }
+        setTimeout(poll, 20);
+      };
+      poll();
+    });
+  const watching = watchCheck({ dir, ids, keys, typeCheck: false, log: (l) => lines.push(l) });
+  try {
+    const ready = await seen(/^\nWatching/);
+    if (!lines.some((l) => l.includes("Next: sum_keepdim is not started"))) {
+      fail(`the first check shows the first unfinished exercise:\n${lines.join("\n")}`);
+    }
+    await writeSolutionWith(dir, "softmax", "softmax", "// saved by the test");
+    const saved = await seen(/Saved softmax: checking it first/, ready);
+    const result = await seen(/softmax is done/, saved);
+    const totals = await seen(/^\n1 of 2 exercises done/, saved);
+    if (!(result < totals)) fail(`the saved exercise is not shown first:\n${lines.join("\n")}`);
+    const watchingAgain = await seen(/^\nWatching/, totals);
+    press("h");
+    await seen(/^softmax is done: no hint needed/, watchingAgain);
+    press("n");
+    const next = await seen(/sum_keepdim is not started/, watchingAgain);
+    press("h");
+    await seen(/^Hint for sum_keepdim \(/, next);
+    press("l");
+    await seen(/done\s+softmax/, next);
+    press("q");
+    const results = await watching;
+    const status = results.map((r) => `${r.id} ${r.status}`).join(", ");
+    if (status !== "sum_keepdim not-started, softmax done") fail(status);
+  } finally {
+    try {
+      press("q");
+    } catch {
+      // The watch has ended, and its keys with it.
+    }
+    await watching.catch(() => {});
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -5,51 +5,50 @@
  * ```sh
  * deno task check                  # all exercises: progress list, first failure, summary
  * deno task check softmax          # one exercise (or several ids)
- * deno task check --watch          # re-check whenever a file in exercises/ is saved
+ * deno task check --watch          # re-check on every save in exercises/, saved exercise first
+ * deno task check softmax --watch  # watch one exercise (or several)
  * deno task check --dir solutions  # check another directory laid out like exercises/
  * deno task check --backend cpu    # compute on the cpu backend (default wasm)
  * ```
  *
- * Each exercise is **done** (every case passes), **failing** (a case fails or throws) or
- * **not started** (every case reaches a `todo(...)` stub). For the first exercise that is not
- * done, it prints the failing case's message and its hint; an exercise that is not started
- * says so in one line, without a stack trace. Cases that need the full Fashion-MNIST are
- * skipped, and say so, on a machine without it. The exit code is 0 only when every selected
- * exercise is done (1 otherwise, 2 for a usage error such as an unknown id).
+ * Each exercise is **done** (every case passes), **failing** (a case fails, throws or does not
+ * finish in time) or **not started** (every case reaches a `todo(...)` stub). For the first
+ * exercise that is not done, it prints the failing case's message and its hint; an exercise
+ * that is not started says so in one line, without a stack trace. Cases that need the full
+ * Fashion-MNIST are skipped, and say so, on a machine without it. The exit code is 0 only when
+ * every selected exercise is done (1 otherwise, 2 for a usage error such as an unknown id).
  *
- * The cases run in this process: they are your own code. A case that takes longer than its
- * time limit (`timeoutMs`, 10 s by default) fails with "did not finish"; one whose code never
- * gives control back (an endless loop) cannot be interrupted from this thread, so a watchdog
- * thread ({@linkcode ./check_watchdog.ts}) stops the check 2 s after the limit, naming the
- * case (exit status 143).
+ * Your code runs in a separate process ({@linkcode ./check_runner.ts}), one for the whole
+ * check, while this one type-checks the files as the grader does. A case has a time limit
+ * (`timeoutMs`, else {@linkcode DEFAULT_TIMEOUT_MS}, 10 s, of wall-clock time here); one that
+ * has not finished by then, an endless loop included, is stopped by ending that process. It
+ * fails with "did not finish within 10 s" (its own limit), the rest of its exercise is listed
+ * as not run, and the other exercises are checked in a fresh process; the progress list and
+ * summary are printed as usual. Tests shorten the default limit with
+ * {@linkcode CheckOptions.defaultTimeoutMs}.
+ *
+ * `--watch` checks once, then waits for saves in the directory. A save re-checks the saved
+ * exercise first and shows its result (the failing case's message and hint), then re-checks
+ * the others and prints the summary line. On a terminal, keys act at once: `h` the hint of the
+ * exercise shown, `l` the progress list, `n` the next unfinished exercise, `q` (or Ctrl-C) quit
+ * (see {@linkcode ./check_watch.ts}). Without a terminal it watches the same way, and reads
+ * the same keys from stdin if any arrive.
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { isTodo } from "../lib/todo.ts";
-import { initBackend } from "../lib/backend.ts";
+import { fileURLToPath } from "node:url";
+import { BACKEND_ENV, parseBackendName } from "../lib/backend.ts";
 import { type Case, DEFAULT_TIMEOUT_MS, type Exercise } from "../tests/cases/case.ts";
 import { chdirToCaller } from "../lib/caller_cwd.ts";
 import { prepareFiles } from "../grader/mod.ts";
-import { Watchdog } from "./check_watchdog.ts";
+import { type CaseResult, CaseRunner } from "./check_runner.ts";
+
+export type { CaseResult } from "./check_runner.ts";
+export { DEFAULT_TIMEOUT_MS };
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-
-/** One case's outcome. */
-export interface CaseResult {
-  /** The case's name. */
-  name: string;
-  /** Its points. */
-  points: number;
-  /** `pass`, `fail` (a check failed or the code threw), `todo` (not written), `skip`. */
-  status: "pass" | "fail" | "todo" | "skip";
-  /** For `fail`: what went wrong; for `skip`: why. */
-  message?: string;
-  /** For `fail`: the case's hint. */
-  hint?: string;
-}
 
 /** One exercise's outcome. */
 export interface ExerciseResult {
@@ -71,17 +70,23 @@ export interface CheckOptions {
   dir?: string;
   /** Exercise ids to check (all when empty). Hyphens and underscores are interchangeable. */
   ids?: string[];
-  /** Called with each exercise's result as soon as it is known. */
+  /** Ids among those checked to check before the others (a saved file's, in watch mode). */
+  first?: string[];
+  /** Called with each exercise's result as soon as it is known, in the order checked. */
   onResult?: (result: ExerciseResult) => void;
-  /** Called as each case starts, with `"exercise id › case name"` and its time limit. */
-  onCaseStart?: (label: string, timeoutMs: number) => void;
-  /** Called as each case ends (passed, failed or skipped). */
-  onCaseEnd?: () => void;
   /**
    * Type-check the files first, as the grader does (a file with type errors scores 0 there).
    * Default `true`. The module graph and the import policy are always checked.
    */
   typeCheck?: boolean;
+  /** The time limit of a case without its own `timeoutMs`. Default {@linkcode DEFAULT_TIMEOUT_MS}. */
+  defaultTimeoutMs?: number;
+  /** The backend the cases compute on (`wasm` or `cpu`). Default: `D2L_BACKEND`, then `wasm`. */
+  backend?: string;
+  /** Receives what the checked code prints on stdout. Default: this process's stdout. */
+  onOutput?: (text: string) => void;
+  /** Stops the check: the case running is stopped, and `runCheck` rejects with the reason. */
+  signal?: AbortSignal;
 }
 
 /** Thrown for an id that is not an exercise: the message lists the ids. */
@@ -116,33 +121,6 @@ export function selectExercises<T extends { id: string }>(all: T[], ids: string[
   return all.filter((e) => wanted.includes(e.id));
 }
 
-function messageOf(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  if (error.name === "AssertionError") return error.message;
-  // The learner's own error: its message and where it came from in their file, if known.
-  const where = (error.stack ?? "").split("\n").find((line) =>
-    line.includes("/exercises/") || line.includes("/solutions/")
-  );
-  return `${error.name}: ${error.message}${where ? `\n${where.trim()}` : ""}`;
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`${what} did not finish within ${ms / 1000} s`)),
-          ms,
-        );
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 async function fullDataPresent(): Promise<boolean> {
   const { readFashionMnistRaw } = await import("../data/fashion_mnist.ts");
   try {
@@ -153,38 +131,84 @@ async function fullDataPresent(): Promise<boolean> {
   }
 }
 
-async function runCase(
+/** `10 s`, `0.3 s`: a limit in milliseconds, in seconds. */
+function seconds(ms: number): string {
+  return `${ms / 1000} s`;
+}
+
+/** Loads one exercise's file in the runner and runs its cases: their results, or why not. */
+async function runExercise(
+  runner: CaseRunner,
   exercise: Exercise,
-  c: Case,
-  impl: unknown,
+  shown: string,
+  limitOf: (c: Case) => number,
   hasFullData: () => Promise<boolean>,
-): Promise<CaseResult> {
-  const base = { name: c.name, points: c.points };
-  if (c.needs?.includes("fashion-mnist") && !(await hasFullData())) {
+): Promise<{ cases: CaseResult[] } | { loadError: string; hint: string }> {
+  const loadLimit = limitOf({} as Case);
+  const imported = await runner.request({ type: "import", id: exercise.id }, loadLimit);
+  if (imported.type === "timeout") {
     return {
-      ...base,
-      status: "skip",
-      message: "needs the full Fashion-MNIST (apt-get install dataset-fashion-mnist)",
+      loadError: `${shown} did not finish loading within ${
+        seconds(loadLimit)
+      }; the check stopped it`,
+      hint: "Loading a file runs its top-level code: keep it to imports and definitions.",
     };
   }
-  const timeout = c.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  try {
-    const output = await withTimeout(
-      Promise.resolve().then(() => exercise.runs[c.run](impl)),
-      timeout,
-      "the case",
-    );
-    // What the grader's sandbox would send back: a structured copy of plain data.
-    await c.check(structuredClone(output));
-    return { ...base, status: "pass" };
-  } catch (error) {
-    if (isTodo(error)) return { ...base, status: "todo", message: (error as Error).message };
-    return { ...base, status: "fail", message: messageOf(error), hint: c.hint };
+  if (imported.type === "ended") {
+    return {
+      loadError: `${shown} ended the check's process while loading (exit code ${
+        imported.code ?? imported.signal
+      }); see the messages above`,
+      hint: "Loading a file runs its top-level code: keep it to imports and definitions.",
+    };
   }
+  if (imported.type !== "imported") throw new TypeError(`unexpected reply ${imported.type}`);
+  if (!imported.ok) {
+    const loadError = imported.notFound
+      ? `${shown} is missing`
+      : imported.missing?.length
+      ? `${shown} does not export ${imported.missing.join(", ")}`
+      : `${shown} could not be loaded: ${imported.message}`;
+    const hint = imported.missing?.length || imported.notFound
+      ? "Keep the file's exports (names and signatures) as shipped."
+      : "Fix the syntax error or the missing module named above.";
+    return { loadError, hint };
+  }
+  const cases: CaseResult[] = [];
+  let stopped: string | undefined;
+  for (const [index, c] of exercise.cases.entries()) {
+    const base = { name: c.name, points: c.points };
+    if (stopped !== undefined) {
+      cases.push({ ...base, status: "not-run", message: `not run: "${stopped}" was stopped` });
+      continue;
+    }
+    if (c.needs?.includes("fashion-mnist") && !(await hasFullData())) {
+      cases.push({
+        ...base,
+        status: "skip",
+        message: "needs the full Fashion-MNIST (apt-get install dataset-fashion-mnist)",
+      });
+      continue;
+    }
+    const reply = await runner.request({ type: "run", id: exercise.id, index }, limitOf(c));
+    if (reply.type === "result") {
+      cases.push(reply.result);
+      continue;
+    }
+    stopped = c.name;
+    const message = reply.type === "timeout"
+      ? `did not finish within ${seconds(reply.ms)}; the check stopped it there`
+      : reply.type === "ended"
+      ? `ended the check's process (exit code ${reply.code ?? reply.signal}) before it finished`
+      : `unexpected reply ${reply.type}`;
+    cases.push({ ...base, status: "fail", message, hint: c.hint });
+  }
+  return { cases };
 }
 
 /**
- * Runs the selected exercises' cases against the files in `options.dir`.
+ * Runs the selected exercises' cases against the files in `options.dir`, and returns their
+ * results in the kit's order.
  *
  * @example Checking the reference solutions of one exercise
  * ```ts
@@ -198,80 +222,75 @@ export async function runCheck(options: CheckOptions = {}): Promise<ExerciseResu
   const { exercises } = await import("../tests/cases/mod.ts");
   const dir = resolve(options.dir ?? join(ROOT, "exercises"));
   const selected = selectExercises(exercises as Exercise[], options.ids ?? []);
+  const first = selectExercises(selected, options.first ?? []);
+  const order = options.first?.length
+    ? [...first, ...selected.filter((e) => !first.includes(e))]
+    : selected;
   let fullData: Promise<boolean> | undefined;
   const hasFullData = () => (fullData ??= fullDataPresent());
-  const results: ExerciseResult[] = [];
-  // What the grader would refuse before running anything, file by file.
-  const problems = await prepareFiles({
+  const limitOf = (c: Case) => c.timeoutMs ?? options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+  // What the grader would refuse before running anything, file by file; computed (in other
+  // processes) while the cases run, and settled here so that a failure is not unhandled.
+  const preparing = prepareFiles({
     dir,
     exercises: selected,
     skipTypecheck: options.typeCheck === false,
-  });
-  for (const exercise of selected) {
-    const path = join(dir, exercise.file);
-    const shown = relative(Deno.cwd(), path) || path;
-    let cases: CaseResult[];
-    let impl: Record<string, unknown> | undefined;
-    let loadError: string | undefined;
-    const url = pathToFileURL(path).href;
-    try {
-      impl = await import(url);
-      const missing = exercise.exports.filter((name) => impl![name] === undefined);
-      if (missing.length > 0) loadError = `${shown} does not export ${missing.join(", ")}`;
-    } catch (error) {
-      // "Module not found" names the module: the exercise file itself, or one it imports.
-      loadError = error instanceof Deno.errors.NotFound ||
-          (error instanceof Error && error.message.startsWith(`Module not found "${url}"`))
-        ? `${shown} is missing`
-        : `${shown} could not be loaded: ${error instanceof Error ? error.message : error}`;
-    }
-    const problem = problems[exercise.file];
-    let hint = problem?.kind === "load"
-      ? "Fix the syntax error or the missing module named above."
-      : "Keep the file's exports (names and signatures) as shipped.";
-    if (problem !== undefined && (loadError === undefined || problem.kind !== "load")) {
-      const why = {
-        load: "does not load",
-        blocked: "imports what this exercise may not (the grader would not run it)",
-        type: "does not type-check",
-      }[problem.kind];
-      loadError = `${shown} ${why}; the grader would score this exercise 0:\n${problem.message}`;
-      hint = problem.kind === "type"
-        ? `Fix the type error: deno check ${shown} lists them all.`
-        : problem.kind === "blocked"
-        ? 'Import only lib/, data/ and the lessons before this exercise\'s own (README, "For graders").'
-        : "Fix the syntax error or the missing module named above.";
-    }
-    if (loadError !== undefined) {
-      cases = exercise.cases.map((c) => ({
-        name: c.name,
-        points: c.points,
-        status: "fail",
-        message: loadError,
-        hint,
-      }));
-    } else {
-      cases = [];
-      for (const c of exercise.cases) {
-        options.onCaseStart?.(`${exercise.id} › ${c.name}`, c.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-        try {
-          cases.push(await runCase(exercise, c, impl, hasFullData));
-        } finally {
-          options.onCaseEnd?.();
-        }
+  }).then((problems) => ({ problems }), (error: unknown) => ({ error }));
+  const runner = new CaseRunner({ dir, backend: options.backend, onOutput: options.onOutput });
+  const stop = () => runner.close();
+  options.signal?.addEventListener("abort", stop, { once: true });
+  const results = new Map<string, ExerciseResult>();
+  try {
+    for (const exercise of order) {
+      if (options.signal?.aborted) break;
+      const path = join(dir, exercise.file);
+      const shown = relative(Deno.cwd(), path) || path;
+      const ran = await runExercise(runner, exercise, shown, limitOf, hasFullData);
+      if (options.signal?.aborted) break;
+      const prepared = await preparing;
+      if ("error" in prepared) throw prepared.error;
+      const problem = prepared.problems[exercise.file];
+      let loadError = "loadError" in ran ? ran.loadError : undefined;
+      let hint = "loadError" in ran ? ran.hint : "";
+      if (problem !== undefined && (loadError === undefined || problem.kind !== "load")) {
+        const why = {
+          load: "does not load",
+          blocked: "imports what this exercise may not (the grader would not run it)",
+          type: "does not type-check",
+        }[problem.kind];
+        loadError = `${shown} ${why}; the grader would score this exercise 0:\n${problem.message}`;
+        hint = problem.kind === "type"
+          ? `Fix the type error: deno check ${shown} lists them all.`
+          : problem.kind === "blocked"
+          ? 'Import only lib/, data/ and the lessons before this exercise\'s own (README, "For graders").'
+          : "Fix the syntax error or the missing module named above.";
       }
+      const cases: CaseResult[] = loadError !== undefined
+        ? exercise.cases.map((c) => ({
+          name: c.name,
+          points: c.points,
+          status: "fail",
+          message: loadError,
+          hint,
+        }))
+        : (ran as { cases: CaseResult[] }).cases;
+      const counted = cases.filter((c) => c.status !== "skip");
+      const status: ExerciseResult["status"] = counted.every((c) => c.status === "pass")
+        ? "done"
+        : counted.every((c) => c.status === "todo")
+        ? "not-started"
+        : "failing";
+      const result = { id: exercise.id, title: exercise.title, file: shown, status, cases };
+      results.set(exercise.id, result);
+      options.onResult?.(result);
     }
-    const counted = cases.filter((c) => c.status !== "skip");
-    const status: ExerciseResult["status"] = counted.every((c) => c.status === "pass")
-      ? "done"
-      : counted.every((c) => c.status === "todo")
-      ? "not-started"
-      : "failing";
-    const result = { id: exercise.id, title: exercise.title, file: shown, status, cases };
-    results.push(result);
-    options.onResult?.(result);
+  } finally {
+    options.signal?.removeEventListener("abort", stop);
+    await runner.close();
+    await preparing;
   }
-  return results;
+  options.signal?.throwIfAborted();
+  return selected.map((e) => results.get(e.id)!);
 }
 
 /** Terminal styles, or none when not on a terminal (or `NO_COLOR` is set). */
@@ -280,11 +299,30 @@ function styles(color: boolean) {
   return { green: wrap("32"), red: wrap("31"), dim: wrap("2"), bold: wrap("1") };
 }
 
+/**
+ * `count` and `noun`, the noun in the plural unless `count` is 1.
+ *
+ * @example
+ * ```ts
+ * import { plural } from "./check.ts";
+ * if (plural(1, "case") !== "1 case" || plural(0, "case") !== "0 cases") {
+ *   throw new Error(`expected "1 case" and "0 cases", got "${plural(1, "case")}", "${plural(0, "case")}"`);
+ * }
+ * ```
+ */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
+/** `3/8 cases, 1 not run, 1 skipped`: the total's noun in the plural unless it is 1. */
 function caseCount(result: ExerciseResult): string {
   const counted = result.cases.filter((c) => c.status !== "skip");
   const passed = counted.filter((c) => c.status === "pass").length;
+  const notRun = counted.filter((c) => c.status === "not-run").length;
   const skipped = result.cases.length - counted.length;
-  return `${passed}/${counted.length} cases${skipped > 0 ? `, ${skipped} skipped` : ""}`;
+  return `${passed}/${plural(counted.length, "case")}${notRun > 0 ? `, ${notRun} not run` : ""}${
+    skipped > 0 ? `, ${skipped} skipped` : ""
+  }`;
 }
 
 /**
@@ -314,6 +352,76 @@ export function formatProgressLine(result: ExerciseResult, color = false): strin
   }
 }
 
+/** The case to show for an exercise that is not done: the first failing one, else a stub's. */
+function caseToShow(result: ExerciseResult): CaseResult | undefined {
+  return result.cases.find((c) => c.status === "fail") ??
+    result.cases.find((c) => c.status === "todo");
+}
+
+/**
+ * One exercise in detail: for a failing one, its first failing case with the message and the
+ * hint; for one not started, what to do; for one done, that it is done.
+ *
+ * @example
+ * ```ts
+ * import { formatExercise } from "./check.ts";
+ * const text = formatExercise({
+ *   id: "softmax", title: "t", file: "exercises/softmax.ts", status: "failing",
+ *   cases: [{ name: "softmax() x", points: 1, status: "fail", message: "boom", hint: "try y" }],
+ * });
+ * if (!text.includes("boom") || !text.includes("Hint: try y")) throw new Error(text);
+ * ```
+ */
+export function formatExercise(result: ExerciseResult, color = false): string {
+  const s = styles(color);
+  if (result.status === "done") {
+    return `${s.green("✓")} ${s.bold(result.id)} is done (${caseCount(result)}).`;
+  }
+  if (result.status === "not-started") {
+    return `${s.bold(result.id)} is not started: open ${result.file} and replace the TODOs with ` +
+      "your code.";
+  }
+  const failed = caseToShow(result)!;
+  const lines = [s.bold(`${result.id} (${result.file})`), `  ${s.red("✗")} ${failed.name}`];
+  for (const line of (failed.message ?? "").split("\n").slice(0, 15)) lines.push(`    ${line}`);
+  if (failed.hint) lines.push(`  ${s.bold("Hint:")} ${failed.hint}`);
+  return lines.join("\n");
+}
+
+/**
+ * The summary line: exercises done, failing and not started, and the points the grader would
+ * give.
+ *
+ * @example
+ * ```ts
+ * import { formatTotals } from "./check.ts";
+ * const text = formatTotals([{
+ *   id: "a", title: "t", file: "a.ts", status: "failing",
+ *   cases: [{ name: "x", points: 1, status: "fail" }, { name: "y", points: 2, status: "skip" }],
+ * }]);
+ * if (!text.startsWith("0 of 1 exercise done") || !text.includes("0/1 point,")) throw new Error(text);
+ * if (!text.includes("1 case skipped")) throw new Error(text);
+ * ```
+ */
+export function formatTotals(results: ExerciseResult[]): string {
+  const count = (status: ExerciseResult["status"]) =>
+    results.filter((r) => r.status === status).length;
+  const cases = results.flatMap((r) => r.cases);
+  const earned = cases.filter((c) => c.status === "pass").reduce((sum, c) => sum + c.points, 0);
+  const possible = cases.filter((c) => c.status !== "skip").reduce((sum, c) => sum + c.points, 0);
+  const skipped = cases.filter((c) => c.status === "skip").length;
+  const notRun = cases.filter((c) => c.status === "not-run").length;
+  const notes = [
+    ...(notRun > 0 ? [`${plural(notRun, "case")} not run`] : []),
+    ...(skipped > 0 ? [`${plural(skipped, "case")} skipped`] : []),
+  ];
+  return `${count("done")} of ${plural(results.length, "exercise")} done, ` +
+    `${count("failing")} failing, ${count("not-started")} not started ` +
+    `(${earned}/${plural(possible, "point")}, what the grader would give${
+      notes.map((n) => `; ${n}`).join("")
+    })`;
+}
+
 /**
  * The part after the progress list: the first exercise that is not done, with its first
  * failing case's message and hint (or a one-line "not started" note), and the summary line.
@@ -334,76 +442,25 @@ export function formatSummary(results: ExerciseResult[], color = false): string 
   const s = styles(color);
   const lines: string[] = [];
   const next = results.find((r) => r.status !== "done");
-  if (next?.status === "failing") {
-    const failed = next.cases.find((c) => c.status === "fail") ??
-      next.cases.find((c) => c.status === "todo")!;
-    lines.push("", s.bold(`Next: ${next.id} (${next.file})`));
-    lines.push(`  ${s.red("✗")} ${failed.name}`);
-    const message = (failed.message ?? "").split("\n").slice(0, 15);
-    for (const line of message) lines.push(`    ${line}`);
-    if (failed.hint) lines.push(`  ${s.bold("Hint:")} ${failed.hint}`);
-  } else if (next?.status === "not-started") {
-    lines.push(
-      "",
-      s.bold(`Next: ${next.id}`) +
-        ` is not started: open ${next.file} and replace the TODOs with your code.`,
-    );
-  }
-  const done = results.filter((r) => r.status === "done").length;
-  const failing = results.filter((r) => r.status === "failing").length;
-  const notStarted = results.filter((r) => r.status === "not-started").length;
-  const cases = results.flatMap((r) => r.cases);
-  const earned = cases.filter((c) => c.status === "pass").reduce((sum, c) => sum + c.points, 0);
-  const possible = cases.filter((c) => c.status !== "skip").reduce((sum, c) => sum + c.points, 0);
-  const skipped = cases.filter((c) => c.status === "skip").length;
-  lines.push(
-    "",
-    `${done} of ${results.length} exercises done, ${failing} failing, ${notStarted} not started ` +
-      `(${earned}/${possible} points, what the grader would give${
-        skipped > 0 ? `; ${skipped} cases skipped` : ""
-      })`,
-  );
-  if (done === results.length) lines.push(s.green("All done."));
+  if (next !== undefined) lines.push("", `${s.bold("Next:")} ${formatExercise(next, color)}`);
+  lines.push("", formatTotals(results));
+  if (next === undefined) lines.push(s.green("All done."));
   return lines.join("\n");
 }
 
-/** Re-runs the check in a fresh process whenever a file in `dir` changes. Never returns. */
-async function watch(dir: string, args: string[]): Promise<never> {
-  const tty = Deno.stdout.isTerminal();
-  const config = join(ROOT, "deno.json");
-  const script = fileURLToPath(import.meta.url);
-  const runOnce = async () => {
-    if (tty) await Deno.stdout.write(new TextEncoder().encode("\x1b[2J\x1b[H"));
-    // A fresh process each time, so that edited modules are loaded anew.
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", `--config=${config}`, script, ...args],
-      stdout: "inherit",
-      stderr: "inherit",
-    });
-    await child.output();
-    console.log(
-      `\nWatching ${
-        relative(Deno.cwd(), dir) || dir
-      }/ — save a file to check again (Ctrl-C stops).`,
-    );
-  };
-  // Watch before the first run, so that a save during it is not missed.
-  const watcher = Deno.watchFs(dir);
-  await runOnce();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let running = Promise.resolve();
-  for await (const event of watcher) {
-    if (!event.paths.some((p) => p.endsWith(".ts"))) continue;
-    clearTimeout(timer);
-    // Editors write a file in several steps: wait for a quiet 200 ms, then run once.
-    timer = setTimeout(() => {
-      running = running.then(runOnce);
-    }, 200);
-  }
-  throw new Error("the file watcher stopped");
-}
-
 const USAGE = "Usage: deno task check [id ...] [--dir DIR] [--watch] [--backend wasm|cpu]";
+
+/** Options for {@linkcode main}: where its output goes, and what tests may shorten. */
+export interface MainOptions {
+  /** Prints a line of output. Default: `console.log`. */
+  log?: (line: string) => void;
+  /** Prints a line of the usage errors. Default: `console.error`. */
+  error?: (line: string) => void;
+  /** See {@linkcode CheckOptions.defaultTimeoutMs}. */
+  defaultTimeoutMs?: number;
+  /** Watch mode's keys. Default: stdin (raw on a terminal). */
+  keys?: ReadableStream<Uint8Array>;
+}
 
 /**
  * The command: parses `args`, runs the check (or watches), prints, and returns the exit code.
@@ -416,12 +473,9 @@ const USAGE = "Usage: deno task check [id ...] [--dir DIR] [--watch] [--backend 
  * if (code !== 2 || !errors[0].includes("sum_keepdim")) throw new Error(errors.join());
  * ```
  */
-export async function main(
-  args: string[],
-  io: { log?: (line: string) => void; error?: (line: string) => void } = {},
-): Promise<number> {
-  const log = io.log ?? ((line: string) => console.log(line));
-  const error = io.error ?? ((line: string) => console.error(line));
+export async function main(args: string[], options: MainOptions = {}): Promise<number> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const error = options.error ?? ((line: string) => console.error(line));
   let parsed;
   try {
     parsed = parseArgs({
@@ -444,50 +498,47 @@ export async function main(
     return 0;
   }
   const dir = resolve(values.dir ?? join(ROOT, "exercises"));
+  let backend;
   try {
     const { exercises } = await import("../tests/cases/mod.ts");
     selectExercises(exercises, positionals);
     if (!(await Deno.stat(dir).catch(() => null))?.isDirectory) {
       throw new RangeError(`--dir ${values.dir}: ${dir} is not a directory`);
     }
-  } catch (e) {
-    error(`${e instanceof Error ? e.message : e}\n${USAGE}`);
-    return 2;
-  }
-  if (values.watch) {
-    const rest = args.filter((a) => a !== "--watch");
-    return await watch(dir, rest);
-  }
-  let backend;
-  try {
-    backend = await initBackend({ backend: values.backend });
+    backend = values.backend !== undefined
+      ? parseBackendName(values.backend, "--backend")
+      : parseBackendName(Deno.env.get(BACKEND_ENV) ?? "wasm", BACKEND_ENV);
   } catch (e) {
     error(`${e instanceof Error ? e.message : e}\n${USAGE}`);
     return 2;
   }
   const color = Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR");
-  log(
-    `Checking ${relative(Deno.cwd(), dir) || dir}/ against the kit's cases ` +
-      `(backend ${backend.name})\n`,
-  );
-  const watchdog = new Watchdog();
-  let results;
-  try {
-    results = await runCheck({
-      dir,
-      ids: positionals,
-      onResult: (result) => log(formatProgressLine(result, color)),
-      onCaseStart: (label, timeoutMs) => watchdog.start(label, timeoutMs),
-      onCaseEnd: () => watchdog.end(),
-    });
-  } finally {
-    watchdog.stop();
+  const check = {
+    dir,
+    ids: positionals,
+    backend,
+    defaultTimeoutMs: options.defaultTimeoutMs,
+    onOutput: (text: string) => log(text.replace(/\n$/, "")),
+  };
+  if (values.watch) {
+    const { watchCheck } = await import("./check_watch.ts");
+    const results = await watchCheck({ ...check, log, color, keys: options.keys });
+    return results.every((r) => r.status === "done") ? 0 : 1;
   }
+  log(
+    `Checking ${relative(Deno.cwd(), dir) || dir}/ against the kit's cases (backend ${backend})\n`,
+  );
+  const results = await runCheck({
+    ...check,
+    onResult: (result) => log(formatProgressLine(result, color)),
+  });
   log(formatSummary(results, color));
   return results.every((r) => r.status === "done") ? 0 : 1;
 }
 
 if (import.meta.main) {
   chdirToCaller();
-  Deno.exit(await main(Deno.args));
+  // Not a top-level await: ./check_watch.ts imports this module, and could not load while
+  // this module's evaluation waited for it.
+  main(Deno.args).then((code) => Deno.exit(code));
 }

@@ -1,0 +1,278 @@
+/**
+ * The process that runs the learner's code for `deno task check`, and the
+ * {@linkcode CaseRunner} that drives it from the check.
+ *
+ * The check keeps the learner's code out of its own process so that it can always stop it: a
+ * case that has not answered within its time limit is stopped by killing this process (an
+ * endless loop included), reported as "did not finish within N s", and the check goes on with
+ * a fresh process for the next exercise. One process serves every exercise of a check until a
+ * case gets stuck or ends it, so the TensorFlow.js backend starts once per check, not once per
+ * exercise. (A Worker would be cheaper to start, but Deno's `Worker.terminate()` does not stop
+ * a synchronous loop: the thread spins on until the process exits.) The process has the
+ * permissions of `deno task check` (`--allow-all`): it runs the learner's own code on their
+ * machine, as the check always has; the grader's sandbox is another matter (`grader/sandbox/`).
+ *
+ * The protocol is one JSON object per line. Requests go to the process's stdin:
+ * `{ type: "import", id }` (load the exercise's file from the directory given at start) and
+ * `{ type: "run", id, index }` (run that case of the exercise and judge its output). Replies go
+ * to its stdout, each line starting with {@linkcode REPLY_MARK} so that whatever the learner's
+ * code prints there is told apart and passed on: `{ type: "ready", backend }` once the backend
+ * is up, `{ type: "imported", ok, missing?, notFound?, message? }` and
+ * `{ type: "result", result }` (a {@linkcode CaseResult}).
+ *
+ * @example Run one case of the reference solution of `sum_keepdim`
+ * ```ts
+ * import { CaseRunner } from "./check_runner.ts";
+ * const runner = new CaseRunner({ dir: "solutions" });
+ * try {
+ *   const imported = await runner.request({ type: "import", id: "sum_keepdim" }, 30_000);
+ *   if (imported.type !== "imported" || !imported.ok) throw new Error(JSON.stringify(imported));
+ *   const reply = await runner.request({ type: "run", id: "sum_keepdim", index: 0 }, 30_000);
+ *   if (reply.type !== "result" || reply.result.status !== "pass") {
+ *     throw new Error(`expected a passing case, got ${JSON.stringify(reply)}`);
+ *   }
+ * } finally {
+ *   await runner.close();
+ * }
+ * ```
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** Starts every reply line on the runner's stdout (an ASCII record separator and a name). */
+export const REPLY_MARK = "\x1ed2l-check ";
+
+/** One case's outcome. */
+export interface CaseResult {
+  /** The case's name. */
+  name: string;
+  /** Its points. */
+  points: number;
+  /**
+   * `pass`, `fail` (a check failed, the code threw or did not finish in time), `todo` (not
+   * written), `skip` (needs what this machine lacks), `not-run` (an earlier case of the
+   * exercise was stopped, so the rest of it was not run).
+   */
+  status: "pass" | "fail" | "todo" | "skip" | "not-run";
+  /** For `fail`: what went wrong; for `skip` and `not-run`: why. */
+  message?: string;
+  /** For `fail` and `todo`: the case's hint. */
+  hint?: string;
+}
+
+/** A request to the runner process. */
+export type RunnerRequest =
+  | { type: "import"; id: string }
+  | { type: "run"; id: string; index: number };
+
+/** A reply from the runner process, or what the {@linkcode CaseRunner} saw instead. */
+export type RunnerReply =
+  | { type: "imported"; ok: boolean; missing?: string[]; notFound?: boolean; message?: string }
+  | { type: "result"; result: CaseResult }
+  /** No reply within the limit: the process was killed. */
+  | { type: "timeout"; ms: number }
+  /** The process ended before replying (the learner's code exited, or it crashed). */
+  | { type: "ended"; code: number | null; signal: string | null };
+
+/** Options for {@linkcode CaseRunner}. */
+export interface CaseRunnerOptions {
+  /** The directory holding the exercise files. */
+  dir: string;
+  /** The backend to compute on (`wasm` or `cpu`); default: `D2L_BACKEND`, then `wasm`. */
+  backend?: string;
+  /** Receives what the learner's code prints on stdout. Default: the check's stdout. */
+  onOutput?: (text: string) => void;
+}
+
+type Ready = { type: "ready"; backend: string };
+
+/** Starts the runner process on demand, sends it requests, and kills it when a case is stuck. */
+export class CaseRunner {
+  readonly #options: CaseRunnerOptions;
+  #child: Deno.ChildProcess | undefined;
+  #writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  #ready: Promise<Ready | RunnerReply> | undefined;
+  #waiting: ((reply: Ready | RunnerReply) => void) | undefined;
+  #reading: Promise<void> | undefined;
+
+  /** @param options where the exercise files are, the backend, where printed text goes. */
+  constructor(options: CaseRunnerOptions) {
+    this.#options = options;
+  }
+
+  /** The backend the current process computes on, once it is up (starting one if needed). */
+  async backend(): Promise<string> {
+    const ready = await this.#start();
+    if (ready.type !== "ready") {
+      throw new Error(
+        `The check's runner process did not start (${JSON.stringify(ready)}); ` +
+          "run deno task check again, and see the messages above it.",
+      );
+    }
+    return ready.backend;
+  }
+
+  /**
+   * Sends `request` and waits up to `limitMs` for its reply (the process's start-up is not
+   * counted). Past the limit the process is killed and the reply is `{ type: "timeout" }`; the
+   * next request starts a fresh process.
+   */
+  async request(request: RunnerRequest, limitMs: number): Promise<RunnerReply> {
+    const ready = await this.#start();
+    if (ready.type !== "ready") {
+      await this.close();
+      return ready as RunnerReply;
+    }
+    const reply = new Promise<Ready | RunnerReply>((resolve) => this.#waiting = resolve);
+    // A process that has ended cannot be written to; its reader then answers "ended".
+    await this.#writer!.write(new TextEncoder().encode(JSON.stringify(request) + "\n"))
+      .catch(() => {});
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<RunnerReply>((resolve) => {
+      timer = setTimeout(() => resolve({ type: "timeout", ms: limitMs }), limitMs);
+    });
+    const first = await Promise.race([reply, timeout]);
+    clearTimeout(timer);
+    if (first.type === "timeout" || first.type === "ended") await this.close();
+    return first as RunnerReply;
+  }
+
+  /** Stops the process, if one runs. */
+  async close(): Promise<void> {
+    const child = this.#child;
+    if (child === undefined) return;
+    this.#child = undefined;
+    this.#ready = undefined;
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // It has already ended.
+    }
+    await this.#writer?.close().catch(() => {});
+    this.#writer = undefined;
+    await child.status;
+    await this.#reading;
+  }
+
+  #start(): Promise<Ready | RunnerReply> {
+    if (this.#ready !== undefined) return this.#ready;
+    const args = ["run", "--allow-all", `--config=${join(ROOT, "deno.json")}`];
+    args.push(fileURLToPath(import.meta.url), "--dir", resolve(this.#options.dir));
+    if (this.#options.backend !== undefined) args.push("--backend", this.#options.backend);
+    const child = new Deno.Command(Deno.execPath(), {
+      args,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    this.#child = child;
+    this.#writer = child.stdin.getWriter();
+    this.#ready = new Promise((resolve) => this.#waiting = resolve);
+    this.#reading = this.#read(child);
+    return this.#ready;
+  }
+
+  async #read(child: Deno.ChildProcess): Promise<void> {
+    const output = this.#options.onOutput ??
+      ((text: string) => Deno.stdout.writeSync(new TextEncoder().encode(text)));
+    let buffer = "";
+    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+      buffer += chunk;
+      let newline;
+      while ((newline = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        const at = line.indexOf(REPLY_MARK);
+        if (at < 0) {
+          output(`${line}\n`);
+          continue;
+        }
+        if (at > 0) output(`${line.slice(0, at)}\n`);
+        const waiting = this.#waiting;
+        this.#waiting = undefined;
+        waiting?.(JSON.parse(line.slice(at + REPLY_MARK.length)));
+      }
+    }
+    if (buffer !== "") output(buffer);
+    const status = await child.status;
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    waiting?.({
+      type: "ended",
+      code: status.signal === null ? status.code : null,
+      signal: status.signal,
+    });
+  }
+}
+
+/** The learner's error as a message: its text and where it came from in their file, if known. */
+function messageOf(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error.name === "AssertionError") return error.message;
+  const where = (error.stack ?? "").split("\n").find((line) =>
+    line.includes("/exercises/") || line.includes("/solutions/")
+  );
+  return `${error.name}: ${error.message}${where ? `\n${where.trim()}` : ""}`;
+}
+
+/** The runner process: see the module doc. */
+async function serve(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { dir: { type: "string" }, backend: { type: "string" } },
+  });
+  const { initBackend } = await import("../lib/backend.ts");
+  const { isTodo } = await import("../lib/todo.ts");
+  const { exercises } = await import("../tests/cases/mod.ts");
+  const info = await initBackend({ backend: values.backend });
+  const send = (reply: Ready | RunnerReply) =>
+    Deno.stdout.writeSync(new TextEncoder().encode(REPLY_MARK + JSON.stringify(reply) + "\n"));
+  send({ type: "ready", backend: info.name });
+  const modules = new Map<string, Record<string, unknown>>();
+  let buffer = "";
+  for await (const chunk of Deno.stdin.readable.pipeThrough(new TextDecoderStream())) {
+    buffer += chunk;
+    let newline;
+    while ((newline = buffer.indexOf("\n")) >= 0) {
+      const request = JSON.parse(buffer.slice(0, newline)) as RunnerRequest;
+      buffer = buffer.slice(newline + 1);
+      const exercise = exercises.find((e) => e.id === request.id)!;
+      if (request.type === "import") {
+        const url = pathToFileURL(join(values.dir!, exercise.file)).href;
+        try {
+          const module = await import(url);
+          modules.set(exercise.id, module);
+          const missing = exercise.exports.filter((name) => module[name] === undefined);
+          send({ type: "imported", ok: missing.length === 0, missing });
+        } catch (error) {
+          // "Module not found" names the module: the exercise file itself, or one it imports.
+          const notFound = error instanceof Deno.errors.NotFound ||
+            (error instanceof Error && error.message.startsWith(`Module not found "${url}"`));
+          send({ type: "imported", ok: false, notFound, message: messageOf(error) });
+        }
+        continue;
+      }
+      const c = exercise.cases[request.index];
+      const base = { name: c.name, points: c.points };
+      let result: CaseResult;
+      try {
+        const output = await exercise.runs[c.run](modules.get(exercise.id));
+        // What the grader's sandbox would send back: a structured copy of plain data.
+        await c.check(structuredClone(output));
+        result = { ...base, status: "pass" };
+      } catch (error) {
+        result = isTodo(error)
+          ? { ...base, status: "todo", message: (error as Error).message, hint: c.hint }
+          : { ...base, status: "fail", message: messageOf(error), hint: c.hint };
+      }
+      send({ type: "result", result });
+    }
+  }
+}
+
+if (import.meta.main) await serve(Deno.args);
