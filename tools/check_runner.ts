@@ -192,10 +192,17 @@ export class CaseRunner {
           output(`${line}\n`);
           continue;
         }
+        let reply: Ready | RunnerReply;
+        try {
+          reply = JSON.parse(line.slice(at + REPLY_MARK.length));
+        } catch {
+          output(`${line}\n`); // printed by the learner's code, not a reply
+          continue;
+        }
         if (at > 0) output(`${line.slice(0, at)}\n`);
         const waiting = this.#waiting;
         this.#waiting = undefined;
-        waiting?.(JSON.parse(line.slice(at + REPLY_MARK.length)));
+        waiting?.(reply);
       }
     }
     if (buffer !== "") output(buffer);

@@ -31,7 +31,8 @@
  *
  * @module
  */
-import { basename, dirname, relative, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   type CheckOptions,
   type ExerciseResult,
@@ -40,7 +41,10 @@ import {
   formatSummary,
   formatTotals,
   runCheck,
+  selectExercises,
 } from "./check.ts";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** What the keys act on: the latest results, and the exercise shown. */
 export interface WatchState {
@@ -165,9 +169,10 @@ export interface WatchOptions
 export async function watchCheck(options: WatchOptions = {}): Promise<ExerciseResult[]> {
   const log = options.log ?? ((line: string) => console.log(line));
   const color = options.color ?? false;
-  const dir = resolve(options.dir ?? "exercises");
+  const dir = resolve(options.dir ?? join(ROOT, "exercises"));
   const shownDir = relative(Deno.cwd(), dir) || dir;
   const { exercises } = await import("../tests/cases/mod.ts");
+  const watched = selectExercises(exercises, options.ids ?? []);
   const state: WatchState = { results: [] };
   const raw = options.keys === undefined && Deno.stdin.isTerminal();
   const keys = options.keys ?? Deno.stdin.readable;
@@ -176,12 +181,9 @@ export async function watchCheck(options: WatchOptions = {}): Promise<ExerciseRe
   let active: AbortController | undefined;
 
   const check = async (saved: string[]) => {
-    const savedIds = exercises.filter((e) =>
+    const first = watched.filter((e) =>
       saved.some((path) => dirname(path) === dir && basename(path) === e.file)
     ).map((e) => e.id);
-    const first = options.ids?.length
-      ? savedIds.filter((id) => options.ids!.some((want) => want.replaceAll("-", "_") === id))
-      : savedIds;
     if (options.clear ?? Deno.stdout.isTerminal()) log("\x1b[2J\x1b[H");
     if (first.length > 0) log(`Saved ${first.join(", ")}: checking it first.\n`);
     active = new AbortController();
