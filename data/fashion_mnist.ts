@@ -83,6 +83,15 @@ export const FILE_KEYS: readonly FileKey[] = [
   "testLabels",
 ];
 
+/** One of the two splits. */
+export type SplitName = "train" | "test";
+
+/** The files of each split: images, then labels. */
+export const SPLIT_FILES: Readonly<Record<SplitName, readonly [FileKey, FileKey]>> = {
+  train: ["trainImages", "trainLabels"],
+  test: ["testImages", "testLabels"],
+};
+
 /** What each official file must be: names, counts, and SHA-256 of the decompressed bytes. */
 export const FASHION_MNIST_FILES: Readonly<Record<FileKey, Readonly<IdxSpec>>> = {
   trainImages: {
@@ -262,6 +271,7 @@ function fileList(keys: readonly FileKey[], specs: Record<FileKey, Readonly<IdxS
 async function scanDir(
   dir: string,
   specs: Record<FileKey, Readonly<IdxSpec>>,
+  keys: readonly FileKey[] = FILE_KEYS,
 ): Promise<Partial<Record<FileKey, string>> | undefined> {
   try {
     if (!(await Deno.stat(dir)).isDirectory) return undefined;
@@ -270,7 +280,7 @@ async function scanDir(
     throw error;
   }
   const found: Partial<Record<FileKey, string>> = {};
-  for (const key of FILE_KEYS) {
+  for (const key of keys) {
     for (const name of [specs[key].file, `${specs[key].file}.gz`]) {
       const path = join(dir, name);
       const info = await Deno.stat(path).catch((error) => {
@@ -298,22 +308,24 @@ async function readVerified(
   return verifyIdx(bytes, { ...spec, file: path }, timings);
 }
 
-/** Why a scanned directory cannot serve all four files, or `undefined` when it can. */
+/** Why a scanned directory cannot serve all of `keys`' files, or `undefined` when it can. */
 function whatIsMissing(
   found: Partial<Record<FileKey, string>> | undefined,
   specs: Record<FileKey, Readonly<IdxSpec>>,
+  keys: readonly FileKey[] = FILE_KEYS,
 ): string | undefined {
   if (found === undefined) return "does not exist or is not a directory";
-  const missing = FILE_KEYS.filter((k) => found[k] === undefined);
+  const missing = keys.filter((k) => found[k] === undefined);
   if (missing.length === 0) return undefined;
-  if (missing.length === FILE_KEYS.length) {
-    return `holds none of the four Fashion-MNIST files (${
-      fileList(FILE_KEYS, specs)
+  const all = keys.length === FILE_KEYS.length ? "four" : "two";
+  if (missing.length === keys.length) {
+    return `holds none of the ${all} Fashion-MNIST files needed (${
+      fileList(keys, specs)
     }; each .gz or uncompressed)`;
   }
-  const present = FILE_KEYS.filter((k) => found[k] !== undefined);
+  const present = keys.filter((k) => found[k] !== undefined);
   return `has only some of the Fashion-MNIST files: missing ${fileList(missing, specs)} ` +
-    `(found ${fileList(present, specs)}); all four are needed (.gz or uncompressed)`;
+    `(found ${fileList(present, specs)}); all ${all} are needed (.gz or uncompressed)`;
 }
 
 /** Reads one directory; any problem is an error naming it (`what dir …`) and the `fix`. */
@@ -323,9 +335,10 @@ async function findStrict(
   what: string,
   specs: Record<FileKey, Readonly<IdxSpec>>,
   fix: string,
+  keys: readonly FileKey[] = FILE_KEYS,
 ): Promise<Partial<Record<FileKey, string>>> {
-  const found = await scanDir(dir, specs);
-  const problem = whatIsMissing(found, specs);
+  const found = await scanDir(dir, specs, keys);
+  const problem = whatIsMissing(found, specs, keys);
   if (problem !== undefined) throw new Deno.errors.NotFound(`${what} ${dir} ${problem}. ${fix}`);
   return found!;
 }
@@ -336,11 +349,12 @@ async function readStrict(
   specs: Record<FileKey, Readonly<IdxSpec>>,
   fix: string,
   timings?: StepTimings,
-): Promise<RawSet> {
-  const found = await findStrict(dir, what, specs, fix);
+  keys: readonly FileKey[] = FILE_KEYS,
+): Promise<Partial<RawSet>> {
+  const found = await findStrict(dir, what, specs, fix, keys);
   const set: Partial<RawSet> = {};
-  for (const key of FILE_KEYS) set[key] = await readVerified(found[key]!, specs[key], timings);
-  return set as RawSet;
+  for (const key of keys) set[key] = await readVerified(found[key]!, specs[key], timings);
+  return set;
 }
 
 /** How errors about an explicit data directory read, naming it as `name`. */
@@ -372,19 +386,14 @@ export async function checkDataDir(dir: string, name = "the dir option"): Promis
   await findStrict(dir, what, FASHION_MNIST_FILES, fix);
 }
 
-function toRawSplits(set: RawSet): { train: RawSplit; test: RawSplit } {
-  return {
-    train: {
-      images: set.trainImages.data,
-      labels: set.trainLabels.data,
-      count: set.trainLabels.dims[0],
-    },
-    test: {
-      images: set.testImages.data,
-      labels: set.testLabels.data,
-      count: set.testLabels.dims[0],
-    },
-  };
+/** One split of a read set, whose files for that split must be present. */
+function rawSplit(set: Partial<RawSet>, split: SplitName): RawSplit {
+  const [images, labels] = SPLIT_FILES[split].map((key) => set[key]!);
+  return { images: images.data, labels: labels.data, count: labels.dims[0] };
+}
+
+function toRawSplits(set: Partial<RawSet>): { train: RawSplit; test: RawSplit } {
+  return { train: rawSplit(set, "train"), test: rawSplit(set, "test") };
 }
 
 /**
@@ -437,10 +446,12 @@ export async function readSubset(
 }
 
 /**
- * Writes a data set's four files, uncompressed, under their official names into `dir` (made
- * when missing), so that later reads of the same verified bytes skip the gunzip: the grader
- * decodes the data once per session for all its sandboxes. Each file's SHA-256 is the official
- * one, so {@linkcode readFashionMnistRaw} with `dir` verifies them as usual.
+ * Writes a data set's files, uncompressed, under their official names into `dir` (made when
+ * missing): both splits' four files, or the two of the one split given. Later reads of the same
+ * verified bytes skip the gunzip: the grader decodes the data once per session, the training
+ * split for its sandboxes and the test split for its judges. Each file's SHA-256 is the
+ * official one, so {@linkcode readFashionMnistRaw} or {@linkcode readFashionMnistSplit} with
+ * `dir` verifies them as usual.
  *
  * @example
  * ```ts
@@ -453,18 +464,18 @@ export async function readSubset(
  * ```
  */
 export async function writeFashionMnistFiles(
-  data: { train: RawSplit; test: RawSplit },
+  data: { train?: RawSplit; test?: RawSplit },
   dir: string,
 ): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
-  const files: [FileKey, Uint8Array, number[]][] = [
-    ["trainImages", data.train.images, [data.train.count, 28, 28]],
-    ["trainLabels", data.train.labels, [data.train.count]],
-    ["testImages", data.test.images, [data.test.count, 28, 28]],
-    ["testLabels", data.test.labels, [data.test.count]],
-  ];
-  for (const [key, bytes, dims] of files) {
-    await Deno.writeFile(join(dir, FASHION_MNIST_FILES[key].file), encodeIdx(bytes, dims));
+  for (const split of ["train", "test"] as const) {
+    const raw = data[split];
+    if (raw === undefined) continue;
+    const [images, labels] = SPLIT_FILES[split].map((key) =>
+      join(dir, FASHION_MNIST_FILES[key].file)
+    );
+    await Deno.writeFile(images, encodeIdx(raw.images, [raw.count, 28, 28]));
+    await Deno.writeFile(labels, encodeIdx(raw.labels, [raw.count]));
   }
 }
 
@@ -485,14 +496,49 @@ export async function writeFashionMnistFiles(
 export async function readFashionMnistRaw(
   options: LoadOptions = {},
 ): Promise<{ train: RawSplit; test: RawSplit; source: DataSource }> {
+  if (options.subset) return await readSubset(SUBSET_DIR, options.timings);
+  const { set, source } = await readFiles(options, FILE_KEYS);
+  return { ...toRawSplits(set), source };
+}
+
+/**
+ * Finds, verifies and returns the bytes of one split only, looking where
+ * {@linkcode readFashionMnistRaw} looks: a directory (`dir`, `FASHION_MNIST_DIR`) needs to hold
+ * that split's two files only. The grader's sandboxes read the training split this way, in a
+ * directory that does not hold the test split its judges score with.
+ *
+ * @example
+ * ```ts
+ * import { readFashionMnistSplit } from "./fashion_mnist.ts";
+ * const { split, source } = await readFashionMnistSplit("train", { subset: true });
+ * if (split.count !== 1000 || source.kind !== "subset") throw new Error(`${split.count}`);
+ * ```
+ * @throws what {@linkcode readFashionMnistRaw} throws, for that split's files.
+ */
+export async function readFashionMnistSplit(
+  split: SplitName,
+  options: LoadOptions = {},
+): Promise<{ split: RawSplit; source: DataSource }> {
+  if (options.subset) {
+    const both = await readSubset(SUBSET_DIR, options.timings);
+    return { split: both[split], source: both.source };
+  }
+  const { set, source } = await readFiles(options, SPLIT_FILES[split]);
+  return { split: rawSplit(set, split), source };
+}
+
+/** The search of {@linkcode readFashionMnistRaw} for the files `keys` (all four or one split's). */
+async function readFiles(
+  options: LoadOptions,
+  keys: readonly FileKey[],
+): Promise<{ set: Partial<RawSet>; source: DataSource }> {
   const { timings } = options;
   const specs = FASHION_MNIST_FILES;
-  if (options.subset) return await readSubset(SUBSET_DIR, timings);
-
+  const files = keys.length === FILE_KEYS.length ? "the four files" : "the split's two files";
   if (options.dir !== undefined) {
     const { what, fix } = explicitDir(options.dirName ?? "the dir option");
-    const set = await readStrict(options.dir, what, specs, fix, timings);
-    return { ...toRawSplits(set), source: { kind: "dir", dir: options.dir } };
+    const set = await readStrict(options.dir, what, specs, fix, timings, keys);
+    return { set, source: { kind: "dir", dir: options.dir } };
   }
   const envDir = readEnv(ENV_DIR);
   if (envDir !== undefined) {
@@ -500,11 +546,12 @@ export async function readFashionMnistRaw(
       envDir,
       `The directory in ${ENV_DIR},`,
       specs,
-      `Point ${ENV_DIR} at a directory holding the four files, or unset it to use the cache, ` +
+      `Point ${ENV_DIR} at a directory holding ${files}, or unset it to use the cache, ` +
         `Debian's dataset-fashion-mnist package or a download.`,
       timings,
+      keys,
     );
-    return { ...toRawSplits(set), source: { kind: "env", dir: envDir } };
+    return { set, source: { kind: "env", dir: envDir } };
   }
 
   const cacheDir = options.cacheDir ?? DEFAULT_CACHE_DIR;
@@ -516,12 +563,12 @@ export async function readFashionMnistRaw(
   // 2. The cache: every present file is verified; a bad one is ours to delete.
   const cached: Partial<RawSet> = {};
   try {
-    const found = await scanDir(cacheDir, specs);
+    const found = await scanDir(cacheDir, specs, keys);
     if (found === undefined) {
       looked.push(`the cache, ${cacheDir}: no such directory`);
     } else {
       const notes: string[] = [];
-      for (const key of FILE_KEYS) {
+      for (const key of keys) {
         const path = found[key];
         if (path === undefined) continue;
         try {
@@ -532,12 +579,10 @@ export async function readFashionMnistRaw(
           notes.push(`removed ${path}, which failed verification (${error.code})`);
         }
       }
-      const missing = FILE_KEYS.filter((k) => cached[k] === undefined);
-      if (missing.length === 0) {
-        return { ...toRawSplits(cached as RawSet), source: { kind: "cache", dir: cacheDir } };
-      }
+      const missing = keys.filter((k) => cached[k] === undefined);
+      if (missing.length === 0) return { set: cached, source: { kind: "cache", dir: cacheDir } };
       notes.unshift(
-        missing.length === FILE_KEYS.length
+        missing.length === keys.length
           ? "no Fashion-MNIST files"
           : `incomplete, missing ${fileList(missing, specs)}`,
       );
@@ -550,16 +595,16 @@ export async function readFashionMnistRaw(
 
   // 3. Debian's package.
   try {
-    const found = await scanDir(debianDir, specs);
-    const problem = whatIsMissing(found, specs);
+    const found = await scanDir(debianDir, specs, keys);
+    const problem = whatIsMissing(found, specs, keys);
     if (problem !== undefined) {
       looked.push(`Debian's package directory, ${debianDir}: ${problem}`);
     } else {
       const set: Partial<RawSet> = {};
-      for (const key of FILE_KEYS) {
+      for (const key of keys) {
         set[key] = await readVerified(found![key]!, specs[key], timings);
       }
-      return { ...toRawSplits(set as RawSet), source: { kind: "debian", dir: debianDir } };
+      return { set, source: { kind: "debian", dir: debianDir } };
     }
   } catch (error) {
     lastError = error;
@@ -573,7 +618,7 @@ export async function readFashionMnistRaw(
     try {
       await Deno.mkdir(cacheDir, { recursive: true });
       await removeStaleTemps(cacheDir);
-      for (const key of FILE_KEYS) {
+      for (const key of keys) {
         if (cached[key] !== undefined) continue;
         const spec = specs[key];
         const name = `${spec.file}.gz`;
@@ -587,14 +632,14 @@ export async function readFashionMnistRaw(
         });
         cached[key] = verified;
       }
-      return { ...toRawSplits(cached as RawSet), source: { kind: "download", dir: cacheDir } };
+      return { set: cached, source: { kind: "download", dir: cacheDir } };
     } catch (error) {
       lastError = error;
       looked.push(`download from ${baseUrl} into the cache: ${errorMessage(error)}`);
     }
   }
 
-  const names = fileList(FILE_KEYS, specs);
+  const names = fileList(keys, specs);
   throw new Deno.errors.NotFound(
     [
       "Cannot find the Fashion-MNIST data. Looked in:",

@@ -92,9 +92,13 @@ export interface GraderSession {
   kitImports: Record<string, string>;
   /** `npm:<name>@<version>` requests pinned by the kit's lockfile. */
   lockedPackages: Set<string>;
-  /** Environment of the sandboxes and judges: the backend, the data set's directory. */
+  /** Environment of the sandboxes: the backend, the training split's directory. */
   env: Record<string, string>;
-  /** Data directories the sandbox may read (the committed subset, the data set). */
+  /**
+   * Data directories the sandbox may read: the committed subset, and the full data set's
+   * training split only. The test split, which the judges score trained models with, is in a
+   * directory of its own that no sandbox may read.
+   */
   dataDirs: string[];
   /**
    * The tfjs wasm backend's binaries, which it reads as files (not modules): every sandbox
@@ -304,6 +308,8 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
 
   const env: Record<string, string> = config.backend ? { D2L_BACKEND: config.backend } : {};
   const dataDirs = [join(config.kitRoot, "data", "subset")];
+  const judgeEnv: Record<string, string> = { ...env };
+  const judgeDataDirs = [join(config.kitRoot, "data", "subset")];
   const needing = manifest.cases.filter((c) => c.needs.includes("fashion-mnist"));
   // Imported only when needed: it loads tfjs.
   const data = needing.length > 0 ? await import("../data/fashion_mnist.ts") : undefined;
@@ -331,12 +337,17 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
     if (data !== undefined && found !== undefined) {
       // Decoded once for every sandbox and judge of the session: each reads (and verifies)
       // the same bytes without gunzipping them again.
-      const decoded = join(dir, "fashion-mnist");
-      await data.writeFashionMnistFiles(found, decoded);
+      // One directory per split: sandboxes read the training split, judges the test split.
+      const train = join(dir, "fashion-mnist", "train");
+      const test = join(dir, "fashion-mnist", "test");
+      await data.writeFashionMnistFiles({ train: found.train }, train);
+      await data.writeFashionMnistFiles({ test: found.test }, test);
       stopIfAborted();
       found = undefined;
-      env.FASHION_MNIST_DIR = decoded;
-      dataDirs.push(decoded);
+      env.FASHION_MNIST_DIR = train;
+      dataDirs.push(train);
+      judgeEnv.FASHION_MNIST_DIR = test;
+      judgeDataDirs.push(test);
     }
     const sources = [
       ...chosen(kit).map((exercise) => ({ exercise, source: config.tablesModule })),
@@ -421,9 +432,9 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
         read: [
           config.kitRoot,
           ...(options.hiddenDir ? [resolve(options.hiddenDir)] : []),
-          ...dataDirs,
+          ...judgeDataDirs,
         ],
-        env,
+        env: judgeEnv,
       },
     );
     const pool = judges;

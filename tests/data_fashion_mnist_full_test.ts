@@ -16,8 +16,10 @@ import {
   loadDataFashionMnist,
   readFashionMnist,
   readFashionMnistRaw,
+  readFashionMnistSplit,
   type Split,
   SUBSET_DIR,
+  writeFashionMnistFiles,
 } from "../data/fashion_mnist.ts";
 import { encodeIdx, sha256Hex } from "../data/idx.ts";
 import { makeSubset } from "../tools/make_subset.ts";
@@ -77,6 +79,40 @@ Deno.test({
     const perClass = new Array(10).fill(0);
     for (const y of train.labels) perClass[y]++;
     assert.deepEqual(perClass, new Array(10).fill(6000));
+  },
+});
+
+Deno.test({
+  name:
+    "full data: readFashionMnistSplit() reads one split from a directory holding only its two files; the other split, or all four, is a NotFound naming what is missing",
+  ignore,
+  async fn() {
+    const raw = await readFashionMnistRaw({ dir: fullDataDir });
+    const dir = await Deno.makeTempDir();
+    try {
+      await writeFashionMnistFiles({ train: raw.train }, dir);
+      const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+      assert.deepEqual(names, ["train-images-idx3-ubyte", "train-labels-idx1-ubyte"]);
+      const { split, source } = await readFashionMnistSplit("train", { dir });
+      assert.equal(source.kind, "dir");
+      assert.equal(split.count, 60000);
+      assert.deepEqual(split.labels, raw.train.labels);
+      assert.deepEqual(split.images.subarray(0, 784 * 3), raw.train.images.subarray(0, 784 * 3));
+      await assert.rejects(
+        readFashionMnistSplit("test", { dir, dirName: "--data-dir" }),
+        (error: Error) =>
+          error instanceof Deno.errors.NotFound &&
+          error.message.includes("holds none of the two Fashion-MNIST files needed") &&
+          error.message.includes("t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte") &&
+          error.message.includes("--data-dir"),
+      );
+      await assert.rejects(
+        withEnvDir(dir, () => readFashionMnistRaw()),
+        /missing t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte .*all four are needed/,
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 });
 

@@ -79,6 +79,7 @@ const FIXTURES: Record<string, Fixture> = {
       stable_softmax: "solutions/stable_softmax.ts",
     },
   },
+  reads_test_split: { fixture: "reads_test_split", expected: {} },
   computed_imports: {
     fixture: "computed_imports",
     expected: { softmax: { "rank-1": "failed", "*": "error" } },
@@ -270,7 +271,7 @@ Deno.test({
       await new Deno.Command("rm", { args: ["-rf", work] }).output();
     }
     const { manifest } = session;
-    assertEquals(manifest.maxScore, 133, "128 kit points, +2 by the rubric, +3 hidden");
+    assertEquals(manifest.maxScore, 138, "133 kit points, +2 by the rubric, +3 hidden");
     for (const [i, name] of names.entries()) {
       const fixture = FIXTURES[name];
       const report = reports[i];
@@ -315,13 +316,13 @@ Deno.test({
         const row = readme.split("\n").find((line) => line.startsWith(`| \`${fixture}/\` |`));
         const stated = reports[i].status === "not-gradable"
           ? row?.includes("**not gradable**")
-          : Number(row?.match(/(\d+)\/133 \|$/)?.[1]) === reports[i].score;
-        if (!stated) wrong.push(`${fixture}: ${reports[i].score}/133 (${reports[i].status})`);
+          : Number(row?.match(/(\d+)\/138 \|$/)?.[1]) === reports[i].score;
+        if (!stated) wrong.push(`${fixture}: ${reports[i].score}/138 (${reports[i].status})`);
       }
       assertEquals(wrong, [], "the README states another result");
     });
     await t.step("the reference keeps full marks after every hostile submission", () => {
-      assertEquals(reports.at(-1)!.score, 133);
+      assertEquals(reports.at(-1)!.score, 138);
     });
     await t.step(
       "no report a student sees holds a hidden case's text; none says a fixture got out",
