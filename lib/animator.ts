@@ -264,8 +264,10 @@ export class Animator {
       await writeFileAtomic(files.png, png);
     }
     if (this.#display !== undefined) {
+      // The PNG beside the SVG: exports that drop SVG contents (nbconvert's HTML) keep the chart.
       const bundle = {
         "image/svg+xml": svg,
+        "image/png": png.toBase64(),
         "text/plain": `Animator: ${this.#seriesNames().join(", ")} at x = ${
           this.#X[0]?.at(-1) ?? "(none)"
         }`,

@@ -159,6 +159,9 @@ Deno.test("Animator shows the chart inline in Jupyter, then updates that same di
   assert.equal(calls.length, 2);
   const [first, second] = calls;
   assert.ok(first.obj["image/svg+xml"].startsWith("<svg"));
+  // The same chart as a PNG (base64), for exports that drop SVG outputs.
+  const png = Uint8Array.fromBase64(first.obj["image/png"]);
+  assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]);
   assert.equal(first.options.raw, true);
   assert.equal(first.options.update, false);
   assert.equal(second.options.update, true);

@@ -64,7 +64,9 @@ const animator = new Animator({ xlabel: "epoch", xlim: [1, 3], ylim: [0.3, 0.9],
   legend: ["train loss", "train acc", "test acc"] });
 await trainCh3(net, data.trainIter, data.testIter, crossEntropy, 3,
   sgdUpdater([params.W, params.b], 0.1), { animator });
-Deno.writeTextFileSync("curves.svg", await animator.toSVG());`,
+const svg = await animator.toSVG();
+Deno.writeTextFileSync("curves.svg", svg);
+Deno.writeFileSync("curves.png", animator.toPNG(svg));`,
         `const shown = predictCh3(net, data.testIter, 6);
 const png = showImages(shown.images, 1, 6, { titles: shown.titles, imageShape: shown.imageShape });
 Deno.writeFileSync("grid.png", png);`,
@@ -116,6 +118,10 @@ Deno.writeFileSync("grid.png", png);`,
         unclip(await Deno.readTextFile(`${dir}/curves.svg`)),
         "the chart shown is the one after the last epoch",
       );
+      const chartPng = Uint8Array.fromBase64(
+        joined(charts[0].data!["image/png"]).replace(/\s/g, ""),
+      );
+      assert.deepEqual(chartPng, await Deno.readFile(`${dir}/curves.png`), "and as a PNG");
       assert.equal(
         joined(charts[0].data!["text/plain"]),
         "Animator: train loss, train acc, test acc at x = 3",
