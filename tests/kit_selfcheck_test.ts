@@ -455,6 +455,31 @@ Deno.test("deno task check stops an endless loop at the case's limit, names the 
   }
 });
 
+Deno.test("runCheck(): a case whose code ends the process fails, and the next exercise is still checked", async () => {
+  const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".exit_" });
+  try {
+    await writeSolutionWith(dir, "sum_keepdim", "sumKeepdim", "Deno.exit(3);");
+    await Deno.copyFile(join(ROOT, "solutions", "softmax.ts"), join(dir, "softmax.ts"));
+    const [exits, next] = await runCheck({
+      dir,
+      ids: ["sum_keepdim", "softmax"],
+      typeCheck: false,
+    });
+    const message = exits.cases[0].message ?? "";
+    if (
+      exits.status !== "failing" || !message.includes("ended the check's process (exit code 3)")
+    ) {
+      fail(`unexpected result: ${JSON.stringify(exits.cases[0])}`);
+    }
+    if (exits.cases.slice(1).some((c) => c.status !== "not-run")) {
+      fail(`the rest of sum_keepdim should be not run: ${JSON.stringify(exits.cases)}`);
+    }
+    if (next.status !== "done") fail(`softmax is ${next.status}: ${JSON.stringify(next.cases)}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("watchCheck() re-checks the saved exercise first, then the summary; keys h, n, l and q act on it", async () => {
   const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".watch_" });
   const ids = ["sum_keepdim", "softmax"];

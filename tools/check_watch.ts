@@ -234,7 +234,12 @@ export async function watchCheck(options: WatchOptions = {}): Promise<ExerciseRe
     }
   })();
 
-  if (raw) Deno.stdin.setRaw(true);
+  // In raw mode Ctrl-C is a key; a SIGTERM from elsewhere also quits, restoring the terminal.
+  const onSignal = () => quit.resolve();
+  if (raw) {
+    Deno.stdin.setRaw(true);
+    if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", onSignal);
+  }
   const reader = keys.getReader();
   const reading = (async () => {
     const decoder = new TextDecoder();
@@ -253,7 +258,10 @@ export async function watchCheck(options: WatchOptions = {}): Promise<ExerciseRe
     await quit.promise;
   } finally {
     quitting = true;
-    if (raw) Deno.stdin.setRaw(false);
+    if (raw) {
+      Deno.stdin.setRaw(false);
+      if (Deno.build.os !== "windows") Deno.removeSignalListener("SIGTERM", onSignal);
+    }
     clearTimeout(timer);
     watcher.close();
     active?.abort();
