@@ -20,7 +20,7 @@
  *
  * Your code runs in a separate process ({@linkcode ./check_runner.ts}), one for the whole
  * check, while this one type-checks the files as the grader does. A case has a time limit
- * (`timeoutMs`, else {@linkcode DEFAULT_TIMEOUT_MS}, 10 s, of wall-clock time here); one that
+ * (`timeoutMs`, else `DEFAULT_TIMEOUT_MS` of `tests/cases/case.ts`, 10 s, of wall-clock time here); one that
  * has not finished by then, an endless loop included, is stopped by ending that process. It
  * fails with "did not finish within 10 s" (its own limit), the rest of its exercise is listed
  * as not run, and the other exercises are checked in a fresh process; the progress list and
@@ -46,7 +46,6 @@ import { prepareFiles } from "../grader/mod.ts";
 import { type CaseResult, CaseRunner } from "./check_runner.ts";
 
 export type { CaseResult } from "./check_runner.ts";
-export { DEFAULT_TIMEOUT_MS };
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -79,7 +78,7 @@ export interface CheckOptions {
    * Default `true`. The module graph and the import policy are always checked.
    */
   typeCheck?: boolean;
-  /** The time limit of a case without its own `timeoutMs`. Default {@linkcode DEFAULT_TIMEOUT_MS}. */
+  /** The time limit of a case without its own `timeoutMs`, in ms. Default `DEFAULT_TIMEOUT_MS`. */
   defaultTimeoutMs?: number;
   /** The backend the cases compute on (`wasm` or `cpu`). Default: `D2L_BACKEND`, then `wasm`. */
   backend?: string;
@@ -89,7 +88,20 @@ export interface CheckOptions {
   signal?: AbortSignal;
 }
 
-/** Thrown for an id that is not an exercise: the message lists the ids. */
+/**
+ * Thrown for an id that is not an exercise: the message lists the ids.
+ *
+ * @example
+ * ```ts
+ * import { selectExercises, UnknownExerciseError } from "./check.ts";
+ * try {
+ *   selectExercises([{ id: "softmax" }], ["softmaxx"]);
+ *   throw new Error("expected an UnknownExerciseError for softmaxx");
+ * } catch (error) {
+ *   if (!(error instanceof UnknownExerciseError) || !error.message.includes("softmax")) throw error;
+ * }
+ * ```
+ */
 export class UnknownExerciseError extends RangeError {
   constructor(id: string, ids: string[]) {
     super(`Unknown exercise ${JSON.stringify(id)}. The exercises are: ${ids.join(", ")}`);

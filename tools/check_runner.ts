@@ -15,26 +15,11 @@
  * The protocol is one JSON object per line. Requests go to the process's stdin:
  * `{ type: "import", id }` (load the exercise's file from the directory given at start) and
  * `{ type: "run", id, index }` (run that case of the exercise and judge its output). Replies go
- * to its stdout, each line starting with {@linkcode REPLY_MARK} so that whatever the learner's
- * code prints there is told apart and passed on: `{ type: "ready", backend }` once the backend
- * is up, `{ type: "imported", ok, missing?, notFound?, message? }` and
- * `{ type: "result", result }` (a {@linkcode CaseResult}).
- *
- * @example Run one case of the reference solution of `sum_keepdim`
- * ```ts
- * import { CaseRunner } from "./check_runner.ts";
- * const runner = new CaseRunner({ dir: "solutions" });
- * try {
- *   const imported = await runner.request({ type: "import", id: "sum_keepdim" }, 30_000);
- *   if (imported.type !== "imported" || !imported.ok) throw new Error(JSON.stringify(imported));
- *   const reply = await runner.request({ type: "run", id: "sum_keepdim", index: 0 }, 30_000);
- *   if (reply.type !== "result" || reply.result.status !== "pass") {
- *     throw new Error(`expected a passing case, got ${JSON.stringify(reply)}`);
- *   }
- * } finally {
- *   await runner.close();
- * }
- * ```
+ * to its stdout, each line starting with a mark (an ASCII record separator and a name) so that
+ * whatever the learner's code prints there is told apart and passed on:
+ * `{ type: "ready", backend }` once the backend is up,
+ * `{ type: "imported", ok, missing?, notFound?, message? }` and `{ type: "result", result }` (a
+ * {@linkcode CaseResult}).
  *
  * @module
  */
@@ -45,7 +30,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** Starts every reply line on the runner's stdout (an ASCII record separator and a name). */
-export const REPLY_MARK = "\x1ed2l-check ";
+const REPLY_MARK = "\x1ed2l-check ";
 
 /** One case's outcome. */
 export interface CaseResult {
@@ -91,7 +76,25 @@ export interface CaseRunnerOptions {
 
 type Ready = { type: "ready"; backend: string };
 
-/** Starts the runner process on demand, sends it requests, and kills it when a case is stuck. */
+/**
+ * Starts the runner process on demand, sends it requests, and kills it when a case is stuck.
+ *
+ * @example Run one case of the reference solution of `sum_keepdim`
+ * ```ts
+ * import { CaseRunner } from "./check_runner.ts";
+ * const runner = new CaseRunner({ dir: "solutions" });
+ * try {
+ *   const imported = await runner.request({ type: "import", id: "sum_keepdim" }, 30_000);
+ *   if (imported.type !== "imported" || !imported.ok) throw new Error(JSON.stringify(imported));
+ *   const reply = await runner.request({ type: "run", id: "sum_keepdim", index: 0 }, 30_000);
+ *   if (reply.type !== "result" || reply.result.status !== "pass") {
+ *     throw new Error(`expected a passing case, got ${JSON.stringify(reply)}`);
+ *   }
+ * } finally {
+ *   await runner.close();
+ * }
+ * ```
+ */
 export class CaseRunner {
   readonly #options: CaseRunnerOptions;
   #child: Deno.ChildProcess | undefined;

@@ -65,10 +65,10 @@ export interface KeyAction {
 }
 
 /** The keys, as shown under every check. */
-export const KEYS_HELP = "Keys: h hint · l list · n next unfinished · q quit";
+const KEYS_HELP = "Keys: h hint · l list · n next unfinished · q quit";
 
 /**
- * What one key does in watch mode (see the module doc); unknown keys print {@linkcode KEYS_HELP}.
+ * What one key does in watch mode (see the module doc); unknown keys print the keys' help.
  *
  * @example `n` shows the next unfinished exercise after the one shown, wrapping around
  * ```ts
