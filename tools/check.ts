@@ -532,14 +532,14 @@ export async function main(args: string[], options: MainOptions = {}): Promise<n
     defaultTimeoutMs: options.defaultTimeoutMs,
     onOutput: (text: string) => log(text.replace(/\n$/, "")),
   };
+  const shown = relative(Deno.cwd(), dir) || dir;
+  const title = `Checking ${shown}/ against the kit's cases (backend ${backend})\n`;
   if (values.watch) {
     const { watchCheck } = await import("./check_watch.ts");
-    const results = await watchCheck({ ...check, log, color, keys: options.keys });
+    const results = await watchCheck({ ...check, log, color, keys: options.keys, title });
     return results.every((r) => r.status === "done") ? 0 : 1;
   }
-  log(
-    `Checking ${relative(Deno.cwd(), dir) || dir}/ against the kit's cases (backend ${backend})\n`,
-  );
+  log(title);
   const results = await runCheck({
     ...check,
     onResult: (result) => log(formatProgressLine(result, color)),

@@ -135,6 +135,8 @@ export interface WatchOptions
    * the watch ends).
    */
   keys?: ReadableStream<Uint8Array>;
+  /** A line printed at the start of each check (after clearing the screen). */
+  title?: string;
   /** Clear the screen before each check. Default: when stdout is a terminal. */
   clear?: boolean;
   /** How long the directory must be quiet after a save before checking. Default 200 ms. */
@@ -185,7 +187,10 @@ export async function watchCheck(options: WatchOptions = {}): Promise<ExerciseRe
       saved.some((path) => dirname(path) === dir && basename(path) === e.file)
     ).map((e) => e.id);
     if (options.clear ?? Deno.stdout.isTerminal()) log("\x1b[2J\x1b[H");
-    if (first.length > 0) log(`Saved ${first.join(", ")}: checking it first.\n`);
+    if (options.title !== undefined) log(options.title);
+    if (first.length > 0) {
+      log(`Saved ${first.join(", ")}: checking ${first.length === 1 ? "it" : "them"} first.\n`);
+    }
     active = new AbortController();
     try {
       state.results = await runCheck({
