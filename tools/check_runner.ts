@@ -164,7 +164,7 @@ export class CaseRunner {
 
   #start(): Promise<Ready | RunnerReply> {
     if (this.#ready !== undefined) return this.#ready;
-    const args = ["run", "--allow-all", `--config=${join(ROOT, "deno.json")}`];
+    const args = ["run", "--quiet", "--allow-all", `--config=${join(ROOT, "deno.json")}`];
     args.push(fileURLToPath(import.meta.url), "--dir", resolve(this.#options.dir));
     if (this.#options.backend !== undefined) args.push("--backend", this.#options.backend);
     const child = new Deno.Command(Deno.execPath(), {
