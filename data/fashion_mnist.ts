@@ -325,7 +325,8 @@ function whatIsMissing(
   }
   const present = keys.filter((k) => found[k] !== undefined);
   return `has only some of the Fashion-MNIST files: missing ${fileList(missing, specs)} ` +
-    `(found ${fileList(present, specs)}); all ${all} are needed (.gz or uncompressed)`;
+    `(found ${fileList(present, specs)}); ${all === "four" ? "all four are" : "both are"} ` +
+    `needed (.gz or uncompressed)`;
 }
 
 /** Reads one directory; any problem is an error naming it (`what dir …`) and the `fix`. */
@@ -358,11 +359,10 @@ async function readStrict(
 }
 
 /** How errors about an explicit data directory read, naming it as `name`. */
-function explicitDir(name: string): { what: string; fix: string } {
+function explicitDir(name: string, files = "the four files"): { what: string; fix: string } {
   return {
     what: `The directory given as ${name},`,
-    fix: `Pass a directory that holds the four files, or leave out ${name} to search the usual ` +
-      `places.`,
+    fix: `Pass a directory that holds ${files}, or leave out ${name} to search the usual places.`,
   };
 }
 
@@ -536,7 +536,7 @@ async function readFiles(
   const specs = FASHION_MNIST_FILES;
   const files = keys.length === FILE_KEYS.length ? "the four files" : "the split's two files";
   if (options.dir !== undefined) {
-    const { what, fix } = explicitDir(options.dirName ?? "the dir option");
+    const { what, fix } = explicitDir(options.dirName ?? "the dir option", files);
     const set = await readStrict(options.dir, what, specs, fix, timings, keys);
     return { set, source: { kind: "dir", dir: options.dir } };
   }
@@ -583,7 +583,7 @@ async function readFiles(
       if (missing.length === 0) return { set: cached, source: { kind: "cache", dir: cacheDir } };
       notes.unshift(
         missing.length === keys.length
-          ? "no Fashion-MNIST files"
+          ? (keys.length === FILE_KEYS.length ? "no Fashion-MNIST files" : `none of ${files}`)
           : `incomplete, missing ${fileList(missing, specs)}`,
       );
       looked.push(`the cache, ${cacheDir}: ${notes.join("; ")}`);

@@ -9,7 +9,10 @@
  *
  * Also as in the book: when `yHat` is a vector (or a single column) it already holds predicted
  * labels; and compare in `y`'s dtype (cast the predictions), since labels may be float32.
- * Ties go to the first class (what `tf.argMax` does).
+ * Ties go to the first class (what `tf.argMax` does). Check your arguments: mismatched batch
+ * sizes, and a label that is no class (not an integer in `[0, classes)`; with predicted labels,
+ * not a whole number `>= 0`), are a `RangeError` naming the problem, as in lesson 4: counted as
+ * a wrong prediction it would silently lower the accuracy.
  *
  * `deno task check accuracy` checks your work; `solutions/accuracy.ts` is the answer.
  *

@@ -111,6 +111,9 @@ export function logSoftmax(X: tf.Tensor2D): tf.Tensor2D {
  * ```
  *
  * @param logits `[batch, classes]`, float32.
+ * With a single class (logits `[batch, 1]`) every loss and gradient is 0: that class has
+ * probability 1. (`tf.oneHot` refuses a depth of 1.)
+ *
  * @param y labels `[batch]`, int32, in `[0, classes)`.
  * @returns per-example losses `[batch]`, float32.
  */

@@ -337,17 +337,23 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
     if (data !== undefined && found !== undefined) {
       // Decoded once for every sandbox and judge of the session: each reads (and verifies)
       // the same bytes without gunzipping them again.
-      // One directory per split: sandboxes read the training split, judges the test split.
+      // Sandboxes read a directory holding the training split only; judges one holding both
+      // (the test split scores trained models; the training split makes their reference),
+      // whose training files are hard links to the sandboxes' (no second copy).
       const train = join(dir, "fashion-mnist", "train");
-      const test = join(dir, "fashion-mnist", "test");
+      const judge = join(dir, "fashion-mnist", "judge");
       await data.writeFashionMnistFiles({ train: found.train }, train);
-      await data.writeFashionMnistFiles({ test: found.test }, test);
+      await data.writeFashionMnistFiles({ test: found.test }, judge);
+      for (const key of data.SPLIT_FILES.train) {
+        const file = data.FASHION_MNIST_FILES[key].file;
+        await Deno.link(join(train, file), join(judge, file));
+      }
       stopIfAborted();
       found = undefined;
       env.FASHION_MNIST_DIR = train;
       dataDirs.push(train);
-      judgeEnv.FASHION_MNIST_DIR = test;
-      judgeDataDirs.push(test);
+      judgeEnv.FASHION_MNIST_DIR = judge;
+      judgeDataDirs.push(judge);
     }
     const sources = [
       ...chosen(kit).map((exercise) => ({ exercise, source: config.tablesModule })),

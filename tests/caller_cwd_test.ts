@@ -21,5 +21,5 @@ Deno.test("deno task check --dir . resolves the path where the user typed the co
   }).output();
   const out = new TextDecoder().decode(stdout);
   assert.equal(code, 0, out);
-  assert.match(out, /1 of 1 exercises done/);
+  assert.match(out, /1 of 1 exercise done/);
 });

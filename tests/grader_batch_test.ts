@@ -79,7 +79,11 @@ const FIXTURES: Record<string, Fixture> = {
       stable_softmax: "solutions/stable_softmax.ts",
     },
   },
-  reads_test_split: { fixture: "reads_test_split", expected: {} },
+  reads_test_split: {
+    fixture: "reads_test_split",
+    expected: { predict_ch3: "blocked" },
+    messages: { predict_ch3: "code (.ts modules) only, not the file data/subset/t10k-labels" },
+  },
   computed_imports: {
     fixture: "computed_imports",
     expected: { softmax: { "rank-1": "failed", "*": "error" } },

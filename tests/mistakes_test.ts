@@ -3,7 +3,10 @@
  * implementations ("mutants": the reference solution with one export replaced), each with the
  * case that must fail it and, where the message matters, what that failure must say. A case
  * table that lets one of these through scores a wrong answer as right; this file shows that
- * none does, and a new exercise without its list fails the first test.
+ * none does, and a new exercise without its list fails the first test. Each mutant is run only
+ * after the solution passed the same case, so it fails for what was changed. Beside them,
+ * `ALTERNATIVES`: right answers written otherwise than the solutions, which every case must
+ * pass.
  *
  * @module
  */
@@ -13,6 +16,7 @@ import type { Exercise } from "./cases/case.ts";
 import { exercises } from "./cases/mod.ts";
 import { adjacentFloat32 } from "./cases/helpers.ts";
 import { softmax as naiveSoftmax } from "../lessons/02_softmax.ts";
+import { ignoreWithoutFullData } from "./helpers/full_data.ts";
 
 /** One wrong implementation and the case that must fail it. */
 interface Mistake {
@@ -297,6 +301,17 @@ const MISTAKES: Record<string, Mistake[]> = {
       }),
     },
     {
+      mistake: "trains three epochs where one is asked (as weights trained elsewhere would)",
+      caughtBy: "real Fashion-MNIST",
+      replace: (s) => ({
+        trainEpochCh3: (net: kit.Net, iter: kit.DataIter, loss: kit.Loss, updater: kit.Updater) => {
+          s.trainEpochCh3(net, iter, loss, updater);
+          s.trainEpochCh3(net, iter, loss, updater);
+          return s.trainEpochCh3(net, iter, loss, updater);
+        },
+      }),
+    },
+    {
       mistake: "sgd() does not divide by the batch size",
       caughtBy: "sgd() steps",
       replace: (s) => ({
@@ -450,6 +465,18 @@ const MISTAKES: Record<string, Mistake[]> = {
       replace: () => ({ bayesDecision: (probs: T2) => tf.argMax(probs, 1) }),
     },
     {
+      mistake: "breaks ties toward the last decision",
+      caughtBy: "exact tie",
+      replace: (s) => ({
+        bayesDecision: (probs: T2, cost: number[][]) =>
+          tf.tidy(() => {
+            const R = s.expectedCost(probs, cost) as T2; // argmin from the end
+            const d = R.shape[1];
+            return tf.sub(d - 1, tf.argMin(tf.reverse(R, 1), 1)).toInt();
+          }),
+      }),
+    },
+    {
       mistake: "multiplies by the cost matrix untransposed",
       caughtBy: "P · costᵀ",
       replace: () => ({
@@ -524,6 +551,42 @@ const MISTAKES: Record<string, Mistake[]> = {
   ],
 };
 
+/**
+ * Correct implementations written otherwise than the solutions: every case must pass them (a
+ * case that fails a right answer is as wrong as one that passes a wrong one).
+ */
+const ALTERNATIVES: Record<string, { way: string; replace: Mistake["replace"] }[]> = {
+  stable_softmax: [
+    {
+      way: "the exercise's identities, unshifted: z − logsumexp(z) and logsumexp(z) − z_y",
+      replace: (s) => ({
+        logSoftmax: (X: T2) => tf.tidy(() => tf.sub(X, tf.reshape(s.logSumExp(X), [-1, 1]))),
+        crossEntropyFromLogits: (z: T2, y: T1) =>
+          tf.tidy(() => {
+            const classes = tf.range(0, z.shape[1], 1, "int32");
+            const isTrue = tf.equal(tf.reshape(tf.cast(y, "int32"), [-1, 1]), classes);
+            const picked = tf.sum(tf.where(isTrue, z, tf.zerosLike(z)), 1);
+            s.crossEntropyFromLogits(z, y).dispose(); // its label checks
+            return tf.sub(s.logSumExp(z), picked);
+          }),
+      }),
+    },
+  ],
+  train_epoch_ch3: [
+    {
+      way: "the batch's loss as its mean times its size",
+      replace: (s) => ({
+        trainEpochCh3: (net: kit.Net, iter: kit.DataIter, loss: kit.Loss, updater: kit.Updater) =>
+          s.trainEpochCh3(net, iter, (yHat: T2, y: T1) =>
+            tf.tidy(() => {
+              const l = loss(yHat, y);
+              return tf.mul(tf.onesLike(l), tf.mean(l));
+            }), updater),
+      }),
+    },
+  ],
+};
+
 function exercise(id: string): Exercise {
   const found = exercises.find((e) => e.id === id);
   if (!found) throw new Error(`MISTAKES names no exercise of the kit: ${id}`);
@@ -539,12 +602,15 @@ async function expectCaught(ex: Exercise, m: Mistake): Promise<void> {
     );
   }
   const c = matching[0];
+  if (c.needs?.includes("fashion-mnist") && ignoreWithoutFullData) return; // no data here
   const solution = await import(`../solutions/${ex.file}`);
-  const impl = { ...solution, ...m.replace(solution) };
+  // As the grader runs a case: the run, a structured copy of its output, the check.
+  const run = async (impl: unknown) => await c.check(structuredClone(await ex.runs[c.run](impl)));
+  // The solution passes the case: a mutant fails it for what was changed, not for the case.
+  await run(solution);
   let message: string;
   try {
-    // As the grader runs a case: the run, a structured copy of its output, the check.
-    await c.check(structuredClone(await ex.runs[c.run](impl)));
+    await run({ ...solution, ...m.replace(solution) });
     throw new Error(`${ex.id}: the case "${c.name}" passed a mutant that ${m.mistake}`);
   } catch (error) {
     message = error instanceof Error ? error.message : String(error);
@@ -576,5 +642,25 @@ for (const [id, mistakes] of Object.entries(MISTAKES)) {
       }
     }
     if (escaped.length > 0) throw new Error(escaped.join("\n"));
+  });
+}
+
+for (const [id, ways] of Object.entries(ALTERNATIVES)) {
+  Deno.test(`${id}: every case passes a right answer written as ${ways.map((w) => w.way).join("; ")}`, async () => {
+    const ex = exercise(id);
+    const solution = await import(`../solutions/${ex.file}`);
+    const failed: string[] = [];
+    for (const w of ways) {
+      const impl = { ...solution, ...w.replace(solution) };
+      for (const c of ex.cases) {
+        if (c.needs?.includes("fashion-mnist") && ignoreWithoutFullData) continue;
+        try {
+          await c.check(structuredClone(await ex.runs[c.run](impl)));
+        } catch (error) {
+          failed.push(`${w.way}: "${c.name}": ${error instanceof Error ? error.message : error}`);
+        }
+      }
+    }
+    if (failed.length > 0) throw new Error(failed.join("\n"));
   });
 }

@@ -100,6 +100,14 @@ function what(allowed: readonly string[]): string {
  *   if (classify(spec, "code", true, rules).kind !== "violation") throw new Error(spec);
  * }
  * if (classify("node:fs", "code", false, rules).kind !== "ignore") throw new Error("kit's own");
+ * // Of an allowed kit directory, code only: not data loaded as a text module.
+ * const data = { ...rules, allowed: ["data/"] };
+ * if (classify("file:///kit/data/fashion_mnist.ts", "code", true, data).kind !== "kit") {
+ *   throw new Error("data/'s code is allowed");
+ * }
+ * if (classify("file:///kit/data/cache/t10k-labels-idx1-ubyte", "code", true, data).kind !== "violation") {
+ *   throw new Error("data/'s data files are not");
+ * }
  * ```
  */
 export function classify(
@@ -112,7 +120,15 @@ export function classify(
   if (kind === "type" && rules.typesAnywhere) return { kind: "ignore" };
   if (specifier.startsWith(rules.kitUrl)) {
     const path = decodeURIComponent(specifier.slice(rules.kitUrl.length));
-    if (isUnder(path, rules.allowed)) return { kind: "kit" };
+    if (isUnder(path, rules.allowed)) {
+      // Code only: `data/` also holds data (the cache may hold the test split, uncompressed),
+      // which `with { type: "text" }` would load as a module.
+      if (/\.(ts|js|mjs)$/.test(path)) return { kind: "kit" };
+      return {
+        kind: "violation",
+        reason: `this exercise may load the kit's code (.ts modules) only, not the file ${path}`,
+      };
+    }
     if (kind === "type" && isUnder(path, TYPE_PATHS)) return { kind: "ignore" };
     const hint = isUnder(path, TYPE_PATHS)
       ? "; to use only its types, write `import type { … }`, which loads nothing"

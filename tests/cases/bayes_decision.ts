@@ -270,12 +270,21 @@ const cases: Case[] = [
   },
   {
     name:
-      "decideWithReject() and rejectBelow() decide on an exact tie (cost = rejectCost, top probability = threshold)",
+      "bayesDecision(), decideWithReject() and rejectBelow() on exact ties: the first decision; deciding, not rejecting",
     points: 1,
-    hint: "Reject only when every decision costs strictly more than rejecting, and only when " +
-      "the top probability is strictly below the threshold: a tie goes to deciding.",
+    hint: "Equal expected costs go to the first decision (as argmin does). Reject only when " +
+      "every decision costs strictly more than rejecting, and only when the top probability " +
+      "is strictly below the threshold: a tie goes to deciding.",
     run: "ties",
     check: (output) => {
+      const bayes = "bayesDecision([[0.5, 0.5], [0.75, 0.25], [0.125, 0.875]], 0/1 cost)";
+      assertClose(
+        readDecisions(field(output, "bayes", bayes), bayes, TIE_PROBS.length),
+        [0, 0, 1],
+        {
+          msg: bayes,
+        },
+      );
       const what =
         "decideWithReject([[0.5, 0.5], [0.75, 0.25], [0.125, 0.875]], { rejectCost: 0.25 })";
       const reject = readDecisions(field(output, "reject", what), what, TIE_PROBS.length);

@@ -97,7 +97,12 @@ export interface Case {
    * correct answer). Default {@linkcode DEFAULT_TIMEOUT_MS}.
    */
   timeoutMs?: number;
-  /** Resources the case needs, e.g. the Fashion-MNIST data. */
+  /**
+   * Resources the case needs, e.g. the Fashion-MNIST data. In the grader, a run half reads
+   * the full data's training split only (`readFashionMnistSplit("train")`; the book's
+   * `loadDataFashionMnist` needs both splits and fails there); the check half reads both. The
+   * test split scores trained models, so submitted code may not read it.
+   */
   needs?: Need[];
   /**
    * Throws an `AssertionError` naming what is wrong with `output`. It may return a number, the

@@ -95,6 +95,7 @@ export const runs: Runs<Impl> = {
   }),
   rejectBelow: (impl) => decisionsOut((P) => impl.rejectBelow(P, 0.6), RANDOM_PROBS),
   ties: (impl) => ({
+    bayes: decisionsOut((P) => impl.bayesDecision(P, zeroOne(2)), TIE_PROBS),
     reject: decisionsOut((P) => impl.decideWithReject(P, { rejectCost: 0.25 }), TIE_PROBS),
     below: decisionsOut((P) => impl.rejectBelow(P, 0.75), TIE_PROBS),
   }),
