@@ -370,6 +370,21 @@ Deno.test("runCheck() fails a file that runs but does not type-check, as the gra
   }
 });
 
+Deno.test("runCheck(): an error tfjs raises names the learner's line that called tfjs", async () => {
+  const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".tfjs_error_" });
+  try {
+    // tfjs's own frames (op, engine, kernel) come first in the stack: the line is further down.
+    await writeSolutionWith(dir, "sum_keepdim", "sumKeepdim", "tf.sum(X, 5);");
+    const [result] = await runCheck({ dir, ids: ["sum_keepdim"], typeCheck: false });
+    const message = result.cases[0].message ?? "";
+    if (!message.includes("axis") || !/sum_keepdim\.ts:\d+:\d+/.test(message)) {
+      fail(`the tfjs error does not name the learner's line: ${message}`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("runCheck(): a syntax error fails its own exercise only, naming its file and line", async () => {
   const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".syntax_" });
   try {

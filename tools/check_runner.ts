@@ -220,13 +220,14 @@ export class CaseRunner {
   }
 }
 
-/** The learner's error as a message: its text and where it came from in their file, if known. */
-function messageOf(error: unknown): string {
+/**
+ * The learner's error as a message: its text and where it came from in their file (under
+ * `dirUrl`), if known. For an error tfjs raises, that line is the learner's call into tfjs.
+ */
+function messageOf(error: unknown, dirUrl: string): string {
   if (!(error instanceof Error)) return String(error);
   if (error.name === "AssertionError") return error.message;
-  const where = (error.stack ?? "").split("\n").find((line) =>
-    line.includes("/exercises/") || line.includes("/solutions/")
-  );
+  const where = (error.stack ?? "").split("\n").find((line) => line.includes(dirUrl));
   return `${error.name}: ${error.message}${where ? `\n${where.trim()}` : ""}`;
 }
 
@@ -236,6 +237,10 @@ async function serve(args: string[]): Promise<void> {
     args,
     options: { dir: { type: "string" }, backend: { type: "string" } },
   });
+  // tfjs's own frames (op, engine, kernel, assert) fill V8's default 10 before the learner's
+  // call: keep enough of the stack to reach their line.
+  Error.stackTraceLimit = 100;
+  const dirUrl = pathToFileURL(values.dir!).href.replace(/\/?$/, "/");
   const { initBackend } = await import("../lib/backend.ts");
   const { isTodo } = await import("../lib/todo.ts");
   const { exercises } = await import("../tests/cases/mod.ts");
@@ -263,7 +268,7 @@ async function serve(args: string[]): Promise<void> {
           // "Module not found" names the module: the exercise file itself, or one it imports.
           const notFound = error instanceof Deno.errors.NotFound ||
             (error instanceof Error && error.message.startsWith(`Module not found "${url}"`));
-          send({ type: "imported", ok: false, notFound, message: messageOf(error) });
+          send({ type: "imported", ok: false, notFound, message: messageOf(error, dirUrl) });
         }
         continue;
       }
@@ -278,7 +283,7 @@ async function serve(args: string[]): Promise<void> {
       } catch (error) {
         result = isTodo(error)
           ? { ...base, status: "todo", message: (error as Error).message, hint: c.hint }
-          : { ...base, status: "fail", message: messageOf(error), hint: c.hint };
+          : { ...base, status: "fail", message: messageOf(error, dirUrl), hint: c.hint };
       }
       send({ type: "result", result });
     }
