@@ -240,7 +240,7 @@ Deno.test({
       assertEquals(passes.code, 0, passes.stdout + passes.stderr);
       const short = await runGrade([join(work, "sub"), "--require", "softmax,accuracy"]);
       assertEquals(short.code, 3, short.stdout + short.stderr);
-      assertIncludes(short.stdout, ["Below the gate: sub: --require accuracy: 0/9"]);
+      assertIncludes(short.stdout, ["Below the gate: sub: --require accuracy: 0/10"]);
     } finally {
       await Deno.remove(work, { recursive: true });
     }
