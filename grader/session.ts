@@ -96,8 +96,8 @@ export interface GraderSession {
   env: Record<string, string>;
   /**
    * Data directories the sandbox may read: the committed subset, and the full data set's
-   * training split only. The test split, which the judges score trained models with, is in a
-   * directory of its own that no sandbox may read.
+   * training split only, in a directory of its own. The test split, which the judges score
+   * trained models with, is only in the judges' directory, which no sandbox may read.
    */
   dataDirs: string[];
   /**

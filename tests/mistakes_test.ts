@@ -17,6 +17,7 @@ import { exercises } from "./cases/mod.ts";
 import { adjacentFloat32 } from "./cases/helpers.ts";
 import { softmax as naiveSoftmax } from "../lessons/02_softmax.ts";
 import { ignoreWithoutFullData } from "./helpers/full_data.ts";
+import { runCase } from "./helpers/run_case.ts";
 
 /** One wrong implementation and the case that must fail it. */
 interface Mistake {
@@ -604,13 +605,11 @@ async function expectCaught(ex: Exercise, m: Mistake): Promise<void> {
   const c = matching[0];
   if (c.needs?.includes("fashion-mnist") && ignoreWithoutFullData) return; // no data here
   const solution = await import(`../solutions/${ex.file}`);
-  // As the grader runs a case: the run, a structured copy of its output, the check.
-  const run = async (impl: unknown) => await c.check(structuredClone(await ex.runs[c.run](impl)));
   // The solution passes the case: a mutant fails it for what was changed, not for the case.
-  await run(solution);
+  await runCase(ex, c, solution);
   let message: string;
   try {
-    await run({ ...solution, ...m.replace(solution) });
+    await runCase(ex, c, { ...solution, ...m.replace(solution) });
     throw new Error(`${ex.id}: the case "${c.name}" passed a mutant that ${m.mistake}`);
   } catch (error) {
     message = error instanceof Error ? error.message : String(error);
@@ -655,7 +654,7 @@ for (const [id, ways] of Object.entries(ALTERNATIVES)) {
       for (const c of ex.cases) {
         if (c.needs?.includes("fashion-mnist") && ignoreWithoutFullData) continue;
         try {
-          await c.check(structuredClone(await ex.runs[c.run](impl)));
+          await runCase(ex, c, impl);
         } catch (error) {
           failed.push(`${w.way}: "${c.name}": ${error instanceof Error ? error.message : error}`);
         }

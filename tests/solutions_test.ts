@@ -16,23 +16,17 @@ import * as tf from "../lib/tf.ts";
 import { assertClose } from "../lib/assert_close.ts";
 import { initBackend } from "../lib/backend.ts";
 import * as kit from "../mod.ts";
-import type { Case, Exercise } from "./cases/case.ts";
 import { exercises } from "./cases/mod.ts";
 import { tableReference } from "./cases/bayes_decision.ts";
 import { tidyPlain } from "./cases/runs/helpers.ts";
 import { ignoreWithoutFullData } from "./helpers/full_data.ts";
+import { runCase } from "./helpers/run_case.ts";
 import { softmax as naiveSoftmax } from "../lessons/02_softmax.ts";
 import { crossEntropy } from "../lessons/03_cross_entropy.ts";
 import { findOverflowLogit, findUnderflowLogit } from "../solutions/softmax_overflow.ts";
 import { oneSgdStep } from "../solutions/log_zero.ts";
 import { crossEntropyFromLogits } from "../solutions/stable_softmax.ts";
 import { type DecisionRow, decisionTable } from "../solutions/bayes_decision.ts";
-
-/** Runs one case of `ex` the way the grader does: its run, a structured copy, its check. */
-async function runCase(ex: Exercise, c: Case, impl: unknown): Promise<void> {
-  const output = await ex.runs[c.run](impl);
-  await c.check(structuredClone(output));
-}
 
 for (const ex of exercises) {
   for (const c of ex.cases) {

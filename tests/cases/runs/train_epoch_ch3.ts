@@ -119,6 +119,14 @@ function epochOn(impl: Impl, data: Synthetic): Plain {
  * The book's shuffled training iterator over Fashion-MNIST's training split (the committed
  * subset's or the full set's), as `loadDataFashionMnist` makes it, from that split alone: in
  * the grader the test split, which scores trained models, is not readable by run halves.
+ *
+ * @example The committed subset's 1000 training examples in the book's batches of 256
+ * ```ts
+ * import { trainSplitIter } from "./train_epoch_ch3.ts";
+ * const iter = await trainSplitIter(true);
+ * if (iter.numExamples !== 1000 || iter.numBatches !== 4) throw new Error(`${iter.numBatches}`);
+ * iter.dispose();
+ * ```
  */
 export async function trainSplitIter(subset: boolean): Promise<DataIter> {
   const { split } = await readFashionMnistSplit("train", { subset });
