@@ -72,6 +72,7 @@ import * as tf from "../lib/tf.ts";
  * assertClose(rows, [[6], [15]]);
  * if (cols.shape.join() !== "1,3" || rows.shape.join() !== "2,1") throw new Error("shapes");
  * assertClose(tf.sum(X), 21);
+ * [cols, rows]; // the values a notebook prints
  * ```
  *
  * @example Keepdim is what lets a row sum broadcast back over its row

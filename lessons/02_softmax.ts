@@ -89,6 +89,7 @@ import { mixSeed } from "../lib/random.ts";
  * const XProb = softmax(X);
  * if (tf.min(XProb).dataSync()[0] < 0) throw new Error("a negative probability");
  * assertClose(tf.sum(XProb, 1), [1, 1], { atol: 1e-6 });
+ * [XProb, tf.sum(XProb, 1)]; // the values a notebook prints
  * ```
  *
  * @example Small hand-checked rows

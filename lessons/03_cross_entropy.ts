@@ -55,6 +55,7 @@
  * const yHat = tf.tensor2d([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]]);
  * assertClose(pickTrueClass(yHat, y), [0.1, 0.5]);
  * assertClose(crossEntropy(yHat, y), [2.3026, 0.6931], { atol: 1e-4 });
+ * [pickTrueClass(yHat, y), crossEntropy(yHat, y)]; // the values a notebook prints
  * ```
  *
  * @module

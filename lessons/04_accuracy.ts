@@ -39,6 +39,7 @@
  * const yHat = tf.tensor2d([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]]);
  * const fraction = accuracy(yHat, y) / y.shape[0];
  * if (fraction !== 0.5) throw new Error(`expected 0.5, got ${fraction}`);
+ * fraction; // the value a notebook prints
  * ```
  *
  * @module

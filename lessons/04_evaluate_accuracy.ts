@@ -31,6 +31,7 @@
  * metric.add(3, 4);
  * const fraction = metric.get(0) / metric.get(1);
  * if (fraction !== 4 / 6) throw new Error(`expected 4/6, got ${fraction}`);
+ * fraction; // the value a notebook prints
  * ```
  *
  * @module

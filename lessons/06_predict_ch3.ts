@@ -23,6 +23,27 @@
  * with their labels, predictions and titles, and `showImages` (`lib/show_images.ts`) draws
  * them as the book's figure, returning a PNG.
  *
+ * ## The book's run
+ *
+ * Train as lesson 5 does, then show the first six test images with their true and predicted
+ * names:
+ *
+ * ```ts ignore
+ * import { loadDataFashionMnist } from "../data/fashion_mnist.ts";
+ * import { showImages } from "../lib/show_images.ts";
+ * import { createNet, initParams } from "./02_softmax.ts";
+ * import { crossEntropy } from "./03_cross_entropy.ts";
+ * import { sgdUpdater, trainCh3 } from "./05_train_ch3.ts";
+ * const { trainIter, testIter } = await loadDataFashionMnist(256);
+ * const params = initParams({ seed: 0 });
+ * const net = createNet(params);
+ * await trainCh3(net, trainIter, testIter, crossEntropy, 10, sgdUpdater([params.W, params.b], 0.1));
+ * const shown = predictCh3(net, testIter, 6);
+ * showImages(shown.images, 1, 6, { titles: shown.titles, imageShape: shown.imageShape });
+ * if (shown.trues.join() !== shown.preds.join()) throw new Error(`a mistake: ${shown.titles}`);
+ * shown.titles; // the values a notebook prints
+ * ```
+ *
  * @example The book's figure, from the committed subset of the test set
  * ```ts
  * import * as tf from "../lib/tf.ts";

@@ -32,3 +32,32 @@ export function jupyterDisplay(): JupyterDisplay | undefined {
     return undefined; // Outside a kernel, touching Deno.jupyter may throw.
   }
 }
+
+/** What tfjs tensors have that a notebook needs to print them: `toString()`, `isDisposed`. */
+interface Printable {
+  prototype: { toString(): string; readonly isDisposed: boolean };
+}
+
+/**
+ * In Deno's Jupyter kernel, makes tensors print as their values (tfjs's `toString()`, as the
+ * book's notebooks print PyTorch tensors) instead of tfjs's bookkeeping fields, also inside
+ * arrays and objects; a disposed tensor prints as such. Outside a kernel it does nothing and
+ * returns `false`. `lib/tf.ts` calls it on import.
+ *
+ * @example Outside a kernel tensors print as before
+ * ```ts
+ * import * as tf from "./tf.ts";
+ * import { printTensorsAsValues } from "./jupyter.ts";
+ * if (printTensorsAsValues(tf.Tensor)) throw new Error("expected no change outside a kernel");
+ * ```
+ */
+export function printTensorsAsValues(tensorClass: Printable): boolean {
+  if (jupyterDisplay() === undefined) return false;
+  Object.defineProperty(tensorClass.prototype, Symbol.for("Deno.customInspect"), {
+    value(this: Printable["prototype"]) {
+      return this.isDisposed ? "Tensor (disposed)" : this.toString();
+    },
+    configurable: true,
+  });
+  return true;
+}

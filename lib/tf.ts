@@ -34,6 +34,8 @@
  *    tfjs's gradients cast their saved inputs to float32 (7 per step): on wasm each was a
  *    copy, two of them of the whole batch of images (≈ 800 KB each).
  *
+ * In Deno's Jupyter kernel, tensors print as their values ({@linkcode ./jupyter.ts}).
+ *
  * @example
  * ```ts
  * import * as tf from "./tf.ts";
@@ -57,6 +59,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "./backend.ts";
 import { installEmptyReductions } from "./wasm_empty_reductions.ts";
+import { printTensorsAsValues } from "./jupyter.ts";
 import { installWasmMatMul } from "./wasm_matmul.ts";
 import { replaceWasmKernel } from "./wasm_kernels.ts";
 
@@ -94,6 +97,7 @@ function installWasmSpeedups(): void {
 
 installWasmSpeedups();
 installEmptyReductions();
+printTensorsAsValues(tf.Tensor); // in a notebook only
 
 try {
   await initBackend();

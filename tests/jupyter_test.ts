@@ -4,35 +4,13 @@
  * (`deno jupyter --install`). The Animator must show one chart, updated in place after every
  * epoch, and showImages the grid, inline.
  *
- * Needs Jupyter (Debian's `jupyter-nbconvert`, `python3-nbclient` and `jupyter-client`, which
- * provides `jupyter kernelspec`) and the Deno kernel; without them the test is ignored, unless
- * `D2L_REQUIRE_JUPYTER=1` (CI sets it), which makes it fail instead.
+ * Needs Jupyter and the Deno kernel (`tests/helpers/jupyter.ts` says which packages); without
+ * them the test is ignored, unless `D2L_REQUIRE_JUPYTER=1` (CI sets it).
  */
 import assert from "node:assert/strict";
+import { jupyterProblem as problem } from "./helpers/jupyter.ts";
 
 const ROOT = new URL("..", import.meta.url);
-const REQUIRE_ENV = "D2L_REQUIRE_JUPYTER";
-
-/** Why the notebook cannot run here, or `undefined` when it can. */
-async function missing(): Promise<string | undefined> {
-  try {
-    const { success, stdout } = await new Deno.Command("jupyter", {
-      args: ["kernelspec", "list", "--json"],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    if (!success) return "`jupyter kernelspec list` failed";
-    const specs = JSON.parse(new TextDecoder().decode(stdout)).kernelspecs ?? {};
-    return "deno" in specs ? undefined : "no `deno` kernel: run `deno jupyter --install`";
-  } catch {
-    return "no `jupyter` command: apt-get install jupyter-nbconvert python3-nbclient jupyter-client";
-  }
-}
-
-const problem = await missing();
-if (problem !== undefined && Deno.env.get(REQUIRE_ENV) === "1") {
-  throw new Error(`${REQUIRE_ENV}=1, but the notebook test cannot run: ${problem}`);
-}
 
 interface Output {
   output_type: string;
