@@ -13,7 +13,7 @@
  * - summing over axis 1 (along each row) gives `[[6], [15]]`, shape `[2, 1]`;
  * - summing over everything gives the scalar `21`.
  *
- * In symbols, for axis 1: `s_i = \sum_j X_{ij}`. The book writes `X.sum(1, keepdim=True)`:
+ * In symbols, for axis 1: $s_i = \sum_j X_{ij}$. The book writes `X.sum(1, keepdim=True)`:
  * *keepdim* keeps the summed axis with length 1 instead of dropping it, so the result is
  * `[2, 1]` rather than `[2]`. That is what makes the next step work: a `[2, 3]` matrix divided
  * by a `[2, 1]` column broadcasts the column across each row, which is exactly how softmax

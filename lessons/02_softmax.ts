@@ -21,9 +21,9 @@
  *
  * Softmax turns each row of arbitrary real scores ("logits") into a probability distribution:
  *
- * ```text
- * softmax(X)_{ij} = exp(X_{ij}) / \sum_k exp(X_{ik})
- * ```
+ * $$
+ * \mathrm{softmax}(\mathbf{X})_{ij} = \frac{\exp(X_{ij})}{\sum_k \exp(X_{ik})}
+ * $$
  *
  * in three steps: exponentiate every entry (now all positive); sum each row with keepdim
  * (lesson 1) to get its normalisation constant (also called the partition function); divide
@@ -46,9 +46,9 @@
  *
  * ## The model (§3.6.3)
  *
- * ```text
- * net(X) = softmax(reshape(X, [-1, 784]) · W + b)
- * ```
+ * $$
+ * \mathrm{net}(\mathbf{X}) = \mathrm{softmax}(\mathrm{reshape}(\mathbf{X}, [-1, 784])\,\mathbf{W} + \mathbf{b})
+ * $$
  *
  * A batch of images `[batch, 1, 28, 28]` is flattened to `[batch, 784]`, multiplied by
  * `W` (`[batch, 10]`), shifted by `b` (broadcast over the batch) and turned into one

@@ -7,9 +7,9 @@
  * Cross-entropy is the negative log-likelihood of the true label. With a one-hot label vector
  * `y` (1 at the true class, 0 elsewhere) and predicted probabilities `yHat`:
  *
- * ```text
- * l(y, yHat) = -\sum_j y_j \log yHat_j = -\log yHat_{y}
- * ```
+ * $$
+ * l(\mathbf{y}, \hat{\mathbf{y}}) = -\sum_j y_j \log \hat{y}_j = -\log \hat{y}_y
+ * $$
  *
  * Only the true class's probability counts, so the loss of a batch is computed in two steps:
  * pick, from each row `i` of `yHat`, the entry in column `y_i`; then take `-log` of it. The

@@ -6,12 +6,12 @@
  * `04_evaluate_accuracy.ts`).
  *
  * The model outputs a probability for every class; to *classify*, it predicts the class with
- * the highest probability, `argmax_j yHat_{ij}`. A prediction is correct when it equals the
+ * the highest probability, $\operatorname{argmax}_j \hat{y}_{ij}$. A prediction is correct when it equals the
  * label. Accuracy is the fraction of correct predictions:
  *
- * ```text
- * accuracy = (1/n) \sum_i [argmax_j yHat_{ij} = y_i]
- * ```
+ * $$
+ * \mathrm{accuracy} = \frac{1}{n} \sum_i \mathbf{1}\left[\operatorname{argmax}_j \hat{y}_{ij} = y_i\right]
+ * $$
  *
  * Accuracy cannot be optimised directly (it is piecewise constant, so its gradient is 0 almost
  * everywhere), which is why training minimises cross-entropy instead; but it is the number we

@@ -10,9 +10,10 @@
  * respect to every parameter by automatic differentiation, and every parameter takes a step
  * against its gradient, scaled by the learning rate `η` and divided by the batch size:
  *
- * ```text
- * (W, b) ← (W, b) − (η / |B|) · Σ_{i ∈ B} ∂ l(x_i, y_i; W, b) / ∂(W, b)
- * ```
+ * $$
+ * (\mathbf{W}, \mathbf{b}) \leftarrow (\mathbf{W}, \mathbf{b}) - \frac{\eta}{|\mathcal{B}|}
+ *   \sum_{i \in \mathcal{B}} \partial_{(\mathbf{W}, \mathbf{b})}\, l(\mathbf{x}^{(i)}, y^{(i)}; \mathbf{W}, \mathbf{b})
+ * $$
  *
  * Dividing the *summed* gradient by `|B|` makes the step the mean gradient, so its size does
  * not depend on the batch size. The trap is the last batch: 60000 training images in batches

@@ -7,9 +7,9 @@
  * the first batch of the test iterator, predicts each image's class as the argmax of its
  * probabilities,
  *
- * ```text
- * prediction_i = argmax_j net(X)_{ij}
- * ```
+ * $$
+ * \hat{y}_i = \operatorname{argmax}_j \mathrm{net}(\mathbf{X})_{ij}
+ * $$
  *
  * turns both the true labels and the predictions into names with
  * `get_fashion_mnist_labels` (t-shirt, trouser, pullover, dress, coat, sandal, shirt,

@@ -98,6 +98,11 @@ async function docOf(path: string): Promise<{ module: JsDoc; symbols: DocSymbol[
 
 /** JSDoc inline links as markdown code: `{@linkcode sgd}` → `` `sgd` ``. */
 function inlineLinks(text: string): string {
+  // A link followed by code is one piece of code: {@linkcode sgd}`(params, …)` → `sgd(params, …)`.
+  text = text.replace(
+    /\{@link(?:code|plain)?\s+([^}\s]+)\}`([^`]*)`/g,
+    (_, name, rest) => `\`${name}${rest}\``,
+  );
   return text.replace(
     /\{@link(?:code|plain)?\s+([^}\s]+)(?:\s+([^}]+))?\}/g,
     (_, target, label) => {
