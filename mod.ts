@@ -3,9 +3,9 @@
  * ("softmax回归的从零开始实现", `sec_softmax_scratch`) on TensorFlow.js — the equivalent of the
  * book's `d2l` package for this section.
  *
- * It re-exports the six lessons (`lessons/`), the Fashion-MNIST loader (`data/`) and the
+ * It re-exports the seven lessons (`lessons/`), the Fashion-MNIST loader (`data/`) and the
  * helpers a learner uses with them (`lib/`). Each lesson file teaches its concept in its
- * module documentation; `deno task docs` renders them as HTML.
+ * module documentation; `deno task site` renders them as a web site.
  *
  * | book (PyTorch)                     | here                                            |
  * | ---------------------------------- | ----------------------------------------------- |
@@ -17,6 +17,7 @@
  * | `train_epoch_ch3`, `train_ch3`     | {@linkcode trainEpochCh3}, {@linkcode trainCh3}  |
  * | `updater` / `d2l.sgd`              | {@linkcode sgdUpdater}, {@linkcode sgd}          |
  * | `predict_ch3`, `show_images`       | {@linkcode predictCh3}, {@linkcode showImages}   |
+ * | the gradient of §3.4.6.2           | {@linkcode logitGradient}, {@linkcode gradByHand} |
  * | `load_data_fashion_mnist`          | {@linkcode loadDataFashionMnist}                |
  * | `get_fashion_mnist_labels`         | {@linkcode getFashionMnistLabels}               |
  *
@@ -77,6 +78,7 @@ export {
   type Updater,
 } from "./lessons/05_train_ch3.ts";
 export { predictCh3, type Prediction } from "./lessons/06_predict_ch3.ts";
+export { gradByHand, type Gradients, logitGradient } from "./lessons/07_gradient_by_hand.ts";
 export { showImages, type ShowImagesOptions, TITLE_FONT } from "./lib/show_images.ts";
 export { Animator, type AnimatorOptions } from "./lib/animator.ts";
 export type { JupyterDisplay } from "./lib/jupyter.ts";

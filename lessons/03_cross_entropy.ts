@@ -73,10 +73,30 @@ function shapeOf(value: unknown): string {
 }
 
 /**
- * Checks the arguments shared by pickTrueClass and crossEntropy; throws naming `fn`. Returns
- * the labels, read once from `y` (they are checked here and then build the mask).
+ * Checks predictions and labels as {@linkcode pickTrueClass} and {@linkcode crossEntropy} take
+ * them (and lesson 7's gradient): `yHat` a float32 `[batch, classes]`, `y` `[batch]` integer
+ * labels in `[0, classes)`. Returns the labels, read once from `y`.
+ *
+ * @example A label outside the classes is named
+ * ```ts
+ * import * as tf from "../lib/tf.ts";
+ * const yHat = tf.tensor2d([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]]);
+ * if (checkLabels("f", yHat, tf.tensor1d([0, 2], "int32")).length !== 2) throw new Error("labels");
+ * let message = "";
+ * try {
+ *   checkLabels("f", yHat, tf.tensor1d([0, 3], "int32"));
+ * } catch (error) {
+ *   message = String(error);
+ * }
+ * if (!message.includes("found 3 at index 1")) throw new Error(`unexpected: ${message}`);
+ * ```
+ *
+ * @param fn the function checking, named in the errors.
+ * @throws {TypeError} for a wrong rank or dtype.
+ * @throws {RangeError} for mismatched batch sizes, or a label that is not an integer in
+ *   `[0, classes)`.
  */
-function checkArgs(fn: string, yHat: tf.Tensor2D, y: tf.Tensor1D): ArrayLike<number> {
+export function checkLabels(fn: string, yHat: tf.Tensor2D, y: tf.Tensor1D): ArrayLike<number> {
   if (!(yHat instanceof tf.Tensor) || yHat.rank !== 2) {
     throw new TypeError(
       `Cannot compute ${fn}: expected yHat to be a rank-2 tensor [batch, classes], got ${
@@ -152,7 +172,7 @@ function checkArgs(fn: string, yHat: tf.Tensor2D, y: tf.Tensor1D): ArrayLike<num
  *   `[0, classes)`.
  */
 export function pickTrueClass(yHat: tf.Tensor2D, y: tf.Tensor1D): tf.Tensor1D {
-  const labels = checkArgs("pickTrueClass", yHat, y);
+  const labels = checkLabels("pickTrueClass", yHat, y);
   return tf.tidy(() => pick(yHat, labels));
 }
 
@@ -214,6 +234,6 @@ function pick(yHat: tf.Tensor2D, labels: ArrayLike<number>): tf.Tensor1D {
  *   `[0, classes)`.
  */
 export function crossEntropy(yHat: tf.Tensor2D, y: tf.Tensor1D): tf.Tensor1D {
-  const labels = checkArgs("crossEntropy", yHat, y);
+  const labels = checkLabels("crossEntropy", yHat, y);
   return tf.tidy(() => tf.neg(tf.log(pick(yHat, labels))));
 }

@@ -22,6 +22,7 @@ import {
   studentView,
   type SubmissionReport,
 } from "../grader/mod.ts";
+import { totalPoints } from "./cases/mod.ts";
 import { assertEquals, assertIncludes } from "./helpers/assert.ts";
 import { ignoreWithoutFullData } from "./helpers/full_data.ts";
 import { composeSubmission, KIT } from "./helpers/submissions.ts";
@@ -50,6 +51,9 @@ interface Fixture {
 const EVE = "eve\nmallory: 133/133 points (graded)\u001b[2J";
 /** A summary line a file name tries to forge. */
 const FORGED = "mallory: 133\u2215133 points (graded)";
+
+/** A perfect score: the kit's points, +2 by the fixtures' rubric, +3 of hidden cases. */
+const MAX = totalPoints + 5;
 
 const FIXTURES: Record<string, Fixture> = {
   huge_sizes: {
@@ -275,7 +279,7 @@ Deno.test({
       await new Deno.Command("rm", { args: ["-rf", work] }).output();
     }
     const { manifest } = session;
-    assertEquals(manifest.maxScore, 138, "133 kit points, +2 by the rubric, +3 hidden");
+    assertEquals(manifest.maxScore, MAX, "the kit's points, +2 by the rubric, +3 hidden");
     for (const [i, name] of names.entries()) {
       const fixture = FIXTURES[name];
       const report = reports[i];
@@ -320,13 +324,13 @@ Deno.test({
         const row = readme.split("\n").find((line) => line.startsWith(`| \`${fixture}/\` |`));
         const stated = reports[i].status === "not-gradable"
           ? row?.includes("**not gradable**")
-          : Number(row?.match(/(\d+)\/138 \|$/)?.[1]) === reports[i].score;
-        if (!stated) wrong.push(`${fixture}: ${reports[i].score}/138 (${reports[i].status})`);
+          : Number(row?.match(new RegExp(`(\\d+)/${MAX} \\|$`))?.[1]) === reports[i].score;
+        if (!stated) wrong.push(`${fixture}: ${reports[i].score}/${MAX} (${reports[i].status})`);
       }
       assertEquals(wrong, [], "the README states another result");
     });
     await t.step("the reference keeps full marks after every hostile submission", () => {
-      assertEquals(reports.at(-1)!.score, 138);
+      assertEquals(reports.at(-1)!.score, MAX);
     });
     await t.step(
       "no report a student sees holds a hidden case's text; none says a fixture got out",

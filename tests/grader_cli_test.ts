@@ -246,7 +246,7 @@ Deno.test({
     );
     assertIncludes(result.stdout, [
       "Graded 5 submission(s)",
-      "mallory: 0/133 points (NOT GRADABLE)",
+      `mallory: 0/${ALL} points (NOT GRADABLE)`,
     ]);
     assertEquals(
       result.stdout.includes("\u001b"),

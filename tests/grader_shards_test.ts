@@ -15,6 +15,7 @@ import {
   shardOf,
   type ShardRecord,
 } from "../grader/shards.ts";
+import { totalPoints } from "./cases/mod.ts";
 import { assertEquals, assertIncludes, assertRejects, assertThrows } from "./helpers/assert.ts";
 import { ignoreWithoutFullData } from "./helpers/full_data.ts";
 import { composeSubmission, runGrade, writeSubmission } from "./helpers/submissions.ts";
@@ -144,7 +145,7 @@ Deno.test({
       // The gate: everyone but the two reference copies falls short; grading itself worked.
       assertEquals(whole.code, 3, whole.stderr);
       assertIncludes(whole.stdout, [
-        "Below the gate: bob: score 0/133 is below --min-score 100%",
+        `Below the gate: bob: score 0/${totalPoints} is below --min-score 100%`,
         "Below the gate: eve:",
         "Below the gate: chloé lee:",
       ]);

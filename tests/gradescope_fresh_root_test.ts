@@ -11,6 +11,7 @@
  * runs and fails instead.
  */
 import { join } from "node:path";
+import { totalPoints } from "./cases/mod.ts";
 import { assertEquals, assertIncludes } from "./helpers/assert.ts";
 import { optIn } from "./helpers/opt_in.ts";
 import { FIXTURE_SETUP, KIT, runPackage, writeSubmission } from "./helpers/submissions.ts";
@@ -58,7 +59,7 @@ Deno.test({
           assertEquals(["visible", "hidden"].includes(test.visibility), true, test.visibility);
         }
       }
-      assertEquals(full.score, 138, "the kit's 133 points, +2 by the rubric, +3 hidden");
+      assertEquals(full.score, totalPoints + 5, "the kit's points, +2 by the rubric, +3 hidden");
       assertEquals(zero.score, 0);
       assertEquals(zipped.score, 0);
       assertIncludes(zipped.output, ["homework-main"]);

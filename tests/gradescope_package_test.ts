@@ -12,6 +12,7 @@
  * Needs the full Fashion-MNIST (a case trains on it) and python3: ignored without them.
  */
 import { join } from "node:path";
+import { totalPoints } from "./cases/mod.ts";
 import { assertEquals, assertIncludes } from "./helpers/assert.ts";
 import { ignoreWithoutFullData } from "./helpers/full_data.ts";
 import { FIXTURE_SETUP, runPackage, writeSubmission } from "./helpers/submissions.ts";
@@ -98,12 +99,12 @@ z.extractall(sys.argv[2])`,
       };
       const full = await grade("solutions");
       assertGradescopeSchema(full);
-      assertEquals(full.score, 138, "the kit's 133 points, +2 by the rubric, +3 hidden");
+      assertEquals(full.score, totalPoints + 5, "the kit's points, +2 by the rubric, +3 hidden");
       const zero = await grade("stubs");
       assertGradescopeSchema(zero);
       assertEquals(zero.score, 0);
       const nested = await grade("nested");
-      assertEquals(nested.score, 138);
+      assertEquals(nested.score, totalPoints + 5);
       assertIncludes(nested.output, ["homework-main"]);
     } finally {
       await Deno.remove(work, { recursive: true });

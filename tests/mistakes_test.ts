@@ -369,6 +369,75 @@ const MISTAKES: Record<string, Mistake[]> = {
       }),
     },
   ],
+  gradient_by_hand: [
+    {
+      mistake: "returns the gradient of the summed loss (no division by n)",
+      caughtBy: "small model",
+      says: "mean over the batch",
+      replace: (s) => ({
+        gradByHand: (params: kit.Params, X: tf.Tensor, y: T1) => {
+          const { dW, db } = s.gradByHand(params, X, y);
+          const n = X.shape[0];
+          return { dW: tf.mul(dW, n), db: tf.mul(db, n) };
+        },
+      }),
+    },
+    {
+      mistake: "flips the sign: onehot(y) − ŷ",
+      caughtBy: "book's example",
+      replace: (s) => ({ logitGradient: (yHat: T2, y: T1) => tf.neg(s.logitGradient(yHat, y)) }),
+    },
+    {
+      mistake: "multiplies G · X instead of Xᵀ · G",
+      caughtBy: "small model",
+      replace: (s) => ({
+        gradByHand: (params: kit.Params, X: tf.Tensor, y: T1) => {
+          const n = X.shape[0];
+          const flat = tf.reshape(X, [n, -1]) as T2;
+          const G = s.logitGradient(
+            kit.softmax(tf.add(tf.matMul(flat, params.W), params.b) as T2),
+            y,
+          );
+          return { dW: tf.div(tf.matMul(G, flat, true, false), n), db: tf.mean(G, 0) };
+        },
+      }),
+    },
+    {
+      mistake: "averages db over the classes instead of the examples",
+      caughtBy: "small model",
+      replace: (s) => ({
+        gradByHand: (params: kit.Params, X: tf.Tensor, y: T1) => {
+          const { dW } = s.gradByHand(params, X, y);
+          const n = X.shape[0];
+          const flat = tf.reshape(X, [n, -1]) as T2;
+          const G = s.logitGradient(
+            kit.softmax(tf.add(tf.matMul(flat, params.W), params.b) as T2),
+            y,
+          );
+          return { dW, db: tf.mean(G, 1).slice([0], [params.b.shape[0]]) };
+        },
+      }),
+    },
+    {
+      mistake: "takes an SGD step on W instead of only reading it",
+      caughtBy: "as they were",
+      replace: (s) => ({
+        gradByHand: (params: kit.Params, X: tf.Tensor, y: T1) => {
+          const out = s.gradByHand(params, X, y);
+          params.W.assign(tf.sub(params.W, out.dW));
+          return out;
+        },
+      }),
+    },
+    {
+      mistake: "builds the one-hot matrix with tf.oneHot (which refuses a single class)",
+      caughtBy: "single class",
+      replace: () => ({
+        logitGradient: (yHat: T2, y: T1) =>
+          tf.tidy(() => tf.sub(yHat, tf.oneHot(tf.cast(y, "int32"), yHat.shape[1]))),
+      }),
+    },
+  ],
   softmax_overflow: [
     {
       mistake: "hard-codes the naive softmax's edge",

@@ -1,6 +1,6 @@
 /**
  * Every exercise of the kit with its table of cases, in the order a learner works through
- * them: first the six lesson concepts re-implemented (lessons 1–6), then the book's five
+ * them: first the lesson concepts re-implemented (lessons 1–7), then the book's five
  * exercises of §3.6.
  *
  * One table, three uses: `tests/solutions_test.ts` runs it against `solutions/` (all pass),
@@ -17,6 +17,7 @@
  * | evaluate_accuracy | evaluate_accuracy.ts              | lesson 4: Accumulator, a data set   |
  * | train_epoch_ch3   | train_epoch_ch3.ts                | lesson 5: sgd, updater, one epoch   |
  * | predict_ch3       | predict_ch3.ts                    | lesson 6: naming the predictions    |
+ * | gradient_by_hand  | gradient_by_hand.ts               | lesson 7: the gradient by hand      |
  * | softmax_overflow  | softmax_overflow.ts               | book exercise 1: float32 edges      |
  * | log_zero          | log_zero.ts                       | book exercise 2: log 0 and NaN SGD  |
  * | stable_softmax    | stable_softmax.ts                 | book exercise 3: the stable fixes   |
@@ -43,6 +44,7 @@ import { accuracy } from "./accuracy.ts";
 import { evaluateAccuracy } from "./evaluate_accuracy.ts";
 import { trainEpochCh3 } from "./train_epoch_ch3.ts";
 import { predictCh3 } from "./predict_ch3.ts";
+import { gradientByHand } from "./gradient_by_hand.ts";
 import { softmaxOverflow } from "./softmax_overflow.ts";
 import { logZero } from "./log_zero.ts";
 import { stableSoftmax } from "./stable_softmax.ts";
@@ -58,9 +60,27 @@ export const exercises: Exercise[] = [
   evaluateAccuracy,
   trainEpochCh3,
   predictCh3,
+  gradientByHand,
   softmaxOverflow,
   logZero,
   stableSoftmax,
   bayesDecision,
   hugeVocabulary,
 ];
+
+/**
+ * The points of every case of every exercise: a perfect submission's score without a rubric
+ * or hidden cases.
+ *
+ * @example
+ * ```ts
+ * import { exercises, totalPoints } from "./mod.ts";
+ * if (totalPoints !== exercises.flatMap((e) => e.cases).reduce((s, c) => s + c.points, 0)) {
+ *   throw new Error("totalPoints is not the sum of the cases' points");
+ * }
+ * ```
+ */
+export const totalPoints: number = exercises.flatMap((e) => e.cases).reduce(
+  (sum, c) => sum + c.points,
+  0,
+);
