@@ -33,6 +33,7 @@
  * @module
  */
 import { basename, dirname, join, relative } from "node:path";
+import { parseArgs } from "node:util";
 import katex from "katex";
 import { marked } from "marked";
 import { exercises } from "../tests/cases/mod.ts";
@@ -376,12 +377,19 @@ export async function buildSite(outDir: string): Promise<string[]> {
 }
 
 if (import.meta.main) {
-  const args = [...Deno.args];
-  const at = args.indexOf("--out");
-  const out = at === -1 ? join(ROOT, "out", "site") : args[at + 1];
-  const unknown = args.filter((a, i) => !(i === at || i === at + 1));
-  if ((at !== -1 && out === undefined) || unknown.length > 0) {
-    console.error("usage: deno task site [--out DIR]");
+  let out: string;
+  try {
+    const { values } = parseArgs({
+      args: Deno.args,
+      strict: true,
+      allowPositionals: false,
+      options: { out: { type: "string", default: join(ROOT, "out", "site") } },
+    });
+    out = values.out!;
+  } catch (error) {
+    console.error(
+      `site: ${(error as Error).message.split("\n")[0]}; usage: deno task site [--out DIR]`,
+    );
     Deno.exit(2);
   }
   try {
