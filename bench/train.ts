@@ -48,6 +48,7 @@ import { countCorrect } from "../lessons/04_accuracy.ts";
 import { evaluateAccuracy } from "../lessons/04_evaluate_accuracy.ts";
 import { sgdUpdater, trainEpochCh3 } from "../lessons/05_train_ch3.ts";
 import { installWasmMatMul, uninstallWasmMatMul } from "../lib/wasm_matmul.ts";
+import { FusedEngine } from "../lib/fused_engine.ts";
 
 /** Options for {@linkcode benchTrain}. */
 export interface BenchTrainOptions {
@@ -59,6 +60,8 @@ export interface BenchTrainOptions {
   command?: boolean;
   /** Use the committed subset instead of the full data (quick checks of the bench itself). */
   subset?: boolean;
+  /** Also time the fused engine (`--engine fused`). Default `true`. */
+  fused?: boolean;
   /** Progress lines (one per epoch), e.g. to stderr. Default: none. */
   log?: (line: string) => void;
 }
@@ -144,6 +147,62 @@ export async function timeBackend(
       );
     }
     return { backend, dataPassTrain, dataPassTest, trainPerEpoch, evalPerEpoch, final };
+  } finally {
+    tf.dispose([params.W, params.b]);
+    data.dispose();
+  }
+}
+
+/** The fused engine's measurements. */
+export interface FusedTimings {
+  /** Laying out the data and the weights in WebAssembly memory. */
+  setup: Timing;
+  trainPerEpoch: Timing[];
+  evalPerEpoch: Timing[];
+  final: { trainLoss: number; trainAcc: number; testAcc: number };
+}
+
+/**
+ * Trains with the book's settings on the fused engine (`lib/fused_engine.ts`) and times the
+ * pieces, with the same initial weights and shuffle orders as the autodiff path's epochs.
+ *
+ * @example Two epochs on the committed subset
+ * ```ts
+ * import { timeFused } from "./train.ts";
+ * const t = await timeFused(2, true);
+ * if (t.trainPerEpoch.length !== 2 || !(t.final.testAcc > 0)) throw new Error(JSON.stringify(t));
+ * ```
+ */
+export async function timeFused(
+  epochs: number,
+  subset = false,
+  log?: (line: string) => void,
+): Promise<FusedTimings> {
+  const data = await loadDataFashionMnist(256, { seed: 0, subset });
+  const params = initParams({ seed: 0 });
+  try {
+    const [engine, setup] = timed(() => {
+      const e = new FusedEngine(data.raw.train, data.raw.test);
+      e.setParams(params.W.dataSync() as Float32Array, params.b.dataSync() as Float32Array);
+      return e;
+    });
+    const trainPerEpoch: Timing[] = [];
+    const evalPerEpoch: Timing[] = [];
+    let final = { trainLoss: NaN, trainAcc: NaN, testAcc: NaN };
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      // The autodiff timing's epochs see shuffle orders 1, 2, … (its data pass used 0).
+      const order = data.trainIter.order(epoch);
+      const [metrics, train] = timed(() => engine.trainEpoch(order, 256, 0.1));
+      const [testAcc, evaluation] = timed(() => engine.testAccuracy());
+      trainPerEpoch.push(train);
+      evalPerEpoch.push(evaluation);
+      final = { ...metrics, testAcc };
+      log?.(
+        `fused epoch ${epoch}: train ${train.wall.toFixed(3)} s (cpu ${train.cpu.toFixed(3)}), ` +
+          `eval ${evaluation.wall.toFixed(3)} s, test acc ${testAcc.toFixed(4)}`,
+      );
+    }
+    return { setup, trainPerEpoch, evalPerEpoch, final };
   } finally {
     tf.dispose([params.W, params.b]);
     data.dispose();
@@ -390,7 +449,9 @@ export interface TrainBenchResult {
   subset: boolean;
   backends: BackendTimings[];
   breakdown?: StepBreakdown;
+  fused?: FusedTimings;
   command?: { seconds: number; code: number; subset: boolean };
+  fusedCommand?: { seconds: number; code: number };
 }
 
 /** Measures everything; {@linkcode benchTrain} formats it. */
@@ -400,11 +461,19 @@ export async function measureTrain(options: BenchTrainOptions = {}): Promise<Tra
   const results: BackendTimings[] = [];
   for (const backend of backends) results.push(await timeBackend(backend, epochs, subset, log));
   const breakdown = backends.includes("wasm") ? await stepBreakdown("wasm", subset) : undefined;
+  const fused = options.fused === false ? undefined : await timeFused(epochs, subset, log);
   let run: TrainBenchResult["command"];
   if (command) {
     await initBackend({ backend: "wasm" }); // leave the process as it started
     const { seconds, code } = await timeCommand(subset ? ["--subset"] : []);
     run = { seconds, code, subset };
+  }
+  let fusedCommand: TrainBenchResult["fusedCommand"];
+  if (command && fused !== undefined) {
+    const args = ["--engine", "fused", ...(subset ? ["--subset"] : [])];
+    await timeCommand(args); // warm: the first run compiles and caches the modules
+    const { seconds, code } = await timeCommand(args);
+    fusedCommand = { seconds, code };
   }
   return {
     load: [loadBefore, loadavg()[0]],
@@ -412,7 +481,9 @@ export async function measureTrain(options: BenchTrainOptions = {}): Promise<Tra
     subset,
     backends: results,
     breakdown,
+    fused,
     command: run,
+    fusedCommand,
   };
 }
 
@@ -482,6 +553,49 @@ export function formatTrain(r: TrainBenchResult): string {
         `step (${s.kernels.map((k) => `${k.name} ${k.calls}`).join(", ")}).`,
       "",
       floorLine(s),
+    );
+  }
+  const wasm = r.backends.find((b) => b.backend === "wasm");
+  if (r.fused !== undefined) {
+    const total = (b: { trainPerEpoch: Timing[]; evalPerEpoch: Timing[] }, key: keyof Timing) =>
+      sum(b.trainPerEpoch.map((t) => t[key])) + sum(b.evalPerEpoch.map((t) => t[key]));
+    const row = (
+      name: string,
+      b: { trainPerEpoch: Timing[]; evalPerEpoch: Timing[]; final: BackendTimings["final"] },
+    ) =>
+      `| ${name} | ${f3(mean(b.trainPerEpoch.map((t) => t.wall)))}, ${
+        f3(Math.min(...b.trainPerEpoch.map((t) => t.wall)))
+      } | ${f3(mean(b.evalPerEpoch.map((t) => t.wall)))} | ${f2(total(b, "wall"))} (${
+        f2(total(b, "cpu"))
+      }) | ${b.final.trainLoss.toFixed(4)} / ${b.final.trainAcc.toFixed(4)}, ${
+        b.final.testAcc.toFixed(4)
+      } |`;
+    lines.push(
+      "",
+      `Engines (same data, initial weights and shuffle orders; wall seconds, CPU in brackets; the ` +
+        `fused engine's setup, laying out the data in WebAssembly memory: ${
+          f3(r.fused.setup.wall)
+        } s):`,
+      "",
+      `| engine | train / epoch (mean, best) | eval / epoch | ${epochs}-epoch total (train + eval) | final train loss / acc, test acc |`,
+      "| --- | --- | --- | --- | --- |",
+      ...(wasm ? [row("autograd (lesson 5, tfjs wasm)", wasm)] : []),
+      row("fused (lesson 7's gradient, WebAssembly SIMD, 1 thread)", r.fused),
+    );
+    if (wasm) {
+      lines.push(
+        "",
+        `The fused engine's ${epochs} epochs take ${
+          (total(wasm, "wall") / total(r.fused, "wall")).toFixed(2)
+        } times less wall time than autograd's.`,
+      );
+    }
+  }
+  if (r.fusedCommand !== undefined) {
+    lines.push(
+      "",
+      `Whole command \`deno task train --engine fused${r.subset ? " --subset" : ""}\` (spawned, ` +
+        `warm): ${f2(r.fusedCommand.seconds)} s wall, exit code ${r.fusedCommand.code}.`,
     );
   }
   if (r.command !== undefined) {

@@ -227,6 +227,11 @@ export interface FashionMnist {
   testIter: DataIter;
   /** Where the files were found. */
   source: DataSource;
+  /**
+   * The files' bytes behind the iterators (not resized), for code that reads images as bytes:
+   * the fused training engine (`lib/fused_engine.ts`).
+   */
+  raw: { train: RawSplit; test: RawSplit };
   /** Releases both iterators; they cannot be iterated afterwards. */
   dispose(): void;
 }
@@ -744,6 +749,7 @@ export async function loadDataFashionMnist(
     trainIter,
     testIter,
     source,
+    raw: { train, test },
     dispose() {
       trainIter.dispose();
       testIter.dispose();

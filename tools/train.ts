@@ -9,15 +9,17 @@
  * deno task train --help
  * ```
  *
- * Flags: `--epochs` (10), `--lr` (0.1), `--batch-size` (256), `--seed` (0), `--backend`
- * (`wasm` | `cpu`; default the `D2L_BACKEND` environment variable, else `wasm`), `--out`
+ * Flags: `--epochs` (10), `--lr` (0.1), `--batch-size` (256), `--seed` (0), `--engine`
+ * (`autograd`, lesson 5's autodiff and the default, or `fused`: lesson 7's gradient by hand in
+ * one WebAssembly call per batch, `lib/fused_engine.ts`; same weights, shuffle and outputs),
+ * `--backend` (`wasm` | `cpu`; default the `D2L_BACKEND` environment variable, else `wasm`), `--out`
  * (directory, default `out/train`, created if missing), `--data-dir` (the directory holding
  * the four IDX files; default: the usual search, see `data/fashion_mnist.ts`), `--subset`
  * (train on the committed subset), `--help`.
  *
  * Writes into `--out`, each file atomically (temporary file, then rename):
  *
- * - `metrics.json`: `{ epochs: [{ epoch, trainLoss, trainAcc, testAcc, seconds }], backend,
+ * - `metrics.json`: `{ epochs: [{ epoch, trainLoss, trainAcc, testAcc, seconds }], engine, backend,
  *   seed, lr, batchSize, numEpochs, dataSource, trainSeconds, totalSeconds, complete, checks,
  *   checksPassed, … }` — `seconds` is one epoch's training plus evaluation; `trainSeconds`
  *   their sum; `totalSeconds` the whole command up to writing this file (loading, plotting and
@@ -46,6 +48,7 @@ import { TrainingProgress } from "../lib/training_progress.ts";
 import { saveParams } from "../lib/params_io.ts";
 import { writeFileAtomic } from "../lib/write_atomic.ts";
 import { showImages } from "../lib/show_images.ts";
+import { FusedEngine, trainFused } from "../lib/fused_engine.ts";
 import { checkDataDir, loadDataFashionMnist } from "../data/fashion_mnist.ts";
 import { progressPrinter } from "../data/download_progress.ts";
 import { createNet, initParams } from "../lessons/02_softmax.ts";
@@ -64,6 +67,8 @@ export interface TrainArgs {
   batchSize: number;
   /** Seed of the initial weights and the shuffling, an integer. */
   seed: number;
+  /** The training engine: lesson 5's autodiff (the default) or the fused WebAssembly step. */
+  engine: Engine;
   /** The backend asked for with `--backend`; `undefined` means the environment or `wasm`. */
   backend?: BackendName;
   /** Output directory. */
@@ -75,6 +80,11 @@ export interface TrainArgs {
   /** `--help` was given. */
   help: boolean;
 }
+
+/** The training engines `--engine` names. */
+export const ENGINES = ["autograd", "fused"] as const;
+/** One of {@linkcode ENGINES}. */
+export type Engine = typeof ENGINES[number];
 
 /** A bad command line: the message is one line, and the command exits with code 2. */
 export class UsageError extends Error {
@@ -96,6 +106,8 @@ Flags:
   --lr X            learning rate, a positive number (default 0.1)
   --batch-size N    examples per batch (default 256)
   --seed N          seed of the initial weights and of the shuffling (default 0)
+  --engine NAME     autograd (lesson 5's autodiff, default) or fused (lesson 7's gradient by
+                    hand in one WebAssembly call per batch: the same numbers, faster)
   --backend NAME    wasm or cpu (default: $${BACKEND_ENV}, else wasm)
   --out DIR         output directory, created if missing (default out/train)
   --data-dir DIR    directory holding the four Fashion-MNIST IDX files
@@ -138,6 +150,7 @@ export function parseTrainArgs(args: string[]): TrainArgs {
         lr: { type: "string", default: "0.1" },
         "batch-size": { type: "string", default: "256" },
         seed: { type: "string", default: "0" },
+        engine: { type: "string", default: "autograd" },
         backend: { type: "string" },
         out: { type: "string", default: "out/train" },
         "data-dir": { type: "string" },
@@ -161,6 +174,12 @@ export function parseTrainArgs(args: string[]): TrainArgs {
   if (!/^\s*[+-]?\d+\s*$/.test(seedText) || !Number.isSafeInteger(seed)) {
     throw new UsageError(`--seed must be an integer, got ${JSON.stringify(seedText)}`);
   }
+  const engine = v.engine as Engine;
+  if (!ENGINES.includes(engine)) {
+    throw new UsageError(
+      `--engine must be ${ENGINES.join(" or ")}, got ${JSON.stringify(v.engine)}`,
+    );
+  }
   let backend: BackendName | undefined;
   if (v.backend !== undefined) {
     try {
@@ -180,6 +199,7 @@ export function parseTrainArgs(args: string[]): TrainArgs {
     lr,
     batchSize: positiveInt("--batch-size", v["batch-size"]!),
     seed,
+    engine,
     backend,
     out: v.out!,
     dataDir: v["data-dir"],
@@ -191,6 +211,7 @@ export function parseTrainArgs(args: string[]): TrainArgs {
 /** What the run wrote into `metrics.json`. */
 export interface Metrics {
   epochs: EpochRecord[];
+  engine: Engine;
   backend: BackendName;
   requestedBackend: BackendName;
   seed: number;
@@ -291,7 +312,7 @@ export async function runTrain(args: TrainArgs, io: TrainIO): Promise<number> {
   const backend = await initBackend({ backend: args.backend, warn: (m) => io.err(m + "\n") });
   io.out(
     `Training softmax regression: ${plural(args.epochs, "epoch")}, lr ${args.lr}, batch size ` +
-      `${args.batchSize}, seed ${args.seed}, backend ${backend.name}\n`,
+      `${args.batchSize}, seed ${args.seed}, engine ${args.engine}, backend ${backend.name}\n`,
   );
   const data = await loadDataFashionMnist(args.batchSize, {
     dir: args.dataDir,
@@ -316,6 +337,7 @@ export async function runTrain(args: TrainArgs, io: TrainIO): Promise<number> {
     const metrics = (result?: { checks: NonNullable<Metrics["checks"]>; checksPassed: boolean }) =>
       ({
         epochs: records,
+        engine: args.engine,
         backend: backend.name,
         requestedBackend: backend.requested,
         seed: args.seed,
@@ -350,26 +372,50 @@ export async function runTrain(args: TrainArgs, io: TrainIO): Promise<number> {
     });
     let result;
     try {
-      io.onTrainingStart?.();
-      result = await trainCh3(
-        net,
-        trainIter,
-        testIter,
-        crossEntropy,
-        args.epochs,
-        sgdUpdater([params.W, params.b], args.lr),
-        {
-          animator,
-          onBatch: (done, total) => progress.batch(done, total),
-          onEpoch: async (record) => {
-            progress.epoch(record);
-            records.push(record);
-            files.add("curves.svg").add("curves.png"); // the animator has just drawn them
-            await writeMetrics(metrics());
-            if (io.interrupted?.()) throw new Interrupted();
-          },
+      const options = {
+        animator,
+        onBatch: (done: number, total: number) => progress.batch(done, total),
+        onEpoch: async (record: EpochRecord) => {
+          progress.epoch(record);
+          records.push(record);
+          files.add("curves.svg").add("curves.png"); // the animator has just drawn them
+          await writeMetrics(metrics());
+          if (io.interrupted?.()) throw new Interrupted();
         },
-      );
+      };
+      io.onTrainingStart?.();
+      if (args.engine === "fused") {
+        const engine = new FusedEngine(data.raw.train, data.raw.test);
+        engine.setParams(params.W.dataSync() as Float32Array, params.b.dataSync() as Float32Array);
+        try {
+          result = await trainFused(
+            engine,
+            trainIter,
+            args.epochs,
+            args.lr,
+            args.batchSize,
+            options,
+          );
+        } finally {
+          // The trained (or, when interrupted, the latest) weights back into lesson 2's model,
+          // for the predictions and the parameter file.
+          const trained = engine.params();
+          tf.tidy(() => {
+            params.W.assign(tf.tensor2d(trained.W, params.W.shape));
+            params.b.assign(tf.tensor1d(trained.b));
+          });
+        }
+      } else {
+        result = await trainCh3(
+          net,
+          trainIter,
+          testIter,
+          crossEntropy,
+          args.epochs,
+          sgdUpdater([params.W, params.b], args.lr),
+          options,
+        );
+      }
     } catch (error) {
       if (!(error instanceof Interrupted)) throw error;
       io.err(
@@ -391,6 +437,7 @@ export async function runTrain(args: TrainArgs, io: TrainIO): Promise<number> {
       lr: String(args.lr),
       batchSize: String(args.batchSize),
       backend: backend.name,
+      engine: args.engine,
     });
     files.add("params.safetensors");
     const final = metrics(result);
@@ -401,7 +448,7 @@ export async function runTrain(args: TrainArgs, io: TrainIO): Promise<number> {
       `Final: train loss ${last.trainLoss.toFixed(4)}, train acc ${last.trainAcc.toFixed(4)}, ` +
         `test acc ${last.testAcc.toFixed(4)} after ${plural(args.epochs, "epoch")}; training ` +
         `${final.trainSeconds.toFixed(2)} s, total ${final.totalSeconds.toFixed(2)} s ` +
-        `(${backend.name})\n`,
+        `(${args.engine === "fused" ? "fused engine" : backend.name})\n`,
     );
     io.out(checkLine(result, last) + "\n");
     io.out(`Wrote ${final.files.map((f) => `${args.out}/${f}`).join(", ")}\n`);
