@@ -46,7 +46,7 @@ import {
   type TrainOptions,
   type TrainResult,
 } from "../lessons/05_train_ch3.ts";
-import { FUSED_STEP_BASE64 } from "./fused_step_bytes.ts";
+import { FUSED_STEP_BASE64, FUSED_STEP_RELAXED_BASE64 } from "./fused_step_bytes.ts";
 import { PADDED_CLASSES } from "./fused_step_wat.ts";
 
 /** One split's bytes: `count` images of `numInputs` bytes, `count` labels. */
@@ -61,7 +61,8 @@ interface Kernels {
     lut: number,
     w: number,
     b: number,
-    dw: number,
+    g: number,
+    ptrs: number,
     db: number,
     o: number,
     e: number,
@@ -81,6 +82,15 @@ interface Kernels {
 }
 
 let compiled: WebAssembly.Module | undefined;
+
+/**
+ * The build with fused multiply-adds (relaxed SIMD) where the engine has relaxed SIMD, else the
+ * one with a multiplication and an addition.
+ */
+function fusedStepBytes(): Uint8Array<ArrayBuffer> {
+  const relaxed = Uint8Array.fromBase64(FUSED_STEP_RELAXED_BASE64);
+  return WebAssembly.validate(relaxed) ? relaxed : Uint8Array.fromBase64(FUSED_STEP_BASE64);
+}
 
 const align = (n: number) => Math.ceil(n / 16) * 16;
 
@@ -136,14 +146,16 @@ export class FusedEngine {
     this.numOutputs = numOutputs;
     this.trainCount = train.count;
     this.testCount = test.count;
-    // Layout (bytes): the k / 255 table, W, b, dW, db, the logits row, the exponentials, the
-    // correct count, the order of a pass, then the two splits' images and labels.
+    // Layout (bytes): the k / 255 table, W, b, a batch's gradient rows G and image addresses
+    // (room for the largest batch, the whole split), db, the logits row, the exponentials,
+    // the correct count, the order of a pass, then the two splits' images and labels.
     const row = PADDED_CLASSES * 4;
     const sizes = {
       lut: 256 * 4,
       w: numInputs * row,
       b: row,
-      dw: numInputs * row,
+      g: train.count * row,
+      ptrs: train.count * 4,
       db: row,
       o: row,
       e: PADDED_CLASSES * 8,
@@ -161,7 +173,7 @@ export class FusedEngine {
       end = align(end + size);
     }
     this.#memory = new WebAssembly.Memory({ initial: Math.ceil(end / 65536) });
-    compiled ??= new WebAssembly.Module(Uint8Array.fromBase64(FUSED_STEP_BASE64));
+    compiled ??= new WebAssembly.Module(fusedStepBytes());
     this.#kernels = new WebAssembly.Instance(compiled, {
       env: { memory: this.#memory, exp: Math.exp, log: Math.log },
     }).exports as unknown as Kernels;
@@ -173,7 +185,7 @@ export class FusedEngine {
     bytes.set(train.labels, at.trainLabels);
     bytes.set(test.images, at.testImages);
     bytes.set(test.labels, at.testLabels);
-    this.#kernels.setup(at.lut, at.w, at.b, at.dw, at.db, at.o, at.e, numInputs);
+    this.#kernels.setup(at.lut, at.w, at.b, at.g, at.ptrs, at.db, at.o, at.e, numInputs);
     this.#at = at;
   }
 
