@@ -9,18 +9,11 @@
  */
 import assert from "node:assert/strict";
 import { jupyterProblem as problem } from "./helpers/jupyter.ts";
+import { executeNotebook, joinedText, type Output } from "../tools/notebooks.ts";
 
 const ROOT = new URL("..", import.meta.url);
 
-interface Output {
-  output_type: string;
-  data?: Record<string, string | string[]>;
-  text?: string | string[];
-  ename?: string;
-  evalue?: string;
-}
-
-const joined = (x: string | string[] | undefined) => Array.isArray(x) ? x.join("") : x ?? "";
+const joined = joinedText;
 
 Deno.test({
   name:
@@ -62,25 +55,7 @@ Deno.writeFileSync("grid.png", png);`,
         nbformat_minor: 5,
       };
       await Deno.writeTextFile(`${dir}/train.ipynb`, JSON.stringify(notebook));
-      const run = await new Deno.Command("jupyter", {
-        args: [
-          "nbconvert",
-          "--to",
-          "notebook",
-          "--execute",
-          "--ExecutePreprocessor.kernel_name=deno",
-          "--ExecutePreprocessor.timeout=300",
-          "--output",
-          "done.ipynb",
-          "train.ipynb",
-        ],
-        cwd: dir,
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const stderr = new TextDecoder().decode(run.stderr);
-      assert.ok(run.success, `nbconvert failed:\n${stderr}`);
-      const done = JSON.parse(await Deno.readTextFile(`${dir}/done.ipynb`));
+      const done = JSON.parse(await executeNotebook(`${dir}/train.ipynb`, 300));
       const outputs: Output[][] = done.cells.map((c: { outputs: Output[] }) => c.outputs);
       for (const output of outputs.flat()) {
         assert.notEqual(output.output_type, "error", `${output.ename}: ${output.evalue}`);

@@ -16,20 +16,14 @@ import { ignoreWithoutFullData } from "./helpers/full_data.ts";
 import {
   cellSources,
   executeNotebook,
+  joinedText,
   lessonNames,
   lessonNotebook,
   notebookJson,
   NOTEBOOKS_DIR,
+  type Output,
   withoutColours,
 } from "../tools/notebooks.ts";
-
-interface Output {
-  output_type: string;
-  data?: Record<string, string | string[]>;
-  text?: string | string[];
-  ename?: string;
-  evalue?: string;
-}
 
 interface SavedCell {
   cell_type: string;
@@ -37,7 +31,7 @@ interface SavedCell {
   outputs?: Output[];
 }
 
-const joined = (x: string | string[] | undefined) => Array.isArray(x) ? x.join("") : x ?? "";
+const joined = joinedText;
 const pathOf = (name: string) => join(NOTEBOOKS_DIR, `${name}.ipynb`);
 const STALE = "is out of date with its lesson: run `deno task notebooks` and commit the result";
 

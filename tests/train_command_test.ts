@@ -129,6 +129,7 @@ Deno.test("parseTrainArgs() gives the book's defaults and reads every flag", () 
     lr: 0.1,
     batchSize: 256,
     seed: 0,
+    engine: "autograd",
     backend: undefined,
     out: "out/train",
     dataDir: undefined,
@@ -148,10 +149,12 @@ Deno.test("parseTrainArgs() gives the book's defaults and reads every flag", () 
     "/tmp/x",
     "--data-dir",
     "/data",
+    "--engine",
+    "fused",
   ]);
   assert.deepEqual(
-    [a.epochs, a.lr, a.batchSize, a.seed, a.backend, a.out, a.dataDir],
-    [3, 0.01, 64, -4, "cpu", "/tmp/x", "/data"],
+    [a.epochs, a.lr, a.batchSize, a.seed, a.backend, a.out, a.dataDir, a.engine],
+    [3, 0.01, 64, -4, "cpu", "/tmp/x", "/data", "fused"],
   );
   assert.equal(parseTrainArgs(["--help"]).help, true);
 });
@@ -166,6 +169,7 @@ Deno.test("parseTrainArgs() rejects each bad flag with a one-line message naming
     [["--seed", "-4"], /'--seed' argument is ambiguous.* use '--seed=-XYZ'/],
     [["--batch-size", "1e3"], /--batch-size must be a positive integer/],
     [["--lr", "abc"], /--lr must be a positive finite number, got "abc"/],
+    [["--engine", "gpu"], /--engine must be autograd or fused, got "gpu"/],
     [["--lr", "0"], /--lr must be a positive finite number/],
     [["--lr=-0.1"], /--lr must be a positive finite number/],
     [["--lr", "Infinity"], /--lr must be a positive finite number/],

@@ -48,6 +48,28 @@ export interface Cell {
   outputs?: unknown[];
 }
 
+/** One output of an executed code cell, as nbformat stores it. */
+export interface Output {
+  output_type: string;
+  data?: Record<string, string | string[]>;
+  text?: string | string[];
+  ename?: string;
+  evalue?: string;
+}
+
+/**
+ * A notebook field stored as one string or as a list of lines, as one string.
+ *
+ * @example
+ * ```ts
+ * import { joinedText } from "./notebooks.ts";
+ * if (joinedText(["a\n", "b"]) !== "a\nb" || joinedText(undefined) !== "") throw new Error("join");
+ * ```
+ */
+export function joinedText(x: string | string[] | undefined): string {
+  return Array.isArray(x) ? x.join("") : x ?? "";
+}
+
 /** A notebook in nbformat 4.5, for the Deno kernel. */
 export interface Notebook {
   cells: Cell[];

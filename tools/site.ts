@@ -40,10 +40,12 @@ import { exercises } from "../tests/cases/mod.ts";
 import type { Exercise } from "../tests/cases/case.ts";
 import {
   cellSources,
+  joinedText,
   lessonNames,
   lessonNotebook,
   notebookJson,
   NOTEBOOKS_DIR,
+  type Output,
   withoutColours,
 } from "./notebooks.ts";
 
@@ -87,19 +89,13 @@ export function markdownToHtml(markdown: string): string {
     .replace(/KATEXMATH(\d+)END/g, (_, i) => maths[Number(i)]);
 }
 
-interface Output {
-  output_type: string;
-  data?: Record<string, string | string[]>;
-  text?: string | string[];
-}
-
 interface SavedCell {
   cell_type: "markdown" | "code";
   source: string | string[];
   outputs?: Output[];
 }
 
-const joined = (x: string | string[] | undefined) => Array.isArray(x) ? x.join("") : x ?? "";
+const joined = joinedText;
 
 /** One page's frame: head, navigation, content. `up` is the path back to the site's root. */
 function page(title: string, up: string, nav: string, body: string): string {
