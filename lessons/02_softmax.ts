@@ -47,7 +47,7 @@
  * ## The model (§3.6.3)
  *
  * $$
- * \mathrm{net}(\mathbf{X}) = \mathrm{softmax}(\mathrm{reshape}(\mathbf{X}, [-1, 784])\,\mathbf{W} + \mathbf{b})
+ * \mathrm{net}(\mathbf{X}) = \mathrm{softmax}(\mathrm{reshape}(\mathbf{X}, [-1, 784])\mathbf{W} + \mathbf{b})
  * $$
  *
  * A batch of images `[batch, 1, 28, 28]` is flattened to `[batch, 784]`, multiplied by

@@ -12,7 +12,7 @@
  *
  * $$
  * (\mathbf{W}, \mathbf{b}) \leftarrow (\mathbf{W}, \mathbf{b}) - \frac{\eta}{|\mathcal{B}|}
- *   \sum_{i \in \mathcal{B}} \partial_{(\mathbf{W}, \mathbf{b})}\, l(\mathbf{x}^{(i)}, y^{(i)}; \mathbf{W}, \mathbf{b})
+ *   \sum_{i \in \mathcal{B}} \partial_{(\mathbf{W}, \mathbf{b})} l(\mathbf{x}^{(i)}, y^{(i)}; \mathbf{W}, \mathbf{b})
  * $$
  *
  * Dividing the *summed* gradient by `|B|` makes the step the mean gradient, so its size does

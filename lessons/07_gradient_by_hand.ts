@@ -40,7 +40,7 @@
  *
  * each pixel's weight for class $j$ moves by how bright that pixel was in the examples the
  * model got wrong for class $j$. {@linkcode gradByHand} computes both. Lesson 5's SGD step is
- * $\mathbf{W} \leftarrow \mathbf{W} - \eta\, \partial_{\mathbf{W}} L$ with them (it sums the
+ * $\mathbf{W} \leftarrow \mathbf{W} - \eta \partial_{\mathbf{W}} L$ with them (it sums the
  * losses and divides by the batch size, the same thing).
  *
  * ## Why write it by hand

@@ -116,6 +116,33 @@ Deno.test("each lesson links to its neighbours, its exercise and the API referen
   assert.match(prediction, /<img src="06_predict_ch3-figure-1.png" alt="6 images: ankle boot/);
 });
 
+Deno.test("the API reference shows the lessons' maths typeset and imports that resolve", async () => {
+  const api: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of Deno.readDirSync(dir)) {
+      const path = join(dir, e.name);
+      if (e.isDirectory) walk(path);
+      else if (e.name.endsWith(".html")) api.push(path);
+    }
+  };
+  walk(join(out, "api"));
+  assert.ok(api.length > 10, "deno doc's pages");
+  for (const page of api) {
+    const html = await Deno.readTextFile(page);
+    const raw = visibleText(html).match(RAW_TEX);
+    assert.equal(raw, null, `${page} shows raw TeX: ${raw?.[0]}`);
+  }
+  const softmax = await Deno.readTextFile(
+    join(out, "api", "lessons", "02_softmax.ts", "index.html"),
+  );
+  assert.match(softmax, /class="katex-display"/);
+  assert.match(softmax, /import \* as mod from &quot;\.\/lessons\/02_softmax\.ts&quot;/);
+  assert.match(
+    softmax,
+    /<link rel="stylesheet" href="\.\.\/\.\.\/\.\.\/assets\/katex\/katex\.min\.css">/,
+  );
+});
+
 Deno.test("bad TeX stops the build with the formula named", () => {
   assert.throws(() => markdownToHtml("a $\\frac{1}{$ b"), /KaTeX cannot typeset "\\\\frac\{1\}\{"/);
 });
@@ -157,6 +184,7 @@ Deno.test({
       ...pages.filter((p) => p.startsWith("lessons/")),
       pages.find((p) => p.startsWith("exercises/"))!,
       pages.find((p) => p.startsWith("solutions/"))!,
+      "api/lessons/02_softmax.ts/index.html",
     ];
     for (const path of checked) {
       const file = join(out, path);
@@ -191,7 +219,7 @@ Deno.test({
       );
       assert.deepEqual(result.brokenImages, [], `${path}: images that did not load`);
       assert.deepEqual(result.rawTex, [], `${path}: raw TeX on screen`);
-      if (path.startsWith("lessons/") && result.katex > 0) {
+      if ((path.startsWith("lessons/") || path.startsWith("api/")) && result.katex > 0) {
         assert.match(result.katexFont, /KaTeX_Main/, `${path}: KaTeX's stylesheet did not apply`);
         assert.ok(
           result.loadedFonts.some((f) => f.startsWith("KaTeX")),

@@ -89,6 +89,61 @@ export function markdownToHtml(markdown: string): string {
     .replace(/KATEXMATH(\d+)END/g, (_, i) => maths[Number(i)]);
 }
 
+/** Every `.html` file under `dir`, at any depth. */
+async function* walkHtml(dir: string): AsyncGenerator<string> {
+  for await (const entry of Deno.readDir(dir)) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory) yield* walkHtml(path);
+    else if (entry.isFile && entry.name.endsWith(".html")) yield path;
+  }
+}
+
+const decodeEntities = (s: string) =>
+  s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'")
+    .replace(/&amp;/g, "&");
+
+/**
+ * The TeX left as text in an HTML page (`deno doc`'s, which renders the documentation's
+ * markdown but not its maths) typeset by KaTeX: `$$…$$` as a display, `$…$` inline. Code,
+ * scripts and styles are left alone. The markdown renderer has read the underscores of
+ * subscripts as emphasis (`X_{ij} … X_{ik}` became `X<em>{ij} … X</em>{ik}`); inside the maths
+ * they become underscores again.
+ *
+ * @example
+ * ```ts
+ * import { typesetHtml } from "./site.ts";
+ * const html = typesetHtml("<p>$$\nX<em>{ij} + Y</em>{ij}\n$$</p><code>$x$</code>");
+ * if (!html.includes('class="katex-display"') || !html.includes("<code>$x$</code>")) {
+ *   throw new Error(html);
+ * }
+ * ```
+ *
+ * @throws {Error} when a formula is not valid TeX.
+ */
+export function typesetHtml(html: string): string {
+  const kept: string[] = [];
+  const protectedHtml = html.replace(/<(pre|code|script|style)\b[\s\S]*?<\/\1>/g, (block) => {
+    kept.push(block);
+    return `KEPTBLOCK${kept.length - 1}END`;
+  });
+  const tex = (s: string) => decodeEntities(s.replace(/<\/?em>/g, "_"));
+  const render = (s: string, displayMode: boolean) => {
+    try {
+      return katex.renderToString(tex(s).trim(), { displayMode, throwOnError: true });
+    } catch (error) {
+      throw new Error(`KaTeX cannot typeset ${JSON.stringify(tex(s))}: ${error}`);
+    }
+  };
+  return protectedHtml
+    .replace(/<p>\$\$([\s\S]+?)\$\$<\/p>/g, (_, s) => render(s, true))
+    .replace(/\$\$([\s\S]+?)\$\$/g, (_, s) => render(s, true))
+    .replace(
+      /\$([^\s$<](?:[^$\n]*?[^\s$])?)\$/g,
+      (all, s) => /<(?!\/?em>)/.test(s) ? all : render(s, false),
+    )
+    .replace(/KEPTBLOCK(\d+)END/g, (_, i) => kept[Number(i)]);
+}
+
 interface SavedCell {
   cell_type: "markdown" | "code";
   source: string | string[];
@@ -344,6 +399,25 @@ async function buildInto(outDir: string): Promise<string[]> {
   }).output();
   if (!doc.success) {
     throw new Error(`deno doc failed:\n${new TextDecoder().decode(doc.stderr).slice(-2000)}`);
+  }
+  // deno doc leaves the lessons' TeX as text: typeset it too, and give its pages KaTeX's style.
+  for await (const page of walkHtml(join(outDir, "api"))) {
+    const html = await Deno.readTextFile(page);
+    const up = "../".repeat(relative(outDir, page).split("/").length - 1);
+    // Its "Usage" box imports "lessons/…": from the kit's folder that is "./lessons/…".
+    const typeset = typesetHtml(html).replace(
+      /(import \* as mod from &quot;)((?:lessons\/[^&]+)|mod\.ts)(&quot;)/g,
+      "$1./$2$3",
+    );
+    if (typeset !== html) {
+      await Deno.writeTextFile(
+        page,
+        typeset.replace(
+          "</head>",
+          `<link rel="stylesheet" href="${up}assets/katex/katex.min.css"></head>`,
+        ),
+      );
+    }
   }
   return pages.sort();
 }
