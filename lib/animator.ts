@@ -36,18 +36,10 @@
  *
  * @module
  */
-import * as vega from "vega";
-import * as vl from "vega-lite";
-import { Resvg } from "@resvg/resvg-js";
+import type * as vl from "vega-lite";
+import { FONT_FAMILY, specToSVG, svgToPNG } from "./chart_render.ts";
 import { writeFileAtomic } from "./write_atomic.ts";
 import { type JupyterDisplay, jupyterDisplay } from "./jupyter.ts";
-
-/** The font the chart uses, and where Debian's `fonts-dejavu-core` installs it. */
-const FONT_FAMILY = "DejaVu Sans";
-const FONT_FILES = [
-  "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-  "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
-];
 
 /** matplotlib's single-letter colours; a format without one gets the default cycle. */
 const COLORS: Record<string, string> = {
@@ -367,12 +359,7 @@ export class Animator {
 
   /** Renders the chart as an SVG document (Vega, headless). */
   async toSVG(): Promise<string> {
-    const view = new vega.View(vega.parse(vl.compile(this.toSpec()).spec), { renderer: "none" });
-    try {
-      return await view.toSVG();
-    } finally {
-      view.finalize();
-    }
+    return await specToSVG(this.toSpec());
   }
 
   /**
@@ -380,20 +367,6 @@ export class Animator {
    * is installed and the system's fonts otherwise.
    */
   toPNG(svg: string): Uint8Array {
-    const haveDejaVu = FONT_FILES.every((file) => {
-      try {
-        return Deno.statSync(file).isFile;
-      } catch {
-        return false;
-      }
-    });
-    const resvg = new Resvg(svg, {
-      fitTo: { mode: "zoom", value: this.#options.pngScale },
-      background: "white",
-      font: haveDejaVu
-        ? { loadSystemFonts: false, fontFiles: FONT_FILES, defaultFontFamily: FONT_FAMILY }
-        : { loadSystemFonts: true, defaultFontFamily: FONT_FAMILY },
-    });
-    return resvg.render().asPng();
+    return svgToPNG(svg, this.#options.pngScale);
   }
 }
