@@ -40,7 +40,11 @@ import { loadavg } from "node:os";
 import process from "node:process";
 import * as tf from "../lib/tf.ts";
 import { type BackendName, initBackend, parseBackendName } from "../lib/backend.ts";
-import { loadDataFashionMnist, readFashionMnist } from "../data/fashion_mnist.ts";
+import {
+  loadDataFashionMnist,
+  readFashionMnist,
+  readFashionMnistRaw,
+} from "../data/fashion_mnist.ts";
 import { createDataIter, type DataIter } from "../data/data_iter.ts";
 import { createNet, initParams, type Net } from "../lessons/02_softmax.ts";
 import { crossEntropy } from "../lessons/03_cross_entropy.ts";
@@ -206,6 +210,49 @@ export async function timeFused(
   } finally {
     tf.dispose([params.W, params.b]);
     data.dispose();
+  }
+}
+
+/** NumPy's run of `bench/numpy_train.py`, or why it could not run. */
+export type NumpyTiming =
+  | { seconds: number; trainLoss: number; trainAcc: number; testAcc: number }
+  | { missing: string };
+
+/**
+ * Times the book's model in NumPy with a hand-written gradient and one BLAS thread
+ * (`bench/numpy_train.py`: its own initial weights and shuffle) on the full data, for
+ * comparison. Needs `python3` with NumPy (Debian: `python3-numpy`); says so when they are missing.
+ *
+ * @example One epoch, or the reason it cannot run here
+ * ```ts
+ * import { timeNumpy } from "./train.ts";
+ * const t = await timeNumpy(1);
+ * if ("missing" in t ? !/python3|data/.test(t.missing) : !(t.testAcc > 0.6)) {
+ *   throw new Error(JSON.stringify(t));
+ * }
+ * ```
+ */
+export async function timeNumpy(epochs: number): Promise<NumpyTiming> {
+  let dir: string;
+  try {
+    dir = (await readFashionMnistRaw({ download: false })).source.dir;
+  } catch (error) {
+    return { missing: `no full data set (${(error as Error).message.split("\n")[0]})` };
+  }
+  try {
+    const run = await new Deno.Command("python3", {
+      args: [new URL("./numpy_train.py", import.meta.url).pathname, dir, String(epochs)],
+      env: { OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!run.success) {
+      const stderr = new TextDecoder().decode(run.stderr).trim().split("\n").at(-1);
+      return { missing: `python3 failed (${stderr}; Debian: apt-get install python3-numpy)` };
+    }
+    return JSON.parse(new TextDecoder().decode(run.stdout));
+  } catch {
+    return { missing: "no python3 (Debian: apt-get install python3-numpy)" };
   }
 }
 
@@ -450,6 +497,7 @@ export interface TrainBenchResult {
   backends: BackendTimings[];
   breakdown?: StepBreakdown;
   fused?: FusedTimings;
+  numpy?: NumpyTiming;
   command?: { seconds: number; code: number; subset: boolean };
   fusedCommand?: { seconds: number; code: number };
 }
@@ -462,6 +510,7 @@ export async function measureTrain(options: BenchTrainOptions = {}): Promise<Tra
   for (const backend of backends) results.push(await timeBackend(backend, epochs, subset, log));
   const breakdown = backends.includes("wasm") ? await stepBreakdown("wasm", subset) : undefined;
   const fused = options.fused === false ? undefined : await timeFused(epochs, subset, log);
+  const numpy = options.fused === false || subset ? undefined : await timeNumpy(epochs);
   let run: TrainBenchResult["command"];
   if (command) {
     await initBackend({ backend: "wasm" }); // leave the process as it started
@@ -482,6 +531,7 @@ export async function measureTrain(options: BenchTrainOptions = {}): Promise<Tra
     backends: results,
     breakdown,
     fused,
+    numpy,
     command: run,
     fusedCommand,
   };
@@ -582,6 +632,17 @@ export function formatTrain(r: TrainBenchResult): string {
       ...(wasm ? [row("autograd (lesson 5, tfjs wasm)", wasm)] : []),
       row("fused (lesson 7's gradient, WebAssembly SIMD, 1 thread)", r.fused),
     );
+    if (r.numpy !== undefined) {
+      lines.push(
+        "missing" in r.numpy
+          ? `| NumPy, hand-written gradient, 1 BLAS thread | — | — | not run: ${r.numpy.missing} | — |`
+          : `| NumPy, hand-written gradient, 1 BLAS thread (its own initial weights and shuffle) | — | — | ${
+            f2(r.numpy.seconds)
+          } | ${r.numpy.trainLoss.toFixed(4)} / ${r.numpy.trainAcc.toFixed(4)}, ${
+            r.numpy.testAcc.toFixed(4)
+          } |`,
+      );
+    }
     if (wasm) {
       lines.push(
         "",
