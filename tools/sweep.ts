@@ -239,6 +239,12 @@ export function sweepSpec(runs: SweepRun[]) {
     title: "batch size",
     sort: runs.map((r) => String(r.batchSize)),
   };
+  const testAcc = {
+    field: "testAcc",
+    type: "quantitative" as const,
+    title: "test accuracy",
+    scale: { zero: false },
+  };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
     data: { values },
@@ -258,12 +264,7 @@ export function sweepSpec(runs: SweepRun[]) {
             sort: null,
             axis: { labelAngle: 0 },
           },
-          y: {
-            field: "testAcc",
-            type: "quantitative" as const,
-            title: "test accuracy",
-            scale: { zero: false },
-          },
+          y: testAcc,
           color,
         },
       },
@@ -274,12 +275,7 @@ export function sweepSpec(runs: SweepRun[]) {
         mark: { type: "line" as const },
         encoding: {
           x: { field: "epoch", type: "quantitative" as const },
-          y: {
-            field: "testAcc",
-            type: "quantitative" as const,
-            title: "test accuracy",
-            scale: { zero: false },
-          },
+          y: testAcc,
           color,
           column: { field: "lr", type: "ordinal" as const, title: "learning rate", sort: null },
         },
