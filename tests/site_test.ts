@@ -73,6 +73,7 @@ Deno.test("the site has the contents, one page per lesson in the book's order, a
 Deno.test("every page's links and images resolve, and no page shows raw TeX", () => {
   for (const path of pages) {
     const html = Deno.readTextFileSync(join(out, path));
+    assert.match(html, /href="(\.\.\/)?api\/index\.html"/, `${path}: no link to the API reference`);
     for (const [, attr, target] of html.matchAll(/\b(href|src)="([^"]*)"/g)) {
       if (/^(https?:|data:|mailto:)/.test(target)) {
         assert.fail(`${path}: ${attr}="${target}" leaves the site (pages must work offline)`);

@@ -286,6 +286,7 @@ async function buildInto(outDir: string): Promise<string[]> {
     const next = infos[i + 1];
     const nav = [
       `<a href="${up}index.html">Contents</a>`,
+      apiLink(up),
       prev ? `<a href="${prev.name}.html" rel="prev">← ${titleHtml(prev.title)}</a>` : "",
       `<span class="spacer"></span>`,
       next ? `<a href="${next.name}.html" rel="next">${titleHtml(next.title)} →</a>` : "",
@@ -342,6 +343,7 @@ async function buildInto(outDir: string): Promise<string[]> {
       const other = folder === "exercises" ? "solutions" : "exercises";
       const nav = [
         `<a href="../index.html">Contents</a>`,
+        apiLink("../"),
         lesson ? `<a href="../lessons/${lesson.name}.html">${titleHtml(lesson.title)}</a>` : "",
         `<a href="../${other}/${e.id}.html">the ${
           other === "solutions" ? "solution" : "exercise"
