@@ -59,6 +59,15 @@ const titleHtml = (s: string) => marked.parseInline(s, { async: false });
 const escapeHtml = (s: string) =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
+/** One formula as KaTeX's HTML; bad TeX throws, naming the formula. */
+function katexHtml(tex: string, displayMode: boolean): string {
+  try {
+    return katex.renderToString(tex.trim(), { displayMode, throwOnError: true });
+  } catch (error) {
+    throw new Error(`KaTeX cannot typeset ${JSON.stringify(tex)}: ${error}`);
+  }
+}
+
 /**
  * Markdown with TeX maths (`$…$` inline, `$$…$$` on their own) as HTML, the maths typeset by
  * KaTeX. Code spans and fenced blocks are left exactly as written.
@@ -68,11 +77,7 @@ const escapeHtml = (s: string) =>
 export function markdownToHtml(markdown: string): string {
   const maths: string[] = [];
   const typeset = (tex: string, displayMode: boolean) => {
-    try {
-      maths.push(katex.renderToString(tex.trim(), { displayMode, throwOnError: true }));
-    } catch (error) {
-      throw new Error(`KaTeX cannot typeset ${JSON.stringify(tex)}: ${error}`);
-    }
+    maths.push(katexHtml(tex, displayMode));
     return `KATEXMATH${maths.length - 1}END`;
   };
   // Code (fenced blocks, then inline spans) is cut out first, so a `$` in code stays a `$`.
@@ -127,13 +132,7 @@ export function typesetHtml(html: string): string {
     return `KEPTBLOCK${kept.length - 1}END`;
   });
   const tex = (s: string) => decodeEntities(s.replace(/<\/?em>/g, "_"));
-  const render = (s: string, displayMode: boolean) => {
-    try {
-      return katex.renderToString(tex(s).trim(), { displayMode, throwOnError: true });
-    } catch (error) {
-      throw new Error(`KaTeX cannot typeset ${JSON.stringify(tex(s))}: ${error}`);
-    }
-  };
+  const render = (s: string, displayMode: boolean) => katexHtml(tex(s), displayMode);
   return protectedHtml
     .replace(/<p>\$\$([\s\S]+?)\$\$<\/p>/g, (_, s) => render(s, true))
     .replace(/\$\$([\s\S]+?)\$\$/g, (_, s) => render(s, true))
