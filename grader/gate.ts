@@ -33,7 +33,7 @@ export interface MinScore {
 export interface Gate {
   /** The lowest score that passes. */
   minScore?: MinScore;
-  /** Exercise ids that must score full marks. */
+  /** Exercise ids that must score full marks (an Exercism slug's `-` read as `_`). */
   require: string[];
 }
 
@@ -66,7 +66,8 @@ export function parseMinScore(text: string): MinScore {
 }
 
 /**
- * Checks the gate's exercise ids against the exercises being graded.
+ * Checks the gate's exercise ids against the exercises being graded (`graded`), out of all the
+ * tables' exercises (`all`): an id filtered out by `--exercise` is named as such.
  *
  * @example
  * ```ts
@@ -74,18 +75,24 @@ export function parseMinScore(text: string): MinScore {
  * let message = "";
  * try { checkGate({ require: ["sofmax"] }, ["softmax"]); } catch (e) { message = (e as Error).message; }
  * if (!message.includes('"sofmax"') || !message.includes("softmax")) throw new Error(message);
+ * try { checkGate({ require: ["accuracy"] }, ["softmax"], ["softmax", "accuracy"]); }
+ * catch (e) { message = (e as Error).message; }
+ * if (!message.includes("--exercise")) throw new Error(message);
  * ```
  * @throws {RangeError} naming an unknown id and listing the known ones.
  */
-export function checkGate(gate: Gate, exerciseIds: string[]): void {
-  const unknown = gate.require.find((id) => !exerciseIds.includes(id));
-  if (unknown !== undefined) {
-    throw new RangeError(
-      `--require: no exercise ${JSON.stringify(unknown)}; the exercises are ${
-        exerciseIds.join(", ")
-      }`,
-    );
-  }
+export function checkGate(gate: Gate, graded: string[], all: string[] = graded): void {
+  const missing = gate.require.find((id) => !graded.includes(id));
+  if (missing === undefined) return;
+  throw new RangeError(
+    all.includes(missing)
+      ? `--require ${missing}: that exercise is not graded in this run (--exercise chose ${
+        graded.join(", ")
+      }); add it to --exercise or leave it out of --require`
+      : `--require: no exercise ${JSON.stringify(missing)}; the exercises are ${
+        all.join(", ")
+      } (or their slugs, with - for _)`,
+  );
 }
 
 /**

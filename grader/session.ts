@@ -82,6 +82,8 @@ export interface GraderSession {
   config: GraderConfig;
   /** Every expected case. */
   manifest: Manifest;
+  /** The ids of every exercise in the tables, the ones `exercises` left out included. */
+  allExerciseIds: string[];
   /** The rubric in force (its `gradescope` options shape Gradescope's results). */
   rubric: Rubric;
   /** Exercise id → kit paths its code may load (relative; directories end with `/`). */
@@ -281,6 +283,9 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
   const only = options.exercises === undefined
     ? undefined
     : selectExercises(options.exercises, every);
+  // Checks every rubric key, those of exercises left out by `exercises` included: a typo in
+  // one must not wait for the run that grades that exercise.
+  buildManifest(kit, hidden, rubric);
   const chosen = (list: Exercise[]) => list.filter((e) => only?.has(e.id) ?? true);
   const tables = hidden.map((t) => ({ ...t, exercises: chosen(t.exercises) }));
   // A course's rubric names cases of every exercise: only the chosen ones' apply.
@@ -448,6 +453,7 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
     return {
       config,
       manifest,
+      allExerciseIds: [...new Set(every.map((e) => e.id))],
       policy,
       runFiles,
       sandboxImportMap,

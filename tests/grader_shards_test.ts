@@ -222,7 +222,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "deno task grade --require names an unknown exercise and the known ones, exit 1",
+  name:
+    "deno task grade --require: ids or slugs, unknown and filtered-out ids named, exit 1; a filtered-out rubric typo too",
   ignore: ignoreWithoutFullData,
   async fn() {
     const work = await Deno.makeTempDir({ prefix: "grader-gate-" });
@@ -239,9 +240,31 @@ Deno.test({
         "exercism",
       ]);
       assertEquals(passes.code, 0, passes.stdout + passes.stderr);
-      const short = await runGrade([join(work, "sub"), "--require", "softmax,accuracy"]);
+      // A slug names its exercise, as with --exercise.
+      const short = await runGrade([
+        join(work, "sub"),
+        "--require",
+        "softmax,sum-keepdim,accuracy",
+      ]);
       assertEquals(short.code, 3, short.stdout + short.stderr);
       assertIncludes(short.stdout, ["Below the gate: sub: --require accuracy: 0/10"]);
+      assertEquals(short.stdout.includes("--require sum_keepdim"), false, short.stdout);
+      // An exercise --exercise left out cannot be required: said, not a silent "not graded".
+      const filtered = await runGrade([
+        join(work, "sub"),
+        ...["--exercise", "softmax", "--require", "accuracy"],
+      ]);
+      assertEquals(filtered.code, 1, filtered.stdout + filtered.stderr);
+      assertIncludes(filtered.stderr, ["--require accuracy: that exercise is not graded"]);
+      // A rubric's typo is found even in an exercise this run leaves out.
+      const rubric = join(work, "rubric.json");
+      await Deno.writeTextFile(rubric, JSON.stringify({ cases: { "accuracy/no such": {} } }));
+      const typo = await runGrade([
+        join(work, "sub"),
+        ...["--exercise", "softmax", "--rubric", rubric],
+      ]);
+      assertEquals(typo.code, 1, typo.stdout + typo.stderr);
+      assertIncludes(typo.stderr, ['names case "accuracy/no such", which no table has']);
     } finally {
       await Deno.remove(work, { recursive: true });
     }

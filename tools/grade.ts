@@ -133,7 +133,8 @@ Options:
                      shards graded with another kit, set-up or format.
   --min-score N      A gate: exit code 3 when a student scores less than N points, or N%
                      of the maximum with a % sign (80%).
-  --require ID[,ID]  A gate: exit code 3 unless these exercises score full marks.
+  --require ID[,ID]  A gate: exit code 3 unless these exercises (ids or slugs) score full
+                     marks; with --exercise, only exercises it chose.
   --exercise ID[,ID] Grade only these exercises (ids such as softmax, or slugs such as
                      sum-keepdim): the others are left out of the report and the totals.
   --hidden DIR       Add the hidden cases in DIR (*.ts modules exporting case tables).
@@ -198,8 +199,9 @@ export function parseGradeArgs(argv: string[]): GradeArgs {
   const help = values.help === true;
   const gate: Gate = {
     minScore: values["min-score"] === undefined ? undefined : parseMinScore(values["min-score"]),
-    require: (values.require ?? []).flatMap((r) => r.split(",")).map((r) => r.trim())
-      .filter((r) => r !== ""),
+    // Exercism's slugs write `-` for `_`, as `--exercise` accepts them.
+    require: (values.require ?? []).flatMap((r) => r.split(","))
+      .map((r) => r.trim().replaceAll("-", "_")).filter((r) => r !== ""),
   };
   if (positionals[0] === "merge" && !help) {
     const dirs = positionals.slice(1);
@@ -425,7 +427,7 @@ export async function main(
     try {
       for (const note of session.notes) printError(`Note: ${note}`);
       const exerciseIds = session.manifest.exercises.map((e) => e.id);
-      checkGate(args.gate, exerciseIds);
+      checkGate(args.gate, exerciseIds, session.allExerciseIds);
       /** Prints who fell short of the gate; the exit code for the run. */
       const gated = (reports: SubmissionReport[], code: number): number => {
         let short = 0;
