@@ -53,6 +53,7 @@ import { evaluateAccuracy } from "../lessons/04_evaluate_accuracy.ts";
 import { sgdUpdater, trainEpochCh3 } from "../lessons/05_train_ch3.ts";
 import { installWasmMatMul, uninstallWasmMatMul } from "../lib/wasm_matmul.ts";
 import { FusedEngine } from "../lib/fused_engine.ts";
+import { type SimdPeak, simdPeak } from "./simd_peak.ts";
 
 /** Options for {@linkcode benchTrain}. */
 export interface BenchTrainOptions {
@@ -181,13 +182,14 @@ export async function timeFused(
   epochs: number,
   subset = false,
   log?: (line: string) => void,
+  threads: 1 | 2 = 1,
 ): Promise<FusedTimings> {
   const data = await loadDataFashionMnist(256, { seed: 0, subset });
   const params = initParams({ seed: 0 });
   try {
     const [engine, setup] = timed(() => {
-      const e = new FusedEngine(data.raw.train, data.raw.test);
-      e.setParams(params.W.dataSync() as Float32Array, params.b.dataSync() as Float32Array);
+      const e = new FusedEngine(data.raw.train, data.raw.test, { threads });
+      e.setParams(params);
       return e;
     });
     const trainPerEpoch: Timing[] = [];
@@ -202,10 +204,13 @@ export async function timeFused(
       evalPerEpoch.push(evaluation);
       final = { ...metrics, testAcc };
       log?.(
-        `fused epoch ${epoch}: train ${train.wall.toFixed(3)} s (cpu ${train.cpu.toFixed(3)}), ` +
+        `fused (${threads} thread${threads === 1 ? "" : "s"}) epoch ${epoch}: train ${
+          train.wall.toFixed(3)
+        } s (cpu ${train.cpu.toFixed(3)}), ` +
           `eval ${evaluation.wall.toFixed(3)} s, test acc ${testAcc.toFixed(4)}`,
       );
     }
+    engine.close();
     return { setup, trainPerEpoch, evalPerEpoch, final };
   } finally {
     tf.dispose([params.W, params.b]);
@@ -497,9 +502,14 @@ export interface TrainBenchResult {
   backends: BackendTimings[];
   breakdown?: StepBreakdown;
   fused?: FusedTimings;
+  /** The fused engine on two threads. */
+  fused2?: FusedTimings;
+  /** The peak rate of SIMD multiply-adds on one thread. */
+  peak?: SimdPeak;
   numpy?: NumpyTiming;
   command?: { seconds: number; code: number; subset: boolean };
-  fusedCommand?: { seconds: number; code: number };
+  /** `deno task train --engine fused`, with `--threads 1` and `--threads 2`. */
+  fusedCommand?: { threads: 1 | 2; seconds: number; code: number }[];
 }
 
 /** Measures everything; {@linkcode benchTrain} formats it. */
@@ -510,6 +520,8 @@ export async function measureTrain(options: BenchTrainOptions = {}): Promise<Tra
   for (const backend of backends) results.push(await timeBackend(backend, epochs, subset, log));
   const breakdown = backends.includes("wasm") ? await stepBreakdown("wasm", subset) : undefined;
   const fused = options.fused === false ? undefined : await timeFused(epochs, subset, log);
+  const fused2 = options.fused === false ? undefined : await timeFused(epochs, subset, log, 2);
+  const peak = options.fused === false ? undefined : await simdPeak();
   const numpy = options.fused === false || subset ? undefined : await timeNumpy(epochs);
   let run: TrainBenchResult["command"];
   if (command) {
@@ -519,10 +531,18 @@ export async function measureTrain(options: BenchTrainOptions = {}): Promise<Tra
   }
   let fusedCommand: TrainBenchResult["fusedCommand"];
   if (command && fused !== undefined) {
-    const args = ["--engine", "fused", ...(subset ? ["--subset"] : [])];
-    await timeCommand(args); // warm: the first run compiles and caches the modules
-    const { seconds, code } = await timeCommand(args);
-    fusedCommand = { seconds, code };
+    fusedCommand = [];
+    for (const threads of [1, 2] as const) {
+      const args = [
+        "--engine",
+        "fused",
+        "--threads",
+        `${threads}`,
+        ...(subset ? ["--subset"] : []),
+      ];
+      await timeCommand(args); // warm: the first run compiles and caches the modules
+      fusedCommand.push({ threads, ...await timeCommand(args) });
+    }
   }
   return {
     load: [loadBefore, loadavg()[0]],
@@ -531,6 +551,8 @@ export async function measureTrain(options: BenchTrainOptions = {}): Promise<Tra
     backends: results,
     breakdown,
     fused,
+    fused2,
+    peak,
     numpy,
     command: run,
     fusedCommand,
@@ -631,6 +653,7 @@ export function formatTrain(r: TrainBenchResult): string {
       "| --- | --- | --- | --- | --- |",
       ...(wasm ? [row("autograd (lesson 5, tfjs wasm)", wasm)] : []),
       row("fused (lesson 7's gradient, WebAssembly SIMD, 1 thread)", r.fused),
+      ...(r.fused2 ? [row("fused, 2 threads", r.fused2)] : []),
     );
     if (r.numpy !== undefined) {
       lines.push(
@@ -651,12 +674,29 @@ export function formatTrain(r: TrainBenchResult): string {
         } times less wall time than autograd's.`,
       );
     }
+    if (r.peak !== undefined && !r.subset) {
+      // Multiply-adds of an epoch: forward and backward for each training image, forward for
+      // each test image; 784 · 10 of them per image and pass, 2 operations each.
+      const flops = epochs * (60000 * 2 + 10000) * 784 * 10 * 2;
+      const rate = (t: FusedTimings) => flops / total(t, "wall") / 1e9;
+      lines.push(
+        "",
+        `Peak of 128-bit SIMD multiply-adds on one thread (\`bench/simd_peak.ts\`): ` +
+          `${f2(r.peak.relaxed)} GFLOP/s with \`relaxed_madd\`, ${f2(r.peak.plain)} with a ` +
+          `multiplication and an addition. The ${epochs} epochs are ${f2(flops / 1e9)} GFLOP of ` +
+          `products, so at that peak they would take ${
+            f3(flops / r.peak.relaxed / 1e9)
+          } s on one thread; the fused engine runs them at ${f2(rate(r.fused))} GFLOP/s on ` +
+          `one thread${r.fused2 ? ` and ${f2(rate(r.fused2))} on two` : ""}.`,
+      );
+    }
   }
-  if (r.fusedCommand !== undefined) {
+  for (const c of r.fusedCommand ?? []) {
     lines.push(
       "",
-      `Whole command \`deno task train --engine fused${r.subset ? " --subset" : ""}\` (spawned, ` +
-        `warm): ${f2(r.fusedCommand.seconds)} s wall, exit code ${r.fusedCommand.code}.`,
+      `Whole command \`deno task train --engine fused --threads ${c.threads}${
+        r.subset ? " --subset" : ""
+      }\` (spawned, warm): ${f2(c.seconds)} s wall, exit code ${c.code}.`,
     );
   }
   if (r.command !== undefined) {

@@ -11,6 +11,15 @@
  * of float32's) and become `k / 255` inside the kernel, the values the data iterator gives.
  * The memory is laid out once; training allocates nothing more.
  *
+ * **Two threads** (`threads: 2`, `--threads 2`): a Worker ({@linkcode ./fused_worker.ts})
+ * runs the same module on the same shared memory. Each step, the two threads convert and
+ * score half of the batch's rows each, meet at a barrier, then sum the weight gradient for
+ * half of the pixels each over all the rows; the test set is split in halves. The engine's
+ * thread hands the Worker each job through a control block in memory and waits for it by
+ * spinning (a step takes a fraction of a millisecond; sleeping and waking would cost more).
+ * Results equal one thread's up to the order of float32 sums, and are the same on every run.
+ * Call {@linkcode FusedEngine.close} (or use `using`) to stop the Worker.
+ *
  * @example Two epochs on the committed subset, against lesson 5's autodiff
  * ```ts
  * import * as tf from "./tf.ts";
@@ -22,7 +31,7 @@
  * const data = await loadDataFashionMnist(256, { subset: true });
  * const engine = new FusedEngine(data.raw.train, data.raw.test);
  * const start = initParams({ seed: 0 });
- * engine.setParams(start.W.dataSync() as Float32Array, start.b.dataSync() as Float32Array);
+ * engine.setParams(start);
  * const fused = await trainFused(engine, data.trainIter, 2, 0.1, 256);
  * const params = initParams({ seed: 0 });
  * const auto = await trainCh3(createNet(params), data.trainIter, data.testIter, crossEntropy, 2,
@@ -46,8 +55,9 @@ import {
   type TrainOptions,
   type TrainResult,
 } from "../lessons/05_train_ch3.ts";
+import type * as tf from "./tf.ts";
 import { FUSED_STEP_BASE64, FUSED_STEP_RELAXED_BASE64 } from "./fused_step_bytes.ts";
-import { PADDED_CLASSES } from "./fused_step_wat.ts";
+import { CLASS_TILE, CONSTANTS, CONTROL, JOB, MAX_CLASSES } from "./fused_step_wat.ts";
 
 /** One split's bytes: `count` images of `numInputs` bytes, `count` labels. */
 export interface ByteSplit {
@@ -56,30 +66,62 @@ export interface ByteSplit {
   count: number;
 }
 
-interface Kernels {
-  setup(
-    lut: number,
-    w: number,
-    b: number,
-    g: number,
-    ptrs: number,
-    db: number,
-    o: number,
-    e: number,
-    d: number,
-  ): void;
-  train_batch(
+/** Options of {@linkcode FusedEngine}. */
+export interface FusedEngineOptions {
+  /** Pixels per image. Default 784. */
+  numInputs?: number;
+  /** Classes, at most 15. Default 10. */
+  numOutputs?: number;
+  /** Threads: 1, or 2 (a Worker on the same memory; call {@linkcode FusedEngine.close}). */
+  threads?: 1 | 2;
+}
+
+/**
+ * Reads a thread count from a command line: `"1"` or `"2"`.
+ *
+ * @example
+ * ```ts
+ * import { parseThreads } from "./fused_engine.ts";
+ * if (parseThreads(" 2") !== 2) throw new Error("unexpected: parseThreads(\" 2\") !== 2");
+ * let message = "";
+ * try { parseThreads("4", "--threads"); } catch (e) { message = (e as Error).message; }
+ * if (message !== '--threads must be 1 or 2, got "4"') throw new Error(message);
+ * ```
+ * @throws {RangeError} naming `flag` and the text, for anything else.
+ */
+export function parseThreads(text: string, flag = "threads"): 1 | 2 {
+  const trimmed = text.trim();
+  if (trimmed !== "1" && trimmed !== "2") {
+    throw new RangeError(`${flag} must be 1 or 2, got ${JSON.stringify(text)}`);
+  }
+  return Number(trimmed) as 1 | 2;
+}
+
+/** The kernels, as both threads call them (see `fused_step_wat.ts`). */
+export interface FusedKernels {
+  setup(...addresses: number[]): void;
+  train_part(
+    tid: number,
+    threads: number,
     images: number,
     labels: number,
     order: number,
     start: number,
     n: number,
-    q: number,
     lr: number,
-    out: number,
   ): number;
-  evaluate(images: number, labels: number, count: number, q: number): number;
+  evaluate_part(
+    tid: number,
+    threads: number,
+    images: number,
+    labels: number,
+    count: number,
+  ): number;
+  worker_loop(): void;
 }
+
+/** Rows of a batch converted and kept as floats at a time. */
+const CHUNK = 256;
 
 let compiled: WebAssembly.Module | undefined;
 
@@ -87,45 +129,87 @@ let compiled: WebAssembly.Module | undefined;
  * The build with fused multiply-adds (relaxed SIMD) where the engine has relaxed SIMD, else the
  * one with a multiplication and an addition.
  */
-function fusedStepBytes(): Uint8Array<ArrayBuffer> {
-  const relaxed = Uint8Array.fromBase64(FUSED_STEP_RELAXED_BASE64);
-  return WebAssembly.validate(relaxed) ? relaxed : Uint8Array.fromBase64(FUSED_STEP_BASE64);
+function fusedStepModule(): WebAssembly.Module {
+  if (compiled === undefined) {
+    const relaxed = Uint8Array.fromBase64(FUSED_STEP_RELAXED_BASE64);
+    compiled = new WebAssembly.Module(
+      WebAssembly.validate(relaxed) ? relaxed : Uint8Array.fromBase64(FUSED_STEP_BASE64),
+    );
+  }
+  return compiled;
 }
 
-const align = (n: number) => Math.ceil(n / 16) * 16;
+/** The constants' values (`CONSTANTS`' slots, four lanes each) for `numOutputs` classes. */
+function constants(numOutputs: number): ArrayBuffer {
+  const buffer = new ArrayBuffer(CONSTANTS.length * 16);
+  const f32 = new Float32Array(buffer);
+  const i32 = new Int32Array(buffer);
+  const values: Record<string, number> = {
+    log2e: Math.LOG2E,
+    c1: 0.693359375,
+    c2: -2.12194440e-4,
+    p0: 1.9875691500e-4,
+    p1: 1.3981999507e-3,
+    p2: 8.3334519073e-3,
+    p3: 4.1665795894e-2,
+    p4: 1.6666665459e-1,
+    p5: 5.0000001201e-1,
+    one: 1,
+    lo: -87.33654,
+    ninf: -Infinity,
+    k255: 255,
+  };
+  for (const [slot, name] of CONSTANTS.entries()) {
+    for (let lane = 0; lane < 4; lane++) {
+      const at = slot * 4 + lane;
+      if (name in values) f32[at] = values[name];
+      else if (name === "bias") i32[at] = 127 << 23;
+      else i32[at] = Number(name.slice(4)) * 4 + lane < numOutputs ? -1 : 0; // mask0 … mask3
+    }
+  }
+  return buffer;
+}
+
+const align = (n: number) => Math.ceil(n / 64) * 64;
 
 /**
  * Softmax regression's parameters and data in WebAssembly memory, and the fused kernels that
- * train and evaluate it.
+ * train and evaluate it, on one thread or two.
  */
 export class FusedEngine {
   readonly numInputs: number;
   readonly numOutputs: number;
   readonly trainCount: number;
   readonly testCount: number;
+  readonly threads: 1 | 2;
   readonly #memory: WebAssembly.Memory;
-  readonly #kernels: Kernels;
+  readonly #kernels: FusedKernels;
+  readonly #control: Int32Array;
+  readonly #padded: number;
+  readonly #tiles: number;
   readonly #at: Record<
-    "w" | "b" | "out" | "order" | "trainImages" | "trainLabels" | "testImages" | "testLabels",
+    "w" | "b" | "ctl" | "order" | "trainImages" | "trainLabels" | "testImages" | "testLabels",
     number
   >;
+  #worker?: Worker;
+  #ready = false;
 
   /**
-   * Lays out the data and room for the parameters (zero until {@linkcode setParams}).
+   * Lays out the data and room for the parameters (zero until {@linkcode setParams}); with two
+   * threads, starts the second.
    *
-   * @throws {RangeError} when a split's sizes disagree, a label is outside the classes, or
-   *   there are more than 12 classes.
+   * @throws {RangeError} when a split's sizes disagree, a label is outside the classes, there
+   *   are more than 15 classes, or `threads` is not 1 or 2.
    */
-  constructor(
-    train: ByteSplit,
-    test: ByteSplit,
-    options: { numInputs?: number; numOutputs?: number } = {},
-  ) {
-    const { numInputs = 784, numOutputs = 10 } = options;
-    if (!Number.isInteger(numOutputs) || numOutputs < 1 || numOutputs > PADDED_CLASSES) {
+  constructor(train: ByteSplit, test: ByteSplit, options: FusedEngineOptions = {}) {
+    const { numInputs = 784, numOutputs = 10, threads = 1 } = options;
+    if (!Number.isInteger(numOutputs) || numOutputs < 1 || numOutputs > MAX_CLASSES) {
       throw new RangeError(
-        `FusedEngine: between 1 and ${PADDED_CLASSES} classes, got ${numOutputs}`,
+        `FusedEngine: between 1 and ${MAX_CLASSES} classes, got ${numOutputs}`,
       );
+    }
+    if (threads !== 1 && threads !== 2) {
+      throw new RangeError(`FusedEngine: threads must be 1 or 2, got ${threads}`);
     }
     for (const [name, split] of [["training", train], ["test", test]] as const) {
       if (split.images.length !== split.count * numInputs || split.labels.length !== split.count) {
@@ -146,20 +230,23 @@ export class FusedEngine {
     this.numOutputs = numOutputs;
     this.trainCount = train.count;
     this.testCount = test.count;
-    // Layout (bytes): the k / 255 table, W, b, a batch's gradient rows G and image addresses
-    // (room for the largest batch, the whole split), db, the logits row, the exponentials,
-    // the correct count, the order of a pass, then the two splits' images and labels.
-    const row = PADDED_CLASSES * 4;
+    this.threads = threads;
+    // Pixels rounded up to 8 (the backward pass's blocks), classes to whole tiles.
+    const dp = this.#padded = Math.ceil(numInputs / 8) * 8;
+    const tiles = this.#tiles = Math.ceil(numOutputs / CLASS_TILE);
+    const wBytes = tiles * CLASS_TILE * dp * 4;
+    // Layout (bytes): constants, control block, W, b, dW, one db per thread, a chunk's rows
+    // X and their labels, their logits (16 floats a row), the order of a pass, the splits.
     const sizes = {
-      lut: 256 * 4,
-      w: numInputs * row,
-      b: row,
-      g: train.count * row,
-      ptrs: train.count * 4,
-      db: row,
-      o: row,
-      e: PADDED_CLASSES * 8,
-      out: 16,
+      k: CONSTANTS.length * 16,
+      ctl: CONTROL.bytes,
+      w: wBytes,
+      b: 64,
+      dw: wBytes,
+      db: 128,
+      x: CHUNK * dp * 4,
+      lab: CHUNK * 4,
+      l: CHUNK * 64,
       order: train.count * 4,
       trainImages: train.images.length,
       trainLabels: train.count,
@@ -172,53 +259,76 @@ export class FusedEngine {
       at[name] = end;
       end = align(end + size);
     }
-    this.#memory = new WebAssembly.Memory({ initial: Math.ceil(end / 65536) });
-    compiled ??= new WebAssembly.Module(fusedStepBytes());
-    this.#kernels = new WebAssembly.Instance(compiled, {
-      env: { memory: this.#memory, exp: Math.exp, log: Math.log },
-    }).exports as unknown as Kernels;
+    const pages = Math.ceil(end / 65536);
+    this.#memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    const module = fusedStepModule();
+    const imports = { env: { memory: this.#memory, log: Math.log } };
+    this.#kernels = new WebAssembly.Instance(module, imports).exports as unknown as FusedKernels;
     const bytes = new Uint8Array(this.#memory.buffer);
-    new Float32Array(this.#memory.buffer, at.lut, 256).set(
-      Float32Array.from({ length: 256 }, (_, k) => k / 255),
-    );
+    bytes.set(new Uint8Array(constants(numOutputs)), at.k);
     bytes.set(train.images, at.trainImages);
     bytes.set(train.labels, at.trainLabels);
     bytes.set(test.images, at.testImages);
     bytes.set(test.labels, at.testLabels);
-    this.#kernels.setup(at.lut, at.w, at.b, at.g, at.ptrs, at.db, at.o, at.e, numInputs);
+    const setup = [
+      ...[at.w, at.b, at.dw, at.db, at.x, at.lab, at.l, at.k, at.ctl],
+      ...[numInputs, dp, tiles, CHUNK, numOutputs],
+    ];
+    this.#kernels.setup(...setup);
+    this.#control = new Int32Array(this.#memory.buffer, at.ctl, CONTROL.bytes / 4);
     this.#at = at;
+    if (threads === 2) {
+      this.#worker = new Worker(new URL("./fused_worker.ts", import.meta.url), { type: "module" });
+      this.#worker.postMessage({ module, memory: this.#memory, setup, control: at.ctl });
+    }
+  }
+
+  /** The index in the tiled `W` of pixel `p`, class `c` (see `fused_step_wat.ts`). */
+  #tiled(p: number, c: number): number {
+    const tile = Math.floor(c / CLASS_TILE);
+    const group = (tile * (this.#padded / 4) + (p >> 2)) * CLASS_TILE + c % CLASS_TILE;
+    return group * 4 + (p & 3);
+  }
+
+  #views() {
+    const w = new Float32Array(
+      this.#memory.buffer,
+      this.#at.w,
+      this.#tiles * CLASS_TILE * this.#padded,
+    );
+    return { w, b: new Float32Array(this.#memory.buffer, this.#at.b, 16) };
   }
 
   /**
-   * Copies in `W` `[numInputs, numOutputs]` and `b` `[numOutputs]`, row-major float32.
+   * Copies in the weights `W` `[numInputs, numOutputs]` and biases `b` `[numOutputs]` (lesson
+   * 2's `Params`, or any tensors of those shapes).
    *
-   * @throws {RangeError} when a length is not what the shapes need.
+   * @throws {RangeError} when a shape is not what the engine was made for.
    */
-  setParams(W: Float32Array, b: Float32Array): void {
+  setParams(params: { W: tf.Tensor; b: tf.Tensor }): void {
     const [d, q] = [this.numInputs, this.numOutputs];
-    if (W.length !== d * q || b.length !== q) {
+    const [rows, cols] = params.W.shape;
+    if (rows !== d || cols !== q || params.b.shape.join() !== String(q)) {
       throw new RangeError(
-        `FusedEngine.setParams: expected W of ${d} × ${q} and b of ${q} values, got ` +
-          `${W.length} and ${b.length}`,
+        `FusedEngine.setParams: expected W of [${d}, ${q}] and b of [${q}], got ` +
+          `[${params.W.shape}] and [${params.b.shape}]`,
       );
     }
-    const w = new Float32Array(this.#memory.buffer, this.#at.w, d * PADDED_CLASSES);
+    const W = params.W.dataSync();
+    const { w, b } = this.#views();
     w.fill(0);
-    for (let i = 0; i < d; i++) w.set(W.subarray(i * q, i * q + q), i * PADDED_CLASSES);
-    const bias = new Float32Array(this.#memory.buffer, this.#at.b, PADDED_CLASSES);
-    bias.fill(0);
-    bias.set(b);
+    for (let p = 0; p < d; p++) for (let c = 0; c < q; c++) w[this.#tiled(p, c)] = W[p * q + c];
+    b.fill(0);
+    b.set(params.b.dataSync());
   }
 
-  /** The current `W` `[numInputs, numOutputs]` and `b` `[numOutputs]`, as new arrays. */
+  /** The current `W` `[numInputs, numOutputs]` and `b` `[numOutputs]`, row-major, as new arrays. */
   params(): { W: Float32Array; b: Float32Array } {
     const [d, q] = [this.numInputs, this.numOutputs];
-    const w = new Float32Array(this.#memory.buffer, this.#at.w, d * PADDED_CLASSES);
+    const { w, b } = this.#views();
     const W = new Float32Array(d * q);
-    for (let i = 0; i < d; i++) {
-      W.set(w.subarray(i * PADDED_CLASSES, i * PADDED_CLASSES + q), i * q);
-    }
-    return { W, b: new Float32Array(this.#memory.buffer, this.#at.b, q).slice() };
+    for (let p = 0; p < d; p++) for (let c = 0; c < q; c++) W[p * q + c] = w[this.#tiled(p, c)];
+    return { W, b: b.slice(0, q) };
   }
 
   /**
@@ -247,25 +357,48 @@ export class FusedEngine {
     }
     new Int32Array(this.#memory.buffer, this.#at.order, order.length).set(order);
     const total = Math.ceil(order.length / batchSize);
+    const { trainImages, trainLabels } = this.#at;
     let loss = 0;
     let correct = 0;
     for (let k = 0; k < total; k++) {
       const start = k * batchSize;
       const n = Math.min(batchSize, order.length - start);
-      loss += this.#kernels.train_batch(
-        this.#at.trainImages,
-        this.#at.trainLabels,
+      const job = this.#post(JOB.train, [trainImages, trainLabels, this.#at.order, start, n], lr);
+      loss += this.#kernels.train_part(
+        0,
+        this.threads,
+        trainImages,
+        trainLabels,
         this.#at.order,
         start,
         n,
-        this.numOutputs,
         lr,
-        this.#at.out,
       );
-      correct += new Int32Array(this.#memory.buffer, this.#at.out, 1)[0];
+      this.#join(job);
+      loss += job === undefined
+        ? 0
+        : new Float64Array(this.#memory.buffer, this.#at.ctl + CONTROL.loss1, 1)[0];
+      correct += this.#control[CONTROL.correct / 4] +
+        (job === undefined ? 0 : this.#control[CONTROL.correct / 4 + 1]);
       onBatch?.(k + 1, total);
     }
     return { trainLoss: loss / order.length, trainAcc: correct / order.length };
+  }
+
+  /** The accuracy on the test split. */
+  testAccuracy(): number {
+    const { testImages, testLabels } = this.#at;
+    const job = this.#post(JOB.evaluate, [testImages, testLabels, 0, 0, this.testCount], 0);
+    let correct = this.#kernels.evaluate_part(
+      0,
+      this.threads,
+      testImages,
+      testLabels,
+      this.testCount,
+    );
+    this.#join(job);
+    if (job !== undefined) correct += this.#control[CONTROL.correct / 4 + 1];
+    return correct / this.testCount;
   }
 
   /** The engine's WebAssembly memory, in bytes: laid out once, it never grows. */
@@ -273,15 +406,70 @@ export class FusedEngine {
     return this.#memory.buffer.byteLength;
   }
 
-  /** The accuracy on the test split. */
-  testAccuracy(): number {
-    const correct = this.#kernels.evaluate(
-      this.#at.testImages,
-      this.#at.testLabels,
-      this.testCount,
-      this.numOutputs,
+  /** Stops the second thread, if any. The engine cannot compute afterwards. */
+  close(): void {
+    if (this.#worker === undefined) return;
+    if (this.#control[CONTROL.ready / 4] === 1) {
+      this.#join(this.#post(JOB.stop, [0, 0, 0, 0, 0], 0));
+    }
+    this.#worker.terminate();
+    this.#worker = undefined;
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** Hands a job to the second thread; its number, or undefined with one thread. */
+  #post(kind: number, args: number[], lr: number): number | undefined {
+    if (this.threads === 1) return undefined;
+    if (this.#worker === undefined) throw new Error("FusedEngine: used after close()");
+    this.#waitReady();
+    const c = this.#control;
+    c[CONTROL.kind / 4] = kind;
+    c.set(args, CONTROL.images / 4);
+    new Float32Array(this.#memory.buffer, this.#at.ctl + CONTROL.lr, 1)[0] = lr;
+    const job = Atomics.add(c, CONTROL.job / 4, 1) + 1;
+    Atomics.notify(c, CONTROL.job / 4);
+    return job;
+  }
+
+  /** Waits for the second thread to finish `job` (a job takes milliseconds; at most 60 s). */
+  #join(job: number | undefined): void {
+    if (job === undefined) return;
+    const c = this.#control;
+    let until = Infinity;
+    for (let spins = 0; Atomics.load(c, CONTROL.done / 4) !== job; spins++) {
+      if (Atomics.load(c, CONTROL.ready / 4) === -1) throw this.#failed();
+      if (spins < 1 << 20) continue;
+      until = Math.min(until, performance.now() + 60_000);
+      if (performance.now() > until) {
+        throw new Error(
+          "FusedEngine: the second thread did not finish a step within 60 s; " +
+            "train with threads: 1 (--threads 1)",
+        );
+      }
+      Atomics.wait(c, CONTROL.done / 4, job - 1, 100);
+    }
+  }
+
+  /** Waits (at most 60 s) until the second thread has set up its instance. */
+  #waitReady(): void {
+    if (this.#ready) return;
+    const c = this.#control;
+    const until = performance.now() + 60_000;
+    while (Atomics.load(c, CONTROL.ready / 4) === 0 && performance.now() < until) {
+      Atomics.wait(c, CONTROL.ready / 4, 0, 100);
+    }
+    if (Atomics.load(c, CONTROL.ready / 4) !== 1) throw this.#failed();
+    this.#ready = true;
+  }
+
+  #failed(): Error {
+    return new Error(
+      "FusedEngine: the second thread did not start or stopped (its error is printed above); " +
+        "train with threads: 1 (--threads 1)",
     );
-    return correct / this.testCount;
   }
 }
 

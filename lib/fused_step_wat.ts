@@ -1,35 +1,39 @@
 /**
  * The WebAssembly text of the fused training engine ({@linkcode ./fused_engine.ts}): lesson 7's
- * gradient by hand, one example at a time, in one call per minibatch. `deno task build-wasm`
- * compiles it (with the npm package `wabt`) into {@linkcode ./fused_step_bytes.ts}; a test
- * checks that the committed bytes are this text's.
+ * gradient by hand, in one call per minibatch and thread. `deno task build-wasm` compiles it
+ * (with the npm package `wabt`) into {@linkcode ./fused_step_bytes.ts}; a test checks that the
+ * committed bytes are this text's.
  *
- * The module imports its memory (`env.memory`, laid out by the engine) and `Math.exp` and
- * `Math.log` (`env.exp`, `env.log`: WebAssembly has neither). Images stay as Fashion-MNIST's
- * bytes and are read through a 256-entry table of `k / 255` in float32, the very values the
- * kit's data iterator produces. The classes are padded to 12 so that a row of `W` is three
- * SIMD vectors; the padding's weights, biases and gradients stay 0.
+ * **Memory.** The module imports a shared memory (`env.memory`) laid out by the engine, and
+ * `Math.log` (`env.log`, once per example for the loss). Images stay as Fashion-MNIST's bytes;
+ * a chunk of a batch at a time becomes float32 rows `X` [chunk, dp] (`k / 255`, exactly the
+ * data iterator's values; `dp` is the pixels rounded up to 8, the rest 0). The classes come
+ * in tiles of {@linkcode CLASS_TILE}: `W` and its gradient are stored tile by tile, and within
+ * a tile four pixels by five classes at a time (one vector per class), so that the loops below
+ * read them in order. Logits, then gradient rows, `L` [chunk, 16]. Constants sit in memory
+ * ({@linkcode CONSTANTS}): V8 would rebuild a `v128.const` at every use.
  *
- * - `setup(lut, w, b, g, ptrs, db, o, e, d)`: where the table, `W` [d, 12], `b` [12], a
- *   batch's gradient rows `G` [n, 12] and image addresses [n], `b`'s gradient sum, the logits
- *   row `o` [12] (float32) and the exponentials `e` [12] (float64) live; `d` is the pixels per
- *   image.
- * - `train_batch(images, labels, order, start, n, q, lr, out)`: one SGD step on the `n`
- *   examples `order[start … start + n)`. First, per example: the logits `o = xW + b` (pixels
- *   that are 0 skipped), the max-shifted softmax, the loss `log Σ exp(o − m) − (o_y − m)`, the
- *   first argmax, and the row `g = softmax(o) − onehot(y)` of `G`, summed into `db`. Then, four
- *   pixels at a time, their rows of `dW = XᵀG`, summed over the batch in registers (an
- *   example whose four pixels are all 0 is skipped), and at once `W -= (lr / n) dW` for those
- *   rows; last `b -= (lr / n) db`. Returns the batch's summed loss (float64) and writes its
- *   number of correct predictions at `out`.
- * - `evaluate(images, labels, count, q)`: the number of the first `count` examples whose first
- *   argmax is their label.
+ * **A step** (`train_part`), for the `n` examples `order[start … start + n)`, a chunk at a time:
  *
- * @example The text declares the three functions the engine calls
+ * 1. each thread converts its rows of the chunk and computes their logits, two rows by one tile
+ *    of classes at a time (ten sums in registers);
+ * 2. per row: the first argmax (accuracy), the max-shifted softmax (`exp` in SIMD, Cephes'
+ *    `expf` polynomial), the loss `log Σ exp(o − m) − (o_y − m)`, and the gradient row
+ *    `g = softmax(o) − onehot(y)` in place of the logits, summed into the thread's `db`;
+ * 3. after a barrier, each thread sums `dW = XᵀG` for its half of the pixels over all the rows,
+ *    eight pixels by one tile (ten sums in registers);
+ * 4. after the last chunk each thread applies `W -= (lr / n) dW` to its pixels, and thread 0
+ *    `b -= (lr / n) Σ db`.
+ *
+ * With one thread the barriers return at once. A second thread runs `worker_loop`: it waits for
+ * the job counter to change, runs its part of the job written in the control block, and
+ * publishes that it is done (spinning first, then sleeping in `memory.atomic.wait32`).
+ *
+ * @example The text declares the functions the engine calls
  * ```ts
  * import { fusedStepWat } from "./fused_step_wat.ts";
  * const wat = fusedStepWat();
- * for (const name of ["setup", "train_batch", "evaluate"]) {
+ * for (const name of ["setup", "train_part", "evaluate_part", "worker_loop"]) {
  *   if (!wat.includes(`(export "${name}")`)) throw new Error(`no ${name}`);
  * }
  * ```
@@ -37,8 +41,66 @@
  * @module
  */
 
-/** The padded number of classes: three SIMD vectors of four. */
-export const PADDED_CLASSES = 12;
+/** Classes per tile: the classes whose sums share registers. */
+export const CLASS_TILE = 5;
+
+/** The most classes: a row of `L` holds 16 floats. */
+export const MAX_CLASSES = 15;
+
+/**
+ * The constants' slots (16 bytes each, in this order): `exp`'s (`log2e`, the two parts of
+ * `ln 2`, the polynomial `p0 … p5`, `one`, the lowest argument `lo`), `-inf`, the float32
+ * exponent bias as `i32`s, the masks of the classes in each of L's four vectors, and 255.
+ */
+export const CONSTANTS = [
+  "log2e",
+  "c1",
+  "c2",
+  "p0",
+  "p1",
+  "p2",
+  "p3",
+  "p4",
+  "p5",
+  "one",
+  "lo",
+  "ninf",
+  "bias",
+  "mask0",
+  "mask1",
+  "mask2",
+  "mask3",
+  "k255",
+] as const;
+
+/**
+ * The control block's fields (byte offsets): the job counter and the done counter, the
+ * barrier's count and generation, the job's kind and arguments, whether the second thread is
+ * ready (1) or failed (-1), and the second thread's results.
+ */
+export const CONTROL = {
+  job: 0,
+  done: 4,
+  barrierCount: 8,
+  barrierGen: 12,
+  kind: 16,
+  ready: 20,
+  images: 24,
+  labels: 28,
+  order: 32,
+  start: 36,
+  n: 40,
+  lr: 44,
+  loss1: 48,
+  correct: 56,
+  bytes: 64,
+} as const;
+
+/** Job kinds in the control block. */
+export const JOB = { train: 1, evaluate: 2, stop: 3 } as const;
+
+/** Spins before a waiting thread sleeps. */
+const SPINS = 1 << 16;
 
 /**
  * The module's text. With `relaxed`, every multiply-add is one `f32x4.relaxed_madd` (a fused
@@ -46,265 +108,473 @@ export const PADDED_CLASSES = 12;
  * without, a multiplication and an addition, for engines without relaxed SIMD.
  */
 export function fusedStepWat(options: { relaxed?: boolean } = {}): string {
-  /** \`c + a · b\` as one vector expression. */
+  /** `c + a · b` as one vector expression. */
   const madd = (a: string, b: string, c: string) =>
     options.relaxed
       ? `(f32x4.relaxed_madd ${a} ${b} ${c})`
       : `(f32x4.add ${c} (f32x4.mul ${a} ${b}))`;
-  // acc += v · W[i], one of the three vectors of a padded row of W (at its byte offset).
-  const rowMadd = (acc: string, at: number, base: string) =>
-    `(local.set $${acc} ${
-      madd("(local.get $v)", `(v128.load offset=${at} (local.get ${base}))`, `(local.get $${acc})`)
-    })`;
-
-  // The backward pass and the step for P pixels from $p0: their gradient rows, summed over the
-  // batch in registers (x · g per example, skipped when all P pixels are 0), then
-  // W[p0 + j] -= scale · that sum. P = 4 reads the four pixels as one 32-bit load.
-  const backward = (P: number) => {
-    const accs = Array.from({ length: P }, (_, j) => [0, 1, 2].map((k) => `$a${j}${k}`));
-    const pixel = (j: number) =>
-      P === 1
-        ? `(i32.load8_u (i32.add (local.get $img) (local.get $p0)))`
-        : `(i32.and (i32.shr_u (local.get $bytes) (i32.const ${8 * j})) (i32.const 255))`;
-    return `
-        ${accs.flat().map((a) => `(local.set ${a} (v128.const i32x4 0 0 0 0))`).join("\n        ")}
-        (local.set $k (i32.const 0))
-        (block $ex_done (loop $ex
-          (br_if $ex_done (i32.ge_u (local.get $k) (local.get $n)))
-          (local.set $img (i32.load (i32.add (global.get $ptrs) (i32.shl (local.get $k) (i32.const 2)))))
-          (local.set $bytes ${
-      P === 1
-        ? "(i32.load8_u (i32.add (local.get $img) (local.get $p0)))"
-        : "(i32.load (i32.add (local.get $img) (local.get $p0)))"
-    })
-          (if (i32.ne (local.get $bytes) (i32.const 0)) (then
-            (local.set $gp (i32.add (global.get $g) (i32.mul (local.get $k) (i32.const 48))))
-            (local.set $g0 (v128.load offset=0 (local.get $gp)))
-            (local.set $g1 (v128.load offset=16 (local.get $gp)))
-            (local.set $g2 (v128.load offset=32 (local.get $gp)))
-            ${
-      accs.map((row, j) =>
-        `(local.set $v (f32x4.splat (f32.load (i32.add (global.get $lut) (i32.shl ${
-          P === 1 ? "(local.get $bytes)" : pixel(j)
-        } (i32.const 2))))))
-            ${
-          row.map((a, k) =>
-            `(local.set ${a} ${madd("(local.get $v)", `(local.get $g${k})`, `(local.get ${a})`)})`
-          ).join("\n            ")
-        }`
-      ).join("\n            ")
-    }))
-          (local.set $k (i32.add (local.get $k) (i32.const 1)))
-          (br $ex)))
+  const get = (name: string) => `(local.get $${name})`;
+  const K = (name: typeof CONSTANTS[number]) =>
+    `(v128.load offset=${16 * CONSTANTS.indexOf(name)} (global.get $k))`;
+  const C = (field: keyof typeof CONTROL) =>
+    `(i32.add (global.get $ctl) (i32.const ${CONTROL[field]}))`;
+  const J = Array.from({ length: CLASS_TILE }, (_, j) => j);
+  const V = [0, 1, 2, 3];
+  const zero = "(v128.const i32x4 0 0 0 0)";
+  /** The sum of a vector's four lanes (uses `$h`). */
+  const hsum = (v: string) =>
+    `(f32x4.extract_lane 0 (f32x4.add (local.tee $h (f32x4.add ${v} (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 ${v} ${v}))) (i8x16.shuffle 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 (local.get $h) (local.get $h))))`;
+  /**
+   * `dst = exp(x)` lane by lane, for lanes ≤ 0 or -inf (Cephes' `expf`: `2ⁿ p(r)`, about one
+   * float32 rounding; a lane below `lo` gives exp(lo), which the caller masks).
+   */
+  const exp4 = (x: string, dst: string) =>
+    `(local.set $r (f32x4.max ${x} ${K("lo")}))
+        (local.set $en (f32x4.nearest (f32x4.mul (local.get $r) ${K("log2e")})))
+        (local.set $r (f32x4.sub (f32x4.sub (local.get $r) (f32x4.mul (local.get $en) ${
+      K("c1")
+    })) (f32x4.mul (local.get $en) ${K("c2")})))
+        (local.set $h ${madd(get("r"), K("p0"), K("p1"))})
         ${
-      accs.map((row, j) =>
-        row.map((a, k) =>
-          `(local.set $wp (i32.add (global.get $w) (i32.add (i32.mul (i32.add (local.get $p0) (i32.const ${j})) (i32.const 48)) (i32.const ${
-            16 * k
-          }))))
-        (v128.store (local.get $wp) (f32x4.sub (v128.load (local.get $wp)) (f32x4.mul (local.get $scale) (local.get ${a}))))`
-        ).join("\n        ")
+      (["p2", "p3", "p4", "p5"] as const).map((c) =>
+        `(local.set $h ${madd(get("h"), get("r"), K(c))})`
       ).join("\n        ")
-    }`;
-  };
+    }
+        (local.set $h (f32x4.add ${
+      madd(get("h"), "(f32x4.mul (local.get $r) (local.get $r))", get("r"))
+    } ${K("one")}))
+        (local.set ${dst} (f32x4.mul (local.get $h) (i32x4.add (i32x4.shl
+          (i32x4.trunc_sat_f32x4_s (local.get $en)) (i32.const 23)) ${K("bias")})))`;
+  /** Waits while the i32 at `at` equals `value`: spins, then sleeps. */
+  const waitWhile = (at: string, value: string) =>
+    `(local.set $spins (i32.const 0))
+    (block $changed (loop $spin
+      (br_if $changed (i32.ne (i32.atomic.load ${at}) ${value}))
+      (local.set $spins (i32.add (local.get $spins) (i32.const 1)))
+      (if (i32.gt_u (local.get $spins) (i32.const ${SPINS})) (then
+        (drop (memory.atomic.wait32 ${at} ${value} (i64.const -1)))))
+      (br $spin)))`;
+  /** This thread's rows of a chunk of `$m`: `$r0 … $r1`, an even split. */
+  const rows = `(local.set $r1 (select (local.get $m)
+        (i32.shl (i32.shr_u (i32.add (local.get $m) (i32.const 3)) (i32.const 2)) (i32.const 1))
+        (i32.eq (local.get $threads) (i32.const 1))))
+      (if (i32.gt_u (local.get $r1) (local.get $m)) (then (local.set $r1 (local.get $m))))
+      (local.set $r0 (i32.const 0))
+      (if (local.get $tid) (then (local.set $r0 (local.get $r1)) (local.set $r1 (local.get $m))))`;
+
   return `(module
-  (import "env" "memory" (memory 1))
-  (import "env" "exp" (func $exp (param f64) (result f64)))
+  (import "env" "memory" (memory 1 65536 shared))
   (import "env" "log" (func $log (param f64) (result f64)))
-  (global $lut (mut i32) (i32.const 0))
   (global $w (mut i32) (i32.const 0))
   (global $b (mut i32) (i32.const 0))
-  (global $g (mut i32) (i32.const 0))
-  (global $ptrs (mut i32) (i32.const 0))
+  (global $dw (mut i32) (i32.const 0))
   (global $db (mut i32) (i32.const 0))
-  (global $o (mut i32) (i32.const 0))
-  (global $e (mut i32) (i32.const 0))
+  (global $x (mut i32) (i32.const 0))
+  (global $lab (mut i32) (i32.const 0))
+  (global $l (mut i32) (i32.const 0))
+  (global $k (mut i32) (i32.const 0))
+  (global $ctl (mut i32) (i32.const 0))
   (global $d (mut i32) (i32.const 0))
+  (global $dp (mut i32) (i32.const 0))
+  (global $tiles (mut i32) (i32.const 0))
+  (global $chunk (mut i32) (i32.const 0))
+  (global $q (mut i32) (i32.const 0))
 
-  (func (export "setup") (param $lut i32) (param $w i32) (param $b i32) (param $g i32)
-    (param $ptrs i32) (param $db i32) (param $o i32) (param $e i32) (param $d i32)
-    (global.set $lut (local.get $lut)) (global.set $w (local.get $w))
-    (global.set $b (local.get $b)) (global.set $g (local.get $g))
-    (global.set $ptrs (local.get $ptrs))
-    (global.set $db (local.get $db)) (global.set $o (local.get $o))
-    (global.set $e (local.get $e)) (global.set $d (local.get $d)))
+  (func (export "setup") (param $w i32) (param $b i32) (param $dw i32) (param $db i32)
+    (param $x i32) (param $lab i32) (param $l i32) (param $k i32) (param $ctl i32)
+    (param $d i32) (param $dp i32) (param $tiles i32) (param $chunk i32) (param $q i32)
+    (global.set $w (local.get $w)) (global.set $b (local.get $b))
+    (global.set $dw (local.get $dw)) (global.set $db (local.get $db))
+    (global.set $x (local.get $x)) (global.set $lab (local.get $lab))
+    (global.set $l (local.get $l)) (global.set $k (local.get $k))
+    (global.set $ctl (local.get $ctl)) (global.set $d (local.get $d))
+    (global.set $dp (local.get $dp)) (global.set $tiles (local.get $tiles))
+    (global.set $chunk (local.get $chunk)) (global.set $q (local.get $q)))
 
-  ;; The logits of the image at $img (d bytes) into o[0 .. 12).
-  ;; Four sets of accumulators, one per pixel of a group of four, so that consecutive
-  ;; multiply-adds do not wait for each other; summed at the end.
-  (func $forward (param $img i32)
-    (local $i i32) (local $bytes i32) (local $v v128) (local $wp i32)
-    ${
-    [0, 1, 2, 3].map((j) => `(local $s${j}0 v128) (local $s${j}1 v128) (local $s${j}2 v128)`).join(
-      "\n    ",
-    )
-  }
-    (local.set $s00 (v128.load offset=0 (global.get $b)))
-    (local.set $s01 (v128.load offset=16 (global.get $b)))
-    (local.set $s02 (v128.load offset=32 (global.get $b)))
-    (local.set $wp (global.get $w))
-    ;; Four pixels at a time (one 32-bit load), then one at a time for the rest.
-    (block $done (loop $pixels
-      (br_if $done (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (global.get $d)))
-      (local.set $bytes (i32.load (i32.add (local.get $img) (local.get $i))))
+  ;; Row $i of X = the d bytes at $src divided by 255 (float32, correctly rounded), then zeros.
+  (func $convert (param $src i32) (param $i i32)
+    (local $dst i32) (local $p i32) (local $v v128) (local $h v128)
+    (local.set $dst (i32.add (global.get $x) (i32.mul (local.get $i) (i32.shl (global.get $dp) (i32.const 2)))))
+    (block $done (loop $sixteen
+      (br_if $done (i32.gt_u (i32.add (local.get $p) (i32.const 16)) (global.get $d)))
+      (local.set $v (v128.load (i32.add (local.get $src) (local.get $p))))
       ${
-    [0, 1, 2, 3].map((j) =>
-      `(local.set $v (f32x4.splat (f32.load (i32.add (global.get $lut) (i32.shl
-        (i32.and (i32.shr_u (local.get $bytes) (i32.const ${
-        8 * j
-      })) (i32.const 255)) (i32.const 2))))))
-      ${rowMadd(`s${j}0`, 48 * j, "$wp")}
-      ${rowMadd(`s${j}1`, 48 * j + 16, "$wp")}
-      ${rowMadd(`s${j}2`, 48 * j + 32, "$wp")}`
-    ).join("\n      ")
+    V.map((q) => {
+      const half = `(${["i16x8.extend_low_i8x16_u", "i16x8.extend_high_i8x16_u"][q >> 1]} ${
+        get("v")
+      })`;
+      const quarter = `(${["i32x4.extend_low_i16x8_u", "i32x4.extend_high_i16x8_u"][q & 1]} ${
+        (q & 1) === 0 ? `(local.tee $h ${half})` : get("h")
+      })`;
+      return `(v128.store offset=${16 * q} (local.get $dst)
+        (f32x4.div (f32x4.convert_i32x4_u ${quarter}) ${K("k255")}))`;
+    }).join("\n      ")
   }
-      (local.set $wp (i32.add (local.get $wp) (i32.const 192)))
-      (local.set $i (i32.add (local.get $i) (i32.const 4)))
-      (br $pixels)))
-    (block $tail_done (loop $tail
-      (br_if $tail_done (i32.ge_u (local.get $i) (global.get $d)))
-      (local.set $v (f32x4.splat (f32.load (i32.add (global.get $lut)
-        (i32.shl (i32.load8_u (i32.add (local.get $img) (local.get $i))) (i32.const 2))))))
-      ${rowMadd("s00", 0, "$wp")}
-      ${rowMadd("s01", 16, "$wp")}
-      ${rowMadd("s02", 32, "$wp")}
-      (local.set $wp (i32.add (local.get $wp) (i32.const 48)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $tail)))
-    ${
-    [0, 1, 2].map((k) =>
-      `(v128.store offset=${16 * k} (global.get $o) (f32x4.add
-      (f32x4.add (local.get $s0${k}) (local.get $s1${k})) (f32x4.add (local.get $s2${k}) (local.get $s3${k}))))`
-    ).join("\n    ")
-  })
+      (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $sixteen)))
+    (block $done (loop $one
+      (br_if $done (i32.ge_u (local.get $p) (global.get $d)))
+      (f32.store (local.get $dst) (f32.div
+        (f32.convert_i32_u (i32.load8_u (i32.add (local.get $src) (local.get $p)))) (f32.const 255)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br $one)))
+    (memory.fill (local.get $dst) (i32.const 0)
+      (i32.shl (i32.sub (global.get $dp) (local.get $p)) (i32.const 2))))
 
-  ;; The first index of the largest of o[0 .. q).
-  (func $argmax (param $q i32) (result i32)
+  ;; The logits of rows $r0 … $r1 of X into L, two rows by one tile of classes at a time.
+  (func $forward (param $r0 i32) (param $r1 i32)
+    (local $i i32) (local $a i32) (local $bb i32) (local $t i32) (local $p i32) (local $wp i32)
+    (local $row i32) (local $xa v128) (local $xb v128) (local $h v128) (local $la i32)
+    (local $lb i32) (local $bias i32)
+    ${J.map((j) => `(local $a${j} v128) (local $b${j} v128)`).join(" ")}
+    (local.set $row (i32.shl (global.get $dp) (i32.const 2)))
+    (local.set $i (local.get $r0))
+    (block $rows_done (loop $rows
+      (br_if $rows_done (i32.ge_u (local.get $i) (local.get $r1)))
+      ;; Rows a and b (b = a for an odd last row).
+      (local.set $a (i32.add (global.get $x) (i32.mul (local.get $i) (local.get $row))))
+      (local.set $la (i32.add (global.get $l) (i32.shl (local.get $i) (i32.const 6))))
+      (local.set $bb (local.get $a))
+      (local.set $lb (local.get $la))
+      (if (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $r1)) (then
+        (local.set $bb (i32.add (local.get $a) (local.get $row)))
+        (local.set $lb (i32.add (local.get $la) (i32.const 64)))))
+      (local.set $wp (global.get $w))
+      (local.set $bias (global.get $b))
+      (local.set $t (i32.const 0))
+      (block $tiles_done (loop $tiles
+        (br_if $tiles_done (i32.ge_u (local.get $t) (global.get $tiles)))
+        ${J.map((j) => `(local.set $a${j} ${zero}) (local.set $b${j} ${zero})`).join("\n        ")}
+        (local.set $p (i32.const 0))
+        (block $px_done (loop $px
+          (br_if $px_done (i32.ge_u (local.get $p) (local.get $row)))
+          (local.set $xa (v128.load (i32.add (local.get $a) (local.get $p))))
+          (local.set $xb (v128.load (i32.add (local.get $bb) (local.get $p))))
+          ${
+    J.map((j) =>
+      `(local.set $h (v128.load offset=${16 * j} (local.get $wp)))
+          (local.set $a${j} ${madd(get("xa"), get("h"), get(`a${j}`))})
+          (local.set $b${j} ${madd(get("xb"), get("h"), get(`b${j}`))})`
+    ).join("\n          ")
+  }
+          (local.set $wp (i32.add (local.get $wp) (i32.const ${16 * CLASS_TILE})))
+          (local.set $p (i32.add (local.get $p) (i32.const 16)))
+          (br $px)))
+        ;; L[row][5t + j] = the lanes' sum + b[5t + j]
+        ${
+    J.map((j) =>
+      `(f32.store offset=${4 * j} (local.get $la) (f32.add ${hsum(get(`a${j}`))}
+          (f32.load offset=${4 * j} (local.get $bias))))
+        (f32.store offset=${4 * j} (local.get $lb) (f32.add ${hsum(get(`b${j}`))}
+          (f32.load offset=${4 * j} (local.get $bias))))`
+    ).join("\n        ")
+  }
+        (local.set $la (i32.add (local.get $la) (i32.const ${4 * CLASS_TILE})))
+        (local.set $lb (i32.add (local.get $lb) (i32.const ${4 * CLASS_TILE})))
+        (local.set $bias (i32.add (local.get $bias) (i32.const ${4 * CLASS_TILE})))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $tiles)))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $rows))))
+
+  ;; The first index of the largest of the q logits at $o.
+  (func $argmax (param $o i32) (result i32)
     (local $j i32) (local $best i32) (local $max f32) (local $v f32)
-    (local.set $max (f32.load (global.get $o)))
+    (local.set $max (f32.load (local.get $o)))
     (local.set $j (i32.const 1))
     (block $done (loop $classes
-      (br_if $done (i32.ge_u (local.get $j) (local.get $q)))
-      (local.set $v (f32.load (i32.add (global.get $o) (i32.shl (local.get $j) (i32.const 2)))))
+      (br_if $done (i32.ge_u (local.get $j) (global.get $q)))
+      (local.set $v (f32.load (i32.add (local.get $o) (i32.shl (local.get $j) (i32.const 2)))))
       (if (f32.gt (local.get $v) (local.get $max)) (then
         (local.set $max (local.get $v)) (local.set $best (local.get $j))))
       (local.set $j (i32.add (local.get $j) (i32.const 1)))
       (br $classes)))
     (local.get $best))
 
-  (func (export "train_batch") (param $images i32) (param $labels i32) (param $order i32)
-    (param $start i32) (param $n i32) (param $q i32) (param $lr f32) (param $out i32)
-    (result f64)
-    (local $k i32) (local $idx i32) (local $img i32) (local $y i32) (local $j i32)
-    (local $v v128) (local $p i32) (local $p0 i32) (local $bytes i32) (local $gp i32) (local $wp i32)
-    (local $m f32) (local $s f64) (local $ej f64) (local $loss f64)
-    (local $correct i32) (local $g0 v128) (local $g1 v128) (local $g2 v128)
-    (local $scale v128)
-    ${
-    Array.from({ length: 4 }, (_, j) => [0, 1, 2].map((k) => `(local $a${j}${k} v128)`).join(" "))
-      .join("\n    ")
+  ;; dW += XᵀG over rows 0 … $m for the 8-pixel blocks $pb0 … $pb1 of every tile, eight
+  ;; pixels by one tile in registers.
+  (func $backward (param $m i32) (param $pb0 i32) (param $pb1 i32)
+    (local $t i32) (local $p i32) (local $end i32) (local $i i32) (local $xp i32) (local $gp i32)
+    (local $wp i32) (local $row i32) (local $x0 v128) (local $x1 v128) (local $g v128)
+    ${J.map((j) => `(local $c${j}0 v128) (local $c${j}1 v128)`).join(" ")}
+    (local.set $row (i32.shl (global.get $dp) (i32.const 2)))
+    (local.set $end (i32.shl (local.get $pb1) (i32.const 5)))
+    (block $tiles_done (loop $tiles
+      (br_if $tiles_done (i32.ge_u (local.get $t) (global.get $tiles)))
+      (local.set $p (i32.shl (local.get $pb0) (i32.const 5)))
+      (local.set $wp (i32.add (global.get $dw) (i32.add
+        (i32.mul (local.get $t) (i32.mul (global.get $dp) (i32.const ${4 * CLASS_TILE})))
+        (i32.mul (local.get $pb0) (i32.const ${32 * CLASS_TILE})))))
+      (block $px_done (loop $px
+        (br_if $px_done (i32.ge_u (local.get $p) (local.get $end)))
+        ${
+    J.map((j) =>
+      `(local.set $c${j}0 (v128.load offset=${16 * j} (local.get $wp)))
+        (local.set $c${j}1 (v128.load offset=${16 * (CLASS_TILE + j)} (local.get $wp)))`
+    ).join("\n        ")
   }
-    (memory.fill (global.get $db) (i32.const 0) (i32.const 48))
-    ;; Forward, per example: logits, loss, accuracy, and g = softmax(o) − onehot(y), kept in
-    ;; G[k] with the image's address in ptrs[k]; db += g.
-    (block $examples_done (loop $examples
-      (br_if $examples_done (i32.ge_u (local.get $k) (local.get $n)))
-      (local.set $idx (i32.load (i32.add (local.get $order)
-        (i32.shl (i32.add (local.get $start) (local.get $k)) (i32.const 2)))))
-      (local.set $img (i32.add (local.get $images) (i32.mul (local.get $idx) (global.get $d))))
-      (i32.store (i32.add (global.get $ptrs) (i32.shl (local.get $k) (i32.const 2))) (local.get $img))
-      (local.set $y (i32.load8_u (i32.add (local.get $labels) (local.get $idx))))
-      (call $forward (local.get $img))
-      ;; Accuracy: the first argmax.
-      (if (i32.eq (call $argmax (local.get $q)) (local.get $y)) (then
-        (local.set $correct (i32.add (local.get $correct) (i32.const 1)))))
-      ;; The max shift, then s = Σ_j exp(o_j − m), e_j kept.
-      (local.set $m (f32.load (global.get $o)))
-      (local.set $j (i32.const 1))
-      (block $d1 (loop $l1
-        (br_if $d1 (i32.ge_u (local.get $j) (local.get $q)))
-        (local.set $m (f32.max (local.get $m)
-          (f32.load (i32.add (global.get $o) (i32.shl (local.get $j) (i32.const 2))))))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br $l1)))
-      (local.set $s (f64.const 0))
-      (local.set $j (i32.const 0))
-      (block $d2 (loop $l2
-        (br_if $d2 (i32.ge_u (local.get $j) (local.get $q)))
-        (local.set $ej (call $exp (f64.promote_f32 (f32.sub
-          (f32.load (i32.add (global.get $o) (i32.shl (local.get $j) (i32.const 2))))
-          (local.get $m)))))
-        (f64.store (i32.add (global.get $e) (i32.shl (local.get $j) (i32.const 3))) (local.get $ej))
-        (local.set $s (f64.add (local.get $s) (local.get $ej)))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br $l2)))
-      ;; loss = log s − (o_y − m)
-      (local.set $loss (f64.add (local.get $loss) (f64.sub (call $log (local.get $s))
-        (f64.promote_f32 (f32.sub
-          (f32.load (i32.add (global.get $o) (i32.shl (local.get $y) (i32.const 2))))
-          (local.get $m))))))
-      ;; G[k]_j = e_j / s − [j = y] (the padding stays 0).
-      (local.set $gp (i32.add (global.get $g) (i32.mul (local.get $k) (i32.const 48))))
-      (local.set $j (i32.const 0))
-      (block $d3 (loop $l3
-        (br_if $d3 (i32.ge_u (local.get $j) (i32.const 12)))
-        (f32.store (i32.add (local.get $gp) (i32.shl (local.get $j) (i32.const 2)))
-          (if (result f32) (i32.lt_u (local.get $j) (local.get $q))
-            (then (f32.sub
-              (f32.demote_f64 (f64.div
-                (f64.load (i32.add (global.get $e) (i32.shl (local.get $j) (i32.const 3))))
-                (local.get $s)))
-              (select (f32.const 1) (f32.const 0) (i32.eq (local.get $j) (local.get $y)))))
-            (else (f32.const 0))))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br $l3)))
-      ;; db += g
-      (v128.store offset=0 (global.get $db)
-        (f32x4.add (v128.load offset=0 (global.get $db)) (v128.load offset=0 (local.get $gp))))
-      (v128.store offset=16 (global.get $db)
-        (f32x4.add (v128.load offset=16 (global.get $db)) (v128.load offset=16 (local.get $gp))))
-      (v128.store offset=32 (global.get $db)
-        (f32x4.add (v128.load offset=32 (global.get $db)) (v128.load offset=32 (local.get $gp))))
-      (local.set $k (i32.add (local.get $k) (i32.const 1)))
-      (br $examples)))
-    ;; Backward and the step, four pixels at a time (then one at a time for the rest):
-    ;; W[p] -= (lr / n) Σ_k x_k[p] G[k] (the lesson's sgd: p -= lr · g / n).
+        (local.set $xp (i32.add (global.get $x) (local.get $p)))
+        (local.set $gp (i32.add (global.get $l) (i32.mul (local.get $t) (i32.const ${
+    4 * CLASS_TILE
+  }))))
+        (local.set $i (i32.const 0))
+        (block $ex_done (loop $ex
+          (br_if $ex_done (i32.ge_u (local.get $i) (local.get $m)))
+          (local.set $x0 (v128.load offset=0 (local.get $xp)))
+          (local.set $x1 (v128.load offset=16 (local.get $xp)))
+          ${
+    J.map((j) =>
+      `(local.set $g (v128.load32_splat offset=${4 * j} (local.get $gp)))
+          (local.set $c${j}0 ${madd(get("x0"), get("g"), get(`c${j}0`))})
+          (local.set $c${j}1 ${madd(get("x1"), get("g"), get(`c${j}1`))})`
+    ).join("\n          ")
+  }
+          (local.set $xp (i32.add (local.get $xp) (local.get $row)))
+          (local.set $gp (i32.add (local.get $gp) (i32.const 64)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $ex)))
+        ${
+    J.map((j) =>
+      `(v128.store offset=${16 * j} (local.get $wp) (local.get $c${j}0))
+        (v128.store offset=${16 * (CLASS_TILE + j)} (local.get $wp) (local.get $c${j}1))`
+    ).join("\n        ")
+  }
+        (local.set $wp (i32.add (local.get $wp) (i32.const ${32 * CLASS_TILE})))
+        (local.set $p (i32.add (local.get $p) (i32.const 32)))
+        (br $px)))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $tiles))))
+
+  ;; v -= scale · g over the bytes $from … $to of two arrays (W and dW, or b and db).
+  (func $step (param $v i32) (param $g i32) (param $from i32) (param $to i32) (param $scale v128)
+    (block $done (loop $each
+      (br_if $done (i32.ge_u (local.get $from) (local.get $to)))
+      (v128.store (i32.add (local.get $v) (local.get $from)) (f32x4.sub
+        (v128.load (i32.add (local.get $v) (local.get $from)))
+        (f32x4.mul (local.get $scale) (v128.load (i32.add (local.get $g) (local.get $from))))))
+      (local.set $from (i32.add (local.get $from) (i32.const 16)))
+      (br $each))))
+
+  ;; Waits until all $threads threads have arrived (a sense-reversing barrier). A failed second
+  ;; thread (ready = -1) stops the wait with a trap instead of a hang.
+  (func $barrier (param $threads i32)
+    (local $gen i32) (local $spins i32)
+    (if (i32.eq (local.get $threads) (i32.const 1)) (then (return)))
+    (local.set $gen (i32.atomic.load ${C("barrierGen")}))
+    (if (i32.eq (i32.atomic.rmw.add ${C("barrierCount")} (i32.const 1))
+        (i32.sub (local.get $threads) (i32.const 1)))
+      (then
+        (i32.atomic.store ${C("barrierCount")} (i32.const 0))
+        (i32.atomic.store ${C("barrierGen")} (i32.add (local.get $gen) (i32.const 1)))
+        (drop (memory.atomic.notify ${C("barrierGen")} (local.get $threads))))
+      (else
+        (block $passed (loop $spin
+          (br_if $passed (i32.ne (i32.atomic.load ${C("barrierGen")}) (local.get $gen)))
+          (if (i32.eq (i32.atomic.load ${C("ready")}) (i32.const -1)) (then (unreachable)))
+          (local.set $spins (i32.add (local.get $spins) (i32.const 1)))
+          (br $spin))))))
+
+  ;; Thread $tid's part of one SGD step on the $n examples order[$start …]: its rows' loss
+  ;; (returned) and correct count (at control.correct + 4 · tid), then dW and the step.
+  (func $train_part (export "train_part") (param $tid i32) (param $threads i32)
+    (param $images i32) (param $labels i32) (param $order i32) (param $start i32) (param $n i32)
+    (param $lr f32) (result f64)
+    (local $c0 i32) (local $m i32) (local $r0 i32) (local $r1 i32) (local $i i32) (local $idx i32)
+    (local $y i32) (local $o i32) (local $oy f32) (local $s f32) (local $loss f64)
+    (local $correct i32) (local $db i32) (local $blocks i32) (local $pb0 i32) (local $pb1 i32)
+    (local $t i32) (local $tile i32) (local $scale v128) (local $mv v128) (local $sv v128)
+    (local $h v128) (local $r v128) (local $en v128)
+    ${V.map((k) => `(local $v${k} v128)`).join(" ")}
+    ;; This thread's 8-pixel blocks, its db, and its part of dW zeroed.
+    (local.set $blocks (i32.shr_u (global.get $dp) (i32.const 3)))
+    (local.set $pb1 (select (local.get $blocks)
+      (i32.shr_u (i32.add (local.get $blocks) (i32.const 1)) (i32.const 1))
+      (i32.eq (local.get $threads) (i32.const 1))))
+    (if (local.get $tid) (then (local.set $pb0 (local.get $pb1)) (local.set $pb1 (local.get $blocks))))
+    (local.set $tile (i32.mul (global.get $dp) (i32.const ${4 * CLASS_TILE})))
+    (local.set $t (i32.const 0))
+    (block $z_done (loop $z
+      (br_if $z_done (i32.ge_u (local.get $t) (global.get $tiles)))
+      (memory.fill (i32.add (i32.add (global.get $dw) (i32.mul (local.get $t) (local.get $tile)))
+          (i32.mul (local.get $pb0) (i32.const ${32 * CLASS_TILE})))
+        (i32.const 0) (i32.mul (i32.sub (local.get $pb1) (local.get $pb0)) (i32.const ${
+    32 * CLASS_TILE
+  })))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $z)))
+    (local.set $db (i32.add (global.get $db) (i32.shl (local.get $tid) (i32.const 6))))
+    (memory.fill (local.get $db) (i32.const 0) (i32.const 64))
+    (block $chunks_done (loop $chunks
+      (br_if $chunks_done (i32.ge_u (local.get $c0) (local.get $n)))
+      (local.set $m (i32.sub (local.get $n) (local.get $c0)))
+      (if (i32.gt_u (local.get $m) (global.get $chunk)) (then (local.set $m (global.get $chunk))))
+      ${rows}
+      ;; 1. This thread's rows as floats, their labels and logits.
+      (local.set $i (local.get $r0))
+      (block $cv_done (loop $cv
+        (br_if $cv_done (i32.ge_u (local.get $i) (local.get $r1)))
+        (local.set $idx (i32.load (i32.add (local.get $order) (i32.shl
+          (i32.add (i32.add (local.get $start) (local.get $c0)) (local.get $i)) (i32.const 2)))))
+        (call $convert (i32.add (local.get $images) (i32.mul (local.get $idx) (global.get $d)))
+          (local.get $i))
+        (i32.store (i32.add (global.get $lab) (i32.shl (local.get $i) (i32.const 2)))
+          (i32.load8_u (i32.add (local.get $labels) (local.get $idx))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $cv)))
+      (call $forward (local.get $r0) (local.get $r1))
+      ;; 2. Per row: accuracy, loss, and G[i] = softmax(o) − onehot(y) in place of the logits.
+      (local.set $i (local.get $r0))
+      (block $ex_done (loop $ex
+        (br_if $ex_done (i32.ge_u (local.get $i) (local.get $r1)))
+        (local.set $o (i32.add (global.get $l) (i32.shl (local.get $i) (i32.const 6))))
+        (local.set $y (i32.load (i32.add (global.get $lab) (i32.shl (local.get $i) (i32.const 2)))))
+        (if (i32.eq (call $argmax (local.get $o)) (local.get $y)) (then
+          (local.set $correct (i32.add (local.get $correct) (i32.const 1)))))
+        (local.set $oy (f32.load (i32.add (local.get $o) (i32.shl (local.get $y) (i32.const 2)))))
+        ;; The logits as four vectors, -inf past the classes; their max m in every lane.
+        ${
+    V.map((k) =>
+      `(local.set $v${k} (v128.bitselect (v128.load offset=${16 * k} (local.get $o)) ${K("ninf")} ${
+        K(`mask${k}` as typeof CONSTANTS[number])
+      }))`
+    ).join("\n        ")
+  }
+        (local.set $mv (f32x4.max (f32x4.max (local.get $v0) (local.get $v1))
+          (f32x4.max (local.get $v2) (local.get $v3))))
+        (local.set $mv (f32x4.max (local.get $mv)
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $mv) (local.get $mv))))
+        (local.set $mv (f32x4.max (local.get $mv)
+          (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $mv) (local.get $mv))))
+        ;; e = exp(o − m), 0 past the classes; s = Σ e.
+        ${
+    V.map((k) =>
+      `${exp4(`(f32x4.sub (local.get $v${k}) (local.get $mv))`, `$v${k}`)}
+        (local.set $v${k} (v128.and (local.get $v${k}) ${
+        K(`mask${k}` as typeof CONSTANTS[number])
+      }))`
+    ).join("\n        ")
+  }
+        (local.set $sv (f32x4.add (f32x4.add (local.get $v0) (local.get $v1))
+          (f32x4.add (local.get $v2) (local.get $v3))))
+        (local.set $s ${hsum(get("sv"))})
+        (local.set $sv (f32x4.splat (local.get $s)))
+        ;; loss = log s − (o_y − m)
+        (local.set $loss (f64.add (local.get $loss) (f64.sub (call $log (f64.promote_f32 (local.get $s)))
+          (f64.promote_f32 (f32.sub (local.get $oy) (f32x4.extract_lane 0 (local.get $mv)))))))
+        ;; G[i] = e / s − onehot(y); db += G[i]
+        ${
+    V.map((k) =>
+      `(v128.store offset=${16 * k} (local.get $o) (f32x4.div (local.get $v${k}) (local.get $sv)))`
+    ).join("\n        ")
+  }
+        (f32.store (i32.add (local.get $o) (i32.shl (local.get $y) (i32.const 2)))
+          (f32.sub (f32.load (i32.add (local.get $o) (i32.shl (local.get $y) (i32.const 2))))
+            (f32.const 1)))
+        ${
+    V.map((k) =>
+      `(v128.store offset=${16 * k} (local.get $db)
+          (f32x4.add (v128.load offset=${16 * k} (local.get $db)) (v128.load offset=${
+        16 * k
+      } (local.get $o))))`
+    ).join("\n        ")
+  }
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $ex)))
+      ;; 3. Every row's G is ready: this thread's pixels of dW.
+      (call $barrier (local.get $threads))
+      (call $backward (local.get $m) (local.get $pb0) (local.get $pb1))
+      (local.set $c0 (i32.add (local.get $c0) (local.get $m)))
+      ;; The next chunk overwrites X and L: wait until every thread is done with them.
+      (if (i32.lt_u (local.get $c0) (local.get $n)) (then (call $barrier (local.get $threads))))
+      (br $chunks)))
+    ;; 4. W -= (lr / n) dW on this thread's pixels; thread 0: b -= (lr / n) Σ db.
     (local.set $scale (f32x4.splat (f32.div (local.get $lr) (f32.convert_i32_u (local.get $n)))))
-    (local.set $p0 (i32.const 0))
-    (block $blocks_done (loop $blocks
-      (br_if $blocks_done (i32.gt_u (i32.add (local.get $p0) (i32.const 4)) (global.get $d)))
-      ${backward(4)}
-      (local.set $p0 (i32.add (local.get $p0) (i32.const 4)))
-      (br $blocks)))
-    (block $tail_done (loop $tail
-      (br_if $tail_done (i32.ge_u (local.get $p0) (global.get $d)))
-      ${backward(1)}
-      (local.set $p0 (i32.add (local.get $p0) (i32.const 1)))
-      (br $tail)))
-    ;; b -= (lr / n) db
-    (local.set $p (i32.const 0))
-    (block $d6 (loop $l6
-      (br_if $d6 (i32.ge_u (local.get $p) (i32.const 48)))
-      (v128.store (i32.add (global.get $b) (local.get $p)) (f32x4.sub
-        (v128.load (i32.add (global.get $b) (local.get $p)))
-        (f32x4.mul (local.get $scale) (v128.load (i32.add (global.get $db) (local.get $p))))))
-      (local.set $p (i32.add (local.get $p) (i32.const 16)))
-      (br $l6)))
-    (i32.store (local.get $out) (local.get $correct))
+    (local.set $t (i32.const 0))
+    (block $w_done (loop $wl
+      (br_if $w_done (i32.ge_u (local.get $t) (global.get $tiles)))
+      (call $step (i32.add (global.get $w) (i32.mul (local.get $t) (local.get $tile)))
+        (i32.add (global.get $dw) (i32.mul (local.get $t) (local.get $tile)))
+        (i32.mul (local.get $pb0) (i32.const ${32 * CLASS_TILE}))
+        (i32.mul (local.get $pb1) (i32.const ${32 * CLASS_TILE})) (local.get $scale))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $wl)))
+    (if (i32.eqz (local.get $tid)) (then
+      ${
+    V.map((k) =>
+      `(if (i32.eq (local.get $threads) (i32.const 2)) (then
+        (v128.store offset=${16 * k} (global.get $db) (f32x4.add
+          (v128.load offset=${16 * k} (global.get $db)) (v128.load offset=${
+        64 + 16 * k
+      } (global.get $db))))))`
+    ).join("\n      ")
+  }
+      (call $step (global.get $b) (global.get $db) (i32.const 0) (i32.const 64) (local.get $scale))))
+    (i32.store (i32.add ${
+    C("correct")
+  } (i32.shl (local.get $tid) (i32.const 2))) (local.get $correct))
     (local.get $loss))
 
-  (func (export "evaluate") (param $images i32) (param $labels i32) (param $count i32)
-    (param $q i32) (result i32)
-    (local $k i32) (local $correct i32)
-    (block $done (loop $examples
-      (br_if $done (i32.ge_u (local.get $k) (local.get $count)))
-      (call $forward (i32.add (local.get $images) (i32.mul (local.get $k) (global.get $d))))
-      (if (i32.eq (call $argmax (local.get $q))
-          (i32.load8_u (i32.add (local.get $labels) (local.get $k)))) (then
-        (local.set $correct (i32.add (local.get $correct) (i32.const 1)))))
-      (local.set $k (i32.add (local.get $k) (i32.const 1)))
-      (br $examples)))
+  ;; Thread $tid's part of the count of the first $count examples whose first argmax is their
+  ;; label: its half of the examples, in its half of the chunk's rows (no barrier needed).
+  (func $evaluate_part (export "evaluate_part") (param $tid i32) (param $threads i32)
+    (param $images i32) (param $labels i32) (param $count i32) (result i32)
+    (local $c0 i32) (local $end i32) (local $cap i32) (local $base i32) (local $m i32) (local $i i32)
+    (local $correct i32)
+    (local.set $cap (i32.div_u (global.get $chunk) (local.get $threads)))
+    (local.set $base (i32.mul (local.get $tid) (local.get $cap)))
+    (local.set $end (local.get $count))
+    (if (i32.eq (local.get $threads) (i32.const 2)) (then
+      (local.set $end (i32.shr_u (i32.add (local.get $count) (i32.const 1)) (i32.const 1)))
+      (if (local.get $tid) (then (local.set $c0 (local.get $end)) (local.set $end (local.get $count))))))
+    (block $chunks_done (loop $chunks
+      (br_if $chunks_done (i32.ge_u (local.get $c0) (local.get $end)))
+      (local.set $m (i32.sub (local.get $end) (local.get $c0)))
+      (if (i32.gt_u (local.get $m) (local.get $cap)) (then (local.set $m (local.get $cap))))
+      (local.set $i (i32.const 0))
+      (block $cv_done (loop $cv
+        (br_if $cv_done (i32.ge_u (local.get $i) (local.get $m)))
+        (call $convert (i32.add (local.get $images)
+          (i32.mul (i32.add (local.get $c0) (local.get $i)) (global.get $d)))
+          (i32.add (local.get $base) (local.get $i)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $cv)))
+      (call $forward (local.get $base) (i32.add (local.get $base) (local.get $m)))
+      (local.set $i (i32.const 0))
+      (block $ex_done (loop $ex
+        (br_if $ex_done (i32.ge_u (local.get $i) (local.get $m)))
+        (if (i32.eq (call $argmax (i32.add (global.get $l)
+              (i32.shl (i32.add (local.get $base) (local.get $i)) (i32.const 6))))
+            (i32.load8_u (i32.add (local.get $labels) (i32.add (local.get $c0) (local.get $i)))))
+          (then (local.set $correct (i32.add (local.get $correct) (i32.const 1)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $ex)))
+      (local.set $c0 (i32.add (local.get $c0) (local.get $m)))
+      (br $chunks)))
     (local.get $correct))
+
+  ;; The second thread: waits for a job, runs its part, publishes that it is done; returns on
+  ;; the stop job.
+  (func (export "worker_loop")
+    (local $seen i32) (local $kind i32) (local $spins i32)
+    ;; The jobs done so far, not the jobs posted: the engine may post the first job before
+    ;; this thread gets here.
+    (local.set $seen (i32.atomic.load ${C("done")}))
+    (loop $jobs
+      ${waitWhile(C("job"), get("seen"))}
+      (local.set $seen (i32.atomic.load ${C("job")}))
+      (local.set $kind (i32.load ${C("kind")}))
+      (if (i32.eq (local.get $kind) (i32.const ${JOB.train})) (then
+        (f64.store ${C("loss1")} (call $train_part (i32.const 1) (i32.const 2)
+          (i32.load ${C("images")}) (i32.load ${C("labels")}) (i32.load ${C("order")})
+          (i32.load ${C("start")}) (i32.load ${C("n")}) (f32.load ${C("lr")})))))
+      (if (i32.eq (local.get $kind) (i32.const ${JOB.evaluate})) (then
+        (i32.store offset=4 ${C("correct")} (call $evaluate_part (i32.const 1) (i32.const 2)
+          (i32.load ${C("images")}) (i32.load ${C("labels")}) (i32.load ${C("n")})))))
+      (i32.atomic.store ${C("done")} (local.get $seen))
+      (drop (memory.atomic.notify ${C("done")} (i32.const 1)))
+      (br_if $jobs (i32.ne (local.get $kind) (i32.const ${JOB.stop})))))
 )
 `;
 }

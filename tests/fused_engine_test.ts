@@ -17,12 +17,15 @@ import { fullDataDir, ignoreWithoutFullData } from "./helpers/full_data.ts";
 import { main } from "../tools/train.ts";
 
 /** Both engines from seed 0 for `epochs` epochs; their records. */
-async function bothEngines(epochs: number, options: { subset?: boolean; dir?: string }) {
+async function bothEngines(
+  epochs: number,
+  options: { subset?: boolean; dir?: string; threads?: 1 | 2 },
+) {
   const data = await loadDataFashionMnist(256, { ...options, seed: 0 });
   try {
-    const engine = new FusedEngine(data.raw.train, data.raw.test);
+    using engine = new FusedEngine(data.raw.train, data.raw.test, { threads: options.threads });
     const start = initParams({ seed: 0 });
-    engine.setParams(start.W.dataSync() as Float32Array, start.b.dataSync() as Float32Array);
+    engine.setParams(start);
     tf.dispose([start.W, start.b]);
     const bytes = engine.memoryBytes;
     const fused = await trainFused(engine, data.trainIter, epochs, 0.1, 256);
@@ -56,38 +59,95 @@ function assertAgree(
   }
 }
 
-Deno.test("one fused step: loss, correct count, and W and b stepped as in float64", () => {
-  // 8 examples of 6 "pixels", 3 classes, one batch.
-  const images = Uint8Array.from({ length: 48 }, (_, i) => (i * 37) % 256);
-  const labels = Uint8Array.from([0, 1, 2, 0, 1, 2, 2, 1]);
-  const engine = new FusedEngine(
-    { images, labels, count: 8 },
-    { images, labels, count: 8 },
-    { numInputs: 6, numOutputs: 3 },
+/**
+ * One step of the engine on `count` pseudo-random images of `d` pixels and `q` classes in one
+ * batch, against the float64 reference: loss, correct count, stepped W and b.
+ */
+function assertOneStep(count: number, d: number, q: number, threads: 1 | 2) {
+  const images = Uint8Array.from({ length: count * d }, (_, i) => (i * 37 + (i >> 7)) % 256);
+  const labels = Uint8Array.from({ length: count }, (_, i) => (i * 7 + (i >> 3)) % q);
+  using engine = new FusedEngine(
+    { images, labels, count },
+    { images, labels, count },
+    { numInputs: d, numOutputs: q, threads },
   );
-  const W = Float32Array.from({ length: 18 }, (_, i) => Math.fround(Math.sin(i) / 4));
-  const b = Float32Array.from([0.1, -0.2, 0.05]);
-  engine.setParams(W, b);
+  const W = Float32Array.from({ length: d * q }, (_, i) => Math.fround(Math.sin(i) / 4));
+  const b = Float32Array.from({ length: q }, (_, j) => Math.fround(0.1 - 0.07 * j));
+  const [Wt, bt] = [tf.tensor2d(W, [d, q]), tf.tensor1d(b)];
+  engine.setParams({ W: Wt, b: bt });
+  tf.dispose([Wt, bt]);
   const X = Array.from(
-    { length: 8 },
-    (_, e) => Array.from(images.subarray(e * 6, e * 6 + 6), (u) => Math.fround(u / 255)),
+    { length: count },
+    (_, e) => Array.from(images.subarray(e * d, e * d + d), (u) => Math.fround(u / 255)),
   );
   const model = {
-    W: Array.from({ length: 6 }, (_, i) => Array.from(W.subarray(i * 3, i * 3 + 3))),
+    W: Array.from({ length: d }, (_, i) => Array.from(W.subarray(i * q, i * q + q))),
     b: Array.from(b),
   };
   const ref = sgdStepReference(model, X, Array.from(labels), 0.5);
-  const order = Int32Array.from([0, 1, 2, 3, 4, 5, 6, 7]);
-  const { trainLoss, trainAcc } = engine.trainEpoch(order, 8, 0.5);
-  assertClose(trainLoss, ref.losses.reduce((s, l) => s + l, 0) / 8, { rtol: 1e-6 });
+  const order = Int32Array.from({ length: count }, (_, i) => i);
+  const { trainLoss, trainAcc } = engine.trainEpoch(order, count, 0.5);
+  const where = `${count} examples, ${d} pixels, ${q} classes, ${threads} thread(s)`;
+  assertClose(trainLoss, ref.losses.reduce((s, l) => s + l, 0) / count, { rtol: 1e-6, msg: where });
   const Z = X.map((x) =>
     model.b.map((bj, j) => x.reduce((s, xi, i) => s + xi * model.W[i][j], bj))
   );
   const correct = Z.filter((z, e) => z.indexOf(Math.max(...z)) === labels[e]).length;
-  assert.equal(trainAcc, correct / 8);
+  assert.equal(trainAcc, correct / count, where);
   const stepped = engine.params();
-  assertClose(Array.from(stepped.W), ref.next.W.flat(), { atol: 1e-6 });
-  assertClose(Array.from(stepped.b), ref.next.b, { atol: 1e-6 });
+  assertClose(Array.from(stepped.W), ref.next.W.flat(), { atol: 1e-6, msg: where });
+  assertClose(Array.from(stepped.b), ref.next.b, { atol: 1e-6, msg: where });
+}
+
+Deno.test("one fused step: loss, correct count, and W and b stepped as in float64", () => {
+  assertOneStep(8, 6, 3, 1); // one tile of classes, one block of pixels, one chunk
+  // Two tiles (7 classes), pixels not a multiple of 8 or 16, three chunks of rows (600).
+  assertOneStep(600, 21, 7, 1);
+});
+
+Deno.test("one fused step on two threads: the same, with the rows and pixels split", () => {
+  assertOneStep(8, 6, 3, 2);
+  assertOneStep(600, 21, 7, 2);
+  assertOneStep(1, 6, 3, 2); // the second thread has no row
+  assertOneStep(5, 40, 15, 2); // an odd split, the most classes
+});
+
+Deno.test("two threads: a job posted the moment the second thread starts is not lost", () => {
+  // The engine may post its first job before the second thread enters its loop; a loop that
+  // started from the jobs posted instead of the jobs done missed it and hung.
+  const images = Uint8Array.from({ length: 64 * 20 }, (_, i) => i % 251);
+  const labels = Uint8Array.from({ length: 20 }, (_, i) => i % 3);
+  const split = { images, labels, count: 20 };
+  const order = Int32Array.from({ length: 20 }, (_, i) => i);
+  for (let k = 0; k < 50; k++) {
+    using engine = new FusedEngine(split, split, { numInputs: 64, numOutputs: 3, threads: 2 });
+    engine.testAccuracy();
+    engine.trainEpoch(order, 7, 0.1);
+  }
+});
+
+Deno.test("two threads train the same weights on every run (no race between them)", async () => {
+  const data = await loadDataFashionMnist(256, { subset: true, seed: 0 });
+  const start = initParams({ seed: 0 });
+  try {
+    const runs = [];
+    for (let run = 0; run < 2; run++) {
+      using engine = new FusedEngine(data.raw.train, data.raw.test, { threads: 2 });
+      engine.setParams(start);
+      const accuracies = [];
+      for (let pass = 0; pass < 3; pass++) {
+        engine.trainEpoch(data.trainIter.order(pass), 100, 0.1);
+        accuracies.push(engine.testAccuracy());
+      }
+      runs.push({ ...engine.params(), accuracies });
+    }
+    assert.deepEqual(runs[1].accuracies, runs[0].accuracies);
+    assert.deepEqual(runs[1].W, runs[0].W);
+    assert.deepEqual(runs[1].b, runs[0].b);
+  } finally {
+    tf.dispose([start.W, start.b]);
+    data.dispose();
+  }
 });
 
 Deno.test("fused and autodiff agree to 4 decimals for 10 epochs on the committed subset", async () => {
@@ -104,6 +164,15 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "fused on two threads and autodiff agree to 4 decimals for 2 epochs on the full data",
+  ignore: ignoreWithoutFullData,
+  async fn() {
+    const { fused, auto } = await bothEngines(2, { dir: fullDataDir, threads: 2 });
+    assertAgree(fused, auto);
+  },
+});
+
 Deno.test("the engine names what is wrong with its data, its parameters or a pass", () => {
   const ok = { images: new Uint8Array(8), labels: new Uint8Array(2), count: 2 };
   const opts = { numInputs: 4, numOutputs: 3 };
@@ -115,14 +184,26 @@ Deno.test("the engine names what is wrong with its data, its parameters or a pas
     () => new FusedEngine(ok, { ...ok, count: 3 }, opts),
     /the test split has 8 pixel bytes and 2 labels, not 3 × 4 and 3/,
   );
-  assert.throws(() => new FusedEngine(ok, ok, { numOutputs: 13 }), /between 1 and 12 classes/);
+  assert.throws(() => new FusedEngine(ok, ok, { numOutputs: 16 }), /between 1 and 15 classes/);
+  assert.throws(
+    () => new FusedEngine(ok, ok, { ...opts, threads: 3 as 2 }),
+    /threads must be 1 or 2, got 3/,
+  );
   const engine = new FusedEngine(ok, ok, opts);
-  assert.throws(() => engine.setParams(new Float32Array(11), new Float32Array(3)), /W of 4 × 3/);
+  const [W, b] = [tf.zeros([4, 2]), tf.zeros([3])];
+  assert.throws(
+    () => engine.setParams({ W, b }),
+    /expected W of \[4, 3\] and b of \[3\], got \[4,2\]/,
+  );
+  tf.dispose([W, b]);
   assert.throws(() => engine.trainEpoch(new Int32Array(3), 2, 0.1), /an order of 2 examples/);
   assert.throws(() => engine.trainEpoch(new Int32Array(2), 0, 0.1), /batchSize must be/);
+  const two = new FusedEngine(ok, ok, { ...opts, threads: 2 });
+  two.close();
+  assert.throws(() => two.testAccuracy(), /used after close\(\)/);
 });
 
-Deno.test("deno task train --engine fused writes the same outputs, naming the engine", async () => {
+Deno.test("deno task train --engine fused --threads 2 writes the same outputs, naming both", async () => {
   const out = await Deno.makeTempDir();
   try {
     let text = "";
@@ -131,11 +212,14 @@ Deno.test("deno task train --engine fused writes the same outputs, naming the en
       err: (t: string) => (text += t),
       isTerminal: false,
     };
-    const code = await main(["--engine", "fused", "--subset", "--epochs", "2", "--out", out], io);
+    const args = ["--engine", "fused", "--threads", "2", "--subset", "--epochs", "2", "--out", out];
+    const code = await main(args, io);
     assert.equal(code, 1, text); // 2 epochs on the subset miss the book's checks
-    assert.match(text, /engine fused/);
+    assert.match(text, /engine fused \(2 threads\)/);
+    assert.match(text, /\(fused engine, 2 threads\)/);
     const metrics = JSON.parse(await Deno.readTextFile(`${out}/metrics.json`));
     assert.equal(metrics.engine, "fused");
+    assert.equal(metrics.threads, 2);
     assert.equal(metrics.epochs.length, 2);
     for (const f of ["curves.svg", "curves.png", "predictions.png", "params.safetensors"]) {
       assert.ok((await Deno.stat(`${out}/${f}`)).size > 0, f);

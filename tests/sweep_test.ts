@@ -19,28 +19,31 @@ Deno.test("parseSweepArgs() rejects bad command lines, naming the flag", () => {
     [["--lr", "0.1,0.1", "--batch-size", "64"], /--lr: a value is listed twice/],
     [["--lr", "0.1", "--batch-size", "64", "--epochs", "0"], /--epochs must be a positive integer/],
     [["--lr", "0.1", "--batch-size", "64", "--subset", "--data-dir", "d"], /exclude each other/],
-    [["--lr", "0.1", "--batch-size", "64", "--threads", "2"], /Unknown option '--threads'/],
+    [["--lr", "0.1", "--batch-size", "64", "--threads", "3"], /--threads must be 1 or 2, got "3"/],
+    [["--lr", "0.1", "--batch-size", "64", "--thread", "2"], /Unknown option '--thread'/],
   ];
   for (const [args, message] of cases) assert.throws(() => parseSweepArgs(args), message);
 });
 
-Deno.test("a 2 × 2 sweep on the subset: each run is that setting trained alone; CSV and chart written", async () => {
+Deno.test("a 2 × 2 sweep on two threads: each run is that setting trained alone; CSV and chart written", async () => {
   const out = await Deno.makeTempDir();
   try {
     let text = "";
     const io = { out: (t: string) => (text += t), err: (t: string) => (text += t) };
     const argv = ["--lr", "0.03,0.3", "--batch-size", "100,256", "--epochs", "2", "--subset"];
+    argv.push("--threads", "2");
     const code = await main([...argv, "--out", out], io);
     assert.equal(code, 0, text);
     assert.match(text, /run 4\/4: lr 0\.3, batch size 256/);
+    assert.match(text, /fused engine, 2 threads/);
     const rows = (await Deno.readTextFile(`${out}/sweep.csv`)).trim().split("\n");
     assert.equal(rows.length, 1 + 4 * 2);
     assert.equal(rows[0], "lr,batch_size,epoch,train_loss,train_acc,test_acc,seconds");
     // The run lr 0.3, batch 100, alone.
     const data = await loadDataFashionMnist(256, { subset: true, seed: 0 });
     const start = initParams({ seed: 0 });
-    const engine = new FusedEngine(data.raw.train, data.raw.test);
-    engine.setParams(start.W.dataSync() as Float32Array, start.b.dataSync() as Float32Array);
+    using engine = new FusedEngine(data.raw.train, data.raw.test, { threads: 2 });
+    engine.setParams(start);
     const alone = await trainFused(engine, data.trainIter, 2, 0.3, 100);
     tf.dispose([start.W, start.b]);
     data.dispose();

@@ -130,6 +130,7 @@ Deno.test("parseTrainArgs() gives the book's defaults and reads every flag", () 
     batchSize: 256,
     seed: 0,
     engine: "autograd",
+    threads: 1,
     backend: undefined,
     out: "out/train",
     dataDir: undefined,
@@ -151,10 +152,12 @@ Deno.test("parseTrainArgs() gives the book's defaults and reads every flag", () 
     "/data",
     "--engine",
     "fused",
+    "--threads",
+    "2",
   ]);
   assert.deepEqual(
-    [a.epochs, a.lr, a.batchSize, a.seed, a.backend, a.out, a.dataDir, a.engine],
-    [3, 0.01, 64, -4, "cpu", "/tmp/x", "/data", "fused"],
+    [a.epochs, a.lr, a.batchSize, a.seed, a.backend, a.out, a.dataDir, a.engine, a.threads],
+    [3, 0.01, 64, -4, "cpu", "/tmp/x", "/data", "fused", 2],
   );
   assert.equal(parseTrainArgs(["--help"]).help, true);
 });
@@ -170,6 +173,8 @@ Deno.test("parseTrainArgs() rejects each bad flag with a one-line message naming
     [["--batch-size", "1e3"], /--batch-size must be a positive integer/],
     [["--lr", "abc"], /--lr must be a positive finite number, got "abc"/],
     [["--engine", "gpu"], /--engine must be autograd or fused, got "gpu"/],
+    [["--engine", "fused", "--threads", "4"], /--threads must be 1 or 2, got "4"/],
+    [["--threads", "2"], /--threads applies to --engine fused/],
     [["--lr", "0"], /--lr must be a positive finite number/],
     [["--lr=-0.1"], /--lr must be a positive finite number/],
     [["--lr", "Infinity"], /--lr must be a positive finite number/],

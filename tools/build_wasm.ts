@@ -67,16 +67,14 @@ export const WASM_MODULES: readonly WasmModule[] = [
 
 const ROOT = new URL("..", import.meta.url);
 
-/** Compiles a module's text to WebAssembly bytes (SIMD, relaxed SIMD, bulk memory enabled). */
+/** Compiles a module's text to WebAssembly bytes (SIMD, relaxed SIMD, threads, bulk memory enabled). */
 export async function compileModule(m: WasmModule): Promise<Uint8Array> {
   const wabt = await wabtInit();
-  const module = wabt.parseWat(m.source, m.wat(), {
-    simd: true,
-    relaxed_simd: true,
-    bulk_memory: true,
-  });
+  const features = { simd: true, relaxed_simd: true, threads: true, bulk_memory: true };
+  const module = wabt.parseWat(m.source, m.wat(), features);
   try {
-    module.validate();
+    // wabt.js's validate takes the features too (its types leave the parameter out).
+    (module.validate as (features: object) => void)(features);
     return new Uint8Array(module.toBinary({}).buffer);
   } finally {
     module.destroy();

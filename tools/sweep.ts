@@ -9,7 +9,7 @@
  *
  * Flags: `--lr` and `--batch-size` (comma-separated lists, required), `--epochs` (10), `--seed`
  * (0: the initial weights and the shuffle, the same for every run), `--out` (`out/sweep`),
- * `--data-dir DIR` or `--subset`, `--help`. The data is loaded and laid out once; every run
+ * `--threads` (1 or 2, the engine's threads; default 1), `--data-dir DIR` or `--subset`, `--help`. The data is loaded and laid out once; every run
  * starts from the same weights and sees the same shuffle orders, so only the two settings
  * differ.
  *
@@ -26,7 +26,7 @@ import * as tf from "../lib/tf.ts";
 import { loadDataFashionMnist } from "../data/fashion_mnist.ts";
 import { initParams } from "../lessons/02_softmax.ts";
 import type { EpochRecord } from "../lessons/05_train_ch3.ts";
-import { FusedEngine, trainFused } from "../lib/fused_engine.ts";
+import { FusedEngine, parseThreads, trainFused } from "../lib/fused_engine.ts";
 import { FONT_FAMILY, specToSVG, svgToPNG } from "../lib/chart_render.ts";
 import { writeFileAtomic } from "../lib/write_atomic.ts";
 
@@ -36,6 +36,8 @@ export interface SweepArgs {
   batchSizes: number[];
   epochs: number;
   seed: number;
+  /** The fused engine's threads. */
+  threads: 1 | 2;
   out: string;
   dataDir?: string;
   subset: boolean;
@@ -61,6 +63,7 @@ Flags:
   --batch-size LIST  batch sizes, positive integers, comma-separated (required)
   --epochs N         epochs per run (default 10)
   --seed N           seed of the initial weights and the shuffle (default 0)
+  --threads N        the engine's threads, 1 or 2 (default 1)
   --out DIR          output directory, created if missing (default out/sweep)
   --data-dir DIR     directory holding the four Fashion-MNIST IDX files
   --subset           use the small subset committed under data/
@@ -126,6 +129,7 @@ export function parseSweepArgs(args: string[]): SweepArgs {
         "batch-size": { type: "string" },
         epochs: { type: "string", default: "10" },
         seed: { type: "string", default: "0" },
+        threads: { type: "string", default: "1" },
         out: { type: "string", default: "out/sweep" },
         "data-dir": { type: "string" },
         subset: { type: "boolean", default: false },
@@ -136,7 +140,10 @@ export function parseSweepArgs(args: string[]): SweepArgs {
     throw new UsageError((error as Error).message.split("\n").join(" "));
   }
   if (values.help) {
-    return { lrs: [], batchSizes: [], epochs: 0, seed: 0, out: "", subset: false, help: true };
+    return {
+      ...{ lrs: [], batchSizes: [], epochs: 0, seed: 0, threads: 1 },
+      ...{ out: "", subset: false, help: true },
+    };
   }
   const epochs = Number(values.epochs);
   if (!/^\s*\d+\s*$/.test(values.epochs!) || !Number.isSafeInteger(epochs) || epochs < 1) {
@@ -151,11 +158,18 @@ export function parseSweepArgs(args: string[]): SweepArgs {
   if (values["data-dir"] !== undefined && values.subset) {
     throw new UsageError("--data-dir and --subset exclude each other: choose one data source");
   }
+  let threads: 1 | 2;
+  try {
+    threads = parseThreads(values.threads!, "--threads");
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   return {
     lrs: list("--lr", values.lr, false),
     batchSizes: list("--batch-size", values["batch-size"], true),
     epochs,
     seed,
+    threads,
     out: values.out!,
     dataDir: values["data-dir"],
     subset: values.subset!,
@@ -176,7 +190,9 @@ export function parseSweepArgs(args: string[]): SweepArgs {
  * ```
  */
 export async function sweep(
-  args: Pick<SweepArgs, "lrs" | "batchSizes" | "epochs" | "seed" | "dataDir" | "subset">,
+  args:
+    & Pick<SweepArgs, "lrs" | "batchSizes" | "epochs" | "seed" | "dataDir" | "subset">
+    & Partial<Pick<SweepArgs, "threads">>,
   onRun?: (run: SweepRun, index: number, total: number) => void,
 ): Promise<SweepRun[]> {
   const data = await loadDataFashionMnist(256, {
@@ -187,14 +203,12 @@ export async function sweep(
   });
   const start = initParams({ seed: args.seed });
   try {
-    const W = start.W.dataSync() as Float32Array;
-    const b = start.b.dataSync() as Float32Array;
-    const engine = new FusedEngine(data.raw.train, data.raw.test);
+    using engine = new FusedEngine(data.raw.train, data.raw.test, { threads: args.threads });
     const runs: SweepRun[] = [];
     const total = args.lrs.length * args.batchSizes.length;
     for (const lr of args.lrs) {
       for (const batchSize of args.batchSizes) {
-        engine.setParams(W, b);
+        engine.setParams(start);
         const result = await trainFused(engine, data.trainIter, args.epochs, lr, batchSize);
         const run = { lr, batchSize, epochs: result.epochs };
         runs.push(run);
@@ -318,7 +332,9 @@ export async function main(argv: string[], io?: SweepIO): Promise<number> {
     `Sweep: ${total} runs (lr ${args.lrs.join(", ")} × batch size ${
       args.batchSizes.join(", ")
     }), ` +
-      `${args.epochs} epochs each, seed ${args.seed}, fused engine\n`,
+      `${args.epochs} epochs each, seed ${args.seed}, fused engine, ${args.threads} thread${
+        args.threads === 1 ? "" : "s"
+      }\n`,
   );
   let runs: SweepRun[];
   try {

@@ -12,6 +12,7 @@
  * Flags: `--epochs` (10), `--lr` (0.1), `--batch-size` (256), `--seed` (0), `--engine`
  * (`autograd`, lesson 5's autodiff and the default, or `fused`: lesson 7's gradient by hand in
  * one WebAssembly call per batch, `lib/fused_engine.ts`; same weights, shuffle and outputs),
+ * `--threads` (1 or 2, the fused engine's threads; default 1),
  * `--backend` (`wasm` | `cpu`; default the `D2L_BACKEND` environment variable, else `wasm`), `--out`
  * (directory, default `out/train`, created if missing), `--data-dir` (the directory holding
  * the four IDX files; default: the usual search, see `data/fashion_mnist.ts`), `--subset`
@@ -48,7 +49,7 @@ import { TrainingProgress } from "../lib/training_progress.ts";
 import { saveParams } from "../lib/params_io.ts";
 import { writeFileAtomic } from "../lib/write_atomic.ts";
 import { showImages } from "../lib/show_images.ts";
-import { FusedEngine, trainFused } from "../lib/fused_engine.ts";
+import { FusedEngine, parseThreads, trainFused } from "../lib/fused_engine.ts";
 import { checkDataDir, loadDataFashionMnist } from "../data/fashion_mnist.ts";
 import { progressPrinter } from "../data/download_progress.ts";
 import { createNet, initParams } from "../lessons/02_softmax.ts";
@@ -69,6 +70,8 @@ export interface TrainArgs {
   seed: number;
   /** The training engine: lesson 5's autodiff (the default) or the fused WebAssembly step. */
   engine: Engine;
+  /** The fused engine's threads, 1 or 2 (the autodiff engine runs on one). */
+  threads: 1 | 2;
   /** The backend asked for with `--backend`; `undefined` means the environment or `wasm`. */
   backend?: BackendName;
   /** Output directory. */
@@ -108,6 +111,7 @@ Flags:
   --seed N          seed of the initial weights and of the shuffling (default 0)
   --engine NAME     autograd (lesson 5's autodiff, default) or fused (lesson 7's gradient by
                     hand in one WebAssembly call per batch: the same numbers, faster)
+  --threads N       the fused engine's threads, 1 or 2 (default 1)
   --backend NAME    wasm or cpu (default: $${BACKEND_ENV}, else wasm)
   --out DIR         output directory, created if missing (default out/train)
   --data-dir DIR    directory holding the four Fashion-MNIST IDX files
@@ -151,6 +155,7 @@ export function parseTrainArgs(args: string[]): TrainArgs {
         "batch-size": { type: "string", default: "256" },
         seed: { type: "string", default: "0" },
         engine: { type: "string", default: "autograd" },
+        threads: { type: "string" },
         backend: { type: "string" },
         out: { type: "string", default: "out/train" },
         "data-dir": { type: "string" },
@@ -180,6 +185,19 @@ export function parseTrainArgs(args: string[]): TrainArgs {
       `--engine must be ${ENGINES.join(" or ")}, got ${JSON.stringify(v.engine)}`,
     );
   }
+  let threads: 1 | 2 = 1;
+  if (v.threads !== undefined) {
+    try {
+      threads = parseThreads(v.threads, "--threads");
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    if (engine !== "fused") {
+      throw new UsageError(
+        "--threads applies to --engine fused (lesson 5's autodiff runs tfjs on one thread)",
+      );
+    }
+  }
   let backend: BackendName | undefined;
   if (v.backend !== undefined) {
     try {
@@ -200,6 +218,7 @@ export function parseTrainArgs(args: string[]): TrainArgs {
     batchSize: positiveInt("--batch-size", v["batch-size"]!),
     seed,
     engine,
+    threads,
     backend,
     out: v.out!,
     dataDir: v["data-dir"],
@@ -212,6 +231,8 @@ export function parseTrainArgs(args: string[]): TrainArgs {
 export interface Metrics {
   epochs: EpochRecord[];
   engine: Engine;
+  /** The engine's threads. */
+  threads: 1 | 2;
   backend: BackendName;
   requestedBackend: BackendName;
   seed: number;
@@ -312,7 +333,9 @@ export async function runTrain(args: TrainArgs, io: TrainIO): Promise<number> {
   const backend = await initBackend({ backend: args.backend, warn: (m) => io.err(m + "\n") });
   io.out(
     `Training softmax regression: ${plural(args.epochs, "epoch")}, lr ${args.lr}, batch size ` +
-      `${args.batchSize}, seed ${args.seed}, engine ${args.engine}, backend ${backend.name}\n`,
+      `${args.batchSize}, seed ${args.seed}, engine ${args.engine}${
+        args.threads === 2 ? " (2 threads)" : ""
+      }, backend ${backend.name}\n`,
   );
   const data = await loadDataFashionMnist(args.batchSize, {
     dir: args.dataDir,
@@ -338,6 +361,7 @@ export async function runTrain(args: TrainArgs, io: TrainIO): Promise<number> {
       ({
         epochs: records,
         engine: args.engine,
+        threads: args.threads,
         backend: backend.name,
         requestedBackend: backend.requested,
         seed: args.seed,
@@ -385,8 +409,8 @@ export async function runTrain(args: TrainArgs, io: TrainIO): Promise<number> {
       };
       io.onTrainingStart?.();
       if (args.engine === "fused") {
-        const engine = new FusedEngine(data.raw.train, data.raw.test);
-        engine.setParams(params.W.dataSync() as Float32Array, params.b.dataSync() as Float32Array);
+        using engine = new FusedEngine(data.raw.train, data.raw.test, { threads: args.threads });
+        engine.setParams(params);
         try {
           result = await trainFused(
             engine,
@@ -448,7 +472,9 @@ export async function runTrain(args: TrainArgs, io: TrainIO): Promise<number> {
       `Final: train loss ${last.trainLoss.toFixed(4)}, train acc ${last.trainAcc.toFixed(4)}, ` +
         `test acc ${last.testAcc.toFixed(4)} after ${plural(args.epochs, "epoch")}; training ` +
         `${final.trainSeconds.toFixed(2)} s, total ${final.totalSeconds.toFixed(2)} s ` +
-        `(${args.engine === "fused" ? "fused engine" : backend.name})\n`,
+        `(${
+          args.engine === "fused" ? `fused engine, ${plural(args.threads, "thread")}` : backend.name
+        })\n`,
     );
     io.out(checkLine(result, last) + "\n");
     io.out(`Wrote ${final.files.map((f) => `${args.out}/${f}`).join(", ")}\n`);
