@@ -130,10 +130,18 @@ export interface AnimatorOptions {
    * Jupyter kernel; `null` never displays.
    */
   display?: JupyterDisplay | null;
+  /**
+   * Redraw at most once per this many milliseconds: an `add` sooner after the last drawing only
+   * records its points, and {@linkcode Animator.flush} draws what is pending. Default 0: after
+   * every `add`, as the book's animator does. For training loops whose epochs take less time
+   * than a drawing.
+   */
+  minRedrawMs?: number;
 }
 
 /**
- * Curves that grow one point per series at a time, redrawn after every {@linkcode add}.
+ * Curves that grow one point per series at a time, redrawn after every {@linkcode add} (or at
+ * most once per `minRedrawMs`, then {@linkcode flush}).
  *
  * Holds its points and options only; no module state.
  */
@@ -148,6 +156,9 @@ export class Animator {
   #displayed = false;
   #X: number[][] = [];
   #Y: number[][] = [];
+  /** When the chart was last drawn (`performance.now()`), and whether points wait for a drawing. */
+  #drawnAt = -Infinity;
+  #pending = false;
 
   /**
    * An empty chart; nothing is drawn until the first {@linkcode add}.
@@ -238,7 +249,32 @@ export class Animator {
       this.#X[i].push(xs[i]);
       this.#Y[i].push(value);
     });
-    await this.render();
+    if (performance.now() - this.#drawnAt >= (this.#options.minRedrawMs ?? 0)) {
+      await this.render();
+    } else {
+      this.#pending = true;
+    }
+  }
+
+  /**
+   * Draws the points that `minRedrawMs` held back, if any.
+   *
+   * @example
+   * ```ts
+   * import { Animator } from "./animator.ts";
+   * const outDir = await Deno.makeTempDir();
+   * const a = new Animator({ outDir, minRedrawMs: 60_000 });
+   * await a.add(1, 0.9); // drawn: the first point
+   * await a.add(2, 0.5); // held back
+   * const before = await Deno.readTextFile(`${outDir}/curves.svg`);
+   * await a.flush();
+   * const after = await Deno.readTextFile(`${outDir}/curves.svg`);
+   * if (before === after) throw new Error("flush() did not draw the held-back point");
+   * await Deno.remove(outDir, { recursive: true });
+   * ```
+   */
+  async flush(): Promise<void> {
+    if (this.#pending) await this.render();
   }
 
   /**
@@ -246,6 +282,8 @@ export class Animator {
    * calls this; call it yourself after changing nothing to force a redraw.
    */
   async render(): Promise<void> {
+    this.#pending = false;
+    this.#drawnAt = performance.now();
     if (this.files === undefined && this.#display === undefined) return;
     const svg = await this.toSVG();
     const png = this.toPNG(svg);

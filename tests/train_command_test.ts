@@ -5,7 +5,13 @@ import { decodeSafetensors, encodeSafetensors, loadParams, saveParams } from "..
 import { loadDataFashionMnist } from "../data/fashion_mnist.ts";
 import { createNet } from "../lessons/02_softmax.ts";
 import { evaluateAccuracy } from "../lessons/04_evaluate_accuracy.ts";
-import { type Metrics, parseTrainArgs, runTrain, UsageError } from "../tools/train.ts";
+import {
+  curvesAnimator,
+  type Metrics,
+  parseTrainArgs,
+  runTrain,
+  UsageError,
+} from "../tools/train.ts";
 import { fullDataDir, ignoreWithoutFullData } from "./helpers/full_data.ts";
 
 const ROOT = new URL("..", import.meta.url);
@@ -107,8 +113,17 @@ async function checkOutputs(dir: string, run: Run, numEpochs: number): Promise<M
     run.stdout,
   );
 
-  // The images decode, at the sizes the SVG and the 1×6 grid imply.
+  // The chart shows every epoch (the command redraws at most twice a second, then at the end).
   const svg = await Deno.readTextFile(`${dir}/curves.svg`);
+  const all = curvesAnimator(numEpochs);
+  for (const r of metrics.epochs) await all.add(r.epoch, [r.trainLoss, r.trainAcc, r.testAcc]);
+  // (vega numbers its clip paths per process: compare without the numbers)
+  const unnumbered = (text: string) => text.replaceAll(/clip\d+/g, "clip");
+  assert.ok(
+    unnumbered(svg) === unnumbered(await all.toSVG()),
+    "curves.svg is not the chart of all the epochs",
+  );
+  // The images decode, at the sizes the SVG and the 1×6 grid imply.
   const [w, h] = /width="([\d.]+)" height="([\d.]+)"/.exec(svg)!.slice(1).map(Number);
   const curves = await Deno.readFile(`${dir}/curves.png`);
   assert.deepEqual(pngSize(curves), [2 * w, 2 * h]);

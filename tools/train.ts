@@ -27,7 +27,8 @@
  *   saving included). It is rewritten after every epoch with `complete: false` and `checks`,
  *   `checksPassed` null, so a run stopped early (Ctrl-C) keeps its finished epochs; the last
  *   write has `complete: true` and the book's checks;
- * - `curves.svg`, `curves.png`: the Animator's three curves, rewritten after every epoch;
+ * - `curves.svg`, `curves.png`: the Animator's three curves, redrawn after an epoch at most
+ *   twice a second (a drawing takes longer than a fused epoch) and after the last one;
  * - `predictions.png`: the first six test images titled "true\npredicted" (lesson 6);
  * - `params.safetensors`: the trained `W` and `b` (format: `lib/params_io.ts`), which
  *   `loadParams` reads back.
@@ -227,6 +228,30 @@ export function parseTrainArgs(args: string[]): TrainArgs {
   };
 }
 
+/**
+ * The command's Animator: the book's three curves over `numEpochs` epochs, drawn into `outDir`
+ * after an epoch at most twice a second (a drawing takes longer than a fused epoch; call
+ * `flush()` after the last).
+ *
+ * @example
+ * ```ts
+ * import { curvesAnimator } from "./train.ts";
+ * const a = curvesAnimator(10);
+ * await a.add(1, [0.8, 0.7, 0.75]);
+ * if (a.Y.length !== 3) throw new Error(`three series expected, got ${a.Y.length}`);
+ * ```
+ */
+export function curvesAnimator(numEpochs: number, outDir?: string): Animator {
+  return new Animator({
+    xlabel: "epoch",
+    xlim: [1, Math.max(numEpochs, 2)],
+    ylim: [0.3, 0.9],
+    legend: ["train loss", "train acc", "test acc"],
+    outDir,
+    minRedrawMs: 500,
+  });
+}
+
 /** What the run wrote into `metrics.json`. */
 export interface Metrics {
   epochs: EpochRecord[];
@@ -382,13 +407,7 @@ export async function runTrain(args: TrainArgs, io: TrainIO): Promise<number> {
     const writeMetrics = (m: Metrics) => write("metrics.json", JSON.stringify(m, null, 2) + "\n");
 
     const net = createNet(params);
-    const animator = new Animator({
-      xlabel: "epoch",
-      xlim: [1, Math.max(args.epochs, 2)],
-      ylim: [0.3, 0.9],
-      legend: ["train loss", "train acc", "test acc"],
-      outDir: args.out,
-    });
+    const animator = curvesAnimator(args.epochs, args.out);
     const progress = new TrainingProgress({
       numEpochs: args.epochs,
       write: io.out,
@@ -440,8 +459,10 @@ export async function runTrain(args: TrainArgs, io: TrainIO): Promise<number> {
           options,
         );
       }
+      await animator.flush();
     } catch (error) {
       if (!(error instanceof Interrupted)) throw error;
+      await animator.flush(); // the curves of every finished epoch, as metrics.json has them
       io.err(
         `train: interrupted after ${plural(records.length, "epoch")} of ${args.epochs}; ` +
           `${args.out}/metrics.json holds ${records.length === 1 ? "it" : "them"}\n`,
