@@ -76,7 +76,8 @@ export const CONSTANTS = [
 /**
  * The control block's fields (byte offsets): the job counter and the done counter, the
  * barrier's count and generation, the job's kind and arguments, whether the second thread is
- * ready (1) or failed (-1), and the second thread's results.
+ * ready (1) or failed (-1), the second thread's results, and where each thread stores the sum of
+ * the bytes it touched ahead (so that those loads are not optimized away).
  */
 export const CONTROL = {
   job: 0,
@@ -93,7 +94,8 @@ export const CONTROL = {
   lr: 44,
   loss1: 48,
   correct: 56,
-  bytes: 64,
+  sink: 64,
+  bytes: 80,
 } as const;
 
 /** Job kinds in the control block. */
@@ -161,6 +163,18 @@ export function fusedStepWat(options: { relaxed?: boolean } = {}): string {
       (if (i32.gt_u (local.get $r1) (local.get $m)) (then (local.set $r1 (local.get $m))))
       (local.set $r0 (i32.const 0))
       (if (local.get $tid) (then (local.set $r0 (local.get $r1)) (local.set $r1 (local.get $m))))`;
+
+  /** One row's part of the backward sums: its 8 pixels at `x` times its G at `$gp + g`. */
+  const exampleBody = (x: string, g: number) =>
+    `(local.set $x0 (v128.load offset=0 ${x}))
+          (local.set $x1 (v128.load offset=16 ${x}))
+          ${
+      J.map((j) =>
+        `(local.set $g (v128.load32_splat offset=${g + 4 * j} (local.get $gp)))
+          (local.set $c${j}0 ${madd(get("x0"), get("g"), get(`c${j}0`))})
+          (local.set $c${j}1 ${madd(get("x1"), get("g"), get(`c${j}1`))})`
+      ).join("\n          ")
+    }`;
 
   return `(module
   (import "env" "memory" (memory 1 65536 shared))
@@ -250,17 +264,21 @@ export function fusedStepWat(options: { relaxed?: boolean } = {}): string {
         (local.set $p (i32.const 0))
         (block $px_done (loop $px
           (br_if $px_done (i32.ge_u (local.get $p) (local.get $row)))
-          (local.set $xa (v128.load (i32.add (local.get $a) (local.get $p))))
-          (local.set $xb (v128.load (i32.add (local.get $bb) (local.get $p))))
           ${
-    J.map((j) =>
-      `(local.set $h (v128.load offset=${16 * j} (local.get $wp)))
+    [0, 1].map((u) =>
+      `(local.set $xa (v128.load offset=${16 * u} (i32.add (local.get $a) (local.get $p))))
+          (local.set $xb (v128.load offset=${16 * u} (i32.add (local.get $bb) (local.get $p))))
+          ${
+        J.map((j) =>
+          `(local.set $h (v128.load offset=${16 * (CLASS_TILE * u + j)} (local.get $wp)))
           (local.set $a${j} ${madd(get("xa"), get("h"), get(`a${j}`))})
           (local.set $b${j} ${madd(get("xb"), get("h"), get(`b${j}`))})`
+        ).join("\n          ")
+      }`
     ).join("\n          ")
   }
-          (local.set $wp (i32.add (local.get $wp) (i32.const ${16 * CLASS_TILE})))
-          (local.set $p (i32.add (local.get $p) (i32.const 16)))
+          (local.set $wp (i32.add (local.get $wp) (i32.const ${32 * CLASS_TILE})))
+          (local.set $p (i32.add (local.get $p) (i32.const 32)))
           (br $px)))
         ;; L[row][5t + j] = the lanes' sum + b[5t + j]
         ${
@@ -297,9 +315,11 @@ export function fusedStepWat(options: { relaxed?: boolean } = {}): string {
   ;; pixels by one tile in registers.
   (func $backward (param $m i32) (param $pb0 i32) (param $pb1 i32)
     (local $t i32) (local $p i32) (local $end i32) (local $i i32) (local $xp i32) (local $gp i32)
-    (local $wp i32) (local $row i32) (local $x0 v128) (local $x1 v128) (local $g v128)
+    (local $wp i32) (local $row i32) (local $row2 i32) (local $xp2 i32) (local $x0 v128)
+    (local $x1 v128) (local $g v128)
     ${J.map((j) => `(local $c${j}0 v128) (local $c${j}1 v128)`).join(" ")}
     (local.set $row (i32.shl (global.get $dp) (i32.const 2)))
+    (local.set $row2 (i32.shl (local.get $row) (i32.const 1)))
     (local.set $end (i32.shl (local.get $pb1) (i32.const 5)))
     (block $tiles_done (loop $tiles
       (br_if $tiles_done (i32.ge_u (local.get $t) (global.get $tiles)))
@@ -316,25 +336,23 @@ export function fusedStepWat(options: { relaxed?: boolean } = {}): string {
     ).join("\n        ")
   }
         (local.set $xp (i32.add (global.get $x) (local.get $p)))
+        (local.set $xp2 (i32.add (local.get $xp) (local.get $row)))
         (local.set $gp (i32.add (global.get $l) (i32.mul (local.get $t) (i32.const ${
     4 * CLASS_TILE
   }))))
         (local.set $i (i32.const 0))
+        ;; Two rows per turn (the second's X at $xp + row, its G 64 bytes on), then the last.
         (block $ex_done (loop $ex
-          (br_if $ex_done (i32.ge_u (local.get $i) (local.get $m)))
-          (local.set $x0 (v128.load offset=0 (local.get $xp)))
-          (local.set $x1 (v128.load offset=16 (local.get $xp)))
-          ${
-    J.map((j) =>
-      `(local.set $g (v128.load32_splat offset=${4 * j} (local.get $gp)))
-          (local.set $c${j}0 ${madd(get("x0"), get("g"), get(`c${j}0`))})
-          (local.set $c${j}1 ${madd(get("x1"), get("g"), get(`c${j}1`))})`
-    ).join("\n          ")
-  }
-          (local.set $xp (i32.add (local.get $xp) (local.get $row)))
-          (local.set $gp (i32.add (local.get $gp) (i32.const 64)))
-          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $ex_done (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $m)))
+          ${exampleBody("(local.get $xp)", 0)}
+          ${exampleBody("(local.get $xp2)", 64)}
+          (local.set $xp (i32.add (local.get $xp) (local.get $row2)))
+          (local.set $xp2 (i32.add (local.get $xp2) (local.get $row2)))
+          (local.set $gp (i32.add (local.get $gp) (i32.const 128)))
+          (local.set $i (i32.add (local.get $i) (i32.const 2)))
           (br $ex)))
+        (if (i32.lt_u (local.get $i) (local.get $m)) (then
+          ${exampleBody("(local.get $xp)", 0)}))
         ${
     J.map((j) =>
       `(v128.store offset=${16 * j} (local.get $wp) (local.get $c${j}0))
@@ -385,7 +403,8 @@ export function fusedStepWat(options: { relaxed?: boolean } = {}): string {
     (local $y i32) (local $o i32) (local $oy f32) (local $s f32) (local $loss f64)
     (local $correct i32) (local $db i32) (local $blocks i32) (local $pb0 i32) (local $pb1 i32)
     (local $t i32) (local $tile i32) (local $scale v128) (local $mv v128) (local $sv v128)
-    (local $h v128) (local $r v128) (local $en v128)
+    (local $h v128) (local $r v128) (local $en v128) (local $at i32) (local $last i32)
+    (local $sink i32)
     ${V.map((k) => `(local $v${k} v128)`).join(" ")}
     ;; This thread's 8-pixel blocks, its db, and its part of dW zeroed.
     (local.set $blocks (i32.shr_u (global.get $dp) (i32.const 3)))
@@ -411,6 +430,23 @@ export function fusedStepWat(options: { relaxed?: boolean } = {}): string {
       (local.set $m (i32.sub (local.get $n) (local.get $c0)))
       (if (i32.gt_u (local.get $m) (global.get $chunk)) (then (local.set $m (global.get $chunk))))
       ${rows}
+      ;; 0. Touch one byte per cache line of this thread's images first, all loads independent,
+      ;; so that the shuffle's random reads overlap instead of stalling the conversion a few
+      ;; lines at a time (WebAssembly has no prefetch instruction).
+      (local.set $i (local.get $r0))
+      (block $touched (loop $touch
+        (br_if $touched (i32.ge_u (local.get $i) (local.get $r1)))
+        (local.set $at (i32.add (local.get $images) (i32.mul (global.get $d) (i32.load
+          (i32.add (local.get $order) (i32.shl
+            (i32.add (i32.add (local.get $start) (local.get $c0)) (local.get $i)) (i32.const 2)))))))
+        (local.set $last (i32.add (local.get $at) (global.get $d)))
+        (block $lines_done (loop $lines
+          (br_if $lines_done (i32.ge_u (local.get $at) (local.get $last)))
+          (local.set $sink (i32.add (local.get $sink) (i32.load8_u (local.get $at))))
+          (local.set $at (i32.add (local.get $at) (i32.const 64)))
+          (br $lines)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $touch)))
       ;; 1. This thread's rows as floats, their labels and logits.
       (local.set $i (local.get $r0))
       (block $cv_done (loop $cv
@@ -514,6 +550,7 @@ export function fusedStepWat(options: { relaxed?: boolean } = {}): string {
     (i32.store (i32.add ${
     C("correct")
   } (i32.shl (local.get $tid) (i32.const 2))) (local.get $correct))
+    (i32.store (i32.add ${C("sink")} (i32.shl (local.get $tid) (i32.const 2))) (local.get $sink))
     (local.get $loss))
 
   ;; Thread $tid's part of the count of the first $count examples whose first argmax is their
