@@ -12,9 +12,9 @@
  * The memory is laid out once; training allocates nothing more.
  *
  * **Two threads** (`threads: 2`, `--threads 2`): a Worker ({@linkcode ./fused_worker.ts})
- * runs the same module on the same shared memory. Each step, the two threads convert and
- * score half of the batch's rows each, meet at a barrier, then sum the weight gradient for
- * half of the pixels each over all the rows; the test set is split in halves. The engine's
+ * runs the same module on the same shared memory. Each step, each thread converts, scores and
+ * differentiates half of the batch into its own gradient sums; after a barrier each applies
+ * both sums to half of the pixels' weights. The test set is split in halves. The engine's
  * thread hands the Worker each job through a control block in memory and waits for it by
  * spinning (a step takes a fraction of a millisecond; sleeping and waking would cost more).
  * Results equal one thread's up to the order of float32 sums, and are the same on every run.
@@ -235,14 +235,14 @@ export class FusedEngine {
     const dp = this.#padded = Math.ceil(numInputs / 8) * 8;
     const tiles = this.#tiles = Math.ceil(numOutputs / CLASS_TILE);
     const wBytes = tiles * CLASS_TILE * dp * 4;
-    // Layout (bytes): constants, control block, W, b, dW, one db per thread, a chunk's rows
+    // Layout (bytes): constants, control block, W, b, one dW and one db per thread, a chunk's rows
     // X and their labels, their logits (16 floats a row), the order of a pass, the splits.
     const sizes = {
       k: CONSTANTS.length * 16,
       ctl: CONTROL.bytes,
       w: wBytes,
       b: 64,
-      dw: wBytes,
+      dw: 2 * wBytes,
       db: 128,
       x: CHUNK * dp * 4,
       lab: CHUNK * 4,

@@ -13,19 +13,22 @@
  * read them in order. Logits, then gradient rows, `L` [chunk, 16]. Constants sit in memory
  * ({@linkcode CONSTANTS}): V8 would rebuild a `v128.const` at every use.
  *
- * **A step** (`train_part`), for the `n` examples `order[start … start + n)`, a chunk at a time:
+ * **A step** (`train_part`), for the `n` examples `order[start … start + n)`: each thread takes
+ * half of them (thread 0 the first), a chunk at a time in its half of the rows of `X` and `L`,
+ * and
  *
- * 1. each thread converts its rows of the chunk and computes their logits, two rows by one tile
- *    of classes at a time (ten sums in registers);
+ * 0. touches a byte per cache line of their images (the shuffle reads them at random);
+ * 1. converts them and computes their logits, two rows by one tile of classes at a time (ten
+ *    sums in registers);
  * 2. per row: the first argmax (accuracy), the max-shifted softmax (`exp` in SIMD, Cephes'
  *    `expf` polynomial), the loss `log Σ exp(o − m) − (o_y − m)`, and the gradient row
  *    `g = softmax(o) − onehot(y)` in place of the logits, summed into the thread's `db`;
- * 3. after a barrier, each thread sums `dW = XᵀG` for its half of the pixels over all the rows,
- *    eight pixels by one tile (ten sums in registers);
- * 4. after the last chunk each thread applies `W -= (lr / n) dW` to its pixels, and thread 0
- *    `b -= (lr / n) Σ db`.
+ * 3. sums `XᵀG` over those rows into the thread's own `dW`, eight pixels by one tile at a time
+ *    (ten sums in registers);
+ * 4. then, after a barrier, applies `W -= (lr / n) (dW₀ + dW₁)` to its half of the pixels, and
+ *    thread 0 `b -= (lr / n) (db₀ + db₁)`.
  *
- * With one thread the barriers return at once. A second thread runs `worker_loop`: it waits for
+ * With one thread the barrier returns at once. A second thread runs `worker_loop`: it waits for
  * the job counter to change, runs its part of the job written in the control block, and
  * publishes that it is done (spinning first, then sleeping in `memory.atomic.wait32`).
  *
@@ -156,13 +159,19 @@ export function fusedStepWat(options: { relaxed?: boolean } = {}): string {
       (if (i32.gt_u (local.get $spins) (i32.const ${SPINS})) (then
         (drop (memory.atomic.wait32 ${at} ${value} (i64.const -1)))))
       (br $spin)))`;
-  /** This thread's rows of a chunk of `$m`: `$r0 … $r1`, an even split. */
-  const rows = `(local.set $r1 (select (local.get $m)
-        (i32.shl (i32.shr_u (i32.add (local.get $m) (i32.const 3)) (i32.const 2)) (i32.const 1))
-        (i32.eq (local.get $threads) (i32.const 1))))
-      (if (i32.gt_u (local.get $r1) (local.get $m)) (then (local.set $r1 (local.get $m))))
-      (local.set $r0 (i32.const 0))
-      (if (local.get $tid) (then (local.set $r0 (local.get $r1)) (local.set $r1 (local.get $m))))`;
+  /**
+   * This thread's examples of `count`, `$c0 … $end` (thread 0 the first half, rounded up), and
+   * its rows of the chunk buffer, `$cap` from `$base` (the first or the second half): each thread
+   * only ever touches its own rows, so the threads need no barrier between chunks.
+   */
+  const half = (count: string) =>
+    `(local.set $cap (i32.div_u (global.get $chunk) (local.get $threads)))
+    (local.set $base (i32.mul (local.get $tid) (local.get $cap)))
+    (local.set $end (local.get ${count}))
+    (if (i32.eq (local.get $threads) (i32.const 2)) (then
+      (local.set $end (i32.shr_u (i32.add (local.get ${count}) (i32.const 1)) (i32.const 1)))
+      (if (local.get $tid) (then
+        (local.set $c0 (local.get $end)) (local.set $end (local.get ${count}))))))`;
 
   /** One row's part of the backward sums: its 8 pixels at `x` times its G at `$gp + g`. */
   const exampleBody = (x: string, g: number) =>
@@ -311,39 +320,36 @@ export function fusedStepWat(options: { relaxed?: boolean } = {}): string {
       (br $classes)))
     (local.get $best))
 
-  ;; dW += XᵀG over rows 0 … $m for the 8-pixel blocks $pb0 … $pb1 of every tile, eight
-  ;; pixels by one tile in registers.
-  (func $backward (param $m i32) (param $pb0 i32) (param $pb1 i32)
-    (local $t i32) (local $p i32) (local $end i32) (local $i i32) (local $xp i32) (local $gp i32)
+  ;; dW += XᵀG over rows $r0 … $r1 into the dW at $dwp, eight pixels by one tile in registers.
+  (func $backward (param $r0 i32) (param $r1 i32) (param $dwp i32)
+    (local $t i32) (local $p i32) (local $i i32) (local $xp i32) (local $gp i32)
     (local $wp i32) (local $row i32) (local $row2 i32) (local $xp2 i32) (local $x0 v128)
     (local $x1 v128) (local $g v128)
     ${J.map((j) => `(local $c${j}0 v128) (local $c${j}1 v128)`).join(" ")}
     (local.set $row (i32.shl (global.get $dp) (i32.const 2)))
     (local.set $row2 (i32.shl (local.get $row) (i32.const 1)))
-    (local.set $end (i32.shl (local.get $pb1) (i32.const 5)))
+    (local.set $wp (local.get $dwp))
     (block $tiles_done (loop $tiles
       (br_if $tiles_done (i32.ge_u (local.get $t) (global.get $tiles)))
-      (local.set $p (i32.shl (local.get $pb0) (i32.const 5)))
-      (local.set $wp (i32.add (global.get $dw) (i32.add
-        (i32.mul (local.get $t) (i32.mul (global.get $dp) (i32.const ${4 * CLASS_TILE})))
-        (i32.mul (local.get $pb0) (i32.const ${32 * CLASS_TILE})))))
+      (local.set $p (i32.const 0))
       (block $px_done (loop $px
-        (br_if $px_done (i32.ge_u (local.get $p) (local.get $end)))
+        (br_if $px_done (i32.ge_u (local.get $p) (local.get $row)))
         ${
     J.map((j) =>
       `(local.set $c${j}0 (v128.load offset=${16 * j} (local.get $wp)))
         (local.set $c${j}1 (v128.load offset=${16 * (CLASS_TILE + j)} (local.get $wp)))`
     ).join("\n        ")
   }
-        (local.set $xp (i32.add (global.get $x) (local.get $p)))
+        (local.set $xp (i32.add (i32.add (global.get $x) (i32.mul (local.get $r0) (local.get $row)))
+          (local.get $p)))
         (local.set $xp2 (i32.add (local.get $xp) (local.get $row)))
-        (local.set $gp (i32.add (global.get $l) (i32.mul (local.get $t) (i32.const ${
-    4 * CLASS_TILE
-  }))))
-        (local.set $i (i32.const 0))
+        (local.set $gp (i32.add (i32.add (global.get $l) (i32.shl (local.get $r0) (i32.const 6)))
+          (i32.mul (local.get $t) (i32.const ${4 * CLASS_TILE}))))
+        (local.set $i (local.get $r0))
+        ;; Two rows per turn        (local.set $i (i32.const 0))
         ;; Two rows per turn (the second's X at $xp + row, its G 64 bytes on), then the last.
         (block $ex_done (loop $ex
-          (br_if $ex_done (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $m)))
+          (br_if $ex_done (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $r1)))
           ${exampleBody("(local.get $xp)", 0)}
           ${exampleBody("(local.get $xp2)", 64)}
           (local.set $xp (i32.add (local.get $xp) (local.get $row2)))
@@ -351,7 +357,7 @@ export function fusedStepWat(options: { relaxed?: boolean } = {}): string {
           (local.set $gp (i32.add (local.get $gp) (i32.const 128)))
           (local.set $i (i32.add (local.get $i) (i32.const 2)))
           (br $ex)))
-        (if (i32.lt_u (local.get $i) (local.get $m)) (then
+        (if (i32.lt_u (local.get $i) (local.get $r1)) (then
           ${exampleBody("(local.get $xp)", 0)}))
         ${
     J.map((j) =>
@@ -365,13 +371,19 @@ export function fusedStepWat(options: { relaxed?: boolean } = {}): string {
       (local.set $t (i32.add (local.get $t) (i32.const 1)))
       (br $tiles))))
 
-  ;; v -= scale · g over the bytes $from … $to of two arrays (W and dW, or b and db).
-  (func $step (param $v i32) (param $g i32) (param $from i32) (param $to i32) (param $scale v128)
+  ;; v -= scale · (g + g2) over the bytes $from … $to of the arrays (W and the threads' dW, or b
+  ;; and their db); without $two, v -= scale · g.
+  (func $step (param $v i32) (param $g i32) (param $g2 i32) (param $two i32) (param $from i32)
+    (param $to i32) (param $scale v128)
+    (local $grad v128)
     (block $done (loop $each
       (br_if $done (i32.ge_u (local.get $from) (local.get $to)))
+      (local.set $grad (v128.load (i32.add (local.get $g) (local.get $from))))
+      (if (local.get $two) (then (local.set $grad (f32x4.add (local.get $grad)
+        (v128.load (i32.add (local.get $g2) (local.get $from)))))))
       (v128.store (i32.add (local.get $v) (local.get $from)) (f32x4.sub
         (v128.load (i32.add (local.get $v) (local.get $from)))
-        (f32x4.mul (local.get $scale) (v128.load (i32.add (local.get $g) (local.get $from))))))
+        (f32x4.mul (local.get $scale) (local.get $grad))))
       (local.set $from (i32.add (local.get $from) (i32.const 16)))
       (br $each))))
 
@@ -394,48 +406,41 @@ export function fusedStepWat(options: { relaxed?: boolean } = {}): string {
           (local.set $spins (i32.add (local.get $spins) (i32.const 1)))
           (br $spin))))))
 
-  ;; Thread $tid's part of one SGD step on the $n examples order[$start …]: its rows' loss
-  ;; (returned) and correct count (at control.correct + 4 · tid), then dW and the step.
+  ;; Thread $tid's part of one SGD step on the $n examples order[$start …]: its half of the
+  ;; examples (in its half of the chunk's rows, a chunk at a time): their loss (returned),
+  ;; correct count (at control.correct + 4 · tid), db and dW, summed in the thread's own
+  ;; buffers. Then, after a barrier, W -= (lr / n) Σ dW on its half of the pixels; thread 0
+  ;; does b. Each thread reads only its own rows, so only dW crosses between the cores.
   (func $train_part (export "train_part") (param $tid i32) (param $threads i32)
     (param $images i32) (param $labels i32) (param $order i32) (param $start i32) (param $n i32)
     (param $lr f32) (result f64)
-    (local $c0 i32) (local $m i32) (local $r0 i32) (local $r1 i32) (local $i i32) (local $idx i32)
+    (local $c0 i32) (local $end i32) (local $cap i32) (local $base i32) (local $m i32)
+    (local $r1 i32) (local $i i32) (local $idx i32)
     (local $y i32) (local $o i32) (local $oy f32) (local $s f32) (local $loss f64)
-    (local $correct i32) (local $db i32) (local $blocks i32) (local $pb0 i32) (local $pb1 i32)
-    (local $t i32) (local $tile i32) (local $scale v128) (local $mv v128) (local $sv v128)
-    (local $h v128) (local $r v128) (local $en v128) (local $at i32) (local $last i32)
-    (local $sink i32)
+    (local $correct i32) (local $db i32) (local $dwp i32) (local $bytes i32) (local $blocks i32)
+    (local $pb0 i32) (local $pb1 i32) (local $t i32) (local $tile i32) (local $scale v128)
+    (local $mv v128) (local $sv v128) (local $h v128) (local $r v128) (local $en v128)
+    (local $at i32) (local $last i32) (local $sink i32)
     ${V.map((k) => `(local $v${k} v128)`).join(" ")}
-    ;; This thread's 8-pixel blocks, its db, and its part of dW zeroed.
-    (local.set $blocks (i32.shr_u (global.get $dp) (i32.const 3)))
-    (local.set $pb1 (select (local.get $blocks)
-      (i32.shr_u (i32.add (local.get $blocks) (i32.const 1)) (i32.const 1))
-      (i32.eq (local.get $threads) (i32.const 1))))
-    (if (local.get $tid) (then (local.set $pb0 (local.get $pb1)) (local.set $pb1 (local.get $blocks))))
+    ;; This thread's dW and db, zeroed.
     (local.set $tile (i32.mul (global.get $dp) (i32.const ${4 * CLASS_TILE})))
-    (local.set $t (i32.const 0))
-    (block $z_done (loop $z
-      (br_if $z_done (i32.ge_u (local.get $t) (global.get $tiles)))
-      (memory.fill (i32.add (i32.add (global.get $dw) (i32.mul (local.get $t) (local.get $tile)))
-          (i32.mul (local.get $pb0) (i32.const ${32 * CLASS_TILE})))
-        (i32.const 0) (i32.mul (i32.sub (local.get $pb1) (local.get $pb0)) (i32.const ${
-    32 * CLASS_TILE
-  })))
-      (local.set $t (i32.add (local.get $t) (i32.const 1)))
-      (br $z)))
+    (local.set $bytes (i32.mul (global.get $tiles) (local.get $tile)))
+    (local.set $dwp (i32.add (global.get $dw) (i32.mul (local.get $tid) (local.get $bytes))))
+    (memory.fill (local.get $dwp) (i32.const 0) (local.get $bytes))
     (local.set $db (i32.add (global.get $db) (i32.shl (local.get $tid) (i32.const 6))))
     (memory.fill (local.get $db) (i32.const 0) (i32.const 64))
+    ${half("$n")}
     (block $chunks_done (loop $chunks
-      (br_if $chunks_done (i32.ge_u (local.get $c0) (local.get $n)))
-      (local.set $m (i32.sub (local.get $n) (local.get $c0)))
-      (if (i32.gt_u (local.get $m) (global.get $chunk)) (then (local.set $m (global.get $chunk))))
-      ${rows}
-      ;; 0. Touch one byte per cache line of this thread's images first, all loads independent,
-      ;; so that the shuffle's random reads overlap instead of stalling the conversion a few
-      ;; lines at a time (WebAssembly has no prefetch instruction).
-      (local.set $i (local.get $r0))
+      (br_if $chunks_done (i32.ge_u (local.get $c0) (local.get $end)))
+      (local.set $m (i32.sub (local.get $end) (local.get $c0)))
+      (if (i32.gt_u (local.get $m) (local.get $cap)) (then (local.set $m (local.get $cap))))
+      (local.set $r1 (i32.add (local.get $base) (local.get $m)))
+      ;; 0. Touch one byte per cache line of these images first, all loads independent, so that
+      ;; the shuffle's random reads overlap instead of stalling the conversion a few lines at a
+      ;; time (WebAssembly has no prefetch instruction).
+      (local.set $i (i32.const 0))
       (block $touched (loop $touch
-        (br_if $touched (i32.ge_u (local.get $i) (local.get $r1)))
+        (br_if $touched (i32.ge_u (local.get $i) (local.get $m)))
         (local.set $at (i32.add (local.get $images) (i32.mul (global.get $d) (i32.load
           (i32.add (local.get $order) (i32.shl
             (i32.add (i32.add (local.get $start) (local.get $c0)) (local.get $i)) (i32.const 2)))))))
@@ -447,21 +452,22 @@ export function fusedStepWat(options: { relaxed?: boolean } = {}): string {
           (br $lines)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $touch)))
-      ;; 1. This thread's rows as floats, their labels and logits.
-      (local.set $i (local.get $r0))
+      ;; 1. The images as float rows $base …, their labels and logits.
+      (local.set $i (i32.const 0))
       (block $cv_done (loop $cv
-        (br_if $cv_done (i32.ge_u (local.get $i) (local.get $r1)))
+        (br_if $cv_done (i32.ge_u (local.get $i) (local.get $m)))
         (local.set $idx (i32.load (i32.add (local.get $order) (i32.shl
           (i32.add (i32.add (local.get $start) (local.get $c0)) (local.get $i)) (i32.const 2)))))
         (call $convert (i32.add (local.get $images) (i32.mul (local.get $idx) (global.get $d)))
-          (local.get $i))
-        (i32.store (i32.add (global.get $lab) (i32.shl (local.get $i) (i32.const 2)))
+          (i32.add (local.get $base) (local.get $i)))
+        (i32.store (i32.add (global.get $lab)
+            (i32.shl (i32.add (local.get $base) (local.get $i)) (i32.const 2)))
           (i32.load8_u (i32.add (local.get $labels) (local.get $idx))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $cv)))
-      (call $forward (local.get $r0) (local.get $r1))
+      (call $forward (local.get $base) (local.get $r1))
       ;; 2. Per row: accuracy, loss, and G[i] = softmax(o) − onehot(y) in place of the logits.
-      (local.set $i (local.get $r0))
+      (local.set $i (local.get $base))
       (block $ex_done (loop $ex
         (br_if $ex_done (i32.ge_u (local.get $i) (local.get $r1)))
         (local.set $o (i32.add (global.get $l) (i32.shl (local.get $i) (i32.const 6))))
@@ -518,35 +524,32 @@ export function fusedStepWat(options: { relaxed?: boolean } = {}): string {
   }
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $ex)))
-      ;; 3. Every row's G is ready: this thread's pixels of dW.
-      (call $barrier (local.get $threads))
-      (call $backward (local.get $m) (local.get $pb0) (local.get $pb1))
+      ;; 3. dW += XᵀG over these rows.
+      (call $backward (local.get $base) (local.get $r1) (local.get $dwp))
       (local.set $c0 (i32.add (local.get $c0) (local.get $m)))
-      ;; The next chunk overwrites X and L: wait until every thread is done with them.
-      (if (i32.lt_u (local.get $c0) (local.get $n)) (then (call $barrier (local.get $threads))))
       (br $chunks)))
-    ;; 4. W -= (lr / n) dW on this thread's pixels; thread 0: b -= (lr / n) Σ db.
+    ;; 4. Both threads' sums are done: W -= (lr / n) (dW₀ + dW₁) on this thread's 8-pixel
+    ;; blocks; thread 0: b -= (lr / n) (db₀ + db₁).
+    (call $barrier (local.get $threads))
     (local.set $scale (f32x4.splat (f32.div (local.get $lr) (f32.convert_i32_u (local.get $n)))))
-    (local.set $t (i32.const 0))
+    (local.set $blocks (i32.shr_u (global.get $dp) (i32.const 3)))
+    (local.set $pb1 (local.get $blocks))
+    (if (i32.eq (local.get $threads) (i32.const 2)) (then
+      (local.set $pb1 (i32.shr_u (i32.add (local.get $blocks) (i32.const 1)) (i32.const 1)))
+      (if (local.get $tid) (then (local.set $pb0 (local.get $pb1)) (local.set $pb1 (local.get $blocks))))))
     (block $w_done (loop $wl
       (br_if $w_done (i32.ge_u (local.get $t) (global.get $tiles)))
       (call $step (i32.add (global.get $w) (i32.mul (local.get $t) (local.get $tile)))
         (i32.add (global.get $dw) (i32.mul (local.get $t) (local.get $tile)))
+        (i32.add (i32.add (global.get $dw) (local.get $bytes)) (i32.mul (local.get $t) (local.get $tile)))
+        (i32.eq (local.get $threads) (i32.const 2))
         (i32.mul (local.get $pb0) (i32.const ${32 * CLASS_TILE}))
         (i32.mul (local.get $pb1) (i32.const ${32 * CLASS_TILE})) (local.get $scale))
       (local.set $t (i32.add (local.get $t) (i32.const 1)))
       (br $wl)))
     (if (i32.eqz (local.get $tid)) (then
-      ${
-    V.map((k) =>
-      `(if (i32.eq (local.get $threads) (i32.const 2)) (then
-        (v128.store offset=${16 * k} (global.get $db) (f32x4.add
-          (v128.load offset=${16 * k} (global.get $db)) (v128.load offset=${
-        64 + 16 * k
-      } (global.get $db))))))`
-    ).join("\n      ")
-  }
-      (call $step (global.get $b) (global.get $db) (i32.const 0) (i32.const 64) (local.get $scale))))
+      (call $step (global.get $b) (global.get $db) (i32.add (global.get $db) (i32.const 64))
+        (i32.eq (local.get $threads) (i32.const 2)) (i32.const 0) (i32.const 64) (local.get $scale))))
     (i32.store (i32.add ${
     C("correct")
   } (i32.shl (local.get $tid) (i32.const 2))) (local.get $correct))
@@ -559,12 +562,7 @@ export function fusedStepWat(options: { relaxed?: boolean } = {}): string {
     (param $images i32) (param $labels i32) (param $count i32) (result i32)
     (local $c0 i32) (local $end i32) (local $cap i32) (local $base i32) (local $m i32) (local $i i32)
     (local $correct i32)
-    (local.set $cap (i32.div_u (global.get $chunk) (local.get $threads)))
-    (local.set $base (i32.mul (local.get $tid) (local.get $cap)))
-    (local.set $end (local.get $count))
-    (if (i32.eq (local.get $threads) (i32.const 2)) (then
-      (local.set $end (i32.shr_u (i32.add (local.get $count) (i32.const 1)) (i32.const 1)))
-      (if (local.get $tid) (then (local.set $c0 (local.get $end)) (local.set $end (local.get $count))))))
+    ${half("$count")}
     (block $chunks_done (loop $chunks
       (br_if $chunks_done (i32.ge_u (local.get $c0) (local.get $end)))
       (local.set $m (i32.sub (local.get $end) (local.get $c0)))
