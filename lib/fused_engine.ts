@@ -441,7 +441,7 @@ export class FusedEngine {
     let until = Infinity;
     for (let spins = 0; Atomics.load(c, CONTROL.done / 4) !== job; spins++) {
       if (Atomics.load(c, CONTROL.ready / 4) === -1) throw this.#failed();
-      if (spins < 1 << 20) continue;
+      if (spins < 1 << 14) continue; // then sleep: spinning would slow a thread on this core
       until = Math.min(until, performance.now() + 60_000);
       if (performance.now() > until) {
         throw new Error(

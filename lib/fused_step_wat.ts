@@ -104,8 +104,8 @@ export const CONTROL = {
 /** Job kinds in the control block. */
 export const JOB = { train: 1, evaluate: 2, stop: 3 } as const;
 
-/** Spins before a waiting thread sleeps. */
-const SPINS = 1 << 16;
+/** Spins before a waiting thread sleeps (tens of microseconds; a step takes hundreds). */
+const SPINS = 1 << 14;
 
 /**
  * The module's text. With `relaxed`, every multiply-add is one `f32x4.relaxed_madd` (a fused
@@ -387,8 +387,9 @@ export function fusedStepWat(options: { relaxed?: boolean } = {}): string {
       (local.set $from (i32.add (local.get $from) (i32.const 16)))
       (br $each))))
 
-  ;; Waits until all $threads threads have arrived (a sense-reversing barrier). A failed second
-  ;; thread (ready = -1) stops the wait with a trap instead of a hang.
+  ;; Waits until all $threads threads have arrived (a sense-reversing barrier): spins, then
+  ;; sleeps (two threads on one core would otherwise spin away each other's time). A failed
+  ;; second thread (ready = -1) stops the wait with a trap instead of a hang.
   (func $barrier (param $threads i32)
     (local $gen i32) (local $spins i32)
     (if (i32.eq (local.get $threads) (i32.const 1)) (then (return)))
@@ -404,6 +405,9 @@ export function fusedStepWat(options: { relaxed?: boolean } = {}): string {
           (br_if $passed (i32.ne (i32.atomic.load ${C("barrierGen")}) (local.get $gen)))
           (if (i32.eq (i32.atomic.load ${C("ready")}) (i32.const -1)) (then (unreachable)))
           (local.set $spins (i32.add (local.get $spins) (i32.const 1)))
+          (if (i32.gt_u (local.get $spins) (i32.const ${SPINS})) (then
+            ;; At most 10 ms at a time, to look at ready again.
+            (drop (memory.atomic.wait32 ${C("barrierGen")} (local.get $gen) (i64.const 10000000)))))
           (br $spin))))))
 
   ;; Thread $tid's part of one SGD step on the $n examples order[$start …]: its half of the

@@ -126,6 +126,24 @@ Deno.test("two threads: a job posted the moment the second thread starts is not 
   }
 });
 
+Deno.test({
+  name: "two threads on one core: waiting threads sleep instead of spinning away each other's time",
+  // taskset (util-linux) pins the process to one core, as a busy machine might.
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const helper = new URL("./helpers/fused_one_core.ts", import.meta.url).pathname;
+    const deno = Deno.execPath();
+    const output = await new Deno.Command("taskset", {
+      args: ["-c", "0", deno, "run", "-A", "--quiet", helper],
+      stderr: "inherit",
+    }).output();
+    assert.equal(output.code, 0);
+    const ms = JSON.parse(new TextDecoder().decode(output.stdout));
+    // A barrier that only spun took 30 times as long as one thread here; one that sleeps, 1.5.
+    assert.ok(ms.two < 5 * ms.one, `one thread ${ms.one} ms, two threads ${ms.two} ms`);
+  },
+});
+
 Deno.test("two threads train the same weights on every run (no race between them)", async () => {
   const data = await loadDataFashionMnist(256, { subset: true, seed: 0 });
   const start = initParams({ seed: 0 });
