@@ -192,6 +192,8 @@ export async function timeFused(
       e.setParams(params);
       return e;
     });
+    using _ = engine; // closed however this ends
+    await engine.ready;
     const trainPerEpoch: Timing[] = [];
     const evalPerEpoch: Timing[] = [];
     let final = { trainLoss: NaN, trainAcc: NaN, testAcc: NaN };
@@ -210,7 +212,6 @@ export async function timeFused(
           `eval ${evaluation.wall.toFixed(3)} s, test acc ${testAcc.toFixed(4)}`,
       );
     }
-    engine.close();
     return { setup, trainPerEpoch, evalPerEpoch, final };
   } finally {
     tf.dispose([params.W, params.b]);

@@ -6,8 +6,9 @@
  *
  * Same model, same initial weights, same shuffle as lesson 5 (the caller passes the data
  * iterator's order of each pass), same update (`W -= lr · Σ g / n` with the batch's actual
- * size `n`), so the two engines' metrics agree to 4 decimals epoch by epoch; only the order in
- * which float32 sums are added differs. The images stay bytes in WebAssembly memory (a quarter
+ * size `n`), so the two engines' metrics agree to 4 decimals epoch by epoch. What differs is
+ * float32 rounding: the order of sums, fused multiply-adds, a polynomial `exp` (within about one
+ * rounding), and the argmax taken over the logits (tfjs's over the probabilities). The images stay bytes in WebAssembly memory (a quarter
  * of float32's) and become `k / 255` inside the kernel, the values the data iterator gives.
  * The memory is laid out once; training allocates nothing more.
  *
@@ -15,10 +16,12 @@
  * runs the same module on the same shared memory. Each step, each thread converts, scores and
  * differentiates half of the batch into its own gradient sums; after a barrier each applies
  * both sums to half of the pixels' weights. The test set is split in halves. The engine's
- * thread hands the Worker each job through a control block in memory and waits for it by
- * spinning (a step takes a fraction of a millisecond; sleeping and waking would cost more).
- * Results equal one thread's up to the order of float32 sums, and are the same on every run.
- * Call {@linkcode FusedEngine.close} (or use `using`) to stop the Worker.
+ * thread hands the Worker each job through a control block in memory; a thread that waits
+ * (for a job, at the barrier, for the Worker's part) spins briefly, then sleeps, so that two
+ * threads on one core do not spin away each other's time. Results equal one thread's up to the
+ * order of float32 sums, and are the same on every run. Await {@linkcode FusedEngine.ready}
+ * before training (it rejects with the reason the Worker could not start), and call
+ * {@linkcode FusedEngine.close} (or use `using`) to stop the Worker.
  *
  * @example Two epochs on the committed subset, against lesson 5's autodiff
  * ```ts
@@ -55,6 +58,7 @@ import {
   type TrainOptions,
   type TrainResult,
 } from "../lessons/05_train_ch3.ts";
+import { Worker } from "node:worker_threads";
 import type * as tf from "./tf.ts";
 import { FUSED_STEP_BASE64, FUSED_STEP_RELAXED_BASE64 } from "./fused_step_bytes.ts";
 import { CLASS_TILE, CONSTANTS, CONTROL, JOB, MAX_CLASSES } from "./fused_step_wat.ts";
@@ -72,7 +76,10 @@ export interface FusedEngineOptions {
   numInputs?: number;
   /** Classes, at most 15. Default 10. */
   numOutputs?: number;
-  /** Threads: 1, or 2 (a Worker on the same memory; call {@linkcode FusedEngine.close}). */
+  /**
+   * Threads: 1, or 2 (a Worker on the same memory: await {@linkcode FusedEngine.ready}, then
+   * call {@linkcode FusedEngine.close}).
+   */
   threads?: 1 | 2;
 }
 
@@ -194,8 +201,16 @@ export class FusedEngine {
     "w" | "b" | "ctl" | "order" | "trainImages" | "trainLabels" | "testImages" | "testLabels",
     number
   >;
+  /**
+   * Settles when the engine can train: at once with one thread; with two, when the Worker has
+   * set up its instance, or rejected with the reason it could not (a module it could not load,
+   * for example). Await it before the first {@linkcode trainEpoch}: a synchronous call waits
+   * for the Worker too, but cannot see why it failed.
+   */
+  readonly ready: Promise<void>;
   #worker?: Worker;
-  #ready = false;
+  #startError?: unknown;
+  #closed = false;
 
   /**
    * Lays out the data and room for the parameters (zero until {@linkcode setParams}); with two
@@ -281,10 +296,28 @@ export class FusedEngine {
     this.#kernels.setup(...setup);
     this.#control = new Int32Array(this.#memory.buffer, at.ctl, CONTROL.bytes / 4);
     this.#at = at;
-    if (threads === 2) {
-      this.#worker = new Worker(new URL("./fused_worker.ts", import.meta.url), { type: "module" });
-      this.#worker.postMessage({ module, memory: this.#memory, setup, control: at.ctl });
+    if (threads === 1) {
+      this.ready = Promise.resolve();
+      return;
     }
+    // Throws here when the module cannot be read (Deno checks the permission at once).
+    const worker = new Worker(new URL("./fused_worker.ts", import.meta.url));
+    this.#worker = worker;
+    this.ready = new Promise<void>((resolve, reject) => {
+      // Referenced until it has started, so that `await engine.ready` keeps the process
+      // running; then not: an engine nobody closed must not keep the process alive.
+      worker.once("message", () => {
+        worker.unref();
+        resolve(); // its only message: set up
+      });
+      worker.on("error", (error) => {
+        worker.unref();
+        reject(error);
+      });
+      worker.on("exit", () => reject(new Error("the second thread ended before it started")));
+    });
+    this.ready.catch((error) => this.#startError = error); // for the synchronous paths
+    worker.postMessage({ module, memory: this.#memory, setup, control: at.ctl });
   }
 
   /** The index in the tiled `W` of pixel `p`, class `c` (see `fused_step_wat.ts`). */
@@ -359,6 +392,16 @@ export class FusedEngine {
           `${batchSize} and ${lr}`,
       );
     }
+    // The kernel reads the images at these indices: one outside the split would read other
+    // memory, or trap.
+    const bad = order.findIndex((i) => !(i >= 0 && i < this.trainCount));
+    if (bad !== -1) {
+      throw new RangeError(
+        `FusedEngine.trainEpoch: order[${bad}] is ${order[bad]}, not an example of the ` +
+          `${this.trainCount} in the training split`,
+      );
+    }
+    this.#checkOpen();
     new Int32Array(this.#memory.buffer, this.#at.order, order.length).set(order);
     const total = Math.ceil(order.length / batchSize);
     const { trainImages, trainLabels } = this.#at;
@@ -368,15 +411,17 @@ export class FusedEngine {
       const start = k * batchSize;
       const n = Math.min(batchSize, order.length - start);
       const job = this.#post(JOB.train, [trainImages, trainLabels, this.#at.order, start, n], lr);
-      loss += this.#kernels.train_part(
-        0,
-        this.threads,
-        trainImages,
-        trainLabels,
-        this.#at.order,
-        start,
-        n,
-        lr,
+      loss += this.#run(() =>
+        this.#kernels.train_part(
+          0,
+          this.threads,
+          trainImages,
+          trainLabels,
+          this.#at.order,
+          start,
+          n,
+          lr,
+        )
       );
       this.#join(job);
       loss += job === undefined
@@ -391,14 +436,11 @@ export class FusedEngine {
 
   /** The accuracy on the test split. */
   testAccuracy(): number {
+    this.#checkOpen();
     const { testImages, testLabels } = this.#at;
     const job = this.#post(JOB.evaluate, [testImages, testLabels, 0, 0, this.testCount], 0);
-    let correct = this.#kernels.evaluate_part(
-      0,
-      this.threads,
-      testImages,
-      testLabels,
-      this.testCount,
+    let correct = this.#run(() =>
+      this.#kernels.evaluate_part(0, this.threads, testImages, testLabels, this.testCount)
     );
     this.#join(job);
     if (job !== undefined) correct += this.#control[CONTROL.correct / 4 + 1];
@@ -410,24 +452,70 @@ export class FusedEngine {
     return this.#memory.buffer.byteLength;
   }
 
-  /** Stops the second thread, if any. The engine cannot compute afterwards. */
+  /**
+   * Stops the second thread, if any (an engine that is not closed does not keep the process
+   * alive, but its Worker lives until the process ends). The engine cannot compute afterwards.
+   */
   close(): void {
-    if (this.#worker === undefined) return;
-    if (this.#control[CONTROL.ready / 4] === 1) {
-      this.#join(this.#post(JOB.stop, [0, 0, 0, 0, 0], 0));
-    }
-    this.#worker.terminate();
+    if (this.#closed) return;
+    this.#closed = true;
+    const worker = this.#worker;
+    if (worker === undefined) return;
     this.#worker = undefined;
+    const c = this.#control;
+    // A Worker that has not started its loop must not start it (-2: stopped by the engine);
+    // one that has is asked to stop, and waited for a little: it may be between two waits.
+    if (Atomics.compareExchange(c, CONTROL.ready / 4, 0, -2) === 1) {
+      c[CONTROL.kind / 4] = JOB.stop;
+      const job = Atomics.add(c, CONTROL.job / 4, 1) + 1;
+      Atomics.notify(c, CONTROL.job / 4);
+      const until = performance.now() + 1000;
+      while (Atomics.load(c, CONTROL.done / 4) !== job && performance.now() < until) {
+        Atomics.wait(c, CONTROL.done / 4, Atomics.load(c, CONTROL.done / 4), 50);
+      }
+    }
+    worker.terminate().catch(() => {});
   }
 
   [Symbol.dispose](): void {
     this.close();
   }
 
+  #checkOpen(): void {
+    if (this.#closed) throw new Error("FusedEngine: used after close() (or after a failure)");
+  }
+
+  /**
+   * Runs this thread's part of a kernel call. If it traps (or finds the second thread failed
+   * at the barrier), the engine is unusable: the second thread is stopped and the error says
+   * which thread failed.
+   */
+  #run<T>(part: () => T): T {
+    try {
+      return part();
+    } catch (error) {
+      throw this.#abort(error);
+    }
+  }
+
+  /** Stops the engine after a failure; the error to throw. */
+  #abort(error: unknown): Error {
+    const c = this.#control;
+    const workerFailed = Atomics.load(c, CONTROL.ready / 4) === -1;
+    if (!workerFailed) {
+      // Tell a second thread waiting at the barrier or for a job to give up, then end it.
+      Atomics.store(c, CONTROL.ready / 4, -2);
+      for (const at of [CONTROL.barrierGen, CONTROL.job, CONTROL.done]) Atomics.notify(c, at / 4);
+    }
+    this.#closed = true;
+    this.#worker?.terminate().catch(() => {});
+    this.#worker = undefined;
+    return workerFailed || error === undefined ? this.#failed(error) : error as Error;
+  }
+
   /** Hands a job to the second thread; its number, or undefined with one thread. */
   #post(kind: number, args: number[], lr: number): number | undefined {
     if (this.threads === 1) return undefined;
-    if (this.#worker === undefined) throw new Error("FusedEngine: used after close()");
     this.#waitReady();
     const c = this.#control;
     c[CONTROL.kind / 4] = kind;
@@ -443,36 +531,42 @@ export class FusedEngine {
     if (job === undefined) return;
     const c = this.#control;
     let until = Infinity;
-    for (let spins = 0; Atomics.load(c, CONTROL.done / 4) !== job; spins++) {
-      if (Atomics.load(c, CONTROL.ready / 4) === -1) throw this.#failed();
+    for (let spins = 0;; spins++) {
+      const done = Atomics.load(c, CONTROL.done / 4);
+      if (done === job) return;
+      if (Atomics.load(c, CONTROL.ready / 4) < 0) throw this.#abort(undefined);
       if (spins < 1 << 14) continue; // then sleep: spinning would slow a thread on this core
       until = Math.min(until, performance.now() + 60_000);
       if (performance.now() > until) {
-        throw new Error(
-          "FusedEngine: the second thread did not finish a step within 60 s; " +
-            "train with threads: 1 (--threads 1)",
+        throw this.#abort(
+          new Error(
+            "FusedEngine: the second thread did not finish a step within 60 s; " +
+              "train with threads: 1 (--threads 1)",
+          ),
         );
       }
-      Atomics.wait(c, CONTROL.done / 4, job - 1, 100);
+      Atomics.wait(c, CONTROL.done / 4, done, 100);
     }
   }
 
-  /** Waits (at most 60 s) until the second thread has set up its instance. */
+  /**
+   * Waits (at most 30 s) until the second thread has set up its instance: for callers that did
+   * not await {@linkcode ready}.
+   */
   #waitReady(): void {
-    if (this.#ready) return;
     const c = this.#control;
-    const until = performance.now() + 60_000;
+    const until = performance.now() + 30_000;
     while (Atomics.load(c, CONTROL.ready / 4) === 0 && performance.now() < until) {
       Atomics.wait(c, CONTROL.ready / 4, 0, 100);
     }
-    if (Atomics.load(c, CONTROL.ready / 4) !== 1) throw this.#failed();
-    this.#ready = true;
+    if (Atomics.load(c, CONTROL.ready / 4) !== 1) throw this.#abort(this.#startError);
   }
 
-  #failed(): Error {
+  #failed(cause: unknown): Error {
     return new Error(
-      "FusedEngine: the second thread did not start or stopped (its error is printed above); " +
-        "train with threads: 1 (--threads 1)",
+      "FusedEngine: the second thread failed or did not start (await engine.ready to see why; " +
+        "its error is printed above if it ran); train with threads: 1 (--threads 1)",
+      { cause },
     );
   }
 }
@@ -502,6 +596,7 @@ export async function trainFused(
         `${engine.trainCount}: pass the iterator of the same training split`,
     );
   }
+  await engine.ready;
   const epochs: EpochRecord[] = [];
   for (let epoch = 1; epoch <= numEpochs; epoch++) {
     const start = performance.now();

@@ -131,7 +131,8 @@ export function fusedStepWat(options: { relaxed?: boolean } = {}): string {
     `(f32x4.extract_lane 0 (f32x4.add (local.tee $h (f32x4.add ${v} (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 ${v} ${v}))) (i8x16.shuffle 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 (local.get $h) (local.get $h))))`;
   /**
    * `dst = exp(x)` lane by lane, for lanes ≤ 0 or -inf (Cephes' `expf`: `2ⁿ p(r)`, about one
-   * float32 rounding; a lane below `lo` gives exp(lo), which the caller masks).
+   * float32 rounding; a lane below `lo` gives exp(lo) ≈ 1e-38 instead of a smaller number: the
+   * caller zeroes the padding lanes, and a class that far below the largest does not matter).
    */
   const exp4 = (x: string, dst: string) =>
     `(local.set $r (f32x4.max ${x} ${K("lo")}))
@@ -150,14 +151,19 @@ export function fusedStepWat(options: { relaxed?: boolean } = {}): string {
     } ${K("one")}))
         (local.set ${dst} (f32x4.mul (local.get $h) (i32x4.add (i32x4.shl
           (i32x4.trunc_sat_f32x4_s (local.get $en)) (i32.const 23)) ${K("bias")})))`;
-  /** Waits while the i32 at `at` equals `value`: spins, then sleeps. */
+  /**
+   * Waits while the i32 at `at` equals `value`: spins, then sleeps 0.1 s at a time (so that the
+   * thread can be terminated between two sleeps); returns from the function when the engine
+   * has stopped (`ready` < 0).
+   */
   const waitWhile = (at: string, value: string) =>
     `(local.set $spins (i32.const 0))
     (block $changed (loop $spin
       (br_if $changed (i32.ne (i32.atomic.load ${at}) ${value}))
+      (if (i32.lt_s (i32.atomic.load ${C("ready")}) (i32.const 0)) (then (return)))
       (local.set $spins (i32.add (local.get $spins) (i32.const 1)))
       (if (i32.gt_u (local.get $spins) (i32.const ${SPINS})) (then
-        (drop (memory.atomic.wait32 ${at} ${value} (i64.const -1)))))
+        (drop (memory.atomic.wait32 ${at} ${value} (i64.const 100000000)))))
       (br $spin)))`;
   /**
    * This thread's examples of `count`, `$c0 … $end` (thread 0 the first half, rounded up), and
@@ -346,7 +352,6 @@ export function fusedStepWat(options: { relaxed?: boolean } = {}): string {
         (local.set $gp (i32.add (i32.add (global.get $l) (i32.shl (local.get $r0) (i32.const 6)))
           (i32.mul (local.get $t) (i32.const ${4 * CLASS_TILE}))))
         (local.set $i (local.get $r0))
-        ;; Two rows per turn        (local.set $i (i32.const 0))
         ;; Two rows per turn (the second's X at $xp + row, its G 64 bytes on), then the last.
         (block $ex_done (loop $ex
           (br_if $ex_done (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $r1)))
@@ -389,7 +394,8 @@ export function fusedStepWat(options: { relaxed?: boolean } = {}): string {
 
   ;; Waits until all $threads threads have arrived (a sense-reversing barrier): spins, then
   ;; sleeps (two threads on one core would otherwise spin away each other's time). A failed
-  ;; second thread (ready = -1) stops the wait with a trap instead of a hang.
+  ;; second thread, or an engine that gave up (ready < 0), stops the wait with a trap instead of a
+  ;; hang.
   (func $barrier (param $threads i32)
     (local $gen i32) (local $spins i32)
     (if (i32.eq (local.get $threads) (i32.const 1)) (then (return)))
@@ -403,7 +409,7 @@ export function fusedStepWat(options: { relaxed?: boolean } = {}): string {
       (else
         (block $passed (loop $spin
           (br_if $passed (i32.ne (i32.atomic.load ${C("barrierGen")}) (local.get $gen)))
-          (if (i32.eq (i32.atomic.load ${C("ready")}) (i32.const -1)) (then (unreachable)))
+          (if (i32.lt_s (i32.atomic.load ${C("ready")}) (i32.const 0)) (then (unreachable)))
           (local.set $spins (i32.add (local.get $spins) (i32.const 1)))
           (if (i32.gt_u (local.get $spins) (i32.const ${SPINS})) (then
             ;; At most 10 ms at a time, to look at ready again.
@@ -414,7 +420,8 @@ export function fusedStepWat(options: { relaxed?: boolean } = {}): string {
   ;; examples (in its half of the chunk's rows, a chunk at a time): their loss (returned),
   ;; correct count (at control.correct + 4 · tid), db and dW, summed in the thread's own
   ;; buffers. Then, after a barrier, W -= (lr / n) Σ dW on its half of the pixels; thread 0
-  ;; does b. Each thread reads only its own rows, so only dW crosses between the cores.
+  ;; does b. Each thread reads only its own rows of X and L: only the sums, and W and b for the
+  ;; next step, cross between the cores.
   (func $train_part (export "train_part") (param $tid i32) (param $threads i32)
     (param $images i32) (param $labels i32) (param $order i32) (param $start i32) (param $n i32)
     (param $lr f32) (result f64)

@@ -27,6 +27,7 @@ async function bothEngines(
     const start = initParams({ seed: 0 });
     engine.setParams(start);
     tf.dispose([start.W, start.b]);
+    await engine.ready;
     const bytes = engine.memoryBytes;
     const fused = await trainFused(engine, data.trainIter, epochs, 0.1, 256);
     assert.equal(engine.memoryBytes, bytes, "the engine's memory grew while training");
@@ -85,14 +86,16 @@ function assertOneStep(count: number, d: number, q: number, threads: 1 | 2) {
     b: Array.from(b),
   };
   const ref = sgdStepReference(model, X, Array.from(labels), 0.5);
-  const order = Int32Array.from({ length: count }, (_, i) => i);
-  const { trainLoss, trainAcc } = engine.trainEpoch(order, count, 0.5);
   const where = `${count} examples, ${d} pixels, ${q} classes, ${threads} thread(s)`;
-  assertClose(trainLoss, ref.losses.reduce((s, l) => s + l, 0) / count, { rtol: 1e-6, msg: where });
   const Z = X.map((x) =>
     model.b.map((bj, j) => x.reduce((s, xi, i) => s + xi * model.W[i][j], bj))
   );
   const correct = Z.filter((z, e) => z.indexOf(Math.max(...z)) === labels[e]).length;
+  // The test split holds the same images: its accuracy before the step is the same count.
+  assert.equal(engine.testAccuracy(), correct / count, where);
+  const order = Int32Array.from({ length: count }, (_, i) => i);
+  const { trainLoss, trainAcc } = engine.trainEpoch(order, count, 0.5);
+  assertClose(trainLoss, ref.losses.reduce((s, l) => s + l, 0) / count, { rtol: 1e-6, msg: where });
   assert.equal(trainAcc, correct / count, where);
   const stepped = engine.params();
   assertClose(Array.from(stepped.W), ref.next.W.flat(), { atol: 1e-6, msg: where });
@@ -119,7 +122,7 @@ Deno.test("two threads: a job posted the moment the second thread starts is not 
   const labels = Uint8Array.from({ length: 20 }, (_, i) => i % 3);
   const split = { images, labels, count: 20 };
   const order = Int32Array.from({ length: 20 }, (_, i) => i);
-  for (let k = 0; k < 50; k++) {
+  for (let k = 0; k < 25; k++) {
     using engine = new FusedEngine(split, split, { numInputs: 64, numOutputs: 3, threads: 2 });
     engine.testAccuracy();
     engine.trainEpoch(order, 7, 0.1);
@@ -136,12 +139,48 @@ Deno.test({
     const output = await new Deno.Command("taskset", {
       args: ["-c", "0", deno, "run", "-A", "--quiet", helper],
       stderr: "inherit",
+      signal: AbortSignal.timeout(120_000),
     }).output();
     assert.equal(output.code, 0);
     const ms = JSON.parse(new TextDecoder().decode(output.stdout));
     // A barrier that only spun took 30 times as long as one thread here; one that sleeps, 1.5.
     assert.ok(ms.two < 5 * ms.one, `one thread ${ms.one} ms, two threads ${ms.two} ms`);
   },
+});
+
+Deno.test("two threads never keep the process alive: closed early, never closed, or not started", async () => {
+  const helper = new URL("./helpers/fused_lifecycle.ts", import.meta.url).pathname;
+  const root = new URL("..", import.meta.url).pathname;
+  const run = async (mode: string, read = root) => {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--quiet", `--allow-read=${read}`, "--allow-env", helper, mode],
+      signal: AbortSignal.timeout(60_000), // a hang ends here, as a failure
+    }).output();
+    const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
+    assert.equal(output.code, 0, `${mode}: ${text}`);
+    return text;
+  };
+  assert.match(await run("close-race"), /closed 40 engines/);
+  assert.match(await run("no-close"), /trained, accuracy [\d.]+, not closed/);
+  // Without read access to lib/, the Worker's module cannot load: the engine says why, at once.
+  const started = performance.now();
+  assert.match(await run("not-ready", "/nonexistent"), /rejected: .*read/i);
+  assert.ok(performance.now() - started < 30_000, "ready took as long as a timeout");
+});
+
+Deno.test("the first largest logit is the prediction, on one thread and two", async () => {
+  // W and b zero: every logit ties, so every prediction is class 0.
+  const images = Uint8Array.from({ length: 16 * 10 }, (_, i) => (i * 29) % 256);
+  const labels = Uint8Array.from([0, 1, 2, 0, 2, 1, 0, 0, 1, 2]);
+  const split = { images, labels, count: 10 };
+  for (const threads of [1, 2] as const) {
+    using engine = new FusedEngine(split, split, { numInputs: 16, numOutputs: 3, threads });
+    await engine.ready;
+    assert.equal(engine.testAccuracy(), 0.4, `${threads} thread(s): test accuracy`);
+    const order = Int32Array.from({ length: 10 }, (_, i) => i);
+    const { trainAcc } = engine.trainEpoch(order, 10, 0.1); // scored before the step
+    assert.equal(trainAcc, 0.4, `${threads} thread(s): training accuracy`);
+  }
 });
 
 Deno.test("two threads train the same weights on every run (no race between them)", async () => {
@@ -216,6 +255,10 @@ Deno.test("the engine names what is wrong with its data, its parameters or a pas
   tf.dispose([W, b]);
   assert.throws(() => engine.trainEpoch(new Int32Array(3), 2, 0.1), /an order of 2 examples/);
   assert.throws(() => engine.trainEpoch(new Int32Array(2), 0, 0.1), /batchSize must be/);
+  assert.throws(
+    () => engine.trainEpoch(Int32Array.from([0, 2]), 1, 0.1),
+    /order\[1\] is 2, not an example of the 2 in the training split/,
+  );
   const two = new FusedEngine(ok, ok, { ...opts, threads: 2 });
   two.close();
   assert.throws(() => two.testAccuracy(), /used after close\(\)/);

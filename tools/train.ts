@@ -421,7 +421,7 @@ export async function runTrain(args: TrainArgs, io: TrainIO): Promise<number> {
         onEpoch: async (record: EpochRecord) => {
           progress.epoch(record);
           records.push(record);
-          files.add("curves.svg").add("curves.png"); // the animator has just drawn them
+          files.add("curves.svg").add("curves.png"); // drawn after the first epoch
           await writeMetrics(metrics());
           if (io.interrupted?.()) throw new Interrupted();
         },
