@@ -165,6 +165,11 @@ export interface FusedTimings {
   trainPerEpoch: Timing[];
   evalPerEpoch: Timing[];
   final: { trainLoss: number; trainAcc: number; testAcc: number };
+  /**
+   * Multiply-adds of one epoch: a forward and a backward product per training image, a forward
+   * one per test image, each `numInputs · numOutputs`.
+   */
+  multiplyAddsPerEpoch: number;
 }
 
 /**
@@ -212,7 +217,9 @@ export async function timeFused(
           `eval ${evaluation.wall.toFixed(3)} s, test acc ${testAcc.toFixed(4)}`,
       );
     }
-    return { setup, trainPerEpoch, evalPerEpoch, final };
+    const perImage = engine.numInputs * engine.numOutputs;
+    const multiplyAddsPerEpoch = (2 * engine.trainCount + engine.testCount) * perImage;
+    return { setup, trainPerEpoch, evalPerEpoch, final, multiplyAddsPerEpoch };
   } finally {
     tf.dispose([params.W, params.b]);
     data.dispose();
@@ -675,10 +682,8 @@ export function formatTrain(r: TrainBenchResult): string {
         } times less wall time than autograd's.`,
       );
     }
-    if (r.peak !== undefined && !r.subset) {
-      // Multiply-adds of an epoch: forward and backward for each training image, forward for
-      // each test image; 784 · 10 of them per image and pass, 2 operations each.
-      const flops = epochs * (60000 * 2 + 10000) * 784 * 10 * 2;
+    if (r.peak !== undefined) {
+      const flops = epochs * r.fused.multiplyAddsPerEpoch * 2; // a multiply-add is 2 operations
       const rate = (t: FusedTimings) => flops / total(t, "wall") / 1e9;
       lines.push(
         "",

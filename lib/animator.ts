@@ -164,7 +164,7 @@ export class Animator {
    * An empty chart; nothing is drawn until the first {@linkcode add}.
    *
    * @param options axis labels and ranges, legend, line formats, output directory.
-   * @throws {RangeError} for a bad range, size or format.
+   * @throws {RangeError} for a bad range, size, format or `minRedrawMs`.
    */
   constructor(options: AnimatorOptions = {}) {
     this.#options = {
@@ -188,6 +188,12 @@ export class Animator {
     if (!(w > 0 && h > 0) || !(this.#options.pngScale > 0)) {
       throw new RangeError(
         `Animator figsize and pngScale must be positive, got [${w}, ${h}] and ${this.#options.pngScale}`,
+      );
+    }
+    const { minRedrawMs = 0 } = options;
+    if (!(minRedrawMs >= 0 && minRedrawMs < Infinity)) {
+      throw new RangeError(
+        `Animator minRedrawMs must be 0 or more milliseconds, got ${minRedrawMs}`,
       );
     }
     this.#options.fmts.forEach(parseFormat);

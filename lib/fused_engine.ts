@@ -195,6 +195,9 @@ export class FusedEngine {
   readonly #memory: WebAssembly.Memory;
   readonly #kernels: FusedKernels;
   readonly #control: Int32Array;
+  /** The second thread's loss (float64) and the step's learning rate (float32), in `#control`. */
+  readonly #loss1: Float64Array;
+  readonly #lr: Float32Array;
   readonly #padded: number;
   readonly #tiles: number;
   readonly #at: Record<
@@ -209,6 +212,7 @@ export class FusedEngine {
    */
   readonly ready: Promise<void>;
   #worker?: Worker;
+  #started = false;
   #startError?: unknown;
   #closed = false;
 
@@ -295,6 +299,8 @@ export class FusedEngine {
     ];
     this.#kernels.setup(...setup);
     this.#control = new Int32Array(this.#memory.buffer, at.ctl, CONTROL.bytes / 4);
+    this.#loss1 = new Float64Array(this.#memory.buffer, at.ctl + CONTROL.loss1, 1);
+    this.#lr = new Float32Array(this.#memory.buffer, at.ctl + CONTROL.lr, 1);
     this.#at = at;
     if (threads === 1) {
       this.ready = Promise.resolve();
@@ -424,11 +430,11 @@ export class FusedEngine {
         )
       );
       this.#join(job);
-      loss += job === undefined
-        ? 0
-        : new Float64Array(this.#memory.buffer, this.#at.ctl + CONTROL.loss1, 1)[0];
-      correct += this.#control[CONTROL.correct / 4] +
-        (job === undefined ? 0 : this.#control[CONTROL.correct / 4 + 1]);
+      correct += this.#control[CONTROL.correct / 4];
+      if (job !== undefined) {
+        loss += this.#loss1[0];
+        correct += this.#control[CONTROL.correct / 4 + 1];
+      }
       onBatch?.(k + 1, total);
     }
     return { trainLoss: loss / order.length, trainAcc: correct / order.length };
@@ -520,7 +526,7 @@ export class FusedEngine {
     const c = this.#control;
     c[CONTROL.kind / 4] = kind;
     c.set(args, CONTROL.images / 4);
-    new Float32Array(this.#memory.buffer, this.#at.ctl + CONTROL.lr, 1)[0] = lr;
+    this.#lr[0] = lr;
     const job = Atomics.add(c, CONTROL.job / 4, 1) + 1;
     Atomics.notify(c, CONTROL.job / 4);
     return job;
@@ -554,12 +560,14 @@ export class FusedEngine {
    * not await {@linkcode ready}.
    */
   #waitReady(): void {
+    if (this.#started) return;
     const c = this.#control;
     const until = performance.now() + 30_000;
     while (Atomics.load(c, CONTROL.ready / 4) === 0 && performance.now() < until) {
       Atomics.wait(c, CONTROL.ready / 4, 0, 100);
     }
     if (Atomics.load(c, CONTROL.ready / 4) !== 1) throw this.#abort(this.#startError);
+    this.#started = true;
   }
 
   #failed(cause: unknown): Error {

@@ -76,6 +76,7 @@ Deno.test("Animator rejects bad ranges, sizes and formats when created", () => {
   assert.throws(() => new Animator({ ylim: [0.3, NaN] }), /ylim/);
   assert.throws(() => new Animator({ figsize: [0, 2] }), /figsize/);
   assert.throws(() => new Animator({ fmts: ["-", "zz"] }), /Unknown line format/);
+  assert.throws(() => new Animator({ minRedrawMs: NaN }), /minRedrawMs must be 0 or more/);
 });
 
 Deno.test("Animator.toSVG() draws the book's chart: axes ranges, three styled lines, a legend, DejaVu Sans", async () => {

@@ -9,9 +9,9 @@
  *
  * Flags: `--lr` and `--batch-size` (comma-separated lists, required), `--epochs` (10), `--seed`
  * (0: the initial weights and the shuffle, the same for every run), `--out` (`out/sweep`),
- * `--threads` (1 or 2, the engine's threads; default 1), `--data-dir DIR` or `--subset`, `--help`. The data is loaded and laid out once; every run
- * starts from the same weights and sees the same shuffle orders, so only the two settings
- * differ.
+ * `--threads` (1 or 2, the engine's threads; default 1), `--data-dir DIR` or `--subset`,
+ * `--help`. The data is loaded and laid out once; every run starts from the same weights and
+ * sees the same shuffle orders, so only the two settings differ.
  *
  * Writes into `--out`, atomically: `sweep.csv` (one row per run and epoch: `lr, batch_size,
  * epoch, train_loss, train_acc, test_acc, seconds`) and `sweep.svg` / `sweep.png`, one chart:
@@ -140,10 +140,17 @@ export function parseSweepArgs(args: string[]): SweepArgs {
     throw new UsageError((error as Error).message.split("\n").join(" "));
   }
   if (values.help) {
-    return {
-      ...{ lrs: [], batchSizes: [], epochs: 0, seed: 0, threads: 1 },
-      ...{ out: "", subset: false, help: true },
+    const help: SweepArgs = {
+      lrs: [],
+      batchSizes: [],
+      epochs: 0,
+      seed: 0,
+      threads: 1,
+      out: "",
+      subset: false,
+      help: true,
     };
+    return help;
   }
   const epochs = Number(values.epochs);
   if (!/^\s*\d+\s*$/.test(values.epochs!) || !Number.isSafeInteger(epochs) || epochs < 1) {
