@@ -340,6 +340,10 @@ export async function executeNotebook(path: string, timeoutSeconds = 900): Promi
           "--execute",
           "--ExecutePreprocessor.kernel_name=deno",
           `--ExecutePreprocessor.timeout=${timeoutSeconds}`,
+          // nbclient waits only 4 s by default for a cell's displays after the kernel's reply,
+          // then drops them silently; a busy machine once lost one. Wait longer, and fail loudly.
+          "--ExecutePreprocessor.iopub_timeout=60",
+          "--ExecutePreprocessor.raise_on_iopub_timeout=True",
           "--output-dir",
           outDir,
           path,
