@@ -22,14 +22,9 @@ import {
   notebookJson,
   NOTEBOOKS_DIR,
   type Output,
+  type SavedCell,
   withoutColours,
 } from "../tools/notebooks.ts";
-
-interface SavedCell {
-  cell_type: string;
-  source: string | string[];
-  outputs?: Output[];
-}
 
 const joined = joinedText;
 const pathOf = (name: string) => join(NOTEBOOKS_DIR, `${name}.ipynb`);
