@@ -2,8 +2,9 @@
  * `deno task bench`: every benchmark of the kit, printed as markdown tables (the README's).
  *
  * ```sh
- * deno task bench                 # all: data, train, grade, vocab
+ * deno task bench                 # all but the suite: data, train, grade, vocab
  * deno task bench train grade     # only these
+ * deno task bench suite           # where the test suite's time goes (runs it all: minutes)
  * ```
  *
  * Each part lives in `bench/` and can also run alone (`deno run -A bench/train.ts`, …). The
@@ -14,6 +15,7 @@
 import { benchData } from "../bench/data.ts";
 import { benchTrain } from "../bench/train.ts";
 import { benchGrade } from "../bench/grade.ts";
+import { benchSuite } from "../bench/suite.ts";
 
 /** Runs a bench script that only prints (exercise 5's) in its own process; its stdout. */
 async function runScript(path: string): Promise<string> {
@@ -34,13 +36,18 @@ const PARTS: Record<string, () => Promise<string>> = {
   train: () => benchTrain({ log: (line) => console.error(line) }),
   grade: () => benchGrade(),
   vocab: () => runScript("../bench/vocab.ts"),
+  suite: () => benchSuite(),
 };
+
+/** Parts run only when named: the suite takes as long as `deno task test`. */
+const ON_REQUEST = ["suite"];
 
 async function main(args: string[]): Promise<number> {
   if (args.includes("--help") || args.includes("-h")) {
     console.log(
       `Usage: deno task bench [${Object.keys(PARTS).join("] [")}]\n` +
-        "Runs the chosen benchmarks (all without arguments) and prints markdown tables.",
+        `Runs the chosen benchmarks (all but ${ON_REQUEST.join(", ")} without arguments) and ` +
+        "prints markdown tables.",
     );
     return 0;
   }
@@ -51,7 +58,7 @@ async function main(args: string[]): Promise<number> {
     );
     return 2;
   }
-  const chosen = args.length > 0 ? args : Object.keys(PARTS);
+  const chosen = args.length > 0 ? args : Object.keys(PARTS).filter((p) => !ON_REQUEST.includes(p));
   console.log(
     `# Benchmarks (${new Date().toISOString()}, ${navigator.hardwareConcurrency} cores)\n`,
   );
