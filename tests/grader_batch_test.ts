@@ -164,6 +164,12 @@ const FIXTURES: Record<string, Fixture> = {
     expected: { huge_vocabulary: "error" },
     messages: { huge_vocabulary: "does not type-check" },
   },
+  augments_types_utf16: {
+    fixture: "augments_types_utf16",
+    expected: { huge_vocabulary: "error" },
+    // The type checker reads UTF-16; Deno's runtime does not, so the file fails to load.
+    messages: { huge_vocabulary: "does not load" },
+  },
   bad_imports: {
     fixture: "bad_imports",
     expected: { softmax: "blocked", accuracy: "error" },

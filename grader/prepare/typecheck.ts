@@ -16,8 +16,10 @@
  * imports does not leak its declarations), but `declare global`, `declare module`,
  * `/// <reference …>`, declaration files (`x.d.ts`, and TypeScript reads `x.d.json.ts` as one
  * too) and type-source pragmas can. A submission containing any of those words, an escape
- * (`\u0064eclare` is the keyword), or a file named `*.d.*` is checked on its own (a false match
- * in a comment only costs a separate check, never a wrong verdict). A shared check that
+ * (`\u0064eclare` is the keyword), a file named `*.d.*`, or a file that is not plain UTF-8
+ * (Deno reads one with a UTF-16 byte-order mark as UTF-16, which a search of its bytes cannot
+ * see into) is checked on its own (a false match in a comment only costs a separate check,
+ * never a wrong verdict). A shared check that
  * crashes, runs out of time or prints more than is kept (another submission's diagnostics
  * could be in what is lost) is split in halves until the submission that causes it is checked
  * alone; a submission whose own check crashes is checked file by file (one that runs out of
@@ -133,9 +135,33 @@ export function canShareProgram(texts: string[], names: string[]): boolean {
  */
 export async function shareableStage(root: string, files: string[]): Promise<boolean> {
   const texts = await Promise.all(
-    files.map((f) => Deno.readTextFile(join(own({ root }), f)).catch(() => "declare")),
+    files.map((f) => Deno.readFile(join(own({ root }), f)).then(plainUtf8, () => undefined)),
   );
-  return canShareProgram(texts, files);
+  return texts.every((t) => t !== undefined) && canShareProgram(texts as string[], files);
+}
+
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * A file's text when its bytes are plain UTF-8, the only encoding in which the search of
+ * {@linkcode canShareProgram} sees what the compiler sees; otherwise `undefined`. Deno reads a
+ * file that starts with a UTF-16 byte-order mark as UTF-16, where a search of its bytes as
+ * UTF-8 finds no `declare` between the NUL bytes (neither `FF FE` nor `FE FF` is UTF-8).
+ *
+ * @example
+ * ```ts
+ * import { plainUtf8 } from "./typecheck.ts";
+ * if (plainUtf8(new TextEncoder().encode("export {};")) !== "export {};") throw new Error("UTF-8 refused");
+ * const utf16 = new Uint8Array([0xff, 0xfe, 0x64, 0x00]); // "d", as UTF-16LE with its mark
+ * if (plainUtf8(utf16) !== undefined) throw new Error("UTF-16 read as UTF-8");
+ * ```
+ */
+export function plainUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    return undefined;
+  }
 }
 
 /** How much of `deno check`'s output is kept, by default. */
