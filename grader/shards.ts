@@ -62,8 +62,12 @@ export interface ShardRecord {
   students: { name: string; row: string; files: string[] }[];
 }
 
-/** The shard record's file name, in a shard's output directory. */
-export const SHARD_FILE = "shard.json";
+/**
+ * The shard record's file name, in a shard's output directory. It starts with a dot, which no
+ * student's results file can ({@linkcode ../report/escape.ts safeFileName} escapes a leading
+ * dot): a student named `shard` once lost their `shard.json` to the record.
+ */
+export const SHARD_FILE = ".shard.json";
 
 /**
  * Parses `K/N` (1 ≤ K ≤ N ≤ 1000).
