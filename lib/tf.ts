@@ -1,12 +1,13 @@
 /**
  * The kit's one import of TensorFlow.js: `import * as tf from "../lib/tf.ts"`.
  *
- * It is the full `@tensorflow/tfjs` namespace, ready to compute: importing it starts the
+ * It is the `@tensorflow/tfjs` namespace, ready to compute: importing it starts the
  * default backend (`wasm`, or what the `D2L_BACKEND` environment variable names; `cpu` with a
  * warning when wasm cannot start), so examples and tests need no setup. Commands with a
- * `--backend` flag switch afterwards with {@linkcode ./backend.ts initBackend}. Importing
- * `@tensorflow/tfjs` directly gives the same objects. (`@tensorflow/tfjs-core` alone would start
- * faster, but its builds leave out the gradients, which only the whole package registers.)
+ * `--backend` flag switch afterwards with {@linkcode ./backend.ts initBackend}. The package is
+ * loaded without tfjs-layers, tfjs-converter, tfjs-data and the webgl backend, which the kit
+ * never calls ({@linkcode ./tfjs_unused.ts}): every op and gradient is there, models and
+ * datasets are not.
  *
  * ## A correctness fix for the wasm backend, installed on import
  *
@@ -17,7 +18,7 @@
  * ## Two speed fixes for the wasm backend, installed on import
  *
  * Each is installed only with the tfjs version the kit was tested on
- * ({@linkcode ./wasm_kernels.ts TESTED_TFJS}); another version keeps tfjs's own kernels.
+ * ({@linkcode ./tfjs_unused.ts TESTED_TFJS}); another version keeps tfjs's own kernels.
  * Both change *how* tfjs computes, never *what*: every op gives the same values (up to
  * float32 rounding in a different order), every gradient the same gradient, and the lessons'
  * code is unchanged. `deno task bench train` measures what they save on the lesson's training
@@ -56,6 +57,7 @@
  *
  * @module
  */
+import "./tfjs_unused.ts"; // first: before @tensorflow/tfjs loads
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "./backend.ts";
 import { installEmptyReductions } from "./wasm_empty_reductions.ts";

@@ -30,7 +30,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { replaceWasmKernel } from "./wasm_kernels.ts";
 
 /** The reductions whose wasm kernels return uninitialised memory for an empty axis. */

@@ -28,21 +28,12 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { version_wasm } from "@tensorflow/tfjs-backend-wasm";
+import { TESTED_TFJS } from "./tfjs_unused.ts";
 
-/**
- * The version of tfjs the kit's kernels were written and tested for: tfjs-core's
- * (`tf.version_core`) and tfjs-backend-wasm's (`version_wasm`) must both be this one.
- *
- * @example
- * ```ts
- * import * as tf from "./tf.ts";
- * import { TESTED_TFJS } from "./wasm_kernels.ts";
- * if (tf.version_core !== TESTED_TFJS) throw new Error(`tfjs ${tf.version_core}: not the tested one`);
- * ```
- */
-export const TESTED_TFJS = "4.22.0";
+/** The tfjs version the kit's kernels were tested for (defined in {@linkcode ./tfjs_unused.ts}). */
+export { TESTED_TFJS };
 
 /** Options for {@linkcode replaceWasmKernel}. */
 export interface ReplaceOptions {

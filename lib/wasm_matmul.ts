@@ -39,7 +39,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { MAX_COLUMNS } from "./wasm_matmul_wat.ts";
 import { WASM_MATMUL_BASE64 } from "./wasm_matmul_bytes.ts";
 import { replaceWasmKernel, restoreWasmKernel } from "./wasm_kernels.ts";

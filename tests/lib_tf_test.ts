@@ -161,3 +161,17 @@ Deno.test("tensors that share memory keep their values through a gradient and an
   assertClose(value, 20, { atol: 0, rtol: 0 });
   tf.dispose([W, X, old, value, grads[W.name]]);
 });
+
+Deno.test("lib/tf.ts loads tfjs without the packages the kit never calls, with every gradient", () => {
+  // lib/tfjs_unused.ts must run before @tensorflow/tfjs loads; an import of the package ahead
+  // of it (in lib/tf.ts or a module it imports) would bring tfjs-layers back.
+  const namespace = tf as unknown as Record<string, unknown>;
+  for (const name of ["sequential", "loadLayersModel", "loadGraphModel"]) {
+    assert.equal(namespace[name], undefined, `tf.${name} is loaded`);
+  }
+  assert.equal(tf.findBackend("webgl"), null, "the webgl backend is registered");
+  const [dW] = tf.grads((W: tf.Tensor) => tf.sum(tf.softmax(tf.matMul(tf.ones([2, 3]), W))))([
+    tf.ones([3, 4]),
+  ]);
+  assert.deepEqual(dW.shape, [3, 4], "softmax and matMul have their gradients");
+});

@@ -2,7 +2,7 @@
  * `deno task bench`: every benchmark of the kit, printed as markdown tables (the README's).
  *
  * ```sh
- * deno task bench                 # all but the suite: data, train, grade, vocab
+ * deno task bench                 # all but the suite: tfjs, data, train, grade, vocab
  * deno task bench train grade     # only these
  * deno task bench suite           # where the test suite's time goes (runs it all: minutes)
  * ```
@@ -16,6 +16,7 @@ import { benchData } from "../bench/data.ts";
 import { benchTrain } from "../bench/train.ts";
 import { benchGrade } from "../bench/grade.ts";
 import { benchSuite } from "../bench/suite.ts";
+import { benchTfjsLoad } from "../bench/tfjs_load.ts";
 
 /** Runs a bench script that only prints (exercise 5's) in its own process; its stdout. */
 async function runScript(path: string): Promise<string> {
@@ -32,6 +33,7 @@ async function runScript(path: string): Promise<string> {
 
 /** The benchmarks, in the order they run. */
 const PARTS: Record<string, () => Promise<string>> = {
+  tfjs: () => benchTfjsLoad(),
   data: benchData,
   train: () => benchTrain({ log: (line) => console.error(line) }),
   grade: () => benchGrade(),
