@@ -140,3 +140,27 @@ Deno.test("no name or message can forge a line, a row, an element or a terminal 
     assertEquals(JSON.stringify(json).includes("\\u001b"), false, JSON.stringify(json));
   }
 });
+
+Deno.test("no name or message can leave half an emoji in a format: strict JSON parsers reject one", () => {
+  // An unpaired surrogate, thrown by a submission or left by a cut through an emoji.
+  const half = `half an emoji \uD83D, and the other half \uDE00; a whole one \u{1F600} stays`;
+  const report = sampleReport();
+  report.submission = `eve ${half}`;
+  report.notes = [`Refused ${half}.ts`];
+  for (const c of report.exercises[0].cases) c.message = `${half}\n${"🙂".repeat(2000)}`;
+  const wellFormed = (value: unknown): boolean =>
+    typeof value === "string"
+      ? value.isWellFormed()
+      : typeof value === "object" && value !== null
+      ? Object.values(value).every(wellFormed)
+      : true;
+  for (const view of ["student", "instructor"] as const) {
+    const gradescope = formatGradescope(report, view);
+    assertEquals(wellFormed(gradescope), true, JSON.stringify(gradescope));
+    const exercism = formatExercism(report, view);
+    assertEquals(wellFormed(exercism), true, JSON.stringify(exercism));
+    assertEquals(formatTerminal(report, view).isWellFormed(), true);
+  }
+  assertEquals(gradebookCsv([report], ["softmax"]).isWellFormed(), true);
+  assertIncludes(JSON.stringify(formatGradescope(report, "instructor")), ["\u{1F600}"]);
+});

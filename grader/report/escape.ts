@@ -23,6 +23,12 @@ const CONTROL_BUT_LINES =
   // deno-lint-ignore no-control-regex
   /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g;
 
+/**
+ * Half of a surrogate pair on its own: not a character, and strict JSON parsers (`jq`, and
+ * perhaps a platform's) reject the `\udXXX` escape `JSON.stringify` writes for it.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
 function visible(char: string): string {
   if (char === "\n") return "\\n";
   if (char === "\r") return "\\r";
@@ -33,7 +39,8 @@ function visible(char: string): string {
 
 /**
  * One line of text: every control character (line breaks, tabs, escape sequences, the Unicode
- * direction overrides) written as a visible escape such as `\n` or `\x1b`.
+ * direction overrides) and every unpaired surrogate written as a visible escape such as `\n`,
+ * `\x1b` or `\ud83d`.
  *
  * @example
  * ```ts
@@ -42,34 +49,47 @@ function visible(char: string): string {
  * ```
  */
 export function escapeLine(text: string): string {
-  return text.replace(CONTROL, visible);
+  return text.replace(CONTROL, visible).replace(LONE_SURROGATE, visible);
 }
 
 /**
  * Several lines of text: line breaks and tabs are kept (`\r\n` and `\r` become `\n`), every
- * other control character is written as a visible escape.
+ * other control character and every unpaired surrogate is written as a visible escape.
  *
  * @example
  * ```ts
  * import { escapeLines } from "./escape.ts";
  * if (escapeLines("a\r\nb\u001b[31m") !== "a\nb\\x1b[31m") throw new Error("unexpected: escapeLines(\"a\\r\\nb\\u001b[31m\") !== \"a\\nb\\\\x1b[31m\"");
  * ```
+ *
+ * @example Half an emoji becomes text that every JSON parser reads; a whole one stays
+ * ```ts
+ * import { escapeLines } from "./escape.ts";
+ * const text = escapeLines("\u{1F600} \uD83D!");
+ * if (text !== "\u{1F600} \\ud83d!") throw new Error(`got ${JSON.stringify(text)}`);
+ * if (!text.isWellFormed()) throw new Error("a lone surrogate is left");
+ * ```
  */
 export function escapeLines(text: string): string {
-  return text.replace(/\r\n?/g, "\n").replace(CONTROL_BUT_LINES, visible);
+  return text.replace(/\r\n?/g, "\n").replace(CONTROL_BUT_LINES, visible)
+    .replace(LONE_SURROGATE, visible);
 }
 
 /**
- * `text` cut to `limit` characters (with `…`), for untrusted text of any length.
+ * `text` cut to `limit` characters (with `…`), for untrusted text of any length; a cut never
+ * splits a surrogate pair (an emoji), which would leave half of it alone.
  *
  * @example
  * ```ts
  * import { truncate } from "./escape.ts";
  * if (truncate("abcdef", 3) !== "abc…" || truncate("ab", 3) !== "ab") throw new Error("unexpected: truncate(\"abcdef\", 3) !== \"abc\u2026\" || truncate(\"ab\", 3) !== \"ab\"");
+ * if (truncate("ab\u{1F600}", 3) !== "ab…") throw new Error("an emoji was cut in half");
  * ```
  */
 export function truncate(text: string, limit: number): string {
-  return text.length > limit ? `${text.slice(0, limit)}…` : text;
+  if (text.length <= limit) return text;
+  const high = /[\uD800-\uDBFF]/.test(text[limit - 1] ?? "");
+  return `${text.slice(0, high ? limit - 1 : limit)}…`;
 }
 
 /**
@@ -84,7 +104,6 @@ export function truncate(text: string, limit: number): string {
  */
 export function escapeXml(text: string): string {
   return escapeLines(text)
-    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\\ufffd")
     .replace(/[\uFFFE\uFFFF]/g, "\\ufffd")
     .replaceAll("&", "&amp;")
     .replaceAll("<", "&lt;")

@@ -22,7 +22,7 @@
  *
  * @module
  */
-import { escapeLine } from "./escape.ts";
+import { escapeLine, truncate } from "./escape.ts";
 import type { CaseStatus, SubmissionReport } from "./types.ts";
 import { forView, type View } from "./view.ts";
 
@@ -44,7 +44,7 @@ function points(n: number): string {
 /** One line of untrusted text, escaped and cut to `width`. */
 function oneLine(text: string, width: number): string {
   const flat = escapeLine(text.replace(/[ \t]*\r?\n[ \t]*/g, " ")).trim();
-  return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat;
+  return flat.length > width ? truncate(flat, width - 1) : flat;
 }
 
 /**
