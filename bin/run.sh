@@ -26,7 +26,8 @@ log=""
 on_exit() {
   code=$?
   [ -z "$log" ] || rm -f "$log"
-  if [ "$code" -ne 0 ] && [ ! -s "${output:-/nonexistent}/results.json" ]; then
+  if [ "$code" -ne 0 ] && { [ ! -f "${output:-/nonexistent}/results.json" ] ||
+    [ ! -s "${output:-/nonexistent}/results.json" ]; }; then
     fail "the runner stopped early (exit code $code)"
   fi
 }
@@ -46,7 +47,9 @@ kit=$(cd "$(dirname "$0")/.." && pwd)
 # absolute, and the grader runs from the kit.
 unset INIT_CWD
 cd "$kit"
-rm -f "$output/results.json"
+# results.json is this script's name: whatever has it goes, a directory too (OUTPUT_DIR may be
+# INPUT_DIR, and a submission may hold a folder of that name).
+rm -rf -- "$output/results.json"
 log=$(mktemp)
 status=0
 # shellcheck disable=SC2086 # $only is one word or none
@@ -54,7 +57,7 @@ deno run --allow-all --frozen --cached-only tools/grade.ts "$input" $only \
   --format exercism --out "$output/results.json" 2>"$log" >&2 || status=$?
 cat "$log" >&2
 # 0: graded; 2: the grader failed on this submission (results.json says so, status "error").
-if [ ! -s "$output/results.json" ]; then
+if [ ! -f "$output/results.json" ] || [ ! -s "$output/results.json" ]; then
   fail "the grader wrote no results (exit code $status): $(grep -v '^ *$' "$log" | tail -n 1)"
 fi
 [ "$status" -eq 0 ] || [ "$status" -eq 3 ] || exit 1

@@ -1,0 +1,58 @@
+/**
+ * `bin/run.sh SLUG INPUT_DIR OUTPUT_DIR`, Exercism's test-runner interface, on this machine
+ * (the container test runs it in the image, in CI): whatever happens, OUTPUT_DIR gets a
+ * `results.json` file.
+ */
+import { dirname, join } from "node:path";
+import { exercises } from "./cases/mod.ts";
+import { KIT } from "./helpers/submissions.ts";
+import { ignoreWithoutFullData } from "./helpers/full_data.ts";
+import { assertEquals } from "./helpers/assert.ts";
+
+async function runSh(args: string[]): Promise<{ code: number; stderr: string }> {
+  const { code, stderr } = await new Deno.Command("sh", {
+    args: [join(KIT, "bin", "run.sh"), ...args],
+    env: { PATH: `${dirname(Deno.execPath())}:${Deno.env.get("PATH") ?? ""}`, NO_COLOR: "1" },
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  return { code, stderr: new TextDecoder().decode(stderr) };
+}
+
+async function results(dir: string): Promise<{ version: number; status: string }> {
+  return JSON.parse(await Deno.readTextFile(join(dir, "results.json")));
+}
+
+Deno.test({
+  name: "bin/run.sh writes results.json into INPUT_DIR itself, even over a folder of that name",
+  ignore: ignoreWithoutFullData,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "run-sh-" });
+    try {
+      const softmax = exercises.find((e) => e.id === "softmax")!;
+      await Deno.copyFile(join(KIT, "solutions", softmax.file), join(dir, softmax.file));
+      // A submission's folder with the name the runner writes (helper's attack: `rm -f`
+      // failed on it and the script stopped with no results at all).
+      await Deno.mkdir(join(dir, "results.json"));
+      await Deno.writeTextFile(join(dir, "results.json", "notes.ts"), "export {};\n");
+      const run = await runSh(["softmax", dir, dir]);
+      assertEquals(run.code, 0, run.stderr);
+      const json = await results(dir);
+      assertEquals([json.version, json.status], [3, "pass"], JSON.stringify(json));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("bin/run.sh: a bad slug exits 1 with an error results.json saying so", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "run-sh-" });
+  try {
+    const run = await runSh(["soft max!", dir, join(dir, "out")]);
+    assertEquals(run.code, 1, run.stderr);
+    const json = await results(join(dir, "out"));
+    assertEquals(json.status, "error", JSON.stringify(json));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
