@@ -579,6 +579,25 @@ const MISTAKES: Record<string, Mistake[]> = {
   ],
   huge_vocabulary: [
     {
+      mistake: "returns the full loss instead of sampling",
+      caughtBy: "varies with the seed",
+      replace: (s) => ({
+        sampledSoftmaxLoss: (layer: { W: T2; b: T1 }, batch: { h: T2; y: T1 }) =>
+          s.fullSoftmaxLoss(layer, batch),
+      }),
+    },
+    {
+      mistake: "ignores the seed: the same words for every seed",
+      caughtBy: "varies with the seed",
+      replace: (s) => ({
+        sampledSoftmaxLoss: (
+          layer: { W: T2; b: T1 },
+          batch: { h: T2; y: T1 },
+          options: { numSampled: number; seed: number },
+        ) => s.sampledSoftmaxLoss(layer, batch, { ...options, seed: 0 }),
+      }),
+    },
+    {
       mistake: "sampled softmax without its correction",
       caughtBy: "without bias",
       replace: (s) => ({
