@@ -167,8 +167,7 @@ const FIXTURES: Record<string, Fixture> = {
   augments_types_utf16: {
     fixture: "augments_types_utf16",
     expected: { huge_vocabulary: "error" },
-    // The type checker reads UTF-16; Deno's runtime does not, so the file fails to load.
-    messages: { huge_vocabulary: "does not load" },
+    messages: { huge_vocabulary: "does not type-check" },
   },
   bad_imports: {
     fixture: "bad_imports",

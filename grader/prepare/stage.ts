@@ -282,7 +282,9 @@ function typeImportsStaged(data: Uint8Array): Uint8Array {
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(data);
   } catch {
-    return data; // Not UTF-8: it will not parse; the graph check says so.
+    // Not UTF-8 (UTF-16 with a byte-order mark, which Deno reads too, or bytes that do not
+    // parse): staged as it is; such a file is also type-checked on its own (typecheck.ts).
+    return data;
   }
   const staged = asImportType(text);
   return staged === text ? data : new TextEncoder().encode(staged);

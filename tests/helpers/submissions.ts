@@ -25,16 +25,17 @@ export const KIT: string = fileURLToPath(new URL("../../", import.meta.url));
 /** The fixture submissions. */
 export const FIXTURES: string = join(KIT, "tests", "fixtures", "submissions");
 
-async function copyTree(from: string, to: string, edit = (text: string) => text): Promise<void> {
+/**
+ * Copies a tree, each file through `edit` when given, else byte for byte: a fixture's bytes
+ * are its attack (a UTF-16 file must reach the grader as UTF-16).
+ */
+async function copyTree(from: string, to: string, edit?: (text: string) => string): Promise<void> {
   await Deno.mkdir(to, { recursive: true });
   for await (const entry of Deno.readDir(from)) {
-    if (entry.isDirectory) await copyTree(join(from, entry.name), join(to, entry.name), edit);
-    else if (entry.isFile) {
-      await Deno.writeTextFile(
-        join(to, entry.name),
-        edit(await Deno.readTextFile(join(from, entry.name))),
-      );
-    }
+    const [source, target] = [join(from, entry.name), join(to, entry.name)];
+    if (entry.isDirectory) await copyTree(source, target, edit);
+    else if (entry.isFile && edit === undefined) await Deno.copyFile(source, target);
+    else if (entry.isFile) await Deno.writeTextFile(target, edit!(await Deno.readTextFile(source)));
   }
 }
 
