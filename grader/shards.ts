@@ -63,11 +63,12 @@ export interface ShardRecord {
 }
 
 /**
- * The shard record's file name, in a shard's output directory. It starts with a dot, which no
- * student's results file can ({@linkcode ../report/escape.ts safeFileName} escapes a leading
- * dot): a student named `shard` once lost their `shard.json` to the record.
+ * The shard record's file name, in a shard's output directory. It holds a `+`, which no
+ * student's results file can ({@linkcode ../report/escape.ts safeFileName} escapes it): a
+ * student named `shard` once lost their `shard.json` to the record. (Not a dot file: CI
+ * artifact uploads leave those out.)
  */
-export const SHARD_FILE = ".shard.json";
+export const SHARD_FILE = "shard+record.json";
 
 /**
  * Parses `K/N` (1 ≤ K ≤ N ≤ 1000).

@@ -189,7 +189,7 @@ Deno.test({
       };
       await refused([dirs[0], dirs[1]], "shard 3/3 missing");
       await refused([dirs[0], dirs[1], dirs[2], dirs[1]], "given twice");
-      await refused([...dirs, join(work, "whole")], "no .shard.json");
+      await refused([...dirs, join(work, "whole")], "no shard+record.json");
       const tamper = async (name: string, edit: (r: ShardRecord) => void) => {
         const copy = join(work, name);
         await Deno.mkdir(copy);

@@ -125,7 +125,7 @@ Options:
   --jobs N           Sandboxes at once in batch mode (default: number of cores).
   --shard K/N        Batch: grade only shard K of N (from 1), chosen by student name, so
                      that N machines split a class without talking to each other; writes
-                     .shard.json beside the gradebook for \`merge\`.
+                     shard+record.json beside the gradebook for \`merge\`.
   merge DIR... --out DIR
                      Combine the --out directories of the N shards into one (a new
                      directory): the results files and one gradebook.csv, as one batch
