@@ -15,6 +15,8 @@ fail() {
   echo "bin/run.sh: $1" >&2
   if [ -n "${output:-}" ] && [ -d "$output" ]; then
     message=$(printf '%s' "$1" | tr -d '\000-\037' | sed 's/\\/\\\\/g; s/"/\\"/g')
+    # results.json is this script's name in OUTPUT_DIR: whatever has it goes, a folder too.
+    rm -rf -- "$output/results.json"
     printf '{"version":3,"status":"error","message":"%s","tests":[]}\n' "$message" \
       >"$output/results.json"
   fi
@@ -22,10 +24,12 @@ fail() {
 }
 [ $# -eq 3 ] || { echo "usage: bin/run.sh SLUG INPUT_DIR OUTPUT_DIR" >&2; exit 1; }
 log=""
+result=""
 # Whatever stops this script from here on, OUTPUT_DIR gets a results.json that says so.
 on_exit() {
   code=$?
   [ -z "$log" ] || rm -f "$log"
+  [ -z "$result" ] || rm -f "$result"
   if [ "$code" -ne 0 ] && { [ ! -f "${output:-/nonexistent}/results.json" ] ||
     [ ! -s "${output:-/nonexistent}/results.json" ]; }; then
     fail "the runner stopped early (exit code $code)"
@@ -47,18 +51,22 @@ kit=$(cd "$(dirname "$0")/.." && pwd)
 # absolute, and the grader runs from the kit.
 unset INIT_CWD
 cd "$kit"
-# results.json is this script's name: whatever has it goes, a directory too (OUTPUT_DIR may be
-# INPUT_DIR, and a submission may hold a folder of that name).
-rm -rf -- "$output/results.json"
 log=$(mktemp)
+# The results are written beside the log, then moved into OUTPUT_DIR: OUTPUT_DIR may be
+# INPUT_DIR, whose files (a folder named results.json too) stay as they are while grading.
+result=$(mktemp)
 status=0
 # shellcheck disable=SC2086 # $only is one word or none
 deno run --allow-all --frozen --cached-only tools/grade.ts "$input" $only \
-  --format exercism --out "$output/results.json" 2>"$log" >&2 || status=$?
+  --format exercism --out "$result" 2>"$log" >&2 || status=$?
 cat "$log" >&2
-# 0: graded; 2: the grader failed on this submission (results.json says so, status "error").
-if [ ! -f "$output/results.json" ] || [ ! -s "$output/results.json" ]; then
+# 0: graded; 2: the grader failed on this submission (its results say so, status "error").
+if [ ! -s "$result" ]; then
   fail "the grader wrote no results (exit code $status): $(grep -v '^ *$' "$log" | tail -n 1)"
 fi
+rm -rf -- "$output/results.json"
+mv -- "$result" "$output/results.json"
+result=""
+chmod 644 "$output/results.json"
 [ "$status" -eq 0 ] || [ "$status" -eq 3 ] || exit 1
 exit 0
