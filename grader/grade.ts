@@ -37,6 +37,7 @@ import type {
   SubmissionStatus,
   Timings,
 } from "./report/types.ts";
+import { truncate } from "./report/escape.ts";
 import type { JobUnit } from "./sandbox/main.ts";
 import { runInSandbox, type SandboxResult } from "./sandbox/run.ts";
 import { type GraderSession, kitPath } from "./session.ts";
@@ -272,7 +273,7 @@ function caseReport(session: GraderSession, c: ManifestCase, v: Verdict, ms?: nu
     maxScore: c.points,
     score: passed ? c.points : 0,
     status: v.status,
-    message: v.message.length > limit ? `${v.message.slice(0, limit)}…` : v.message,
+    message: truncate(v.message, limit),
     hint: passed ? "" : c.hint,
     hidden: c.hidden,
     visibility: c.visibility,

@@ -38,6 +38,7 @@
 import { join } from "node:path";
 import { endReason, spawnLimited, toolCache } from "../process.ts";
 import { dirUrl } from "./import_map.ts";
+import { truncate } from "../report/escape.ts";
 
 /** One submission to type-check. */
 export interface TypecheckTarget {
@@ -198,7 +199,7 @@ function clean(text: string, target: { root: string; dir?: string }): string {
   const dir = own(target);
   const out = text.replaceAll(dirUrl(dir), "").replaceAll(`${dir}/`, "")
     .replaceAll(dirUrl(target.root), "../");
-  return out.length > 6000 ? `${out.slice(0, 6000)}\n…` : out;
+  return truncate(out, 6000);
 }
 
 /** The outcome of one `deno check`: success, diagnostics, or why it could not finish. */

@@ -26,6 +26,7 @@
 import * as tf from "../../lib/tf.ts";
 import { decodePlain, validatePlain } from "../sandbox/plain.ts";
 import { Lines } from "../process.ts";
+import { truncate } from "../report/escape.ts";
 import { asExercises, type HiddenTable, hiddenTableFrom, tableEntries } from "../manifest.ts";
 import type { Case } from "../../tests/cases/case.ts";
 
@@ -65,7 +66,7 @@ async function judge(c: Case, encoded: string): Promise<Record<string, unknown>>
   try {
     output = validatePlain(decodePlain(encoded));
   } catch (error) {
-    return { ok: false, message: (error as Error).message.slice(0, MESSAGE_LIMIT) };
+    return { ok: false, message: truncate((error as Error).message, MESSAGE_LIMIT) };
   }
   tf.engine().startScope();
   try {
@@ -74,7 +75,7 @@ async function judge(c: Case, encoded: string): Promise<Record<string, unknown>>
   } catch (error) {
     // A check may quote the output in its message: keep the reply small whatever the output.
     const text = error instanceof Error ? error.message : String(error);
-    const message = text.length > MESSAGE_LIMIT ? `${text.slice(0, MESSAGE_LIMIT)}…` : text;
+    const message = truncate(text, MESSAGE_LIMIT);
     return isAssertion(error) ? { ok: false, message } : { ok: false, message, broken: true };
   } finally {
     tf.engine().endScope();
