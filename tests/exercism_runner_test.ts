@@ -45,9 +45,10 @@ Deno.test({
   },
 });
 
-Deno.test("bin/run.sh: a bad slug exits 1 with an error results.json saying so", async () => {
+Deno.test("bin/run.sh: a bad slug exits 1 with an error results.json saying so, over a folder of that name too", async () => {
   const dir = await Deno.makeTempDir({ prefix: "run-sh-" });
   try {
+    await Deno.mkdir(join(dir, "out", "results.json"), { recursive: true });
     const run = await runSh(["soft max!", dir, join(dir, "out")]);
     assertEquals(run.code, 1, run.stderr);
     const json = await results(join(dir, "out"));
