@@ -18,7 +18,7 @@
  * ## Two speed fixes for the wasm backend, installed on import
  *
  * Each is installed only with the tfjs version the kit was tested on
- * ({@linkcode ./tfjs_unused.ts TESTED_TFJS}); another version keeps tfjs's own kernels.
+ * ({@linkcode ./wasm_kernels.ts TESTED_TFJS}); another version keeps tfjs's own kernels.
  * Both change *how* tfjs computes, never *what*: every op gives the same values (up to
  * float32 rounding in a different order), every gradient the same gradient, and the lessons'
  * code is unchanged. `deno task bench train` measures what they save on the lesson's training

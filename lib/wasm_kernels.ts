@@ -30,10 +30,20 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { version_wasm } from "@tensorflow/tfjs-backend-wasm";
-import { TESTED_TFJS } from "./tfjs_unused.ts";
 
-/** The tfjs version the kit's kernels were tested for (defined in {@linkcode ./tfjs_unused.ts}). */
-export { TESTED_TFJS };
+/**
+ * The version of tfjs the kit's tfjs-specific code was written and tested for (these kernels,
+ * and the packages {@linkcode ./tfjs_unused.ts} leaves out): tfjs-core's (`tf.version_core`)
+ * and tfjs-backend-wasm's (`version_wasm`) must both be this one.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "./tf.ts";
+ * import { TESTED_TFJS } from "./wasm_kernels.ts";
+ * if (tf.version_core !== TESTED_TFJS) throw new Error(`tfjs ${tf.version_core}: not the tested one`);
+ * ```
+ */
+export const TESTED_TFJS = "4.22.0";
 
 /** Options for {@linkcode replaceWasmKernel}. */
 export interface ReplaceOptions {
