@@ -19,6 +19,7 @@
  * @module
  */
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 /** Options for {@linkcode benchSuite}. */
@@ -35,16 +36,17 @@ export interface BenchSuiteOptions {
 export interface ModuleTime {
   /** As `deno test` names it (`./tests/x_test.ts`, or `./lib/x.ts#10-20.ts` for an example). */
   module: string;
-  /** Seconds from its "running" line to the next module's (its start-up, its tests). */
+  /** Seconds from the previous module's last line to its own: its start-up and its tests. */
   seconds: number;
 }
 
 const RUNNING = /^running \d+ tests? from (\S+)/;
 
 /**
- * Splits a timed `deno test` log into modules: each module's time runs from its "running …
- * from MODULE" line to the next one's (or to the last line), so it includes the module's
- * start-up. Lines of other kinds are ignored.
+ * Splits a timed `deno test` log into modules. `deno test` prints "running … from MODULE" once
+ * the module has loaded, so a module's time runs from the previous module's last line (its
+ * start-up) to its own last line; the first module's starts at its "running" line (what comes
+ * before is the type check and its start-up). Lines of other kinds are ignored.
  *
  * @example
  * ```ts
@@ -56,22 +58,26 @@ const RUNNING = /^running \d+ tests? from (\S+)/;
  *   { at: 2.25, line: "ok | 3 passed | 0 failed (2s)" },
  * ]);
  * if (JSON.stringify(times) !== JSON.stringify([
- *   { module: "./tests/a_test.ts", seconds: 2 },
- *   { module: "./lib/b.ts#3-9.ts", seconds: 0.25 },
+ *   { module: "./tests/a_test.ts", seconds: 1.5 },
+ *   { module: "./lib/b.ts#3-9.ts", seconds: 0.75 },
  * ])) throw new Error(`unexpected split: ${JSON.stringify(times)}`);
  * ```
  */
 export function moduleTimes(log: { at: number; line: string }[]): ModuleTime[] {
   const times: ModuleTime[] = [];
+  const starts: number[] = [];
+  let previousAt: number | undefined;
   for (const { at, line } of log) {
     const m = RUNNING.exec(line);
-    if (m === null) continue;
-    const last = times.at(-1);
-    if (last !== undefined) last.seconds = at - last.seconds;
-    times.push({ module: m[1], seconds: at });
+    if (m !== null) {
+      const start = times.length === 0 ? at : previousAt ?? at;
+      if (times.length > 0) times.at(-1)!.seconds = start - starts.at(-1)!;
+      times.push({ module: m[1], seconds: 0 });
+      starts.push(start);
+    }
+    previousAt = at;
   }
-  const last = times.at(-1);
-  if (last !== undefined) last.seconds = (log.at(-1)?.at ?? last.seconds) - last.seconds;
+  if (times.length > 0) times.at(-1)!.seconds = (previousAt ?? 0) - starts.at(-1)!;
   return times;
 }
 
@@ -111,7 +117,9 @@ async function emptyModuleSeconds(count: number): Promise<number> {
       await Deno.writeTextFile(join(dir, `m${i}_test.ts`), `Deno.test("m${i}", () => {});\n`);
     }
     await timedTest([dir], dir); // type-check once, so the timed run only starts modules
-    return (await timedTest([dir], dir)).seconds / count;
+    // Each module after the first: its start-up and its one empty test.
+    const times = moduleTimes((await timedTest([dir], dir)).log).slice(1);
+    return times.reduce((total, t) => total + t.seconds, 0) / times.length;
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -132,14 +140,14 @@ function s(x: number): string {
  * ```
  */
 export async function benchSuite(options: BenchSuiteOptions = {}): Promise<string> {
-  const kit = new URL("..", import.meta.url).pathname;
+  const kit = fileURLToPath(new URL("..", import.meta.url));
   const run = await timedTest(["-P", "--doc", ...(options.paths ?? [])], kit);
   const times = moduleTimes(run.log);
   const summary = run.log.findLast(({ line }) => /^(ok|FAILED) \| \d+ passed/.test(line));
   const examples = times.filter((t) => t.module.includes("#"));
   const tests = times.filter((t) => !t.module.includes("#"));
   const sum = (ts: ModuleTime[]) => ts.reduce((total, t) => total + t.seconds, 0);
-  const perEmpty = await emptyModuleSeconds(options.emptyModules ?? 20);
+  const perEmpty = await emptyModuleSeconds(Math.max(2, options.emptyModules ?? 20));
   // The first "running" line comes after the type check and the first module's start.
   const firstAt = run.log.find(({ line }) => RUNNING.test(line))?.at ?? 0;
   const row = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
@@ -175,6 +183,31 @@ export async function benchSuite(options: BenchSuiteOptions = {}): Promise<strin
   return lines.join("\n");
 }
 
+/**
+ * A flag's value as a positive integer.
+ *
+ * @example
+ * ```ts
+ * import { positiveInteger } from "./suite.ts";
+ * if (positiveInteger("12", "--top") !== 12) throw new Error("12 refused");
+ * let message = "";
+ * try {
+ *   positiveInteger("0", "--top");
+ * } catch (error) {
+ *   message = (error as Error).message;
+ * }
+ * if (!message.includes("--top")) throw new Error(`no flag named in: ${message}`);
+ * ```
+ * @throws {RangeError} naming the flag and the value.
+ */
+export function positiveInteger(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new RangeError(`${flag} takes a positive whole number, got ${JSON.stringify(text)}`);
+  }
+  return n;
+}
+
 if (import.meta.main) {
   const { values, positionals } = parseArgs({
     args: Deno.args,
@@ -184,7 +217,7 @@ if (import.meta.main) {
   console.log(
     await benchSuite({
       paths: positionals.length > 0 ? positionals : undefined,
-      top: values.top ? Number(values.top) : undefined,
+      top: values.top === undefined ? undefined : positiveInteger(values.top, "--top"),
     }),
   );
 }

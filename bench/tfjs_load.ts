@@ -21,7 +21,9 @@
  * @module
  */
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { positiveInteger } from "./suite.ts";
 
 /** Options for {@linkcode benchTfjsLoad}. */
 export interface BenchTfjsLoadOptions {
@@ -69,7 +71,14 @@ export async function benchTfjsLoad(options: BenchTfjsLoadOptions = {}): Promise
     for (let round = 0; round <= rounds; round++) {
       for (const [i, script] of scripts.entries()) {
         const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-          args: ["run", "-A", "--quiet", "--config", new URL("deno.json", KIT).pathname, script],
+          args: [
+            "run",
+            "-A",
+            "--quiet",
+            "--config",
+            fileURLToPath(new URL("deno.json", KIT)),
+            script,
+          ],
           stdout: "piped",
           stderr: "piped",
         }).output();
@@ -101,5 +110,9 @@ export async function benchTfjsLoad(options: BenchTfjsLoadOptions = {}): Promise
 
 if (import.meta.main) {
   const { values } = parseArgs({ args: Deno.args, options: { rounds: { type: "string" } } });
-  console.log(await benchTfjsLoad({ rounds: values.rounds ? Number(values.rounds) : undefined }));
+  console.log(
+    await benchTfjsLoad({
+      rounds: values.rounds === undefined ? undefined : positiveInteger(values.rounds, "--rounds"),
+    }),
+  );
 }
