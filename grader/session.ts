@@ -74,6 +74,12 @@ export interface SessionOptions {
    * reason, its directory removed.
    */
   signal?: AbortSignal;
+  /**
+   * Where the session's own directory is made (default: the system's temporary directory). A
+   * command that removes one directory on Ctrl-C without waiting for the set-up to stop passes
+   * that directory, so nothing of the session outlives it.
+   */
+  tempDir?: string;
 }
 
 /** The loaded, shared state of a grading session. */
@@ -335,7 +341,7 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
   const stopIfAborted = () => options.signal?.throwIfAborted();
   stopIfAborted();
 
-  const dir = await Deno.makeTempDir({ prefix: "grader-session-" });
+  const dir = await Deno.makeTempDir({ prefix: "grader-session-", dir: options.tempDir });
   // Whatever fails (or is interrupted) from here on, the directory goes with it.
   let judges: JudgePool | undefined;
   try {

@@ -376,8 +376,18 @@ export async function main(
   // that, the command's exit code stays 130.
   let interrupted = false;
   let opening: ReturnType<typeof openSession> | undefined; // closed once open, on Ctrl-C
-  const removeTemp = () =>
-    args.keep ? Promise.resolve() : Deno.remove(tempDir, { recursive: true }).catch(() => {});
+  // A process the signal is stopping may still write into it: try again a few times.
+  const removeTemp = async () => {
+    for (let attempt = 0; attempt < 5 && !args.keep; attempt++) {
+      try {
+        await Deno.remove(tempDir, { recursive: true });
+        return;
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  };
   let cleanedUp: Promise<unknown> | undefined;
   // Stops a session still being set up, which then removes its own directory.
   const abort = new AbortController();
@@ -386,7 +396,11 @@ export async function main(
     interrupted = true;
     abort.abort(new Error("interrupted"));
     printError("Interrupted: removing temporary files");
-    cleanedUp = Promise.all([opening?.then((s) => s.close(), () => {}), removeTemp()]);
+    // The session first (its directory is inside the temporary one), then the rest.
+    cleanedUp = (async () => {
+      await opening?.then((s) => s.close(), () => {});
+      await removeTemp();
+    })();
     // The grading in flight notices, stops and cleans up again (it may still have been
     // writing into the run directory). If it is waiting on something the signal did not
     // stop, leave after 5 s anyway.
@@ -416,6 +430,9 @@ export async function main(
         rubricFile: args.rubric,
         exercises: args.exercises,
         signal: abort.signal,
+        // Inside the directory Ctrl-C removes: when a set-up step outlasts the 5 s the
+        // interrupt waits, the session's directory still goes with it.
+        tempDir,
       });
       session = await opening;
     } catch (error) {

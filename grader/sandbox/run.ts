@@ -328,6 +328,13 @@ async function runProcesses(request: SandboxRequest): Promise<SandboxOutcome> {
     reader.close();
     processes++;
     stderrTail = end.stderr;
+    // The grader never sends SIGINT: one that ended the sandbox is the user's Ctrl-C, sent to
+    // the whole process group. No new sandbox starts after it (one would outlive the command
+    // and write into the directories it removes).
+    if (end.signal === "SIGINT" && end.killedFor === undefined) {
+      const message = "grading was interrupted (Ctrl-C)";
+      return { results: fillMissing(all, results, message), processes, fatal: message, stderrTail };
+    }
     // A Worker that did not start after others had run in the same process may have been
     // starved by what they left running (native threads go on after their Worker ends): the
     // rest goes to a fresh process. One that cannot start in a fresh process is the grader's.
