@@ -1,19 +1,70 @@
 /**
  * The kit in a real Deno Jupyter kernel: a notebook that trains with the Animator and draws
- * predictCh3's grid, executed by `jupyter nbconvert --execute` with the `deno` kernel
+ * predictCh3's grid, executed by `jupyter nbconvert` with the `deno` kernel
  * (`deno jupyter --install`). The Animator must show one chart, updated in place after every
- * epoch, and showImages the grid, inline.
+ * epoch, and showImages the grid, inline. And the outputs Deno's kernel sends after the end of
+ * their cell are kept, under their own cell.
  *
  * Needs Jupyter and the Deno kernel (`tests/helpers/jupyter.ts` says which packages); without
  * them the test is ignored, unless `D2L_REQUIRE_JUPYTER=1` (CI sets it).
  */
 import assert from "node:assert/strict";
 import { jupyterProblem as problem } from "./helpers/jupyter.ts";
-import { executeNotebook, joinedText, type Output } from "../tools/notebooks.ts";
+import { executeNotebook, joinedText, type Output, withoutColours } from "../tools/notebooks.ts";
 
 const ROOT = new URL("..", import.meta.url);
 
 const joined = joinedText;
+
+/** A notebook for the `deno` kernel with these code cells, not yet run. */
+function notebookOf(cells: string[]): string {
+  return JSON.stringify({
+    cells: cells.map((source) => ({
+      cell_type: "code",
+      execution_count: null,
+      metadata: {},
+      outputs: [],
+      source,
+    })),
+    metadata: { kernelspec: { name: "deno", display_name: "Deno", language: "typescript" } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  });
+}
+
+Deno.test({
+  name: "executeNotebook keeps every value a cell shows, also those the kernel sends late",
+  ignore: problem !== undefined,
+  async fn() {
+    // Deno's kernel sends some of these after the message that ends their cell; plain
+    // `jupyter nbconvert --execute` dropped outputs of most runs' cells.
+    const CELLS = 20;
+    const cells = Array.from(
+      { length: CELLS },
+      (_, i) =>
+        `Deno.jupyter.display({ "text/plain": "first ${i}" }, { raw: true });
+await Deno.jupyter.display({ "text/plain": "second ${i}" }, { raw: true });
+"value ${i}";`,
+    );
+    const dir = await Deno.makeTempDir({ prefix: "d2l_late_" });
+    try {
+      await Deno.writeTextFile(`${dir}/late.ipynb`, notebookOf(cells));
+      const done = JSON.parse(await executeNotebook(`${dir}/late.ipynb`, 120));
+      const shown = done.cells.map((c: { outputs: Output[] }) =>
+        c.outputs.map((o) => `${o.output_type}: ${withoutColours(joined(o.data?.["text/plain"]))}`)
+          .sort()
+      );
+      const expected = Array.from({ length: CELLS }, (_, i) => [
+        `display_data: first ${i}`,
+        `display_data: second ${i}`,
+        `execute_result: "value ${i}"`,
+      ]);
+      assert.deepEqual(shown, expected, "every cell shows its own three values, once");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
 
 Deno.test({
   name:
@@ -42,19 +93,7 @@ Deno.writeFileSync("curves.png", animator.toPNG(svg));`,
 const png = showImages(shown.images, 1, 6, { titles: shown.titles, imageShape: shown.imageShape });
 Deno.writeFileSync("grid.png", png);`,
       ];
-      const notebook = {
-        cells: cells.map((source) => ({
-          cell_type: "code",
-          execution_count: null,
-          metadata: {},
-          outputs: [],
-          source,
-        })),
-        metadata: { kernelspec: { name: "deno", display_name: "Deno", language: "typescript" } },
-        nbformat: 4,
-        nbformat_minor: 5,
-      };
-      await Deno.writeTextFile(`${dir}/train.ipynb`, JSON.stringify(notebook));
+      await Deno.writeTextFile(`${dir}/train.ipynb`, notebookOf(cells));
       const done = JSON.parse(await executeNotebook(`${dir}/train.ipynb`, 300));
       const outputs: Output[][] = done.cells.map((c: { outputs: Output[] }) => c.outputs);
       for (const output of outputs.flat()) {

@@ -9,8 +9,8 @@
  * are gathered into the first one, rewritten for the notebook's folder, together with the
  * lesson's own exports (which the documentation tests import implicitly).
  *
- * The task then runs every notebook in Deno's Jupyter kernel (`jupyter nbconvert --execute`,
- * from `notebooks/`, so the imports resolve) and saves its outputs, so that the notebooks read
+ * The task then runs every notebook in Deno's Jupyter kernel (`jupyter nbconvert` with
+ * `tools/jupyter_late_outputs.py`, from `notebooks/`, so the imports resolve) and saves its outputs, so that the notebooks read
  * well before anyone runs them: the printed values, the Animator's chart, the prediction grid.
  * A notebook is replaced only once it has run without an error. `tests/notebooks_test.ts`
  * fails when a notebook's cells differ from what its lesson generates now, and executes each.
@@ -31,6 +31,7 @@
  * @module
  */
 import { basename, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { writeFileAtomic } from "../lib/write_atomic.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -173,8 +174,8 @@ function examplePieces(doc: string): Piece[] {
 
 /**
  * A line `value; // the value a notebook prints` (or "values") becomes an explicit display of
- * `value`: Deno 2.9.6's kernel sometimes drops a cell's final value when Jupyter executes the
- * notebook (`nbconvert --execute`), but never a display.
+ * `value`, which shows it wherever the line stands in the cell (a cell's final value is shown
+ * only when it is the last statement).
  */
 const PRINTED = /^(.+?);?\s*\/\/ the values? a notebook prints$/;
 
@@ -327,9 +328,6 @@ export function cellSources(json: string): { cell_type: string; source: string }
   }));
 }
 
-/** How many times {@linkcode executeNotebook} runs a notebook whose displays went missing. */
-const RUNS_FOR_LOST_DISPLAYS = 3;
-
 /**
  * The first code cell of an executed notebook that shows fewer values than it should: at least
  * one when it calls `display(`, and as many as the same cell of `saved` (the notebook as it was
@@ -367,30 +365,33 @@ export function lostDisplay(executed: string, saved?: string): string | undefine
  * Runs a notebook file in Deno's Jupyter kernel from its own folder and returns the executed
  * notebook's JSON; the file itself is left as it was.
  *
- * Deno 2.9's kernel sometimes sends a cell's display after the message that ends the cell, and
- * Jupyter then drops it (seen about once in ten runs of a cell on a busy machine, with the
- * message order recorded). A run in which a cell shows fewer values than it should
- * ({@linkcode lostDisplay}, against the file's own saved outputs when it has them) is run again,
- * up to {@linkcode RUNS_FOR_LOST_DISPLAYS} times in all.
+ * Deno 2.9's kernel does not keep its messages in order: a cell's display sometimes arrives after
+ * the message that ends the cell, and `jupyter nbconvert --execute` drops it (more often on a
+ * loaded machine). The run uses `tools/jupyter_late_outputs.py`, which files such messages under
+ * their cell; a cell that still shows fewer values than it should ({@linkcode lostDisplay},
+ * against the file's own saved outputs) is an error.
  *
  * @throws {Error} when Jupyter or the Deno kernel is missing (names the packages), when a
- *   cell fails (with Jupyter's report), or when a cell's display is lost in every run.
+ *   cell fails (with Jupyter's report), or when a cell's display is missing.
  */
 export async function executeNotebook(path: string, timeoutSeconds = 900): Promise<string> {
   const saved = await Deno.readTextFile(path);
-  let lost: string | undefined;
-  for (let run = 1; run <= RUNS_FOR_LOST_DISPLAYS; run++) {
-    const executed = await executeOnce(path, timeoutSeconds);
-    lost = lostDisplay(executed, saved);
-    if (lost === undefined) return executed;
+  const executed = await nbconvertExecute(path, timeoutSeconds);
+  const lost = lostDisplay(executed, saved);
+  if (lost !== undefined) {
+    throw new Error(
+      `${
+        basename(path)
+      }: in Deno's Jupyter kernel, this cell did not show all its values:\n${lost}`,
+    );
   }
-  throw new Error(
-    `${basename(path)}: in ${RUNS_FOR_LOST_DISPLAYS} runs in Deno's Jupyter kernel, this cell ` +
-      `never showed all its values:\n${lost}`,
-  );
+  return executed;
 }
 
-async function executeOnce(path: string, timeoutSeconds: number): Promise<string> {
+/** The nbconvert configuration that keeps the kernel's late messages (see its own comment). */
+const LATE_OUTPUTS_CONFIG = fileURLToPath(new URL("./jupyter_late_outputs.py", import.meta.url));
+
+async function nbconvertExecute(path: string, timeoutSeconds: number): Promise<string> {
   const outDir = await Deno.makeTempDir({ prefix: "d2l_nb_" });
   try {
     let run: Deno.CommandOutput;
@@ -398,9 +399,10 @@ async function executeOnce(path: string, timeoutSeconds: number): Promise<string
       run = await new Deno.Command("jupyter", {
         args: [
           "nbconvert",
+          "--config",
+          LATE_OUTPUTS_CONFIG,
           "--to",
           "notebook",
-          "--execute",
           "--ExecutePreprocessor.kernel_name=deno",
           `--ExecutePreprocessor.timeout=${timeoutSeconds}`,
           "--output-dir",
@@ -442,8 +444,7 @@ export function withoutColours(text: string): string {
 
 /**
  * Drops what changes on every run and says nothing to a reader (timings, kernel versions) and
- * the terminal colours of printed values. (Colours are removed here, not with `NO_COLOR`: with
- * `NO_COLOR=1`, Deno 2.9.6's kernel shows no value for some cells, such as one ending in 0.5.)
+ * the terminal colours of printed values.
  */
 function tidyExecuted(json: string): string {
   const notebook = JSON.parse(json);
