@@ -98,6 +98,11 @@ export interface GraderConfig {
   backend?: "wasm" | "cpu";
   /** The `deno` executable. Default: the one running the grader. */
   denoPath: string;
+  /**
+   * Stops the grading (Ctrl-C): once it has aborted, no process starts and those running are
+   * killed (`grader/process.ts`). `openSession` sets it from its `signal`.
+   */
+  signal?: AbortSignal;
 }
 
 /**

@@ -148,6 +148,7 @@ async function graphAll(session: GraderSession, items: Prepared[], workDir: stri
       memoryMb: config.toolMemoryMb,
       cacheGrowthMb: config.cacheGrowthMb,
       timeoutMs: config.graphTimeoutMs,
+      signal: config.signal,
     },
   );
   const each = seconds(started) / Math.max(1, items.length);
@@ -177,6 +178,7 @@ function typecheckOptions(session: GraderSession, workDir: string, jobs: number)
     memoryMb: config.toolMemoryMb,
     cacheGrowthMb: config.cacheGrowthMb,
     timeoutMs: config.typecheckTimeoutMs,
+    signal: config.signal,
   };
 }
 

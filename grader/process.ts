@@ -13,12 +13,15 @@
  *   each (the head of stdout, which carries machine output; the tail of stderr, which carries
  *   the last error), so no child can fill the grader's memory by printing.
  * - **Environment**: cleared, except what the caller passes.
+ * - **Interrupt**: once `signal` has aborted (Ctrl-C), no process starts and those running are
+ *   killed; the call rejects with the signal's reason, so that no retry or replacement can
+ *   start one that would outlive the command.
  *
  * @example A child that prints is drained and capped
  * ```ts
  * import { spawnLimited } from "./process.ts";
  * const end = await spawnLimited(Deno.execPath(), ["eval", "console.log('x'.repeat(100000))"], {
- *   memoryMb: 512, reservedMb: 1536, deadline: Date.now() + 60_000, keepBytes: 10,
+ *   memoryMb: 512, reservedMb: 1536, deadline: Date.now() + 60_000, keepBytes: 10, signal: undefined,
  * });
  * if (end.code !== 0 || end.stdout !== "xxxxxxxxxx") throw new Error(JSON.stringify(end));
  * ```
@@ -46,6 +49,11 @@ export interface LimitOptions {
   onTick?: () => void;
   /** A directory whose growth is capped (files under it, in MiB). */
   disk?: { dir: string; growthMb: number };
+  /**
+   * Once aborted, nothing starts and a running process is killed (see the module's doc).
+   * Required, so that no call can forget the grading's own: `undefined` for none.
+   */
+  signal: AbortSignal | undefined;
 }
 
 /** How a limited process ended. */
@@ -85,7 +93,7 @@ export interface LimitedProcess {
  * @example
  * ```ts
  * import { startLimited } from "./process.ts";
- * const p = startLimited("cat", [], { memoryMb: 64, reservedMb: 0 });
+ * const p = startLimited("cat", [], { memoryMb: 64, reservedMb: 0, signal: undefined });
  * const writer = p.child.stdin.getWriter();
  * await writer.write(new TextEncoder().encode("hi\n"));
  * await writer.close();
@@ -99,25 +107,24 @@ export function startLimited(
   args: string[],
   options: Omit<LimitOptions, "deadline" | "stdin" | "onTick">,
 ): LimitedProcess {
+  options.signal?.throwIfAborted();
   const child = limitedCommand(command, args, options, true).spawn();
   const stderr = drain(child.stderr, options.keepBytes ?? 64 * 1024, false).then((d) => d.text);
   let deadline = Infinity;
   let killedFor: LimitedEnd["killedFor"];
   const cap = options.memoryMb * 1024 * 1024;
-  const kill = () => {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // Already gone.
-    }
-  };
+  const kill = () => killQuietly(child);
   const watch = setInterval(() => {
     if (Date.now() > deadline) killedFor ??= "deadline";
     else if (residentBytes(child.pid) > cap) killedFor ??= "memory";
     else return;
     kill();
   }, 50);
-  child.status.finally(() => clearInterval(watch));
+  options.signal?.addEventListener("abort", kill, { once: true });
+  child.status.finally(() => {
+    clearInterval(watch);
+    options.signal?.removeEventListener("abort", kill);
+  });
   return {
     child,
     killedFor: () => killedFor,
@@ -129,6 +136,15 @@ export function startLimited(
       clearInterval(watch);
     },
   };
+}
+
+/** Sends SIGKILL to `child` unless it has ended already. */
+function killQuietly(child: Deno.ChildProcess): void {
+  try {
+    child.kill("SIGKILL");
+  } catch {
+    // Already gone.
+  }
 }
 
 /** `command args…` run by `sh` under the data-segment limit, with a cleared environment. */
@@ -201,9 +217,22 @@ async function drain(
  * ```ts
  * import { spawnLimited } from "./process.ts";
  * const end = await spawnLimited("sleep", ["30"], {
- *   memoryMb: 64, reservedMb: 0, deadline: Date.now() + 200,
+ *   memoryMb: 64, reservedMb: 0, deadline: Date.now() + 200, signal: undefined,
  * });
  * if (end.killedFor !== "deadline") throw new Error(JSON.stringify(end));
+ * ```
+ *
+ * @example Ctrl-C: a running process is killed, and none starts afterwards
+ * ```ts
+ * import { spawnLimited } from "./process.ts";
+ * const stop = new AbortController();
+ * const limits = { memoryMb: 64, reservedMb: 0, deadline: Date.now() + 60_000, signal: stop.signal };
+ * setTimeout(() => stop.abort(new Error("interrupted")), 200);
+ * const outcome = (run: Promise<unknown>) => run.then(() => "ended", (e: Error) => e.message);
+ * const running = await outcome(spawnLimited("sleep", ["30"], limits));
+ * if (running !== "interrupted") throw new Error(`the running process: ${running}`);
+ * const later = await outcome(spawnLimited("true", [], limits));
+ * if (later !== "interrupted") throw new Error(`a process after the abort: ${later}`);
  * ```
  */
 export async function spawnLimited(
@@ -212,6 +241,7 @@ export async function spawnLimited(
   options: LimitOptions,
 ): Promise<LimitedEnd> {
   const keep = options.keepBytes ?? 64 * 1024;
+  options.signal?.throwIfAborted();
   const child = limitedCommand(command, args, options, options.stdin !== undefined).spawn();
   if (options.stdin !== undefined) {
     const writer = child.stdin.getWriter();
@@ -232,15 +262,14 @@ export async function spawnLimited(
     else if (residentBytes(child.pid) > cap) killedFor ??= "memory";
     else if (disk && ++ticks % 10 === 0 && treeBytes(disk.dir) > diskCap) killedFor ??= "disk";
     else return;
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // Already gone.
-    }
+    killQuietly(child);
   }, 50);
+  const interrupt = () => killQuietly(child);
+  options.signal?.addEventListener("abort", interrupt, { once: true });
   try {
     const status = await child.status;
     const [out, err] = [await stdout, await stderr];
+    options.signal?.throwIfAborted();
     return {
       code: status.code,
       signal: status.signal,
@@ -251,6 +280,7 @@ export async function spawnLimited(
     };
   } finally {
     clearInterval(watch);
+    options.signal?.removeEventListener("abort", interrupt);
   }
 }
 

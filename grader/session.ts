@@ -71,7 +71,8 @@ export interface SessionOptions {
   exercises?: string[];
   /**
    * Stops the set-up between its steps (Ctrl-C): `openSession` then rejects with the signal's
-   * reason, its directory removed.
+   * reason, its directory removed. Also the session's `config.signal`: after it, no grading
+   * step starts a process.
    */
   signal?: AbortSignal;
   /**
@@ -232,6 +233,7 @@ async function checkRunHalves(
         memoryMb: config.toolMemoryMb,
         cacheGrowthMb: config.cacheGrowthMb,
         timeoutMs: config.graphTimeoutMs,
+        signal: config.signal,
         importMapFor: async (_roots, workDir) => {
           const map = prepareImportMap({
             kitImports,
@@ -275,7 +277,7 @@ async function checkRunHalves(
  * the policy, a case needs data this machine lacks, or the sandbox does not start.
  */
 export async function openSession(options: SessionOptions = {}): Promise<GraderSession> {
-  const config = options.config ?? defaultConfig();
+  const config = { ...options.config ?? defaultConfig(), signal: options.signal };
   const tablesUrl = pathToFileURL(config.tablesModule).href;
   const kit = asExercises((await import(tablesUrl)).exercises, config.tablesModule);
   const hiddenPaths = options.hiddenDir ? await listHiddenModules(options.hiddenDir) : [];

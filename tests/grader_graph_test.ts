@@ -46,6 +46,7 @@ async function check(files: Record<string, string>, graded: string[], allowed = 
         workDir: work,
         memoryMb: config.toolMemoryMb,
         timeoutMs: config.graphTimeoutMs,
+        signal: undefined,
         importMapFor: async (roots, dir) => {
           const map = prepareImportMap({
             kitImports,

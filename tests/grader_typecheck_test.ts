@@ -72,6 +72,7 @@ async function typecheck(
       jobs: 2,
       chunkSize,
       outputBytes,
+      signal: undefined,
       memoryMb: config.toolMemoryMb,
       timeoutMs: config.typecheckTimeoutMs,
       importMapFor: async (roots, dir) => {

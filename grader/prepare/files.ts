@@ -82,6 +82,7 @@ export async function prepareFiles(
       memoryMb: config.toolMemoryMb,
       cacheGrowthMb: config.cacheGrowthMb,
       timeoutMs: config.graphTimeoutMs,
+      signal: config.signal,
       rules: {
         allowedPackages: config.allowedPackages,
         lockedPackages: await lockedPackages(config.lockFile),
@@ -117,6 +118,7 @@ export async function prepareFiles(
         memoryMb: config.toolMemoryMb,
         cacheGrowthMb: config.cacheGrowthMb,
         timeoutMs: config.typecheckTimeoutMs,
+        signal: config.signal,
       });
       for (const [file, message] of Object.entries(types)) {
         problems[file] = { kind: "type", message };

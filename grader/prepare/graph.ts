@@ -228,6 +228,8 @@ export interface GraphOptions {
   timeoutMs: number;
   /** How much one `deno info` may write to its own, throw-away `DENO_DIR`, MiB. Default 64. */
   cacheGrowthMb?: number;
+  /** Once aborted, no `deno info` starts and a running one is killed (`undefined`: never). */
+  signal: AbortSignal | undefined;
 }
 
 /** Runs `deno info --json` on `entries`; the modules by specifier, or why it failed. */
@@ -262,6 +264,7 @@ async function denoInfo(
       keepBytes: 256 * 1024 * 1024,
       cwd: dir,
       ...toolCache(dir, options.cacheGrowthMb),
+      signal: options.signal,
     });
     if (end.code !== 0 || end.killedFor) {
       const reason = endReason(end, options.memoryMb, options.cacheGrowthMb ?? 64);
@@ -386,7 +389,7 @@ function walk(
  * await Deno.writeTextFile(`${work}/deno.json`, "{}");
  * const [verdict] = await checkGraphs([{ root: `${work}/s`, files: [{ file: "a.ts", allowed: [] }] }], {
  *   denoPath: Deno.execPath(), configFile: `${work}/deno.json`, kitRoot: `${work}/kit`,
- *   workDir: work, memoryMb: 1024, timeoutMs: 60_000,
+ *   workDir: work, memoryMb: 1024, timeoutMs: 60_000, signal: undefined,
  *   importMapFor: async (roots, dir) => {
  *     const map = prepareImportMap({ kitImports: {}, kitRoot: `${work}/kit`, dirs: [], stageRoots: roots, workDir: dir });
  *     await Deno.writeTextFile(`${dir}/map.json`, JSON.stringify(map));

@@ -79,6 +79,8 @@ export interface TypecheckOptions {
   cacheGrowthMb?: number;
   /** How much of a `deno check`'s output is kept, bytes. Default 4 MiB. */
   outputBytes?: number;
+  /** Once aborted, no `deno check` starts and a running one is killed (`undefined`: never). */
+  signal: AbortSignal | undefined;
 }
 
 /**
@@ -240,6 +242,7 @@ async function denoCheck(
       keepBytes: options.outputBytes ?? OUTPUT_BYTES,
       cwd: dir,
       ...toolCache(dir, options.cacheGrowthMb),
+      signal: options.signal,
     });
     if (end.code === 0 && !end.killedFor) return { ok: true };
     const diagnostics = parseDiagnostics(`${end.stderr}\n${end.stdout}`);
@@ -381,7 +384,7 @@ async function checkShared(
  * import { typecheckAll } from "./typecheck.ts";
  * const [verdict] = await typecheckAll([{ root: "/x", files: {}, shareable: true }], {
  *   denoPath: Deno.execPath(), configFile: "", lockFile: "", workDir: "/tmp",
- *   importMapFor: () => Promise.resolve(""), memoryMb: 1024, timeoutMs: 1000,
+ *   importMapFor: () => Promise.resolve(""), memoryMb: 1024, timeoutMs: 1000, signal: undefined,
  * });
  * if (Object.keys(verdict).length !== 0) throw new Error("unexpected: Object.keys(verdict).length !== 0");
  * ```

@@ -319,6 +319,7 @@ async function runProcesses(request: SandboxRequest): Promise<SandboxOutcome> {
       env: { DENO_DIR: request.denoDir },
       disk: { dir: request.denoDir, growthMb: config.cacheGrowthMb },
       onTick: () => void reader.pump(deliver),
+      signal: config.signal,
     });
     // The runner's own watch ended it for memory: the same end as the grader's kill.
     const end = ended.code === MEMORY_EXIT && ended.killedFor === undefined

@@ -91,6 +91,7 @@ class Judge {
       env: access.env,
       cwd: config.kitRoot,
       keepBytes: 8192,
+      signal: config.signal,
     });
     this.#writer = this.#process.child.stdin.getWriter();
     let readyResolve: (ok: boolean) => void = () => {};
