@@ -16,6 +16,9 @@
  * Validate the labels: a label outside `[0, classes)` must be a clear `RangeError`, not a
  * silent `Infinity`.
  *
+ * TensorFlow.js's own `tf.losses.softmaxCrossEntropy` is refused here (the check and the grader
+ * fail a case that calls it): build it yourself.
+ *
  * `deno task check cross_entropy` checks your work; `solutions/cross_entropy.ts` is the answer.
  *
  * @module

@@ -16,6 +16,9 @@
  * The checks also ask for errors naming a bad label or a batch of the wrong size, parameters
  * left as they were, and no leftover tensors.
  *
+ * Autodiff (`tf.grad`, `tf.variableGrads`, an optimizer's `minimize`) is refused here (the check
+ * and the grader fail a case that uses it): the gradient is yours to write.
+ *
  * `deno task check gradient_by_hand` checks your work; `solutions/gradient_by_hand.ts` is the
  * answer.
  *

@@ -16,7 +16,8 @@
  * ```
  *
  * Edge semantics, as SciPy's `scipy.special` defines them (tfjs's own `tf.logSumExp` returns
- * `NaN` for the first two rows, so do not just call it):
+ * `NaN` for the first two rows; it is refused here anyway, with `tf.softmax`, `tf.logSoftmax`
+ * and `tf.losses.softmaxCrossEntropy`):
  *
  * | row of logits            | logSumExp   | stableSoftmax | logSoftmax                     |
  * | ------------------------ | ----------- | ------------- | ------------------------------ |

@@ -250,6 +250,7 @@ function planUnits(session: GraderSession, p: Prepared, files: string[]): JobUni
         unit.files.push({
           file: exercise.file,
           url: pathToFileURL(join(exercisesDir, exercise.file)).href,
+          shortcuts: exercise.shortcuts ?? [],
         });
       }
       unit.cases.push(...cases.map((c) => ({

@@ -49,6 +49,8 @@ export interface ManifestExercise {
   exports: string[];
   /** The lesson it re-implements (see `Exercise.lesson`). */
   lesson?: string;
+  /** TensorFlow.js functions its code may not call (see `Exercise.shortcuts`). */
+  shortcuts?: string[];
 }
 
 /** One expected case. */
@@ -119,6 +121,9 @@ export interface TableEntry {
 }
 
 const FILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*\.(ts|mts|js|mjs)$/;
+
+/** A `tf.` name as `Exercise.shortcuts` lists it: `softmax`, `losses.softmaxCrossEntropy`. */
+const TF_NAME = /^[a-z][A-Za-z0-9]*(\.[a-z][A-Za-z0-9]*)?$/;
 
 function bad(source: string, what: string): never {
   throw new TypeError(`Invalid case table in ${source}: ${what}`);
@@ -199,6 +204,19 @@ export function asExercises(value: unknown, source: string): Exercise[] {
     if (e.lesson !== undefined && typeof e.lesson !== "string") {
       bad(source, `exercise "${e.id}": lesson must be a kit path like "lessons/02_softmax.ts"`);
     }
+    if (
+      e.shortcuts !== undefined &&
+      (!Array.isArray(e.shortcuts) ||
+        e.shortcuts.some((x) => typeof x !== "string" || !TF_NAME.test(x) || x.startsWith("tf.")))
+    ) {
+      bad(
+        source,
+        `exercise "${e.id}": shortcuts must be a list of tf names without "tf.", like ` +
+          `"softmax" or "losses.softmaxCrossEntropy" (or "grad" for autodiff), found ${
+            JSON.stringify(e.shortcuts)
+          }`,
+      );
+    }
     if (typeof e.runModule !== "string" || !/^file:\/\//.test(e.runModule)) {
       bad(
         source,
@@ -251,7 +269,7 @@ export function hiddenTableFrom(
     if (!isObject(item)) return item;
     const kit = kitExercises.find((k) => k.id === item.id);
     if (kit === undefined) return item;
-    for (const field of ["file", "exports", "lesson"] as const) {
+    for (const field of ["file", "exports", "lesson", "shortcuts"] as const) {
       if (item[field] !== undefined && JSON.stringify(item[field]) !== JSON.stringify(kit[field])) {
         bad(
           source,
@@ -261,7 +279,14 @@ export function hiddenTableFrom(
         );
       }
     }
-    return { title: kit.title, file: kit.file, exports: kit.exports, lesson: kit.lesson, ...item };
+    return {
+      title: kit.title,
+      file: kit.file,
+      exports: kit.exports,
+      lesson: kit.lesson,
+      shortcuts: kit.shortcuts,
+      ...item,
+    };
   });
   return { source, exercises: asExercises(filled, source) };
 }
@@ -383,8 +408,15 @@ export function buildManifest(
   const namesByExercise = new Map<string, Set<string>>();
   for (const { key, source, exercise, case: c } of tableEntries(kitExercises, hidden)) {
     if (!exercises.some((e) => e.id === exercise.id)) {
-      const { id, title, file, exports, lesson } = exercise;
-      exercises.push({ id, title, file, exports: [...exports], ...(lesson ? { lesson } : {}) });
+      const { id, title, file, exports, lesson, shortcuts } = exercise;
+      exercises.push({
+        id,
+        title,
+        file,
+        exports: [...exports],
+        ...(lesson ? { lesson } : {}),
+        ...(shortcuts?.length ? { shortcuts: [...shortcuts] } : {}),
+      });
     }
     const listed = exercises.find((e) => e.id === exercise.id)!;
     const names = namesByExercise.get(exercise.id) ?? new Set<string>();

@@ -93,6 +93,26 @@ const FIXTURES: Record<string, Fixture> = {
     expected: { softmax: { "rank-1": "failed", "*": "error" } },
     messages: { softmax: "could not reach the kit's softmax" },
   },
+  uses_tfjs_shortcuts: {
+    fixture: "uses_tfjs_shortcuts",
+    expected: {
+      softmax: { "rank-1": "failed", "*": "error" },
+      cross_entropy: {
+        "pickTrueClass() picks": "passed",
+        "never reads the other classes": "passed",
+        " rejects ": "failed",
+        "*": "error",
+      },
+      gradient_by_hand: { "gradByHand() rejects": "failed", "gradByHand()": "error" },
+      stable_softmax: { "logSumExp()": "error", "leave no tensors": "error" },
+    },
+    messages: {
+      softmax: "tf.logSoftmax, TensorFlow.js's own version of it, is not allowed in this exercise",
+      cross_entropy: "tf.losses.softmaxCrossEntropy, TensorFlow.js's own version of it, is not",
+      gradient_by_hand: "TensorFlow.js's autodiff (tf.grad, tf.variableGrads",
+      stable_softmax: "tf.logSumExp, TensorFlow.js's own version of it, is not allowed",
+    },
+  },
   captures: {
     fixture: "captures",
     expected: {

@@ -99,6 +99,40 @@ Deno.test("hiddenTableFrom() refuses a hidden exercise that contradicts the kit'
   assertThrows(() => hiddenTableFrom({ nothing: 1 }, "h.ts", kit), TypeError, "must export");
 });
 
+Deno.test("every exercise's shortcuts name a TensorFlow.js function (or grad), and hidden tables keep them", async () => {
+  const tf = await import("../lib/tf.ts") as unknown as Record<string, Record<string, unknown>>;
+  const { exercises } = await import("./cases/mod.ts");
+  const listed = exercises.flatMap((e) => e.shortcuts ?? []);
+  assertEquals(listed.length > 0, true, "no exercise lists a shortcut");
+  for (const name of listed) {
+    const [first, second] = name.split(".");
+    const found = second === undefined ? tf[first] : tf[first]?.[second];
+    assertEquals(
+      typeof found === "function" || name === "grad",
+      true,
+      `tf.${name} is not a function`,
+    );
+  }
+  const withShortcuts: Exercise[] = [{ ...kit[0], shortcuts: ["softmax"] }, kit[1]];
+  assertThrows(
+    () =>
+      hiddenTableFrom(
+        { exercise: { id: "a", shortcuts: [], ...half("h"), cases: [] } },
+        "h.ts",
+        withShortcuts,
+      ),
+    TypeError,
+    "shortcuts",
+  );
+  const table = hiddenTableFrom(
+    { exercise: { id: "a", ...half("h"), cases: [c("four")] } },
+    "h.ts",
+    withShortcuts,
+  );
+  const manifest = buildManifest(withShortcuts, [table], EMPTY_RUBRIC);
+  assertEquals(manifest.exercises.find((e) => e.id === "a")?.shortcuts, ["softmax"]);
+});
+
 Deno.test("buildManifest() refuses a hidden case that repeats a kit case name", () => {
   const table = hiddenTableFrom(
     { exercise: { id: "a", ...half("h"), cases: [c("one")] } },
@@ -125,6 +159,8 @@ Deno.test("asExercises() names what is wrong with a malformed table", () => {
     [e({ runModule: "./runs/a.ts" }), "runModule must be the file URL"],
     [e({ runs: undefined }), "runs must be"],
     [e({ lesson: 2 }), "lesson must be"],
+    [e({ shortcuts: "softmax" }), "shortcuts must be a list of tf names"],
+    [e({ shortcuts: ["tf.softmax"] }), "shortcuts must be a list of tf names"],
     [e({ cases: [{ ...c("n"), points: -1 }] }), "points"],
     [e({ cases: [{ ...c("n"), run: "nowhere" }] }), "run must name a function"],
     [e({ cases: [c("n"), c("n")] }), "appears twice"],

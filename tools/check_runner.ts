@@ -245,6 +245,19 @@ async function serve(args: string[]): Promise<void> {
   const { isTodo } = await import("../lib/todo.ts");
   const { exercises } = await import("../tests/cases/mod.ts");
   const info = await initBackend({ backend: values.backend });
+  // What the grader refuses, refused alike (grader/sandbox/shortcuts.ts): around the learner's
+  // code only, never around a case's check.
+  const { installShortcutGuard } = await import("../grader/sandbox/shortcuts.ts");
+  const allShortcuts = [...new Set(exercises.flatMap((e) => e.shortcuts ?? []))];
+  const refuse = allShortcuts.length > 0 ? installShortcutGuard(allShortcuts) : () => {};
+  const asLearner = async <T>(shortcuts: string[] | undefined, step: () => Promise<T>) => {
+    refuse(shortcuts ?? []);
+    try {
+      return await step();
+    } finally {
+      refuse([]);
+    }
+  };
   const send = (reply: Ready | RunnerReply) =>
     Deno.stdout.writeSync(new TextEncoder().encode(REPLY_MARK + JSON.stringify(reply) + "\n"));
   send({ type: "ready", backend: info.name });
@@ -260,7 +273,7 @@ async function serve(args: string[]): Promise<void> {
       if (request.type === "import") {
         const url = pathToFileURL(join(values.dir!, exercise.file)).href;
         try {
-          const module = await import(url);
+          const module = await asLearner(exercise.shortcuts, () => import(url));
           modules.set(exercise.id, module);
           const missing = exercise.exports.filter((name) => module[name] === undefined);
           send({ type: "imported", ok: missing.length === 0, missing });
@@ -276,7 +289,10 @@ async function serve(args: string[]): Promise<void> {
       const base = { name: c.name, points: c.points };
       let result: CaseResult;
       try {
-        const output = await exercise.runs[c.run](modules.get(exercise.id));
+        const output = await asLearner(
+          exercise.shortcuts,
+          async () => await exercise.runs[c.run](modules.get(exercise.id)),
+        );
         // What the grader's sandbox would send back: a structured copy of plain data.
         await c.check(structuredClone(output));
         result = { ...base, status: "pass" };

@@ -82,8 +82,11 @@ export interface JobUnit {
   runModules: string[];
   /** Paths the Worker may read (and so import). */
   read: string[];
-  /** Submitted files to load: relative name and URL. */
-  files: { file: string; url: string }[];
+  /**
+   * Submitted files to load: relative name, URL, and the TensorFlow.js functions refused while
+   * the file loads and its cases run (its exercise's `shortcuts`).
+   */
+  files: { file: string; url: string; shortcuts: string[] }[];
   /** Cases, in order. */
   cases: JobCase[];
 }
@@ -300,9 +303,12 @@ class Runner {
       this.#nextId++,
       this.#job.startMs,
       () =>
-        worker.postMessage({ runModules: unit.runModules, requests, env: this.#job.env }, [
-          channel.port2,
-        ]),
+        worker.postMessage({
+          runModules: unit.runModules,
+          requests,
+          env: this.#job.env,
+          shortcuts: Object.fromEntries(unit.files.map((f) => [f.file, f.shortcuts])),
+        }, [channel.port2]),
     );
     if (ready.kind !== "reply" || ready.data.failed !== undefined) {
       throw new StartError(

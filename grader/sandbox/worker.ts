@@ -1,7 +1,8 @@
 /**
  * The harness inside a sandbox Worker: loads one unit's run halves and submitted files, and
- * calls each case's run. It imports nothing, and it is the only code of the grader that shares
- * an isolate with a submission.
+ * calls each case's run. It imports nothing but {@linkcode ./shortcuts.ts} (which keeps no
+ * state of its own), and it is the only code of the grader that shares an isolate with a
+ * submission.
  *
  * The Worker may read only its unit's files and nothing else (see {@linkcode ./main.ts}). Its
  * life:
@@ -18,7 +19,10 @@
  *    start another Worker (`Worker`, `BroadcastChannel`), to reach Node built-ins without the
  *    import map (`process.getBuiltinModule`, `process.binding`), to store data without a
  *    permission (the Cache API), to leave work running on native threads (`crypto.subtle`) and
- *    the runtime's internals are replaced by functions that throw, or removed. `Deno.env` becomes a read-only view of `env` (the backend and the data
+ *    the runtime's internals are replaced by functions that throw, or removed. The TensorFlow.js
+ *    functions some exercise may not call (`shortcuts`, in the init message, by file) are
+ *    hooked ({@linkcode ./shortcuts.ts}); those of a file are refused while it loads and while
+ *    its cases run. `Deno.env` becomes a read-only view of `env` (the backend and the data
  *    set's directory): the Worker has no environment permission, so that it cannot write a
  *    variable another Worker of the process would read. The functions the harness calls later
  *    are captured first, so that submitted code that patches built-ins cannot intercept them.
@@ -34,6 +38,8 @@
  *
  * @module
  */
+
+import { installShortcutGuard } from "./shortcuts.ts";
 
 // Captured before any submitted code runs: later patches of these globals do not reach here.
 const portPost = MessagePort.prototype.postMessage;
@@ -158,7 +164,12 @@ const scope = globalThis as unknown as WorkerScope;
 scope.onmessage = (event: MessageEvent) => {
   scope.onmessage = null;
   const port = event.ports[0];
-  const init = event.data as { runModules?: unknown; requests?: unknown; env?: unknown };
+  const init = event.data as {
+    runModules?: unknown;
+    requests?: unknown;
+    env?: unknown;
+    shortcuts?: unknown;
+  };
   const header = new Int32(init.requests as SharedArrayBuffer, 0, 2);
   const body = new Bytes(init.requests as SharedArrayBuffer, 8);
   const env = (typeof init.env === "object" && init.env !== null ? init.env : {}) as Record<
@@ -181,12 +192,36 @@ scope.onmessage = (event: MessageEvent) => {
   // Null-prototype records, not Maps: submitted code could patch `Map.prototype.get` to hand
   // the harness a run of its own making.
   const modules: Record<string, Record<string, unknown>> = createRecord(null);
+  // File → the tfjs functions refused for it; read before any submitted code runs.
+  const shortcuts: Record<string, string[]> = createRecord(null);
+  const allShortcuts: string[] = [];
+  const given = typeof init.shortcuts === "object" && init.shortcuts !== null
+    ? init.shortcuts as Record<string, unknown>
+    : {};
+  for (const file of ownKeys(given)) {
+    const names = given[file as string];
+    if (typeof file !== "string" || !Array.isArray(names)) continue;
+    shortcuts[file] = names.map(StringOf);
+    for (const name of shortcuts[file]) if (!allShortcuts.includes(name)) allShortcuts.push(name);
+  }
+  let refuse: (names: readonly string[]) => void = () => {};
+  const none: string[] = [];
+  /** Runs `step` with `file`'s shortcuts refused. */
+  const asFile = async <T>(file: string, step: () => Promise<T>): Promise<T> => {
+    refuse(hasOwn(shortcuts, file) ? shortcuts[file] : none);
+    try {
+      return await step();
+    } finally {
+      refuse(none);
+    }
+  };
   const runs: Record<string, Record<string, unknown>> = createRecord(null);
   const handle = async (request: Reply) => {
     const id = request.id;
     if (request.type === "import") {
       try {
-        modules[StringOf(request.file)] = await import(StringOf(request.url));
+        const file = StringOf(request.file);
+        modules[file] = await asFile(file, () => import(StringOf(request.url)));
         send({ type: "imported", id, ok: true });
       } catch (error) {
         send({
@@ -230,7 +265,7 @@ scope.onmessage = (event: MessageEvent) => {
       return;
     }
     try {
-      const output = await run(impl);
+      const output = await asFile(file, () => run(impl));
       send({ type: "result", id, status: "ok", output });
     } catch (error) {
       send({
@@ -270,6 +305,8 @@ scope.onmessage = (event: MessageEvent) => {
         }
         runs[urls[i]] = copy;
       });
+      // The run halves have loaded tfjs: hook it before any submitted code.
+      if (allShortcuts.length > 0) refuse = installShortcutGuard(allShortcuts);
       lockDown();
       send({ type: "ready" });
       listen();

@@ -130,6 +130,13 @@ export interface Exercise<Impl = unknown> {
    * `tests/`, `grader/` or `tools/`.
    */
   lesson?: string;
+  /**
+   * TensorFlow.js's own versions of what the exercise asks the learner to build, which its
+   * code may not call while its cases run: `tf.` names (`"softmax"`,
+   * `"losses.softmaxCrossEntropy"`), and `"grad"` for autodiff. The grader's sandbox and
+   * `deno task check` refuse them alike (`grader/sandbox/shortcuts.ts`). Default: none.
+   */
+  shortcuts?: string[];
   /** URL of the run half, the module exporting {@linkcode runs}: `import.meta.resolve(…)`. */
   runModule: string;
   /** The run half's runs (the same object the run module exports). */

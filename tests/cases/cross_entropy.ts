@@ -143,6 +143,8 @@ export const crossEntropy: Exercise<Impl> = {
   file: "cross_entropy.ts",
   exports: ["pickTrueClass", "crossEntropy"],
   lesson: "lessons/03_cross_entropy.ts",
+  // softmaxCrossEntropy(Y, log(ŷ)) is the cross-entropy of ŷ.
+  shortcuts: ["losses.softmaxCrossEntropy"],
   runModule: import.meta.resolve("./runs/cross_entropy.ts"),
   runs,
   cases,

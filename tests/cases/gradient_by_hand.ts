@@ -144,6 +144,7 @@ export const gradientByHand: Exercise<Impl> = {
   file: "gradient_by_hand.ts",
   exports: ["logitGradient", "gradByHand"],
   lesson: "lessons/07_gradient_by_hand.ts",
+  shortcuts: ["grad"],
   runModule: import.meta.resolve("./runs/gradient_by_hand.ts"),
   runs,
   cases,

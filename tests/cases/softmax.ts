@@ -126,6 +126,8 @@ export const softmax: Exercise<Impl> = {
   file: "softmax.ts",
   exports: ["softmax"],
   lesson: "lessons/02_softmax.ts",
+  // exp(logSoftmax(X)) is the softmax too.
+  shortcuts: ["softmax", "logSoftmax"],
   runModule: import.meta.resolve("./runs/softmax.ts"),
   runs,
   cases,

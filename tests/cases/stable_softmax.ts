@@ -329,6 +329,7 @@ export const stableSoftmax: Exercise<Impl> = {
   title: "Book exercise 3: stable softmax, log-sum-exp and cross-entropy from logits",
   file: "stable_softmax.ts",
   exports: ["stableSoftmax", "logSumExp", "logSoftmax", "crossEntropyFromLogits"],
+  shortcuts: ["softmax", "logSoftmax", "logSumExp", "losses.softmaxCrossEntropy"],
   runModule: import.meta.resolve("./runs/stable_softmax.ts"),
   runs,
   cases,
