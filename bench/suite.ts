@@ -21,6 +21,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { positiveInteger } from "../lib/flags.ts";
 
 /** Options for {@linkcode benchSuite}. */
 export interface BenchSuiteOptions {
@@ -183,31 +184,6 @@ export async function benchSuite(options: BenchSuiteOptions = {}): Promise<strin
   return lines.join("\n");
 }
 
-/**
- * A flag's value as a positive integer.
- *
- * @example
- * ```ts
- * import { positiveInteger } from "./suite.ts";
- * if (positiveInteger("12", "--top") !== 12) throw new Error("12 refused");
- * let message = "";
- * try {
- *   positiveInteger("0", "--top");
- * } catch (error) {
- *   message = (error as Error).message;
- * }
- * if (!message.includes("--top")) throw new Error(`no flag named in: ${message}`);
- * ```
- * @throws {RangeError} naming the flag and the value.
- */
-export function positiveInteger(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new RangeError(`${flag} takes a positive whole number, got ${JSON.stringify(text)}`);
-  }
-  return n;
-}
-
 if (import.meta.main) {
   const { values, positionals } = parseArgs({
     args: Deno.args,
@@ -217,7 +193,7 @@ if (import.meta.main) {
   console.log(
     await benchSuite({
       paths: positionals.length > 0 ? positionals : undefined,
-      top: values.top === undefined ? undefined : positiveInteger(values.top, "--top"),
+      top: values.top === undefined ? undefined : positiveInteger("--top", values.top),
     }),
   );
 }

@@ -23,7 +23,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { positiveInteger } from "./suite.ts";
+import { positiveInteger } from "../lib/flags.ts";
 
 /** Options for {@linkcode benchTfjsLoad}. */
 export interface BenchTfjsLoadOptions {
@@ -112,7 +112,7 @@ if (import.meta.main) {
   const { values } = parseArgs({ args: Deno.args, options: { rounds: { type: "string" } } });
   console.log(
     await benchTfjsLoad({
-      rounds: values.rounds === undefined ? undefined : positiveInteger(values.rounds, "--rounds"),
+      rounds: values.rounds === undefined ? undefined : positiveInteger("--rounds", values.rounds),
     }),
   );
 }

@@ -20,20 +20,13 @@
 import { parseArgs } from "node:util";
 import * as tf from "../lib/tf.ts";
 import { initBackend } from "../lib/backend.ts";
+import { positiveNumber } from "../lib/flags.ts";
 import {
   fullSoftmaxLoss,
   type HiddenBatch,
   type OutputLayer,
   sampledSoftmaxLoss,
 } from "../solutions/huge_vocabulary.ts";
-
-function positiveNumber(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) {
-    throw new RangeError(`--${name} must be a positive number, got ${JSON.stringify(value)}`);
-  }
-  return n;
-}
 
 /** Times `fn` (after one warm-up call) until `minSeconds` have passed; seconds per call. */
 function timePerCall(fn: () => void, minSeconds: number): number {
@@ -63,11 +56,11 @@ async function main(): Promise<void> {
     strict: true,
   });
   const info = await initBackend({ backend: values.backend });
-  const d = positiveNumber("dim", values.dim);
-  const n = positiveNumber("batch", values.batch);
-  const S = positiveNumber("samples", values.samples);
-  const maxVocab = positiveNumber("max-vocab", values["max-vocab"]);
-  const minSeconds = positiveNumber("min-seconds", values["min-seconds"]);
+  const d = positiveNumber("--dim", values.dim);
+  const n = positiveNumber("--batch", values.batch);
+  const S = positiveNumber("--samples", values.samples);
+  const maxVocab = positiveNumber("--max-vocab", values["max-vocab"]);
+  const minSeconds = positiveNumber("--min-seconds", values["min-seconds"]);
 
   console.log(
     `Softmax over V words: forward loss per example (backend ${info.name}, d = ${d}, ` +

@@ -56,6 +56,7 @@ import {
   writeFileAtomic,
 } from "../grader/mod.ts";
 import { chdirToCaller } from "../lib/caller_cwd.ts";
+import { positiveNumber } from "../lib/flags.ts";
 
 /** Output formats. */
 export type Format = "terminal" | "gradescope" | "exercism" | "junit";
@@ -151,13 +152,9 @@ grading worked but a student fell short of --min-score or --require.`;
 
 const FORMATS: Format[] = ["terminal", "gradescope", "exercism", "junit"];
 
-function positiveNumber(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) {
-    throw new RangeError(`${flag} must be a positive number, got ${JSON.stringify(value)}`);
-  }
-  return n;
+/** `value` as a positive number, or `undefined` when the flag was not given. */
+function optionalPositive(flag: string, value: string | undefined): number | undefined {
+  return value === undefined ? undefined : positiveNumber(flag, value);
 }
 
 /**
@@ -266,11 +263,11 @@ export function parseGradeArgs(argv: string[]): GradeArgs {
   if (values.backend !== undefined && values.backend !== "wasm" && values.backend !== "cpu") {
     throw new RangeError(`--backend must be wasm or cpu, got "${values.backend}"`);
   }
-  const jobs = positiveNumber("--jobs", values.jobs) ?? navigator.hardwareConcurrency ?? 1;
+  const jobs = optionalPositive("--jobs", values.jobs) ?? navigator.hardwareConcurrency ?? 1;
   if (!Number.isInteger(jobs)) throw new RangeError(`--jobs must be a whole number, got ${jobs}`);
   const config: Partial<GraderConfig> = {};
   if (values.backend !== undefined) config.backend = values.backend as "wasm" | "cpu";
-  const memoryMb = positiveNumber("--memory-mb", values["memory-mb"]);
+  const memoryMb = optionalPositive("--memory-mb", values["memory-mb"]);
   if (memoryMb !== undefined) {
     config.memoryMb = memoryMb;
     config.heapMb = Math.min(1024, Math.floor(memoryMb / 2));

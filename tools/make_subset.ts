@@ -21,6 +21,7 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { positiveInteger } from "../lib/flags.ts";
 import { encodeIdx, sha256Hex } from "../data/idx.ts";
 import {
   FASHION_MNIST_FILES,
@@ -127,31 +128,35 @@ export async function makeSubset(options: MakeSubsetOptions = {}): Promise<Subse
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      from: { type: "string" },
-      out: { type: "string" },
-      train: { type: "string" },
-      test: { type: "string" },
-    },
-    strict: true,
-  });
-  const count = (name: string, value: string | undefined, fallback: number): number => {
-    if (value === undefined) return fallback;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) {
-      throw new RangeError(`--${name} must be a positive integer, got ${JSON.stringify(value)}`);
-    }
-    return n;
-  };
-  const manifest = await makeSubset({
-    from: values.from,
-    out: values.out,
-    trainPerClass: count("train", values.train, 100),
-    testPerClass: count("test", values.test, 50),
-  });
-  const out = values.out ?? SUBSET_DIR;
+  let options: { from?: string; out?: string; trainPerClass: number; testPerClass: number };
+  try {
+    const { values } = parseArgs({
+      args: Deno.args,
+      options: {
+        from: { type: "string" },
+        out: { type: "string" },
+        train: { type: "string" },
+        test: { type: "string" },
+      },
+      strict: true,
+    });
+    const count = (name: string, value: string | undefined, fallback: number): number =>
+      value === undefined ? fallback : positiveInteger(`--${name}`, value);
+    options = {
+      from: values.from,
+      out: values.out,
+      trainPerClass: count("train", values.train, 100),
+      testPerClass: count("test", values.test, 50),
+    };
+  } catch (error) {
+    console.error(`Error: ${(error as Error).message}`);
+    console.error(
+      "Usage: deno run -A tools/make_subset.ts [--from DIR] [--out DIR] [--train N] [--test N]",
+    );
+    Deno.exit(2);
+  }
+  const manifest = await makeSubset(options);
+  const out = options.out ?? SUBSET_DIR;
   let bytes = 0;
   for await (const entry of Deno.readDir(out)) {
     bytes += (await Deno.stat(join(out, entry.name))).size;

@@ -29,6 +29,7 @@ import type { EpochRecord } from "../lessons/05_train_ch3.ts";
 import { FusedEngine, parseThreads, trainFused } from "../lib/fused_engine.ts";
 import { FONT_FAMILY, specToSVG, svgToPNG } from "../lib/chart_render.ts";
 import { writeFileAtomic } from "../lib/write_atomic.ts";
+import { integer, positiveInteger, UsageError } from "../lib/flags.ts";
 
 /** The sweep's settings, checked. */
 export interface SweepArgs {
@@ -69,14 +70,8 @@ Flags:
   --subset           use the small subset committed under data/
   --help             show this text`;
 
-/** A bad command line: one line, exit code 2. */
-export class UsageError extends Error {
-  /** @param message what is wrong and what was expected. */
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
+/** A bad command line ({@linkcode ../lib/flags.ts}): exit code 2. */
+export { UsageError };
 
 function list(flag: string, text: string | undefined, integer: boolean): number[] {
   if (text === undefined || text.trim() === "") {
@@ -152,16 +147,8 @@ export function parseSweepArgs(args: string[]): SweepArgs {
     };
     return help;
   }
-  const epochs = Number(values.epochs);
-  if (!/^\s*\d+\s*$/.test(values.epochs!) || !Number.isSafeInteger(epochs) || epochs < 1) {
-    throw new UsageError(
-      `--epochs must be a positive integer, got ${JSON.stringify(values.epochs)}`,
-    );
-  }
-  const seed = Number(values.seed);
-  if (!/^\s*[+-]?\d+\s*$/.test(values.seed!) || !Number.isSafeInteger(seed)) {
-    throw new UsageError(`--seed must be an integer, got ${JSON.stringify(values.seed)}`);
-  }
+  const epochs = positiveInteger("--epochs", values.epochs!);
+  const seed = integer("--seed", values.seed!);
   if (values["data-dir"] !== undefined && values.subset) {
     throw new UsageError("--data-dir and --subset exclude each other: choose one data source");
   }

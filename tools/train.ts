@@ -58,6 +58,7 @@ import { crossEntropy } from "../lessons/03_cross_entropy.ts";
 import { type EpochRecord, sgdUpdater, trainCh3 } from "../lessons/05_train_ch3.ts";
 import { predictCh3 } from "../lessons/06_predict_ch3.ts";
 import { chdirToCaller } from "../lib/caller_cwd.ts";
+import { integer, positiveInteger, positiveNumber, UsageError } from "../lib/flags.ts";
 
 /** The command's settings, after parsing and checking. */
 export interface TrainArgs {
@@ -90,14 +91,8 @@ export const ENGINES = ["autograd", "fused"] as const;
 /** One of {@linkcode ENGINES}. */
 export type Engine = typeof ENGINES[number];
 
-/** A bad command line: the message is one line, and the command exits with code 2. */
-export class UsageError extends Error {
-  /** @param message what is wrong and what was expected. */
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
+/** A bad command line ({@linkcode ../lib/flags.ts}): the command exits with code 2. */
+export { UsageError };
 
 /** The `--help` text. */
 export const USAGE = `Usage: deno task train [flags]
@@ -121,14 +116,6 @@ Flags:
 
 Exit codes: 0 the book's checks passed, 1 they failed or training could not run, 2 bad flags,
 130 interrupted (Ctrl-C stops after the current epoch; metrics.json keeps the finished ones).`;
-
-function positiveInt(flag: string, text: string): number {
-  const value = Number(text);
-  if (!/^\s*\+?\d+\s*$/.test(text) || !Number.isSafeInteger(value) || value <= 0) {
-    throw new UsageError(`${flag} must be a positive integer, got ${JSON.stringify(text)}`);
-  }
-  return value;
-}
 
 /**
  * Parses and checks the command line (strict: unknown flags are errors).
@@ -170,16 +157,8 @@ export function parseTrainArgs(args: string[]): TrainArgs {
     throw new UsageError((error as Error).message.split("\n").join(" "));
   }
   const v = parsed.values;
-  const lrText = v.lr!;
-  const lr = Number(lrText);
-  if (lrText.trim() === "" || !Number.isFinite(lr) || lr <= 0) {
-    throw new UsageError(`--lr must be a positive finite number, got ${JSON.stringify(lrText)}`);
-  }
-  const seedText = v.seed!;
-  const seed = Number(seedText);
-  if (!/^\s*[+-]?\d+\s*$/.test(seedText) || !Number.isSafeInteger(seed)) {
-    throw new UsageError(`--seed must be an integer, got ${JSON.stringify(seedText)}`);
-  }
+  const lr = positiveNumber("--lr", v.lr!);
+  const seed = integer("--seed", v.seed!);
   const engine = v.engine as Engine;
   if (!ENGINES.includes(engine)) {
     throw new UsageError(
@@ -214,9 +193,9 @@ export function parseTrainArgs(args: string[]): TrainArgs {
     throw new UsageError("--data-dir and --subset exclude each other: choose one data source");
   }
   return {
-    epochs: positiveInt("--epochs", v.epochs!),
+    epochs: positiveInteger("--epochs", v.epochs!),
     lr,
-    batchSize: positiveInt("--batch-size", v["batch-size"]!),
+    batchSize: positiveInteger("--batch-size", v["batch-size"]!),
     seed,
     engine,
     threads,

@@ -1,0 +1,88 @@
+/**
+ * Reading numbers from command-line flags, for every command of the kit: one wording, one
+ * error class ({@linkcode UsageError}), so that a bad flag reads the same whichever command it
+ * was given to.
+ *
+ * @example
+ * ```ts
+ * import { integer, positiveInteger, positiveNumber, UsageError } from "./flags.ts";
+ * if (positiveInteger("--epochs", "10") !== 10) throw new Error("10 refused");
+ * if (positiveNumber("--lr", "0.1") !== 0.1) throw new Error("0.1 refused");
+ * if (integer("--seed", "-3") !== -3) throw new Error("-3 refused");
+ * for (const bad of ["0", "1.5", "", "ten", "1e400"]) {
+ *   try {
+ *     positiveInteger("--epochs", bad);
+ *     throw new Error(`--epochs ${JSON.stringify(bad)} was accepted`);
+ *   } catch (error) {
+ *     if (!(error instanceof UsageError) || !error.message.startsWith("--epochs must be")) {
+ *       throw new Error(`not a UsageError naming the flag: ${error}`);
+ *     }
+ *   }
+ * }
+ * ```
+ *
+ * @module
+ */
+
+/** A bad command line: the message is one line naming the flag and what it takes. */
+export class UsageError extends Error {
+  /** @param message what is wrong and what was expected. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/**
+ * `text` as a whole number of at least 1 (digits only, an optional `+`).
+ *
+ * @example
+ * ```ts
+ * import { positiveInteger } from "./flags.ts";
+ * if (positiveInteger("--batch-size", " 256 ") !== 256) throw new Error("256 refused");
+ * ```
+ * @throws {UsageError} naming `flag` and the text given.
+ */
+export function positiveInteger(flag: string, text: string): number {
+  const value = Number(text);
+  if (!/^\s*\+?\d+\s*$/.test(text) || !Number.isSafeInteger(value) || value <= 0) {
+    throw new UsageError(`${flag} must be a positive integer, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+/**
+ * `text` as a whole number, possibly negative (a seed).
+ *
+ * @example
+ * ```ts
+ * import { integer } from "./flags.ts";
+ * if (integer("--seed", "0") !== 0) throw new Error("0 refused");
+ * ```
+ * @throws {UsageError} naming `flag` and the text given.
+ */
+export function integer(flag: string, text: string): number {
+  const value = Number(text);
+  if (!/^\s*[+-]?\d+\s*$/.test(text) || !Number.isSafeInteger(value)) {
+    throw new UsageError(`${flag} must be an integer, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+/**
+ * `text` as a finite number above 0.
+ *
+ * @example
+ * ```ts
+ * import { positiveNumber } from "./flags.ts";
+ * if (positiveNumber("--memory-mb", "512") !== 512) throw new Error("512 refused");
+ * ```
+ * @throws {UsageError} naming `flag` and the text given.
+ */
+export function positiveNumber(flag: string, text: string): number {
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isFinite(value) || value <= 0) {
+    throw new UsageError(`${flag} must be a positive finite number, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
