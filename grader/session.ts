@@ -418,6 +418,7 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
           ...backendFiles,
         ],
         files: [],
+        loading: [],
         cases: [],
       }],
     });

@@ -113,6 +113,27 @@ const FIXTURES: Record<string, Fixture> = {
       stable_softmax: "tf.logSumExp, TensorFlow.js's own version of it, is not allowed",
     },
   },
+  bypasses_guard: {
+    fixture: "bypasses_guard",
+    expected: {
+      softmax: { "rank-1": "passed", "empty batch": "passed", "*": "error" },
+      gradient_by_hand: { "gradByHand() rejects": "passed", "gradByHand()": "error" },
+      stable_softmax: "error",
+    },
+    messages: {
+      softmax: "tf.softmax, TensorFlow.js's own version of it, is not allowed in this exercise",
+      gradient_by_hand: "TensorFlow.js's autodiff (tf.grad, tf.variableGrads",
+      stable_softmax: "Cannot assign to read only property '_tfengine'",
+    },
+  },
+  loads_shortcut: {
+    fixture: "loads_shortcut",
+    expected: { sum_keepdim: "error", softmax: "error" },
+    messages: {
+      sum_keepdim: "tf.softmax, TensorFlow.js's own version of it, is not allowed while an",
+      softmax: "tf.softmax, TensorFlow.js's own version of it, is not allowed while an",
+    },
+  },
   captures: {
     fixture: "captures",
     expected: {

@@ -250,8 +250,11 @@ async function serve(args: string[]): Promise<void> {
   const { installShortcutGuard } = await import("../grader/sandbox/shortcuts.ts");
   const allShortcuts = [...new Set(exercises.flatMap((e) => e.shortcuts ?? []))];
   const refuse = allShortcuts.length > 0 ? installShortcutGuard(allShortcuts) : () => {};
-  const asLearner = async <T>(shortcuts: string[] | undefined, step: () => Promise<T>) => {
-    refuse(shortcuts ?? []);
+  // While a file loads, every exercise's: a module loads once, for whichever file imports it
+  // first, so that is the only rule that does not depend on the order (the grader's too).
+  const asLearner = async <T>(shortcuts: string[] | "loading", step: () => Promise<T>) => {
+    if (shortcuts === "loading") refuse(allShortcuts, "loading");
+    else refuse(shortcuts);
     try {
       return await step();
     } finally {
@@ -273,7 +276,7 @@ async function serve(args: string[]): Promise<void> {
       if (request.type === "import") {
         const url = pathToFileURL(join(values.dir!, exercise.file)).href;
         try {
-          const module = await asLearner(exercise.shortcuts, () => import(url));
+          const module = await asLearner("loading", () => import(url));
           modules.set(exercise.id, module);
           const missing = exercise.exports.filter((name) => module[name] === undefined);
           send({ type: "imported", ok: missing.length === 0, missing });
@@ -290,7 +293,7 @@ async function serve(args: string[]): Promise<void> {
       let result: CaseResult;
       try {
         const output = await asLearner(
-          exercise.shortcuts,
+          exercise.shortcuts ?? [],
           async () => await exercise.runs[c.run](modules.get(exercise.id)),
         );
         // What the grader's sandbox would send back: a structured copy of plain data.

@@ -87,6 +87,12 @@ export interface JobUnit {
    * the file loads and its cases run (its exercise's `shortcuts`).
    */
   files: { file: string; url: string; shortcuts: string[] }[];
+  /**
+   * The TensorFlow.js functions refused while any submitted file loads: every exercise's
+   * `shortcuts`, so that what a file may do while loading does not depend on which file
+   * imports it first, or on which Worker it loads in.
+   */
+  loading: string[];
   /** Cases, in order. */
   cases: JobCase[];
 }
@@ -308,6 +314,7 @@ class Runner {
           requests,
           env: this.#job.env,
           shortcuts: Object.fromEntries(unit.files.map((f) => [f.file, f.shortcuts])),
+          loading: unit.loading,
         }, [channel.port2]),
     );
     if (ready.kind !== "reply" || ready.data.failed !== undefined) {

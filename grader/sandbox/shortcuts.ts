@@ -15,10 +15,15 @@
  * - `grad` refuses autodiff: `tf.grad`, `tf.grads`, `tf.valueAndGrad(s)`, `tf.variableGrads`
  *   and the optimizers' `minimize` all go through the engine's `gradients`.
  *
- * The hooks are own properties that cannot be written, deleted or redefined, and the names in
- * force live in the closure of the installer's caller, so the code being graded can neither
- * remove the hooks nor change what they refuse. What stays open is the wasm module's exported
- * C functions, called by hand with tensor memory offsets.
+ * The hooks are properties that cannot be written, deleted or redefined, on the engine's class
+ * as well as the engine (the originals are reachable from neither); the kernel registry wraps
+ * the kernels registered later too (a second copy of a backend registers its own); and
+ * `globalThis._tfengine` and `_tfGlobals` are fixed, so that a second copy of tfjs-core finds
+ * the one engine and registry instead of making its own. The names in force live in the
+ * closure of the installer's caller, and the hooks use only built-ins captured when this module
+ * loaded, so the code being graded can neither remove the hooks nor change what they refuse.
+ * What stays open is the wasm module's exported C functions, called by hand with tensor memory
+ * offsets.
  *
  * @example The softmax exercise's rule, by every route
  * ```ts
@@ -50,6 +55,12 @@ const apply = Reflect.apply;
 const defineProperty = Object.defineProperty;
 const hasOwn = Object.hasOwn;
 const createRecord = Object.create;
+const freeze = Object.freeze;
+const getPrototypeOf = Object.getPrototypeOf;
+const mapGet = Map.prototype.get;
+const mapHas = Map.prototype.has;
+const mapSet = Map.prototype.set;
+const mapForEach = Map.prototype.forEach;
 
 /** What a refused call throws: the function's name and the exercise's rule. */
 export class ShortcutError extends Error {
@@ -67,13 +78,19 @@ function kernelName(name: string): string {
   return op.charAt(0).toUpperCase() + op.slice(1);
 }
 
-function refusal(name: string): ShortcutError {
+/** When the refusal applies: while a case runs, or while exercise files load. */
+export type RefusedWhile = "running" | "loading";
+
+function refusal(name: string, now: RefusedWhile): ShortcutError {
   const what = name === "grad"
     ? "TensorFlow.js's autodiff (tf.grad, tf.variableGrads, an optimizer's minimize)"
     : `tf.${name}, TensorFlow.js's own version of it,`;
   return new ShortcutError(
-    `${what} is not allowed in this exercise: it asks you to build this yourself from simpler ` +
-      "operations (see the exercise's instructions)",
+    now === "running"
+      ? `${what} is not allowed in this exercise: it asks you to build this yourself from ` +
+        "simpler operations (see the exercise's instructions)"
+      : `${what} is not allowed while an exercise file loads (an exercise asks you to build ` +
+        "it yourself, and a file may load for any exercise): call it inside your functions",
   );
 }
 
@@ -93,22 +110,28 @@ type Names = Record<string, string>;
 
 /**
  * Installs the hooks for every name in `names` (the union of the exercises' `shortcuts`) and
- * returns the function that sets which of them are refused from now on (`[]`: none). Throws
+ * returns the function that sets which of them are refused from now on (`[]`: none), and
+ * whether a case is running or files are loading (which only changes the message). Throws
  * when tfjs has not loaded yet, or when the hooks are installed already (a second installer
  * could not see the first one's names).
  */
 export function installShortcutGuard(
   names: readonly string[],
-): (refused: readonly string[]) => void {
+): (refused: readonly string[], refusedWhile?: RefusedWhile) => void {
   const global = globalThis as unknown as {
     _tfengine?: Engine;
     _tfGlobals?: Map<string, unknown>;
   };
   const engine = global._tfengine;
-  const registry = global._tfGlobals?.get("kernelRegistry") as
-    | Map<string, KernelConfig>
-    | undefined;
-  if (engine === undefined || registry === undefined) {
+  const globals = global._tfGlobals;
+  let registry: Map<string, KernelConfig> | undefined;
+  try {
+    registry = globals === undefined ? undefined : apply(mapGet, globals, ["kernelRegistry"]);
+  } catch {
+    // `_tfGlobals` is no longer a Map: this function replaced it.
+    throw new Error("installShortcutGuard: the guard is installed already in this process");
+  }
+  if (engine === undefined || globals === undefined || registry === undefined) {
     throw new Error("installShortcutGuard: TensorFlow.js has not loaded yet; import it first");
   }
   // Each installed name's op scope and kernel, worked out now, so that the setter needs no
@@ -118,41 +141,85 @@ export function installShortcutGuard(
   let ops: Names = createRecord(null);
   let kernels: Names = createRecord(null);
   let gradients = true;
+  let now: RefusedWhile = "running";
   const define = (target: object, key: string, value: unknown) =>
     defineProperty(target, key, { value, writable: false, configurable: false });
 
-  const startScope = engine.startScope;
-  const runKernelFunc = engine.runKernelFunc;
-  const gradientsOf = engine.gradients;
-  try {
-    define(engine, "startScope", function (this: Engine, scope?: string) {
-      if (typeof scope === "string" && hasOwn(ops, scope)) throw refusal(ops[scope]);
+  // The engine's methods, hooked on its class (any engine made from it, `engine.constructor`
+  // included) and on the engine itself (so that no own property can shadow the hooks).
+  const proto = getPrototypeOf(engine) as Engine;
+  const startScope = proto.startScope;
+  const runKernelFunc = proto.runKernelFunc;
+  const gradientsOf = proto.gradients;
+  const hooks: [keyof Engine, unknown][] = [
+    ["startScope", function (this: Engine, scope?: string) {
+      if (typeof scope === "string" && hasOwn(ops, scope)) throw refusal(ops[scope], now);
       return apply(startScope, this, [scope]);
-    });
+    }],
+    ["runKernelFunc", function (this: Engine, params: { kernelName?: string }) {
+      const kernel = params?.kernelName;
+      if (typeof kernel === "string" && hasOwn(kernels, kernel)) {
+        throw refusal(kernels[kernel], now);
+      }
+      return apply(runKernelFunc, this, [params]);
+    }],
+    ["gradients", function (this: Engine, ...args: unknown[]) {
+      if (!gradients) throw refusal("grad", now);
+      return apply(gradientsOf, this, args);
+    }],
+  ];
+  try {
+    for (const [key, hook] of hooks) {
+      define(proto, key, hook);
+      define(engine, key, hook);
+    }
   } catch {
     throw new Error("installShortcutGuard: the guard is installed already in this process");
   }
-  define(engine, "runKernelFunc", function (this: Engine, params: { kernelName?: string }) {
-    const kernel = params?.kernelName;
-    if (typeof kernel === "string" && hasOwn(kernels, kernel)) throw refusal(kernels[kernel]);
-    return apply(runKernelFunc, this, [params]);
+  // The one engine and the one table of globals, for good: a second copy of tfjs-core loaded
+  // later (a bundle inside the package) finds them and makes no engine or registry of its own.
+  const globalsView = freeze({
+    has: (key: string) => apply(mapHas, globals, [key]),
+    get: (key: string) => apply(mapGet, globals, [key]),
+    set(key: string, value: unknown) {
+      if (!apply(mapHas, globals, [key])) apply(mapSet, globals, [key, value]);
+      return globalsView;
+    },
   });
-  define(engine, "gradients", function (this: Engine, ...args: unknown[]) {
-    if (!gradients) throw refusal("grad");
-    return apply(gradientsOf, this, args);
-  });
-  // A registered kernel's own function, called directly: wrapped where it is registered.
-  const guarded = new Set(names.map(kernelName));
-  for (const config of registry.values()) {
-    if (!guarded.has(config.kernelName)) continue;
-    const kernelFunc = config.kernelFunc;
+  define(globalThis, "_tfengine", engine);
+  define(globalThis, "_tfGlobals", globalsView);
+  // A registered kernel's own function, called directly: wrapped where it is registered, now
+  // and whenever a kernel is registered later (a second copy of a backend registers its own).
+  const guarded: Names = createRecord(null);
+  for (const name of names) guarded[known[name].kernel] = name;
+  const guard = (config: KernelConfig): KernelConfig => {
+    if (typeof config !== "object" || config === null) return config;
     const kernel = config.kernelName;
-    define(config, "kernelFunc", function (this: unknown, ...args: unknown[]) {
-      if (hasOwn(kernels, kernel)) throw refusal(kernels[kernel]);
+    if (typeof kernel !== "string" || !hasOwn(guarded, kernel)) return config;
+    const kernelFunc = config.kernelFunc;
+    const wrapped = function (this: unknown, ...args: unknown[]) {
+      if (hasOwn(kernels, kernel)) throw refusal(kernels[kernel], now);
       return apply(kernelFunc, this, args);
-    });
-  }
-  return (refused) => {
+    };
+    try {
+      define(config, "kernelFunc", wrapped);
+      return config;
+    } catch {
+      return freeze({ ...config, kernelFunc: wrapped }); // frozen: registered as a copy
+    }
+  };
+  apply(mapForEach, registry, [(config: KernelConfig, key: string) => {
+    const safe = guard(config);
+    if (safe !== config) apply(mapSet, registry, [key, safe]);
+  }]);
+  define(
+    registry,
+    "set",
+    function (this: Map<string, KernelConfig>, key: string, config: KernelConfig) {
+      return apply(mapSet, this, [key, guard(config)]);
+    },
+  );
+  return (refused, refusedWhile = "running") => {
     const nextOps: Names = createRecord(null);
     const nextKernels: Names = createRecord(null);
     let nextGradients = true;
@@ -166,6 +233,7 @@ export function installShortcutGuard(
       nextOps[known[name].op] = name;
       nextKernels[known[name].kernel] = name;
     }
+    now = refusedWhile;
     ops = nextOps;
     kernels = nextKernels;
     gradients = nextGradients;

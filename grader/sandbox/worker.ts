@@ -21,8 +21,8 @@
  *    permission (the Cache API), to leave work running on native threads (`crypto.subtle`) and
  *    the runtime's internals are replaced by functions that throw, or removed. The TensorFlow.js
  *    functions some exercise may not call (`shortcuts`, in the init message, by file) are
- *    hooked ({@linkcode ./shortcuts.ts}); those of a file are refused while it loads and while
- *    its cases run. `Deno.env` becomes a read-only view of `env` (the backend and the data
+ *    hooked ({@linkcode ./shortcuts.ts}): a file's own are refused while its cases run, and
+ *    every exercise's (`loading`) while any file loads, whichever file imports it first. `Deno.env` becomes a read-only view of `env` (the backend and the data
  *    set's directory): the Worker has no environment permission, so that it cannot write a
  *    variable another Worker of the process would read. The functions the harness calls later
  *    are captured first, so that submitted code that patches built-ins cannot intercept them.
@@ -169,6 +169,7 @@ scope.onmessage = (event: MessageEvent) => {
     requests?: unknown;
     env?: unknown;
     shortcuts?: unknown;
+    loading?: unknown;
   };
   const header = new Int32(init.requests as SharedArrayBuffer, 0, 2);
   const body = new Bytes(init.requests as SharedArrayBuffer, 8);
@@ -192,9 +193,11 @@ scope.onmessage = (event: MessageEvent) => {
   // Null-prototype records, not Maps: submitted code could patch `Map.prototype.get` to hand
   // the harness a run of its own making.
   const modules: Record<string, Record<string, unknown>> = createRecord(null);
-  // File → the tfjs functions refused for it; read before any submitted code runs.
+  // File → the tfjs functions refused while its cases run, and those refused while any file
+  // loads; read before any submitted code runs.
   const shortcuts: Record<string, string[]> = createRecord(null);
-  const allShortcuts: string[] = [];
+  const loading = Array.isArray(init.loading) ? init.loading.map(StringOf) : [];
+  const allShortcuts: string[] = [...loading];
   const given = typeof init.shortcuts === "object" && init.shortcuts !== null
     ? init.shortcuts as Record<string, unknown>
     : {};
@@ -204,11 +207,16 @@ scope.onmessage = (event: MessageEvent) => {
     shortcuts[file] = names.map(StringOf);
     for (const name of shortcuts[file]) if (!allShortcuts.includes(name)) allShortcuts.push(name);
   }
-  let refuse: (names: readonly string[]) => void = () => {};
+  let refuse: (names: readonly string[], now?: "running" | "loading") => void = () => {};
   const none: string[] = [];
-  /** Runs `step` with `file`'s shortcuts refused. */
-  const asFile = async <T>(file: string, step: () => Promise<T>): Promise<T> => {
-    refuse(hasOwn(shortcuts, file) ? shortcuts[file] : none);
+  /** Runs `step` with `file`'s shortcuts refused (or, while it loads, every exercise's). */
+  const asFile = async <T>(
+    file: string,
+    step: () => Promise<T>,
+    now: "running" | "loading",
+  ): Promise<T> => {
+    if (now === "loading") refuse(loading, now);
+    else refuse(hasOwn(shortcuts, file) ? shortcuts[file] : none);
     try {
       return await step();
     } finally {
@@ -221,7 +229,7 @@ scope.onmessage = (event: MessageEvent) => {
     if (request.type === "import") {
       try {
         const file = StringOf(request.file);
-        modules[file] = await asFile(file, () => import(StringOf(request.url)));
+        modules[file] = await asFile(file, () => import(StringOf(request.url)), "loading");
         send({ type: "imported", id, ok: true });
       } catch (error) {
         send({
@@ -265,7 +273,7 @@ scope.onmessage = (event: MessageEvent) => {
       return;
     }
     try {
-      const output = await asFile(file, () => run(impl));
+      const output = await asFile(file, () => run(impl), "running");
       send({ type: "result", id, status: "ok", output });
     } catch (error) {
       send({
