@@ -126,6 +126,26 @@ const FIXTURES: Record<string, Fixture> = {
       stable_softmax: "Cannot assign to read only property '_tfengine'",
     },
   },
+  second_tfjs: {
+    fixture: "second_tfjs",
+    expected: {
+      softmax: "error",
+      cross_entropy: "error",
+      gradient_by_hand: "error",
+      stable_softmax: "error",
+    },
+    messages: {
+      softmax: "read only property 'window'",
+      cross_entropy: "read only property 'window'",
+      gradient_by_hand: "read only property 'window'",
+      stable_softmax: "read only property 'window'",
+    },
+  },
+  replays_tape: {
+    fixture: "replays_tape",
+    expected: { gradient_by_hand: { "gradByHand() rejects": "passed", "gradByHand()": "error" } },
+    messages: { gradient_by_hand: "TensorFlow.js's autodiff (tf.grad, tf.variableGrads" },
+  },
   loads_shortcut: {
     fixture: "loads_shortcut",
     expected: { sum_keepdim: "error", softmax: "error" },

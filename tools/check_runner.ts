@@ -11,6 +11,8 @@
  * a synchronous loop: the thread spins on until the process exits.) The process has the
  * permissions of `deno task check` (`--allow-all`): it runs the learner's own code on their
  * machine, as the check always has; the grader's sandbox is another matter (`grader/sandbox/`).
+ * Like the sandbox, it refuses TensorFlow.js's own versions of what an exercise asks for
+ * (`grader/sandbox/shortcuts.ts`), so that the check's total is the grader's.
  *
  * The protocol is one JSON object per line. Requests go to the process's stdin:
  * `{ type: "import", id }` (load the exercise's file from the directory given at start) and

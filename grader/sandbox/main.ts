@@ -84,7 +84,7 @@ export interface JobUnit {
   read: string[];
   /**
    * Submitted files to load: relative name, URL, and the TensorFlow.js functions refused while
-   * the file loads and its cases run (its exercise's `shortcuts`).
+   * its cases run (its exercise's `shortcuts`).
    */
   files: { file: string; url: string; shortcuts: string[] }[];
   /**

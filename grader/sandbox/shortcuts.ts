@@ -18,8 +18,10 @@
  * The hooks are properties that cannot be written, deleted or redefined, on the engine's class
  * as well as the engine (the originals are reachable from neither); the kernel registry wraps
  * the kernels registered later too (a second copy of a backend registers its own); and
- * `globalThis._tfengine` and `_tfGlobals` are fixed, so that a second copy of tfjs-core finds
- * the one engine and registry instead of making its own. The names in force live in the
+ * `globalThis._tfengine` and `_tfGlobals`, and the places tfjs looks for them (`window`,
+ * `global`), are fixed, so that a second copy of tfjs finds the one engine and registry instead
+ * of making its own; autodiff is refused at the tape (`startTape`) and in every registered
+ * gradient too, so that a tape recorded and replayed by hand is refused as well. The names in force live in the
  * closure of the installer's caller, and the hooks use only built-ins captured when this module
  * loaded, so the code being graded can neither remove the hooks nor change what they refuse.
  * What stays open is the wasm module's exported C functions, called by hand with tensor memory
@@ -96,6 +98,7 @@ function refusal(name: string, now: RefusedWhile): ShortcutError {
 
 interface Engine {
   startScope(name?: string): void;
+  startTape(): void;
   runKernelFunc(params: { kernelName?: string }): unknown;
   gradients(...args: unknown[]): unknown;
 }
@@ -103,6 +106,11 @@ interface Engine {
 interface KernelConfig {
   kernelName: string;
   kernelFunc: (...args: unknown[]) => unknown;
+}
+
+interface GradConfig {
+  kernelName: string;
+  gradFunc: (...args: unknown[]) => unknown;
 }
 
 /** Names by key, with no prototype: a patched `Object.prototype` adds nothing. */
@@ -125,14 +133,24 @@ export function installShortcutGuard(
   const engine = global._tfengine;
   const globals = global._tfGlobals;
   let registry: Map<string, KernelConfig> | undefined;
+  let gradRegistry: Map<string, GradConfig> | undefined;
   try {
     registry = globals === undefined ? undefined : apply(mapGet, globals, ["kernelRegistry"]);
+    gradRegistry = globals === undefined ? undefined : apply(mapGet, globals, ["gradRegistry"]);
   } catch {
     // `_tfGlobals` is no longer a Map: this function replaced it.
     throw new Error("installShortcutGuard: the guard is installed already in this process");
   }
   if (engine === undefined || globals === undefined || registry === undefined) {
     throw new Error("installShortcutGuard: TensorFlow.js has not loaded yet; import it first");
+  }
+  // tfjs keeps its engine on the first of `window`, `global`, `process`, `self` that exists;
+  // here that is `global`, which is `globalThis` (Deno has no `window`).
+  const scope = globalThis as unknown as Record<string, unknown>;
+  if (scope.window !== undefined || scope.global !== globalThis) {
+    throw new Error(
+      "installShortcutGuard: TensorFlow.js's global namespace is not globalThis in this runtime",
+    );
   }
   // Each installed name's op scope and kernel, worked out now, so that the setter needs no
   // built-in method later.
@@ -151,6 +169,7 @@ export function installShortcutGuard(
   const startScope = proto.startScope;
   const runKernelFunc = proto.runKernelFunc;
   const gradientsOf = proto.gradients;
+  const startTape = proto.startTape;
   const hooks: [keyof Engine, unknown][] = [
     ["startScope", function (this: Engine, scope?: string) {
       if (typeof scope === "string" && hasOwn(ops, scope)) throw refusal(ops[scope], now);
@@ -166,6 +185,11 @@ export function installShortcutGuard(
     ["gradients", function (this: Engine, ...args: unknown[]) {
       if (!gradients) throw refusal("grad", now);
       return apply(gradientsOf, this, args);
+    }],
+    // The tape, on which a replay of the recorded gradients is autodiff by another name.
+    ["startTape", function (this: Engine) {
+      if (!gradients) throw refusal("grad", now);
+      return apply(startTape, this, []);
     }],
   ];
   try {
@@ -188,6 +212,10 @@ export function installShortcutGuard(
   });
   define(globalThis, "_tfengine", engine);
   define(globalThis, "_tfGlobals", globalsView);
+  // And the namespace itself: a later copy given a `window` or a `global` of its own would
+  // find nothing there and make a whole second tfjs.
+  define(globalThis, "window", undefined);
+  define(globalThis, "global", globalThis);
   // A registered kernel's own function, called directly: wrapped where it is registered, now
   // and whenever a kernel is registered later (a second copy of a backend registers its own).
   const guarded: Names = createRecord(null);
@@ -219,6 +247,33 @@ export function installShortcutGuard(
       return apply(mapSet, this, [key, guard(config)]);
     },
   );
+  // Each kernel's registered gradient, which autodiff chains (and which a tape, recorded by
+  // hand, holds): refused with autodiff, now and when registered later.
+  if (gradRegistry !== undefined && hasOwn(known, "grad")) {
+    const guardGrad = (config: GradConfig): GradConfig => {
+      if (typeof config !== "object" || config === null) return config;
+      const gradFunc = config.gradFunc;
+      if (typeof gradFunc !== "function") return config;
+      const wrapped = function (this: unknown, ...args: unknown[]) {
+        if (!gradients) throw refusal("grad", now);
+        return apply(gradFunc, this, args);
+      };
+      try {
+        define(config, "gradFunc", wrapped);
+        return config;
+      } catch {
+        return freeze({ ...config, gradFunc: wrapped });
+      }
+    };
+    const grads = gradRegistry;
+    apply(mapForEach, grads, [(config: GradConfig, key: string) => {
+      const safe = guardGrad(config);
+      if (safe !== config) apply(mapSet, grads, [key, safe]);
+    }]);
+    define(grads, "set", function (this: Map<string, GradConfig>, key: string, config: GradConfig) {
+      return apply(mapSet, this, [key, guardGrad(config)]);
+    });
+  }
   return (refused, refusedWhile = "running") => {
     const nextOps: Names = createRecord(null);
     const nextKernels: Names = createRecord(null);
