@@ -24,8 +24,10 @@
  * gradient too, so that a tape recorded and replayed by hand is refused as well. The names in force live in the
  * closure of the installer's caller, and the hooks use only built-ins captured when this module
  * loaded, so the code being graded can neither remove the hooks nor change what they refuse.
- * What stays open is the wasm module's exported C functions, called by hand with tensor memory
- * offsets.
+ * What stays open: the wasm module's exported C functions, called by hand with tensor memory
+ * offsets; and a private copy of tfjs made from its source text (imported as text from the
+ * package, or shipped) and evaluated in a scope of its own, which nothing at run time tells
+ * from the learner's own code.
  *
  * @example The softmax exercise's rule, by every route
  * ```ts
