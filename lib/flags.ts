@@ -14,7 +14,8 @@
  *     positiveInteger("--epochs", bad);
  *     throw new Error(`--epochs ${JSON.stringify(bad)} was accepted`);
  *   } catch (error) {
- *     if (!(error instanceof UsageError) || !error.message.startsWith("--epochs must be")) {
+ *     const named = error instanceof UsageError && error instanceof RangeError;
+ *     if (!named || !error.message.startsWith("--epochs must be")) {
  *       throw new Error(`not a UsageError naming the flag: ${error}`);
  *     }
  *   }
@@ -24,8 +25,12 @@
  * @module
  */
 
-/** A bad command line: the message is one line naming the flag and what it takes. */
-export class UsageError extends Error {
+/**
+ * A bad command line: the message is one line naming the flag and what it takes. A
+ * `RangeError`, as every command's other checks of flag values throw, so that callers that
+ * catch those catch this too.
+ */
+export class UsageError extends RangeError {
   /** @param message what is wrong and what was expected. */
   constructor(message: string) {
     super(message);
