@@ -56,7 +56,7 @@ import {
   writeFileAtomic,
 } from "../grader/mod.ts";
 import { chdirToCaller } from "../lib/caller_cwd.ts";
-import { positiveNumber } from "../lib/flags.ts";
+import { positiveInteger, positiveNumber } from "../lib/flags.ts";
 
 /** Output formats. */
 export type Format = "terminal" | "gradescope" | "exercism" | "junit";
@@ -151,11 +151,6 @@ grading failed for some submission (see the status column of the gradebook), 3 w
 grading worked but a student fell short of --min-score or --require.`;
 
 const FORMATS: Format[] = ["terminal", "gradescope", "exercism", "junit"];
-
-/** `value` as a positive number, or `undefined` when the flag was not given. */
-function optionalPositive(flag: string, value: string | undefined): number | undefined {
-  return value === undefined ? undefined : positiveNumber(flag, value);
-}
 
 /**
  * Parses the command line.
@@ -263,11 +258,14 @@ export function parseGradeArgs(argv: string[]): GradeArgs {
   if (values.backend !== undefined && values.backend !== "wasm" && values.backend !== "cpu") {
     throw new RangeError(`--backend must be wasm or cpu, got "${values.backend}"`);
   }
-  const jobs = optionalPositive("--jobs", values.jobs) ?? navigator.hardwareConcurrency ?? 1;
-  if (!Number.isInteger(jobs)) throw new RangeError(`--jobs must be a whole number, got ${jobs}`);
+  const jobs = values.jobs === undefined
+    ? navigator.hardwareConcurrency ?? 1
+    : positiveInteger("--jobs", values.jobs);
   const config: Partial<GraderConfig> = {};
   if (values.backend !== undefined) config.backend = values.backend as "wasm" | "cpu";
-  const memoryMb = optionalPositive("--memory-mb", values["memory-mb"]);
+  const memoryMb = values["memory-mb"] === undefined
+    ? undefined
+    : positiveNumber("--memory-mb", values["memory-mb"]);
   if (memoryMb !== undefined) {
     config.memoryMb = memoryMb;
     config.heapMb = Math.min(1024, Math.floor(memoryMb / 2));
