@@ -32,6 +32,7 @@
  * @module
  */
 import { basename, dirname, join } from "node:path";
+import { readWhole } from "../lib/read_whole.ts";
 
 /** Progress of one download, reported after every chunk. */
 export interface DownloadProgress {
@@ -161,7 +162,7 @@ export async function downloadVerified(
     onProgress?.({ file: label, received, total, done: true });
     if (verify) {
       try {
-        await verify(await Deno.readFile(tmp));
+        await verify(await readWhole(tmp));
       } catch (error) {
         throw new Error(
           `Downloaded ${label} from ${url} but it failed verification: ${message(error)}`,

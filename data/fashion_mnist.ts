@@ -67,6 +67,7 @@ import {
   verifyIdx,
 } from "./idx.ts";
 import { type DownloadProgress, downloadVerified, removeStaleTemps } from "./download.ts";
+import { readWhole } from "../lib/read_whole.ts";
 
 export type { DataIter } from "./data_iter.ts";
 export type { DownloadProgress } from "./download.ts";
@@ -307,7 +308,7 @@ async function readVerified(
   timings?: StepTimings,
 ): Promise<IdxArray> {
   const t = performance.now();
-  const bytes = await Deno.readFile(path);
+  const bytes = await readWhole(path);
   if (timings) timings.read += performance.now() - t;
   // Messages name the path, not just the file name.
   return verifyIdx(bytes, { ...spec, file: path }, timings);
