@@ -251,7 +251,9 @@ async function serve(args: string[]): Promise<void> {
   // code only, never around a case's check.
   const { installShortcutGuard } = await import("../grader/sandbox/shortcuts.ts");
   const allShortcuts = [...new Set(exercises.flatMap((e) => e.shortcuts ?? []))];
-  const refuse = allShortcuts.length > 0 ? installShortcutGuard(allShortcuts) : () => {};
+  const refuse = allShortcuts.length > 0
+    ? installShortcutGuard(allShortcuts, await import("../lib/tf.ts"))
+    : () => {};
   // While a file loads, every exercise's: a module loads once, for whichever file imports it
   // first, so that is the only rule that does not depend on the order (the grader's too).
   const asLearner = async <T>(shortcuts: string[] | "loading", step: () => Promise<T>) => {

@@ -14,6 +14,9 @@
  *   name (`losses.softmaxCrossEntropy`) refuses its last part.
  * - `grad` refuses autodiff: `tf.grad`, `tf.grads`, `tf.valueAndGrad(s)`, `tf.variableGrads`
  *   and the optimizers' `minimize` all go through the engine's `gradients`.
+ * - `train.sgd` and `train.momentum` refuse those optimizers' update (`applyGradients`, which
+ *   `minimize` calls too): it is no named operation, so it is hooked on the optimizer's class.
+ *   Momentum 0 is plain SGD, so an exercise that asks for the SGD step lists both.
  *
  * The hooks are properties that cannot be written, deleted or redefined, on the engine's class
  * as well as the engine (the originals are reachable from neither); the kernel registry wraps
@@ -50,9 +53,33 @@
  * tf.softmax(X).dispose();
  * ```
  *
+ * @example The SGD exercise's rule: the optimizer's update, however it is reached
+ * ```ts
+ * import * as tf from "../../lib/tf.ts";
+ * import { installShortcutGuard, ShortcutError } from "./shortcuts.ts";
+ * // (in a process of its own: the hooks stay for the process's life)
+ * const refuse = installShortcutGuard(["train.sgd", "train.momentum"], tf);
+ * const W = tf.variable(tf.tensor1d([1, 2]));
+ * const step = (optimizer: tf.Optimizer) => {
+ *   try {
+ *     optimizer.applyGradients({ [W.name]: tf.tensor1d([1, 1]) });
+ *     return "applied";
+ *   } catch (e) {
+ *     return e instanceof ShortcutError ? "refused" : `threw ${e}`;
+ *   } finally {
+ *     optimizer.dispose();
+ *   }
+ * };
+ * refuse(["train.sgd", "train.momentum"]);
+ * for (const make of [() => tf.train.sgd(0.1), () => tf.train.momentum(0.1, 0)]) {
+ *   if (step(make()) !== "refused") throw new Error(`${make} was not refused`);
+ * }
+ * refuse([]);
+ * if (step(tf.train.sgd(0.1)) !== "applied") throw new Error("tf.train.sgd refused with no rule");
+ * ```
+ *
  * @module
  */
-
 // Captured when this module loads, before any learner's code: the hooks and the setter run
 // after that code, which may have patched the built-ins.
 const apply = Reflect.apply;
@@ -80,6 +107,19 @@ function opName(name: string): string {
 function kernelName(name: string): string {
   const op = opName(name);
   return op.charAt(0).toUpperCase() + op.slice(1);
+}
+
+/** The classes whose update a name refuses (`applyGradients`, which `minimize` calls too). */
+const OPTIMIZERS = { "train.sgd": "SGDOptimizer", "train.momentum": "MomentumOptimizer" } as const;
+
+/**
+ * The optimizer classes of the tfjs the learner's code uses (the kit's `lib/tf.ts` namespace),
+ * for {@linkcode installShortcutGuard}. `MomentumOptimizer` extends `SGDOptimizer` but has an
+ * update of its own.
+ */
+export interface OptimizerClasses {
+  SGDOptimizer: { prototype: object };
+  MomentumOptimizer: { prototype: object };
 }
 
 /** When the refusal applies: while a case runs, or while exercise files load. */
@@ -121,12 +161,14 @@ type Names = Record<string, string>;
 /**
  * Installs the hooks for every name in `names` (the union of the exercises' `shortcuts`) and
  * returns the function that sets which of them are refused from now on (`[]`: none), and
- * whether a case is running or files are loading (which only changes the message). Throws
+ * whether a case is running or files are loading (which only changes the message). `tf` gives
+ * the optimizers' classes, needed when `names` holds `train.sgd` or `train.momentum`. Throws
  * when tfjs has not loaded yet, or when the hooks are installed already (a second installer
  * could not see the first one's names).
  */
 export function installShortcutGuard(
   names: readonly string[],
+  tf?: OptimizerClasses,
 ): (refused: readonly string[], refusedWhile?: RefusedWhile) => void {
   const global = globalThis as unknown as {
     _tfengine?: Engine;
@@ -160,6 +202,7 @@ export function installShortcutGuard(
   for (const name of names) known[name] = { op: `${opName(name)}__op`, kernel: kernelName(name) };
   let ops: Names = createRecord(null);
   let kernels: Names = createRecord(null);
+  let optimizers: Names = createRecord(null);
   let gradients = true;
   let now: RefusedWhile = "running";
   const define = (target: object, key: string, value: unknown) =>
@@ -201,6 +244,20 @@ export function installShortcutGuard(
     }
   } catch {
     throw new Error("installShortcutGuard: the guard is installed already in this process");
+  }
+  // The optimizers' updates, on their classes (every instance, and a subclass calling `super`).
+  for (const name of names) {
+    if (!hasOwn(OPTIMIZERS, name)) continue;
+    const cls = tf?.[OPTIMIZERS[name as keyof typeof OPTIMIZERS]];
+    if (cls === undefined) {
+      throw new Error(`installShortcutGuard: refusing ${name} needs tfjs's optimizer classes (tf)`);
+    }
+    const proto = cls.prototype as { applyGradients: (...args: unknown[]) => unknown };
+    const applyGradients = proto.applyGradients;
+    define(proto, "applyGradients", function (this: unknown, ...args: unknown[]) {
+      if (hasOwn(optimizers, name)) throw refusal(name, now);
+      return apply(applyGradients, this, args);
+    });
   }
   // The one engine and the one table of globals, for good: a second copy of tfjs-core loaded
   // later (a bundle inside the package) finds them and makes no engine or registry of its own.
@@ -279,6 +336,7 @@ export function installShortcutGuard(
   return (refused, refusedWhile = "running") => {
     const nextOps: Names = createRecord(null);
     const nextKernels: Names = createRecord(null);
+    const nextOptimizers: Names = createRecord(null);
     let nextGradients = true;
     for (let i = 0; i < refused.length; i++) {
       const name = refused[i];
@@ -287,12 +345,17 @@ export function installShortcutGuard(
         nextGradients = false;
         continue;
       }
+      if (hasOwn(OPTIMIZERS, name)) {
+        nextOptimizers[name] = name;
+        continue;
+      }
       nextOps[known[name].op] = name;
       nextKernels[known[name].kernel] = name;
     }
     now = refusedWhile;
     ops = nextOps;
     kernels = nextKernels;
+    optimizers = nextOptimizers;
     gradients = nextGradients;
   };
 }

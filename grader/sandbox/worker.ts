@@ -1,7 +1,8 @@
 /**
  * The harness inside a sandbox Worker: loads one unit's run halves and submitted files, and
  * calls each case's run. It imports nothing but {@linkcode ./shortcuts.ts} (which keeps no
- * state of its own), and it is the only code of the grader that shares an isolate with a
+ * state of its own) and, with the run halves, the kit's `lib/tf.ts` that they import (for the
+ * optimizers the guard hooks), and it is the only code of the grader that shares an isolate with a
  * submission.
  *
  * The Worker may read only its unit's files and nothing else (see {@linkcode ./main.ts}). Its
@@ -39,7 +40,10 @@
  * @module
  */
 
-import { installShortcutGuard } from "./shortcuts.ts";
+import { installShortcutGuard, type OptimizerClasses } from "./shortcuts.ts";
+
+/** The kit's TensorFlow.js module, which every run half imports. */
+const KIT_TF = new URL("../../lib/tf.ts", import.meta.url).href;
 
 // Captured before any submitted code runs: later patches of these globals do not reach here.
 const portPost = MessagePort.prototype.postMessage;
@@ -300,8 +304,9 @@ scope.onmessage = (event: MessageEvent) => {
   };
   const urls = Array.isArray(init.runModules) ? init.runModules.map(StringOf) : [];
   readOnlyEnv(env); // before the run halves load: the kit reads the backend while loading
-  Promise.all(urls.map((url) => import(url))).then(
-    (loaded: Record<string, unknown>[]) => {
+  // The kit's tfjs module too (the run halves load it anyway): the guard hooks its optimizers.
+  Promise.all([import(KIT_TF), ...urls.map((url) => import(url))]).then(
+    ([tf, ...loaded]: Record<string, unknown>[]) => {
       loaded.forEach((module, i) => {
         const table = module.runs;
         if (typeof table !== "object" || table === null) {
@@ -314,7 +319,9 @@ scope.onmessage = (event: MessageEvent) => {
         runs[urls[i]] = copy;
       });
       // The run halves have loaded tfjs: hook it before any submitted code.
-      if (allShortcuts.length > 0) refuse = installShortcutGuard(allShortcuts);
+      if (allShortcuts.length > 0) {
+        refuse = installShortcutGuard(allShortcuts, tf as unknown as OptimizerClasses);
+      }
       lockDown();
       send({ type: "ready" });
       listen();

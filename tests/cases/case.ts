@@ -133,7 +133,7 @@ export interface Exercise<Impl = unknown> {
   /**
    * TensorFlow.js's own versions of what the exercise asks the learner to build, which its
    * code may not call while its cases run: `tf.` names (`"softmax"`,
-   * `"losses.softmaxCrossEntropy"`), and `"grad"` for autodiff. The grader's sandbox and
+   * `"losses.softmaxCrossEntropy"`, `"train.sgd"`), and `"grad"` for autodiff. The grader's sandbox and
    * `deno task check` refuse them alike (`grader/sandbox/shortcuts.ts`). Default: none.
    */
   shortcuts?: string[];

@@ -228,6 +228,8 @@ export const trainEpochCh3: Exercise<Impl> = {
   file: "train_epoch_ch3.ts",
   exports: ["sgd", "sgdUpdater", "trainEpochCh3"],
   lesson: "lessons/05_train_ch3.ts",
+  // The SGD step is the exercise; tfjs's optimizers take it (momentum 0 is plain SGD).
+  shortcuts: ["train.sgd", "train.momentum"],
   runModule: import.meta.resolve("./runs/train_epoch_ch3.ts"),
   runs,
   cases,
