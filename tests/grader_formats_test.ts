@@ -73,7 +73,11 @@ Deno.test("the teacher's formats show every case with its message, and totals ad
 
 Deno.test("formatGradescope() follows Gradescope's results.json", () => {
   const json = formatGradescope(sampleReport());
-  assertEquals([json.score, json.output_format, json.stdout_visibility], [3, "text", "hidden"]);
+  assertEquals(
+    [json.score, json.output_format, json.test_output_format, json.test_name_format],
+    [3, "text", "text", "text"],
+  );
+  assertEquals(json.stdout_visibility, "hidden");
   assertEquals("execution_time" in json, false);
   const names = json.tests.map((t) => `${t.visibility}:${t.name}`);
   assertEquals(names, [

@@ -114,14 +114,16 @@ export function escapeXml(text: string): string {
 }
 
 /**
- * One CSV field (RFC 4180): control characters escaped, quoted when it holds a comma or a
- * quote, and a field that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`) prefixed
- * with `'`.
+ * One CSV field (RFC 4180): control characters escaped, quoted when it holds a comma, a
+ * semicolon or a quote, and a field that a spreadsheet would run as a formula (`=`, `+`, `-`,
+ * `@`) prefixed with `'`.
  *
  * @example
  * ```ts
  * import { csvField } from "./escape.ts";
  * if (csvField('a,"b"') !== '"a,""b"""' || csvField("=1+1") !== "'=1+1") throw new Error("unexpected: csvField('a,\"b\"') !== '\"a,\"\"b\"\"\"' || csvField(\"=1+1\") !== \"'=1+1\"");
+ * // A spreadsheet that splits on ";" (a decimal-comma locale) must not find a formula cell:
+ * if (csvField("x;=1+2") !== '"x;=1+2"') throw new Error(`unquoted: ${csvField("x;=1+2")}`);
  * if (csvField("x\ny") !== "x\\ny" || csvField(-1) !== "-1") throw new Error("unexpected: csvField(\"x\\ny\") !== \"x\\\\ny\" || csvField(-1) !== \"-1\"");
  * ```
  */
@@ -129,7 +131,9 @@ export function csvField(value: string | number): string {
   if (typeof value === "number") return String(value);
   let text = escapeLine(value);
   if (/^[=+\-@]/.test(text)) text = `'${text}`;
-  return /[",]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  // Quoted when it holds a separator some spreadsheet splits on (`,`; `;` where the decimal
+  // comma is the locale's; tab), so that no part of it can start a cell of its own.
+  return /[",;\t]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 /**

@@ -17,7 +17,9 @@
  * only.
  *
  * Top level: `score`, `output` (the student's summary: why the submission is not gradable,
- * notes, the summary line, no times), `output_format: "text"`, `visibility` and
+ * notes, the summary line, no times), `output_format`, `test_output_format` and
+ * `test_name_format` all `"text"` (a submission's messages are never rendered as Markdown or
+ * HTML, where Gradescope's default would sanitise and render them), `visibility` and
  * `stdout_visibility` (the rubric's `gradescope` options; default `"visible"` and `"hidden"`)
  * and `extra_data` (`gradable`, `status`, `max_score`). No
  * execution time: a hidden case's code controls how long it takes. Untrusted text keeps line
@@ -87,6 +89,10 @@ export interface GradescopeResults {
   output: string;
   /** How `output` is rendered. */
   output_format: "text";
+  /** How each test's `output` is rendered. */
+  test_output_format: "text";
+  /** How each test's `name` is rendered. */
+  test_name_format: "text";
   /** When students see the results. */
   visibility: GradescopeVisibility;
   /** When students see the autograder's stdout. */
@@ -210,6 +216,8 @@ export function formatGradescope(
     score: report.score,
     output,
     output_format: "text",
+    test_output_format: "text",
+    test_name_format: "text",
     visibility: options.visibility,
     stdout_visibility: options.stdout_visibility,
     extra_data: { gradable: report.gradable, status: report.status, max_score: report.maxScore },
