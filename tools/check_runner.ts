@@ -250,6 +250,7 @@ async function serve(args: string[]): Promise<void> {
   // What the grader refuses, refused alike (grader/sandbox/shortcuts.ts): around the learner's
   // code only, never around a case's check.
   const { installShortcutGuard } = await import("../grader/sandbox/shortcuts.ts");
+  const { syncExports } = await import("../grader/sandbox/sync_exports.ts");
   const allShortcuts = [...new Set(exercises.flatMap((e) => e.shortcuts ?? []))];
   const refuse = allShortcuts.length > 0
     ? installShortcutGuard(allShortcuts, await import("../lib/tf.ts"))
@@ -298,7 +299,8 @@ async function serve(args: string[]): Promise<void> {
       try {
         const output = await asLearner(
           exercise.shortcuts ?? [],
-          async () => await exercise.runs[c.run](modules.get(exercise.id)),
+          async () =>
+            await exercise.runs[c.run](syncExports(modules.get(exercise.id)!, exercise.exports)),
         );
         // What the grader's sandbox would send back: a structured copy of plain data.
         await c.check(structuredClone(output));

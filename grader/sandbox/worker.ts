@@ -1,7 +1,7 @@
 /**
  * The harness inside a sandbox Worker: loads one unit's run halves and submitted files, and
- * calls each case's run. It imports nothing but {@linkcode ./shortcuts.ts} (which keeps no
- * state of its own) and, with the run halves, the kit's `lib/tf.ts` that they import (for the
+ * calls each case's run. It imports nothing but {@linkcode ./shortcuts.ts} and
+ * {@linkcode ./sync_exports.ts} (which keep no state of their own) and, with the run halves, the kit's `lib/tf.ts` that they import (for the
  * optimizers the guard hooks), and it is the only code of the grader that shares an isolate with a
  * submission.
  *
@@ -41,6 +41,7 @@
  */
 
 import { installShortcutGuard, type OptimizerClasses } from "./shortcuts.ts";
+import { syncExports } from "./sync_exports.ts";
 
 /** The kit's TensorFlow.js module, which every run half imports. */
 const KIT_TF = new URL("../../lib/tf.ts", import.meta.url).href;
@@ -277,7 +278,7 @@ scope.onmessage = (event: MessageEvent) => {
       return;
     }
     try {
-      const output = await asFile(file, () => run(impl), "running");
+      const output = await asFile(file, () => run(syncExports(impl, names)), "running");
       send({ type: "result", id, status: "ok", output });
     } catch (error) {
       send({

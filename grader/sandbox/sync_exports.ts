@@ -1,0 +1,80 @@
+/**
+ * The learner's module as the cases call it: every export the exercise lists that is a
+ * function is wrapped, so that a call returning a Promise (an `async` function where the
+ * exercise asks for a plain one; no exercise function is `async`) throws a
+ * {@linkcode ReturnedPromiseError} at once, naming the function. Without it a case would get a
+ * Promise where it expects a tensor or a number ("could not be cloned", "expected a tensor, got
+ * an object"), and a rejected Promise would surface later, as an uncaught error in whichever
+ * case runs next. The Promise is given a handler, so its rejection is never uncaught.
+ *
+ * The grader's sandbox harness and `deno task check` both call the cases through it, so both
+ * give the same result. It uses only built-ins captured when this module loads, before any
+ * learner's code.
+ *
+ * @example An async function is refused by name; a plain one and a class pass through
+ * ```ts
+ * import { ReturnedPromiseError, syncExports } from "./sync_exports.ts";
+ * class Accumulator { n = 0; }
+ * const module = { plain: (x: number) => x + 1, later: async (x: number) => x, Accumulator };
+ * const impl = syncExports(module, ["plain", "later", "Accumulator"]) as typeof module;
+ * if (impl.plain(1) !== 2) throw new Error("the plain function changed");
+ * if (!(new impl.Accumulator() instanceof Accumulator)) throw new Error("the class changed");
+ * try {
+ *   impl.later(1);
+ *   throw new Error("an async export was not refused");
+ * } catch (error) {
+ *   if (!(error instanceof ReturnedPromiseError) || !error.message.startsWith("later() returned")) {
+ *     throw error;
+ *   }
+ * }
+ * ```
+ *
+ * @module
+ */
+
+const apply = Reflect.apply;
+const ownKeys = Reflect.ownKeys;
+const createRecord = Object.create;
+const ProxyClass = Proxy;
+const PromiseClass = Promise;
+const then = Promise.prototype.then;
+const StringOf = String;
+const ignore = () => {};
+
+/** What a call of an `async` export throws: the function's name and what to change. */
+export class ReturnedPromiseError extends Error {
+  override name = "ReturnedPromiseError";
+}
+
+/**
+ * A copy of `module`'s exports in which each of `names` that is a function throws a
+ * {@linkcode ReturnedPromiseError} when a call returns a Promise.
+ */
+export function syncExports(
+  module: Record<string | symbol, unknown>,
+  names: readonly string[],
+): Record<string | symbol, unknown> {
+  const copy: Record<string | symbol, unknown> = createRecord(null);
+  const keys = ownKeys(module);
+  for (let i = 0; i < keys.length; i++) copy[keys[i]] = module[keys[i]];
+  for (let i = 0; i < names.length; i++) {
+    const name = StringOf(names[i]);
+    const target = copy[name];
+    if (typeof target !== "function") continue;
+    copy[name] = new ProxyClass(target, {
+      apply(fn, self, args) {
+        const returned = apply(fn as (...a: unknown[]) => unknown, self, args);
+        if (returned instanceof PromiseClass) {
+          apply(then, returned, [undefined, ignore]); // never an uncaught rejection
+          throw new ReturnedPromiseError(
+            `${name}() returned a Promise: it is declared async (or returns one), but the ` +
+              `exercise's functions return their result directly. Remove async (and await) ` +
+              `from ${name}.`,
+          );
+        }
+        return returned;
+      },
+    });
+  }
+  return copy;
+}
