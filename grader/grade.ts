@@ -37,7 +37,7 @@ import type {
   SubmissionStatus,
   Timings,
 } from "./report/types.ts";
-import { truncate } from "./report/escape.ts";
+import { escapeLine, truncate } from "./report/escape.ts";
 import type { JobUnit } from "./sandbox/main.ts";
 import { runInSandbox, type SandboxResult } from "./sandbox/run.ts";
 import { type GraderSession, kitPath } from "./session.ts";
@@ -571,13 +571,27 @@ export interface BatchOptions extends Omit<GradeOptions, "name"> {
  * if (names.join() !== "alice,bob") throw new Error(names.join());
  * await Deno.remove(dir, { recursive: true });
  * ```
- * @throws {Error} when `dir` is not a readable directory.
+ * @throws {Error} when `dir` is not a readable directory, or holds a folder whose name is not
+ * UTF-8 (an archive unpacked from another encoding): Deno reads such a name with `\uFFFD` in
+ * place of the bytes it cannot decode, so the folder could not be opened by that name, and two
+ * such names could read the same (found by the seventh review: both scored 0, into one file).
  */
 export async function listBatch(dir: string): Promise<BatchEntry[]> {
   const entries: BatchEntry[] = [];
   for await (const entry of Deno.readDir(dir)) {
     if ((entry.isDirectory || entry.isSymlink) && !entry.name.startsWith(".")) {
       entries.push({ name: entry.name, dir: join(dir, entry.name) });
+    }
+  }
+  for (const entry of entries) {
+    if (!entry.name.includes("\uFFFD")) continue;
+    const readable = await Deno.lstat(entry.dir).then(() => true, () => false);
+    if (!readable) {
+      throw new Error(
+        `the folder shown as "${escapeLine(entry.name)}" has a name that is not UTF-8 (an ` +
+          `archive unpacked from another encoding?), so it cannot be opened by name: rename it ` +
+          `(for example \`convmv -f latin1 -t utf8 -r --notest ${dir}\`) and grade again`,
+      );
     }
   }
   return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

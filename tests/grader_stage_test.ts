@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { listBatch } from "../grader/grade.ts";
 import { stageSubmission } from "../grader/prepare/stage.ts";
 import { assertEquals, assertIncludes } from "./helpers/assert.ts";
 
@@ -179,4 +180,42 @@ Deno.test("stageSubmission() copies names in any script, and refuses bidirection
   assertEquals(staged.files, ["réseau.ts", "softmax.ts", "模型/层.ts"]);
   assertEquals(Object.keys(staged.refused), ["a\u202eb.ts"]);
   for (const d of [dir, stage]) await Deno.remove(d, { recursive: true });
+});
+
+Deno.test("stageSubmission() notes a missing exercise file that is there under another name (letter case, a suffix)", async () => {
+  const dir = await tree({
+    "Softmax.ts": "export const softmax = 1;",
+    "accuracy_v2.ts": "export const accuracy = 1;",
+    "helpers.ts": "export {};",
+    "sum_keepdim.ts": "export const sumKeepdim = 1;",
+  });
+  const stage = await Deno.makeTempDir();
+  const exerciseFiles = [...FILES, "sum_keepdim.ts"];
+  const staged = await stageSubmission(dir, stage, { exerciseFiles });
+  assertEquals(staged.notes.length, 2, staged.notes.join("\n"));
+  assertIncludes(staged.notes[0], ["softmax.ts is missing", '"Softmax.ts"', "case-sensitive"]);
+  assertIncludes(staged.notes[1], ["accuracy.ts is missing", '"accuracy_v2.ts"', "rename it"]);
+  for (const d of [dir, stage]) await Deno.remove(d, { recursive: true });
+});
+
+Deno.test("listBatch() and stageSubmission() name a folder whose name is not UTF-8 and say to rename it", async () => {
+  const batch = await Deno.makeTempDir({ prefix: "stage-test-" });
+  // An archive unpacked from Latin-1: bytes 0xE9 and 0xE8 ("José", "Josè"), which Deno reads
+  // both as U+FFFD.
+  const made = await new Deno.Command("bash", {
+    args: ["-c", `mkdir "$1/Jos"$'\\xe9' "$1/Jos"$'\\xe8' "$1/ok"`, "-", batch],
+  }).output();
+  assertEquals(made.code, 0, new TextDecoder().decode(made.stderr));
+  // With no exercise file found at all, the reason says the same of the look-alikes.
+  const alone = await tree({ "Softmax.ts": "" });
+  const loneStage = await Deno.makeTempDir();
+  const lone = await stageSubmission(alone, loneStage, { exerciseFiles: FILES });
+  assertIncludes(lone.fatal ?? "", ["No exercise file found", "rename it to softmax.ts"]);
+  for (const d of [alone, loneStage]) await Deno.remove(d, { recursive: true });
+  const error = await listBatch(batch).then(() => undefined, (e: Error) => e);
+  assertIncludes(String(error?.message), ["not UTF-8", "Jos\uFFFD", "convmv"]);
+  const stage = await Deno.makeTempDir();
+  const staged = await stageSubmission(batch, stage, { exerciseFiles: FILES });
+  assertIncludes(staged.fatal ?? "", ["No exercise file found", "not UTF-8", "rename it"]);
+  for (const d of [batch, stage]) await Deno.remove(d, { recursive: true });
 });

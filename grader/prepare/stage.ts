@@ -198,7 +198,19 @@ export async function stageSubmission(
       } at the top of the submission, in exercises/, or in its one folder. ` +
       (seen.length > 0
         ? `It holds ${seen.map((name) => JSON.stringify(name)).join(", ")}.`
-        : "It holds no .ts file.");
+        : "It holds no .ts file.") +
+      misnamed(seen, options.exerciseFiles).map((note) => ` ${note}`).join("");
+    // A folder unpacked from another encoding: Deno reads its name with U+FFFD for the bytes
+    // that are not UTF-8, and cannot open it by that name.
+    for (const entry of (await list(source)) ?? []) {
+      if (!entry.name.includes("\uFFFD")) continue;
+      if (await Deno.lstat(join(source, entry.name)).then(() => false, () => true)) {
+        staged.fatal += ` Its ${entry.isDirectory ? "folder" : "file"} shown as ` +
+          `${JSON.stringify(entry.name)} has a name that is not UTF-8 and cannot be opened: ` +
+          "rename it (or unpack the archive with UTF-8 names) and hand it in again.";
+        break;
+      }
+    }
     return staged;
   }
   if (baseRel !== "") staged.notes.push(`Graded the files in ${JSON.stringify(`${baseRel}/`)}.`);
@@ -273,7 +285,39 @@ export async function stageSubmission(
   };
   await walk("", 0);
   staged.files.sort();
+  if (!staged.fatal) staged.notes.push(...misnamed(staged.files, options.exerciseFiles));
   return staged;
+}
+
+/**
+ * Notes for exercise files that are missing while a top-level file looks like one under another
+ * name: the same name in other letter case (`Softmax.ts`: names are case-sensitive here, while
+ * a laptop's disk may not be), or the name with something added (`softmax_v2.ts`). Without
+ * them such a file is silently not graded (found by the seventh review). A name that begins
+ * with a longer exercise name (`softmax_overflow_2.ts`) is that exercise's look-alike only.
+ */
+function misnamed(files: string[], exerciseFiles: string[]): string[] {
+  const stem = (name: string) => name.replace(/\.[^.]*$/, "").toLowerCase();
+  const others = files.filter((f) => !f.includes("/") && !exerciseFiles.includes(f));
+  const notes: string[] = [];
+  for (const wanted of exerciseFiles) {
+    if (files.includes(wanted)) continue;
+    const like = others.filter((f) =>
+      stem(f) === stem(wanted) ||
+      (stem(f).startsWith(stem(wanted)) && !exerciseFiles.some((e) =>
+        stem(f).startsWith(stem(e)) && stem(e).length > stem(wanted).length
+      ))
+    );
+    if (like.length === 0) continue;
+    const found = like.map((f) => JSON.stringify(f)).join(", ");
+    const caseOnly = like.some((f) => stem(f) === stem(wanted));
+    notes.push(
+      `${wanted} is missing, but the submission holds ${found}${
+        caseOnly ? " (file names are case-sensitive)" : ""
+      }: rename it to ${wanted} to have it graded; an exercise is graded from its own file name.`,
+    );
+  }
+  return notes;
 }
 
 /** A TypeScript file's bytes with its inline type-only imports as `import type` (see above). */
