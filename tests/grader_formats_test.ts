@@ -168,3 +168,18 @@ Deno.test("no name or message can leave half an emoji in a format: strict JSON p
   assertEquals(gradebookCsv([report], ["softmax"]).isWellFormed(), true);
   assertIncludes(JSON.stringify(formatGradescope(report, "instructor")), ["\u{1F600}"]);
 });
+
+Deno.test("formatTerminal() wraps a long message whole, so that its last words (the expected value) show", () => {
+  const report = sampleReport();
+  const failing = report.exercises[0].cases.find((c) => c.message !== "")!;
+  const long = `${"row sums differ ".repeat(12)}at [7]: got 1.9511354267597198, expected 1`;
+  failing.message = `${long}\nat [8]: got 3.0488645434379578, expected 1`;
+  const terminal = formatTerminal(report);
+  assertIncludes(terminal, ["expected 1\n", "      at [8]: got 3.0488645434379578, expected 1"]);
+  const lines = terminal.split("\n");
+  assertEquals(lines.filter((line) => line.length > 100), [], "a line wider than the table");
+  // Past the most lines a message may take, it is cut with "…".
+  failing.message = "word ".repeat(1000);
+  const cut = formatTerminal(report).split("\n").filter((line) => line.startsWith("      word"));
+  assertEquals([cut.length, cut.at(-1)!.endsWith("…")], [12, true]);
+});

@@ -47,6 +47,35 @@ function oneLine(text: string, width: number): string {
   return flat.length > width ? truncate(flat, width - 1) : flat;
 }
 
+/** Most lines one message, hint or note takes in the table; past them it is cut with `…`. */
+const MAX_LINES = 12;
+
+/**
+ * Untrusted text, escaped, as lines: `first` before the first and `rest` before each later
+ * one, each line at most `width` long, broken at spaces where it can. A message is worth its
+ * whole text (the expected value comes last), so it is wrapped, not cut, up to
+ * {@linkcode MAX_LINES}.
+ */
+function wrapped(text: string, width: number, first: string, rest: string): string[] {
+  const room = Math.max(20, width - rest.length);
+  const lines: string[] = [];
+  for (const source of text.split(/\r?\n/)) {
+    let line = escapeLine(source).trimEnd();
+    if (line.trim() === "" && lines.length > 0) continue;
+    while (line.length > room) {
+      const cut = line.lastIndexOf(" ", room);
+      const at = cut > room / 2 ? cut : room;
+      lines.push(line.slice(0, at));
+      line = line.slice(at).trimStart();
+    }
+    lines.push(line);
+  }
+  const kept = lines.length > MAX_LINES
+    ? [...lines.slice(0, MAX_LINES - 1), truncate(lines[MAX_LINES - 1], room - 1)]
+    : lines;
+  return kept.map((line, i) => `${i === 0 ? first : rest}${line}`);
+}
+
 /**
  * The summary line (one line, whatever the names hold): `alice: 3/8 points (graded) · 2 passed,
  * 2 failed · 1.5 s`.
@@ -100,10 +129,8 @@ export function formatTerminal(
 ): string {
   const shown = forView(report, view);
   const out: string[] = [];
-  const indent = (text: string, by: string) =>
-    text.split("\n").map((line) => `${by}${oneLine(line, width - by.length)}`).join("\n");
-  if (shown.message !== "") out.push(indent(shown.message, ""), "");
-  for (const note of shown.notes) out.push(`Note: ${oneLine(note, width - 6)}`);
+  if (shown.message !== "") out.push(...wrapped(shown.message, width, "", ""), "");
+  for (const note of shown.notes) out.push(...wrapped(note, width, "Note: ", "      "));
   if (shown.notes.length > 0) out.push("");
   const names = shown.exercises.flatMap((e) =>
     e.cases.map((c) => c.name.length + (c.hidden ? 9 : 0))
@@ -121,9 +148,9 @@ export function formatTerminal(
       const pts = `${points(c.score)}/${points(c.maxScore)}`.padStart(5);
       const time = c.ms !== undefined && view === "instructor" ? `  ${c.ms} ms` : "";
       out.push(`  ${name}  ${pts}  ${LABEL[c.status]}${time}`);
-      if (c.message !== "") out.push(`      ${oneLine(c.message, width - 6)}`);
+      if (c.message !== "") out.push(...wrapped(c.message, width, "      ", "      "));
       if (c.hint !== "" && c.status !== "passed") {
-        out.push(`      hint: ${oneLine(c.hint, width - 12)}`);
+        out.push(...wrapped(c.hint, width, "      hint: ", "            "));
       }
     }
     if (exercise.unlisted) {
@@ -134,7 +161,7 @@ export function formatTerminal(
   }
   out.push(summaryLine(shown));
   if (view === "instructor" && shown.diagnostics) {
-    out.push("", "Diagnostics (teacher only):", indent(shown.diagnostics, "  "));
+    out.push("", "Diagnostics (teacher only):", ...wrapped(shown.diagnostics, width, "  ", "  "));
   }
   return out.join("\n");
 }
