@@ -266,9 +266,30 @@ export function expectThrew(output: unknown, what: string, expected: ErrorExpect
  * import { expectNoLeak } from "./helpers.ts";
  * expectNoLeak(0, "softmax()");
  * ```
+ *
+ * @example A count that fell says the function disposed tensors made before the call
+ * ```ts
+ * import { expectNoLeak } from "./helpers.ts";
+ * let message = "";
+ * try {
+ *   expectNoLeak(-2, "crossEntropy()");
+ * } catch (error) {
+ *   message = String(error);
+ * }
+ * if (!message.includes("disposed 2 tensor(s) made before the call")) {
+ *   throw new Error(`expectNoLeak(-2) said: ${message}`);
+ * }
+ * ```
  */
 export function expectNoLeak(output: unknown, what: string): void {
   const n = expectNumber(output, `${what}: tensors left behind`);
+  if (n < 0) {
+    fail(
+      `${what} disposed ${-n} tensor(s) made before the call (tf.memory().numTensors fell by ${-n}): ` +
+        `most likely its inputs. The caller owns the tensors it passes in and may use them ` +
+        `again; dispose only the tensors your function creates`,
+    );
+  }
   if (n !== 0) {
     fail(
       `${what} left ${n} tensor(s) behind (tf.memory().numTensors grew by ${n}); ` +
