@@ -230,7 +230,7 @@ Deno.test({
     assertIncludes(csv[4], ['"eve\\nmallory,133,133\\x1b[2J",0,']);
     assertIncludes(csv[5], [
       "mallory,0,",
-      "not-gradable,The submission directory is a symbolic link",
+      'not-gradable,"The submission directory is a symbolic link; hand in',
     ]);
     const names = [...Deno.readDirSync(out)].map((e) => e.name).sort();
     assertEquals(names, [

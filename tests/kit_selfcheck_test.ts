@@ -555,3 +555,35 @@ Deno.test("watchCheck() re-checks the saved exercise first, then the summary; ke
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("deno task check --dir refuses a folder it cannot check as the grader would, and says how to copy it", async () => {
+  // A whole kit handed in (its files in exercises/), and a folder outside the kit's top, whose
+  // ../lib/tf.ts is not the kit's: the grader grades both, the check must not say 0.
+  const handedIn = await Deno.makeTempDir({ dir: ROOT, prefix: ".handed_in_" });
+  const outside = await Deno.makeTempDir({ prefix: "d2l-check-outside-" });
+  try {
+    await Deno.mkdir(join(handedIn, "exercises"));
+    for (const dir of [join(handedIn, "exercises"), outside]) {
+      await Deno.copyFile(join(ROOT, "solutions", "softmax.ts"), join(dir, "softmax.ts"));
+    }
+    for (
+      const [dir, says] of [
+        [handedIn, `the exercise files are in ${join(handedIn, "exercises")}`],
+        [join(handedIn, "exercises"), "must sit at the kit's top"],
+        [outside, "must sit at the kit's top"],
+      ]
+    ) {
+      const lines: string[] = [];
+      const code = await main(["softmax", "--dir", dir], {
+        log: (line) => lines.push(line),
+        error: (line) => lines.push(line),
+      });
+      const text = lines.join("\n");
+      if (code !== 2 || !text.includes(says) || !text.includes("deno task check --dir mine")) {
+        fail(`--dir ${dir}: exit ${code}:\n${text}`);
+      }
+    }
+  } finally {
+    for (const dir of [handedIn, outside]) await Deno.remove(dir, { recursive: true });
+  }
+});

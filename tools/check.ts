@@ -460,6 +460,31 @@ export function formatSummary(results: ExerciseResult[], color = false): string 
   return lines.join("\n");
 }
 
+/**
+ * Refuses a `--dir` the check cannot run as the grader would (found by the seventh review: a
+ * submission's folder holding `exercises/` was "missing" every file, and its `exercises/` was
+ * said to score 0, where the grader gives full marks). The files import the kit as
+ * `../lib/tf.ts`, so the folder must sit at the kit's top; and it must hold the files itself.
+ */
+async function checkLayout(dir: string, given: string, files: string[]): Promise<void> {
+  const holds = async (d: string) => {
+    for (const f of files) if ((await Deno.stat(join(d, f)).catch(() => null))?.isFile) return true;
+    return false;
+  };
+  const inner = join(dir, "exercises");
+  const source = !(await holds(dir)) && await holds(inner) ? inner : dir;
+  if (source === dir && dirname(dir) === ROOT) return;
+  const copy = `mkdir -p ${join(ROOT, "mine")} && cp ${source}/*.ts ${join(ROOT, "mine")}/`;
+  throw new RangeError(
+    `--dir ${given}: ${
+      source === inner
+        ? `the exercise files are in ${inner}, not in ${dir} itself.`
+        : `the exercise files import the kit as ../lib/tf.ts, so the folder checked must sit ` +
+          `at the kit's top (${ROOT}/NAME, like exercises/ or solutions/).`
+    } Copy them to such a folder and check that: ${copy} && deno task check --dir mine`,
+  );
+}
+
 const USAGE = "Usage: deno task check [id ...] [--dir DIR] [--watch] [--backend wasm|cpu]";
 
 /** Options for {@linkcode main}: where its output goes, and what tests may shorten. */
@@ -517,6 +542,7 @@ export async function main(args: string[], options: MainOptions = {}): Promise<n
     if (!(await Deno.stat(dir).catch(() => null))?.isDirectory) {
       throw new RangeError(`--dir ${values.dir}: ${dir} is not a directory`);
     }
+    await checkLayout(dir, values.dir ?? "exercises", exercises.map((e) => e.file));
     backend = values.backend !== undefined
       ? parseBackendName(values.backend, "--backend")
       : parseBackendName(Deno.env.get(BACKEND_ENV) ?? "wasm", BACKEND_ENV);
