@@ -24,13 +24,15 @@
  * `globalThis._tfengine` and `_tfGlobals`, and the places tfjs looks for them (`window`,
  * `global`), are fixed, so that a second copy of tfjs finds the one engine and registry instead
  * of making its own; autodiff is refused at the tape (`startTape`) and in every registered
- * gradient too, so that a tape recorded and replayed by hand is refused as well. The names in force live in the
- * closure of the installer's caller, and the hooks use only built-ins captured when this module
+ * gradient too, so that a tape recorded and replayed by hand is refused as well. The names in
+ * force live in the closure of the installer's caller, and the hooks use only built-ins captured when this module
  * loaded, so the code being graded can neither remove the hooks nor change what they refuse.
  * What stays open: the wasm module's exported C functions, called by hand with tensor memory
- * offsets; and a private copy of tfjs made from its source text (imported as text from the
+ * offsets; a private copy of tfjs made from its source text (imported as text from the
  * package, or shipped) and evaluated in a scope of its own, which nothing at run time tells
- * from the learner's own code.
+ * from the learner's own code; and the optimizer classes of a second tfjs-core loaded by an npm
+ * subpath (the import map cannot refuse a subpath), whose update runs on the one engine with
+ * ordinary operations.
  *
  * @example The softmax exercise's rule, by every route
  * ```ts

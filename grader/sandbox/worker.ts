@@ -1,9 +1,9 @@
 /**
  * The harness inside a sandbox Worker: loads one unit's run halves and submitted files, and
  * calls each case's run. It imports nothing but {@linkcode ./shortcuts.ts} and
- * {@linkcode ./sync_exports.ts} (which keep no state of their own) and, with the run halves, the kit's `lib/tf.ts` that they import (for the
- * optimizers the guard hooks), and it is the only code of the grader that shares an isolate with a
- * submission.
+ * {@linkcode ./sync_exports.ts} (which keep no state of their own) and, with the run halves,
+ * the kit's `lib/tf.ts` that they import (for the optimizers the guard hooks); it is the only
+ * code of the grader that shares an isolate with a submission.
  *
  * The Worker may read only its unit's files and nothing else (see {@linkcode ./main.ts}). Its
  * life:

@@ -285,8 +285,8 @@ export function expectNoLeak(output: unknown, what: string): void {
   const n = expectNumber(output, `${what}: tensors left behind`);
   if (n < 0) {
     fail(
-      `${what} disposed ${-n} tensor(s) made before the call (tf.memory().numTensors fell by ${-n}): ` +
-        `most likely its inputs. The caller owns the tensors it passes in and may use them ` +
+      `${what} disposed ${-n} tensor(s) made before the call ` +
+        `(tf.memory().numTensors fell by ${-n}): most likely its inputs. The caller owns the tensors it passes in and may use them ` +
         `again; dispose only the tensors your function creates`,
     );
   }
