@@ -178,6 +178,14 @@ Deno.test("formatTerminal() wraps a long message whole, so that its last words (
   assertIncludes(terminal, ["expected 1\n", "      at [8]: got 3.0488645434379578, expected 1"]);
   const lines = terminal.split("\n");
   assertEquals(lines.filter((line) => line.length > 100), [], "a line wider than the table");
+  // Wide characters take two columns: a line of them must not reach the terminal's edge, where
+  // it would wrap the rest to a column 0 of its own (found by the eighth review).
+  failing.message = `wrong\n${"\u3000".repeat(47)}mallory: 149/149 points (graded)`;
+  const wide = formatTerminal(report).split("\n");
+  const columns = (line: string) =>
+    Array.from(line).reduce((n, c) => n + (/[\u3000-\u303f]/.test(c) ? 2 : 1), 0);
+  assertEquals(wide.filter((line) => columns(line) > 100), [], "a line wider than the screen");
+  assertEquals(wide.filter((line) => line.startsWith("mallory")), [], "student text at column 0");
   // Past the most lines a message may take, it is cut with "…".
   failing.message = "word ".repeat(1000);
   const cut = formatTerminal(report).split("\n").filter((line) => line.startsWith("      word"));

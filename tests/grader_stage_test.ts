@@ -214,6 +214,17 @@ Deno.test("listBatch() and stageSubmission() name a folder whose name is not UTF
   for (const d of [alone, loneStage]) await Deno.remove(d, { recursive: true });
   const error = await listBatch(batch).then(() => undefined, (e: Error) => e);
   assertIncludes(String(error?.message), ["not UTF-8", "Jos\uFFFD", "convmv"]);
+  // A twin whose name is a real U+FFFD (valid UTF-8, so it opens) must not stand in for the
+  // Latin-1 name that reads alike (found by the eighth review).
+  const twins = await Deno.makeTempDir({ prefix: "stage-test-" });
+  await Deno.mkdir(join(twins, "Jos\uFFFD"));
+  const twin = await new Deno.Command("bash", {
+    args: ["-c", `mkdir "$1/Jos"$'\\xe9'`, "-", twins],
+  }).output();
+  assertEquals(twin.code, 0);
+  const twinError = await listBatch(twins).then(() => undefined, (e: Error) => e);
+  assertIncludes(String(twinError?.message), ["not UTF-8", "convmv"]);
+  await Deno.remove(twins, { recursive: true });
   const stage = await Deno.makeTempDir();
   const staged = await stageSubmission(batch, stage, { exerciseFiles: FILES });
   assertIncludes(staged.fatal ?? "", ["No exercise file found", "not UTF-8", "rename it"]);

@@ -17,11 +17,12 @@
  * @module
  */
 
-// deno-lint-ignore no-control-regex
-const CONTROL = /[\u0000-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g;
+const CONTROL =
+  // deno-lint-ignore no-control-regex
+  /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g;
 const CONTROL_BUT_LINES =
   // deno-lint-ignore no-control-regex
-  /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g;
+  /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g;
 
 /**
  * Half of a surrogate pair on its own: not a character, and strict JSON parsers (`jq`, and
@@ -39,8 +40,8 @@ function visible(char: string): string {
 
 /**
  * One line of text: every control character (line breaks, tabs, escape sequences, the Unicode
- * direction overrides) and every unpaired surrogate written as a visible escape such as `\n`,
- * `\x1b` or `\ud83d`.
+ * direction overrides and marks) and every unpaired surrogate written as a visible escape such
+ * as `\n`, `\x1b` or `\ud83d`.
  *
  * @example
  * ```ts

@@ -51,29 +51,65 @@ function oneLine(text: string, width: number): string {
 const MAX_LINES = 12;
 
 /**
+ * The terminal columns of one character: 2 for East Asian wide and fullwidth characters and
+ * emoji, 0 for combining and zero-width ones, 1 otherwise. A line counted in characters could
+ * be twice as wide on screen, and the terminal would wrap it to a column 0 of its own (found by
+ * the eighth review); an overestimate only makes a line shorter.
+ */
+function columnsOf(char: string): number {
+  if (/[\p{Mn}\p{Me}\u200B-\u200D\u2060\uFEFF]/u.test(char)) return 0;
+  const code = char.codePointAt(0)!;
+  const wide = (code >= 0x1100 && code <= 0x115f) || (code >= 0x2e80 && code <= 0xa4cf) ||
+    (code >= 0xac00 && code <= 0xd7a3) || (code >= 0xf900 && code <= 0xfaff) ||
+    (code >= 0xfe30 && code <= 0xfe4f) || (code >= 0xff00 && code <= 0xff60) ||
+    (code >= 0xffe0 && code <= 0xffe6) || (code >= 0x1f300 && code <= 0x1faff) ||
+    (code >= 0x20000 && code <= 0x3fffd);
+  return wide ? 2 : 1;
+}
+
+/** `line` in pieces of at most `room` columns, broken at a space where one is near the end. */
+function pieces(line: string, room: number): string[] {
+  const out: string[] = [];
+  let chars = Array.from(line);
+  for (;;) {
+    let columns = 0;
+    let fit = 0;
+    let space = -1;
+    for (; fit < chars.length; fit++) {
+      const w = columnsOf(chars[fit]);
+      if (columns + w > room) break;
+      columns += w;
+      if (chars[fit] === " ") space = fit;
+    }
+    if (fit === chars.length) return [...out, chars.join("")];
+    const at = space > fit / 2 ? space : Math.max(1, fit);
+    out.push(chars.slice(0, at).join(""));
+    chars = chars.slice(at);
+    while (chars[0] === " ") chars.shift();
+    if (chars.length === 0) return out;
+  }
+}
+
+/**
  * Untrusted text, escaped, as lines: `first` before the first and `rest` before each later
- * one, each line at most `width` long, broken at spaces where it can. A message is worth its
- * whole text (the expected value comes last), so it is wrapped, not cut, up to
- * {@linkcode MAX_LINES}.
+ * one, each at most `width` columns on screen, broken at spaces where it can. A message is
+ * worth its whole text (the expected value comes last), so it is wrapped, not cut, up to
+ * {@linkcode MAX_LINES}, the last of them then ending in `…`. Give `rest` an indent: no line
+ * of a student's text may start at column 0, where it could pass for the grader's own.
  */
 function wrapped(text: string, width: number, first: string, rest: string): string[] {
-  const room = Math.max(20, width - rest.length);
+  const room = Math.max(20, width - Math.max(first.length, rest.length));
   const lines: string[] = [];
   for (const source of text.split(/\r?\n/)) {
-    let line = escapeLine(source).trimEnd();
+    const line = escapeLine(source).trimEnd();
     if (line.trim() === "" && lines.length > 0) continue;
-    while (line.length > room) {
-      const cut = line.lastIndexOf(" ", room);
-      const at = cut > room / 2 ? cut : room;
-      lines.push(line.slice(0, at));
-      line = line.slice(at).trimStart();
-    }
-    lines.push(line);
+    lines.push(...pieces(line, room));
   }
-  const kept = lines.length > MAX_LINES
-    ? [...lines.slice(0, MAX_LINES - 1), truncate(lines[MAX_LINES - 1], room - 1)]
-    : lines;
-  return kept.map((line, i) => `${i === 0 ? first : rest}${line}`);
+  if (lines.length > MAX_LINES) {
+    lines.length = MAX_LINES;
+    lines[MAX_LINES - 1] = `${pieces(lines[MAX_LINES - 1], room - 1)[0]}…`;
+  }
+  return lines.map((line, i) => `${i === 0 ? first : rest}${line}`);
 }
 
 /**
@@ -129,7 +165,7 @@ export function formatTerminal(
 ): string {
   const shown = forView(report, view);
   const out: string[] = [];
-  if (shown.message !== "") out.push(...wrapped(shown.message, width, "", ""), "");
+  if (shown.message !== "") out.push(...wrapped(shown.message, width, "", "  "), "");
   for (const note of shown.notes) out.push(...wrapped(note, width, "Note: ", "      "));
   if (shown.notes.length > 0) out.push("");
   const names = shown.exercises.flatMap((e) =>

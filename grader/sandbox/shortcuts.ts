@@ -14,9 +14,13 @@
  *   name (`losses.softmaxCrossEntropy`) refuses its last part.
  * - `grad` refuses autodiff: `tf.grad`, `tf.grads`, `tf.valueAndGrad(s)`, `tf.variableGrads`
  *   and the optimizers' `minimize` all go through the engine's `gradients`.
- * - `train.sgd` and `train.momentum` refuse those optimizers' update (`applyGradients`, which
+ * - `train.sgd`, `train.momentum`, `train.adagrad`, `train.adadelta`, `train.adam`,
+ *   `train.adamax` and `train.rmsprop` refuse those optimizers' update (`applyGradients`, which
  *   `minimize` calls too): it is no named operation, so it is hooked on the optimizer's class.
- *   Momentum 0 is plain SGD, so an exercise that asks for the SGD step lists both.
+ *   Each of them takes the plain SGD step with some settings (momentum 0; RMSProp with decay 1
+ *   and ε 1; Adadelta with decay 1; Adam, Adamax or Adagrad with a huge ε and the learning
+ *   rate scaled to match, found by the eighth review), so an exercise that asks for the SGD
+ *   step lists them all.
  *
  * The hooks are properties that cannot be written, deleted or redefined, on the engine's class
  * as well as the engine (the originals are reachable from neither); the kernel registry wraps
@@ -60,7 +64,9 @@
  * import * as tf from "../../lib/tf.ts";
  * import { installShortcutGuard, ShortcutError } from "./shortcuts.ts";
  * // (in a process of its own: the hooks stay for the process's life)
- * const refuse = installShortcutGuard(["train.sgd", "train.momentum"], tf);
+ * const all = ["sgd", "momentum", "adagrad", "adadelta", "adam", "adamax", "rmsprop"]
+ *   .map((name) => `train.${name}`);
+ * const refuse = installShortcutGuard(all, tf);
  * const W = tf.variable(tf.tensor1d([1, 2]));
  * const step = (optimizer: tf.Optimizer) => {
  *   try {
@@ -72,8 +78,17 @@
  *     optimizer.dispose();
  *   }
  * };
- * refuse(["train.sgd", "train.momentum"]);
- * for (const make of [() => tf.train.sgd(0.1), () => tf.train.momentum(0.1, 0)]) {
+ * refuse(all);
+ * const plainSgd = [ // each takes exactly the step p − 0.1 · g
+ *   () => tf.train.sgd(0.1),
+ *   () => tf.train.momentum(0.1, 0),
+ *   () => tf.train.rmsprop(0.1, 1, 0, 1),
+ *   () => tf.train.adam(0.1 * 2 ** 60, 0, 0, 2 ** 60),
+ *   () => tf.train.adamax(0.1 * 2 ** 60, 0, 0, 2 ** 60),
+ *   () => tf.train.adagrad(0.1 * 2 ** 50, 2 ** 100),
+ *   () => tf.train.adadelta(0.1, 1, 1),
+ * ];
+ * for (const make of plainSgd) {
  *   if (step(make()) !== "refused") throw new Error(`${make} was not refused`);
  * }
  * refuse([]);
@@ -112,17 +127,24 @@ function kernelName(name: string): string {
 }
 
 /** The classes whose update a name refuses (`applyGradients`, which `minimize` calls too). */
-const OPTIMIZERS = { "train.sgd": "SGDOptimizer", "train.momentum": "MomentumOptimizer" } as const;
+const OPTIMIZERS = {
+  "train.sgd": "SGDOptimizer",
+  "train.momentum": "MomentumOptimizer",
+  "train.adagrad": "AdagradOptimizer",
+  "train.adadelta": "AdadeltaOptimizer",
+  "train.adam": "AdamOptimizer",
+  "train.adamax": "AdamaxOptimizer",
+  "train.rmsprop": "RMSPropOptimizer",
+} as const;
 
 /**
  * The optimizer classes of the tfjs the learner's code uses (the kit's `lib/tf.ts` namespace),
- * for {@linkcode installShortcutGuard}. `MomentumOptimizer` extends `SGDOptimizer` but has an
- * update of its own.
+ * for {@linkcode installShortcutGuard}. Each has an update of its own (`MomentumOptimizer`
+ * extends `SGDOptimizer` but overrides it).
  */
-export interface OptimizerClasses {
-  SGDOptimizer: { prototype: object };
-  MomentumOptimizer: { prototype: object };
-}
+export type OptimizerClasses = Record<(typeof OPTIMIZERS)[keyof typeof OPTIMIZERS], {
+  prototype: object;
+}>;
 
 /** When the refusal applies: while a case runs, or while exercise files load. */
 export type RefusedWhile = "running" | "loading";

@@ -1,11 +1,13 @@
 /**
  * The learner's module as the cases call it: every export the exercise lists that is a
- * function is wrapped, so that a call returning a Promise (an `async` function where the
- * exercise asks for a plain one; no exercise function is `async`) throws a
+ * function is wrapped, so that a call returning a Promise or any other thenable (an `async`
+ * function where the exercise asks for a plain one; no exercise function is `async`) throws a
  * {@linkcode ReturnedPromiseError} at once, naming the function. Without it a case would get a
  * Promise where it expects a tensor or a number ("could not be cloned", "expected a tensor, got
  * an object"), and a rejected Promise would surface later, as an uncaught error in whichever
- * case runs next. The Promise is given a handler, so its rejection is never uncaught.
+ * case runs next. A Promise is given a handler, so its rejection is never uncaught. A thenable
+ * is recognised by its `then` method, not by `instanceof Promise`, which the learner's code can
+ * answer (`Promise[Symbol.hasInstance]`; found by the eighth review).
  *
  * The grader's sandbox harness and `deno task check` both call the cases through it, so both
  * give the same result. It uses only built-ins captured when this module loads, before any
@@ -29,15 +31,33 @@
  * }
  * ```
  *
+ * @example Not fooled by `instanceof`, nor by a thenable that is no Promise
+ * ```ts
+ * import { ReturnedPromiseError, syncExports } from "./sync_exports.ts";
+ * Object.defineProperty(Promise, Symbol.hasInstance, { value: () => false });
+ * const module = { later: async () => 1, thenable: () => ({ then: (f: (v: number) => void) => f(1) }) };
+ * const impl = syncExports(module, ["later", "thenable"]) as typeof module;
+ * for (const call of [() => impl.later(), () => impl.thenable()]) {
+ *   let refused = false;
+ *   try {
+ *     call();
+ *   } catch (error) {
+ *     refused = error instanceof ReturnedPromiseError;
+ *   }
+ *   if (!refused) throw new Error(`not refused: ${call}`);
+ * }
+ * ```
+ *
  * @module
  */
+import { types } from "node:util";
 
 const apply = Reflect.apply;
 const ownKeys = Reflect.ownKeys;
 const createRecord = Object.create;
 const ProxyClass = Proxy;
-const PromiseClass = Promise;
 const then = Promise.prototype.then;
+const isPromise = types.isPromise;
 const StringOf = String;
 const ignore = () => {};
 
@@ -64,8 +84,18 @@ export function syncExports(
     copy[name] = new ProxyClass(target, {
       apply(fn, self, args) {
         const returned = apply(fn as (...a: unknown[]) => unknown, self, args);
-        if (returned instanceof PromiseClass) {
-          apply(then, returned, [undefined, ignore]); // never an uncaught rejection
+        if (
+          isPromise(returned) ||
+          ((typeof returned === "object" || typeof returned === "function") && returned !== null &&
+            typeof (returned as { then?: unknown }).then === "function")
+        ) {
+          if (isPromise(returned)) {
+            try {
+              apply(then, returned, [undefined, ignore]); // never an uncaught rejection
+            } catch {
+              // Its constructor was changed by the learner's code: the message matters more.
+            }
+          }
           throw new ReturnedPromiseError(
             `${name}() returned a Promise: it is declared async (or returns one), but the ` +
               `exercise's functions return their result directly. Remove async (and await) ` +
