@@ -27,7 +27,7 @@ import type { ManifestCase } from "./manifest.ts";
 import { checkGraphs, type FileGraph } from "./prepare/graph.ts";
 import { BLOCKED_MODULE, prepareImportMap } from "./prepare/import_map.ts";
 import { isUnder } from "./prepare/policy.ts";
-import { type StagedSubmission, stageSubmission } from "./prepare/stage.ts";
+import { type StagedSubmission, stageSubmission, unopenable } from "./prepare/stage.ts";
 import { shareableStage, typecheckAll, type TypecheckVerdict } from "./prepare/typecheck.ts";
 import type {
   CaseReport,
@@ -585,13 +585,11 @@ export async function listBatch(dir: string): Promise<BatchEntry[]> {
   }
   const seen = new Set<string>();
   for (const entry of entries) {
-    if (!entry.name.includes("\uFFFD")) continue;
     // Two entries read alike: at least one name is not UTF-8, and the other may be a real
     // U+FFFD chosen to match it, whose folder would be graded for both (the eighth review).
     const twin = seen.has(entry.name);
     seen.add(entry.name);
-    const readable = !twin && await Deno.lstat(entry.dir).then(() => true, () => false);
-    if (!readable) {
+    if (twin || await unopenable(dir, entry.name)) {
       throw new Error(
         `the folder shown as "${escapeLine(entry.name)}" has a name that is not UTF-8 (an ` +
           `archive unpacked from another encoding?), so it cannot be opened by name: rename it ` +

@@ -137,6 +137,27 @@ async function findBase(source: string, exerciseFiles: string[]): Promise<string
   return undefined;
 }
 
+/**
+ * Whether the entry Deno lists as `name` in `dir` cannot be opened by that name: a name that is
+ * not UTF-8 (an archive unpacked from another encoding) is read with U+FFFD in place of the
+ * bytes it cannot decode, and no file has the name so read (unless another one chose it).
+ *
+ * @example
+ * ```ts
+ * import { unopenable } from "./stage.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/ok\uFFFD`);
+ * if (await unopenable(dir, "ok\uFFFD") || !(await unopenable(dir, "gone\uFFFD"))) {
+ *   throw new Error("a real U+FFFD name opens; a lossy one does not");
+ * }
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function unopenable(dir: string, name: string): Promise<boolean> {
+  if (!name.includes("\uFFFD")) return false;
+  return await Deno.lstat(join(dir, name)).then(() => false, () => true);
+}
+
 /** Up to `limit` `.ts` file paths under `dir` (for the "no exercise file" reason). */
 async function someTsFiles(dir: string, limit: number, depth = 0): Promise<string[]> {
   const found: string[] = [];
@@ -203,8 +224,7 @@ export async function stageSubmission(
     // A folder unpacked from another encoding: Deno reads its name with U+FFFD for the bytes
     // that are not UTF-8, and cannot open it by that name.
     for (const entry of (await list(source)) ?? []) {
-      if (!entry.name.includes("\uFFFD")) continue;
-      if (await Deno.lstat(join(source, entry.name)).then(() => false, () => true)) {
+      if (await unopenable(source, entry.name)) {
         staged.fatal += ` Its ${entry.isDirectory ? "folder" : "file"} shown as ` +
           `${JSON.stringify(entry.name)} has a name that is not UTF-8 and cannot be opened: ` +
           "rename it (or unpack the archive with UTF-8 names) and hand it in again.";

@@ -84,12 +84,13 @@ export function syncExports(
     copy[name] = new ProxyClass(target, {
       apply(fn, self, args) {
         const returned = apply(fn as (...a: unknown[]) => unknown, self, args);
+        const promise = isPromise(returned);
         if (
-          isPromise(returned) ||
+          promise ||
           ((typeof returned === "object" || typeof returned === "function") && returned !== null &&
             typeof (returned as { then?: unknown }).then === "function")
         ) {
-          if (isPromise(returned)) {
+          if (promise) {
             try {
               apply(then, returned, [undefined, ignore]); // never an uncaught rejection
             } catch {
