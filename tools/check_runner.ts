@@ -253,7 +253,7 @@ async function serve(args: string[]): Promise<void> {
   const { syncExports } = await import("../grader/sandbox/sync_exports.ts");
   const allShortcuts = [...new Set(exercises.flatMap((e) => e.shortcuts ?? []))];
   const refuse = allShortcuts.length > 0
-    ? installShortcutGuard(allShortcuts, await import("../lib/tf.ts"))
+    ? installShortcutGuard(allShortcuts)
     : () => {};
   // While a file loads, every exercise's: a module loads once, for whichever file imports it
   // first, so that is the only rule that does not depend on the order (the grader's too).

@@ -14,13 +14,16 @@
  *   name (`losses.softmaxCrossEntropy`) refuses its last part.
  * - `grad` refuses autodiff: `tf.grad`, `tf.grads`, `tf.valueAndGrad(s)`, `tf.variableGrads`
  *   and the optimizers' `minimize` all go through the engine's `gradients`.
- * - `train.sgd`, `train.momentum`, `train.adagrad`, `train.adadelta`, `train.adam`,
- *   `train.adamax` and `train.rmsprop` refuse those optimizers' update (`applyGradients`, which
- *   `minimize` calls too): it is no named operation, so it is hooked on the optimizer's class.
- *   Each of them takes the plain SGD step with some settings (momentum 0; RMSProp with decay 1
- *   and ε 1; Adadelta with decay 1; Adam, Adamax or Adagrad with a huge ε and the learning
- *   rate scaled to match, found by the eighth review), so an exercise that asks for the SGD
- *   step lists them all.
+ * - `train` refuses the update of every `tf.train` optimizer (`applyGradients`, which
+ *   `minimize` calls too). Each of them takes the plain SGD step with some settings (momentum
+ *   0; RMSProp with decay 1 and ε 1; Adadelta with decay 1; Adam, Adamax or Adagrad with a huge
+ *   ε and the learning rate scaled to match, found by the eighth review), so an exercise that
+ *   asks for the SGD step refuses them all. An update is no named operation, but every
+ *   optimizer finds the variable it updates in the engine's table of variables
+ *   (`engine.registeredVariables[name]`) and assigns to it: while `train` is refused, that
+ *   table hands out the variables with `assign` refused. So the optimizers of a second copy of
+ *   tfjs-core, loaded by an npm subpath, meet the refusal too (they share the one engine), and
+ *   `tf.variableGrads(f)` without a list of variables, the table's other reader, still works.
  *
  * The hooks are properties that cannot be written, deleted or redefined, on the engine's class
  * as well as the engine (the originals are reachable from neither); the kernel registry wraps
@@ -32,11 +35,9 @@
  * force live in the closure of the installer's caller, and the hooks use only built-ins captured when this module
  * loaded, so the code being graded can neither remove the hooks nor change what they refuse.
  * What stays open: the wasm module's exported C functions, called by hand with tensor memory
- * offsets; a private copy of tfjs made from its source text (imported as text from the
- * package, or shipped) and evaluated in a scope of its own, which nothing at run time tells
- * from the learner's own code; and the optimizer classes of a second tfjs-core loaded by an npm
- * subpath (the import map cannot refuse a subpath), whose update runs on the one engine with
- * ordinary operations.
+ * offsets; and a private copy of tfjs made from its source text (imported as text from the
+ * package, or shipped) and evaluated in a scope of its own, with an engine of its own, which
+ * nothing at run time tells from the learner's own code.
  *
  * @example The softmax exercise's rule, by every route
  * ```ts
@@ -59,14 +60,12 @@
  * tf.softmax(X).dispose();
  * ```
  *
- * @example The SGD exercise's rule: the optimizer's update, however it is reached
+ * @example The SGD exercise's rule: every optimizer's update, however it is reached
  * ```ts
  * import * as tf from "../../lib/tf.ts";
  * import { installShortcutGuard, ShortcutError } from "./shortcuts.ts";
  * // (in a process of its own: the hooks stay for the process's life)
- * const all = ["sgd", "momentum", "adagrad", "adadelta", "adam", "adamax", "rmsprop"]
- *   .map((name) => `train.${name}`);
- * const refuse = installShortcutGuard(all, tf);
+ * const refuse = installShortcutGuard(["train"]);
  * const W = tf.variable(tf.tensor1d([1, 2]));
  * const step = (optimizer: tf.Optimizer) => {
  *   try {
@@ -78,7 +77,7 @@
  *     optimizer.dispose();
  *   }
  * };
- * refuse(all);
+ * refuse(["train"]);
  * const plainSgd = [ // each takes exactly the step p − 0.1 · g
  *   () => tf.train.sgd(0.1),
  *   () => tf.train.momentum(0.1, 0),
@@ -91,6 +90,10 @@
  * for (const make of plainSgd) {
  *   if (step(make()) !== "refused") throw new Error(`${make} was not refused`);
  * }
+ * // The learner's own step, and autodiff over every variable, still work.
+ * const { grads } = tf.variableGrads(() => tf.sum(W));
+ * W.assign(tf.sub(W, grads[W.name]));
+ * if (W.arraySync().join() !== "0,1") throw new Error(`W is ${W.arraySync()}, not [0, 1]`);
  * refuse([]);
  * if (step(tf.train.sgd(0.1)) !== "applied") throw new Error("tf.train.sgd refused with no rule");
  * ```
@@ -105,6 +108,9 @@ const hasOwn = Object.hasOwn;
 const createRecord = Object.create;
 const freeze = Object.freeze;
 const getPrototypeOf = Object.getPrototypeOf;
+const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+const reflectGet = Reflect.get;
+const ProxyClass = Proxy;
 const mapGet = Map.prototype.get;
 const mapHas = Map.prototype.has;
 const mapSet = Map.prototype.set;
@@ -126,32 +132,15 @@ function kernelName(name: string): string {
   return op.charAt(0).toUpperCase() + op.slice(1);
 }
 
-/** The classes whose update a name refuses (`applyGradients`, which `minimize` calls too). */
-const OPTIMIZERS = {
-  "train.sgd": "SGDOptimizer",
-  "train.momentum": "MomentumOptimizer",
-  "train.adagrad": "AdagradOptimizer",
-  "train.adadelta": "AdadeltaOptimizer",
-  "train.adam": "AdamOptimizer",
-  "train.adamax": "AdamaxOptimizer",
-  "train.rmsprop": "RMSPropOptimizer",
-} as const;
-
-/**
- * The optimizer classes of the tfjs the learner's code uses (the kit's `lib/tf.ts` namespace),
- * for {@linkcode installShortcutGuard}. Each has an update of its own (`MomentumOptimizer`
- * extends `SGDOptimizer` but overrides it).
- */
-export type OptimizerClasses = Record<(typeof OPTIMIZERS)[keyof typeof OPTIMIZERS], {
-  prototype: object;
-}>;
-
 /** When the refusal applies: while a case runs, or while exercise files load. */
 export type RefusedWhile = "running" | "loading";
 
 function refusal(name: string, now: RefusedWhile): ShortcutError {
   const what = name === "grad"
     ? "TensorFlow.js's autodiff (tf.grad, tf.variableGrads, an optimizer's minimize)"
+    : name === "train"
+    ? "A tf.train optimizer's update (applyGradients, which minimize calls), TensorFlow.js's " +
+      "own version of it,"
     : `tf.${name}, TensorFlow.js's own version of it,`;
   return new ShortcutError(
     now === "running"
@@ -167,6 +156,7 @@ interface Engine {
   startTape(): void;
   runKernelFunc(params: { kernelName?: string }): unknown;
   gradients(...args: unknown[]): unknown;
+  readonly registeredVariables: Record<string, object>;
 }
 
 interface KernelConfig {
@@ -185,14 +175,12 @@ type Names = Record<string, string>;
 /**
  * Installs the hooks for every name in `names` (the union of the exercises' `shortcuts`) and
  * returns the function that sets which of them are refused from now on (`[]`: none), and
- * whether a case is running or files are loading (which only changes the message). `tf` gives
- * the optimizers' classes, needed when `names` holds `train.sgd` or `train.momentum`. Throws
+ * whether a case is running or files are loading (which only changes the message). Throws
  * when tfjs has not loaded yet, or when the hooks are installed already (a second installer
  * could not see the first one's names).
  */
 export function installShortcutGuard(
   names: readonly string[],
-  tf?: OptimizerClasses,
 ): (refused: readonly string[], refusedWhile?: RefusedWhile) => void {
   const global = globalThis as unknown as {
     _tfengine?: Engine;
@@ -226,7 +214,7 @@ export function installShortcutGuard(
   for (const name of names) known[name] = { op: `${opName(name)}__op`, kernel: kernelName(name) };
   let ops: Names = createRecord(null);
   let kernels: Names = createRecord(null);
-  let optimizers: Names = createRecord(null);
+  let updates = false;
   let gradients = true;
   let now: RefusedWhile = "running";
   const define = (target: object, key: string, value: unknown) =>
@@ -269,19 +257,41 @@ export function installShortcutGuard(
   } catch {
     throw new Error("installShortcutGuard: the guard is installed already in this process");
   }
-  // The optimizers' updates, on their classes (every instance, and a subclass calling `super`).
-  for (const name of names) {
-    if (!hasOwn(OPTIMIZERS, name)) continue;
-    const cls = tf?.[OPTIMIZERS[name as keyof typeof OPTIMIZERS]];
-    if (cls === undefined) {
-      throw new Error(`installShortcutGuard: refusing ${name} needs tfjs's optimizer classes (tf)`);
+  // The optimizers' updates: each takes the variable it updates from the engine's table and
+  // assigns to it. While refused, the table hands out each variable behind a view whose
+  // `assign` throws (the view is the variable for everything else: autodiff over the table's
+  // variables still works).
+  const variablesOf = getOwnPropertyDescriptor(proto, "registeredVariables")?.get;
+  if (typeof variablesOf !== "function") {
+    throw new Error("installShortcutGuard: this tfjs has no engine.registeredVariables getter");
+  }
+  const variableView = {
+    get(target: object, key: string | symbol) {
+      if (key === "assign" && updates) throw refusal("train", now);
+      return apply(reflectGet, undefined, [target, key, target]);
+    },
+  };
+  const tableView = {
+    get(target: object, key: string | symbol) {
+      const value = apply(reflectGet, undefined, [target, key, target]);
+      return typeof value === "object" && value !== null
+        ? new ProxyClass(value, variableView)
+        : value;
+    },
+  };
+  const registeredVariables = function (this: Engine) {
+    const table = apply(variablesOf, this, []);
+    return updates ? new ProxyClass(table, tableView) : table;
+  };
+  try {
+    for (const target of [proto, engine]) {
+      defineProperty(target, "registeredVariables", {
+        get: registeredVariables,
+        configurable: false,
+      });
     }
-    const proto = cls.prototype as { applyGradients: (...args: unknown[]) => unknown };
-    const applyGradients = proto.applyGradients;
-    define(proto, "applyGradients", function (this: unknown, ...args: unknown[]) {
-      if (hasOwn(optimizers, name)) throw refusal(name, now);
-      return apply(applyGradients, this, args);
-    });
+  } catch {
+    throw new Error("installShortcutGuard: the guard is installed already in this process");
   }
   // The one engine and the one table of globals, for good: a second copy of tfjs-core loaded
   // later (a bundle inside the package) finds them and makes no engine or registry of its own.
@@ -360,8 +370,8 @@ export function installShortcutGuard(
   return (refused, refusedWhile = "running") => {
     const nextOps: Names = createRecord(null);
     const nextKernels: Names = createRecord(null);
-    const nextOptimizers: Names = createRecord(null);
     let nextGradients = true;
+    let nextUpdates = false;
     for (let i = 0; i < refused.length; i++) {
       const name = refused[i];
       if (!hasOwn(known, name)) throw new Error(`installShortcutGuard: ${name} is not installed`);
@@ -369,8 +379,8 @@ export function installShortcutGuard(
         nextGradients = false;
         continue;
       }
-      if (hasOwn(OPTIMIZERS, name)) {
-        nextOptimizers[name] = name;
+      if (name === "train") {
+        nextUpdates = true;
         continue;
       }
       nextOps[known[name].op] = name;
@@ -379,7 +389,7 @@ export function installShortcutGuard(
     now = refusedWhile;
     ops = nextOps;
     kernels = nextKernels;
-    optimizers = nextOptimizers;
+    updates = nextUpdates;
     gradients = nextGradients;
   };
 }

@@ -40,11 +40,8 @@
  * @module
  */
 
-import { installShortcutGuard, type OptimizerClasses } from "./shortcuts.ts";
+import { installShortcutGuard } from "./shortcuts.ts";
 import { syncExports } from "./sync_exports.ts";
-
-/** The kit's TensorFlow.js module, which every run half imports. */
-const KIT_TF = new URL("../../lib/tf.ts", import.meta.url).href;
 
 // Captured before any submitted code runs: later patches of these globals do not reach here.
 const portPost = MessagePort.prototype.postMessage;
@@ -305,9 +302,8 @@ scope.onmessage = (event: MessageEvent) => {
   };
   const urls = Array.isArray(init.runModules) ? init.runModules.map(StringOf) : [];
   readOnlyEnv(env); // before the run halves load: the kit reads the backend while loading
-  // The kit's tfjs module too (the run halves load it anyway): the guard hooks its optimizers.
-  Promise.all([import(KIT_TF), ...urls.map((url) => import(url))]).then(
-    ([tf, ...loaded]: Record<string, unknown>[]) => {
+  Promise.all(urls.map((url) => import(url))).then(
+    (loaded: Record<string, unknown>[]) => {
       loaded.forEach((module, i) => {
         const table = module.runs;
         if (typeof table !== "object" || table === null) {
@@ -321,7 +317,7 @@ scope.onmessage = (event: MessageEvent) => {
       });
       // The run halves have loaded tfjs: hook it before any submitted code.
       if (allShortcuts.length > 0) {
-        refuse = installShortcutGuard(allShortcuts, tf as unknown as OptimizerClasses);
+        refuse = installShortcutGuard(allShortcuts);
       }
       lockDown();
       send({ type: "ready" });

@@ -133,8 +133,9 @@ export interface Exercise<Impl = unknown> {
   /**
    * TensorFlow.js's own versions of what the exercise asks the learner to build, which its
    * code may not call while its cases run: `tf.` names (`"softmax"`,
-   * `"losses.softmaxCrossEntropy"`, `"train.sgd"`), and `"grad"` for autodiff. The grader's sandbox and
-   * `deno task check` refuse them alike (`grader/sandbox/shortcuts.ts`). Default: none.
+   * `"losses.softmaxCrossEntropy"`), `"grad"` for autodiff and `"train"` for every `tf.train`
+   * optimizer's update. The grader's sandbox and `deno task check` refuse them alike
+   * (`grader/sandbox/shortcuts.ts`). Default: none.
    */
   shortcuts?: string[];
   /** URL of the run half, the module exporting {@linkcode runs}: `import.meta.resolve(…)`. */
