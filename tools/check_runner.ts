@@ -252,9 +252,7 @@ async function serve(args: string[]): Promise<void> {
   const { installShortcutGuard } = await import("../grader/sandbox/shortcuts.ts");
   const { syncExports } = await import("../grader/sandbox/sync_exports.ts");
   const allShortcuts = [...new Set(exercises.flatMap((e) => e.shortcuts ?? []))];
-  const refuse = allShortcuts.length > 0
-    ? installShortcutGuard(allShortcuts)
-    : () => {};
+  const refuse = allShortcuts.length > 0 ? installShortcutGuard(allShortcuts) : () => {};
   // While a file loads, every exercise's: a module loads once, for whichever file imports it
   // first, so that is the only rule that does not depend on the order (the grader's too).
   const asLearner = async <T>(shortcuts: string[] | "loading", step: () => Promise<T>) => {
