@@ -433,6 +433,30 @@ Deno.test("runCheck() gives no points for the kit's own function, as the grader 
   }
 });
 
+Deno.test("runCheck(): an import with no version is refused by name, and the kit's deno.lock is left as it was", async () => {
+  const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".unpinned_" });
+  const lock = join(ROOT, "deno.lock");
+  const before = await Deno.readTextFile(lock);
+  try {
+    const solution = await Deno.readTextFile(join(ROOT, "solutions", "sum_keepdim.ts"));
+    const unpinned = solution.replace(
+      /^import \* as tf from "\.\.\/lib\/tf\.ts";$/m,
+      'import * as tf from "npm:@tensorflow/tfjs";',
+    );
+    if (unpinned === solution) fail("solutions/sum_keepdim.ts no longer imports ../lib/tf.ts");
+    await Deno.writeTextFile(join(dir, "sum_keepdim.ts"), unpinned);
+    const [result] = await runCheck({ dir, ids: ["sum_keepdim"], typeCheck: false });
+    const message = result.cases[0].message ?? "";
+    if (result.status !== "failing" || !message.includes("npm:@tensorflow/tfjs names no version")) {
+      fail(`expected the versionless import refused by name, got ${result.status}: ${message}`);
+    }
+    if (await Deno.readTextFile(lock) !== before) fail("the check wrote the import into deno.lock");
+  } finally {
+    await Deno.writeTextFile(lock, before);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("deno task check stops an endless loop at the case's limit, names the limit, and checks the other exercises", async () => {
   const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".endless_" });
   try {

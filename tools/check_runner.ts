@@ -166,7 +166,16 @@ export class CaseRunner {
 
   #start(): Promise<Ready | RunnerReply> {
     if (this.#ready !== undefined) return this.#ready;
-    const args = ["run", "--quiet", "--allow-all", `--config=${join(ROOT, "deno.json")}`];
+    // --frozen: an import the kit's lockfile does not pin (`npm:@tensorflow/tfjs` with no
+    // version, a package the kit lacks) fails here, as the grader refuses it, instead of
+    // downloading it or writing it into the kit's deno.lock.
+    const args = [
+      "run",
+      "--quiet",
+      "--allow-all",
+      "--frozen",
+      `--config=${join(ROOT, "deno.json")}`,
+    ];
     args.push(fileURLToPath(import.meta.url), "--dir", resolve(this.#options.dir));
     if (this.#options.backend !== undefined) args.push("--backend", this.#options.backend);
     const child = new Deno.Command(Deno.execPath(), {

@@ -99,6 +99,10 @@ function what(allowed: readonly string[]): string {
  * for (const spec of ["npm:@tensorflow/tfjs@4.21.0", "npm:left-pad@1", "node:fs"]) {
  *   if (classify(spec, "code", true, rules).kind !== "violation") throw new Error(spec);
  * }
+ * const unpinned = classify("npm:@tensorflow/tfjs", "code", true, rules).reason ?? "";
+ * if (!unpinned.startsWith("npm:@tensorflow/tfjs names no version; import the package by")) {
+ *   throw new Error(`the versionless import's reason: ${unpinned}`);
+ * }
  * if (classify("node:fs", "code", false, rules).kind !== "ignore") throw new Error("kit's own");
  * // Of an allowed kit directory, code only: not data loaded as a text module.
  * const data = { ...rules, allowed: ["data/"] };
@@ -151,10 +155,13 @@ export function classify(
       };
     }
     if (!rules.lockedPackages.has(npm.request)) {
+      const which = npm.request === `npm:${npm.name}`
+        ? "names no version"
+        : "is not the version the kit pins";
       return {
         kind: "violation",
-        reason: `${npm.request} is not the version the kit pins; import the package by its bare ` +
-          `name as the kit does (e.g. "${npm.name}")`,
+        reason: `${npm.request} ${which}; import the package by its bare name as the kit does ` +
+          `(e.g. "${npm.name}")`,
       };
     }
     return { kind: "ignore" };
