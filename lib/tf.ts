@@ -15,6 +15,12 @@
  * gives what the cpu backend gives (a sum over nothing is 0) instead of whatever memory tfjs's
  * wasm kernel found: {@linkcode ./wasm_empty_reductions.ts}.
  *
+ * ## A clear error for a disposed input, installed on import
+ *
+ * An operation given a tensor that was already disposed (`tf.exp(X)` after `X.dispose()`)
+ * throws a `DisposedInputError` naming the input and the usual cause, instead of tfjs's
+ * "Cannot read properties of undefined (reading 'backend')": {@linkcode ./disposed_inputs.ts}.
+ *
  * ## Two speed fixes for the wasm backend, installed on import
  *
  * Each is installed only with the tfjs version the kit was tested on
@@ -60,6 +66,7 @@
 import "./tfjs_unused.ts"; // first: before @tensorflow/tfjs loads
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "./backend.ts";
+import { explainDisposedInputs } from "./disposed_inputs.ts";
 import { installEmptyReductions } from "./wasm_empty_reductions.ts";
 import { printTensorsAsValues } from "./jupyter.ts";
 import { installWasmMatMul } from "./wasm_matmul.ts";
@@ -99,6 +106,7 @@ function installWasmSpeedups(): void {
 
 installWasmSpeedups();
 installEmptyReductions();
+explainDisposedInputs();
 printTensorsAsValues(tf.Tensor); // in a notebook only
 
 try {

@@ -79,6 +79,19 @@ const MISTAKES: Record<string, Mistake[]> = {
       caughtBy: "rank-1",
       replace: () => ({ sumKeepdim: (X: T2, axis: 0 | 1) => tf.sum(X, axis, true) }),
     },
+    {
+      // Its next call on the same input used to fail inside tfjs: "reading 'backend'".
+      mistake: "disposes its input",
+      caughtBy: "no tensors behind",
+      says: "was given a tensor that was already disposed: its input x, shape [7, 5]",
+      replace: () => ({
+        sumKeepdim: (X: T2, axis: 0 | 1) => {
+          const sum = tf.sum(X, axis, true);
+          X.dispose();
+          return sum;
+        },
+      }),
+    },
   ],
   softmax: [
     {
