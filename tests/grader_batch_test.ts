@@ -164,6 +164,11 @@ const FIXTURES: Record<string, Fixture> = {
     expected: { accuracy: "error" },
     messages: { accuracy: "accuracy() returned a Promise" },
   },
+  stray_rejection: {
+    fixture: "stray_rejection",
+    expected: { sum_keepdim: { "sumKeepdim() rejects": "error", "*": "passed" } },
+    messages: { sum_keepdim: "uncaught error: Uncaught TypeError: Cannot compute sumKeepdim" },
+  },
   captures: {
     fixture: "captures",
     expected: {

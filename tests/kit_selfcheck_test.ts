@@ -457,6 +457,27 @@ Deno.test("runCheck(): an import with no version is refused by name, and the kit
   }
 });
 
+Deno.test("runCheck(): a Promise a case left rejected fails that case, as in the grader, and the rest of the exercise is checked", async () => {
+  const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".stray_" });
+  try {
+    await Deno.copyFile(
+      join(ROOT, "tests", "fixtures", "submissions", "stray_rejection", "sum_keepdim.ts"),
+      join(dir, "sum_keepdim.ts"),
+    );
+    const [result] = await runCheck({ dir, ids: ["sum_keepdim"], typeCheck: false });
+    const wrong = result.cases.filter((c) =>
+      c.name.startsWith("sumKeepdim() rejects")
+        ? c.status !== "fail" || !c.message?.startsWith("uncaught error: Uncaught")
+        : c.status !== "pass"
+    );
+    if (wrong.length > 0) {
+      fail(`expected only the rejection cases to fail: ${JSON.stringify(wrong)}`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("deno task check stops an endless loop at the case's limit, names the limit, and checks the other exercises", async () => {
   const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".endless_" });
   try {

@@ -205,6 +205,12 @@ async function runExercise(
     const reply = await runner.request({ type: "run", id: exercise.id, index }, limitOf(c));
     if (reply.type === "result") {
       cases.push(reply.result);
+      if (reply.uncaught && index + 1 < exercise.cases.length) {
+        // As the grader replaces its Worker: the next case starts from a fresh load.
+        await runner.close();
+        const again = await runner.request({ type: "import", id: exercise.id }, loadLimit);
+        if (again.type !== "imported" || !again.ok) stopped = c.name;
+      }
       continue;
     }
     stopped = c.name;

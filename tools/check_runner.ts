@@ -20,8 +20,10 @@
  * to its stdout, each line starting with a mark (an ASCII record separator and a name) so that
  * whatever the learner's code prints there is told apart and passed on:
  * `{ type: "ready", backend }` once the backend is up,
- * `{ type: "imported", ok, missing?, notFound?, message? }` and `{ type: "result", result }` (a
- * {@linkcode CaseResult}).
+ * `{ type: "imported", ok, missing?, notFound?, message? }` and `{ type: "result", result,
+ * uncaught? }` (a {@linkcode CaseResult}). A case's result waits one turn of the event loop, so
+ * that a Promise its code left rejected with no handler, or a timer that threw, fails that
+ * case ("uncaught error: …", as in the grader), never the next one, and never ends the process.
  *
  * @module
  */
@@ -60,7 +62,12 @@ export type RunnerRequest =
 /** A reply from the runner process, or what the {@linkcode CaseRunner} saw instead. */
 export type RunnerReply =
   | { type: "imported"; ok: boolean; missing?: string[]; notFound?: boolean; message?: string }
-  | { type: "result"; result: CaseResult }
+  /**
+   * `uncaught`: the case left an uncaught error behind (a Promise rejected with no handler, a
+   * timer that threw), which failed it; the grader replaces its Worker then, so the check
+   * starts a fresh process, and the exercise's file again, for the next case.
+   */
+  | { type: "result"; result: CaseResult; uncaught?: boolean }
   /** No reply within the limit: the process was killed. */
   | { type: "timeout"; ms: number }
   /** The process ended before replying (the learner's code exited, or it crashed). */
@@ -275,6 +282,19 @@ async function serve(args: string[]): Promise<void> {
   };
   const send = (reply: Ready | RunnerReply) =>
     Deno.stdout.writeSync(new TextEncoder().encode(REPLY_MARK + JSON.stringify(reply) + "\n"));
+  // An uncaught error of the learner's code (the grader's Worker reports it the same way):
+  // it fails the case running, or the next one, and does not end the process.
+  let uncaught: string | undefined;
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    event.preventDefault();
+    uncaught ??= `uncaught error: Uncaught ${
+      event.reason instanceof Error ? `${event.reason.name}: ${event.reason.message}` : event.reason
+    }`;
+  });
+  globalThis.addEventListener("error", (event) => {
+    event.preventDefault();
+    uncaught ??= `uncaught error: ${event.message}`;
+  });
   send({ type: "ready", backend: info.name });
   const modules = new Map<string, Record<string, unknown>>();
   let buffer = "";
@@ -309,15 +329,21 @@ async function serve(args: string[]): Promise<void> {
           async () =>
             await exercise.runs[c.run](syncExports(modules.get(exercise.id)!, exercise.exports)),
         );
+        await new Promise((resolve) => setTimeout(resolve, 0)); // see the module doc
+        if (uncaught !== undefined) throw new Error("uncaught");
         // What the grader's sandbox would send back: a structured copy of plain data.
         await c.check(structuredClone(output));
         result = { ...base, status: "pass" };
       } catch (error) {
-        result = isTodo(error)
+        if (uncaught === undefined) await new Promise((resolve) => setTimeout(resolve, 0));
+        result = uncaught !== undefined
+          ? { ...base, status: "fail", message: uncaught, hint: c.hint }
+          : isTodo(error)
           ? { ...base, status: "todo", message: (error as Error).message, hint: c.hint }
           : { ...base, status: "fail", message: messageOf(error, dirUrl), hint: c.hint };
       }
-      send({ type: "result", result });
+      send({ type: "result", result, uncaught: uncaught !== undefined });
+      uncaught = undefined;
     }
   }
 }

@@ -17,8 +17,10 @@
  * - A case that does not answer in time ends its Worker; the case is `timeout`, and so is every
  *   remaining case of the same exercise, at once, with the same reason. The unit's other
  *   exercises go on in a fresh Worker with their own time.
- * - An uncaught error in the Worker (a timer that throws) fails the case that was running, or
- *   the next one; the Worker is replaced.
+ * - An uncaught error in the Worker (a Promise left rejected with no handler, a timer that
+ *   throws) fails the case that was running, or the next one; the Worker is replaced. The
+ *   Worker answers a case one turn of the event loop after its call, so that what the call
+ *   left behind fails that case, not the next.
  * - A file that does not load in time, or kills its Worker while loading, fails its exercise.
  * - Memory: this thread watches the process's resident set while the Worker works and exits
  *   with {@linkcode MEMORY_EXIT} above `memoryMb`, which the grader reports as the memory cap,
