@@ -97,19 +97,19 @@ const FIXTURES: Record<string, Fixture> = {
   uses_tfjs_shortcuts: {
     fixture: "uses_tfjs_shortcuts",
     expected: {
-      softmax: { "rank-1": "failed", "*": "error" },
+      softmax: "error", // the rank-1 case too: a refusal caught (by the case's capture) counts
       cross_entropy: {
         "pickTrueClass() picks": "passed",
         "never reads the other classes": "passed",
-        " rejects ": "failed",
         "*": "error",
       },
-      gradient_by_hand: { "gradByHand() rejects": "failed", "gradByHand()": "error" },
+      gradient_by_hand: { "gradByHand()": "error" },
       stable_softmax: { "logSumExp()": "error", "leave no tensors": "error" },
       train_epoch_ch3: { "sgd()": "error", "*": "passed" },
     },
     messages: {
-      softmax: "tf.logSoftmax, TensorFlow.js's own version of it, is not allowed in this exercise",
+      // The first route's refusal: the others were tried after it was caught.
+      softmax: "tf.softmax, TensorFlow.js's own version of it, is not allowed in this exercise",
       train_epoch_ch3: "A tf.train optimizer's update (applyGradients, which minimize calls)",
       cross_entropy: "tf.losses.softmaxCrossEntropy, TensorFlow.js's own version of it, is not",
       gradient_by_hand: "TensorFlow.js's autodiff (tf.grad, tf.variableGrads",
@@ -136,10 +136,10 @@ const FIXTURES: Record<string, Fixture> = {
       cross_entropy: "error",
       gradient_by_hand: "error",
       stable_softmax: "error",
-      train_epoch_ch3: { "sgd()": "error", "*": "passed" },
+      train_epoch_ch3: "error",
     },
     messages: {
-      train_epoch_ch3: "A tf.train optimizer's update (applyGradients, which minimize calls)",
+      train_epoch_ch3: "a second copy of TensorFlow.js's core is loading",
       softmax: "read only property 'window'",
       cross_entropy: "read only property 'window'",
       gradient_by_hand: "read only property 'window'",
@@ -163,6 +163,11 @@ const FIXTURES: Record<string, Fixture> = {
     fixture: "async_exports",
     expected: { accuracy: "error" },
     messages: { accuracy: "accuracy() returned a Promise" },
+  },
+  optimizer_state: {
+    fixture: "optimizer_state",
+    expected: { train_epoch_ch3: { "sgd()": "error", "*": "passed" } },
+    messages: { train_epoch_ch3: "A tf.train optimizer's update (applyGradients" },
   },
   stray_rejection: {
     fixture: "stray_rejection",

@@ -268,17 +268,24 @@ async function serve(args: string[]): Promise<void> {
   const { installShortcutGuard } = await import("../grader/sandbox/shortcuts.ts");
   const { syncExports } = await import("../grader/sandbox/sync_exports.ts");
   const allShortcuts = [...new Set(exercises.flatMap((e) => e.shortcuts ?? []))];
-  const refuse = allShortcuts.length > 0 ? installShortcutGuard(allShortcuts) : () => {};
+  const refuse = allShortcuts.length > 0
+    ? installShortcutGuard(allShortcuts, await import("../lib/tf.ts"))
+    : () => undefined;
   // While a file loads, every exercise's: a module loads once, for whichever file imports it
   // first, so that is the only rule that does not depend on the order (the grader's too).
+  // A refusal fails the step even when the learner's code caught it (the grader's too).
   const asLearner = async <T>(shortcuts: string[] | "loading", step: () => Promise<T>) => {
     if (shortcuts === "loading") refuse(allShortcuts, "loading");
     else refuse(shortcuts);
+    let result: T;
     try {
-      return await step();
-    } finally {
-      refuse([]);
+      result = await step();
+    } catch (error) {
+      throw refuse([]) ?? error;
     }
+    const refused = refuse([]);
+    if (refused !== undefined) throw refused;
+    return result;
   };
   const send = (reply: Ready | RunnerReply) =>
     Deno.stdout.writeSync(new TextEncoder().encode(REPLY_MARK + JSON.stringify(reply) + "\n"));

@@ -17,13 +17,14 @@
  * - `train` refuses the update of every `tf.train` optimizer (`applyGradients`, which
  *   `minimize` calls too). Each of them takes the plain SGD step with some settings (momentum
  *   0; RMSProp with decay 1 and ε 1; Adadelta with decay 1; Adam, Adamax or Adagrad with a huge
- *   ε and the learning rate scaled to match, found by the eighth review), so an exercise that
- *   asks for the SGD step refuses them all. An update is no named operation, but every
- *   optimizer finds the variable it updates in the engine's table of variables
- *   (`engine.registeredVariables[name]`) and assigns to it: while `train` is refused, that
- *   table hands out the variables with `assign` refused. So the optimizers of a second copy of
- *   tfjs-core, loaded by an npm subpath, meet the refusal too (they share the one engine), and
- *   `tf.variableGrads(f)` without a list of variables, the table's other reader, still works.
+ *   ε and the learning rate scaled to match, found by the eighth review), and each can serve
+ *   as a calculator for `a·x + b·y` through its own state (found by the ninth review), so an
+ *   exercise that asks for the SGD step refuses them all. An update is no named operation: it
+ *   is hooked at its entry, before any arithmetic, on the seven optimizer classes of the kit's
+ *   tfjs (given as `tf`). A second copy of tfjs-core (an npm subpath such as
+ *   `dist/tf-core.fesm.js`) would bring classes of its own, so no second copy loads at all:
+ *   every copy asks the one table of globals for its kernel and gradient registries as it
+ *   loads, which the kit's copy did once, before the guard, and that is refused.
  *
  * The hooks are properties that cannot be written, deleted or redefined, on the engine's class
  * as well as the engine (the originals are reachable from neither); the kernel registry wraps
@@ -58,6 +59,14 @@
  * if (!refused(() => tf.grad((x) => tf.sum(x))(X))) throw new Error("tf.grad was not refused");
  * refuse([]);
  * tf.softmax(X).dispose();
+ * // No second copy of tfjs-core loads: each asks for the registries as it loads.
+ * const tfGlobals = (globalThis as unknown as { _tfGlobals: Map<string, unknown> })._tfGlobals;
+ * try {
+ *   tfGlobals.get("kernelRegistry");
+ *   throw new Error("a second copy of tfjs-core could get the kernel registry");
+ * } catch (e) {
+ *   if (!String(e).includes("a second copy of TensorFlow.js's core is loading")) throw e;
+ * }
  * ```
  *
  * @example The SGD exercise's rule: every optimizer's update, however it is reached
@@ -65,7 +74,7 @@
  * import * as tf from "../../lib/tf.ts";
  * import { installShortcutGuard, ShortcutError } from "./shortcuts.ts";
  * // (in a process of its own: the hooks stay for the process's life)
- * const refuse = installShortcutGuard(["train"]);
+ * const refuse = installShortcutGuard(["train"], tf);
  * const W = tf.variable(tf.tensor1d([1, 2]));
  * const step = (optimizer: tf.Optimizer) => {
  *   try {
@@ -90,11 +99,13 @@
  * for (const make of plainSgd) {
  *   if (step(make()) !== "refused") throw new Error(`${make} was not refused`);
  * }
- * // The learner's own step, and autodiff over every variable, still work.
+ * // The learner's own step, with autodiff over every variable, still works.
  * const { grads } = tf.variableGrads(() => tf.sum(W));
  * W.assign(tf.sub(W, grads[W.name]));
  * if (W.arraySync().join() !== "0,1") throw new Error(`W is ${W.arraySync()}, not [0, 1]`);
- * refuse([]);
+ * // The setter hands back the first refusal since it last ran, even one the code caught.
+ * if (!(refuse(["train"]) instanceof ShortcutError)) throw new Error("the refusals were lost");
+ * if (refuse([]) !== undefined) throw new Error("no refusal was thrown since the last call");
  * if (step(tf.train.sgd(0.1)) !== "applied") throw new Error("tf.train.sgd refused with no rule");
  * ```
  *
@@ -108,9 +119,6 @@ const hasOwn = Object.hasOwn;
 const createRecord = Object.create;
 const freeze = Object.freeze;
 const getPrototypeOf = Object.getPrototypeOf;
-const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
-const reflectGet = Reflect.get;
-const ProxyClass = Proxy;
 const mapGet = Map.prototype.get;
 const mapHas = Map.prototype.has;
 const mapSet = Map.prototype.set;
@@ -131,6 +139,23 @@ function kernelName(name: string): string {
   const op = opName(name);
   return op.charAt(0).toUpperCase() + op.slice(1);
 }
+
+/** The optimizer classes whose update `train` refuses (each has an update of its own). */
+const OPTIMIZERS = [
+  "SGDOptimizer",
+  "MomentumOptimizer",
+  "AdagradOptimizer",
+  "AdadeltaOptimizer",
+  "AdamOptimizer",
+  "AdamaxOptimizer",
+  "RMSPropOptimizer",
+] as const;
+
+/**
+ * The optimizer classes of the tfjs the learner's code uses (the kit's `lib/tf.ts`
+ * namespace), for {@linkcode installShortcutGuard}.
+ */
+export type OptimizerClasses = Record<(typeof OPTIMIZERS)[number], { prototype: object }>;
 
 /** When the refusal applies: while a case runs, or while exercise files load. */
 export type RefusedWhile = "running" | "loading";
@@ -156,7 +181,6 @@ interface Engine {
   startTape(): void;
   runKernelFunc(params: { kernelName?: string }): unknown;
   gradients(...args: unknown[]): unknown;
-  readonly registeredVariables: Record<string, object>;
 }
 
 interface KernelConfig {
@@ -175,13 +199,18 @@ type Names = Record<string, string>;
 /**
  * Installs the hooks for every name in `names` (the union of the exercises' `shortcuts`) and
  * returns the function that sets which of them are refused from now on (`[]`: none), and
- * whether a case is running or files are loading (which only changes the message). Throws
- * when tfjs has not loaded yet, or when the hooks are installed already (a second installer
- * could not see the first one's names).
+ * whether a case is running or files are loading (which only changes the message). That
+ * function returns the first refusal thrown since it last ran, if any: the caller fails the
+ * case with it even when the code caught it (an optimizer's own state, say, updated before
+ * the refusal, and read back after it; found by the ninth review). Throws
+ * when tfjs has not loaded yet, when `names` holds `train` without `tf` (the optimizers'
+ * classes), or when the hooks are installed already (a second installer could not see the
+ * first one's names).
  */
 export function installShortcutGuard(
   names: readonly string[],
-): (refused: readonly string[], refusedWhile?: RefusedWhile) => void {
+  tf?: OptimizerClasses,
+): (refused: readonly string[], refusedWhile?: RefusedWhile) => ShortcutError | undefined {
   const global = globalThis as unknown as {
     _tfengine?: Engine;
     _tfGlobals?: Map<string, unknown>;
@@ -197,7 +226,10 @@ export function installShortcutGuard(
     // `_tfGlobals` is no longer a Map: this function replaced it.
     throw new Error("installShortcutGuard: the guard is installed already in this process");
   }
-  if (engine === undefined || globals === undefined || registry === undefined) {
+  if (
+    engine === undefined || globals === undefined || registry === undefined ||
+    gradRegistry === undefined
+  ) {
     throw new Error("installShortcutGuard: TensorFlow.js has not loaded yet; import it first");
   }
   // tfjs keeps its engine on the first of `window`, `global`, `process`, `self` that exists;
@@ -217,6 +249,13 @@ export function installShortcutGuard(
   let updates = false;
   let gradients = true;
   let now: RefusedWhile = "running";
+  // The first refusal since the setter last ran: it fails the case even if the code caught it.
+  let first: ShortcutError | undefined;
+  const refused = (name: string, when: RefusedWhile) => {
+    const error = refusal(name, when);
+    first ??= error;
+    return error;
+  };
   const define = (target: object, key: string, value: unknown) =>
     defineProperty(target, key, { value, writable: false, configurable: false });
 
@@ -229,23 +268,23 @@ export function installShortcutGuard(
   const startTape = proto.startTape;
   const hooks: [keyof Engine, unknown][] = [
     ["startScope", function (this: Engine, scope?: string) {
-      if (typeof scope === "string" && hasOwn(ops, scope)) throw refusal(ops[scope], now);
+      if (typeof scope === "string" && hasOwn(ops, scope)) throw refused(ops[scope], now);
       return apply(startScope, this, [scope]);
     }],
     ["runKernelFunc", function (this: Engine, params: { kernelName?: string }) {
       const kernel = params?.kernelName;
       if (typeof kernel === "string" && hasOwn(kernels, kernel)) {
-        throw refusal(kernels[kernel], now);
+        throw refused(kernels[kernel], now);
       }
       return apply(runKernelFunc, this, [params]);
     }],
     ["gradients", function (this: Engine, ...args: unknown[]) {
-      if (!gradients) throw refusal("grad", now);
+      if (!gradients) throw refused("grad", now);
       return apply(gradientsOf, this, args);
     }],
     // The tape, on which a replay of the recorded gradients is autodiff by another name.
     ["startTape", function (this: Engine) {
-      if (!gradients) throw refusal("grad", now);
+      if (!gradients) throw refused("grad", now);
       return apply(startTape, this, []);
     }],
   ];
@@ -257,47 +296,39 @@ export function installShortcutGuard(
   } catch {
     throw new Error("installShortcutGuard: the guard is installed already in this process");
   }
-  // The optimizers' updates: each takes the variable it updates from the engine's table and
-  // assigns to it. While refused, the table hands out each variable behind a view whose
-  // `assign` throws (the view is the variable for everything else: autodiff over the table's
-  // variables still works).
-  const variablesOf = getOwnPropertyDescriptor(proto, "registeredVariables")?.get;
-  if (typeof variablesOf !== "function") {
-    throw new Error("installShortcutGuard: this tfjs has no engine.registeredVariables getter");
-  }
-  const variableView = {
-    get(target: object, key: string | symbol) {
-      if (key === "assign" && updates) throw refusal("train", now);
-      return apply(reflectGet, undefined, [target, key, target]);
-    },
-  };
-  const tableView = {
-    get(target: object, key: string | symbol) {
-      const value = apply(reflectGet, undefined, [target, key, target]);
-      return typeof value === "object" && value !== null
-        ? new ProxyClass(value, variableView)
-        : value;
-    },
-  };
-  const registeredVariables = function (this: Engine) {
-    const table = apply(variablesOf, this, []);
-    return updates ? new ProxyClass(table, tableView) : table;
-  };
-  try {
-    for (const target of [proto, engine]) {
-      defineProperty(target, "registeredVariables", {
-        get: registeredVariables,
-        configurable: false,
+  // The optimizers' updates, at their entry, on their classes (every instance, and a subclass
+  // calling `super`).
+  if (hasOwn(known, "train")) {
+    if (tf === undefined) {
+      throw new Error("installShortcutGuard: refusing train needs tfjs's optimizer classes (tf)");
+    }
+    for (const name of OPTIMIZERS) {
+      const proto = tf[name].prototype as { applyGradients: (...args: unknown[]) => unknown };
+      const applyGradients = proto.applyGradients;
+      define(proto, "applyGradients", function (this: unknown, ...args: unknown[]) {
+        if (updates) throw refused("train", now);
+        return apply(applyGradients, this, args);
       });
     }
-  } catch {
-    throw new Error("installShortcutGuard: the guard is installed already in this process");
   }
   // The one engine and the one table of globals, for good: a second copy of tfjs-core loaded
   // later (a bundle inside the package) finds them and makes no engine or registry of its own.
+  // Every copy of tfjs-core asks this table for its kernel and gradient registries as it loads,
+  // and the kit's copy never again: a second copy (an npm subpath or a bundle of it, whose
+  // optimizer classes are not the ones hooked above) fails to load.
+  const loadsOnce = (key: string) => {
+    if (key !== "kernelRegistry" && key !== "gradRegistry") return key;
+    const error = new ShortcutError(
+      "a second copy of TensorFlow.js's core is loading (an npm subpath or a bundle of it, " +
+        "such as @tensorflow/tfjs-core/dist/tf-core.fesm.js): import TensorFlow.js as the kit " +
+        'does, import * as tf from "../lib/tf.ts"',
+    );
+    first ??= error;
+    throw error;
+  };
   const globalsView = freeze({
-    has: (key: string) => apply(mapHas, globals, [key]),
-    get: (key: string) => apply(mapGet, globals, [key]),
+    has: (key: string) => apply(mapHas, globals, [loadsOnce(key)]),
+    get: (key: string) => apply(mapGet, globals, [loadsOnce(key)]),
     set(key: string, value: unknown) {
       if (!apply(mapHas, globals, [key])) apply(mapSet, globals, [key, value]);
       return globalsView;
@@ -319,7 +350,7 @@ export function installShortcutGuard(
     if (typeof kernel !== "string" || !hasOwn(guarded, kernel)) return config;
     const kernelFunc = config.kernelFunc;
     const wrapped = function (this: unknown, ...args: unknown[]) {
-      if (hasOwn(kernels, kernel)) throw refusal(kernels[kernel], now);
+      if (hasOwn(kernels, kernel)) throw refused(kernels[kernel], now);
       return apply(kernelFunc, this, args);
     };
     try {
@@ -342,13 +373,13 @@ export function installShortcutGuard(
   );
   // Each kernel's registered gradient, which autodiff chains (and which a tape, recorded by
   // hand, holds): refused with autodiff, now and when registered later.
-  if (gradRegistry !== undefined && hasOwn(known, "grad")) {
+  if (hasOwn(known, "grad")) {
     const guardGrad = (config: GradConfig): GradConfig => {
       if (typeof config !== "object" || config === null) return config;
       const gradFunc = config.gradFunc;
       if (typeof gradFunc !== "function") return config;
       const wrapped = function (this: unknown, ...args: unknown[]) {
-        if (!gradients) throw refusal("grad", now);
+        if (!gradients) throw refused("grad", now);
         return apply(gradFunc, this, args);
       };
       try {
@@ -367,13 +398,13 @@ export function installShortcutGuard(
       return apply(mapSet, this, [key, guardGrad(config)]);
     });
   }
-  return (refused, refusedWhile = "running") => {
+  return (names, refusedWhile = "running") => {
     const nextOps: Names = createRecord(null);
     const nextKernels: Names = createRecord(null);
     let nextGradients = true;
     let nextUpdates = false;
-    for (let i = 0; i < refused.length; i++) {
-      const name = refused[i];
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
       if (!hasOwn(known, name)) throw new Error(`installShortcutGuard: ${name} is not installed`);
       if (name === "grad") {
         nextGradients = false;
@@ -391,5 +422,8 @@ export function installShortcutGuard(
     kernels = nextKernels;
     updates = nextUpdates;
     gradients = nextGradients;
+    const since = first;
+    first = undefined;
+    return since;
   };
 }

@@ -40,8 +40,11 @@
  * @module
  */
 
-import { installShortcutGuard } from "./shortcuts.ts";
+import { installShortcutGuard, type OptimizerClasses } from "./shortcuts.ts";
 import { syncExports } from "./sync_exports.ts";
+
+/** The kit's TensorFlow.js module, which every run half imports. */
+const KIT_TF = new URL("../../lib/tf.ts", import.meta.url).href;
 
 // Captured before any submitted code runs: later patches of these globals do not reach here.
 const portPost = MessagePort.prototype.postMessage;
@@ -210,9 +213,13 @@ scope.onmessage = (event: MessageEvent) => {
     shortcuts[file] = names.map(StringOf);
     for (const name of shortcuts[file]) if (!allShortcuts.includes(name)) allShortcuts.push(name);
   }
-  let refuse: (names: readonly string[], now?: "running" | "loading") => void = () => {};
+  let refuse: (names: readonly string[], now?: "running" | "loading") => Error | undefined = () =>
+    undefined;
   const none: string[] = [];
-  /** Runs `step` with `file`'s shortcuts refused (or, while it loads, every exercise's). */
+  /**
+   * Runs `step` with `file`'s shortcuts refused (or, while it loads, every exercise's). A
+   * refusal fails the step even when the submitted code caught it.
+   */
   const asFile = async <T>(
     file: string,
     step: () => Promise<T>,
@@ -220,11 +227,15 @@ scope.onmessage = (event: MessageEvent) => {
   ): Promise<T> => {
     if (now === "loading") refuse(loading, now);
     else refuse(hasOwn(shortcuts, file) ? shortcuts[file] : none);
+    let result: T;
     try {
-      return await step();
-    } finally {
-      refuse(none);
+      result = await step();
+    } catch (error) {
+      throw refuse(none) ?? error;
     }
+    const refused = refuse(none);
+    if (refused !== undefined) throw refused;
+    return result;
   };
   const runs: Record<string, Record<string, unknown>> = createRecord(null);
   const handle = async (request: Reply) => {
@@ -307,8 +318,9 @@ scope.onmessage = (event: MessageEvent) => {
   };
   const urls = Array.isArray(init.runModules) ? init.runModules.map(StringOf) : [];
   readOnlyEnv(env); // before the run halves load: the kit reads the backend while loading
-  Promise.all(urls.map((url) => import(url))).then(
-    (loaded: Record<string, unknown>[]) => {
+  // The kit's tfjs module too (the run halves load it anyway): the guard hooks its optimizers.
+  Promise.all([import(KIT_TF), ...urls.map((url) => import(url))]).then(
+    ([tf, ...loaded]: Record<string, unknown>[]) => {
       loaded.forEach((module, i) => {
         const table = module.runs;
         if (typeof table !== "object" || table === null) {
@@ -322,7 +334,7 @@ scope.onmessage = (event: MessageEvent) => {
       });
       // The run halves have loaded tfjs: hook it before any submitted code.
       if (allShortcuts.length > 0) {
-        refuse = installShortcutGuard(allShortcuts);
+        refuse = installShortcutGuard(allShortcuts, tf as unknown as OptimizerClasses);
       }
       lockDown();
       send({ type: "ready" });
