@@ -190,6 +190,23 @@ const MISTAKES: Record<string, Mistake[]> = {
           }),
       }),
     },
+    {
+      mistake: "checks only that a label is below the class count (a label -1 gives Infinity)",
+      caughtBy: "rejects a label outside",
+      says: "y = [-1, 2]",
+      replace: (s) => ({
+        crossEntropy: (yHat: T2, y: T1) => {
+          const classes = yHat.shape[1];
+          const high = Array.from(y.dataSync()).find((label) => label >= classes);
+          if (high !== undefined) throw new RangeError(`label ${high} is not below ${classes}`);
+          return tf.tidy(() => {
+            const mask = tf.cast(tf.oneHot(tf.cast(y, "int32"), classes), "bool");
+            return tf.neg(tf.log(tf.sum(tf.where(mask, yHat, tf.zerosLike(yHat)), 1)));
+          });
+        },
+        pickTrueClass: s.pickTrueClass,
+      }),
+    },
   ],
   accuracy: [
     {
@@ -323,6 +340,14 @@ const MISTAKES: Record<string, Mistake[]> = {
           s.trainEpochCh3(net, iter, loss, updater);
           return s.trainEpochCh3(net, iter, loss, updater);
         },
+      }),
+    },
+    {
+      mistake: "sgdUpdater() steps with a learning rate of its own, not the one it was given",
+      caughtBy: "sgdUpdater() owns",
+      says: "b after one step",
+      replace: (s) => ({
+        sgdUpdater: (params: tf.Variable[]) => s.sgdUpdater(params, 0.1),
       }),
     },
     {
@@ -658,6 +683,19 @@ const MISTAKES: Record<string, Mistake[]> = {
  * case that fails a right answer is as wrong as one that passes a wrong one).
  */
 const ALTERNATIVES: Record<string, { way: string; replace: Mistake["replace"] }[]> = {
+  sum_keepdim: [
+    {
+      way: "an error that names the shape as `${X.shape}` prints it (shape 3)",
+      replace: (s) => ({
+        sumKeepdim: (X: T2, axis: 0 | 1) => {
+          if (X.rank !== 2) {
+            throw new TypeError(`expected a matrix, got a tensor of shape ${X.shape}`);
+          }
+          return s.sumKeepdim(X, axis);
+        },
+      }),
+    },
+  ],
   stable_softmax: [
     {
       way: "the exercise's identities, unshifted: z − logsumexp(z) and logsumexp(z) − z_y",

@@ -341,7 +341,8 @@ const cases: Case[] = [
         }
         for (const key of ["meanCost", "errorRate", "rejectRate", "errorOnAccepted"] as const) {
           const value = expectNumber(field(got, key, what), `${what}.${key}`);
-          assertClose([value], [row[key]], { rtol: 1e-9, atol: 1e-12, msg: `${what}.${key}` });
+          // float32 arithmetic is right too; the rows differ by multiples of 1/40.
+          assertClose([value], [row[key]], { rtol: 1e-6, atol: 1e-9, msg: `${what}.${key}` });
         }
       });
     },

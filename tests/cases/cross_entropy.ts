@@ -110,11 +110,20 @@ const cases: Case[] = [
     points: 1,
     hint: "Read y (y.dataSync()) and throw a RangeError naming the bad label and the range.",
     run: "badLabel",
-    check: (output) =>
-      expectThrew(output, "crossEntropy(yHat, y = [0, 3]) with 3 classes", {
+    check: (output) => {
+      expectThrew(
+        field(output, "high", "badLabel"),
+        "crossEntropy(yHat, y = [0, 3]) with 3 classes",
+        {
+          names: ["RangeError", "TypeError"],
+          mentions: ["3"],
+        },
+      );
+      expectThrew(field(output, "negative", "badLabel"), "crossEntropy(yHat, y = [-1, 2])", {
         names: ["RangeError", "TypeError"],
-        mentions: ["3"],
-      }),
+        mentions: ["-1"],
+      });
+    },
   },
   {
     name: "crossEntropy() rejects mismatched batch sizes with an error naming both",

@@ -63,8 +63,8 @@ const cases: Case[] = [
     name:
       "evaluateAccuracy() counts every batch, the short last one too: 6 / 10, not the mean of batch accuracies",
     points: 2,
-    hint: "Add each batch's count of correct predictions and its size to an Accumulator(2) and " +
-      "divide once at the end: averaging per-batch fractions gives 0.5 here.",
+    hint: "Add each batch's count of correct predictions and its size (y.shape[0], not the " +
+      "iterator's batch size) to an Accumulator(2) and divide once at the end.",
     run: "shortLastBatch",
     check: (output) => {
       const acc = expectNumber(output, "evaluateAccuracy(net, 10 examples in batches 4, 4, 2)");
@@ -72,7 +72,11 @@ const cases: Case[] = [
       if (Math.abs(acc - expected) > 1e-12) {
         fail(
           `expected ${expected}, got ${acc}${
-            acc === 0.5 ? " (the mean of the per-batch accuracies)" : ""
+            acc === 0.5
+              // 3 batches: (2/4 + 3/4 + 1/2) / 3, or 6 / (3 · 4) counting the short one as 4
+              ? " (what the mean of the per-batch accuracies gives, and what counting every " +
+                "batch as the iterator's batch size, 4, gives)"
+              : ""
           }`,
         );
       }

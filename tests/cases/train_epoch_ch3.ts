@@ -61,8 +61,17 @@ function checkEpoch(output: unknown, data: Synthetic): void {
   const tol = { rtol: 1e-4, atol: 1e-5 };
   assertClose(W, ref.model.W, { ...tol, msg: "W after the epoch (vs a float64 SGD)" });
   assertClose(b, ref.model.b, { ...tol, msg: "b after the epoch (vs a float64 SGD)" });
-  assertClose([trainLoss], [ref.trainLoss], { ...tol, msg: "trainLoss (mean loss per example)" });
-  assertClose([trainAcc], [ref.trainAcc], { atol: 1e-9, msg: "trainAcc (fraction correct)" });
+  // W and b are right, so the steps are: what is left is how the epoch's figures are summed.
+  const stepsRight = " (W and b are right: sum every example's loss and correct prediction, " +
+    "measured before its batch's step, and divide by the number of examples once)";
+  assertClose([trainLoss], [ref.trainLoss], {
+    ...tol,
+    msg: `trainLoss (mean loss per example)${stepsRight}`,
+  });
+  assertClose([trainAcc], [ref.trainAcc], {
+    atol: 1e-9,
+    msg: `trainAcc (fraction correct)${stepsRight}`,
+  });
 }
 
 /** The lesson's own training, on the training split the run trains on: W and b. */
@@ -146,7 +155,7 @@ const cases: Case[] = [
       if (field(output, "owns", "sgdUpdater") !== true) {
         fail("updater.params must be the variables passed in");
       }
-      assertClose(expectNumbers(field(output, "b", "sgdUpdater"), "b", 2), [-0.1, 0.2], {
+      assertClose(expectNumbers(field(output, "b", "sgdUpdater"), "b", 2), [-0.3, 0.6], {
         rtol: 1e-6,
         msg: "b after one step",
       });
@@ -166,8 +175,9 @@ const cases: Case[] = [
     name:
       "trainEpochCh3() steps the short last batch with its actual size (10 examples in batches of 4, 4, 2)",
     points: 2,
-    hint:
-      "Pass y.shape[0] to updater.step, not trainIter.batchSize: the last batch has 2 examples.",
+    hint: "Pass y.shape[0] to updater.step, not trainIter.batchSize: the last batch has 2 " +
+      "examples. Sum each batch's losses and correct predictions (before its step) and divide " +
+      "by the number of examples once, at the end.",
     run: "epochShort",
     check: (output) => checkEpoch(output, SHORT),
   },

@@ -56,7 +56,7 @@ export const runs: Runs<Impl> = {
     pick: callOut(impl.pickTrueClass, [[1], [1], [1]], [0, 0, 0]),
     loss: callOut(impl.crossEntropy, [[1], [1], [1]], [0, 0, 0]),
   }),
-  badLabel: (impl) => throwsOut(impl, [0, 3]),
+  badLabel: (impl) => ({ high: throwsOut(impl, [0, 3]), negative: throwsOut(impl, [-1, 2]) }),
   batchMismatch: (impl) => throwsOut(impl, [0, 2, 1]),
   leaks: (impl) =>
     tidyPlain(() => {

@@ -174,7 +174,7 @@ export const runs: Runs<Impl> = {
     const b = tf.variable(tf.tensor1d([0, 0]));
     const g = tf.tensor1d([4, -8]);
     try {
-      const updater = impl.sgdUpdater([b], 0.1);
+      const updater = impl.sgdUpdater([b], 0.3); // not the sgd case's 0.1: the lr must be used
       const owns = updater.params.length === 1 && updater.params[0] === b;
       updater.step([g], 4);
       return { owns, b: b.arraySync() };
