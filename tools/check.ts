@@ -181,9 +181,16 @@ async function runExercise(
       : imported.missing?.length
       ? `${shown} does not export ${imported.missing.join(", ")}`
       : `${shown} could not be loaded: ${imported.message}`;
+    // A module that does not parse or resolve, or top-level code that threw as it ran.
+    const unloadable =
+      /^(TypeError: )?(SyntaxError|Module not found|\[ERR_)|Relative import path|Cannot find module/
+        .test(imported.message ?? "");
     const hint = imported.missing?.length || imported.notFound
       ? "Keep the file's exports (names and signatures) as shipped."
-      : "Fix the syntax error or the missing module named above.";
+      : unloadable
+      ? "Fix the syntax error or the missing module named above."
+      : "Loading a file runs its top-level code, and that threw: keep it to imports and " +
+        "definitions, and move trials into a function or a test of your own.";
     return { loadError, hint };
   }
   const cases: CaseResult[] = [];
