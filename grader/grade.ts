@@ -209,7 +209,7 @@ function planUnits(session: GraderSession, p: Prepared, files: string[]): JobUni
     ...session.backendFiles,
   ];
   const units: (JobUnit & { kit: Set<string>; members: string[] })[] = [];
-  const loading = [...new Set(manifest.exercises.flatMap((e) => e.shortcuts ?? []))];
+  const loading = session.loadingShortcuts;
   for (const hidden of [false, true]) {
     const start = units.length;
     for (const exercise of manifest.exercises) {

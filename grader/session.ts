@@ -91,6 +91,11 @@ export interface GraderSession {
   manifest: Manifest;
   /** The ids of every exercise in the tables, the ones `exercises` left out included. */
   allExerciseIds: string[];
+  /**
+   * Every exercise's shortcuts, the ones `exercises` left out included: refused while any file
+   * loads, so that a file's score does not depend on which exercises a run grades.
+   */
+  loadingShortcuts: string[];
   /** The rubric in force (its `gradescope` options shape Gradescope's results). */
   rubric: Rubric;
   /** Exercise id → kit paths its code may load (relative; directories end with `/`). */
@@ -463,6 +468,7 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
       config,
       manifest,
       allExerciseIds: [...new Set(every.map((e) => e.id))],
+      loadingShortcuts: [...new Set(every.flatMap((e) => e.shortcuts ?? []))],
       policy,
       runFiles,
       sandboxImportMap,

@@ -116,6 +116,16 @@ Deno.test({
       "// tests/cases/runs/sum_keepdim.ts, runs.",
       "impl",
     ]);
+    // A file's score does not depend on which exercises a run grades: any exercise's shortcut
+    // called while the file loads fails it (found by the ninth review: 13/13 with --exercise,
+    // 0/13 without).
+    const file = join(work, "partial", "sum_keepdim.ts");
+    await Deno.writeTextFile(
+      file,
+      (await Deno.readTextFile(file)) + "\ntf.softmax(tf.zeros([1, 2])).dispose(); // a trial\n",
+    );
+    const trial = await runGrade([join(work, "partial"), "--exercise", "sum-keepdim"]);
+    assertIncludes(trial.stdout, ["sum_keepdim.ts failed to load", "while an exercise file loads"]);
     const unknown = await runGrade([join(work, "partial"), "--exercise", "sum_keep"]);
     assertEquals(unknown.code, 1);
     assertIncludes(unknown.stderr, ['No exercise "sum_keep"', "sum_keepdim, softmax"]);
