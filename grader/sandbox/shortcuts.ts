@@ -202,10 +202,9 @@ type Names = Record<string, string>;
  * whether a case is running or files are loading (which only changes the message). That
  * function returns the first refusal thrown since it last ran, if any: the caller fails the
  * case with it even when the code caught it (an optimizer's own state, say, updated before
- * the refusal, and read back after it; found by the ninth review). Throws
- * when tfjs has not loaded yet, when `names` holds `train` without `tf` (the optimizers'
- * classes), or when the hooks are installed already (a second installer could not see the
- * first one's names).
+ * the refusal, and read back after it; found by the ninth review). Throws when tfjs has not
+ * loaded yet, when `names` holds `train` without `tf` (the optimizers' classes), or when the
+ * hooks are installed already (a second installer could not see the first one's names).
  */
 export function installShortcutGuard(
   names: readonly string[],
