@@ -169,6 +169,19 @@ const FIXTURES: Record<string, Fixture> = {
     expected: { train_epoch_ch3: { "sgd()": "error", "*": "passed" } },
     messages: { train_epoch_ch3: "A tf.train optimizer's update (applyGradients" },
   },
+  late_getters: {
+    fixture: "late_getters",
+    expected: {
+      softmax: {
+        "empty batch": "passed",
+        "rank-1": "passed",
+        "no tensors behind": "passed",
+        "differentiable": "failed",
+        "*": "error",
+      },
+    },
+    messages: { softmax: "tf.softmax, TensorFlow.js's own version of it, is not allowed" },
+  },
   stray_rejection: {
     fixture: "stray_rejection",
     expected: { sum_keepdim: { "sumKeepdim() rejects": "error", "*": "passed" } },

@@ -267,6 +267,7 @@ async function serve(args: string[]): Promise<void> {
   // code only, never around a case's check.
   const { installShortcutGuard } = await import("../grader/sandbox/shortcuts.ts");
   const { syncExports } = await import("../grader/sandbox/sync_exports.ts");
+  const clone = structuredClone; // before the learner's code, which may replace it
   const allShortcuts = [...new Set(exercises.flatMap((e) => e.shortcuts ?? []))];
   const refuse = allShortcuts.length > 0
     ? installShortcutGuard(allShortcuts, await import("../lib/tf.ts"))
@@ -331,15 +332,18 @@ async function serve(args: string[]): Promise<void> {
       const base = { name: c.name, points: c.points };
       let result: CaseResult;
       try {
+        // What the grader's sandbox would send back: a structured copy of plain data, made
+        // while the case's refusals hold (a getter in the output runs under them).
         const output = await asLearner(
           exercise.shortcuts ?? [],
           async () =>
-            await exercise.runs[c.run](syncExports(modules.get(exercise.id)!, exercise.exports)),
+            clone(
+              await exercise.runs[c.run](syncExports(modules.get(exercise.id)!, exercise.exports)),
+            ),
         );
         await new Promise((resolve) => setTimeout(resolve, 0)); // see the module doc
         if (uncaught !== undefined) throw new Error("uncaught");
-        // What the grader's sandbox would send back: a structured copy of plain data.
-        await c.check(structuredClone(output));
+        await c.check(output);
         result = { ...base, status: "pass" };
       } catch (error) {
         if (uncaught === undefined) await new Promise((resolve) => setTimeout(resolve, 0));
