@@ -409,6 +409,23 @@ const MISTAKES: Record<string, Mistake[]> = {
   ],
   gradient_by_hand: [
     {
+      mistake: "checks only that a label is below the class count (-1 writes into the row before)",
+      caughtBy: "logitGradient() rejects a label",
+      says: "y = [-1, 2]",
+      replace: () => ({
+        logitGradient: (yHat: T2, y: T1) => {
+          const [n, classes] = yHat.shape;
+          const labels = y.dataSync();
+          const onehot = new Float32Array(n * classes);
+          for (let i = 0; i < n; i++) {
+            if (labels[i] >= classes) throw new RangeError(`label ${labels[i]} is not a class`);
+            onehot[i * classes + labels[i]] = 1;
+          }
+          return tf.tidy(() => tf.sub(yHat, tf.tensor2d(onehot, [n, classes])));
+        },
+      }),
+    },
+    {
       mistake: "returns the gradient of the summed loss (no division by n)",
       caughtBy: "small model",
       says: "mean over the batch",
@@ -521,6 +538,21 @@ const MISTAKES: Record<string, Mistake[]> = {
     },
   ],
   stable_softmax: [
+    {
+      mistake: "checks only that a label is below the class count",
+      caughtBy: "crossEntropyFromLogits() rejects a label",
+      says: "y = [-1]",
+      replace: (s) => ({
+        crossEntropyFromLogits: (z: T2, y: T1) => {
+          const high = Array.from(y.dataSync()).find((label) => label >= z.shape[1]);
+          if (high !== undefined) throw new RangeError(`label ${high} is not a class`);
+          return tf.tidy(() => {
+            const picked = tf.sum(tf.mul(z, tf.oneHot(tf.cast(y, "int32"), z.shape[1])), 1);
+            return tf.sub(s.logSumExp(z), picked);
+          });
+        },
+      }),
+    },
     {
       mistake: "uses tfjs's logSumExp, NaN on infinite rows",
       caughtBy: "logSumExp() follows SciPy",

@@ -105,11 +105,20 @@ const cases: Case[] = [
     points: 1,
     hint: "Read y and throw a RangeError naming the bad label (lesson 3's checkLabels does).",
     run: "badLabel",
-    check: (output) =>
-      expectThrew(output, "logitGradient(yHat, y = [0, 3]) with 3 classes", {
+    check: (output) => {
+      expectThrew(
+        field(output, "high", "badLabel"),
+        "logitGradient(yHat, y = [0, 3]) with 3 classes",
+        {
+          names: ["RangeError", "TypeError"],
+          mentions: ["3"],
+        },
+      );
+      expectThrew(field(output, "negative", "badLabel"), "logitGradient(yHat, y = [-1, 2])", {
         names: ["RangeError", "TypeError"],
-        mentions: ["3"],
-      }),
+        mentions: ["-1"],
+      });
+    },
   },
   {
     name: "gradByHand() rejects 4 examples with 3 labels, naming both",

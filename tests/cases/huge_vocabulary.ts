@@ -200,11 +200,20 @@ const cases: Case[] = [
     points: 1,
     hint: "Check y's ids against W.shape[0] and throw a RangeError naming the bad id.",
     run: "badWordId",
-    check: (output) =>
-      expectThrew(output, "sampledSoftmaxLoss(y = [3, 12], V = 10)", {
+    check: (output) => {
+      expectThrew(field(output, "high", "badWordId"), "sampledSoftmaxLoss(y = [3, 12], V = 10)", {
         names: ["RangeError", "TypeError"],
         mentions: ["12"],
-      }),
+      });
+      expectThrew(
+        field(output, "negative", "badWordId"),
+        "sampledSoftmaxLoss(y = [3, -1], V = 10)",
+        {
+          names: ["RangeError", "TypeError"],
+          mentions: ["-1"],
+        },
+      );
+    },
   },
   {
     name: "fullSoftmaxLoss() and sampledSoftmaxLoss() leave no tensors behind",

@@ -271,11 +271,24 @@ const cases: Case[] = [
     hint: "Check y's values before computing (y.dataSync()): throw a RangeError that names the " +
       "bad label and the valid range.",
     run: "crossEntropyBadLabel",
-    check: (output) =>
-      expectThrew(output, "crossEntropyFromLogits(z, y = [3]) with 3 classes", {
-        names: ["RangeError", "TypeError"],
-        mentions: ["3"],
-      }),
+    check: (output) => {
+      expectThrew(
+        field(output, "high", "crossEntropyBadLabel"),
+        "crossEntropyFromLogits(z, y = [3]) with 3 classes",
+        {
+          names: ["RangeError", "TypeError"],
+          mentions: ["3"],
+        },
+      );
+      expectThrew(
+        field(output, "negative", "crossEntropyBadLabel"),
+        "crossEntropyFromLogits(z, y = [-1])",
+        {
+          names: ["RangeError", "TypeError"],
+          mentions: ["-1"],
+        },
+      );
+    },
   },
   {
     name:

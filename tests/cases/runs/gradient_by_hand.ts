@@ -78,10 +78,13 @@ export const runs: Runs<Impl> = {
     ),
   small: (impl) => gradOut(impl, SMALL, [4, 6]),
   images: (impl) => gradOut(impl, IMAGES, [8, 1, 28, 28]),
-  badLabel: (impl) =>
-    captureError(() =>
-      tf.tidy(() => impl.logitGradient(tf.tensor2d(BOOK_Y_HAT), tf.tensor1d([0, 3], "int32")))
-    ),
+  badLabel: (impl) => {
+    const withLabels = (y: number[]) =>
+      captureError(() =>
+        tf.tidy(() => impl.logitGradient(tf.tensor2d(BOOK_Y_HAT), tf.tensor1d(y, "int32")))
+      );
+    return { high: withLabels([0, 3]), negative: withLabels([-1, 2]) };
+  },
   batchMismatch: (impl) =>
     captureError(() =>
       tf.tidy(() => {

@@ -110,13 +110,16 @@ export const runs: Runs<Impl> = {
             impl.sampledSoftmaxLoss(layer, batch, { numSampled: SMALL_S, seed: 1000 + seed }),
           )),
     ),
-  badWordId: (impl) =>
-    captureError(() =>
-      withProblem(
-        problem(10, 2, [3, 12], 54, 1),
-        (layer, batch) => impl.sampledSoftmaxLoss(layer, batch, { numSampled: 4, seed: 0 }),
-      )
-    ),
+  badWordId: (impl) => {
+    const withIds = (y: number[]) =>
+      captureError(() =>
+        withProblem(
+          problem(10, 2, y, 54, 1),
+          (layer, batch) => impl.sampledSoftmaxLoss(layer, batch, { numSampled: 4, seed: 0 }),
+        )
+      );
+    return { high: withIds([3, 12]), negative: withIds([3, -1]) };
+  },
   leaks: (impl) =>
     withProblem(SMALL, (layer, batch) =>
       countLeaks(() => [

@@ -192,12 +192,15 @@ export const runs: Runs<Impl> = {
     losses: ceOut(impl, [[5], [-1000], [0]], [0, 0, 0]),
     grad: gradOut(impl, [[5], [-1000], [0]], [0, 0, 0], [1, 2, 3]),
   }),
-  crossEntropyBadLabel: (impl) =>
-    captureError(() =>
-      tf.tidy(() =>
-        impl.crossEntropyFromLogits(tf.tensor2d([[1, 2, 3]]), tf.tensor1d([3], "int32"))
-      )
-    ),
+  crossEntropyBadLabel: (impl) => {
+    const withLabel = (label: number) =>
+      captureError(() =>
+        tf.tidy(() =>
+          impl.crossEntropyFromLogits(tf.tensor2d([[1, 2, 3]]), tf.tensor1d([label], "int32"))
+        )
+      );
+    return { high: withLabel(3), negative: withLabel(-1) };
+  },
   leaks: (impl) =>
     withTensor(ORDINARY, (X) => {
       const y = tf.tensor1d(ORDINARY_LABELS, "int32");
