@@ -124,7 +124,8 @@ Deno.test("typecheckAll() fails only the exercise whose file (or helper) has the
     },
   });
   assertEquals(Object.keys(verdict).sort(), ["accuracy.ts", "sum_keepdim.ts"]);
-  assertIncludes(verdict["sum_keepdim.ts"], ["helpers/h.ts"]);
+  assertIncludes(verdict["sum_keepdim.ts"], ["in helpers/h.ts, which sum_keepdim.ts imports:\n"]);
+  assertEquals(verdict["accuracy.ts"].includes("which"), false, "its own error is not an import's");
 });
 
 Deno.test("typecheckAll() keeps a submission's type error when another's errors flood the output", async () => {

@@ -285,7 +285,9 @@ function attribute(
     const owners = Object.entries(target.files).filter(([, modules]) => modules.includes(module));
     if (owners.length === 0) return undefined;
     for (const [file] of owners) {
-      const text = clean(d.text, target);
+      // An error in a module the file imports is that module's: say so before its text.
+      const where = module === file ? "" : `in ${module}, which ${file} imports:\n`;
+      const text = where + clean(d.text, target);
       verdict[file] = verdict[file] ? `${verdict[file]}\n\n${text}` : text;
     }
   }
