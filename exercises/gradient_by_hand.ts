@@ -13,8 +13,9 @@
  *
  * Use tensor operations, not autodiff (`tf.grad`, `tf.variableGrads`): the point is to write
  * the gradient down. You may import lessons 1–6 (lesson 2's `softmax`, lesson 3's checks).
- * The checks also ask for errors naming a bad label or a batch of the wrong size, parameters
- * left as they were, and no leftover tensors.
+ * The checks also ask for a `RangeError` (or `TypeError`) naming a bad label (below 0, or not
+ * a class) or a batch of the wrong size, for one class (`yHat` of shape `[n, 1]`; `tf.oneHot`
+ * refuses a depth of 1), parameters left as they were, and no leftover tensors.
  *
  * Autodiff (`tf.grad`, `tf.variableGrads`, an optimizer's `minimize`) is refused here (the check
  * and the grader fail a case that uses it): the gradient is yours to write.

@@ -28,9 +28,9 @@
  * 4. {@linkcode sampledSoftmaxLoss}: the estimate, gathering only the sampled rows of `W`
  *    (`tf.gather`), never all of them.
  *
- * The checks compare your estimate with the full softmax (within 0.05 nats on average for
- * `V = 5000`, `S = 2000`), check that `Ẑ` is unbiased over many seeds, and that it is exact
- * (loss 0) when `V = 1`. `deno run -A bench/vocab.ts` then shows why this matters: the cost
+ * A word id outside `[0, V)` is a `RangeError` that names it. The checks compare your
+ * estimate with the full softmax (within 0.05 nats on average for `V = 5000`, `S = 2000`),
+ * check that `Ẑ` is unbiased over many seeds, and that it is exact (loss 0) when `V = 1`. `deno run -A bench/vocab.ts` then shows why this matters: the cost
  * per example of the two against `V` from 10³ to 10⁶.
  *
  * `deno task check huge_vocabulary` checks your work; `solutions/huge_vocabulary.ts` explains.

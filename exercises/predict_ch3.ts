@@ -11,7 +11,8 @@
  *
  * Only the `n` images need to go through the model. If the first batch holds fewer than `n`,
  * continue with the next ones; leave the loop with `break` once you have `n` (the iterator
- * then frees its batch). If the iterator has fewer than `n` examples, throw a `RangeError`.
+ * then frees its batch). If the iterator has fewer than `n` examples, throw a `RangeError`
+ * that says how many there are and how many were asked for.
  *
  * `deno task check predict_ch3` checks your work; `solutions/predict_ch3.ts` is the answer.
  *

@@ -120,6 +120,6 @@ export function logSoftmax(X: tf.Tensor2D): tf.Tensor2D {
  */
 export function crossEntropyFromLogits(logits: tf.Tensor2D, y: tf.Tensor1D): tf.Tensor1D {
   // TODO: the loss of every example from its logits, without ever forming a probability.
-  // Check that y's labels are valid classes.
+  // Check that y's labels are valid classes (a RangeError naming a bad one).
   return todo("crossEntropyFromLogits");
 }
