@@ -55,6 +55,13 @@ const FORGED = "mallory: 133\u2215133 points (graded)";
 
 /** A perfect score: the kit's points, +2 by the fixtures' rubric, +3 of hidden cases. */
 const MAX = totalPoints + 5;
+/** softmax() returning a copy of X: only the cases that read no values pass. */
+const COPY_OF_X = {
+  "empty batch": "passed",
+  "rank-1": "passed",
+  "no tensors behind": "passed",
+  "*": "failed",
+} as const;
 
 const FIXTURES: Record<string, Fixture> = {
   huge_sizes: {
@@ -182,6 +189,19 @@ const FIXTURES: Record<string, Fixture> = {
     },
     messages: { softmax: "tf.softmax, TensorFlow.js's own version of it, is not allowed" },
   },
+  hijacks_await: {
+    fixture: "hijacks_await",
+    expected: { softmax: COPY_OF_X },
+  },
+  then_getter: {
+    fixture: "then_getter",
+    expected: { softmax: COPY_OF_X },
+  },
+  reads_requests: {
+    fixture: "reads_requests",
+    expected: { softmax: COPY_OF_X },
+  },
+  sets_backend: { fixture: "sets_backend", expected: {} },
   stray_rejection: {
     fixture: "stray_rejection",
     expected: { sum_keepdim: { "sumKeepdim() rejects": "error", "*": "passed" } },

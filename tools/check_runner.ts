@@ -269,9 +269,11 @@ async function serve(args: string[]): Promise<void> {
   const { syncExports } = await import("../grader/sandbox/sync_exports.ts");
   const clone = structuredClone; // before the learner's code, which may replace it
   const allShortcuts = [...new Set(exercises.flatMap((e) => e.shortcuts ?? []))];
-  const refuse = allShortcuts.length > 0
-    ? installShortcutGuard(allShortcuts, await import("../lib/tf.ts"))
-    : () => undefined;
+  const tf = await import("../lib/tf.ts");
+  const refuse = allShortcuts.length > 0 ? installShortcutGuard(allShortcuts, tf) : () => undefined;
+  // Every case starts on the check's backend, as in the grader: a file that switches it while
+  // loading must not change another exercise's cases.
+  const backend = tf.getBackend();
   // While a file loads, every exercise's: a module loads once, for whichever file imports it
   // first, so that is the only rule that does not depend on the order (the grader's too).
   // A refusal fails the step even when the learner's code caught it (the grader's too).
@@ -329,6 +331,7 @@ async function serve(args: string[]): Promise<void> {
         continue;
       }
       const c = exercise.cases[request.index];
+      if (tf.getBackend() !== backend) await tf.setBackend(backend);
       const base = { name: c.name, points: c.points };
       let result: CaseResult;
       try {

@@ -42,6 +42,7 @@
 
 import { installShortcutGuard, type OptimizerClasses } from "./shortcuts.ts";
 import { syncExports } from "./sync_exports.ts";
+import { types } from "node:util";
 
 /** The kit's TensorFlow.js module, which every run half imports. */
 const KIT_TF = new URL("../../lib/tf.ts", import.meta.url).href;
@@ -61,6 +62,7 @@ const parseJson = JSON.parse;
 const then = Promise.prototype.then;
 const later = setTimeout;
 const clone = structuredClone;
+const isPromise = types.isPromise;
 const atomicsLoad = Atomics.load;
 const waitAsync = Atomics.waitAsync;
 const Int32 = Int32Array;
@@ -178,8 +180,8 @@ scope.onmessage = (event: MessageEvent) => {
     shortcuts?: unknown;
     loading?: unknown;
   };
-  const header = new Int32(init.requests as SharedArrayBuffer, 0, 2);
-  const body = new Bytes(init.requests as SharedArrayBuffer, 8);
+  const requests = init.requests as SharedArrayBuffer;
+  const header = new Int32(requests, 0, 2);
   const env = (typeof init.env === "object" && init.env !== null ? init.env : {}) as Record<
     string,
     string
@@ -216,48 +218,82 @@ scope.onmessage = (event: MessageEvent) => {
   }
   let refuse: (names: readonly string[], now?: "running" | "loading") => Error | undefined = () =>
     undefined;
+  // Every case starts on the kit's backend: a file that switches it while loading (say to work
+  // around a kernel wasm lacks) must not change another exercise's cases, which would then
+  // score differently graded alone (found by the second fairness review).
+  let pinBackend = () => {};
   const none: string[] = [];
   /**
-   * Runs `step` with `file`'s shortcuts refused (or, while it loads, every exercise's). A
-   * refusal fails the step even when the submitted code caught it.
+   * Runs `step` with `file`'s shortcuts refused (or, while it loads, every exercise's) and
+   * calls `done` once it has settled: with the first refusal thrown, even one the submitted
+   * code caught; else with its error, or with its value passed through `keep` while the
+   * refusals still hold (a copy of the output: a getter in it runs under them). Between the
+   * end of the refusals and `done`, nothing awaits a promise or resolves one with a value:
+   * each would hand control to submitted code (a patched `Promise.prototype.then` or
+   * `constructor`, a `then` getter on `Object.prototype`) after the refusals, which could
+   * swap the output for one a refused function made (found by the eleventh review).
    */
-  const asFile = async <T>(
+  const asFile = (
     file: string,
-    step: () => Promise<T>,
+    step: () => unknown,
     now: "running" | "loading",
-  ): Promise<T> => {
+    keep: (value: unknown) => unknown,
+    done: (ok: boolean, value: unknown) => void,
+  ): void => {
     if (now === "loading") refuse(loading, now);
     else refuse(hasOwn(shortcuts, file) ? shortcuts[file] : none);
-    let result: T;
+    const settle = (ok: boolean, value: unknown) => {
+      let kept = value;
+      if (ok) {
+        try {
+          kept = keep(value);
+        } catch (error) {
+          ok = false;
+          kept = error;
+        }
+      }
+      const refused = refuse(none);
+      if (refused !== undefined) done(false, refused);
+      else done(ok, kept);
+    };
+    let result: unknown;
     try {
-      result = await step();
+      result = step();
     } catch (error) {
-      throw refuse(none) ?? error;
+      settle(false, error);
+      return;
     }
-    const refused = refuse(none);
-    if (refused !== undefined) throw refused;
-    return result;
+    if (isPromise(result)) {
+      apply(then, result, [
+        (value: unknown) => settle(true, value),
+        (error: unknown) => settle(false, error),
+      ]);
+    } else settle(true, result);
   };
   const runs: Record<string, Record<string, unknown>> = createRecord(null);
-  const handle = async (request: Reply) => {
+  const handle = (request: Reply) => {
     const id = request.id;
     if (request.type === "import") {
-      try {
-        const file = StringOf(request.file);
-        modules[file] = await asFile(file, () => import(StringOf(request.url)), "loading");
-        send({ type: "imported", id, ok: true });
-      } catch (error) {
-        send({
-          type: "imported",
-          id,
-          ok: false,
-          todo: isTodo(error),
-          message: describeError(error),
-        });
-      }
+      const file = StringOf(request.file);
+      const url = StringOf(request.url);
+      asFile(file, () => import(url), "loading", (module) => module, (ok, value) => {
+        if (ok) {
+          modules[file] = value as Record<string, unknown>;
+          send({ type: "imported", id, ok: true });
+        } else {
+          send({
+            type: "imported",
+            id,
+            ok: false,
+            todo: isTodo(value),
+            message: describeError(value),
+          });
+        }
+      });
       return;
     }
     if (request.type !== "run") return;
+    pinBackend();
     const module = StringOf(request.module);
     const table = hasOwn(runs, module) ? runs[module] : createRecord(null);
     const run = hasOwn(table, StringOf(request.run)) ? table[StringOf(request.run)] : undefined;
@@ -287,28 +323,19 @@ scope.onmessage = (event: MessageEvent) => {
       });
       return;
     }
-    let reply: Reply;
-    try {
-      // Copied while the case's refusals hold: a getter in the output, or anything the copy
-      // reads, runs under them (found by the tenth review: getters calling tf.softmax once the
-      // refusal had ended, as the output was posted).
-      const output = await asFile(
-        file,
-        async () => clone(await run(syncExports(impl, names))),
-        "running",
-      );
-      reply = { type: "result", id, status: "ok", output };
-    } catch (error) {
-      reply = {
+    // The output is copied while the case's refusals hold: a getter in it, or anything the
+    // copy reads, runs under them (found by the tenth review).
+    asFile(file, () => run(syncExports(impl, names)), "running", clone, (ok, value) => {
+      const reply: Reply = ok ? { type: "result", id, status: "ok", output: value } : {
         type: "result",
         id,
-        status: isTodo(error) ? "not-attempted" : "error",
-        message: describeError(error),
+        status: isTodo(value) ? "not-attempted" : "error",
+        message: describeError(value),
       };
-    }
-    // One turn of the event loop first: a Promise the call left rejected with no handler is
-    // reported (as the Worker's uncaught error) while this case waits, not in the next one.
-    apply(later, globalThis, [() => send(reply), 0]);
+      // One turn of the event loop first: a Promise the call left rejected with no handler is
+      // reported (as the Worker's uncaught error) while this case waits, not in the next one.
+      apply(later, globalThis, [() => send(reply), 0]);
+    });
   };
   // Waits for the runner's next request: a new sequence number in the header.
   let seen = 0;
@@ -316,9 +343,12 @@ scope.onmessage = (event: MessageEvent) => {
     const sequence = atomicsLoad(header, 0);
     if (sequence !== seen) {
       seen = sequence;
-      const copy = new Bytes(atomicsLoad(header, 1));
-      apply(setBytes, copy, [new Bytes(body.buffer, 8, copy.length)]);
-      void handle(parseJson(apply(decode, decoder, [copy])));
+      // No getter of a typed array (`buffer`, `length`), which submitted code could redefine
+      // to read or rewrite the request (found by the eleventh review).
+      const length = atomicsLoad(header, 1);
+      const copy = new Bytes(length);
+      apply(setBytes, copy, [new Bytes(requests, 8, length)]);
+      handle(parseJson(apply(decode, decoder, [copy])));
     }
     const wait = waitAsync(header, 0, seen);
     if (wait.async) apply(then, wait.value, [listen]);
@@ -344,6 +374,15 @@ scope.onmessage = (event: MessageEvent) => {
       if (allShortcuts.length > 0) {
         refuse = installShortcutGuard(allShortcuts, tf as unknown as OptimizerClasses);
       }
+      const { getBackend, setBackend } = tf as unknown as {
+        getBackend: () => string;
+        setBackend: (name: string) => Promise<boolean>;
+      };
+      const backend = getBackend();
+      // A registered backend is switched back at once (its setBackend does not wait).
+      pinBackend = () => {
+        if (getBackend() !== backend) apply(then, setBackend(backend), [undefined, () => {}]);
+      };
       lockDown();
       send({ type: "ready" });
       listen();
