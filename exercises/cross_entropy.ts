@@ -9,10 +9,8 @@
  * - {@linkcode crossEntropy} gives `[−log 0.1, −log 0.5] = [2.3026, 0.6931]`.
  *
  * tfjs has no `yHat[range(n), y]` indexing: build a boolean mask that is true exactly at
- * `(i, y[i])` and use it to select (`tf.where`) — not to multiply (`0 · NaN` is `NaN`), and not
- * `tf.gather` (its gradient does not exist on the wasm backend, and the loss must be
- * differentiable). `tf.oneHot` builds such a mask but refuses a single class, which a
- * `[batch, 1]` yHat has.
+ * `(i, y[i])` and use it to select (`tf.where`), not to multiply (`0 · NaN` is `NaN`).
+ * `tf.oneHot` builds such a mask but refuses a single class, which a `[batch, 1]` yHat has.
  * Validate the labels: a label outside `[0, classes)` must be a clear `RangeError`, not a
  * silent `Infinity`.
  *

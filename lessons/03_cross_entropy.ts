@@ -29,8 +29,8 @@
  * TensorFlow.js has no `yHat[range(n), y]` indexing, so {@linkcode pickTrueClass} builds a
  * boolean mask that is true exactly at `(i, y_i)` (a one-hot matrix), keeps `yHat` there and
  * 0 elsewhere (`tf.where`), and sums each row. Two alternatives were rejected on purpose:
- * `tf.gather` on the flattened matrix picks the same values, but its gradient needs the
- * `UnsortedSegmentSum` kernel, which the wasm backend does not have; multiplying by the
+ * `tf.gather` on the flattened matrix picks the same values, but needs the flat index of every
+ * pick and, for its gradient, a scatter-add over the whole matrix; multiplying by the
  * one-hot matrix is differentiable too, but `0 * NaN` and `0 * Infinity` are `NaN`, so a bad
  * value in a *wrong* class would poison the pick. The mask keeps the book's semantics: only
  * the true class's entry is read, and the gradient flows to exactly that entry

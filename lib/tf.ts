@@ -9,11 +9,13 @@
  * never calls ({@linkcode ./tfjs_unused.ts}): every op and gradient is there, models and
  * datasets are not.
  *
- * ## A correctness fix for the wasm backend, installed on import
+ * ## Correctness fixes for the wasm backend, installed on import
  *
  * A reduction (`sum`, `prod`, `mean`, `max`, `min`, `any`, `all`) over an axis of length 0
  * gives what the cpu backend gives (a sum over nothing is 0) instead of whatever memory tfjs's
- * wasm kernel found: {@linkcode ./wasm_empty_reductions.ts}.
+ * wasm kernel found: {@linkcode ./wasm_empty_reductions.ts}. The kernels wasm lacks (the
+ * gradient of `tf.gather`, `tf.einsum`, …) and `tf.gather` with batch dimensions, which wasm
+ * gets wrong, run on tfjs's cpu kernels: {@linkcode ./wasm_on_cpu.ts}.
  *
  * ## A clear error for a disposed input, installed on import
  *
@@ -68,6 +70,7 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "./backend.ts";
 import { explainDisposedInputs } from "./disposed_inputs.ts";
 import { installEmptyReductions } from "./wasm_empty_reductions.ts";
+import { installWasmOnCpu } from "./wasm_on_cpu.ts";
 import { printTensorsAsValues } from "./jupyter.ts";
 import { installWasmMatMul } from "./wasm_matmul.ts";
 import { replaceWasmKernel } from "./wasm_kernels.ts";
@@ -106,6 +109,7 @@ function installWasmSpeedups(): void {
 
 installWasmSpeedups();
 installEmptyReductions();
+installWasmOnCpu();
 explainDisposedInputs();
 printTensorsAsValues(tf.Tensor); // in a notebook only
 

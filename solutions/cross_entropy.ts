@@ -9,8 +9,9 @@
  * `tf.where`, and sums each row (one non-zero per row).
  *
  * Why a mask with `tf.where` and not the alternatives:
- * - `tf.gather` on the flattened matrix picks the same values, but its gradient needs the
- *   `UnsortedSegmentSum` kernel, which the wasm backend lacks, so training would fail;
+ * - `tf.gather` on the flattened matrix picks the same values, but it needs the flat index of
+ *   every pick, and its gradient a scatter-add (`UnsortedSegmentSum`, a kernel tfjs's wasm
+ *   backend lacks: the kit runs tfjs's cpu kernel for it, `lib/wasm_on_cpu.ts`);
  * - multiplying by the one-hot matrix is differentiable, but `0 · NaN` and `0 · Infinity` are
  *   `NaN`, so a bad value in a *wrong* class would poison the pick, which the book's indexing
  *   never reads. `tf.where` selects instead of multiplying.

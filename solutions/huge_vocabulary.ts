@@ -51,11 +51,10 @@
  * an estimate of this one's loss, which is why it is not used here to check against the full
  * softmax.
  *
- * One tfjs limitation: the gradient of `tf.gather` with respect to the gathered matrix needs
- * the `UnsortedSegmentSum` kernel, which the wasm backend (4.22) lacks. The loss is
- * differentiable with respect to the hidden vectors `h` on every backend and with respect to
- * `W` and `b` on the cpu backend; a training loop on wasm would take the gradient with respect
- * to the gathered rows and scatter the update itself (which is what makes training sparse).
+ * The gradient of `tf.gather` with respect to the gathered matrix is a scatter-add over all `V`
+ * rows (`UnsortedSegmentSum`, which tfjs's wasm backend lacks and the kit runs on tfjs's cpu
+ * kernel, `lib/wasm_on_cpu.ts`): a training loop would rather take the gradient with respect to
+ * the gathered rows and scatter the update itself, which is what makes training sparse.
  *
  * @example Sampled and full loss agree for a large sample
  * ```ts

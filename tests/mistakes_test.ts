@@ -730,6 +730,21 @@ const ALTERNATIVES: Record<string, { way: string; replace: Mistake["replace"] }[
   ],
   stable_softmax: [
     {
+      // On wasm its gradient needs a kernel tfjs-backend-wasm lacks (lib/wasm_on_cpu.ts).
+      way: "z_y picked with tf.gather from the flattened logits",
+      replace: (s) => ({
+        crossEntropyFromLogits: (z: T2, y: T1) => {
+          s.crossEntropyFromLogits(z, y).dispose(); // its label checks
+          const [n, classes] = z.shape;
+          const labels = y.dataSync();
+          return tf.tidy(() => {
+            const flat = tf.tensor1d(Array.from(labels, (l, i) => i * classes + l), "int32");
+            return tf.sub(s.logSumExp(z), tf.gather(tf.reshape(z, [n * classes]), flat));
+          });
+        },
+      }),
+    },
+    {
       way: "the exercise's identities, unshifted: z − logsumexp(z) and logsumexp(z) − z_y",
       replace: (s) => ({
         logSoftmax: (X: T2) => tf.tidy(() => tf.sub(X, tf.reshape(s.logSumExp(X), [-1, 1]))),
