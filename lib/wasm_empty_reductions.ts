@@ -32,6 +32,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { replaceWasmKernel } from "./wasm_kernels.ts";
+import { onCpu } from "./wasm_on_cpu.ts";
 
 /** The reductions whose wasm kernels return uninitialised memory for an empty axis. */
 export const EMPTY_AXIS_REDUCTIONS: readonly string[] = [
@@ -67,49 +68,6 @@ export function reducesEmptyAxis(
   return axes.some((a) => shape[a] === 0);
 }
 
-/** A backend's methods this fix uses (public in tfjs-core's `KernelBackend`). */
-interface Backend {
-  write(values: tf.BackendValues, shape: number[], dtype: tf.DataType): tf.DataId;
-  readSync(dataId: tf.DataId): tf.BackendValues;
-  disposeData(dataId: tf.DataId, force?: boolean): boolean;
-}
-
-/** Typed arrays as each dtype is stored. */
-function emptyValues(dtype: tf.DataType): tf.BackendValues {
-  return dtype === "int32"
-    ? new Int32Array(0)
-    : dtype === "bool"
-    ? new Uint8Array(0)
-    : new Float32Array(0);
-}
-
-/** The empty-axis answer, computed by tfjs's cpu kernel; `undefined` without a cpu backend. */
-function onCpu(kernelName: string, args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo | undefined {
-  const cpu = tf.engine().findBackend("cpu") as unknown as Backend | null;
-  const kernel = tf.getKernel(kernelName, "cpu");
-  if (!cpu || !kernel) return undefined;
-  const x = args.inputs.x as tf.TensorInfo;
-  const input = {
-    dataId: cpu.write(emptyValues(x.dtype), [...x.shape], x.dtype),
-    shape: x.shape,
-    dtype: x.dtype,
-  };
-  const made: tf.TensorInfo[] = [input];
-  try {
-    const out = kernel.kernelFunc({
-      ...args,
-      inputs: { x: input },
-      backend: cpu as unknown as tf.KernelBackend,
-    }) as tf.TensorInfo;
-    made.push(out);
-    const values = cpu.readSync(out.dataId);
-    const dataId = (args.backend as unknown as Backend).write(values, [...out.shape], out.dtype);
-    return { dataId, shape: [...out.shape], dtype: out.dtype };
-  } finally {
-    for (const info of made) cpu.disposeData(info.dataId, true);
-  }
-}
-
 /**
  * Wraps the wasm kernels of {@linkcode EMPTY_AXIS_REDUCTIONS} as the module doc describes.
  * Idempotent; call it before or after the backend starts.
@@ -127,7 +85,7 @@ export function installEmptyReductions(): void {
             reductionIndices?: number | number[] | null;
           };
           if (!reducesEmptyAxis(x.shape, axis ?? reductionIndices)) return original(args);
-          return onCpu(kernelName, args) ?? original(args);
+          return (onCpu(kernelName, args) as tf.TensorInfo | undefined) ?? original(args);
         },
       { anyVersion: true },
     );

@@ -50,9 +50,21 @@ interface Backend {
 
 /**
  * Runs tfjs's cpu kernel `kernelName` on copies of `args`' inputs and returns copies of its
- * outputs on `args.backend`; `undefined` without a cpu backend or kernel.
+ * outputs on `args.backend`; `undefined` without a cpu backend or kernel. The kit's other
+ * wasm fix ({@linkcode ./wasm_empty_reductions.ts}) uses it too.
+ *
+ * @example tfjs's cpu `Neg` on a wasm tensor, the result back on wasm
+ * ```ts
+ * import * as tf from "./tf.ts";
+ * import { onCpu } from "./wasm_on_cpu.ts";
+ * await tf.setBackend("wasm");
+ * const x = tf.tensor1d([1, -2]);
+ * const info = onCpu("Neg", { inputs: { x }, attrs: {}, backend: tf.backend() });
+ * const out = tf.engine().makeTensorFromTensorInfo(info as tf.TensorInfo);
+ * if (out.dataSync().join() !== "-1,2") throw new Error(`Neg on cpu gave ${out.dataSync()}`);
+ * ```
  */
-function onCpu(
+export function onCpu(
   kernelName: string,
   args: Parameters<tf.KernelFunc>[0],
 ): tf.TensorInfo | tf.TensorInfo[] | undefined {
