@@ -258,6 +258,58 @@ export function expectThrew(output: unknown, what: string, expected: ErrorExpect
   }
 }
 
+/** A call given a bad label, as a message names it, and the label it must name. */
+export interface BadLabel {
+  /** The call as the failure message shows it, e.g. `"crossEntropy(yHat, y = [0, 3])"`. */
+  call: string;
+  /** The bad label, which the error message must name. */
+  label: number;
+}
+
+/**
+ * Validates a run that passed one label past the last class (`output.high`) and one below 0
+ * (`output.negative`): each must have thrown a `RangeError` or `TypeError` naming its label.
+ *
+ * @example
+ * ```ts
+ * import { expectLabelsRejected } from "./helpers.ts";
+ * const threw = (message: string) => ({ threw: true, name: "RangeError", message });
+ * expectLabelsRejected(
+ *   { high: threw("label 3 is outside [0, 3)"), negative: threw("label -1 is outside [0, 3)") },
+ *   "badLabel",
+ *   { call: "f(y = [0, 3])", label: 3 },
+ *   { call: "f(y = [-1, 2])", label: -1 },
+ * );
+ * let message = "";
+ * try {
+ *   expectLabelsRejected(
+ *     { high: threw("bad label"), negative: threw("label -1") },
+ *     "badLabel",
+ *     { call: "f(y = [0, 3])", label: 3 },
+ *     { call: "f(y = [-1, 2])", label: -1 },
+ *   );
+ * } catch (error) {
+ *   message = String(error);
+ * }
+ * if (!message.includes('f(y = [0, 3]): the error message should name "3"')) {
+ *   throw new Error(`a message that does not name the label passed: ${message}`);
+ * }
+ * ```
+ */
+export function expectLabelsRejected(
+  output: unknown,
+  run: string,
+  high: BadLabel,
+  negative: BadLabel,
+): void {
+  for (const [key, bad] of [["high", high], ["negative", negative]] as const) {
+    expectThrew(field(output, key, run), bad.call, {
+      names: ["RangeError", "TypeError"],
+      mentions: [String(bad.label)],
+    });
+  }
+}
+
 /**
  * Validates a leak count from {@linkcode countLeaks}: must be exactly 0.
  *
