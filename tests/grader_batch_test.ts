@@ -201,6 +201,11 @@ const FIXTURES: Record<string, Fixture> = {
     fixture: "reads_requests",
     expected: { softmax: COPY_OF_X },
   },
+  late_error: {
+    fixture: "late_error",
+    expected: { softmax: { "rank-1": "passed", "*": "error" } },
+    messages: { softmax: "tf.softmax, TensorFlow.js's own version of it, is not allowed" },
+  },
   sets_backend: { fixture: "sets_backend", expected: {} },
   stray_rejection: {
     fixture: "stray_rejection",

@@ -97,6 +97,16 @@ function isTodo(error: unknown): boolean {
   }
 }
 
+/** A thrown value as the harness reports it: described while the case's refusals hold. */
+interface Failure {
+  todo: boolean;
+  message: string;
+}
+
+function failed(error: unknown): Failure {
+  return { todo: isTodo(error), message: describeError(error) };
+}
+
 /** Replaces `target[key]` with a function that throws `what is not allowed while grading`. */
 function refuse(target: object | undefined, key: string, what: string): void {
   if (target === undefined || target === null) return;
@@ -226,19 +236,20 @@ scope.onmessage = (event: MessageEvent) => {
   /**
    * Runs `step` with `file`'s shortcuts refused (or, while it loads, every exercise's) and
    * calls `done` once it has settled: with the first refusal thrown, even one the submitted
-   * code caught; else with its error, or with its value passed through `keep` while the
-   * refusals still hold (a copy of the output: a getter in it runs under them). Between the
-   * end of the refusals and `done`, nothing awaits a promise or resolves one with a value:
-   * each would hand control to submitted code (a patched `Promise.prototype.then` or
-   * `constructor`, a `then` getter on `Object.prototype`) after the refusals, which could
-   * swap the output for one a refused function made (found by the eleventh review).
+   * code caught; else with its error, or with its value passed through `keep`. Both the copy
+   * and the error's description are made while the refusals still hold: a getter in the
+   * output, or in a thrown object's `name` or `message`, runs under them. Between the end of
+   * the refusals and `done`, no submitted code runs: nothing awaits a promise or resolves one
+   * with a value, which would hand control to a patched `Promise.prototype.then` or
+   * `constructor`, or a `then` getter on `Object.prototype`, after the refusals, to swap the
+   * output for one a refused function made (found by the eleventh review).
    */
   const asFile = (
     file: string,
     step: () => unknown,
     now: "running" | "loading",
     keep: (value: unknown) => unknown,
-    done: (ok: boolean, value: unknown) => void,
+    done: (outcome: { ok: true; value: unknown } | { ok: false; error: Failure }) => void,
   ): void => {
     if (now === "loading") refuse(loading, now);
     else refuse(hasOwn(shortcuts, file) ? shortcuts[file] : none);
@@ -252,9 +263,11 @@ scope.onmessage = (event: MessageEvent) => {
           kept = error;
         }
       }
+      const failure = ok ? undefined : failed(kept);
       const refused = refuse(none);
-      if (refused !== undefined) done(false, refused);
-      else done(ok, kept);
+      if (refused !== undefined) done({ ok: false, error: failed(refused) });
+      else if (failure === undefined) done({ ok: true, value: kept });
+      else done({ ok: false, error: failure });
     };
     let result: unknown;
     try {
@@ -276,19 +289,11 @@ scope.onmessage = (event: MessageEvent) => {
     if (request.type === "import") {
       const file = StringOf(request.file);
       const url = StringOf(request.url);
-      asFile(file, () => import(url), "loading", (module) => module, (ok, value) => {
-        if (ok) {
-          modules[file] = value as Record<string, unknown>;
+      asFile(file, () => import(url), "loading", (module) => module, (outcome) => {
+        if (outcome.ok) {
+          modules[file] = outcome.value as Record<string, unknown>;
           send({ type: "imported", id, ok: true });
-        } else {
-          send({
-            type: "imported",
-            id,
-            ok: false,
-            todo: isTodo(value),
-            message: describeError(value),
-          });
-        }
+        } else send({ type: "imported", id, ok: false, ...outcome.error });
       });
       return;
     }
@@ -325,13 +330,15 @@ scope.onmessage = (event: MessageEvent) => {
     }
     // The output is copied while the case's refusals hold: a getter in it, or anything the
     // copy reads, runs under them (found by the tenth review).
-    asFile(file, () => run(syncExports(impl, names)), "running", clone, (ok, value) => {
-      const reply: Reply = ok ? { type: "result", id, status: "ok", output: value } : {
-        type: "result",
-        id,
-        status: isTodo(value) ? "not-attempted" : "error",
-        message: describeError(value),
-      };
+    asFile(file, () => run(syncExports(impl, names)), "running", clone, (outcome) => {
+      const reply: Reply = outcome.ok
+        ? { type: "result", id, status: "ok", output: outcome.value }
+        : {
+          type: "result",
+          id,
+          status: outcome.error.todo ? "not-attempted" : "error",
+          message: outcome.error.message,
+        };
       // One turn of the event loop first: a Promise the call left rejected with no handler is
       // reported (as the Worker's uncaught error) while this case waits, not in the next one.
       apply(later, globalThis, [() => send(reply), 0]);
