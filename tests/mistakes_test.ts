@@ -38,6 +38,9 @@ type T1 = tf.Tensor1D;
 /** The first float32 at or above `x` is `x`'s neighbour below: the float32 just before it. */
 const before = (x: number) => adjacentFloat32(x, -1);
 
+/** `log Σ exp(Z)` per row, as the book first writes it: overflows once a logit passes 88.7. */
+const unshiftedLogSumExp = (Z: T2) => tf.log(tf.sum(tf.exp(Z), 1));
+
 /** Per exercise id: the mistakes its cases must catch. */
 const MISTAKES: Record<string, Mistake[]> = {
   sum_keepdim: [
@@ -687,6 +690,63 @@ const MISTAKES: Record<string, Mistake[]> = {
             );
             return tf.sub(tf.logSumExp(tf.concat([tf.reshape(zTrue, [-1, 1]), zS], 1), 1), zTrue);
           }),
+      }),
+    },
+    {
+      mistake: "the full loss's log-sum-exp without the max shift (exp overflows past 88.7)",
+      caughtBy: "over all V logits",
+      says: "every bias 100 larger",
+      replace: (s) => ({
+        fullSoftmaxLoss: (layer: { W: T2; b: T1 }, batch: { h: T2; y: T1 }) => {
+          s.fullSoftmaxLoss(layer, batch).dispose(); // its checks
+          return tf.tidy(() => {
+            const Z = tf.add(tf.matMul(batch.h, layer.W, false, true), layer.b) as T2;
+            const isTrue = tf.oneHot(tf.cast(batch.y, "int32"), layer.W.shape[0]);
+            return tf.sub(unshiftedLogSumExp(Z), tf.sum(tf.mul(Z, isTrue), 1));
+          });
+        },
+      }),
+    },
+    {
+      mistake: "the sampled loss's log-sum-exp without the max shift (exp overflows past 88.7)",
+      caughtBy: "also with every bias 100 larger",
+      says: "every bias 100 larger",
+      replace: (s) => ({
+        sampledSoftmaxLoss: (
+          layer: { W: T2; b: T1 },
+          batch: { h: T2; y: T1 },
+          options: { numSampled: number; seed: number },
+        ) => {
+          s.sampledSoftmaxLoss(layer, batch, options).dispose(); // its checks
+          const V = layer.W.shape[0];
+          const S = options.numSampled;
+          const ids: Int32Array = s.sampleLogUniform(V, options);
+          const labels = batch.y.dataSync();
+          // The correction −log(S · Q(s)), or −Infinity for an accidental hit, per [i, t].
+          const offsets = Float32Array.from({ length: labels.length * S }, (_, j) => {
+            const [i, t] = [Math.floor(j / S), j % S];
+            return ids[t] === labels[i]
+              ? -Infinity
+              : -Math.log(S * s.logUniformProbability(ids[t], V));
+          });
+          return tf.tidy(() => {
+            const sampled = tf.tensor1d(ids, "int32");
+            const y = tf.cast(batch.y, "int32");
+            const zTrue = tf.add(
+              tf.sum(tf.mul(batch.h, tf.gather(layer.W, y)), 1),
+              tf.gather(layer.b, y),
+            );
+            const zS = tf.add(
+              tf.add(
+                tf.matMul(batch.h, tf.gather(layer.W, sampled), false, true),
+                tf.gather(layer.b, sampled),
+              ),
+              tf.tensor2d(offsets, [labels.length, S]),
+            );
+            const Z = tf.concat([tf.reshape(zTrue, [-1, 1]), zS], 1) as T2;
+            return tf.sub(unshiftedLogSumExp(Z), zTrue);
+          });
+        },
       }),
     },
     {

@@ -2,7 +2,9 @@
  * Cases for exercise 5, `exercises/huge_vocabulary.ts`: the log-uniform proposal and its
  * sampler, the full softmax loss (against float64), and the sampled-softmax estimate: within
  * a stated tolerance of the full loss, an unbiased partition function over many seeds, and
- * exact when `V = 1`.
+ * exact when `V = 1`. Both losses are also computed with every bias 100 larger, past float32's
+ * `exp` overflow, where a softmax loss is unchanged: a log-sum-exp without the max shift gives
+ * Infinity there.
  *
  * Stated tolerance: for `V = 5000`, `d = 16`, `S = 2000` log-uniform samples and biases that
  * follow the word frequencies, the sampled loss averaged over 8 examples and 10 seeds is
@@ -29,6 +31,7 @@ import {
   LARGE_SEEDS,
   type Problem,
   runs,
+  shifted,
   SMALL,
   SMALL_SEEDS,
 } from "./runs/huge_vocabulary.ts";
@@ -47,6 +50,12 @@ function fullReference(p: Problem): number[] {
     return logSumExpRow(z) - z[p.y[i]];
   });
 }
+
+/** The full loss's problems: as drawn, and with every bias 100 larger (same losses). */
+const SHIFTS = [
+  ["loss", SMALL, "fullSoftmaxLoss()"],
+  ["shifted", shifted(SMALL), "fullSoftmaxLoss() with every bias 100 larger"],
+] as const;
 
 const cases: Case[] = [
   {
@@ -101,14 +110,14 @@ const cases: Case[] = [
     name: "fullSoftmaxLoss() is log Σ exp(z) − z_y over all V logits",
     points: 1,
     hint: "The exact loss needs all V logits of each example ([n, V]), a stable log-sum-exp " +
-      "per row, and the true word's logit.",
+      "per row (subtract the row's largest logit before exp), and the true word's logit.",
     run: "fullLoss",
-    check: (output) =>
-      assertClose(expectTensor(output, "fullSoftmaxLoss()", { shape: [4] }), fullReference(SMALL), {
-        rtol: 1e-5,
-        atol: 1e-5,
-        msg: "fullSoftmaxLoss()",
-      }),
+    check: (output) => {
+      for (const [key, p, what] of SHIFTS) {
+        const loss = expectTensor(field(output, key, "fullLoss"), what, { shape: [4] });
+        assertClose(loss, fullReference(p), { rtol: 1e-5, atol: 1e-4, msg: what });
+      }
+    },
   },
   {
     name: "sampledSoftmaxLoss() is exactly 0 when V = 1 (every sample is the true word)",
@@ -124,18 +133,20 @@ const cases: Case[] = [
   },
   {
     name:
-      "sampledSoftmaxLoss() with S = 2000 is within 0.05 nats of the full loss (V = 5000, mean of 10 seeds)",
+      "sampledSoftmaxLoss() with S = 2000 is within 0.05 nats of the full loss (V = 5000, mean of 10 seeds), also with every bias 100 larger",
     points: 2,
     hint: "Correct each sampled logit by −log(S · Q(s)) (its expected count), keep the true " +
-      "word's logit as it is, and take a cross-entropy over [true, samples] with label 0.",
+      "word's logit as it is, and take a cross-entropy over [true, samples] with label 0, " +
+      "with a stable log-sum-exp: logits past about 88.7 overflow float32's exp.",
     timeoutMs: 20_000,
     run: "large",
     check: (output) => {
-      if (!Array.isArray(output) || output.length !== LARGE_SEEDS) {
+      const seeds = field(output, "seeds", "large");
+      if (!Array.isArray(seeds) || seeds.length !== LARGE_SEEDS) {
         fail(`expected ${LARGE_SEEDS} runs of losses`);
       }
       const full = fullReference(LARGE);
-      const errors = output.flatMap((run, s) =>
+      const errors = seeds.flatMap((run, s) =>
         expectNumbers(run, `sampled losses (seed ${s})`, 8).map((v, i) => v - full[i])
       );
       if (errors.some((e) => !Number.isFinite(e))) {
@@ -155,6 +166,13 @@ const cases: Case[] = [
           `one sampled loss is ${worst.toFixed(3)} nats from the full loss; expected within 0.3`,
         );
       }
+      // The same call (seed 0) with every bias 100 larger gives the same losses.
+      const what = "sampledSoftmaxLoss(seed 0) with every bias 100 larger";
+      assertClose(expectNumbers(field(output, "shifted", "large"), what, 8), seeds[0], {
+        rtol: 1e-5,
+        atol: 1e-4,
+        msg: `${what} (against the same call without)`,
+      });
     },
   },
   {

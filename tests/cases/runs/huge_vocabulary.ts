@@ -45,6 +45,14 @@ function problem(V: number, d: number, y: number[], seed: number, wStd: number):
   };
 }
 
+/**
+ * `p` with every bias 100 larger: its logits pass float32's `exp` overflow (about 88.7), and
+ * every softmax loss, full or sampled with the same seed, is unchanged.
+ */
+export function shifted(p: Problem): Problem {
+  return { ...p, b: p.b.map((b) => Math.fround(b + 100)) };
+}
+
 /** The large problem: V = 5000, d = 16, 8 examples. */
 export const LARGE = problem(5000, 16, [0, 3, 10, 30, 100, 300, 1000, 3000], 51, 0.25);
 /** Samples per estimate in the large problem. */
@@ -86,21 +94,37 @@ export const runs: Runs<Impl> = {
   probability: (impl) =>
     Array.from({ length: 1000 }, (_, k) => impl.logUniformProbability(k, 1000)),
   sampler: (impl) => ({ a: samples(impl, 5), again: samples(impl, 5), other: samples(impl, 6) }),
-  fullLoss: (impl) =>
-    withProblem(SMALL, (layer, batch) => tensorOut(impl.fullSoftmaxLoss(layer, batch))),
+  fullLoss: (impl) => ({
+    loss: withProblem(SMALL, (layer, batch) => tensorOut(impl.fullSoftmaxLoss(layer, batch))),
+    // Every bias 100 larger: logits past float32's exp overflow (about 88.7), same losses.
+    shifted: withProblem(
+      shifted(SMALL),
+      (layer, batch) => tensorOut(impl.fullSoftmaxLoss(layer, batch)),
+    ),
+  }),
   singleWord: (impl) =>
     withProblem(
       problem(1, 3, [0, 0], 53, 1),
       (layer, batch) =>
         tensorOut(impl.sampledSoftmaxLoss(layer, batch, { numSampled: 16, seed: 1 })),
     ),
-  large: (impl) =>
-    withProblem(
+  large: (impl) => ({
+    seeds: withProblem(
       LARGE,
       (layer, batch) =>
-        Array.from({ length: LARGE_SEEDS }, (_, seed) =>
-          lossValues(impl.sampledSoftmaxLoss(layer, batch, { numSampled: LARGE_S, seed }))),
+        Array.from(
+          { length: LARGE_SEEDS },
+          (_, seed) =>
+            lossValues(impl.sampledSoftmaxLoss(layer, batch, { numSampled: LARGE_S, seed })),
+        ),
     ),
+    // Seed 0 again with every bias 100 larger: logits past float32's exp overflow, same losses.
+    shifted: withProblem(
+      shifted(LARGE),
+      (layer, batch) =>
+        lossValues(impl.sampledSoftmaxLoss(layer, batch, { numSampled: LARGE_S, seed: 0 })),
+    ),
+  }),
   unbiased: (impl) =>
     withProblem(
       SMALL,
