@@ -539,6 +539,15 @@ const MISTAKES: Record<string, Mistake[]> = {
         },
       }),
     },
+    {
+      mistake: "a default learning rate of 1, not the book's 0.1",
+      caughtBy: "with the default 0.1",
+      says: "the default lr is 0.1",
+      replace: (s) => ({
+        oneSgdStep: (model: unknown, batch: unknown, options: { lr?: number } = {}) =>
+          s.oneSgdStep(model, batch, { lr: options.lr ?? 1 }),
+      }),
+    },
   ],
   stable_softmax: [
     {

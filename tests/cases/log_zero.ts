@@ -55,13 +55,14 @@ function allNaN(values: number[]): boolean {
 const cases: Case[] = [
   {
     name:
-      "oneSgdStep() on a healthy batch matches a float64 SGD step (losses, gradients, new W and b)",
+      "oneSgdStep() on a healthy batch matches a float64 SGD step (losses, gradients, new W and b), with options.lr and with the default 0.1",
     points: 2,
     hint: "Gradients of tf.sum(crossEntropy(net(X), y)) with respect to W and b, then " +
-      "p ← p − lr · g / batchSize: divide by the number of examples, and pass options.lr.",
+      "p ← p − lr · g / batchSize: divide by the number of examples, and pass options.lr " +
+      "(0.1, the book's, when it is not given).",
     run: "healthyStep",
     check: (output) => {
-      const r = readReport(output, { inputs: 4, classes: 3 }, 5);
+      const r = readReport(field(output, "given", "healthyStep"), { inputs: 4, classes: 3 }, 5);
       const ref = sgdStepReference(HEALTHY.model, HEALTHY.batch.X, HEALTHY.batch.y, HEALTHY.lr);
       const tol = { rtol: 1e-4, atol: 1e-5 };
       assertClose(r.losses, ref.losses, { ...tol, msg: "losses" });
@@ -69,6 +70,11 @@ const cases: Case[] = [
       assertClose(r.gradB, ref.gradB, { ...tol, msg: "gradB (of the summed loss)" });
       assertClose(r.W, ref.next.W, { ...tol, msg: "W after the step" });
       assertClose(r.b, ref.next.b, { ...tol, msg: "b after the step" });
+      const d = readReport(field(output, "byDefault", "healthyStep"), { inputs: 4, classes: 3 }, 5);
+      const byDefault = sgdStepReference(HEALTHY.model, HEALTHY.batch.X, HEALTHY.batch.y, 0.1);
+      const what = "after a step without options (the default lr is 0.1)";
+      assertClose(d.W, byDefault.next.W, { ...tol, msg: `W ${what}` });
+      assertClose(d.b, byDefault.next.b, { ...tol, msg: `b ${what}` });
     },
   },
   {

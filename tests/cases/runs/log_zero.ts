@@ -27,8 +27,10 @@ export const POISONED = {
 
 /** The runs, by id. */
 export const runs: Runs<Impl> = {
-  healthyStep: (impl) =>
-    impl.oneSgdStep(HEALTHY.model, HEALTHY.batch, { lr: HEALTHY.lr }) as unknown as Plain,
+  healthyStep: (impl) => ({
+    given: impl.oneSgdStep(HEALTHY.model, HEALTHY.batch, { lr: HEALTHY.lr }) as unknown as Plain,
+    byDefault: impl.oneSgdStep(HEALTHY.model, HEALTHY.batch) as unknown as Plain,
+  }),
   zeroProbabilityStep: (impl) =>
     impl.oneSgdStep({ W: [[-120, 0]], b: [0, 0] }, { X: [[1]], y: [0] }) as unknown as Plain,
   poisonedStep: (impl) => impl.oneSgdStep(POISONED.model, POISONED.batch) as unknown as Plain,
