@@ -814,6 +814,19 @@ const ALTERNATIVES: Record<string, { way: string; replace: Mistake["replace"] }[
       }),
     },
     {
+      way: "the probabilities as exp(z − logsumexp(z)), NaN rows where logsumexp is not finite",
+      replace: (s) => ({
+        stableSoftmax: (X: T2) => {
+          s.stableSoftmax(X).dispose(); // its checks
+          return tf.tidy(() => {
+            const lse = tf.reshape(s.logSumExp(X), [-1, 1]);
+            const rowIsFinite = tf.broadcastTo(tf.isFinite(lse), X.shape);
+            return tf.where(rowIsFinite, tf.exp(tf.sub(X, lse)), tf.fill(X.shape, NaN));
+          });
+        },
+      }),
+    },
+    {
       way: "the exercise's identities, unshifted: z − logsumexp(z) and logsumexp(z) − z_y",
       replace: (s) => ({
         logSoftmax: (X: T2) => tf.tidy(() => tf.sub(X, tf.reshape(s.logSumExp(X), [-1, 1]))),
