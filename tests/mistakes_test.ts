@@ -784,6 +784,15 @@ const MISTAKES: Record<string, Mistake[]> = {
  * case that fails a right answer is as wrong as one that passes a wrong one).
  */
 const ALTERNATIVES: Record<string, { way: string; replace: Mistake["replace"] }[]> = {
+  evaluate_accuracy: [
+    {
+      way: "the ratio in float32, as tf.div of the two counts gives it",
+      replace: (s) => ({
+        evaluateAccuracy: (net: unknown, dataIter: unknown) =>
+          Math.fround(s.evaluateAccuracy(net, dataIter)),
+      }),
+    },
+  ],
   sum_keepdim: [
     {
       way: "an error that names the shape as `${X.shape}` prints it (shape 3)",
