@@ -658,6 +658,26 @@ const MISTAKES: Record<string, Mistake[]> = {
           ),
       }),
     },
+    {
+      mistake: "no threshold rows by default, not [0.5, 0.7, 0.9]",
+      caughtBy: "with the default thresholds too",
+      says: "default [0.5, 0.7, 0.9]",
+      replace: (s) => ({
+        decisionTable: (probs: T2, y: T1, options: { thresholds?: number[] }) =>
+          s.decisionTable(probs, y, { thresholds: [], ...options }),
+      }),
+    },
+    {
+      mistake: "an error on accepted examples of 0, not NaN, when none is accepted",
+      caughtBy: "NaN when none is accepted",
+      says: "errorOnAccepted",
+      replace: (s) => ({
+        decisionTable: (...args: unknown[]) =>
+          s.decisionTable(...args).map((row: { rejectRate: number }) =>
+            row.rejectRate === 1 ? { ...row, errorOnAccepted: 0 } : row
+          ),
+      }),
+    },
   ],
   huge_vocabulary: [
     {

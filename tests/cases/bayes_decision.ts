@@ -11,6 +11,7 @@ import type { Case, Exercise } from "./case.ts";
 import { expectNoLeak, expectNumber, expectTensor, expectThrew, fail, field } from "./helpers.ts";
 import { argmaxRows } from "./reference.ts";
 import {
+  DEFAULT_THRESHOLDS,
   MEDICAL,
   MEDICAL_PROBS,
   RANDOM_COST,
@@ -151,6 +152,42 @@ function tableReference(
       )
     ),
   ];
+}
+
+/** Checks `decisionTable`'s rows on the table's data against the reference's. */
+function expectTable(output: unknown, call: string, thresholds: number[]): void {
+  const expected = tableReference(
+    TABLE_PROBS,
+    TABLE_LABELS,
+    TABLE_COST,
+    TABLE.rejectCost,
+    thresholds,
+  );
+  if (!Array.isArray(output) || output.length !== expected.length) {
+    fail(
+      `${call}: expected ${expected.length} rows (argmax, bayes, bayes-reject, ${thresholds.length} thresholds), got ${
+        Array.isArray(output) ? output.length : typeof output
+      }`,
+    );
+  }
+  expected.forEach((row, i) => {
+    const got = output[i];
+    const what = `${call} row ${i} (${row.rule}${
+      row.threshold === null ? "" : ` ${row.threshold}`
+    })`;
+    if (field(got, "rule", what) !== row.rule) {
+      fail(`${what}: expected rule "${row.rule}", got ${String(field(got, "rule", what))}`);
+    }
+    if (field(got, "threshold", what) !== row.threshold) {
+      fail(`${what}: expected threshold ${row.threshold}`);
+    }
+    for (const key of ["meanCost", "errorRate", "rejectRate", "errorOnAccepted"] as const) {
+      const value = expectNumber(field(got, key, what), `${what}.${key}`);
+      // float32 arithmetic is right too; the rows differ by multiples of 1/40. NaN (nothing
+      // accepted) matches only NaN.
+      assertClose([value], [row[key]], { rtol: 1e-6, atol: 1e-9, msg: `${what}.${key}` });
+    }
+  });
 }
 
 const cases: Case[] = [
@@ -308,43 +345,18 @@ const cases: Case[] = [
   },
   {
     name:
-      "decisionTable() reports mean cost, error rate, reject rate and error on accepted for every rule",
+      "decisionTable() reports mean cost, error rate, reject rate and error on accepted for every rule (NaN when none is accepted), with the default thresholds too",
     points: 2,
     hint: "Rows in order: argmax, bayes, bayes-reject, then one 'threshold' row per threshold. " +
       "A rejected example costs rejectCost and is neither an error nor accepted.",
     run: "decisionTable",
     check: (output) => {
-      const expected = tableReference(
-        TABLE_PROBS,
-        TABLE_LABELS,
-        TABLE_COST,
-        TABLE.rejectCost,
-        TABLE.thresholds,
+      expectTable(field(output, "given", "decisionTable"), "decisionTable()", TABLE.thresholds);
+      expectTable(
+        field(output, "byDefault", "decisionTable"),
+        "decisionTable() without thresholds (default [0.5, 0.7, 0.9])",
+        DEFAULT_THRESHOLDS,
       );
-      if (!Array.isArray(output) || output.length !== expected.length) {
-        fail(
-          `decisionTable(): expected ${expected.length} rows (argmax, bayes, bayes-reject, 2 thresholds), got ${
-            Array.isArray(output) ? output.length : typeof output
-          }`,
-        );
-      }
-      expected.forEach((row, i) => {
-        const got = output[i];
-        const what = `decisionTable() row ${i} (${row.rule}${
-          row.threshold === null ? "" : ` ${row.threshold}`
-        })`;
-        if (field(got, "rule", what) !== row.rule) {
-          fail(`${what}: expected rule "${row.rule}", got ${String(field(got, "rule", what))}`);
-        }
-        if (field(got, "threshold", what) !== row.threshold) {
-          fail(`${what}: expected threshold ${row.threshold}`);
-        }
-        for (const key of ["meanCost", "errorRate", "rejectRate", "errorOnAccepted"] as const) {
-          const value = expectNumber(field(got, key, what), `${what}.${key}`);
-          // float32 arithmetic is right too; the rows differ by multiples of 1/40.
-          assertClose([value], [row[key]], { rtol: 1e-6, atol: 1e-9, msg: `${what}.${key}` });
-        }
-      });
     },
   },
   {

@@ -65,8 +65,13 @@ export const TABLE_COST = [[0, 1, 8], [1, 0, 8], [2, 2, 0]];
  */
 export const TIE_PROBS = [[0.5, 0.5], [0.75, 0.25], [0.125, 0.875]];
 
-/** The decision table's reject cost and thresholds. */
-export const TABLE = { rejectCost: 0.4, thresholds: [0.5, 0.8] };
+/**
+ * The decision table's reject cost and thresholds: 1 accepts no example here (every top
+ * probability is below it), so its error on accepted examples is NaN.
+ */
+export const TABLE = { rejectCost: 0.4, thresholds: [0.5, 0.8, 1] };
+/** The thresholds {@linkcode TABLE}'s call without `thresholds` must use. */
+export const DEFAULT_THRESHOLDS = [0.5, 0.7, 0.9];
 
 function withProbs<T>(probs: number[][], fn: (P: tf.Tensor2D) => T): T {
   return tidyPlain(() => fn(tf.tensor2d(probs)));
@@ -104,14 +109,16 @@ export const runs: Runs<Impl> = {
       tf.tidy(() => impl.expectedCost(tf.tensor2d([[0.5, 0.5]]), [[0, 1, 1], [1, 0, 1]]))
     ),
   decisionTable: (impl) =>
-    withProbs(
-      TABLE_PROBS,
-      (P) =>
-        impl.decisionTable(P, tf.tensor1d(TABLE_LABELS, "int32"), {
+    withProbs(TABLE_PROBS, (P) => {
+      const y = tf.tensor1d(TABLE_LABELS, "int32");
+      return {
+        given: impl.decisionTable(P, y, { cost: TABLE_COST, ...TABLE }) as unknown as Plain,
+        byDefault: impl.decisionTable(P, y, {
           cost: TABLE_COST,
-          ...TABLE,
+          rejectCost: TABLE.rejectCost,
         }) as unknown as Plain,
-    ),
+      };
+    }),
   leaks: (impl) =>
     withProbs(RANDOM_PROBS, (P) =>
       countLeaks(() => {
