@@ -261,6 +261,20 @@ const MISTAKES: Record<string, Mistake[]> = {
           ),
       }),
     },
+    {
+      mistake: "checks the labels against probabilities only, not beside predicted labels",
+      caughtBy: "no class",
+      says: "predicted labels [0, 1], y = [-1, 1]",
+      replace: (s) => ({
+        accuracy: (yHat: tf.Tensor, y: T1) =>
+          yHat.rank === 2 && yHat.shape[1] !== 1
+            ? s.accuracy(yHat, y)
+            : tf.tidy(() =>
+              tf.sum(tf.cast(tf.equal(tf.cast(tf.reshape(yHat, [-1]), y.dtype), y), "int32"))
+                .dataSync()[0]
+            ),
+      }),
+    },
   ],
   evaluate_accuracy: [
     {

@@ -8,7 +8,7 @@
 import type { Case, Exercise } from "./case.ts";
 import { expectEqual, expectNoLeak, expectNumber, expectThrew, fail, field } from "./helpers.ts";
 import { argmaxRows } from "./reference.ts";
-import { BAD_LABELS, LABELS, runs, SCORES } from "./runs/accuracy.ts";
+import { BAD_FOR_PREDICTED, BAD_LABELS, LABELS, PREDICTED, runs, SCORES } from "./runs/accuracy.ts";
 
 type Impl = typeof import("../../exercises/accuracy.ts");
 
@@ -93,19 +93,28 @@ const cases: Case[] = [
   },
   {
     name:
-      "accuracy() rejects labels that are no class (3 of 3 classes, -1, 1.5, NaN), naming the label",
+      "accuracy() rejects labels that are no class (3 of 3 classes, -1, 1.5, NaN; -1, 0.5 beside predicted labels), naming the label",
     points: 1,
     hint: "A label that is not an integer in [0, classes) would silently count as wrong: read " +
-      "y's values (y.dataSync()) and throw a RangeError naming the bad label and the range.",
+      "y's values (y.dataSync()) and throw a RangeError naming the bad label and the range " +
+      "(with predicted labels, there is no class count: a label must be a whole number ≥ 0).",
     run: "badLabels",
     check: (output) => {
-      if (!Array.isArray(output) || output.length !== BAD_LABELS.length) {
-        fail(`expected ${BAD_LABELS.length} outcomes, got ${JSON.stringify(output)?.slice(0, 80)}`);
+      const calls = [
+        ...BAD_LABELS.map((y) => ({ yHat: "book yHat", y, isLabel: (v: number) => v < 3 })),
+        ...BAD_FOR_PREDICTED.map((y) => ({
+          yHat: `predicted labels [${PREDICTED.join(", ")}]`,
+          y,
+          isLabel: () => true,
+        })),
+      ];
+      if (!Array.isArray(output) || output.length !== calls.length) {
+        fail(`expected ${calls.length} outcomes, got ${JSON.stringify(output)?.slice(0, 80)}`);
       }
-      BAD_LABELS.forEach((y, i) =>
-        expectThrew(output[i], `accuracy(book yHat, y = [${y.join(", ")}])`, {
+      calls.forEach(({ yHat, y, isLabel }, i) =>
+        expectThrew(output[i], `accuracy(${yHat}, y = [${y.join(", ")}])`, {
           names: ["RangeError", "TypeError"],
-          mentions: [String(y.find((v) => !(Number.isInteger(v) && v >= 0 && v < 3)))],
+          mentions: [String(y.find((v) => !(Number.isInteger(v) && v >= 0 && isLabel(v))))],
         })
       );
     },

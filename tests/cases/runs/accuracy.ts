@@ -19,6 +19,10 @@ export const LABELS = seededLabels(50, 10, 19);
 
 /** Label pairs for the book's 3-class yHat with one label that is no class. */
 export const BAD_LABELS = [[0, 3], [-1, 2], [1.5, 2], [NaN, 2]];
+/** Predicted labels (no class count to check against), and label pairs with one that is no label. */
+export const PREDICTED = [0, 1];
+/** Label pairs for {@linkcode PREDICTED} with one label that is not a whole number ≥ 0. */
+export const BAD_FOR_PREDICTED = [[-1, 1], [0.5, 1]];
 
 function countOut(
   impl: Impl,
@@ -42,10 +46,14 @@ export const runs: Runs<Impl> = {
   emptyBatch: (impl) => countOut(impl, () => tf.zeros([0, 3]), []),
   batchMismatch: (impl) =>
     captureError(() => countOut(impl, () => tf.tensor2d(BOOK_Y_HAT), [0, 2, 1])),
-  badLabels: (impl) =>
-    BAD_LABELS.map((y) =>
+  badLabels: (impl) => [
+    ...BAD_LABELS.map((y) =>
       captureError(() => countOut(impl, () => tf.tensor2d(BOOK_Y_HAT), y, "float32"))
     ),
+    ...BAD_FOR_PREDICTED.map((y) =>
+      captureError(() => countOut(impl, () => tf.tensor1d(PREDICTED, "int32"), y, "float32"))
+    ),
+  ],
   leaks: (impl) =>
     tidyPlain(() => {
       const yHat = tf.tensor2d(SCORES);
