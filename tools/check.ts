@@ -442,9 +442,8 @@ export function formatTotals(results: ExerciseResult[]): string {
   ];
   return `${count("done")} of ${plural(results.length, "exercise")} done, ` +
     `${count("failing")} failing, ${count("not-started")} not started ` +
-    `(${earned}/${plural(possible, "point")}, what the grader would give${
-      notes.map((n) => `; ${n}`).join("")
-    })`;
+    `(${earned}/${plural(possible, "point")}, as the grader scores the kit's cases; a ` +
+    `teacher's hidden cases and rubric may change this${notes.map((n) => `; ${n}`).join("")})`;
 }
 
 /**
