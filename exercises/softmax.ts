@@ -14,7 +14,8 @@
  * error for a tensor that is not a matrix. (The naive version is fine here; book exercises 1–3
  * deal with its overflow.)
  *
- * TensorFlow.js's own `tf.softmax` and `tf.logSoftmax` are refused here (the check and the
+ * TensorFlow.js's own `tf.softmax`, and `tf.logSoftmax`, `tf.logSumExp` and
+ * `tf.losses.softmaxCrossEntropy`, from which it follows, are refused here (the check and the
  * grader fail a case that calls them): build it yourself.
  *
  * `deno task check softmax` checks your work; `solutions/softmax.ts` is the answer.

@@ -197,7 +197,11 @@ async function typecheckTarget(p: Prepared) {
  * every exercise in it, so that no exercise can reach, through another's modules, what it may
  * not load itself; within that, exercises share Workers (first fit, in the kit's order), since
  * starting a Worker costs about as much as loading tfjs. Visible and hidden cases never share a
- * Worker, and the hidden ones run last.
+ * Worker, and the hidden ones run last. Hidden cases share a Worker only with exercises that
+ * refuse the same shortcuts: in another exercise's case, the submission could compute what
+ * this one refuses (tf.softmax, say, in gradient_by_hand's) on the hidden inputs its Worker
+ * has loaded, and answer from that (found by the twelfth review). Visible inputs are in the
+ * kit for anyone to read, so their Workers need no such rule.
  */
 function planUnits(session: GraderSession, p: Prepared, files: string[]): JobUnit[] {
   const { config, manifest } = session;
@@ -208,7 +212,7 @@ function planUnits(session: GraderSession, p: Prepared, files: string[]): JobUni
     ...session.dataDirs,
     ...session.backendFiles,
   ];
-  const units: (JobUnit & { kit: Set<string>; members: string[] })[] = [];
+  const units: (JobUnit & { kit: Set<string>; members: string[]; refuses: string })[] = [];
   const loading = session.loadingShortcuts;
   for (const hidden of [false, true]) {
     const start = units.length;
@@ -224,7 +228,9 @@ function planUnits(session: GraderSession, p: Prepared, files: string[]): JobUni
         ...modules.flatMap((m) => session.runFiles.get(m) ?? []),
       ];
       const kit = new Set(loaded.map((f) => kitPath(config, f)).filter((k) => k !== undefined));
-      const fits = (unit: { kit: Set<string>; members: string[] }) => {
+      const refuses = [...new Set(exercise.shortcuts ?? [])].sort().join(",");
+      const fits = (unit: { kit: Set<string>; members: string[]; refuses: string }) => {
+        if (hidden && unit.refuses !== refuses) return false;
         const all = [...unit.kit, ...kit];
         return [...unit.members, exercise.id].every((id) =>
           all.every((path) => isUnder(path, session.policy.get(id)!))
@@ -241,6 +247,7 @@ function planUnits(session: GraderSession, p: Prepared, files: string[]): JobUni
           cases: [],
           kit: new Set(),
           members: [],
+          refuses,
         };
         units.push(unit);
       }
@@ -265,7 +272,7 @@ function planUnits(session: GraderSession, p: Prepared, files: string[]): JobUni
       })));
     }
   }
-  return units.map(({ kit: _kit, members: _members, ...unit }) => unit);
+  return units.map(({ kit: _kit, members: _members, refuses: _refuses, ...unit }) => unit);
 }
 
 function caseReport(session: GraderSession, c: ManifestCase, v: Verdict, ms?: number): CaseReport {

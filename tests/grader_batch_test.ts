@@ -201,6 +201,36 @@ const FIXTURES: Record<string, Fixture> = {
     fixture: "reads_requests",
     expected: { softmax: COPY_OF_X },
   },
+  calls_wasm_kernel: {
+    fixture: "calls_wasm_kernel",
+    expected: {
+      softmax: { "empty batch": "passed", "rank-1": "passed", "*": "error" },
+      stable_softmax: { "stableSoftmax()": "error" },
+    },
+    messages: { softmax: "tf.softmax, TensorFlow.js's own version of it, is not allowed" },
+  },
+  fresh_wasm_instance: {
+    fixture: "fresh_wasm_instance",
+    expected: { softmax: { "empty batch": "passed", "rank-1": "passed", "*": "error" } },
+    messages: { softmax: "WebAssembly.Module() is not allowed while grading" },
+  },
+  grads_cross_entropy: {
+    fixture: "grads_cross_entropy",
+    expected: { softmax: { "rank-1": "passed", "*": "error" } },
+    messages: { softmax: "tf.losses.softmaxCrossEntropy, TensorFlow.js's own version of it" },
+  },
+  taps_custom_grad: {
+    fixture: "taps_custom_grad",
+    expected: { gradient_by_hand: { "gradByHand() rejects": "passed", "gradByHand()": "error" } },
+    messages: { gradient_by_hand: "TensorFlow.js's autodiff" },
+  },
+  precomputes_between_cases: {
+    fixture: "precomputes_between_cases",
+    expected: { softmax: { "(hidden": "error", "hidden batch": "error", "tall [40, 2]": "error" } },
+    messages: { softmax: "tf.softmax, TensorFlow.js's own version of it, is not allowed" },
+  },
+  enables_debug: { fixture: "enables_debug", expected: {} },
+  leaves_tape_on: { fixture: "leaves_tape_on", expected: {} },
   late_error: {
     fixture: "late_error",
     expected: { softmax: { "rank-1": "passed", "*": "error" } },

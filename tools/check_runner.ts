@@ -271,9 +271,10 @@ async function serve(args: string[]): Promise<void> {
   const allShortcuts = [...new Set(exercises.flatMap((e) => e.shortcuts ?? []))];
   const tf = await import("../lib/tf.ts");
   const refuse = allShortcuts.length > 0 ? installShortcutGuard(allShortcuts, tf) : () => undefined;
-  // Every case starts on the check's backend, as in the grader: a file that switches it while
-  // loading must not change another exercise's cases.
-  const backend = tf.getBackend();
+  // Every case and file load starts with the check's tfjs backend, flags and tape off, as in
+  // the grader: a file that changes them must not change another exercise's cases.
+  const { keepTfjsState } = await import("../grader/sandbox/tfjs_state.ts");
+  const restoreTfjs = keepTfjsState(tf);
   // While a file loads, every exercise's: a module loads once, for whichever file imports it
   // first, so that is the only rule that does not depend on the order (the grader's too).
   // A refusal fails the step even when the learner's code caught it (the grader's too).
@@ -282,6 +283,7 @@ async function serve(args: string[]): Promise<void> {
     else refuse(shortcuts);
     let result: T;
     try {
+      restoreTfjs();
       result = await step();
     } catch (error) {
       throw refuse([]) ?? error;
@@ -331,7 +333,6 @@ async function serve(args: string[]): Promise<void> {
         continue;
       }
       const c = exercise.cases[request.index];
-      if (tf.getBackend() !== backend) await tf.setBackend(backend);
       const base = { name: c.name, points: c.points };
       let result: CaseResult;
       try {

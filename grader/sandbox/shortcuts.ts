@@ -13,7 +13,9 @@
  *   kernel of the same name, capitalised (`softmax` → `Softmax`), when there is one. A dotted
  *   name (`losses.softmaxCrossEntropy`) refuses its last part.
  * - `grad` refuses autodiff: `tf.grad`, `tf.grads`, `tf.valueAndGrad(s)`, `tf.variableGrads`
- *   and the optimizers' `minimize` all go through the engine's `gradients`.
+ *   and the optimizers' `minimize` all go through the engine's `gradients`; and the tape,
+ *   however it is switched on (`startTape`, or the engine's state written by hand), records
+ *   no node.
  * - `train` refuses the update of every `tf.train` optimizer (`applyGradients`, which
  *   `minimize` calls too). Each of them takes the plain SGD step with some settings (momentum
  *   0; RMSProp with decay 1 and ε 1; Adadelta with decay 1; Adam, Adamax or Adagrad with a huge
@@ -35,10 +37,11 @@
  * gradient too, so that a tape recorded and replayed by hand is refused as well. The names in
  * force live in the closure of the installer's caller, and the hooks use only built-ins captured when this module
  * loaded, so the code being graded can neither remove the hooks nor change what they refuse.
- * What stays open: the wasm module's exported C functions, called by hand with tensor memory
- * offsets; and a private copy of tfjs made from its source text (imported as text from the
- * package, or shipped) and evaluated in a scope of its own, with an engine of its own, which
- * nothing at run time tells from the learner's own code.
+ * The wasm backend's exported C function of a guarded kernel (`Module._Softmax`, `cwrap`,
+ * `Module.asm.Softmax`) is refused with the kernel. What stays open: a private copy of tfjs
+ * made from its source text (imported as text from the package, or shipped) and evaluated in a
+ * scope of its own, with an engine of its own, which nothing at run time tells from the
+ * learner's own code.
  *
  * @example The softmax exercise's rule, by every route
  * ```ts
@@ -116,6 +119,7 @@
 const apply = Reflect.apply;
 const defineProperty = Object.defineProperty;
 const hasOwn = Object.hasOwn;
+const keysOf = Object.keys;
 const createRecord = Object.create;
 const freeze = Object.freeze;
 const getPrototypeOf = Object.getPrototypeOf;
@@ -157,8 +161,11 @@ const OPTIMIZERS = [
  */
 export type OptimizerClasses = Record<(typeof OPTIMIZERS)[number], { prototype: object }>;
 
-/** When the refusal applies: while a case runs, or while exercise files load. */
-export type RefusedWhile = "running" | "loading";
+/**
+ * When the refusal applies: while a case runs, while exercise files load, or between them
+ * (code the submission left to run later: a timer, a getter the harness reads).
+ */
+export type RefusedWhile = "running" | "loading" | "between";
 
 function refusal(name: string, now: RefusedWhile): ShortcutError {
   const what = name === "grad"
@@ -171,14 +178,18 @@ function refusal(name: string, now: RefusedWhile): ShortcutError {
     now === "running"
       ? `${what} is not allowed in this exercise: it asks you to build this yourself from ` +
         "simpler operations (see the exercise's instructions)"
-      : `${what} is not allowed while an exercise file loads (an exercise asks you to build ` +
-        "it yourself, and a file may load for any exercise): call it inside your functions",
+      : now === "loading"
+      ? `${what} is not allowed while an exercise file loads (an exercise asks you to build ` +
+        "it yourself, and a file may load for any exercise): call it inside your functions"
+      : `${what} is not allowed outside the calls of your functions while grading (code left ` +
+        "to run later, such as a timer, runs between cases): call it inside your functions",
   );
 }
 
 interface Engine {
   startScope(name?: string): void;
   startTape(): void;
+  addTapeNode(...args: unknown[]): void;
   runKernelFunc(params: { kernelName?: string }): unknown;
   gradients(...args: unknown[]): unknown;
 }
@@ -265,6 +276,7 @@ export function installShortcutGuard(
   const runKernelFunc = proto.runKernelFunc;
   const gradientsOf = proto.gradients;
   const startTape = proto.startTape;
+  const addTapeNode = proto.addTapeNode;
   const hooks: [keyof Engine, unknown][] = [
     ["startScope", function (this: Engine, scope?: string) {
       if (typeof scope === "string" && hasOwn(ops, scope)) throw refused(ops[scope], now);
@@ -285,6 +297,14 @@ export function installShortcutGuard(
     ["startTape", function (this: Engine) {
       if (!gradients) throw refused("grad", now);
       return apply(startTape, this, []);
+    }],
+    // And every node the tape records, however it was switched on: the engine's state can be
+    // written by hand (`gradientDepth`, `activeTape`), and a customGrad op (tf.fused.matMul,
+    // tf.losses.softmaxCrossEntropy) keeps its gradient on its node, not in the registry
+    // (found by the twelfth review). tfjs records a node only while the tape is on.
+    ["addTapeNode", function (this: Engine, ...args: unknown[]) {
+      if (!gradients) throw refused("grad", now);
+      return apply(addTapeNode, this, args);
     }],
   ];
   try {
@@ -370,6 +390,42 @@ export function installShortcutGuard(
       return apply(mapSet, this, [key, guard(config)]);
     },
   );
+  // The wasm backend's own C function of each guarded kernel (Softmax), which its Emscripten
+  // module hands out by name below the engine and the registry: `Module._Softmax`,
+  // `Module.cwrap("Softmax", …)` (which reads `_Softmax`) and `Module.asm.Softmax` (found by
+  // the twelfth review). Each is now the same function, refused as the kernel is; the
+  // backend's own kernel reaches it through `asm` at every call and meets the same rule. (A
+  // fresh instance of the backend's binary is the sandbox's to refuse: it refuses WebAssembly
+  // compilation to the code it grades.)
+  const backends = (engine as unknown as { registry?: Record<string, unknown> }).registry ?? {};
+  const backendNames = keysOf(backends);
+  for (let i = 0; i < backendNames.length; i++) {
+    const module = (backends[backendNames[i]] as { wasm?: unknown } | undefined)?.wasm as
+      | { asm?: Record<string, unknown> }
+      | undefined;
+    const asm = module?.asm;
+    if (typeof asm !== "object" || asm === null) continue;
+    const copy: Record<string, unknown> = {};
+    const exported = keysOf(asm);
+    for (let j = 0; j < exported.length; j++) copy[exported[j]] = asm[exported[j]];
+    const kernelNames = keysOf(guarded);
+    for (let j = 0; j < kernelNames.length; j++) {
+      const kernel = kernelNames[j];
+      const raw = copy[kernel];
+      if (typeof raw !== "function") continue;
+      const wrapped = function (...args: unknown[]) {
+        if (hasOwn(kernels, kernel)) throw refused(kernels[kernel], now);
+        return apply(raw, undefined, args);
+      };
+      copy[kernel] = wrapped;
+      defineProperty(module, `_${kernel}`, {
+        get: () => wrapped,
+        set: () => {}, // the Emscripten glue caches the export there at its first call
+        configurable: false,
+      });
+    }
+    define(module!, "asm", freeze(copy));
+  }
   // Each kernel's registered gradient, which autodiff chains (and which a tape, recorded by
   // hand, holds): refused with autodiff, now and when registered later.
   if (hasOwn(known, "grad")) {

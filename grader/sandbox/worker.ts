@@ -1,7 +1,8 @@
 /**
  * The harness inside a sandbox Worker: loads one unit's run halves and submitted files, and
- * calls each case's run. It imports nothing but {@linkcode ./shortcuts.ts} and
- * {@linkcode ./sync_exports.ts} (which keep no state of their own) and, with the run halves,
+ * calls each case's run. It imports nothing but {@linkcode ./shortcuts.ts},
+ * {@linkcode ./tfjs_state.ts} and {@linkcode ./sync_exports.ts} (which keep no state of their
+ * own) and, with the run halves,
  * the kit's `lib/tf.ts` that they import (for the optimizers the guard hooks); it is the only
  * code of the grader that shares an isolate with a submission.
  *
@@ -19,14 +20,19 @@
  *    locks the Worker down: the ways to end it (`Deno.exit`, `process.exit`, `close`, …), to
  *    start another Worker (`Worker`, `BroadcastChannel`), to reach Node built-ins without the
  *    import map (`process.getBuiltinModule`, `process.binding`), to store data without a
- *    permission (the Cache API), to leave work running on native threads (`crypto.subtle`) and
- *    the runtime's internals are replaced by functions that throw, or removed. The TensorFlow.js
- *    functions some exercise may not call (`shortcuts`, in the init message, by file) are
- *    hooked ({@linkcode ./shortcuts.ts}): a file's own are refused while its cases run, and
- *    every exercise's (`loading`) while any file loads, whichever file imports it first. `Deno.env` becomes a read-only view of `env` (the backend and the data
- *    set's directory): the Worker has no environment permission, so that it cannot write a
- *    variable another Worker of the process would read. The functions the harness calls later
- *    are captured first, so that submitted code that patches built-ins cannot intercept them.
+ *    permission (the Cache API), to leave work running on native threads (`crypto.subtle`), to
+ *    compile WebAssembly (a fresh instance of tfjs's own binary would run its kernels below the
+ *    guard) and the runtime's internals are replaced by functions that throw, or removed. The
+ *    TensorFlow.js functions some exercise may not call (`shortcuts`, in the init message, by
+ *    file) are hooked ({@linkcode ./shortcuts.ts}): a file's own are refused while its cases
+ *    run, and every exercise's (`loading`) while any file loads, whichever file imports it
+ *    first, and between requests (code left to run later). Each case and load starts, inside
+ *    its refusals, with tfjs's backend, flags and tape as the kit left them
+ *    ({@linkcode ./tfjs_state.ts}). `Deno.env` becomes a read-only view of `env` (the backend
+ *    and the data set's directory): the Worker has no environment permission, so that it
+ *    cannot write a variable another Worker of the process would read. The functions the
+ *    harness calls later are captured first, so that submitted code that patches built-ins
+ *    cannot intercept them.
  * 3. It answers `import` requests (one submitted file) and `run` requests (one case's run with
  *    that file's module), posting what the run returned; the runner validates it (the harness's
  *    isolate is the submission's, so nothing here is trusted).
@@ -40,7 +46,8 @@
  * @module
  */
 
-import { installShortcutGuard, type OptimizerClasses } from "./shortcuts.ts";
+import { installShortcutGuard, type OptimizerClasses, type RefusedWhile } from "./shortcuts.ts";
+import { keepTfjsState, type TfjsGlobals } from "./tfjs_state.ts";
 import { syncExports } from "./sync_exports.ts";
 import { types } from "node:util";
 
@@ -177,6 +184,24 @@ function lockDown(): void {
   }
   const internal = (Deno as unknown as { internal?: symbol }).internal;
   if (internal !== undefined) remove(Deno, internal);
+  // WebAssembly compilation: a fresh instance of tfjs's own wasm binary (readable where tfjs
+  // reads it, or shipped as base64) runs its kernels below the shortcut guard (found by the
+  // twelfth review). No exercise needs it; the kit compiled its modules while loading, or with
+  // constructors it took then (lib/wasm_matmul.ts). The prototypes' `constructor` too, which
+  // any module or instance made earlier would hand out.
+  const wasm = WebAssembly as unknown as Record<string, { prototype?: object }>;
+  for (const key of ["Module", "Instance"]) {
+    refuse(wasm[key].prototype, "constructor", `new WebAssembly.${key}()`);
+  }
+  const compilers = [
+    "Module",
+    "Instance",
+    "compile",
+    "compileStreaming",
+    "instantiate",
+    "instantiateStreaming",
+  ];
+  for (const key of compilers) refuse(wasm, key, `WebAssembly.${key}()`);
 }
 
 const scope = globalThis as unknown as WorkerScope;
@@ -226,12 +251,10 @@ scope.onmessage = (event: MessageEvent) => {
     shortcuts[file] = names.map(StringOf);
     for (const name of shortcuts[file]) if (!allShortcuts.includes(name)) allShortcuts.push(name);
   }
-  let refuse: (names: readonly string[], now?: "running" | "loading") => Error | undefined = () =>
-    undefined;
-  // Every case starts on the kit's backend: a file that switches it while loading (say to work
-  // around a kernel wasm lacks) must not change another exercise's cases, which would then
-  // score differently graded alone (found by the second fairness review).
-  let pinBackend = () => {};
+  let refuse: (names: readonly string[], now?: RefusedWhile) => Error | undefined = () => undefined;
+  // Every case and file load starts with the kit's tfjs backend, flags and tape off
+  // (tfjs_state.ts): a file that changes them must not change another exercise's cases.
+  let restoreTfjs = () => {};
   const none: string[] = [];
   /**
    * Runs `step` with `file`'s shortcuts refused (or, while it loads, every exercise's) and
@@ -253,6 +276,8 @@ scope.onmessage = (event: MessageEvent) => {
   ): void => {
     if (now === "loading") refuse(loading, now);
     else refuse(hasOwn(shortcuts, file) ? shortcuts[file] : none);
+    // From here on, any hook the submission left on tfjs (restoreTfjs reads its backend, flags
+    // and engine) runs under the refusals: the state is put back inside them.
     const settle = (ok: boolean, value: unknown) => {
       let kept = value;
       if (ok) {
@@ -264,13 +289,17 @@ scope.onmessage = (event: MessageEvent) => {
         }
       }
       const failure = ok ? undefined : failed(kept);
-      const refused = refuse(none);
+      // Until the next request, every exercise's shortcuts are refused: code the submission
+      // left to run later (a timer, a getter the harness reads) cannot compute one for a case
+      // to come (found by the twelfth review).
+      const refused = refuse(loading, "between");
       if (refused !== undefined) done({ ok: false, error: failed(refused) });
       else if (failure === undefined) done({ ok: true, value: kept });
       else done({ ok: false, error: failure });
     };
     let result: unknown;
     try {
+      restoreTfjs();
       result = step();
     } catch (error) {
       settle(false, error);
@@ -298,7 +327,6 @@ scope.onmessage = (event: MessageEvent) => {
       return;
     }
     if (request.type !== "run") return;
-    pinBackend();
     const module = StringOf(request.module);
     const table = hasOwn(runs, module) ? runs[module] : createRecord(null);
     const run = hasOwn(table, StringOf(request.run)) ? table[StringOf(request.run)] : undefined;
@@ -380,16 +408,9 @@ scope.onmessage = (event: MessageEvent) => {
       // The run halves have loaded tfjs: hook it before any submitted code.
       if (allShortcuts.length > 0) {
         refuse = installShortcutGuard(allShortcuts, tf as unknown as OptimizerClasses);
+        refuse(loading, "between");
       }
-      const { getBackend, setBackend } = tf as unknown as {
-        getBackend: () => string;
-        setBackend: (name: string) => Promise<boolean>;
-      };
-      const backend = getBackend();
-      // A registered backend is switched back at once (its setBackend does not wait).
-      pinBackend = () => {
-        if (getBackend() !== backend) apply(then, setBackend(backend), [undefined, () => {}]);
-      };
+      restoreTfjs = keepTfjsState(tf as unknown as TfjsGlobals);
       lockDown();
       send({ type: "ready" });
       listen();
