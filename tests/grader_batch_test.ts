@@ -212,7 +212,22 @@ const FIXTURES: Record<string, Fixture> = {
   fresh_wasm_instance: {
     fixture: "fresh_wasm_instance",
     expected: { softmax: { "empty batch": "passed", "rank-1": "passed", "*": "error" } },
-    messages: { softmax: "WebAssembly.Module() is not allowed while grading" },
+    messages: { softmax: "Requires read access" },
+  },
+  imports_wasm_module: {
+    fixture: "imports_wasm_module",
+    expected: { softmax: { "empty batch": "passed", "rank-1": "passed", "*": "error" } },
+    messages: { softmax: "Requires read access" },
+  },
+  samples_softmax: {
+    fixture: "samples_softmax",
+    expected: { softmax: { "empty batch": "passed", "rank-1": "passed", "*": "error" } },
+    messages: { softmax: "tf.softmax, TensorFlow.js's own version of it, is not allowed" },
+  },
+  grabs_custom_grad: {
+    fixture: "grabs_custom_grad",
+    expected: { gradient_by_hand: { "gradByHand() rejects": "passed", "gradByHand()": "error" } },
+    messages: { gradient_by_hand: "TensorFlow.js's autodiff" },
   },
   grads_cross_entropy: {
     fixture: "grads_cross_entropy",

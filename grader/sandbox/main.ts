@@ -317,6 +317,8 @@ class Runner {
           env: this.#job.env,
           shortcuts: Object.fromEntries(unit.files.map((f) => [f.file, f.shortcuts])),
           loading: unit.loading,
+          // tfjs's wasm binaries: read while tfjs loads, and no longer once it has.
+          unreadable: unit.read.filter((path) => path.endsWith(".wasm")),
         }, [channel.port2]),
     );
     if (ready.kind !== "reply" || ready.data.failed !== undefined) {

@@ -10,12 +10,13 @@
  * meets it: the namespace (`tf.softmax`), a tensor's method (`X.softmax()`), a copy taken
  * earlier, `tf.engine().runKernel("Softmax", …)` and the registered kernel's own function.
  * - A name `n` refuses tfjs's op `n` (every op announces itself to the engine by name) and the
- *   kernel of the same name, capitalised (`softmax` → `Softmax`), when there is one. A dotted
- *   name (`losses.softmaxCrossEntropy`) refuses its last part.
+ *   kernel of the same name, capitalised (`softmax` → `Softmax`), when there is one, and the
+ *   kernels that compute it inside them (`Multinomial` for `softmax`). A dotted name
+ *   (`losses.softmaxCrossEntropy`) refuses its last part.
  * - `grad` refuses autodiff: `tf.grad`, `tf.grads`, `tf.valueAndGrad(s)`, `tf.variableGrads`
  *   and the optimizers' `minimize` all go through the engine's `gradients`; and the tape,
  *   however it is switched on (`startTape`, or the engine's state written by hand), records
- *   no node.
+ *   no node, and no customGrad op's own gradient runs.
  * - `train` refuses the update of every `tf.train` optimizer (`applyGradients`, which
  *   `minimize` calls too). Each of them takes the plain SGD step with some settings (momentum
  *   0; RMSProp with decay 1 and ε 1; Adadelta with decay 1; Adam, Adamax or Adagrad with a huge
@@ -144,6 +145,14 @@ function kernelName(name: string): string {
   return op.charAt(0).toUpperCase() + op.slice(1);
 }
 
+/**
+ * Other kernels that compute a refused function inside them, calling its implementation
+ * directly rather than through the engine: refused with it. The cpu backend's Multinomial
+ * samples from the softmax of its logits, and its kernel function hands them back to a
+ * patched backend (found by the thirteenth review).
+ */
+const WITHIN: Readonly<Record<string, readonly string[]>> = { softmax: ["Multinomial"] };
+
 /** The optimizer classes whose update `train` refuses (each has an update of its own). */
 const OPTIMIZERS = [
   "SGDOptimizer",
@@ -190,6 +199,7 @@ interface Engine {
   startScope(name?: string): void;
   startTape(): void;
   addTapeNode(...args: unknown[]): void;
+  customGrad(f: unknown): unknown;
   runKernelFunc(params: { kernelName?: string }): unknown;
   gradients(...args: unknown[]): unknown;
 }
@@ -252,8 +262,13 @@ export function installShortcutGuard(
   }
   // Each installed name's op scope and kernel, worked out now, so that the setter needs no
   // built-in method later.
-  const known: Record<string, { op: string; kernel: string }> = createRecord(null);
-  for (const name of names) known[name] = { op: `${opName(name)}__op`, kernel: kernelName(name) };
+  const known: Record<string, { op: string; kernels: string[] }> = createRecord(null);
+  for (const name of names) {
+    known[name] = {
+      op: `${opName(name)}__op`,
+      kernels: [kernelName(name), ...(hasOwn(WITHIN, name) ? WITHIN[name] : [])],
+    };
+  }
   let ops: Names = createRecord(null);
   let kernels: Names = createRecord(null);
   let updates = false;
@@ -277,6 +292,7 @@ export function installShortcutGuard(
   const gradientsOf = proto.gradients;
   const startTape = proto.startTape;
   const addTapeNode = proto.addTapeNode;
+  const customGrad = proto.customGrad;
   const hooks: [keyof Engine, unknown][] = [
     ["startScope", function (this: Engine, scope?: string) {
       if (typeof scope === "string" && hasOwn(ops, scope)) throw refused(ops[scope], now);
@@ -305,6 +321,25 @@ export function installShortcutGuard(
     ["addTapeNode", function (this: Engine, ...args: unknown[]) {
       if (!gradients) throw refused("grad", now);
       return apply(addTapeNode, this, args);
+    }],
+    // And a customGrad op's gradient itself, however it is reached: the op's backwards
+    // function can be had without any tape (through a getter the hooks above read on its
+    // parameters; found by the thirteenth review).
+    ["customGrad", function (this: Engine, f: unknown) {
+      if (typeof f !== "function") return apply(customGrad, this, [f]);
+      return apply(customGrad, this, [function (this: unknown, ...args: unknown[]) {
+        const result = apply(f, this, args) as { value?: unknown; gradFunc?: unknown } | null;
+        if (typeof result !== "object" || result === null) return result;
+        const gradFunc = result.gradFunc;
+        if (typeof gradFunc !== "function") return result;
+        return {
+          value: result.value,
+          gradFunc: function (this: unknown, ...dys: unknown[]) {
+            if (!gradients) throw refused("grad", now);
+            return apply(gradFunc, this, dys);
+          },
+        };
+      }]);
     }],
   ];
   try {
@@ -362,7 +397,7 @@ export function installShortcutGuard(
   // A registered kernel's own function, called directly: wrapped where it is registered, now
   // and whenever a kernel is registered later (a second copy of a backend registers its own).
   const guarded: Names = createRecord(null);
-  for (const name of names) guarded[known[name].kernel] = name;
+  for (const name of names) for (const kernel of known[name].kernels) guarded[kernel] = name;
   const guard = (config: KernelConfig): KernelConfig => {
     if (typeof config !== "object" || config === null) return config;
     const kernel = config.kernelName;
@@ -470,7 +505,8 @@ export function installShortcutGuard(
         continue;
       }
       nextOps[known[name].op] = name;
-      nextKernels[known[name].kernel] = name;
+      const within = known[name].kernels;
+      for (let j = 0; j < within.length; j++) nextKernels[within[j]] = name;
     }
     now = refusedWhile;
     ops = nextOps;

@@ -156,7 +156,7 @@ function readOnlyEnv(values: Record<string, string>): void {
 }
 
 /** Step 2 of the module doc. */
-function lockDown(): void {
+function lockDown(unreadable: string[]): void {
   const scope = globalThis as unknown as Record<string, unknown>;
   const process = scope.process as object | undefined;
   refuse(Deno, "exit", "Deno.exit()");
@@ -202,6 +202,11 @@ function lockDown(): void {
     "instantiateStreaming",
   ];
   for (const key of compilers) refuse(wasm, key, `WebAssembly.${key}()`);
+  // And the bytes to compile: tfjs's wasm binaries, which tfjs read while it loaded (their
+  // paths are in a stack trace of the backend's code), are unreadable from now on: a `data:`
+  // import of a rewritten copy is compiled by Deno itself, without `WebAssembly` (found by the
+  // thirteenth review).
+  for (const path of unreadable) Deno.permissions.revokeSync({ name: "read", path });
 }
 
 const scope = globalThis as unknown as WorkerScope;
@@ -214,6 +219,7 @@ scope.onmessage = (event: MessageEvent) => {
     env?: unknown;
     shortcuts?: unknown;
     loading?: unknown;
+    unreadable?: unknown;
   };
   const requests = init.requests as SharedArrayBuffer;
   const header = new Int32(requests, 0, 2);
@@ -411,7 +417,7 @@ scope.onmessage = (event: MessageEvent) => {
         refuse(loading, "between");
       }
       restoreTfjs = keepTfjsState(tf as unknown as TfjsGlobals);
-      lockDown();
+      lockDown(Array.isArray(init.unreadable) ? init.unreadable.map(StringOf) : []);
       send({ type: "ready" });
       listen();
     },
