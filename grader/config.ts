@@ -9,8 +9,9 @@
  *
  * **What an exercise may import** (the policy, enforced on the trusted side: by the module-graph
  * check before anything runs, and by each sandbox Worker's read permissions while it runs):
- * the submission's own files; the kit's `lib/` and `data/`; the lessons before the exercise's
- * own lesson (`Exercise.lesson`; all of them for the book's exercises); the npm packages of
+ * the submission's own files; the kit's `lib/` and `data/`, less
+ * {@linkcode GraderConfig.libraryExcluded}; the lessons before the exercise's own lesson
+ * (`Exercise.lesson`; all of them for the book's exercises); the npm packages of
  * {@linkcode GraderConfig.allowedPackages} at the kit's pinned versions; the `node:` built-ins of
  * {@linkcode GraderConfig.allowedNodeModules}. Type-only imports (`import type`) may also name
  * any lesson or `mod.ts` (they load nothing). Nothing else: not the exercise's own lesson or a
@@ -46,6 +47,13 @@ export interface GraderConfig {
   lessonsDir: string;
   /** Directories under the kit root every exercise may import, ending in `/`. */
   libraryDirs: string[];
+  /**
+   * Path prefixes under those no exercise may import: the fused training engine, whose
+   * WebAssembly bytes a submission could load as a `data:` module (Deno compiles those
+   * itself, past the sandbox's refusal of WebAssembly compilation) and use for the softmax,
+   * its gradient and the SGD step (found by the fourteenth review).
+   */
+  libraryExcluded: string[];
   /** npm packages a submission may import: exact names, or scopes ending with `/`. */
   allowedPackages: string[];
   /** `node:` built-ins a submission may import. */
@@ -145,6 +153,7 @@ export function defaultConfig(overrides: Partial<GraderConfig> = {}): GraderConf
     tablesModule: join(kitRoot, "tests", "cases", "mod.ts"),
     lessonsDir: "lessons/",
     libraryDirs: ["lib/", "data/"],
+    libraryExcluded: ["lib/fused_"],
     allowedPackages: ["@tensorflow/"],
     allowedNodeModules: ["assert", "assert/strict", "util", "buffer", "events", "string_decoder"],
     memoryMb: 2048,

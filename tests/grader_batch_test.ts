@@ -222,13 +222,19 @@ const FIXTURES: Record<string, Fixture> = {
   samples_softmax: {
     fixture: "samples_softmax",
     expected: { softmax: { "empty batch": "passed", "rank-1": "passed", "*": "error" } },
-    messages: { softmax: "tf.softmax, TensorFlow.js's own version of it, is not allowed" },
+    messages: { softmax: "tf.multinomial of logits (normalized: false)" },
   },
   grabs_custom_grad: {
     fixture: "grabs_custom_grad",
     expected: { gradient_by_hand: { "gradByHand() rejects": "passed", "gradByHand()": "error" } },
     messages: { gradient_by_hand: "TensorFlow.js's autodiff" },
   },
+  fused_kernel: {
+    fixture: "fused_kernel",
+    expected: { softmax: "blocked", stable_softmax: "blocked" },
+    messages: { softmax: "may not load the kit's lib/fused_step_bytes.ts" },
+  },
+  samples_at_load: { fixture: "samples_at_load", expected: {} },
   grads_cross_entropy: {
     fixture: "grads_cross_entropy",
     expected: { softmax: { "rank-1": "passed", "*": "error" } },

@@ -81,7 +81,10 @@ export interface Classified {
 const TYPE_PATHS = ["lib/", "data/", "lessons/", "mod.ts"];
 
 function what(allowed: readonly string[]): string {
-  return `your submission's files, ${allowed.join(", ")}`;
+  const excluded = allowed.filter((a) => a.startsWith("!")).map((a) => `${a.slice(1)}…`);
+  return `your submission's files, ${allowed.filter((a) => !a.startsWith("!")).join(", ")}${
+    excluded.length > 0 ? `, but not ${excluded.join(", ")}` : ""
+  }`;
 }
 
 /**

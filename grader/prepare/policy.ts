@@ -25,21 +25,27 @@ import type { GraderConfig } from "../config.ts";
 
 /**
  * Whether the kit path `path` (relative, `/` separators) is one of `allowed` or under one of
- * its directories (entries ending in `/`).
+ * its directories (entries ending in `/`), and starts with none of its exclusions (entries
+ * starting with `!`).
  *
  * @example
  * ```ts
  * import { isUnder } from "./policy.ts";
  * if (!isUnder("lib/tf.ts", ["lib/"]) || isUnder("lib2/x.ts", ["lib/"])) throw new Error("unexpected: !isUnder(\"lib/tf.ts\", [\"lib/\"]) || isUnder(\"lib2/x.ts\", [\"lib/\"])");
+ * if (isUnder("lib/fused_engine.ts", ["lib/", "!lib/fused_"])) throw new Error("an exclusion was ignored");
  * ```
  */
 export function isUnder(path: string, allowed: readonly string[]): boolean {
-  return allowed.some((a) => a.endsWith("/") ? path.startsWith(a) : path === a);
+  const excluded = (a: string) => a.startsWith("!") && path.startsWith(a.slice(1));
+  const included = (a: string) =>
+    !a.startsWith("!") && (a.endsWith("/") ? path.startsWith(a) : path === a);
+  return allowed.some(included) && !allowed.some(excluded);
 }
 
 /**
  * The kit paths an exercise's code may load: the library directories, and the lessons before
- * `lesson` (all of `lessons`, when `lesson` is undefined).
+ * `lesson` (all of `lessons`, when `lesson` is undefined); less the `excluded` prefixes (as
+ * `!` entries, see {@linkcode isUnder}).
  *
  * @throws {RangeError} when `lesson` is not one of `lessons`.
  */
@@ -47,13 +53,18 @@ export function allowedKitPaths(
   lesson: string | undefined,
   libraryDirs: readonly string[],
   lessons: readonly string[],
+  excluded: readonly string[] = [],
 ): string[] {
   if (lesson !== undefined && !lessons.includes(lesson)) {
     throw new RangeError(
       `The exercise's lesson "${lesson}" is not a lesson of the kit (${lessons.join(", ")})`,
     );
   }
-  return [...libraryDirs, ...lessons.filter((l) => lesson === undefined || l < lesson)];
+  return [
+    ...libraryDirs,
+    ...lessons.filter((l) => lesson === undefined || l < lesson),
+    ...excluded.map((prefix) => `!${prefix}`),
+  ];
 }
 
 /** An exercise as the policy sees it. */
@@ -85,8 +96,9 @@ export async function loadPolicy(
     .filter((e) => e.isFile && e.name.endsWith(".ts"))
     .map((e) => `${config.lessonsDir}${e.name}`)
     .sort();
+  const { libraryDirs, libraryExcluded } = config;
   return new Map(
-    exercises.map((e) => [e.id, allowedKitPaths(e.lesson, config.libraryDirs, lessons)]),
+    exercises.map((e) => [e.id, allowedKitPaths(e.lesson, libraryDirs, lessons, libraryExcluded)]),
   );
 }
 

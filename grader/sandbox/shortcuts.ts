@@ -145,13 +145,36 @@ function kernelName(name: string): string {
   return op.charAt(0).toUpperCase() + op.slice(1);
 }
 
+/** A kernel that computes a refused function inside it, when its attributes say so. */
+interface Within {
+  /** Whether a call with these attributes computes it. */
+  computes(attrs: Record<string, unknown>): boolean;
+  /** The call, as the refusal names it. */
+  what: string;
+}
+
 /**
  * Other kernels that compute a refused function inside them, calling its implementation
- * directly rather than through the engine: refused with it. The cpu backend's Multinomial
- * samples from the softmax of its logits, and its kernel function hands them back to a
- * patched backend (found by the thirteenth review).
+ * directly rather than through the engine: refused with it, when they would compute it. The
+ * cpu backend's Multinomial takes the softmax of its logits, and its kernel function hands
+ * them to a patched backend (found by the thirteenth review); given probabilities
+ * (`normalized: true`) it computes no softmax, and a file may sample from them (found by the
+ * fourteenth).
  */
-const WITHIN: Readonly<Record<string, readonly string[]>> = { softmax: ["Multinomial"] };
+const WITHIN: Readonly<Record<string, Readonly<Record<string, Within>>>> = {
+  softmax: {
+    Multinomial: {
+      computes: (attrs) => attrs.normalized !== true,
+      what: "tf.multinomial of logits (normalized: false), which takes their softmax with " +
+        "TensorFlow.js's own,",
+    },
+  },
+};
+/** Each kernel of {@linkcode WITHIN}, by name. */
+const CONDITIONAL: Readonly<Record<string, Within>> = Object.assign(
+  Object.create(null),
+  ...Object.values(WITHIN),
+);
 
 /** The optimizer classes whose update `train` refuses (each has an update of its own). */
 const OPTIMIZERS = [
@@ -176,8 +199,10 @@ export type OptimizerClasses = Record<(typeof OPTIMIZERS)[number], { prototype: 
  */
 export type RefusedWhile = "running" | "loading" | "between";
 
-function refusal(name: string, now: RefusedWhile): ShortcutError {
-  const what = name === "grad"
+function refusal(name: string, now: RefusedWhile, call?: string): ShortcutError {
+  const what = call !== undefined
+    ? call
+    : name === "grad"
     ? "TensorFlow.js's autodiff (tf.grad, tf.variableGrads, an optimizer's minimize)"
     : name === "train"
     ? "A tf.train optimizer's update (applyGradients, which minimize calls), TensorFlow.js's " +
@@ -266,7 +291,7 @@ export function installShortcutGuard(
   for (const name of names) {
     known[name] = {
       op: `${opName(name)}__op`,
-      kernels: [kernelName(name), ...(hasOwn(WITHIN, name) ? WITHIN[name] : [])],
+      kernels: [kernelName(name), ...(hasOwn(WITHIN, name) ? keysOf(WITHIN[name]) : [])],
     };
   }
   let ops: Names = createRecord(null);
@@ -276,8 +301,8 @@ export function installShortcutGuard(
   let now: RefusedWhile = "running";
   // The first refusal since the setter last ran: it fails the case even if the code caught it.
   let first: ShortcutError | undefined;
-  const refused = (name: string, when: RefusedWhile) => {
-    const error = refusal(name, when);
+  const refused = (name: string, when: RefusedWhile, call?: string) => {
+    const error = refusal(name, when, call);
     first ??= error;
     return error;
   };
@@ -300,7 +325,8 @@ export function installShortcutGuard(
     }],
     ["runKernelFunc", function (this: Engine, params: { kernelName?: string }) {
       const kernel = params?.kernelName;
-      if (typeof kernel === "string" && hasOwn(kernels, kernel)) {
+      // A conditional kernel is judged by its registered function, on its attributes.
+      if (typeof kernel === "string" && hasOwn(kernels, kernel) && !hasOwn(CONDITIONAL, kernel)) {
         throw refused(kernels[kernel], now);
       }
       return apply(runKernelFunc, this, [params]);
@@ -404,8 +430,15 @@ export function installShortcutGuard(
     if (typeof kernel !== "string" || !hasOwn(guarded, kernel)) return config;
     const kernelFunc = config.kernelFunc;
     const wrapped = function (this: unknown, ...args: unknown[]) {
-      if (hasOwn(kernels, kernel)) throw refused(kernels[kernel], now);
-      return apply(kernelFunc, this, args);
+      if (!hasOwn(kernels, kernel)) return apply(kernelFunc, this, args);
+      if (!hasOwn(CONDITIONAL, kernel)) throw refused(kernels[kernel], now);
+      // The attributes are read once: the kernel gets the copy that was checked.
+      const given = args[0] as { attrs?: Record<string, unknown> } | undefined;
+      const attrs = { ...given?.attrs };
+      if (CONDITIONAL[kernel].computes(attrs)) {
+        throw refused(kernels[kernel], now, CONDITIONAL[kernel].what);
+      }
+      return apply(kernelFunc, this, [{ ...given, attrs }]);
     };
     try {
       define(config, "kernelFunc", wrapped);
@@ -447,7 +480,9 @@ export function installShortcutGuard(
     for (let j = 0; j < kernelNames.length; j++) {
       const kernel = kernelNames[j];
       const raw = copy[kernel];
-      if (typeof raw !== "function") continue;
+      // A conditional kernel's export does not compute the refused function itself (wasm's
+      // Multinomial samples; its softmax is the guarded Softmax).
+      if (typeof raw !== "function" || hasOwn(CONDITIONAL, kernel)) continue;
       const wrapped = function (...args: unknown[]) {
         if (hasOwn(kernels, kernel)) throw refused(kernels[kernel], now);
         return apply(raw, undefined, args);
