@@ -116,7 +116,7 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
   let fallbackReason: string | undefined;
   if (requested === "wasm") {
     try {
-      if (await tf.setBackend("wasm")) {
+      if (await withoutAddedProcessListeners(() => tf.setBackend("wasm"))) {
         await tf.ready();
         return { name: "wasm", requested, source };
       }
@@ -140,6 +140,50 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
   }
   await tf.ready();
   return { name: "cpu", requested, source, fallbackReason };
+}
+
+/** The process events whose listeners tfjs-backend-wasm adds as it starts. */
+const PROCESS_EVENTS = ["uncaughtException", "unhandledRejection"] as const;
+
+interface ProcessListeners {
+  listeners(event: string): unknown[];
+  removeListener(event: string, listener: unknown): unknown;
+}
+
+/**
+ * Runs `start` and removes the `process` listeners it added for uncaught errors. Started under
+ * Deno's Node compatibility, tfjs-backend-wasm's Emscripten glue adds listeners that rethrow
+ * every uncaught error and unhandled rejection, so that an error thrown by a timer ended the
+ * process even when an `error` event listener had prevented it: the learner's check, which
+ * fails the case running for such an error (as the grader does), stopped instead (found by the
+ * fifteenth review). tfjs needs them only to exit Emscripten programs, which it never runs.
+ *
+ * @example What the wasm backend adds, removed
+ * ```ts
+ * import { withoutAddedProcessListeners } from "./backend.ts";
+ * import process from "node:process";
+ * const before = process.listeners("uncaughtException").length;
+ * const rethrow = (error: unknown) => { throw error; };
+ * await withoutAddedProcessListeners(async () => {
+ *   process.on("uncaughtException", rethrow);
+ * });
+ * if (process.listeners("uncaughtException").length !== before) {
+ *   throw new Error("a listener added while starting was left on the process");
+ * }
+ * ```
+ */
+export async function withoutAddedProcessListeners<T>(start: () => Promise<T>): Promise<T> {
+  const process = (globalThis as { process?: ProcessListeners }).process;
+  const before = PROCESS_EVENTS.map((event) => process?.listeners(event) ?? []);
+  try {
+    return await start();
+  } finally {
+    PROCESS_EVENTS.forEach((event, i) => {
+      for (const listener of process?.listeners(event) ?? []) {
+        if (!before[i].includes(listener)) process?.removeListener(event, listener);
+      }
+    });
+  }
 }
 
 /**

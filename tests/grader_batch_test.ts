@@ -235,6 +235,26 @@ const FIXTURES: Record<string, Fixture> = {
     messages: { softmax: "may not load the kit's lib/fused_step_bytes.ts" },
   },
   samples_at_load: { fixture: "samples_at_load", expected: {} },
+  timer_after_case: {
+    fixture: "timer_after_case",
+    expected: { accuracy: { "no tensors behind": "failed" } },
+    messages: { accuracy: "left 1 tensor(s) behind" },
+  },
+  timer_after_case_late: {
+    fixture: "timer_after_case_late",
+    expected: { accuracy: { "no tensors behind": "failed" } },
+    messages: { accuracy: "left 1 tensor(s) behind" },
+  },
+  own_wasm_module: {
+    fixture: "own_wasm_module",
+    expected: { sum_keepdim: "error" },
+    messages: { sum_keepdim: "WebAssembly.Module() is not allowed while grading" },
+  },
+  multinomial_logits_at_load: {
+    fixture: "multinomial_logits_at_load",
+    expected: { huge_vocabulary: "error" },
+    messages: { huge_vocabulary: "tf.multinomial of logits (normalized: false)" },
+  },
   grads_cross_entropy: {
     fixture: "grads_cross_entropy",
     expected: { softmax: { "rank-1": "passed", "*": "error" } },
@@ -261,7 +281,9 @@ const FIXTURES: Record<string, Fixture> = {
   stray_rejection: {
     fixture: "stray_rejection",
     expected: { sum_keepdim: { "sumKeepdim() rejects": "error", "*": "passed" } },
-    messages: { sum_keepdim: "uncaught error: Uncaught TypeError: Cannot compute sumKeepdim" },
+    messages: {
+      sum_keepdim: "uncaught error: Uncaught (in promise) TypeError: Cannot compute sumKeepdim",
+    },
   },
   captures: {
     fixture: "captures",

@@ -265,12 +265,17 @@ async function serve(args: string[]): Promise<void> {
   const info = await initBackend({ backend: values.backend });
   // What the grader refuses, refused alike (grader/sandbox/shortcuts.ts): around the learner's
   // code only, never around a case's check.
-  const { installShortcutGuard } = await import("../grader/sandbox/shortcuts.ts");
+  const { installShortcutGuard, isBetweenRefusal } = await import(
+    "../grader/sandbox/shortcuts.ts"
+  );
   const { syncExports } = await import("../grader/sandbox/sync_exports.ts");
   const clone = structuredClone; // before the learner's code, which may replace it
   const allShortcuts = [...new Set(exercises.flatMap((e) => e.shortcuts ?? []))];
   const tf = await import("../lib/tf.ts");
   const refuse = allShortcuts.length > 0 ? installShortcutGuard(allShortcuts, tf) : () => undefined;
+  // No WebAssembly compilation from here on, as in the grader's Workers.
+  const { refuseWasmCompilation } = await import("../grader/sandbox/no_wasm.ts");
+  refuseWasmCompilation();
   // Every case and file load starts with the check's tfjs backend, flags and tape off, as in
   // the grader: a file that changes them must not change another exercise's cases.
   const { keepTfjsState } = await import("../grader/sandbox/tfjs_state.ts");
@@ -278,6 +283,10 @@ async function serve(args: string[]): Promise<void> {
   // While a file loads, every exercise's: a module loads once, for whichever file imports it
   // first, so that is the only rule that does not depend on the order (the grader's too).
   // A refusal fails the step even when the learner's code caught it (the grader's too).
+  // After it, every exercise's, as in the grader: code the learner left to run later (a timer)
+  // meets them (and such a refusal fails no case); only a case's own check, the kit's code,
+  // runs with none refused.
+  const between = () => refuse(allShortcuts, "between");
   const asLearner = async <T>(shortcuts: string[] | "loading", step: () => Promise<T>) => {
     if (shortcuts === "loading") refuse(allShortcuts, "loading");
     else refuse(shortcuts);
@@ -286,25 +295,28 @@ async function serve(args: string[]): Promise<void> {
       restoreTfjs();
       result = await step();
     } catch (error) {
-      throw refuse([]) ?? error;
+      throw between() ?? error;
     }
-    const refused = refuse([]);
+    const refused = between();
     if (refused !== undefined) throw refused;
     return result;
   };
   const send = (reply: Ready | RunnerReply) =>
     Deno.stdout.writeSync(new TextEncoder().encode(REPLY_MARK + JSON.stringify(reply) + "\n"));
   // An uncaught error of the learner's code (the grader's Worker reports it the same way):
-  // it fails the case running, or the next one, and does not end the process.
+  // it fails the case running, or the next one, and does not end the process. A refusal thrown
+  // between cases is no case's, and dropped (the grader's too).
   let uncaught: string | undefined;
   globalThis.addEventListener("unhandledrejection", (event) => {
     event.preventDefault();
+    if (isBetweenRefusal(event.reason)) return;
     uncaught ??= `uncaught error: Uncaught ${
       event.reason instanceof Error ? `${event.reason.name}: ${event.reason.message}` : event.reason
     }`;
   });
   globalThis.addEventListener("error", (event) => {
     event.preventDefault();
+    if (isBetweenRefusal(event.error)) return;
     uncaught ??= `uncaught error: ${event.message}`;
   });
   send({ type: "ready", backend: info.name });
@@ -347,7 +359,12 @@ async function serve(args: string[]): Promise<void> {
         );
         await new Promise((resolve) => setTimeout(resolve, 0)); // see the module doc
         if (uncaught !== undefined) throw new Error("uncaught");
-        await c.check(output);
+        refuse([]);
+        try {
+          await c.check(output);
+        } finally {
+          between();
+        }
         result = { ...base, status: "pass" };
       } catch (error) {
         if (uncaught === undefined) await new Promise((resolve) => setTimeout(resolve, 0));

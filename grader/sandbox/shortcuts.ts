@@ -128,6 +128,45 @@ const mapGet = Map.prototype.get;
 const mapHas = Map.prototype.has;
 const mapSet = Map.prototype.set;
 const mapForEach = Map.prototype.forEach;
+const weakSetAdd = WeakSet.prototype.add;
+const weakSetHas = WeakSet.prototype.has;
+
+/** The refusals thrown between cases (see {@linkcode isBetweenRefusal}). */
+const betweenRefusals = new WeakSet<object>();
+
+/**
+ * Whether `error` is a refusal the guard threw between cases: in code a submission left to run
+ * later (a timer logging `tf.softmax` of a batch, say) once its call had returned. The refusal
+ * kept the function from running, and that code is no case's: the grader's sandbox and the
+ * learner's check drop such an uncaught error instead of failing whichever case is running when
+ * it surfaces, which depends on timing (found by the fifteenth review: an honest logging timer
+ * failed six of its exercise's cases, or another exercise's).
+ *
+ * @example
+ * ```ts
+ * import * as tf from "../../lib/tf.ts";
+ * import { installShortcutGuard, isBetweenRefusal, ShortcutError } from "./shortcuts.ts";
+ * const refuse = installShortcutGuard(["softmax"]);
+ * const thrown = (when: "running" | "between") => {
+ *   refuse(["softmax"], when);
+ *   try {
+ *     tf.softmax(tf.tensor2d([[1, 2]]));
+ *   } catch (error) {
+ *     return error;
+ *   } finally {
+ *     refuse([]);
+ *   }
+ *   throw new Error("tf.softmax was not refused");
+ * };
+ * if (!isBetweenRefusal(thrown("between"))) throw new Error("a refusal between cases was missed");
+ * if (isBetweenRefusal(thrown("running"))) throw new Error("a case's refusal counted as between");
+ * if (isBetweenRefusal(new ShortcutError("tf.softmax"))) throw new Error("not the guard's own");
+ * ```
+ */
+export function isBetweenRefusal(error: unknown): boolean {
+  return typeof error === "object" && error !== null &&
+    apply(weakSetHas, betweenRefusals, [error]);
+}
 
 /** What a refused call throws: the function's name and the exercise's rule. */
 export class ShortcutError extends Error {
@@ -303,6 +342,7 @@ export function installShortcutGuard(
   let first: ShortcutError | undefined;
   const refused = (name: string, when: RefusedWhile, call?: string) => {
     const error = refusal(name, when, call);
+    if (when === "between") apply(weakSetAdd, betweenRefusals, [error]);
     first ??= error;
     return error;
   };

@@ -46,8 +46,14 @@
  * @module
  */
 
-import { installShortcutGuard, type OptimizerClasses, type RefusedWhile } from "./shortcuts.ts";
+import {
+  installShortcutGuard,
+  isBetweenRefusal,
+  type OptimizerClasses,
+  type RefusedWhile,
+} from "./shortcuts.ts";
 import { keepTfjsState, type TfjsGlobals } from "./tfjs_state.ts";
+import { refuseWasmCompilation } from "./no_wasm.ts";
 import { syncExports } from "./sync_exports.ts";
 import { types } from "node:util";
 
@@ -184,30 +190,23 @@ function lockDown(unreadable: string[]): void {
   }
   const internal = (Deno as unknown as { internal?: symbol }).internal;
   if (internal !== undefined) remove(Deno, internal);
-  // WebAssembly compilation: a fresh instance of tfjs's own wasm binary (readable where tfjs
-  // reads it, or shipped as base64) runs its kernels below the shortcut guard (found by the
-  // twelfth review). No exercise needs it; the kit compiled its modules while loading, or with
-  // constructors it took then (lib/wasm_matmul.ts). The prototypes' `constructor` too, which
-  // any module or instance made earlier would hand out.
-  const wasm = WebAssembly as unknown as Record<string, { prototype?: object }>;
-  for (const key of ["Module", "Instance"]) {
-    refuse(wasm[key].prototype, "constructor", `new WebAssembly.${key}()`);
-  }
-  const compilers = [
-    "Module",
-    "Instance",
-    "compile",
-    "compileStreaming",
-    "instantiate",
-    "instantiateStreaming",
-  ];
-  for (const key of compilers) refuse(wasm, key, `WebAssembly.${key}()`);
-  // And the bytes to compile: tfjs's wasm binaries, which tfjs read while it loaded (their
-  // paths are in a stack trace of the backend's code), are unreadable from now on: a `data:`
-  // import of a rewritten copy is compiled by Deno itself, without `WebAssembly` (found by the
-  // thirteenth review).
+  // WebAssembly compilation (no_wasm.ts); and the bytes to compile: tfjs's wasm binaries,
+  // which tfjs read while it loaded (their paths are in a stack trace of the backend's code),
+  // are unreadable from now on: a `data:` import of a rewritten copy is compiled by Deno
+  // itself, without `WebAssembly` (found by the thirteenth review).
+  refuseWasmCompilation();
   for (const path of unreadable) Deno.permissions.revokeSync({ name: "read", path });
 }
+
+// A refusal thrown between cases is dropped, not reported as the Worker's uncaught error
+// (shortcuts.ts, isBetweenRefusal). Registered before any submitted code.
+const preventDefault = Event.prototype.preventDefault;
+globalThis.addEventListener("error", (event: ErrorEvent) => {
+  if (isBetweenRefusal(event.error)) apply(preventDefault, event, []);
+});
+globalThis.addEventListener("unhandledrejection", (event: PromiseRejectionEvent) => {
+  if (isBetweenRefusal(event.reason)) apply(preventDefault, event, []);
+});
 
 const scope = globalThis as unknown as WorkerScope;
 scope.onmessage = (event: MessageEvent) => {
