@@ -31,26 +31,16 @@
  *
  * @module
  */
-const defineProperty = Object.defineProperty;
+import { refuse } from "./refuse.ts";
 
-/** Replaces `target[key]` with a function that throws `what is not allowed while grading`. */
-function refuse(target: object, key: string, what: string): void {
-  const blocked = function () {
-    throw new Error(`${what} is not allowed while grading (no exercise needs WebAssembly)`);
-  };
-  try {
-    defineProperty(target, key, { value: blocked, writable: false, configurable: false });
-  } catch {
-    // Refused already (not configurable).
-  }
-}
+const WHY = " (no exercise needs WebAssembly)";
 
 /** Refuses `new WebAssembly.Module`, `new WebAssembly.Instance` and the compiling functions. */
 export function refuseWasmCompilation(): void {
   const wasm = WebAssembly as unknown as Record<string, { prototype?: object }>;
   for (const key of ["Module", "Instance"]) {
     const prototype = wasm[key].prototype;
-    if (prototype !== undefined) refuse(prototype, "constructor", `new WebAssembly.${key}()`);
+    if (prototype !== undefined) refuse(prototype, "constructor", `new WebAssembly.${key}()`, WHY);
   }
   const compilers = [
     "Module",
@@ -60,5 +50,5 @@ export function refuseWasmCompilation(): void {
     "instantiate",
     "instantiateStreaming",
   ];
-  for (const key of compilers) refuse(wasm, key, `WebAssembly.${key}()`);
+  for (const key of compilers) refuse(wasm, key, `WebAssembly.${key}()`, WHY);
 }

@@ -54,6 +54,7 @@ import {
 } from "./shortcuts.ts";
 import { keepTfjsState, type TfjsGlobals } from "./tfjs_state.ts";
 import { refuseWasmCompilation } from "./no_wasm.ts";
+import { refuse } from "./refuse.ts";
 import { syncExports } from "./sync_exports.ts";
 import { types } from "node:util";
 
@@ -118,19 +119,6 @@ interface Failure {
 
 function failed(error: unknown): Failure {
   return { todo: isTodo(error), message: describeError(error) };
-}
-
-/** Replaces `target[key]` with a function that throws `what is not allowed while grading`. */
-function refuse(target: object | undefined, key: string, what: string): void {
-  if (target === undefined || target === null) return;
-  const blocked = function () {
-    throw new ErrorClass(`${what} is not allowed while grading`);
-  };
-  try {
-    defineProperty(target, key, { value: blocked, writable: false, configurable: false });
-  } catch {
-    // Not configurable here: the runner's limits still hold.
-  }
 }
 
 function remove(target: object | undefined, key: PropertyKey): void {
