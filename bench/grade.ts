@@ -11,7 +11,9 @@
  * its stage columns show where the time goes (the type check runs alongside the sandbox).
  * The batch row grades N in one `gradeBatch` with `--jobs` sandboxes at once; the 100-row
  * extrapolates linearly from its per-submission time (the fixed set-up is counted once), and
- * says so; pass `--n 100` to measure it instead.
+ * says so; pass `--n 100` to measure it instead. A last run grades one submission again with
+ * its child processes' peak resident memory sampled (`process_memory.ts`: lower bounds, within
+ * the sampling interval), one row per kind of process.
  *
  * @example
  * ```ts ignore
@@ -25,11 +27,13 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import {
   gradeBatch,
+  type GraderConfig,
   gradeSubmission,
   KIT_ROOT,
   openSession,
   type SubmissionReport,
 } from "../grader/mod.ts";
+import { watchPeakMemory } from "./process_memory.ts";
 
 /** Options for {@linkcode benchGrade}. */
 export interface BenchGradeOptions {
@@ -46,6 +50,24 @@ async function copySolutions(from: string, to: string, tag: number): Promise<voi
     const text = await Deno.readTextFile(join(from, entry.name));
     await Deno.writeTextFile(join(to, entry.name), `${text}\n// bench copy ${tag}\n`);
   }
+}
+
+/** The grader's kinds of child process, each with its memory cap in `config`. */
+function processKinds(config: GraderConfig) {
+  return [
+    { kind: "import graph (`deno info`)", pattern: / info --json/, cap: config.toolMemoryMb },
+    {
+      kind: "type check (`deno check`)",
+      pattern: / check .*--import-map/,
+      cap: config.toolMemoryMb,
+    },
+    {
+      kind: "sandbox (its Workers included)",
+      pattern: /grader\/sandbox\/main\.ts/,
+      cap: config.memoryMb,
+    },
+    { kind: "judge", pattern: /grader\/score\/judge_main\.ts/, cap: config.judgeMemoryMb },
+  ];
 }
 
 /**
@@ -183,6 +205,29 @@ export async function benchGrade(options: BenchGradeOptions = {}): Promise<strin
         `linear from the batch of ${n}, not measured; on ${jobs} idle cores the CPU time ` +
         `alone needs ${s((batchCpu * 100) / jobs)} s`,
       ]));
+    }
+    // Memory: one more submission, its child processes sampled every 50 ms.
+    await copySolutions(solutions, join(work, "memory"), n + 1);
+    session = await openSession();
+    const kinds = processKinds(session.config);
+    const watch = watchPeakMemory((cmd) => kinds.find((k) => k.pattern.test(cmd))?.kind, 50);
+    try {
+      await gradeSubmission(session, join(work, "memory"));
+      await session.close();
+    } finally {
+      const peaks = watch.stop();
+      lines.push(
+        "",
+        "Peak resident memory of one submission's processes (sampled every 50 ms: lower bounds) " +
+          "and the caps they run under (`grader/config.ts`):",
+        "",
+        row(["process", "processes", "peak MiB", "cap MiB"]),
+        row(["---", "---:", "---:", "---:"]),
+        ...kinds.map(({ kind, cap }) => {
+          const peak = peaks.get(kind);
+          return row([kind, peak?.processes ?? 0, peak ? peak.mib.toFixed(0) : "not seen", cap]);
+        }),
+      );
     }
     lines.push(
       "",
