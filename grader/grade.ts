@@ -40,6 +40,7 @@ import type {
 import { escapeLine, truncate } from "./report/escape.ts";
 import type { JobUnit } from "./sandbox/main.ts";
 import { runInSandbox, type SandboxResult } from "./sandbox/run.ts";
+import { shareWorkers } from "./sandbox/share_workers.ts";
 import { type GraderSession, kitPath } from "./session.ts";
 
 /** Options for {@linkcode gradeSubmission}. */
@@ -192,16 +193,9 @@ async function typecheckTarget(p: Prepared) {
 }
 
 /**
- * Groups a submission's exercises into sandbox Workers. Every file loaded in a Worker (the
- * submission's kit imports, the run halves' kit imports) must be within the import policy of
- * every exercise in it, so that no exercise can reach, through another's modules, what it may
- * not load itself; within that, exercises share Workers (first fit, in the kit's order), since
- * starting a Worker costs about as much as loading tfjs. Visible and hidden cases never share a
- * Worker, and the hidden ones run last. Hidden cases share a Worker only with exercises that
- * refuse the same shortcuts: in another exercise's case, the submission could compute what
- * this one refuses (tf.softmax, say, in gradient_by_hand's) on the hidden inputs its Worker
- * has loaded, and answer from that (found by the twelfth review). Visible inputs are in the
- * kit for anyone to read, so their Workers need no such rule.
+ * Plans a submission's sandbox Workers: which exercises share one is
+ * {@linkcode ./sandbox/share_workers.ts}'s rule (import policy; hidden cases apart, and only
+ * with exercises that refuse the same shortcuts); this adds what each Worker reads and runs.
  */
 function planUnits(session: GraderSession, p: Prepared, files: string[]): JobUnit[] {
   const { config, manifest } = session;
@@ -212,67 +206,53 @@ function planUnits(session: GraderSession, p: Prepared, files: string[]): JobUni
     ...session.dataDirs,
     ...session.backendFiles,
   ];
-  const units: (JobUnit & { kit: Set<string>; members: string[]; refuses: string })[] = [];
-  const loading = session.loadingShortcuts;
-  for (const hidden of [false, true]) {
-    const start = units.length;
-    for (const exercise of manifest.exercises) {
-      if (!files.includes(exercise.file)) continue;
+  const members = manifest.exercises.filter((e) => files.includes(e.file)).flatMap((exercise) =>
+    [false, true].map((hidden) => {
       const cases = manifest.cases.filter((c) =>
         c.exerciseId === exercise.id && c.hidden === hidden
       );
-      if (cases.length === 0) continue;
       const modules = [...new Set(cases.map((c) => c.runModule))];
       const loaded = [
         ...p.graph[exercise.file].kitFiles,
         ...modules.flatMap((m) => session.runFiles.get(m) ?? []),
       ];
-      const kit = new Set(loaded.map((f) => kitPath(config, f)).filter((k) => k !== undefined));
-      const refuses = [...new Set(exercise.shortcuts ?? [])].sort().join(",");
-      const fits = (unit: { kit: Set<string>; members: string[]; refuses: string }) => {
-        if (hidden && unit.refuses !== refuses) return false;
-        const all = [...unit.kit, ...kit];
-        return [...unit.members, exercise.id].every((id) =>
-          all.every((path) => isUnder(path, session.policy.get(id)!))
-        );
+      const kit = loaded.map((f) => kitPath(config, f)).filter((k) => k !== undefined);
+      return {
+        id: exercise.id,
+        hidden,
+        refuses: exercise.shortcuts ?? [],
+        kit,
+        exercise,
+        cases,
+        modules,
+        loaded,
       };
-      let unit = units.slice(start).find(fits);
-      if (unit === undefined) {
-        unit = {
-          id: `${hidden ? "hidden" : "visible"} ${units.length - start + 1}`,
-          runModules: [],
-          read: [...base],
-          files: [],
-          loading,
-          cases: [],
-          kit: new Set(),
-          members: [],
-          refuses,
-        };
-        units.push(unit);
-      }
-      unit.members.push(exercise.id);
-      for (const k of kit) unit.kit.add(k);
-      unit.read = [...new Set([...unit.read, ...loaded])];
-      unit.runModules = [...new Set([...unit.runModules, ...modules])];
-      if (!unit.files.some((f) => f.file === exercise.file)) {
-        unit.files.push({
-          file: exercise.file,
-          url: pathToFileURL(join(exercisesDir, exercise.file)).href,
-          shortcuts: exercise.shortcuts ?? [],
-        });
-      }
-      unit.cases.push(...cases.map((c) => ({
+    }).filter((m) => m.cases.length > 0)
+  );
+  const groups = shareWorkers(members, (id, path) => isUnder(path, session.policy.get(id)!));
+  let visible = 0;
+  let hidden = 0;
+  return groups.map((group): JobUnit => ({
+    id: group[0].hidden ? `hidden ${++hidden}` : `visible ${++visible}`,
+    runModules: [...new Set(group.flatMap((m) => m.modules))],
+    read: [...new Set([...base, ...group.flatMap((m) => m.loaded)])],
+    files: [...new Map(group.map((m) => [m.exercise.file, m.exercise])).values()].map((e) => ({
+      file: e.file,
+      url: pathToFileURL(join(exercisesDir, e.file)).href,
+      shortcuts: e.shortcuts ?? [],
+    })),
+    loading: session.loadingShortcuts,
+    cases: group.flatMap((m) =>
+      m.cases.map((c) => ({
         key: c.key,
         file: c.file,
         exports: c.exports,
         module: c.runModule,
         run: c.run,
         timeoutMs: c.timeoutMs,
-      })));
-    }
-  }
-  return units.map(({ kit: _kit, members: _members, refuses: _refuses, ...unit }) => unit);
+      }))
+    ),
+  }));
 }
 
 function caseReport(session: GraderSession, c: ManifestCase, v: Verdict, ms?: number): CaseReport {
