@@ -209,6 +209,14 @@ const FIXTURES: Record<string, Fixture> = {
     },
     messages: { softmax: "tf.softmax, TensorFlow.js's own version of it, is not allowed" },
   },
+  calls_function_table: {
+    fixture: "calls_function_table",
+    expected: {
+      softmax: { "empty batch": "passed", "rank-1": "passed", "*": "error" },
+      stable_softmax: { "stableSoftmax()": "error" },
+    },
+    messages: { softmax: "Cannot read properties of undefined (reading 'get')" },
+  },
   fresh_wasm_instance: {
     fixture: "fresh_wasm_instance",
     expected: { softmax: { "empty batch": "passed", "rank-1": "passed", "*": "error" } },

@@ -39,7 +39,8 @@
  * force live in the closure of the installer's caller, and the hooks use only built-ins captured when this module
  * loaded, so the code being graded can neither remove the hooks nor change what they refuse.
  * The wasm backend's exported C function of a guarded kernel (`Module._Softmax`, `cwrap`,
- * `Module.asm.Softmax`) is refused with the kernel. What stays open: a private copy of tfjs
+ * `Module.asm.Softmax`) is refused with the kernel, and the module's function table (the
+ * binary's every C function, by index) is out of reach. What stays open: a private copy of tfjs
  * made from its source text (imported as text from the package, or shipped) and evaluated in a
  * scope of its own, with an engine of its own, which nothing at run time tells from the
  * learner's own code.
@@ -130,6 +131,7 @@ const mapSet = Map.prototype.set;
 const mapForEach = Map.prototype.forEach;
 const weakSetAdd = WeakSet.prototype.add;
 const weakSetHas = WeakSet.prototype.has;
+const WasmTable = WebAssembly.Table;
 
 /** The refusals thrown between cases (see {@linkcode isBetweenRefusal}). */
 const betweenRefusals = new WeakSet<object>();
@@ -504,7 +506,10 @@ export function installShortcutGuard(
   // the twelfth review). Each is now the same function, refused as the kernel is; the
   // backend's own kernel reaches it through `asm` at every call and meets the same rule. (A
   // fresh instance of the backend's binary is the sandbox's to refuse: it refuses WebAssembly
-  // compilation to the code it grades.)
+  // compilation to the code it grades.) The module's function table is left out of `asm`: it
+  // hands out every C function of the binary, XNNPACK's softmax micro-kernels among them, each
+  // callable on a context built by hand in the module's memory below every export (found by the
+  // sixteenth review); the glue read it once, at start-up, and calls through it no more.
   const backends = (engine as unknown as { registry?: Record<string, unknown> }).registry ?? {};
   const backendNames = keysOf(backends);
   for (let i = 0; i < backendNames.length; i++) {
@@ -515,7 +520,10 @@ export function installShortcutGuard(
     if (typeof asm !== "object" || asm === null) continue;
     const copy: Record<string, unknown> = {};
     const exported = keysOf(asm);
-    for (let j = 0; j < exported.length; j++) copy[exported[j]] = asm[exported[j]];
+    for (let j = 0; j < exported.length; j++) {
+      const value = asm[exported[j]];
+      if (!(value instanceof WasmTable)) copy[exported[j]] = value;
+    }
     const kernelNames = keysOf(guarded);
     for (let j = 0; j < kernelNames.length; j++) {
       const kernel = kernelNames[j];
