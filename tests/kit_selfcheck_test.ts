@@ -433,7 +433,7 @@ Deno.test("runCheck() gives no points for the kit's own function, as the grader 
   }
 });
 
-Deno.test("runCheck(): an import with no version is refused by name, and the kit's deno.lock is left as it was", async () => {
+Deno.test("runCheck(): an import with no version is refused by name, the exercises after it are checked as usual, and the kit's deno.lock is left as it was", async () => {
   const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".unpinned_" });
   const lock = join(ROOT, "deno.lock");
   const before = await Deno.readTextFile(lock);
@@ -445,10 +445,20 @@ Deno.test("runCheck(): an import with no version is refused by name, and the kit
     );
     if (unpinned === solution) fail("solutions/sum_keepdim.ts no longer imports ../lib/tf.ts");
     await Deno.writeTextFile(join(dir, "sum_keepdim.ts"), unpinned);
-    const [result] = await runCheck({ dir, ids: ["sum_keepdim"], typeCheck: false });
+    await Deno.copyFile(join(ROOT, "solutions", "softmax.ts"), join(dir, "softmax.ts"));
+    const [result, after] = await runCheck({
+      dir,
+      ids: ["sum_keepdim", "softmax"],
+      typeCheck: false,
+    });
     const message = result.cases[0].message ?? "";
     if (result.status !== "failing" || !message.includes("npm:@tensorflow/tfjs names no version")) {
       fail(`expected the versionless import refused by name, got ${result.status}: ${message}`);
+    }
+    // Loading it left the runner unable to import anything more ("The lockfile is out of
+    // date"; sixteenth review): the next exercise must not pay for it.
+    if (after.status !== "done") {
+      fail(`softmax after it: ${after.status}: ${JSON.stringify(after.cases[0])}`);
     }
     if (await Deno.readTextFile(lock) !== before) fail("the check wrote the import into deno.lock");
   } finally {

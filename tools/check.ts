@@ -261,6 +261,8 @@ export async function runCheck(options: CheckOptions = {}): Promise<ExerciseResu
     exercises: selected,
     skipTypecheck: options.typeCheck === false,
   }).then((problems) => ({ problems }), (error: unknown) => ({ error }));
+  let settled: Awaited<typeof preparing> | undefined;
+  preparing.then((p) => settled = p);
   const runner = new CaseRunner({ dir, backend: options.backend, onOutput: options.onOutput });
   const stop = () => runner.close();
   options.signal?.addEventListener("abort", stop, { once: true });
@@ -270,11 +272,25 @@ export async function runCheck(options: CheckOptions = {}): Promise<ExerciseResu
       if (options.signal?.aborted) break;
       const path = join(dir, exercise.file);
       const shown = relative(Deno.cwd(), path) || path;
-      const ran = await runExercise(runner, exercise, shown, limitOf, hasFullData);
+      // A file the grader would not run is not run once that is known (its cases fail below
+      // with the reason); before, it runs while the graph and type check go on.
+      const known = settled !== undefined && !("error" in settled)
+        ? settled.problems[exercise.file]
+        : undefined;
+      const ran = known?.kind === "blocked"
+        ? { loadError: "", hint: "" }
+        : await runExercise(runner, exercise, shown, limitOf, hasFullData);
       if (options.signal?.aborted) break;
       const prepared = await preparing;
       if ("error" in prepared) throw prepared.error;
       const problem = prepared.problems[exercise.file];
+      if (problem?.kind === "blocked" && known?.kind !== "blocked") {
+        // It ran: an import the kit's lockfile does not pin leaves the process unable to import
+        // anything more (Deno: "The lockfile is out of date"), so the next exercise gets a
+        // fresh one (found by the sixteenth review: one unpinned import failed every exercise
+        // after it, where the grader blocks that file only).
+        await runner.close();
+      }
       let loadError = "loadError" in ran ? ran.loadError : undefined;
       let hint = "loadError" in ran ? ran.hint : "";
       if (problem !== undefined && (loadError === undefined || problem.kind !== "load")) {
