@@ -292,6 +292,36 @@ Deno.test({
   },
 });
 
+Deno.test("deno task grade --batch: a name too long for a file gets a cut, hashed one; a report that cannot be written stops no one else", async () => {
+  // A 40-letter Cyrillic name with an LMS's suffix: as %XX it passed 255 bytes with the
+  // writer's temporary suffix, and the batch stopped (sixteenth review).
+  const work = await Deno.makeTempDir({ prefix: "grade-batch-names-" });
+  const subs = join(work, "subs");
+  const long = "Александра Константиновна Воскресенская_1234567_assignsubmission_file_";
+  for (const name of [long, "bob", "carol"]) {
+    await Deno.mkdir(join(subs, name), { recursive: true });
+    await Deno.copyFile(
+      join(KIT, "solutions", "sum_keepdim.ts"),
+      join(subs, name, "sum_keepdim.ts"),
+    );
+  }
+  const out = join(work, "grades");
+  await Deno.mkdir(join(out, "bob.json"), { recursive: true }); // bob's report cannot be written
+  const result = await runGrade(["--batch", subs, "--out", out, "--exercise", "sum_keepdim"]);
+  assertEquals(result.code, 2, result.stdout + result.stderr);
+  assertIncludes(result.stderr, ["Error: could not write the report of bob as"]);
+  assertIncludes(result.stdout, ["Graded 3 submission(s)", "reports NOT WRITTEN for bob"]);
+  const names = [...Deno.readDirSync(out)].map((e) => e.name).sort();
+  assertEquals(names.length, 5, names.join(" ")); // long, bob.json (the directory), carol, csv, instructor
+  const longFile = names.find((n) => n.startsWith("%D0%90"))!;
+  assertEquals(/^[%0-9A-F]+~[0-9a-f]{16}\.json$/.test(longFile), true, longFile);
+  assertEquals(JSON.parse(await Deno.readTextFile(join(out, longFile))).score, 10);
+  assertEquals(JSON.parse(await Deno.readTextFile(join(out, "carol.json"))).score, 10);
+  const csv = await Deno.readTextFile(join(out, "gradebook.csv"));
+  assertEquals(csv.trimEnd().split("\n").length, 4, csv); // header and all three students
+  await Deno.remove(work, { recursive: true });
+});
+
 Deno.test("deno task grade: Ctrl-C leaves no temporary directory behind", async () => {
   const work = await Deno.makeTempDir({ prefix: "grade-sigint-" });
   const tmp = join(work, "tmp");

@@ -9,7 +9,8 @@
  *
  * See {@linkcode usage} for every flag. The exit code says whether *grading* worked: 0 when
  * every submission got a result (graded, or not gradable), 1 for a usage or set-up error, 2
- * when grading failed for at least one submission; with a gate (`--min-score`, `--require`),
+ * when grading failed for at least one submission, or its report could not be written (the
+ * others are graded and written all the same); with a gate (`--min-score`, `--require`),
  * 3 when grading worked but a student fell short.
  *
  * @example Parsing flags
@@ -463,6 +464,7 @@ export async function main(
           ? entries
           : entries.filter((entry) => shardOf(entry.name, shard.count) === shard.index);
         const written = new Map<string, string[]>();
+        const unwritten: string[] = [];
         const started = performance.now();
         const reports = await gradeBatch(session, mine, {
           jobs: args.jobs,
@@ -471,15 +473,25 @@ export async function main(
           onReport: async (report) => {
             if (interrupted) return; // a sandbox killed by the same Ctrl-C: not a grade
             const file = `${safeFileName(report.submission)}.${extension(args.format)}`;
-            await writeFileAtomic(
-              join(out, file),
-              render(report, args.format, "student", session.rubric.gradescope),
-            );
-            await writeFileAtomic(
-              join(out, "instructor", file),
-              render(report, args.format, "instructor", session.rubric.gradescope),
-            );
-            written.set(report.submission, [file, join("instructor", file)]);
+            try {
+              await writeFileAtomic(
+                join(out, file),
+                render(report, args.format, "student", session.rubric.gradescope),
+              );
+              await writeFileAtomic(
+                join(out, "instructor", file),
+                render(report, args.format, "instructor", session.rubric.gradescope),
+              );
+              written.set(report.submission, [file, join("instructor", file)]);
+            } catch (error) {
+              // One student's files not written must not stop the others' grading: said
+              // here, in the summary, and by the exit code.
+              unwritten.push(report.submission);
+              printError(
+                `Error: could not write the report of ${escapeLine(report.submission)} as ` +
+                  `${join(out, file)}: ${(error as Error).message}`,
+              );
+            }
             print(summaryLine(report));
             if (args.verbose && report.diagnostics) {
               printError(report.diagnostics.split("\n").map(escapeLine).join("\n"));
@@ -522,9 +534,12 @@ export async function main(
           } s with ${args.jobs} job(s); gradebook: ${join(out, "gradebook.csv")}` +
             (failed.length > 0
               ? `; grading FAILED for ${failed.map((r) => escapeLine(r.submission)).join(", ")}`
+              : "") +
+            (unwritten.length > 0
+              ? `; reports NOT WRITTEN for ${unwritten.map(escapeLine).join(", ")} (see above)`
               : ""),
         );
-        return gated(reports, failed.length > 0 ? 2 : 0);
+        return gated(reports, failed.length > 0 || unwritten.length > 0 ? 2 : 0);
       }
       const info = await Deno.lstat(args.submission!).catch(() => undefined);
       if (info === undefined) {

@@ -17,6 +17,8 @@
  * @module
  */
 
+import { createHash } from "node:crypto";
+
 const CONTROL =
   // deno-lint-ignore no-control-regex
   /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g;
@@ -137,16 +139,32 @@ export function csvField(value: string | number): string {
   return /[",;\t]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
+/** The longest name {@linkcode safeFileName} returns, in characters (all ASCII). */
+export const SAFE_NAME_MAX = 160;
+
 /**
  * A file name for a student's results that no name can abuse: letters, digits, `.`, `_` and
  * `-` are kept, every other character (and a leading `.`) is written as `%XX` of its UTF-8
- * bytes, so distinct names give distinct files.
+ * bytes, so distinct names give distinct files. A name that would come out longer than
+ * {@linkcode SAFE_NAME_MAX} characters is cut, and `~` and 16 hex digits of the SHA-256 of the
+ * whole name are appended (`~` is never kept, so no shorter name comes out the same): the
+ * extension and a writer's temporary suffix still fit the file system's 255 bytes (a 40-letter
+ * Cyrillic name with an LMS's suffix made a temporary name too long, and stopped the batch;
+ * sixteenth review).
  *
  * @example
  * ```ts
- * import { safeFileName } from "./escape.ts";
+ * import { SAFE_NAME_MAX, safeFileName } from "./escape.ts";
  * if (safeFileName("ann lee") !== "ann%20lee" || safeFileName("../x") !== "%2E.%2Fx") {
  *   throw new Error(safeFileName("../x"));
+ * }
+ * const long = "Александра Константиновна Воскресенская_1234567_assignsubmission_file_";
+ * const name = safeFileName(long);
+ * if (name.length !== SAFE_NAME_MAX || !/~[0-9a-f]{16}$/.test(name)) {
+ *   throw new Error(`not cut to ${SAFE_NAME_MAX} with a hash: ${name.length} ${name}`);
+ * }
+ * if (safeFileName(long.replace("1234567", "1234568")) === name) {
+ *   throw new Error("two long names that differ after the cut gave one file name");
  * }
  * ```
  */
@@ -158,5 +176,9 @@ export function safeFileName(name: string): string {
     const keep = byte < 0x80 && /[A-Za-z0-9_\-.]/.test(char) && !(i === 0 && char === ".");
     out += keep ? char : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
   });
+  if (out.length > SAFE_NAME_MAX) {
+    const hash = createHash("sha256").update(bytes).digest("hex").slice(0, 16);
+    out = `${out.slice(0, SAFE_NAME_MAX - hash.length - 1)}~${hash}`;
+  }
   return out === "" ? "%00" : out;
 }
