@@ -131,10 +131,11 @@ export interface AnimatorOptions {
    */
   display?: JupyterDisplay | null;
   /**
-   * Redraw at most once per this many milliseconds: an `add` sooner after the last drawing only
-   * records its points, and {@linkcode Animator.flush} draws what is pending. Default 0: after
-   * every `add`, as the book's animator does. For training loops whose epochs take less time
-   * than a drawing.
+   * Redraw at most once per this many milliseconds, counted from the animator's creation and
+   * then from each drawing: an `add` sooner only records its points, and
+   * {@linkcode Animator.flush} draws what is pending. Default 0: after every `add`, as the
+   * book's animator does. For training loops whose epochs take less time than a drawing (a run
+   * shorter than this draws once, at the `flush`).
    */
   minRedrawMs?: number;
 }
@@ -156,8 +157,11 @@ export class Animator {
   #displayed = false;
   #X: number[][] = [];
   #Y: number[][] = [];
-  /** When the chart was last drawn (`performance.now()`), and whether points wait for a drawing. */
-  #drawnAt = -Infinity;
+  /**
+   * When the chart was last drawn, or the animator made (`performance.now()`), and whether points
+   * wait for a drawing.
+   */
+  #drawnAt = performance.now();
   #pending = false;
 
   /**
@@ -270,12 +274,13 @@ export class Animator {
    * import { Animator } from "./animator.ts";
    * const outDir = await Deno.makeTempDir();
    * const a = new Animator({ outDir, minRedrawMs: 60_000 });
-   * await a.add(1, 0.9); // drawn: the first point
+   * await a.add(1, 0.9); // held back: less than a minute since the animator was made
    * await a.add(2, 0.5); // held back
-   * const before = await Deno.readTextFile(`${outDir}/curves.svg`);
+   * const before = await Deno.stat(`${outDir}/curves.svg`).catch(() => undefined);
+   * if (before !== undefined) throw new Error("add() drew within minRedrawMs of the creation");
    * await a.flush();
-   * const after = await Deno.readTextFile(`${outDir}/curves.svg`);
-   * if (before === after) throw new Error("flush() did not draw the held-back point");
+   * const svg = await Deno.readTextFile(`${outDir}/curves.svg`);
+   * if (!svg.includes("<svg")) throw new Error("flush() did not draw the held-back points");
    * await Deno.remove(outDir, { recursive: true });
    * ```
    */

@@ -113,7 +113,7 @@ async function checkOutputs(dir: string, run: Run, numEpochs: number): Promise<M
     run.stdout,
   );
 
-  // The chart shows every epoch (the command redraws at most twice a second, then at the end).
+  // The chart shows every epoch (the command redraws at most once a second, then at the end).
   const svg = await Deno.readTextFile(`${dir}/curves.svg`);
   const all = curvesAnimator(numEpochs);
   for (const r of metrics.epochs) await all.add(r.epoch, [r.trainLoss, r.trainAcc, r.testAcc]);

@@ -28,7 +28,8 @@
  *   `checksPassed` null, so a run stopped early (Ctrl-C) keeps its finished epochs; the last
  *   write has `complete: true` and the book's checks;
  * - `curves.svg`, `curves.png`: the Animator's three curves, redrawn after an epoch at most
- *   twice a second (a drawing takes longer than a fused epoch) and after the last one;
+ *   once a second, counted from the start of training (a drawing takes longer than a fused
+ *   epoch), and after the last one;
  * - `predictions.png`: the first six test images titled "true\npredicted" (lesson 6);
  * - `params.safetensors`: the trained `W` and `b` (format: `lib/params_io.ts`), which
  *   `loadParams` reads back.
@@ -209,8 +210,8 @@ export function parseTrainArgs(args: string[]): TrainArgs {
 
 /**
  * The command's Animator: the book's three curves over `numEpochs` epochs, drawn into `outDir`
- * after an epoch at most twice a second (a drawing takes longer than a fused epoch; call
- * `flush()` after the last).
+ * after an epoch at most once a second, the first a second after its creation (a drawing takes
+ * longer than a fused epoch; call `flush()` after the last).
  *
  * @example
  * ```ts
@@ -227,7 +228,7 @@ export function curvesAnimator(numEpochs: number, outDir?: string): Animator {
     ylim: [0.3, 0.9],
     legend: ["train loss", "train acc", "test acc"],
     outDir,
-    minRedrawMs: 500,
+    minRedrawMs: 1000,
   });
 }
 
