@@ -276,6 +276,7 @@ const FIXTURES: Record<string, Fixture> = {
     messages: { softmax: "tf.softmax, TensorFlow.js's own version of it, is not allowed" },
   },
   enables_debug: { fixture: "enables_debug", expected: {} },
+  names_variables: { fixture: "names_variables", expected: {} },
   leaves_tape_on: { fixture: "leaves_tape_on", expected: {} },
   late_error: {
     fixture: "late_error",
