@@ -467,6 +467,35 @@ Deno.test("runCheck(): an import with no version is refused by name, the exercis
   }
 });
 
+Deno.test("runCheck(): an unpinned import the graph check cannot see (a computed npm: specifier), caught, fails no later exercise", async () => {
+  const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".computed_" });
+  const lock = join(ROOT, "deno.lock");
+  const before = await Deno.readTextFile(lock);
+  try {
+    const solution = await Deno.readTextFile(join(ROOT, "solutions", "sum_keepdim.ts"));
+    // As the grader's Worker refuses it, the import fails and is caught; but it left the
+    // check's process unable to import anything more (seventeenth review).
+    const computed = `${solution}\nexport const extra: unknown = await import(` +
+      `["npm:", "left-pad", "@1.3.0"].join("")).catch(() => null);\n`;
+    await Deno.writeTextFile(join(dir, "sum_keepdim.ts"), computed);
+    await Deno.copyFile(join(ROOT, "solutions", "softmax.ts"), join(dir, "softmax.ts"));
+    const results = await runCheck({ dir, ids: ["sum_keepdim", "softmax"], typeCheck: false });
+    for (const result of results) {
+      if (result.status !== "done") {
+        fail(
+          `${result.id}: ${result.status}: ${
+            JSON.stringify(result.cases.find((c) => c.status !== "pass"))
+          }`,
+        );
+      }
+    }
+    if (await Deno.readTextFile(lock) !== before) fail("the check wrote the import into deno.lock");
+  } finally {
+    await Deno.writeTextFile(lock, before);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("runCheck(): a Promise a case left rejected fails that case, as in the grader, and the rest of the exercise is checked", async () => {
   const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".stray_" });
   try {
