@@ -8,9 +8,11 @@
  * a fresh process for the next exercise. One process serves every exercise of a check until a
  * case gets stuck or ends it, so the TensorFlow.js backend starts once per check, not once per
  * exercise. (A Worker would be cheaper to start, but Deno's `Worker.terminate()` does not stop
- * a synchronous loop: the thread spins on until the process exits.) The process has the
- * permissions of `deno task check` (`--allow-all`): it runs the learner's own code on their
- * machine, as the check always has; the grader's sandbox is another matter (`grader/sandbox/`).
+ * a synchronous loop: the thread spins on until the process exits.) The process may read
+ * files and the environment, and nothing more: the grader's sandbox (`grader/sandbox/`) gives
+ * the learner's code no writes, network, subprocesses, FFI or system information either, so
+ * that code which needs them fails here as it will there. (The sandbox is stricter still: it
+ * reads only the kit, the data and the submission, and shows a few environment variables.)
  * Like the sandbox, it refuses TensorFlow.js's own versions of what an exercise asks for
  * (`grader/sandbox/shortcuts.ts`), so that the check's total is the grader's.
  *
@@ -176,10 +178,14 @@ export class CaseRunner {
     // --frozen: an import the kit's lockfile does not pin (`npm:@tensorflow/tfjs` with no
     // version, a package the kit lacks) fails here, as the grader refuses it, instead of
     // downloading it or writing it into the kit's deno.lock.
+    // Reading and the environment only: the grader's sandbox gives the learner's code no more
+    // (no writes, network, subprocesses, FFI or system information), so a file that writes a
+    // debug log fails here as it fails there (seventeenth review: 10/10 here, 2/10 there).
     const args = [
       "run",
       "--quiet",
-      "--allow-all",
+      "--allow-read",
+      "--allow-env",
       "--frozen",
       `--config=${join(ROOT, "deno.json")}`,
     ];
