@@ -496,6 +496,48 @@ Deno.test("runCheck(): an unpinned import the graph check cannot see (a computed
   }
 });
 
+Deno.test("runCheck(): what the grader's stage leaves out fails as it does there: a helper it is not handed, a folder too large to grade", async () => {
+  // Seventeenth review: the check said "All done" where the grader gave 127/149 and 0/149.
+  const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".staged_" });
+  try {
+    await Deno.copyFile(join(ROOT, "solutions", "accuracy.ts"), join(dir, "helpers.tsx"));
+    await Deno.writeTextFile(
+      join(dir, "accuracy.ts"),
+      'export { accuracy } from "./helpers.tsx";\n',
+    );
+    await Deno.copyFile(join(ROOT, "solutions", "sum_keepdim.ts"), join(dir, "real.ts"));
+    await Deno.symlink("real.ts", join(dir, "link.ts"));
+    await Deno.writeTextFile(
+      join(dir, "sum_keepdim.ts"),
+      'export { sumKeepdim } from "./link.ts";\n',
+    );
+    const ids = ["sum_keepdim", "accuracy"];
+    const results = await runCheck({ dir, ids, typeCheck: false });
+    for (
+      const [result, why] of [[results[0], "a symbolic link"], [results[1], "only .ts"]] as const
+    ) {
+      const message = result.cases[0].message ?? "";
+      if (result.status !== "failing" || !message.includes("is not handed to the grader: " + why)) {
+        fail(`${result.id}: expected "${why}", got ${result.status}: ${message}`);
+      }
+    }
+    await Deno.remove(join(dir, "link.ts"));
+    await Deno.copyFile(join(ROOT, "solutions", "sum_keepdim.ts"), join(dir, "sum_keepdim.ts"));
+    await Deno.copyFile(join(ROOT, "solutions", "accuracy.ts"), join(dir, "accuracy.ts"));
+    await Deno.writeTextFile(join(dir, "training_log.json"), JSON.stringify("x".repeat(6 << 20)));
+    for (const result of await runCheck({ dir, ids, typeCheck: false })) {
+      const message = result.cases[0].message ?? "";
+      if (result.status !== "failing" || !message.includes("The submission is too large")) {
+        fail(
+          `${result.id}: expected the folder refused as too large, got ${result.status}: ${message}`,
+        );
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("runCheck(): a Promise a case left rejected fails that case, as in the grader, and the rest of the exercise is checked", async () => {
   const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".stray_" });
   try {

@@ -309,6 +309,7 @@ export async function runCheck(options: CheckOptions = {}): Promise<ExerciseResu
       let hint = "loadError" in ran ? ran.hint : "";
       if (problem !== undefined && (loadError === undefined || problem.kind !== "load")) {
         const why = {
+          folder: "is in a folder the grader would not grade at all",
           load: "does not load",
           blocked: "imports what this exercise may not (the grader would not run it)",
           type: "does not type-check",
@@ -318,7 +319,12 @@ export async function runCheck(options: CheckOptions = {}): Promise<ExerciseResu
           ? `Fix the type error: deno check ${shown} lists them all.`
           : problem.kind === "blocked"
           ? 'Import only lib/, data/ and the lessons before this exercise\'s own (README, "For graders").'
-          : "Fix the syntax error or the missing module named above.";
+          : problem.kind === "folder"
+          ? `Keep in ${
+            dirname(shown) || "."
+          } only what your exercises need (README, "For graders").`
+          : "Fix what the message names: a syntax error, a missing module, or a file the grader " +
+            "is not handed.";
       }
       const cases: CaseResult[] = loadError !== undefined
         ? exercise.cases.map((c) => ({

@@ -17,13 +17,16 @@ import { defaultConfig, type GraderConfig } from "../config.ts";
 import { checkGraphs } from "./graph.ts";
 import { dirUrl, prepareImportMap, readKitImports } from "./import_map.ts";
 import { loadPolicy, lockedPackages, type PolicyExercise } from "./policy.ts";
-import { SAFE_NAME, UNSAFE_NAME } from "./stage.ts";
+import { SOURCE_EXTENSIONS, stageSubmission } from "./stage.ts";
 import { typecheckAll } from "./typecheck.ts";
 
-/** Why the grader would not run a file: it does not load, is blocked, or does not type-check. */
+/**
+ * Why the grader would not run a file: the folder as a whole would not be graded, or the file
+ * does not load (or loads a file the grader is not handed), is blocked, or does not type-check.
+ */
 export interface FileProblem {
   /** Which step refuses it. */
-  kind: "load" | "blocked" | "type";
+  kind: "folder" | "load" | "blocked" | "type";
   /** The reason, with the compiler's or the graph's message. */
   message: string;
 }
@@ -38,6 +41,22 @@ export interface PrepareFilesOptions {
   config?: GraderConfig;
   /** Skip the type check (it costs a few seconds). Default false. */
   skipTypecheck?: boolean;
+}
+
+/** Why the stage did not copy `path` (relative, `/`-separated), and what to do. */
+function notCopied(path: string, refused: Record<string, string>): string {
+  const parts = path.split("/");
+  for (let i = parts.length; i > 0; i--) {
+    const why = refused[parts.slice(0, i).join("/")];
+    if (why !== undefined) return `${why}; rename it or hand in the file itself`;
+  }
+  if (parts.some((part) => part.startsWith("."))) {
+    return "files in folders whose name starts with a dot are left out; rename it";
+  }
+  if (!SOURCE_EXTENSIONS.some((ext) => path.endsWith(ext))) {
+    return `only ${SOURCE_EXTENSIONS.join(", ")} files are handed in; rename it`;
+  }
+  return "the grader leaves it out (see the notes of deno task grade on this folder)";
 }
 
 /**
@@ -60,6 +79,23 @@ export async function prepareFiles(
   const policy = await loadPolicy(config, present);
   const kitImports = await readKitImports(config.configFile);
   const workDir = await Deno.makeTempDir({ prefix: "d2l-check-" });
+  // The grader's own copy of the folder: what it would refuse, or not be handed.
+  const staged = await stageSubmission(dir, join(workDir, "stage"), {
+    exerciseFiles: options.exercises.map((e) => e.file),
+    maxBytes: config.maxSubmissionBytes,
+    maxFiles: config.maxSubmissionFiles,
+    maxDepth: config.maxDepth,
+  }).catch(async (error) => {
+    await Deno.remove(workDir, { recursive: true }).catch(() => {});
+    throw error;
+  });
+  if (staged.fatal !== undefined) {
+    // Found by the seventeenth review: a 6 MB data file nothing imported made the submission
+    // not gradable (0/149) while the check said "All done".
+    for (const { file } of present) problems[file] = { kind: "folder", message: staged.fatal };
+    await Deno.remove(workDir, { recursive: true }).catch(() => {});
+    return problems;
+  }
   const importMapFor = async (_roots: string[], where: string) => {
     const map = prepareImportMap({ kitImports, kitRoot: config.kitRoot, dirs: [], stageRoots: [] });
     map.imports[dirUrl(dir)] = dirUrl(dir);
@@ -92,17 +128,13 @@ export async function prepareFiles(
     const runnable: Record<string, string[]> = {};
     for (const { file } of present) {
       const g = graph[file];
-      const uncopied = g.modules.find((m) =>
-        m.split("/").some((part) => part.startsWith(".") || !SAFE_NAME.test(part))
-      );
+      const uncopied = g.modules.find((m) => !staged.files.includes(m));
       if (uncopied !== undefined) {
         problems[file] = {
           kind: "load",
           message: `${JSON.stringify(uncopied)} is not handed to the grader: ${
-            uncopied.split("/").some((part) => part.startsWith("."))
-              ? "files in folders whose name starts with a dot are left out"
-              : `it has ${UNSAFE_NAME}`
-          }; rename it`,
+            notCopied(uncopied, staged.refused)
+          }`,
         };
       } else if (g.loadError !== undefined) problems[file] = { kind: "load", message: g.loadError };
       else if (g.blocked !== undefined) problems[file] = { kind: "blocked", message: g.blocked };

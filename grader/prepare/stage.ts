@@ -76,7 +76,8 @@ export interface StagedSubmission {
   fatal?: string;
 }
 
-const SOURCE_EXTENSIONS = [".ts", ".mts", ".js", ".mjs", ".json"];
+/** The files the stage copies, by extension; others are left out. */
+export const SOURCE_EXTENSIONS: readonly string[] = [".ts", ".mts", ".js", ".mjs", ".json"];
 const CONFIG_FILES = new Set([
   "deno.json",
   "deno.jsonc",
