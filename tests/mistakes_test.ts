@@ -426,8 +426,24 @@ const MISTAKES: Record<string, Mistake[]> = {
   ],
   gradient_by_hand: [
     {
+      // Found by the fourth fairness review: 11/11 before the case called gradByHand too.
+      mistake: "gradByHand builds its one-hot itself and never checks the labels",
+      caughtBy: "gradByHand() reject a label",
+      says: "gradByHand(params, X, y = [0, 2, 1, 3])",
+      replace: () => ({
+        gradByHand: (params: kit.Params, X: tf.Tensor, y: T1) =>
+          tf.tidy(() => {
+            const n = X.shape[0];
+            const flat = tf.reshape(X, [n, -1]) as T2;
+            const yHat = kit.softmax(tf.add(tf.matMul(flat, params.W), params.b) as T2);
+            const G = tf.sub(yHat, tf.oneHot(y, yHat.shape[1]));
+            return { dW: tf.div(tf.matMul(flat, G, true), n), db: tf.mean(G, 0) };
+          }),
+      }),
+    },
+    {
       mistake: "checks only that a label is below the class count (-1 writes into the row before)",
-      caughtBy: "logitGradient() rejects a label",
+      caughtBy: "gradByHand() reject a label",
       says: "y = [-1, 2]",
       replace: () => ({
         logitGradient: (yHat: T2, y: T1) => {
@@ -694,6 +710,20 @@ const MISTAKES: Record<string, Mistake[]> = {
     },
   ],
   huge_vocabulary: [
+    {
+      // Found by the fourth fairness review: 11/11 before the case called fullSoftmaxLoss too.
+      mistake: "fullSoftmaxLoss picks the true logit with a one-hot mask and never checks the ids",
+      caughtBy: "fullSoftmaxLoss() and sampledSoftmaxLoss() reject a word id",
+      says: "fullSoftmaxLoss(y = [3, 12], V = 10)",
+      replace: () => ({
+        fullSoftmaxLoss: (layer: { W: T2; b: T1 }, batch: { h: T2; y: T1 }) =>
+          tf.tidy(() => {
+            const Z = tf.add(tf.matMul(batch.h, layer.W, false, true), layer.b) as T2;
+            const zTrue = tf.sum(tf.mul(Z, tf.oneHot(batch.y, layer.W.shape[0])), 1);
+            return tf.sub(tf.logSumExp(Z, 1), zTrue);
+          }),
+      }),
+    },
     {
       mistake: "returns the full loss instead of sampling",
       caughtBy: "varies with the seed",

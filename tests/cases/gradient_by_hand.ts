@@ -101,16 +101,24 @@ const cases: Case[] = [
     check: (output) => expectGradients(output, IMAGES, 1e-6),
   },
   {
-    name: "logitGradient() rejects a label outside [0, classes) with an error naming it",
+    name:
+      "logitGradient() and gradByHand() reject a label outside [0, classes) with an error naming it",
     points: 1,
-    hint: "Read y and throw a RangeError naming the bad label (lesson 3's checkLabels does).",
+    hint: "Read y and throw a RangeError naming the bad label (lesson 3's checkLabels does); " +
+      "gradByHand gets the check by calling logitGradient.",
     run: "badLabel",
     check: (output) => {
       expectLabelsRejected(
-        output,
+        field(output, "logit", "badLabel"),
         "badLabel",
         { call: "logitGradient(yHat, y = [0, 3]) with 3 classes", label: 3 },
         { call: "logitGradient(yHat, y = [-1, 2])", label: -1 },
+      );
+      expectLabelsRejected(
+        field(output, "grad", "badLabel"),
+        "badLabel",
+        { call: "gradByHand(params, X, y = [0, 2, 1, 3]) with 3 classes", label: 3 },
+        { call: "gradByHand(params, X, y = [0, -1, 1, 2])", label: -1 },
       );
     },
   },

@@ -224,16 +224,24 @@ const cases: Case[] = [
     },
   },
   {
-    name: "sampledSoftmaxLoss() rejects a word id outside [0, V) with an error naming it",
+    name:
+      "fullSoftmaxLoss() and sampledSoftmaxLoss() reject a word id outside [0, V) with an error naming it",
     points: 1,
-    hint: "Check y's ids against W.shape[0] and throw a RangeError naming the bad id.",
+    hint: "Check y's ids against W.shape[0] in both functions and throw a RangeError naming the " +
+      "bad id.",
     run: "badWordId",
     check: (output) => {
       expectLabelsRejected(
-        output,
+        field(output, "sampled", "badWordId"),
         "badWordId",
         { call: "sampledSoftmaxLoss(y = [3, 12], V = 10)", label: 12 },
         { call: "sampledSoftmaxLoss(y = [3, -1], V = 10)", label: -1 },
+      );
+      expectLabelsRejected(
+        field(output, "full", "badWordId"),
+        "badWordId",
+        { call: "fullSoftmaxLoss(y = [3, 12], V = 10)", label: 12 },
+        { call: "fullSoftmaxLoss(y = [3, -1], V = 10)", label: -1 },
       );
     },
   },

@@ -79,11 +79,30 @@ export const runs: Runs<Impl> = {
   small: (impl) => gradOut(impl, SMALL, [4, 6]),
   images: (impl) => gradOut(impl, IMAGES, [8, 1, 28, 28]),
   badLabel: (impl) => {
-    const withLabels = (y: number[]) =>
+    const logit = (y: number[]) =>
       captureError(() =>
         tf.tidy(() => impl.logitGradient(tf.tensor2d(BOOK_Y_HAT), tf.tensor1d(y, "int32")))
       );
-    return { high: withLabels([0, 3]), negative: withLabels([-1, 2]) };
+    // gradByHand too: one that builds its one-hot itself must check the labels as well.
+    const grad = (y: number[]) =>
+      captureError(() =>
+        tf.tidy(() => {
+          const params = {
+            W: tf.variable(tf.tensor2d(SMALL.W)),
+            b: tf.variable(tf.tensor1d(SMALL.b)),
+          };
+          try {
+            return impl.gradByHand(params, tf.tensor2d(SMALL.X), tf.tensor1d(y, "int32"));
+          } finally {
+            params.W.dispose();
+            params.b.dispose();
+          }
+        })
+      );
+    return {
+      logit: { high: logit([0, 3]), negative: logit([-1, 2]) },
+      grad: { high: grad([0, 2, 1, 3]), negative: grad([0, -1, 1, 2]) },
+    };
   },
   batchMismatch: (impl) =>
     captureError(() =>

@@ -135,14 +135,21 @@ export const runs: Runs<Impl> = {
           )),
     ),
   badWordId: (impl) => {
-    const withIds = (y: number[]) =>
+    const sampled = (y: number[]) =>
       captureError(() =>
         withProblem(
           problem(10, 2, y, 54, 1),
           (layer, batch) => impl.sampledSoftmaxLoss(layer, batch, { numSampled: 4, seed: 0 }),
         )
       );
-    return { high: withIds([3, 12]), negative: withIds([3, -1]) };
+    const full = (y: number[]) =>
+      captureError(() =>
+        withProblem(problem(10, 2, y, 54, 1), (layer, batch) => impl.fullSoftmaxLoss(layer, batch))
+      );
+    return {
+      sampled: { high: sampled([3, 12]), negative: sampled([3, -1]) },
+      full: { high: full([3, 12]), negative: full([3, -1]) },
+    };
   },
   leaks: (impl) =>
     withProblem(SMALL, (layer, batch) =>
