@@ -24,6 +24,7 @@
 import { basename, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ManifestCase } from "./manifest.ts";
+import { problemHint } from "./prepare/files.ts";
 import { checkGraphs, type FileGraph } from "./prepare/graph.ts";
 import { BLOCKED_MODULE, prepareImportMap } from "./prepare/import_map.ts";
 import { isUnder } from "./prepare/policy.ts";
@@ -66,7 +67,8 @@ interface Prepared {
   started: number;
 }
 
-type Verdict = { status: CaseStatus; message: string; value?: number };
+/** A case's verdict; `hint`, when set, replaces the case's own (which is about code that ran). */
+type Verdict = { status: CaseStatus; message: string; value?: number; hint?: string };
 
 function emptyTimings(): Timings {
   return { stage: 0, graph: 0, typecheck: 0, sandbox: 0, checks: 0 };
@@ -266,7 +268,7 @@ function caseReport(session: GraderSession, c: ManifestCase, v: Verdict, ms?: nu
     score: passed ? c.points : 0,
     status: v.status,
     message: truncate(v.message, limit),
-    hint: passed ? "" : c.hint,
+    hint: passed ? "" : v.hint ?? c.hint,
     hidden: c.hidden,
     visibility: c.visibility,
   };
@@ -336,10 +338,15 @@ function preVerdict(p: Prepared, c: ManifestCase): Verdict | undefined {
       status: "error",
       message:
         `exercises/${c.file} does not load (this exercise scores 0; the others are graded): ${graph.loadError}`,
+      hint: problemHint("load", `exercises/${c.file}`),
     };
   }
   if (graph?.blocked !== undefined) {
-    return { status: "blocked", message: `not run: ${graph.blocked}` };
+    return {
+      status: "blocked",
+      message: `not run: ${graph.blocked}`,
+      hint: problemHint("blocked", `exercises/${c.file}`),
+    };
   }
   return undefined;
 }
@@ -453,6 +460,7 @@ async function runPrepared(
           status: "error",
           message: `exercises/${c.file} does not type-check (this exercise scores 0; the others ` +
             `are graded):\n${typeErrors[c.file]}`,
+          hint: problemHint("type", `exercises/${c.file}`),
         });
       }
     }

@@ -66,7 +66,12 @@
  */
 export { defaultConfig, type GraderConfig, KIT_ROOT } from "./config.ts";
 export { type GraderSession, openSession, type SessionOptions } from "./session.ts";
-export { type FileProblem, prepareFiles, type PrepareFilesOptions } from "./prepare/files.ts";
+export {
+  type FileProblem,
+  prepareFiles,
+  type PrepareFilesOptions,
+  problemHint,
+} from "./prepare/files.ts";
 export {
   type BatchEntry,
   type BatchOptions,

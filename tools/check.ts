@@ -42,7 +42,7 @@ import { fileURLToPath } from "node:url";
 import { BACKEND_ENV, parseBackendName } from "../lib/backend.ts";
 import { type Case, DEFAULT_TIMEOUT_MS, type Exercise } from "../tests/cases/case.ts";
 import { chdirToCaller } from "../lib/caller_cwd.ts";
-import { prepareFiles } from "../grader/mod.ts";
+import { prepareFiles, problemHint } from "../grader/mod.ts";
 import { type CaseResult, CaseRunner } from "./check_runner.ts";
 
 export type { CaseResult } from "./check_runner.ts";
@@ -315,16 +315,7 @@ export async function runCheck(options: CheckOptions = {}): Promise<ExerciseResu
           type: "does not type-check",
         }[problem.kind];
         loadError = `${shown} ${why}; the grader would score this exercise 0:\n${problem.message}`;
-        hint = problem.kind === "type"
-          ? `Fix the type error: deno check ${shown} lists them all.`
-          : problem.kind === "blocked"
-          ? 'Import only lib/, data/ and the lessons before this exercise\'s own (README, "For graders").'
-          : problem.kind === "folder"
-          ? `Keep in ${
-            dirname(shown) || "."
-          } only what your exercises need (README, "For graders").`
-          : "Fix what the message names: a syntax error, a missing module, or a file the grader " +
-            "is not handed.";
+        hint = problemHint(problem.kind, shown);
       }
       const cases: CaseResult[] = loadError !== undefined
         ? exercise.cases.map((c) => ({

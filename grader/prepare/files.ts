@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { defaultConfig, type GraderConfig } from "../config.ts";
 import { checkGraphs } from "./graph.ts";
 import { dirUrl, prepareImportMap, readKitImports } from "./import_map.ts";
@@ -41,6 +41,36 @@ export interface PrepareFilesOptions {
   config?: GraderConfig;
   /** Skip the type check (it costs a few seconds). Default false. */
   skipTypecheck?: boolean;
+}
+
+/**
+ * What to do about a file problem of `kind` in `file` (its path as the learner sees it): the
+ * hint the learner's check and the grader's report both give, in place of the cases' own hints,
+ * which are about code that never ran.
+ *
+ * @example
+ * ```ts
+ * import { problemHint } from "./files.ts";
+ * const hint = problemHint("type", "exercises/softmax.ts");
+ * if (hint !== "Fix the type error: deno check exercises/softmax.ts lists them all.") {
+ *   throw new Error(`unexpected hint: ${hint}`);
+ * }
+ * ```
+ */
+export function problemHint(kind: FileProblem["kind"], file: string): string {
+  switch (kind) {
+    case "type":
+      return `Fix the type error: deno check ${file} lists them all.`;
+    case "blocked":
+      return 'Import only lib/, data/ and the lessons before this exercise\'s own (README, "For graders").';
+    case "folder":
+      return `Keep in ${
+        dirname(file) || "."
+      } only what your exercises need (README, "For graders").`;
+    case "load":
+      return "Fix what the message names: a syntax error, a missing module, or a file the grader " +
+        "is not handed.";
+  }
 }
 
 /** Why the stage did not copy `path` (relative, `/`-separated), and what to do. */
