@@ -278,6 +278,24 @@ const MISTAKES: Record<string, Mistake[]> = {
   ],
   evaluate_accuracy: [
     {
+      // Fourth fairness review: caught before only when earlier calls had run, with a message
+      // about the value, not the reset.
+      mistake: "keeps one Accumulator for every call (never reset)",
+      caughtBy: "the next call starts from zero",
+      says: "each call must count from zero",
+      replace: (s) => {
+        const metric = new s.Accumulator(2);
+        return {
+          evaluateAccuracy: (net: kit.Net, iter: kit.DataIter) => {
+            for (const [X, y] of iter) {
+              metric.add(tf.tidy(() => kit.accuracy(net(X), y)), y.shape[0]);
+            }
+            return metric.get(0) / metric.get(1);
+          },
+        };
+      },
+    },
+    {
       mistake: "averages the batches' accuracies",
       caughtBy: "6 / 10",
       replace: () => ({

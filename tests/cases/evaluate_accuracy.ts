@@ -105,14 +105,28 @@ const cases: Case[] = [
   },
   {
     name:
-      "evaluateAccuracy() of the randomly initialised model on the subset's test split matches the lesson (about 0.1)",
+      "evaluateAccuracy() of the randomly initialised model on the subset's test split matches the lesson (about 0.1), and the next call starts from zero",
     points: 1,
-    hint: "The same model and data as lesson 4: the value must equal the reference exactly.",
+    hint: "The same model and data as lesson 4: the value must equal the reference exactly. " +
+      "Make the Accumulator inside evaluateAccuracy, so that every call counts from zero.",
     run: "randomNet",
     check: async (output) => {
-      const acc = expectNumber(output, "evaluateAccuracy(random net, subset test split)");
+      const acc = expectNumber(
+        field(output, "random", "randomNet"),
+        "evaluateAccuracy(random net, subset test split)",
+      );
       const expected = await randomNetAccuracy();
       if (!isRatio(acc, expected)) fail(`expected ${expected} (lesson 4), got ${acc}`);
+      const right = expectNumber(
+        field(output, "alwaysRight", "randomNet"),
+        "evaluateAccuracy(a net that is always right), called next",
+      );
+      if (right !== 1) {
+        fail(
+          `a net that is always right, evaluated next, got ${right}, not 1: the counts of the ` +
+            "call before were added in; each call must count from zero (a new Accumulator)",
+        );
+      }
     },
   },
   {

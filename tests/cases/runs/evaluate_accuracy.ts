@@ -85,11 +85,25 @@ export const runs: Runs<Impl> = {
   randomNet: async (impl) => {
     const data = await loadDataFashionMnist(256, { subset: true });
     const params = initParams({ seed: 0 });
+    let random: number;
     try {
-      return impl.evaluateAccuracy(createNet(params), data.testIter);
+      random = impl.evaluateAccuracy(createNet(params), data.testIter);
     } finally {
       tf.dispose([params.W, params.b]);
       data.dispose();
+    }
+    // Then a net that is always right (class 0, on labels all 0): exactly 1, unless counts
+    // kept from the call before are added in (an Accumulator made once, not per call).
+    const zeros = createDataIter(images(), new Int32Array(LABELS.length), {
+      batchSize: 4,
+      imageSize: [1, 4],
+    });
+    try {
+      const alwaysRight = (X: tf.Tensor) =>
+        tf.tidy(() => tf.oneHot(tf.zeros([X.shape[0]], "int32"), 4).toFloat() as tf.Tensor2D);
+      return { random, alwaysRight: impl.evaluateAccuracy(alwaysRight, zeros) };
+    } finally {
+      zeros.dispose();
     }
   },
   leaks: (impl) => {
