@@ -568,6 +568,24 @@ const MISTAKES: Record<string, Mistake[]> = {
   ],
   log_zero: [
     {
+      // Fourth fairness review: blamed on the default learning rate before.
+      mistake: "oneSgdStep writes the new W and b into the model it was given",
+      caughtBy: "matches a float64 SGD step",
+      says: "changed the model it was given",
+      replace: (s) => ({
+        oneSgdStep: (
+          model: { W: number[][]; b: number[] },
+          batch: { X: number[][]; y: number[] },
+          options?: { lr?: number },
+        ) => {
+          const report = s.oneSgdStep(model, batch, options);
+          report.W.forEach((row: number[], i: number) => model.W[i].splice(0, row.length, ...row));
+          model.b.splice(0, report.b.length, ...report.b);
+          return report;
+        },
+      }),
+    },
+    {
       mistake: "a logit gap too small for the probability to reach 0",
       caughtBy: "gives a model and batch",
       replace: () => ({

@@ -62,6 +62,12 @@ const cases: Case[] = [
       "(0.1, the book's, when it is not given).",
     run: "healthyStep",
     check: (output) => {
+      if (field(output, "modelKept", "healthyStep") !== true) {
+        fail(
+          "oneSgdStep() changed the model it was given: return the new W and b in the report " +
+            "and leave the input's arrays as they were",
+        );
+      }
       const r = readReport(field(output, "given", "healthyStep"), { inputs: 4, classes: 3 }, 5);
       const ref = sgdStepReference(HEALTHY.model, HEALTHY.batch.X, HEALTHY.batch.y, HEALTHY.lr);
       const tol = { rtol: 1e-4, atol: 1e-5 };

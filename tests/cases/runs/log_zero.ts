@@ -27,10 +27,15 @@ export const POISONED = {
 
 /** The runs, by id. */
 export const runs: Runs<Impl> = {
-  healthyStep: (impl) => ({
-    given: impl.oneSgdStep(HEALTHY.model, HEALTHY.batch, { lr: HEALTHY.lr }) as unknown as Plain,
-    byDefault: impl.oneSgdStep(HEALTHY.model, HEALTHY.batch) as unknown as Plain,
-  }),
+  healthyStep: (impl) => {
+    // Copies: a step that writes into the model it was given is told apart, and spoils no
+    // later call.
+    const model = structuredClone(HEALTHY.model);
+    const given = impl.oneSgdStep(model, HEALTHY.batch, { lr: HEALTHY.lr }) as unknown as Plain;
+    const modelKept = JSON.stringify(model) === JSON.stringify(HEALTHY.model);
+    const byDefault = impl.oneSgdStep(structuredClone(HEALTHY.model), HEALTHY.batch);
+    return { given, byDefault: byDefault as unknown as Plain, modelKept };
+  },
   zeroProbabilityStep: (impl) =>
     impl.oneSgdStep({ W: [[-120, 0]], b: [0, 0] }, { X: [[1]], y: [0] }) as unknown as Plain,
   poisonedStep: (impl) => impl.oneSgdStep(POISONED.model, POISONED.batch) as unknown as Plain,
