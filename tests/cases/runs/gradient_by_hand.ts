@@ -44,6 +44,19 @@ export const IMAGES = {
 
 type Model = { X: number[][]; W: number[][]; b: number[]; y: number[] };
 
+/** `gradByHand` on the small model's parameters and batch with labels `y` (which may be bad). */
+function gradOnSmall(impl: Impl, y: number[]) {
+  return tf.tidy(() => {
+    const params = { W: tf.variable(tf.tensor2d(SMALL.W)), b: tf.variable(tf.tensor1d(SMALL.b)) };
+    try {
+      return impl.gradByHand(params, tf.tensor2d(SMALL.X), tf.tensor1d(y, "int32"));
+    } finally {
+      params.W.dispose();
+      params.b.dispose();
+    }
+  });
+}
+
 /** `gradByHand` on a model given as plain arrays; X reshaped to `xShape`. */
 function gradOut(impl: Impl, m: Model, xShape: number[]): Plain {
   return tidyPlain(() => {
@@ -84,41 +97,13 @@ export const runs: Runs<Impl> = {
         tf.tidy(() => impl.logitGradient(tf.tensor2d(BOOK_Y_HAT), tf.tensor1d(y, "int32")))
       );
     // gradByHand too: one that builds its one-hot itself must check the labels as well.
-    const grad = (y: number[]) =>
-      captureError(() =>
-        tf.tidy(() => {
-          const params = {
-            W: tf.variable(tf.tensor2d(SMALL.W)),
-            b: tf.variable(tf.tensor1d(SMALL.b)),
-          };
-          try {
-            return impl.gradByHand(params, tf.tensor2d(SMALL.X), tf.tensor1d(y, "int32"));
-          } finally {
-            params.W.dispose();
-            params.b.dispose();
-          }
-        })
-      );
+    const grad = (y: number[]) => captureError(() => gradOnSmall(impl, y));
     return {
       logit: { high: logit([0, 3]), negative: logit([-1, 2]) },
       grad: { high: grad([0, 2, 1, 3]), negative: grad([0, -1, 1, 2]) },
     };
   },
-  batchMismatch: (impl) =>
-    captureError(() =>
-      tf.tidy(() => {
-        const params = {
-          W: tf.variable(tf.tensor2d(SMALL.W)),
-          b: tf.variable(tf.tensor1d(SMALL.b)),
-        };
-        try {
-          return impl.gradByHand(params, tf.tensor2d(SMALL.X), tf.tensor1d([0, 1, 2], "int32"));
-        } finally {
-          params.W.dispose();
-          params.b.dispose();
-        }
-      })
-    ),
+  batchMismatch: (impl) => captureError(() => gradOnSmall(impl, [0, 1, 2])),
   keepsParams: (impl) =>
     tidyPlain(() => {
       const params = { W: tf.variable(tf.tensor2d(SMALL.W)), b: tf.variable(tf.tensor1d(SMALL.b)) };
