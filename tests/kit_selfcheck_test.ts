@@ -433,11 +433,25 @@ Deno.test("runCheck() gives no points for the kit's own function, as the grader 
   }
 });
 
-Deno.test("runCheck(): an import with no version is refused by name, the exercises after it are checked as usual, and the kit's deno.lock is left as it was", async () => {
-  const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".unpinned_" });
+/**
+ * Runs `fn` on a fresh folder at the kit's top, then checks that the kit's deno.lock is as it
+ * was (and puts it back either way): the check must never write an import into it.
+ */
+async function withLockKept(prefix: string, fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ dir: ROOT, prefix });
   const lock = join(ROOT, "deno.lock");
   const before = await Deno.readTextFile(lock);
   try {
+    await fn(dir);
+    if (await Deno.readTextFile(lock) !== before) fail("the check wrote the import into deno.lock");
+  } finally {
+    await Deno.writeTextFile(lock, before);
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("runCheck(): an import with no version is refused by name, the exercises after it are checked as usual, and the kit's deno.lock is left as it was", async () => {
+  await withLockKept(".unpinned_", async (dir) => {
     const solution = await Deno.readTextFile(join(ROOT, "solutions", "sum_keepdim.ts"));
     const unpinned = solution.replace(
       /^import \* as tf from "\.\.\/lib\/tf\.ts";$/m,
@@ -460,18 +474,11 @@ Deno.test("runCheck(): an import with no version is refused by name, the exercis
     if (after.status !== "done") {
       fail(`softmax after it: ${after.status}: ${JSON.stringify(after.cases[0])}`);
     }
-    if (await Deno.readTextFile(lock) !== before) fail("the check wrote the import into deno.lock");
-  } finally {
-    await Deno.writeTextFile(lock, before);
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("runCheck(): an unpinned import the graph check cannot see (a computed npm: specifier), caught, fails no later exercise", async () => {
-  const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".computed_" });
-  const lock = join(ROOT, "deno.lock");
-  const before = await Deno.readTextFile(lock);
-  try {
+  await withLockKept(".computed_", async (dir) => {
     const solution = await Deno.readTextFile(join(ROOT, "solutions", "sum_keepdim.ts"));
     // As the grader's Worker refuses it, the import fails and is caught; but it left the
     // check's process unable to import anything more (seventeenth review).
@@ -489,11 +496,7 @@ Deno.test("runCheck(): an unpinned import the graph check cannot see (a computed
         );
       }
     }
-    if (await Deno.readTextFile(lock) !== before) fail("the check wrote the import into deno.lock");
-  } finally {
-    await Deno.writeTextFile(lock, before);
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("runCheck(): what the grader's stage leaves out fails as it does there: a helper it is not handed, a folder too large to grade", async () => {
