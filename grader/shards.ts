@@ -314,6 +314,13 @@ export async function mergeShards(dirs: string[], out: string): Promise<number> 
       if (!student.files.every(inside)) {
         throw new Error(`${dirs[i]}/${SHARD_FILE} names a file outside its directory`);
       }
+      if (student.files.length === 0) {
+        // Its report could not be written when the shard graded it (that run exited 2).
+        throw new Error(
+          `${dirs[i]} holds no report for ${JSON.stringify(student.name)} (it could not be ` +
+            `written when that shard graded it): grade shard ${record.shard.index}/${count} again`,
+        );
+      }
       rows.set(student.name, { row: student.row, dir: dirs[i], files: student.files });
     }
   });

@@ -215,6 +215,10 @@ Deno.test({
         [dirs[0], dirs[1], await tamper("escape", (r) => (r.students[0].files = ["../../etc/x"]))],
         "outside its directory",
       );
+      await refused(
+        [dirs[0], dirs[1], await tamper("unwritten", (r) => (r.students[0].files = []))],
+        "holds no report for",
+      );
       await assertRejects(() => mergeShards(dirs, merged), Error, "not empty");
     } finally {
       await Deno.remove(work, { recursive: true });
