@@ -63,7 +63,8 @@ function checkEpoch(output: unknown, data: Synthetic): void {
   assertClose(b, ref.model.b, { ...tol, msg: "b after the epoch (vs a float64 SGD)" });
   // W and b are right, so the steps are: what is left is how the epoch's figures are summed.
   const stepsRight = " (W and b are right: sum every example's loss and correct prediction, " +
-    "measured before its batch's step, and divide by the number of examples once)";
+    "measured before its batch's step, from zero on every call (a new Accumulator), and " +
+    "divide by the number of examples once)";
   assertClose([trainLoss], [ref.trainLoss], {
     ...tol,
     msg: `trainLoss (mean loss per example)${stepsRight}`,
