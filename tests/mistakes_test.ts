@@ -417,6 +417,28 @@ const MISTAKES: Record<string, Mistake[]> = {
   ],
   predict_ch3: [
     {
+      // Fourth fairness review: caught before with "expected 6 strings, got 10" only.
+      mistake: "tf.argMax without an axis (one per class, down the columns)",
+      caughtBy: "names the book's first six",
+      says: "tf.argMax(yHat, 1)",
+      replace: (s) => ({
+        predictCh3: (net: kit.Net, iter: kit.DataIter, n = 6) => {
+          const r = s.predictCh3(net, iter, n);
+          const preds = kit.getFashionMnistLabels([
+            ...tf.tidy(() =>
+              tf.argMax(net(tf.tensor4d(r.images, [n, 1, r.imageShape[0], r.imageShape[1]])))
+            )
+              .dataSync(),
+          ]);
+          return {
+            ...r,
+            preds,
+            titles: r.trues.map((t: string, i: number) => `${t}\n${preds[i]}`),
+          };
+        },
+      }),
+    },
+    {
       mistake: "titles each image predicted-then-true",
       caughtBy: "titles them",
       replace: (s) => ({
