@@ -527,6 +527,19 @@ Deno.test("runCheck(): what the grader's stage leaves out fails as it does there
     await Deno.remove(join(dir, "link.ts"));
     await Deno.copyFile(join(ROOT, "solutions", "sum_keepdim.ts"), join(dir, "sum_keepdim.ts"));
     await Deno.copyFile(join(ROOT, "solutions", "accuracy.ts"), join(dir, "accuracy.ts"));
+    // The folder checked may itself be a link on the learner's machine (eighteenth review: every
+    // exercise failed as "a symbolic link").
+    const link = `${dir}_link`;
+    await Deno.symlink(dir, link);
+    try {
+      for (const result of await runCheck({ dir: link, ids, typeCheck: false })) {
+        if (result.status !== "done") {
+          fail(`${result.id} through a linked folder: ${result.status}`);
+        }
+      }
+    } finally {
+      await Deno.remove(link);
+    }
     await Deno.writeTextFile(join(dir, "training_log.json"), JSON.stringify("x".repeat(6 << 20)));
     for (const result of await runCheck({ dir, ids, typeCheck: false })) {
       const message = result.cases[0].message ?? "";

@@ -110,7 +110,10 @@ export async function prepareFiles(
   const kitImports = await readKitImports(config.configFile);
   const workDir = await Deno.makeTempDir({ prefix: "d2l-check-" });
   // The grader's own copy of the folder: what it would refuse, or not be handed.
-  const staged = await stageSubmission(dir, join(workDir, "stage"), {
+  // The folder itself may be a link on the learner's machine (the grader refuses a linked
+  // submission, but what is handed in is the folder): staged from where it points.
+  const real = await Deno.realPath(dir).catch(() => dir);
+  const staged = await stageSubmission(real, join(workDir, "stage"), {
     exerciseFiles: options.exercises.map((e) => e.file),
     maxBytes: config.maxSubmissionBytes,
     maxFiles: config.maxSubmissionFiles,
