@@ -25,6 +25,8 @@
  */
 const defineProperty = Object.defineProperty;
 const ErrorClass = Error;
+const freeze = Object.freeze;
+const hasOwn = Object.hasOwn;
 
 /**
  * Replaces `target[key]` (for good: neither writable nor configurable) with a function that
@@ -46,5 +48,47 @@ export function refuse(
     defineProperty(target, key, { value: blocked, writable: false, configurable: false });
   } catch {
     // Not configurable here.
+  }
+}
+
+/**
+ * Makes `Deno.env` a read-only view of `values` (for good): `get`, `has` and `toObject` read
+ * them, `set` and `delete` throw "Setting environment variables is not allowed while grading".
+ * Node's `process.env` writes through it too. The grader's Workers show a few values; the
+ * learner's check shows its own environment, read-only alike, so that a file that sets a
+ * variable fails in both (eighteenth review: it passed in the check only).
+ *
+ * @example
+ * ```ts
+ * import { readOnlyEnv } from "./refuse.ts";
+ * // (in a process of its own: the view stays for the process's life)
+ * readOnlyEnv({ D2L_BACKEND: "wasm" });
+ * if (Deno.env.get("D2L_BACKEND") !== "wasm") throw new Error("the value is not shown");
+ * let message = "";
+ * try {
+ *   Deno.env.set("X", "1");
+ * } catch (error) {
+ *   message = (error as Error).message;
+ * }
+ * if (message !== "Setting environment variables is not allowed while grading") {
+ *   throw new Error(`Deno.env.set was not refused: ${JSON.stringify(message)}`);
+ * }
+ * ```
+ */
+export function readOnlyEnv(values: Record<string, string>): void {
+  const refuseSet = () => {
+    throw new ErrorClass("Setting environment variables is not allowed while grading");
+  };
+  const view = freeze({
+    get: (name: string) => hasOwn(values, name) ? values[name] : undefined,
+    has: (name: string) => hasOwn(values, name),
+    toObject: () => ({ ...values }),
+    set: refuseSet,
+    delete: refuseSet,
+  });
+  try {
+    defineProperty(Deno, "env", { value: view, writable: false, configurable: false });
+  } catch {
+    // Not configurable here: without the permission, the real one can neither read nor write.
   }
 }

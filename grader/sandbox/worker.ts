@@ -54,7 +54,7 @@ import {
 } from "./shortcuts.ts";
 import { keepTfjsState, type TfjsGlobals } from "./tfjs_state.ts";
 import { refuseWasmCompilation } from "./no_wasm.ts";
-import { refuse } from "./refuse.ts";
+import { readOnlyEnv, refuse } from "./refuse.ts";
 import { syncExports } from "./sync_exports.ts";
 import { types } from "node:util";
 
@@ -127,25 +127,6 @@ function remove(target: object | undefined, key: PropertyKey): void {
     delete (target as Record<PropertyKey, unknown>)[key];
   } catch {
     // Not configurable here.
-  }
-}
-
-/** A read-only `Deno.env` over `values` (step 2 of the module doc). */
-function readOnlyEnv(values: Record<string, string>): void {
-  const refuseSet = () => {
-    throw new ErrorClass("Setting environment variables is not allowed while grading");
-  };
-  const view = freeze({
-    get: (name: string) => hasOwn(values, name) ? values[name] : undefined,
-    has: (name: string) => hasOwn(values, name),
-    toObject: () => ({ ...values }),
-    set: refuseSet,
-    delete: refuseSet,
-  });
-  try {
-    defineProperty(Deno, "env", { value: view, writable: false, configurable: false });
-  } catch {
-    // Not configurable here: without the permission, the real one can neither read nor write.
   }
 }
 
