@@ -9,7 +9,7 @@
  * case gets stuck or ends it, so the TensorFlow.js backend starts once per check, not once per
  * exercise. (A Worker would be cheaper to start, but Deno's `Worker.terminate()` does not stop
  * a synchronous loop: the thread spins on until the process exits.) The process may read
- * files and the environment, and nothing more: the grader's sandbox (`grader/sandbox/`) gives
+ * files and read the environment, and nothing more: the grader's sandbox (`grader/sandbox/`) gives
  * the learner's code no writes, network, subprocesses, FFI or system information either, so
  * that code which needs them fails here as it will there. (The sandbox is stricter still: it
  * reads only the kit, the data and the submission, and shows a few environment variables.)
