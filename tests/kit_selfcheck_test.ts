@@ -499,6 +499,36 @@ Deno.test("runCheck(): an unpinned import the graph check cannot see (a computed
   });
 });
 
+Deno.test("runCheck(): the learner's code may read files and the environment, not write either, as in the grader's sandbox", async () => {
+  // Seventeenth and eighteenth reviews: a debug log and an environment variable set while
+  // loading passed in the check and failed in the grader.
+  const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".writes_" });
+  try {
+    const solution = await Deno.readTextFile(join(ROOT, "solutions", "sum_keepdim.ts"));
+    await Deno.writeTextFile(
+      join(dir, "sum_keepdim.ts"),
+      `${solution}\nDeno.env.set("D2L_QUIET", "1");\n`,
+    );
+    const softmax = await Deno.readTextFile(join(ROOT, "solutions", "softmax.ts"));
+    await Deno.writeTextFile(
+      join(dir, "softmax.ts"),
+      `${softmax}\nconst home = Deno.env.get("HOME");\n` +
+        `Deno.writeTextFileSync(new URL("./log.txt", import.meta.url), String(home));\n`,
+    );
+    const [env, write] = await runCheck({ dir, ids: ["sum_keepdim", "softmax"], typeCheck: false });
+    const says = (result: typeof env, fragment: string) =>
+      result.status === "failing" && (result.cases[0].message ?? "").includes(fragment);
+    if (!says(env, "Setting environment variables is not allowed")) {
+      fail(`Deno.env.set was not refused: ${JSON.stringify(env.cases[0])}`);
+    }
+    if (!says(write, "Requires write access")) {
+      fail(`a file write was not refused: ${JSON.stringify(write.cases[0])}`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("runCheck(): what the grader's stage leaves out fails as it does there: a helper it is not handed, a folder too large to grade", async () => {
   // Seventeenth review: the check said "All done" where the grader gave 127/149 and 0/149.
   const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".staged_" });
