@@ -65,7 +65,6 @@ const KIT_TF = new URL("../../lib/tf.ts", import.meta.url).href;
 const portPost = MessagePort.prototype.postMessage;
 const apply = Reflect.apply;
 const defineProperty = Object.defineProperty;
-const freeze = Object.freeze;
 const ownKeys = Reflect.ownKeys;
 const StringOf = String;
 const ErrorClass = Error;
