@@ -164,11 +164,12 @@ async function runExercise(
   if (
     imported.type === "imported" && !imported.ok && LOCKFILE_SPOILT.test(imported.message ?? "")
   ) {
-    // An import the kit's lockfile does not pin, made earlier by code the graph check cannot
-    // follow (`import("npm:" + name)`), leaves the process unable to import anything more;
-    // the grader's Worker refuses such an import and goes on. So: a fresh process, once
-    // (seventeenth review: every exercise after such a file failed). A file whose own import
-    // is unpinned fails here again, with the reason.
+    // An import the kit's lockfile does not pin, made earlier (by a file run before the graph
+    // check blocked it, or by code that check cannot follow, `import("npm:" + name)`), leaves
+    // the process unable to import anything more; the grader's Worker refuses such an import
+    // and goes on. So: a fresh process, once (sixteenth and seventeenth reviews: every
+    // exercise after such a file failed). A file whose own import is unpinned fails here
+    // again, with the reason.
     await runner.close();
     imported = await runner.request({ type: "import", id: exercise.id }, loadLimit);
   }
@@ -298,13 +299,6 @@ export async function runCheck(options: CheckOptions = {}): Promise<ExerciseResu
       const prepared = await preparing;
       if ("error" in prepared) throw prepared.error;
       const problem = prepared.problems[exercise.file];
-      if (problem?.kind === "blocked" && known?.kind !== "blocked") {
-        // It ran: an import the kit's lockfile does not pin leaves the process unable to import
-        // anything more (Deno: "The lockfile is out of date"), so the next exercise gets a
-        // fresh one (found by the sixteenth review: one unpinned import failed every exercise
-        // after it, where the grader blocks that file only).
-        await runner.close();
-      }
       let loadError = "loadError" in ran ? ran.loadError : undefined;
       let hint = "loadError" in ran ? ran.hint : "";
       if (problem !== undefined && (loadError === undefined || problem.kind !== "load")) {
