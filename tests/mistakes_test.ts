@@ -393,6 +393,28 @@ const MISTAKES: Record<string, Mistake[]> = {
       }),
     },
     {
+      mistake: "keeps its sums from one call to the next (a module-level Accumulator)",
+      caughtBy: "float64 SGD epoch",
+      says: "from zero on every call",
+      replace: (s) => {
+        let [loss, correct, examples] = [0, 0, 0];
+        return {
+          trainEpochCh3: (
+            net: kit.Net,
+            iter: kit.DataIter,
+            lossFn: kit.Loss,
+            updater: kit.Updater,
+          ) => {
+            const r = s.trainEpochCh3(net, iter, lossFn, updater);
+            loss += r.trainLoss * iter.numExamples;
+            correct += r.trainAcc * iter.numExamples;
+            examples += iter.numExamples;
+            return { trainLoss: loss / examples, trainAcc: correct / examples };
+          },
+        };
+      },
+    },
+    {
       mistake: "reports the mean of the batches' mean losses",
       caughtBy: "short last batch",
       replace: (s) => ({

@@ -164,11 +164,11 @@ const cases: Case[] = [
   },
   {
     name:
-      "trainEpochCh3() matches a float64 SGD epoch (8 examples in batches of 4): new W, b, mean loss and accuracy",
+      "trainEpochCh3() matches a float64 SGD epoch (8 examples in batches of 4, after an epoch on other data): new W, b, mean loss and accuracy",
     points: 2,
     hint: "Per batch: the gradient of the summed loss with respect to updater.params, then one " +
       "updater.step with this batch's size. Loss and accuracy are measured before the step " +
-      "and averaged over examples.",
+      "and averaged over this call's examples (count from zero on every call).",
     run: "epochEven",
     check: (output) => checkEpoch(output, EVEN),
   },
@@ -177,8 +177,8 @@ const cases: Case[] = [
       "trainEpochCh3() steps the short last batch with its actual size (10 examples in batches of 4, 4, 2)",
     points: 2,
     hint: "Pass y.shape[0] to updater.step, not trainIter.batchSize: the last batch has 2 " +
-      "examples. Sum each batch's losses and correct predictions (before its step) and divide " +
-      "by the number of examples once, at the end.",
+      "examples. Sum each batch's losses and correct predictions (before its step, from zero on " +
+      "every call) and divide by the number of examples once, at the end.",
     run: "epochShort",
     check: (output) => checkEpoch(output, SHORT),
   },
