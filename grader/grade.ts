@@ -21,14 +21,19 @@
  *
  * @module
  */
-import { basename, join, resolve } from "node:path";
+import { basename, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ManifestCase } from "./manifest.ts";
 import { problemHint } from "./prepare/files.ts";
 import { checkGraphs, type FileGraph } from "./prepare/graph.ts";
 import { BLOCKED_MODULE, prepareImportMap } from "./prepare/import_map.ts";
 import { isUnder } from "./prepare/policy.ts";
-import { type StagedSubmission, stageSubmission, unopenable } from "./prepare/stage.ts";
+import {
+  explainLeftOut,
+  type StagedSubmission,
+  stageSubmission,
+  unopenable,
+} from "./prepare/stage.ts";
 import { shareableStage, typecheckAll, type TypecheckVerdict } from "./prepare/typecheck.ts";
 import type {
   CaseReport,
@@ -286,11 +291,20 @@ function assemble(
   message: string,
 ): SubmissionReport {
   const { manifest } = session;
+  // A read of what the stage left out (a labels.txt beside the exercise) is told as that, as
+  // the learner's check tells it, not as a missing file under a temporary directory.
+  const leftOut = Object.fromEntries(
+    Object.entries({ ...p.staged.leftOut, ...p.staged.refused }).map((
+      [rel, why],
+    ) => [join(p.staged.root, "exercises", rel), why]),
+  );
+  const explain = (text: string) =>
+    explainLeftOut(text, leftOut, (path) => relative(p.staged.root, path));
   const exercises: ExerciseReport[] = manifest.exercises.map((e) => {
     const own = manifest.cases.filter((c) => c.exerciseId === e.id);
     const cases = [...own.filter((c) => !c.hidden), ...own.filter((c) => c.hidden)].map((c) => {
       const v = verdicts.get(c.key) ?? { status: "not-run" as const, message: "not graded" };
-      return caseReport(session, c, v, v.ms);
+      return caseReport(session, c, { ...v, message: explain(v.message) }, v.ms);
     });
     return {
       id: e.id,
@@ -475,7 +489,7 @@ function failed(session: GraderSession, name: string, error: unknown): Submissio
   const p: Prepared = {
     name,
     runDir: "",
-    staged: { root: "", files: [], refused: {}, notes: [] },
+    staged: { root: "", files: [], refused: {}, leftOut: {}, notes: [] },
     present: [],
     graph: {},
     timings: emptyTimings(),

@@ -277,6 +277,11 @@ const FIXTURES: Record<string, Fixture> = {
   },
   enables_debug: { fixture: "enables_debug", expected: {} },
   names_variables: { fixture: "names_variables", expected: {} },
+  reads_unhanded_file: {
+    fixture: "reads_unhanded_file",
+    expected: { accuracy: "error" },
+    messages: { accuracy: "exercises/labels.txt is not handed to the grader: only .ts" },
+  },
   leaves_tape_on: { fixture: "leaves_tape_on", expected: {} },
   late_error: {
     fixture: "late_error",

@@ -529,10 +529,18 @@ Deno.test("runCheck(): the learner's code may read files and the environment, no
   }
 });
 
-Deno.test("runCheck(): what the grader's stage leaves out fails as it does there: a helper it is not handed, a folder too large to grade", async () => {
-  // Seventeenth review: the check said "All done" where the grader gave 127/149 and 0/149.
+Deno.test("runCheck(): what the grader's stage leaves out fails as it does there: a helper it is not handed, a file read at run time, a folder too large to grade", async () => {
+  // Seventeenth review: the check said "All done" where the grader gave 127/149 and 0/149; and
+  // a text file read at run time (fixture reads_unhanded_file) 10/10 where the grader gave 0/10.
   const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".staged_" });
   try {
+    const softmax = await Deno.readTextFile(join(ROOT, "solutions", "softmax.ts"));
+    const readsAtLoad = (name: string) =>
+      `${softmax}\nexport const names = Deno.readTextFileSync(new URL("./${name}", ` +
+      "import.meta.url));\n";
+    await Deno.writeTextFile(join(dir, "softmax.ts"), readsAtLoad("labels.txt"));
+    await Deno.writeTextFile(join(dir, "labels.txt"), "t-shirt\n");
+    await Deno.writeTextFile(join(dir, "labels.json"), '["t-shirt"]');
     await Deno.copyFile(join(ROOT, "solutions", "accuracy.ts"), join(dir, "helpers.tsx"));
     await Deno.writeTextFile(
       join(dir, "accuracy.ts"),
@@ -544,11 +552,10 @@ Deno.test("runCheck(): what the grader's stage leaves out fails as it does there
       join(dir, "sum_keepdim.ts"),
       'export { sumKeepdim } from "./link.ts";\n',
     );
-    const ids = ["sum_keepdim", "accuracy"];
+    const ids = ["sum_keepdim", "softmax", "accuracy"];
     const results = await runCheck({ dir, ids, typeCheck: false });
-    for (
-      const [result, why] of [[results[0], "a symbolic link"], [results[1], "only .ts"]] as const
-    ) {
+    const whys = ["a symbolic link", "only .ts", "only .ts"];
+    for (const [result, why] of results.map((r, i) => [r, whys[i]] as const)) {
       const message = result.cases[0].message ?? "";
       if (result.status !== "failing" || !message.includes("is not handed to the grader: " + why)) {
         fail(`${result.id}: expected "${why}", got ${result.status}: ${message}`);
@@ -557,6 +564,8 @@ Deno.test("runCheck(): what the grader's stage leaves out fails as it does there
     await Deno.remove(join(dir, "link.ts"));
     await Deno.copyFile(join(ROOT, "solutions", "sum_keepdim.ts"), join(dir, "sum_keepdim.ts"));
     await Deno.copyFile(join(ROOT, "solutions", "accuracy.ts"), join(dir, "accuracy.ts"));
+    // A .json file is handed in: read at run time, in the check as in the grader.
+    await Deno.writeTextFile(join(dir, "softmax.ts"), readsAtLoad("labels.json"));
     // The folder checked may itself be a link on the learner's machine (eighteenth review: every
     // exercise failed as "a symbolic link").
     const link = `${dir}_link`;

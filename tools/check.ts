@@ -42,7 +42,7 @@ import { fileURLToPath } from "node:url";
 import { BACKEND_ENV, parseBackendName } from "../lib/backend.ts";
 import { type Case, DEFAULT_TIMEOUT_MS, type Exercise } from "../tests/cases/case.ts";
 import { chdirToCaller } from "../lib/caller_cwd.ts";
-import { prepareFiles, problemHint } from "../grader/mod.ts";
+import { explainLeftOut, prepareFiles, problemHint } from "../grader/mod.ts";
 import { type CaseResult, CaseRunner } from "./check_runner.ts";
 
 export type { CaseResult } from "./check_runner.ts";
@@ -271,14 +271,23 @@ export async function runCheck(options: CheckOptions = {}): Promise<ExerciseResu
   const limitOf = (c: Case) => c.timeoutMs ?? options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
   // What the grader would refuse before running anything, file by file; computed (in other
   // processes) while the cases run, and settled here so that a failure is not unhandled.
+  let staged: (leftOut: Record<string, string>) => void = () => {};
+  const leftOut = new Promise<Record<string, string>>((resolve) => staged = resolve);
   const preparing = prepareFiles({
     dir,
     exercises: selected,
     skipTypecheck: options.typeCheck === false,
+    onStaged: staged,
   }).then((problems) => ({ problems }), (error: unknown) => ({ error }));
+  preparing.then(() => staged({})); // no folder staged (no exercise file, or an error)
   let settled: Awaited<typeof preparing> | undefined;
   preparing.then((p) => settled = p);
-  const runner = new CaseRunner({ dir, backend: options.backend, onOutput: options.onOutput });
+  const runner = new CaseRunner({
+    dir,
+    backend: options.backend,
+    onOutput: options.onOutput,
+    unreadable: leftOut.then(Object.keys),
+  });
   const stop = () => runner.close();
   options.signal?.addEventListener("abort", stop, { once: true });
   const results = new Map<string, ExerciseResult>();
@@ -299,8 +308,14 @@ export async function runCheck(options: CheckOptions = {}): Promise<ExerciseResu
       const prepared = await preparing;
       if ("error" in prepared) throw prepared.error;
       const problem = prepared.problems[exercise.file];
-      let loadError = "loadError" in ran ? ran.loadError : undefined;
-      let hint = "loadError" in ran ? ran.hint : "";
+      // A read of what the grader is not handed (refused above) is told as that.
+      const unhanded = await leftOut;
+      const explain = (text: string) =>
+        explainLeftOut(text, unhanded, (path) => relative(Deno.cwd(), path) || path);
+      let loadError = "loadError" in ran ? explain(ran.loadError) : undefined;
+      let hint = "loadError" in ran
+        ? (loadError === ran.loadError ? ran.hint : problemHint("load", shown))
+        : "";
       if (problem !== undefined && (loadError === undefined || problem.kind !== "load")) {
         const why = {
           folder: "is in a folder the grader would not grade at all",
@@ -319,7 +334,9 @@ export async function runCheck(options: CheckOptions = {}): Promise<ExerciseResu
           message: loadError,
           hint,
         }))
-        : (ran as { cases: CaseResult[] }).cases;
+        : (ran as { cases: CaseResult[] }).cases.map((c) =>
+          c.message === undefined ? c : { ...c, message: explain(c.message) }
+        );
       const counted = cases.filter((c) => c.status !== "skip");
       const status: ExerciseResult["status"] = counted.every((c) => c.status === "pass")
         ? "done"

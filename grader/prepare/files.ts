@@ -12,12 +12,12 @@
  *
  * @module
  */
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { defaultConfig, type GraderConfig } from "../config.ts";
 import { checkGraphs } from "./graph.ts";
 import { dirUrl, prepareImportMap, readKitImports } from "./import_map.ts";
 import { loadPolicy, lockedPackages, type PolicyExercise } from "./policy.ts";
-import { SOURCE_EXTENSIONS, stageSubmission } from "./stage.ts";
+import { type StagedSubmission, stageSubmission } from "./stage.ts";
 import { typecheckAll } from "./typecheck.ts";
 
 /**
@@ -41,6 +41,11 @@ export interface PrepareFilesOptions {
   config?: GraderConfig;
   /** Skip the type check (it costs a few seconds). Default false. */
   skipTypecheck?: boolean;
+  /**
+   * Called once the folder is staged, with what in it the grader is not handed: absolute
+   * path (a folder stands for all it holds) → why. The check's code may not read those.
+   */
+  onStaged?: (leftOut: Record<string, string>) => void;
 }
 
 /**
@@ -74,17 +79,13 @@ export function problemHint(kind: FileProblem["kind"], file: string): string {
 }
 
 /** Why the stage did not copy `path` (relative, `/`-separated), and what to do. */
-function notCopied(path: string, refused: Record<string, string>): string {
+function notCopied(path: string, staged: StagedSubmission): string {
   const parts = path.split("/");
   for (let i = parts.length; i > 0; i--) {
-    const why = refused[parts.slice(0, i).join("/")];
-    if (why !== undefined) return `${why}; rename it or hand in the file itself`;
-  }
-  if (parts.some((part) => part.startsWith("."))) {
-    return "files in folders whose name starts with a dot are left out; rename it";
-  }
-  if (!SOURCE_EXTENSIONS.some((ext) => path.endsWith(ext))) {
-    return `only ${SOURCE_EXTENSIONS.join(", ")} files are handed in; rename it`;
+    const at = parts.slice(0, i).join("/");
+    const refused = staged.refused[at];
+    if (refused !== undefined) return `${refused}; rename it or hand in the file itself`;
+    if (staged.leftOut[at] !== undefined) return staged.leftOut[at];
   }
   return "the grader leaves it out (see the notes of deno task grade on this folder)";
 }
@@ -122,6 +123,14 @@ export async function prepareFiles(
     await Deno.remove(workDir, { recursive: true }).catch(() => {});
     throw error;
   });
+  const leftOut: Record<string, string> = {};
+  for (const [rel, why] of Object.entries({ ...staged.leftOut, ...staged.refused })) {
+    const from = staged.from ?? real;
+    for (const top of new Set([join(dir, relative(real, from)), from])) {
+      leftOut[join(top, rel)] = why;
+    }
+  }
+  options.onStaged?.(leftOut);
   if (staged.fatal !== undefined) {
     // Found by the seventeenth review: a 6 MB data file nothing imported made the submission
     // not gradable (0/149) while the check said "All done".
@@ -166,7 +175,7 @@ export async function prepareFiles(
         problems[file] = {
           kind: "load",
           message: `${JSON.stringify(uncopied)} is not handed to the grader: ${
-            notCopied(uncopied, staged.refused)
+            notCopied(uncopied, staged)
           }`,
         };
       } else if (g.loadError !== undefined) problems[file] = { kind: "load", message: g.loadError };

@@ -70,6 +70,14 @@ export interface StagedSubmission {
   files: string[];
   /** Refused entries (symbolic links, special files, odd names): relative path → reason. */
   refused: Record<string, string>;
+  /**
+   * Entries left out without a refusal (other kinds of file, configuration files, names that
+   * start with a dot, `node_modules/`): relative path → why, for a learner whose code reads
+   * one (a folder stands for all it holds).
+   */
+  leftOut: Record<string, string>;
+  /** The folder the files were copied from: the submission, or the folder in it that holds them. */
+  from?: string;
   /** What was ignored or found where, for the report. */
   notes: string[];
   /** Set when the submission cannot be graded at all, with the reason. */
@@ -201,7 +209,13 @@ export async function stageSubmission(
 ): Promise<StagedSubmission> {
   const { maxBytes = 5 * 1024 * 1024, maxFiles = 200, maxDepth = 16 } = options;
   const exercisesDir = join(stageRoot, "exercises");
-  const staged: StagedSubmission = { root: stageRoot, files: [], refused: {}, notes: [] };
+  const staged: StagedSubmission = {
+    root: stageRoot,
+    files: [],
+    refused: {},
+    leftOut: {},
+    notes: [],
+  };
   const top = await Deno.lstat(source).catch(() => undefined);
   if (top === undefined || top.isSymlink || !top.isDirectory) {
     staged.fatal = top === undefined
@@ -236,6 +250,7 @@ export async function stageSubmission(
   }
   if (baseRel !== "") staged.notes.push(`Graded the files in ${JSON.stringify(`${baseRel}/`)}.`);
   const base = join(source, baseRel);
+  staged.from = base;
   await Deno.mkdir(exercisesDir, { recursive: true });
   let bytes = 0;
   const walk = async (rel: string, depth: number): Promise<void> => {
@@ -255,7 +270,10 @@ export async function stageSubmission(
     for (const entry of entries) {
       if (staged.fatal) return;
       const relPath = rel === "" ? entry.name : `${rel}/${entry.name}`;
-      if (entry.name.startsWith(".")) continue;
+      if (entry.name.startsWith(".")) {
+        staged.leftOut[relPath] = "names that start with a dot are left out; rename it";
+        continue;
+      }
       if (entry.isSymlink) {
         staged.refused[relPath] = "a symbolic link (refused: hand in the file itself)";
         continue;
@@ -265,8 +283,10 @@ export async function stageSubmission(
         continue;
       }
       if (entry.isDirectory) {
-        if (SKIPPED_DIRS.has(entry.name)) staged.notes.push(`Ignored ${relPath}/.`);
-        else await walk(relPath, depth + 1);
+        if (SKIPPED_DIRS.has(entry.name)) {
+          staged.notes.push(`Ignored ${relPath}/.`);
+          staged.leftOut[relPath] = `${entry.name}/ folders are left out`;
+        } else await walk(relPath, depth + 1);
         continue;
       }
       if (!entry.isFile) {
@@ -277,9 +297,14 @@ export async function stageSubmission(
         staged.notes.push(
           `Ignored ${relPath}: submissions are graded with the kit's own configuration.`,
         );
+        staged.leftOut[relPath] = "configuration files are left out (the kit's own are used)";
         continue;
       }
-      if (!SOURCE_EXTENSIONS.some((ext) => entry.name.endsWith(ext))) continue;
+      if (!SOURCE_EXTENSIONS.some((ext) => entry.name.endsWith(ext))) {
+        staged.leftOut[relPath] = `only ${SOURCE_EXTENSIONS.join(", ")} files are handed in; ` +
+          "rename it, or keep its contents in one of those";
+        continue;
+      }
       // lstat again right before reading: a file swapped for a link is still refused.
       const info = await Deno.lstat(join(base, relPath)).catch(() => undefined);
       if (!info?.isFile) {
@@ -353,4 +378,51 @@ function typeImportsStaged(data: Uint8Array): Uint8Array {
   }
   const staged = asImportType(text);
   return staged === text ? data : new TextEncoder().encode(staged);
+}
+
+/** Deno's errors for a read of a file it may not read, or that is not there: the path. */
+const UNREAD = [
+  /(?:NotCapable|TypeError): Requires read access to "([^"]+)", run again with the --allow-read flag/g,
+  /NotFound: No such file or directory \(os error 2\): [a-z]+ '([^']+)'/g,
+];
+
+/**
+ * `message` with every failed read of something the stage left out (`leftOut`: absolute path →
+ * why; a folder stands for all it holds) told as what it is, the file as `show` names it and
+ * why it is not handed in; the check and the grader say the same. Other messages are kept.
+ *
+ * @example A labels.txt beside the exercise, read at run time
+ * ```ts
+ * import { explainLeftOut } from "./stage.ts";
+ * const said = explainLeftOut(
+ *   "NotFound: No such file or directory (os error 2): readfile '/s/exercises/labels.txt'",
+ *   { "/s/exercises/labels.txt": "only .ts files are handed in" },
+ *   (path) => path.slice("/s/".length),
+ * );
+ * if (said !== "exercises/labels.txt is not handed to the grader: only .ts files are handed in") {
+ *   throw new Error(`unexpected: ${said}`);
+ * }
+ * ```
+ */
+export function explainLeftOut(
+  message: string,
+  leftOut: Record<string, string>,
+  show: (path: string) => string,
+): string {
+  const why = (path: string) => {
+    for (let at = path; at !== dirname(at); at = dirname(at)) {
+      if (leftOut[at] !== undefined) return leftOut[at];
+    }
+    return undefined;
+  };
+  return UNREAD.reduce(
+    (text, pattern) =>
+      text.replace(pattern, (whole, path: string) => {
+        const reason = why(path);
+        return reason === undefined
+          ? whole
+          : `${show(path)} is not handed to the grader: ${reason}`;
+      }),
+    message,
+  );
 }
