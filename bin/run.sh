@@ -11,12 +11,21 @@
 # 1 when the grader itself failed or the arguments are wrong (results.json, when OUTPUT_DIR
 # exists, then has status "error" and says why).
 set -eu
+# results.json is this script's name in OUTPUT_DIR: whatever has it goes, a folder too, even a
+# read-only one (made writable, or else renamed aside: the nineteenth review's read-only folder
+# from an unpacked archive left no results at all).
+clear_results() {
+  at="$output/results.json"
+  [ -e "$at" ] || [ -L "$at" ] || return 0
+  [ -L "$at" ] || chmod -R u+w -- "$at" 2>/dev/null || true
+  rm -rf -- "$at" 2>/dev/null && return 0
+  mv -- "$at" "$at.$$.left-by-the-submission"
+}
 fail() {
   echo "bin/run.sh: $1" >&2
   if [ -n "${output:-}" ] && [ -d "$output" ]; then
     message=$(printf '%s' "$1" | tr -d '\000-\037' | sed 's/\\/\\\\/g; s/"/\\"/g')
-    # results.json is this script's name in OUTPUT_DIR: whatever has it goes, a folder too.
-    rm -rf -- "$output/results.json"
+    clear_results || true
     printf '{"version":3,"status":"error","message":"%s","tests":[]}\n' "$message" \
       >"$output/results.json"
   fi
@@ -64,7 +73,7 @@ cat "$log" >&2
 if [ ! -s "$result" ]; then
   fail "the grader wrote no results (exit code $status): $(grep -v '^ *$' "$log" | tail -n 1)"
 fi
-rm -rf -- "$output/results.json"
+clear_results
 mv -- "$result" "$output/results.json"
 result=""
 chmod 644 "$output/results.json"
