@@ -24,7 +24,7 @@
 import { basename, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ManifestCase } from "./manifest.ts";
-import { problemHint } from "./prepare/files.ts";
+import { loadFailureHint, problemHint } from "./prepare/files.ts";
 import { checkGraphs, type FileGraph } from "./prepare/graph.ts";
 import { BLOCKED_MODULE, prepareImportMap } from "./prepare/import_map.ts";
 import { isUnder } from "./prepare/policy.ts";
@@ -371,11 +371,18 @@ function fromSandbox(result: SandboxResult): Verdict | undefined {
       return undefined;
     case "invalid":
       return { status: "failed", message: result.message ?? "the output is not plain data" };
+    case "error":
+      if (result.load) {
+        // Every case of a file that failed to load: one hint about that (the learner's check
+        // gives the same), not each case's own about code that never ran.
+        const message = result.message ?? result.status;
+        return { status: result.status, message, hint: loadFailureHint(message) };
+      }
+      return { status: result.status, message: result.message ?? result.status };
     case "not-attempted":
     case "timeout":
     case "crashed":
     case "not-run":
-    case "error":
       return { status: result.status, message: result.message ?? result.status };
   }
 }

@@ -68,6 +68,7 @@ export { defaultConfig, type GraderConfig, KIT_ROOT } from "./config.ts";
 export { type GraderSession, openSession, type SessionOptions } from "./session.ts";
 export {
   type FileProblem,
+  loadFailureHint,
   prepareFiles,
   type PrepareFilesOptions,
   problemHint,

@@ -42,7 +42,7 @@ import { fileURLToPath } from "node:url";
 import { BACKEND_ENV, parseBackendName } from "../lib/backend.ts";
 import { type Case, DEFAULT_TIMEOUT_MS, type Exercise } from "../tests/cases/case.ts";
 import { chdirToCaller } from "../lib/caller_cwd.ts";
-import { explainLeftOut, prepareFiles, problemHint } from "../grader/mod.ts";
+import { explainLeftOut, loadFailureHint, prepareFiles, problemHint } from "../grader/mod.ts";
 import { type CaseResult, CaseRunner } from "./check_runner.ts";
 
 export type { CaseResult } from "./check_runner.ts";
@@ -173,21 +173,13 @@ async function runExercise(
     await runner.close();
     imported = await runner.request({ type: "import", id: exercise.id }, loadLimit);
   }
-  if (imported.type === "timeout") {
-    return {
-      loadError: `${shown} did not finish loading within ${
-        seconds(loadLimit)
-      }; the check stopped it`,
-      hint: "Loading a file runs its top-level code: keep it to imports and definitions.",
-    };
-  }
-  if (imported.type === "ended") {
-    return {
-      loadError: `${shown} ended the check's process while loading (exit code ${
+  if (imported.type === "timeout" || imported.type === "ended") {
+    const loadError = imported.type === "timeout"
+      ? `${shown} did not finish loading within ${seconds(loadLimit)}; the check stopped it`
+      : `${shown} ended the check's process while loading (exit code ${
         imported.code ?? imported.signal
-      }); see the messages above`,
-      hint: "Loading a file runs its top-level code: keep it to imports and definitions.",
-    };
+      }); see the messages above`;
+    return { loadError, hint: loadFailureHint(loadError) };
   }
   if (imported.type !== "imported") throw new TypeError(`unexpected reply ${imported.type}`);
   if (!imported.ok) {
@@ -196,16 +188,9 @@ async function runExercise(
       : imported.missing?.length
       ? `${shown} does not export ${imported.missing.join(", ")}`
       : `${shown} could not be loaded: ${imported.message}`;
-    // A module that does not parse or resolve, or top-level code that threw as it ran.
-    const unloadable =
-      /^(TypeError: )?(SyntaxError|Module not found|\[ERR_)|Relative import path|Cannot find module/
-        .test(imported.message ?? "");
     const hint = imported.missing?.length || imported.notFound
       ? "Keep the file's exports (names and signatures) as shipped."
-      : unloadable
-      ? "Fix the syntax error or the missing module named above."
-      : "Loading a file runs its top-level code, and that threw: keep it to imports and " +
-        "definitions, and move trials into a function or a test of your own.";
+      : loadFailureHint(imported.message ?? "");
     return { loadError, hint };
   }
   const cases: CaseResult[] = [];
@@ -314,7 +299,7 @@ export async function runCheck(options: CheckOptions = {}): Promise<ExerciseResu
         explainLeftOut(text, unhanded, (path) => relative(Deno.cwd(), path) || path);
       let loadError = "loadError" in ran ? explain(ran.loadError) : undefined;
       let hint = "loadError" in ran
-        ? (loadError === ran.loadError ? ran.hint : problemHint("load", shown))
+        ? (loadError === ran.loadError ? ran.hint : loadFailureHint(loadError!))
         : "";
       if (problem !== undefined && (loadError === undefined || problem.kind !== "load")) {
         const why = {

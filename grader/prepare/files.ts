@@ -78,6 +78,42 @@ export function problemHint(kind: FileProblem["kind"], file: string): string {
   }
 }
 
+/**
+ * What to do about a file that failed to load when it ran, from the error (`message`, which may
+ * start with the file's name): the same hint in the learner's check and in every case of the
+ * grader's report, in place of the cases' own, which are about code that never ran.
+ *
+ * @example
+ * ```ts
+ * import { loadFailureHint } from "./files.ts";
+ * const hint = loadFailureHint("exercises/softmax.ts failed to load: SyntaxError: Unexpected token");
+ * if (!hint.startsWith("Loading a file runs its top-level code, and that threw")) {
+ *   throw new Error(`unexpected hint: ${hint}`);
+ * }
+ * ```
+ */
+export function loadFailureHint(message: string): string {
+  const error = message.replace(/^.*? (failed to load|could not be loaded): /, "");
+  if (
+    /^loading .* (took longer than|failed: the code)|^.* (did not finish|ended the check's process while) loading/
+      .test(message)
+  ) {
+    // It did not end (or ended the process) while loading: no error to name.
+    return "Loading a file runs its top-level code: keep it to imports and definitions.";
+  }
+  if (/is not handed to the grader/.test(error)) return problemHint("load", "");
+  if (
+    // Deno's for a module that does not parse or resolve; a SyntaxError of its own (a bad
+    // JSON.parse at the top) is code that threw.
+    /^TypeError: SyntaxError|^(TypeError: )?(Module not found|\[ERR_)|Relative import path|Cannot find module/
+      .test(error)
+  ) {
+    return "Fix the syntax error or the missing module named above.";
+  }
+  return "Loading a file runs its top-level code, and that threw: keep it to imports and " +
+    "definitions, and move trials into a function or a test of your own.";
+}
+
 /** Why the stage did not copy `path` (relative, `/`-separated), and what to do. */
 function notCopied(path: string, staged: StagedSubmission): string {
   const parts = path.split("/");

@@ -366,8 +366,10 @@ class Runner {
     this.#loaded.clear();
   }
 
-  #result(c: JobCase, status: string, message: string, ms = 0): void {
-    this.write({ t: "result", key: c.key, status, message: this.#cut(message), ms });
+  /** `load`: the case did not run because its file failed to load. */
+  #result(c: JobCase, status: string, message: string, ms = 0, load = false): void {
+    const line = { t: "result", key: c.key, status, message: this.#cut(message), ms };
+    this.write(load ? { ...line, load } : line);
   }
 
   async runUnit(unit: JobUnit): Promise<void> {
@@ -377,7 +379,7 @@ class Runner {
       const failed = this.#failed.get(c.file);
       const stopped = this.#stopped.get(c.file);
       if (failed !== undefined) {
-        this.#result(c, failed.todo ? "not-attempted" : "error", failed.message);
+        this.#result(c, failed.todo ? "not-attempted" : "error", failed.message, 0, true);
         continue;
       }
       if (stopped !== undefined) {
@@ -387,7 +389,13 @@ class Runner {
       if (this.#died !== undefined || this.#worker === undefined) await this.#start(unit);
       if (!this.#loaded.has(c.file)) {
         const again = this.#failed.get(c.file);
-        this.#result(c, again?.todo ? "not-attempted" : "error", again?.message ?? "not loaded");
+        this.#result(
+          c,
+          again?.todo ? "not-attempted" : "error",
+          again?.message ?? "not loaded",
+          0,
+          true,
+        );
         continue;
       }
       this.write({ t: "start", key: c.key });

@@ -50,6 +50,8 @@ export interface SandboxResult {
   message?: string;
   /** Milliseconds of CPU time in the run. */
   ms?: number;
+  /** Set when the case did not run because its file failed to load. */
+  load?: boolean;
 }
 
 /** What one sandbox session produced. */
@@ -113,6 +115,8 @@ export interface ResultLine {
   ms?: number;
   /** A fatal line: whether a fresh process may take over (a Worker did not start). */
   retry?: boolean;
+  /** A result line: the case did not run because its file failed to load. */
+  load?: boolean;
 }
 
 /**
@@ -278,6 +282,7 @@ async function runProcesses(request: SandboxRequest): Promise<SandboxOutcome> {
           output: status === "ok" ? line.output : undefined,
           message: typeof line.message === "string" ? line.message : undefined,
           ms: typeof line.ms === "number" ? line.ms : undefined,
+          ...(line.load === true ? { load: true } : {}),
         });
         if (running === line.key) running = undefined;
         progress = true;
