@@ -45,6 +45,8 @@ interface Fixture {
   status?: SubmissionReport["status"];
   /** Fragments of the messages of the first failing case per exercise, or of the report's. */
   messages?: Record<string, string>;
+  /** Fragments of the hint of every failing case of an exercise. */
+  hints?: Record<string, string>;
   /** Fragments of the report's notes. */
   notes?: string[];
 }
@@ -281,8 +283,14 @@ const FIXTURES: Record<string, Fixture> = {
     fixture: "reads_unhanded_file",
     expected: { accuracy: "error" },
     messages: { accuracy: "exercises/labels.txt is not handed to the grader: only .ts" },
+    hints: { accuracy: "a file the grader is not handed" },
   },
   leaves_tape_on: { fixture: "leaves_tape_on", expected: {} },
+  waits_without_cpu: {
+    fixture: "waits_without_cpu",
+    expected: { softmax: { "row with a NaN": "error", "hidden batch": "error" } },
+    messages: { softmax: "Atomics.wait() is not allowed while grading" },
+  },
   late_error: {
     fixture: "late_error",
     expected: { softmax: { "rank-1": "passed", "*": "error" } },
@@ -391,6 +399,8 @@ const FIXTURES: Record<string, Fixture> = {
     fixture: "throws_at_import",
     expected: { softmax: "error" },
     messages: { softmax: "failed to load" },
+    // One hint, about loading, as the check gives: not each case's own about code that never ran.
+    hints: { softmax: "Loading a file runs its top-level code, and that threw" },
   },
   own_deno_json: { fixture: "own_deno_json", expected: {}, notes: ["Ignored deno.json"] },
   uses_network: { fixture: "uses_network", expected: {} },
@@ -520,6 +530,10 @@ Deno.test({
             const first = exercise.cases.find((c) => c.status !== "passed")!;
             assertIncludes(first.message, [fragment]);
             assertEquals(first.message.length <= session.config.maxMessageChars * 4 + 1, true);
+          }
+          const hint = fixture.hints?.[exercise.id];
+          for (const c of exercise.cases.filter((c) => hint && c.status === "error")) {
+            assertIncludes(c.hint, [hint!]);
           }
         }
         assertEquals(report.score, expectedScore, why);

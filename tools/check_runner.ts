@@ -293,8 +293,9 @@ async function serve(args: string[]): Promise<void> {
   const { refuseWasmCompilation } = await import("../grader/sandbox/no_wasm.ts");
   refuseWasmCompilation();
   // The environment, readable and not writable, as in the grader's Workers.
-  const { readOnlyEnv } = await import("../grader/sandbox/refuse.ts");
+  const { readOnlyEnv, refuseBlockingWaits } = await import("../grader/sandbox/refuse.ts");
   readOnlyEnv(Deno.env.toObject());
+  refuseBlockingWaits(); // and no waiting without CPU time (Atomics.wait, file locks)
   // Every case and file load starts with the check's tfjs backend, flags and tape off, as in
   // the grader: a file that changes them must not change another exercise's cases.
   const { keepTfjsState } = await import("../grader/sandbox/tfjs_state.ts");

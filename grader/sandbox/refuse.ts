@@ -92,3 +92,35 @@ export function readOnlyEnv(values: Record<string, string>): void {
     // Not configurable here: without the permission, the real one can neither read nor write.
   }
 }
+
+/**
+ * Refuses (for good) the ways code can block its thread without using CPU time: `Atomics.wait`
+ * and a file lock (`Deno.FsFile`'s `lock` and `lockSync`; two locks on one file wait forever).
+ * A case's limit counts CPU time, so such a wait could hold a case for its whole wall-clock
+ * backstop, and a wait as long as a hidden input told that input through the run's duration
+ * (nineteenth review). No exercise needs either. The grader's Workers and the learner's check
+ * refuse them alike.
+ *
+ * @example
+ * ```ts
+ * import { refuseBlockingWaits } from "./refuse.ts";
+ * // (in a process of its own: the refusal stays for the process's life)
+ * refuseBlockingWaits();
+ * let message = "";
+ * try {
+ *   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+ * } catch (error) {
+ *   message = (error as Error).message;
+ * }
+ * if (!message.startsWith("Atomics.wait() is not allowed while grading")) {
+ *   throw new Error(`Atomics.wait was not refused: ${JSON.stringify(message)}`);
+ * }
+ * ```
+ */
+export function refuseBlockingWaits(): void {
+  const why = ": it waits without using CPU time, which is what a case's time limit counts";
+  refuse(Atomics, "wait", "Atomics.wait()", why);
+  const file = (Deno as unknown as { FsFile?: { prototype: object } }).FsFile?.prototype;
+  refuse(file, "lock", "Locking a file", why);
+  refuse(file, "lockSync", "Locking a file", why);
+}

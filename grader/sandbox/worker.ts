@@ -54,7 +54,7 @@ import {
 } from "./shortcuts.ts";
 import { keepTfjsState, type TfjsGlobals } from "./tfjs_state.ts";
 import { refuseWasmCompilation } from "./no_wasm.ts";
-import { readOnlyEnv, refuse } from "./refuse.ts";
+import { readOnlyEnv, refuse, refuseBlockingWaits } from "./refuse.ts";
 import { syncExports } from "./sync_exports.ts";
 import { types } from "node:util";
 
@@ -143,6 +143,7 @@ function lockDown(unreadable: string[]): void {
   refuse(globalThis, "close", "close()");
   refuse(globalThis, "Worker", "Starting a Worker");
   refuse(globalThis, "BroadcastChannel", "BroadcastChannel");
+  refuseBlockingWaits();
   for (const key of ["caches", "CacheStorage", "Cache"]) remove(globalThis, key);
   // WebCrypto runs on native threads that go on after the Worker ends, charging their CPU
   // time to later cases: refused (no exercise needs it; getRandomValues stays).
