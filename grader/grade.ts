@@ -76,7 +76,7 @@ interface Prepared {
 type Verdict = { status: CaseStatus; message: string; value?: number; hint?: string };
 
 function emptyTimings(): Timings {
-  return { stage: 0, graph: 0, typecheck: 0, sandbox: 0, checks: 0 };
+  return { stage: 0, graph: 0, typecheck: 0, sandbox: 0, checks: 0, sandboxProcesses: 0 };
 }
 
 function seconds(since: number): number {
@@ -444,6 +444,7 @@ async function runPrepared(
       },
     });
     p.timings.sandbox = seconds(started);
+    p.timings.sandboxProcesses = outcome.processes;
     sandboxFatal = outcome.fatal;
     diagnostics = outcome.stderrTail;
     for (const [key, result] of outcome.results) {

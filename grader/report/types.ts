@@ -164,6 +164,11 @@ export interface Timings {
   sandbox: number;
   /** The judge's checks still running after the sandbox finished. */
   checks: number;
+  /**
+   * Sandbox processes started (a count, not seconds): one, and one more after each timeout,
+   * whose stopped thread may run on (see `grader/sandbox/main.ts`) or crash.
+   */
+  sandboxProcesses: number;
 }
 
 /** The result of grading one submission. */

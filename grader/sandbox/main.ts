@@ -15,8 +15,11 @@
  * correct answer), with a wall-clock backstop (`wallFactor × limit + 5 s`) for code that waits:
  *
  * - A case that does not answer in time ends its Worker; the case is `timeout`, and so is every
- *   remaining case of the same exercise, at once, with the same reason. The unit's other
- *   exercises go on in a fresh Worker with their own time.
+ *   remaining case of the same exercise, at once, with the same reason. The other exercises go
+ *   on in a fresh process (this one ends without `done`, and the grader starts another for the
+ *   cases without a result): Deno's `Worker.terminate()` does not stop a synchronous loop, whose
+ *   thread would go on and charge its CPU time to every later case of this process (nineteenth
+ *   review: 2 to 2.5 times their own). A file that does not load in time does the same.
  * - An uncaught error in the Worker (a Promise left rejected with no handler, a timer that
  *   throws) fails the case that was running, or the next one; the Worker is replaced. The
  *   Worker answers a case one turn of the event loop after its call, so that what the call
@@ -179,6 +182,10 @@ class Runner {
   /** file → why its remaining cases are not run (an earlier case timed out). */
   #stopped = new Map<string, string>();
   #loaded = new Set<string>();
+  /** Cases with a result written. */
+  #settled = new Set<string>();
+  /** Set once a Worker was stopped mid-work: its thread may still run, so no more work here. */
+  #spoilt = false;
 
   constructor(job: SandboxJob, out: Deno.FsFile) {
     this.#job = job;
@@ -265,6 +272,7 @@ class Runner {
 
   async #start(unit: JobUnit): Promise<void> {
     this.#stop();
+    if (this.#spoilt) throw new Restart();
     this.#died = undefined;
     this.#loaded.clear();
     const worker = new Worker(this.#job.harness, {
@@ -353,6 +361,7 @@ class Runner {
         };
       this.#failed.set(file, failure);
       this.write({ t: "import", file, ok: false, ...failure });
+      if (outcome.kind === "timeout") this.#spoilt = true;
       if (outcome.kind !== "reply") return await this.#start(unit);
     }
   }
@@ -370,6 +379,23 @@ class Runner {
   #result(c: JobCase, status: string, message: string, ms = 0, load = false): void {
     const line = { t: "result", key: c.key, status, message: this.#cut(message), ms };
     this.write(load ? { ...line, load } : line);
+    this.#settled.add(c.key);
+  }
+
+  /**
+   * Before this process ends for a {@linkcode Restart}: the results already known of the cases
+   * left (those of a file that failed to load, or whose earlier case timed out), so that the
+   * next process runs only the others.
+   */
+  settleKnown(): void {
+    for (const c of this.#job.units.flatMap((u) => u.cases)) {
+      if (this.#settled.has(c.key)) continue;
+      const failed = this.#failed.get(c.file);
+      const stopped = this.#stopped.get(c.file);
+      if (failed !== undefined) {
+        this.#result(c, failed.todo ? "not-attempted" : "error", failed.message, 0, true);
+      } else if (stopped !== undefined) this.#result(c, "timeout", stopped);
+    }
   }
 
   async runUnit(unit: JobUnit): Promise<void> {
@@ -414,6 +440,7 @@ class Runner {
           `not run: an earlier case of exercises/${c.file} timed out (${reason})`,
         );
         this.#stop();
+        this.#spoilt = true;
         continue;
       }
       if (outcome.kind === "crash") {
@@ -454,8 +481,12 @@ class Runner {
       return;
     }
     this.#append(line);
+    this.#settled.add(c.key);
   }
 }
+
+/** Thrown once this process may do no more work: the grader goes on in a fresh one. */
+class Restart extends Error {}
 
 async function main(): Promise<void> {
   const job = JSON.parse(await Deno.readTextFile(Deno.args[0])) as SandboxJob;
@@ -465,6 +496,10 @@ async function main(): Promise<void> {
     for (const unit of job.units) await runner.runUnit(unit);
     runner.write({ t: "done" });
   } catch (error) {
+    if (error instanceof Restart) {
+      runner.settleKnown();
+      return; // no `done`: the grader runs the cases left in a fresh process
+    }
     try {
       runner.write({
         t: "fatal",

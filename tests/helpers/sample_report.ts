@@ -33,7 +33,14 @@ export function sampleReport(): SubmissionReport {
     score: 3,
     maxScore: 8,
     seconds: 1.5,
-    timings: { stage: 0.01, graph: 0.05, typecheck: 1.2, sandbox: 1.1, checks: 0.02 },
+    timings: {
+      stage: 0.01,
+      graph: 0.05,
+      typecheck: 1.2,
+      sandbox: 1.1,
+      checks: 0.02,
+      sandboxProcesses: 1,
+    },
     exercises: [{
       id: "softmax",
       title: "Softmax",
