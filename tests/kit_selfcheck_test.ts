@@ -499,9 +499,9 @@ Deno.test("runCheck(): an unpinned import the graph check cannot see (a computed
   });
 });
 
-Deno.test("runCheck(): the learner's code may read files and the environment, not write either, as in the grader's sandbox", async () => {
+Deno.test("runCheck(): the learner's code may read files and the kit's environment variables, not write either, as in the grader's sandbox", async () => {
   // Seventeenth and eighteenth reviews: a debug log and an environment variable set while
-  // loading passed in the check and failed in the grader.
+  // loading passed in the check and failed in the grader; fifth fairness review: HOME too.
   const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".writes_" });
   try {
     const solution = await Deno.readTextFile(join(ROOT, "solutions", "sum_keepdim.ts"));
@@ -515,7 +515,16 @@ Deno.test("runCheck(): the learner's code may read files and the environment, no
       `${softmax}\nconst home = Deno.env.get("HOME");\n` +
         `Deno.writeTextFileSync(new URL("./log.txt", import.meta.url), String(home));\n`,
     );
-    const [env, write] = await runCheck({ dir, ids: ["sum_keepdim", "softmax"], typeCheck: false });
+    const crossEntropy = await Deno.readTextFile(join(ROOT, "solutions", "cross_entropy.ts"));
+    await Deno.writeTextFile(
+      join(dir, "cross_entropy.ts"),
+      `${crossEntropy}\nif (Deno.env.get("HOME") !== undefined) throw new Error("HOME is shown");\n`,
+    );
+    const [env, write, home] = await runCheck({
+      dir,
+      ids: ["sum_keepdim", "softmax", "cross_entropy"],
+      typeCheck: false,
+    });
     const says = (result: typeof env, fragment: string) =>
       result.status === "failing" && (result.cases[0].message ?? "").includes(fragment);
     if (!says(env, "Setting environment variables is not allowed")) {
@@ -524,6 +533,7 @@ Deno.test("runCheck(): the learner's code may read files and the environment, no
     if (!says(write, "Requires write access")) {
       fail(`a file write was not refused: ${JSON.stringify(write.cases[0])}`);
     }
+    if (home.status !== "done") fail(`HOME is shown: ${JSON.stringify(home.cases[0])}`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

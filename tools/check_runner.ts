@@ -9,10 +9,11 @@
  * case gets stuck or ends it, so the TensorFlow.js backend starts once per check, not once per
  * exercise. (A Worker would be cheaper to start, but Deno's `Worker.terminate()` does not stop
  * a synchronous loop: the thread spins on until the process exits.) The process may read
- * files and read the environment, and nothing more: the grader's sandbox (`grader/sandbox/`) gives
- * the learner's code no writes, network, subprocesses, FFI or system information either, so
- * that code which needs them fails here as it will there. (The sandbox is stricter still: it
- * reads only the kit, the data and the submission, and shows a few environment variables.)
+ * files and the kit's own environment variables, and nothing more: the grader's sandbox
+ * (`grader/sandbox/`) gives the learner's code no writes, network, subprocesses, FFI or system
+ * information either, so that code which needs them fails here as it will there. (The sandbox
+ * is stricter still: it reads only the kit files each exercise loads, the data and the
+ * submission; here, only what the grader is not handed is unreadable.)
  * Like the sandbox, it refuses TensorFlow.js's own versions of what an exercise asks for
  * (`grader/sandbox/shortcuts.ts`), so that the check's total is the grader's.
  *
@@ -275,7 +276,8 @@ async function serve(args: string[]): Promise<void> {
   // call: keep enough of the stack to reach their line.
   Error.stackTraceLimit = 100;
   const dirUrl = pathToFileURL(values.dir!).href.replace(/\/?$/, "/");
-  const { initBackend } = await import("../lib/backend.ts");
+  const { BACKEND_ENV, initBackend } = await import("../lib/backend.ts");
+  const { ENV_DIR } = await import("../data/fashion_mnist.ts");
   const { isTodo } = await import("../lib/todo.ts");
   const { exercises } = await import("../tests/cases/mod.ts");
   const info = await initBackend({ backend: values.backend });
@@ -292,9 +294,18 @@ async function serve(args: string[]): Promise<void> {
   // No WebAssembly compilation from here on, as in the grader's Workers.
   const { refuseWasmCompilation } = await import("../grader/sandbox/no_wasm.ts");
   refuseWasmCompilation();
-  // The environment, readable and not writable, as in the grader's Workers.
+  // The environment, readable and not writable, and only the kit's own variables (the backend,
+  // the data set's folder), as in the grader's Workers: code that reads HOME or its own
+  // variable finds it unset in both (fifth fairness review: 8/8 here, 1/9 there).
   const { readOnlyEnv, refuseBlockingWaits } = await import("../grader/sandbox/refuse.ts");
-  readOnlyEnv(Deno.env.toObject());
+  readOnlyEnv(
+    Object.fromEntries(
+      [BACKEND_ENV, ENV_DIR].flatMap((name) => {
+        const value = Deno.env.get(name);
+        return value === undefined ? [] : [[name, value]];
+      }),
+    ),
+  );
   refuseBlockingWaits(); // and no waiting without CPU time (Atomics.wait, file locks)
   // Every case and file load starts with the check's tfjs backend, flags and tape off, as in
   // the grader: a file that changes them must not change another exercise's cases.
