@@ -603,6 +603,28 @@ Deno.test("runCheck(): what the grader's stage leaves out fails as it does there
   }
 });
 
+Deno.test("runCheck(): a file named like an exercise's in other letters (Softmax.ts) gets the grader's advice to rename it", async () => {
+  // Fifth fairness review: the check said only "softmax.ts is missing", the grader's notes how
+  // to fix it.
+  const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".case_" });
+  try {
+    await Deno.copyFile(join(ROOT, "solutions", "softmax.ts"), join(dir, "Softmax.ts"));
+    await Deno.copyFile(
+      join(ROOT, "solutions", "softmax_overflow.ts"),
+      join(dir, "softmax_overflow.ts"),
+    );
+    const [result] = await runCheck({ dir, ids: ["softmax"], typeCheck: false });
+    const message = result.cases[0].message ?? "";
+    const advice = 'is missing, but the submission holds "Softmax.ts" (file names are ' +
+      "case-sensitive): rename it to softmax.ts";
+    if (result.status !== "failing" || !message.includes(advice)) {
+      fail(`expected the advice to rename Softmax.ts, got ${result.status}: ${message}`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("runCheck(): a Promise a case left rejected fails that case, as in the grader, and the rest of the exercise is checked", async () => {
   const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".stray_" });
   try {

@@ -256,22 +256,25 @@ export async function runCheck(options: CheckOptions = {}): Promise<ExerciseResu
   const limitOf = (c: Case) => c.timeoutMs ?? options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
   // What the grader would refuse before running anything, file by file; computed (in other
   // processes) while the cases run, and settled here so that a failure is not unhandled.
-  let staged: (leftOut: Record<string, string>) => void = () => {};
-  const leftOut = new Promise<Record<string, string>>((resolve) => staged = resolve);
+  let staged: (leftOut: Record<string, string>, notes: string[]) => void = () => {};
+  const stage = new Promise<{ leftOut: Record<string, string>; notes: string[] }>((resolve) =>
+    staged = (leftOut, notes) => resolve({ leftOut, notes })
+  );
   const preparing = prepareFiles({
     dir,
     exercises: selected,
+    allFiles: (exercises as Exercise[]).map((e) => e.file),
     skipTypecheck: options.typeCheck === false,
     onStaged: staged,
   }).then((problems) => ({ problems }), (error: unknown) => ({ error }));
-  preparing.then(() => staged({})); // no folder staged (no exercise file, or an error)
+  preparing.then(() => staged({}, [])); // no folder staged (an error)
   let settled: Awaited<typeof preparing> | undefined;
   preparing.then((p) => settled = p);
   const runner = new CaseRunner({
     dir,
     backend: options.backend,
     onOutput: options.onOutput,
-    unreadable: leftOut.then(Object.keys),
+    unreadable: stage.then(({ leftOut }) => Object.keys(leftOut)),
   });
   const stop = () => runner.close();
   options.signal?.addEventListener("abort", stop, { once: true });
@@ -294,13 +297,25 @@ export async function runCheck(options: CheckOptions = {}): Promise<ExerciseResu
       if ("error" in prepared) throw prepared.error;
       const problem = prepared.problems[exercise.file];
       // A read of what the grader is not handed (refused above) is told as that.
-      const unhanded = await leftOut;
+      const { leftOut, notes } = await stage;
       const explain = (text: string) =>
-        explainLeftOut(text, unhanded, (path) => relative(Deno.cwd(), path) || path);
+        explainLeftOut(text, leftOut, (path) => relative(Deno.cwd(), path) || path);
       let loadError = "loadError" in ran ? explain(ran.loadError) : undefined;
       let hint = "loadError" in ran
         ? (loadError === ran.loadError ? ran.hint : loadFailureHint(loadError!))
         : "";
+      // A missing file the grader notes a look-alike of (Softmax.ts): its note, as it gives it.
+      // (The notes end so; when no exercise file is found at all, the folder's one reason
+      // holds them.)
+      const lookAlike = notes.map((note) => {
+        const at = note.indexOf(`${exercise.file} is missing, but`);
+        const end = note.indexOf("its own file name.", at);
+        return at < 0 || end < 0 ? undefined : note.slice(at, end + "its own file name.".length);
+      }).find((note) => note !== undefined);
+      if (loadError === `${shown} is missing` && lookAlike !== undefined) {
+        loadError = `${shown}${lookAlike.slice(exercise.file.length)}`;
+        hint = "Each exercise is checked, and graded, from its own file name.";
+      }
       if (problem !== undefined && (loadError === undefined || problem.kind !== "load")) {
         const why = {
           folder: "is in a folder the grader would not grade at all",

@@ -37,15 +37,21 @@ export interface PrepareFilesOptions {
   dir: string;
   /** The exercises whose files to prepare (those present in `dir`). */
   exercises: (PolicyExercise & { file: string })[];
+  /**
+   * Every exercise file of the kit, for the stage's notes on look-alike names (`softmax_2.ts`
+   * is softmax's, `softmax_overflow.ts` its own exercise's). Default: those of `exercises`.
+   */
+  allFiles?: string[];
   /** Grader configuration; default {@linkcode defaultConfig}`()`. */
   config?: GraderConfig;
   /** Skip the type check (it costs a few seconds). Default false. */
   skipTypecheck?: boolean;
   /**
-   * Called once the folder is staged, with what in it the grader is not handed: absolute
-   * path (a folder stands for all it holds) → why. The check's code may not read those.
+   * Called once the folder is staged, with what in it the grader is not handed (absolute path,
+   * a folder standing for all it holds, → why; the check's code may not read those), and the
+   * grader's notes on the folder (such as a file named like an exercise's in other letters).
    */
-  onStaged?: (leftOut: Record<string, string>) => void;
+  onStaged?: (leftOut: Record<string, string>, notes: string[]) => void;
 }
 
 /**
@@ -142,16 +148,13 @@ export async function prepareFiles(
     }
   }
   const problems: Record<string, FileProblem> = {};
-  if (present.length === 0) return problems;
-  const policy = await loadPolicy(config, present);
-  const kitImports = await readKitImports(config.configFile);
   const workDir = await Deno.makeTempDir({ prefix: "d2l-check-" });
   // The grader's own copy of the folder: what it would refuse, or not be handed.
   // The folder itself may be a link on the learner's machine (the grader refuses a linked
   // submission, but what is handed in is the folder): staged from where it points.
   const real = await Deno.realPath(dir).catch(() => dir);
   const staged = await stageSubmission(real, join(workDir, "stage"), {
-    exerciseFiles: options.exercises.map((e) => e.file),
+    exerciseFiles: options.allFiles ?? options.exercises.map((e) => e.file),
     maxBytes: config.maxSubmissionBytes,
     maxFiles: config.maxSubmissionFiles,
     maxDepth: config.maxDepth,
@@ -166,7 +169,11 @@ export async function prepareFiles(
       leftOut[join(top, rel)] = why;
     }
   }
-  options.onStaged?.(leftOut);
+  options.onStaged?.(leftOut, [...staged.notes, ...(staged.fatal ? [staged.fatal] : [])]);
+  if (present.length === 0) {
+    await Deno.remove(workDir, { recursive: true }).catch(() => {});
+    return problems;
+  }
   if (staged.fatal !== undefined) {
     // Found by the seventeenth review: a 6 MB data file nothing imported made the submission
     // not gradable (0/149) while the check said "All done".
@@ -174,6 +181,8 @@ export async function prepareFiles(
     await Deno.remove(workDir, { recursive: true }).catch(() => {});
     return problems;
   }
+  const policy = await loadPolicy(config, present);
+  const kitImports = await readKitImports(config.configFile);
   const importMapFor = async (_roots: string[], where: string) => {
     const map = prepareImportMap({ kitImports, kitRoot: config.kitRoot, dirs: [], stageRoots: [] });
     map.imports[dirUrl(dir)] = dirUrl(dir);
