@@ -304,7 +304,12 @@ function assemble(
     const own = manifest.cases.filter((c) => c.exerciseId === e.id);
     const cases = [...own.filter((c) => !c.hidden), ...own.filter((c) => c.hidden)].map((c) => {
       const v = verdicts.get(c.key) ?? { status: "not-run" as const, message: "not graded" };
-      return caseReport(session, c, { ...v, message: explain(v.message) }, v.ms);
+      const message = explain(v.message);
+      // A load that failed on such a read: the load hint for what it now says.
+      const hint = v.hint !== undefined && message !== v.message
+        ? loadFailureHint(message)
+        : v.hint;
+      return caseReport(session, c, { ...v, message, hint }, v.ms);
     });
     return {
       id: e.id,
