@@ -14,15 +14,23 @@
  */
 import * as tf from "./tf.ts";
 
+/** The built-in getters of a typed array's name and length (they run none of its code). */
+const typedArray = Object.getPrototypeOf(Uint8Array.prototype);
+const typedArrayName = Object.getOwnPropertyDescriptor(typedArray, Symbol.toStringTag)!.get!;
+const typedArrayLength = Object.getOwnPropertyDescriptor(typedArray, "length")!.get!;
+
 /**
- * What `value` is, in a few words: a tensor's dtype and shape, an array's length, a short
- * string, a number's value; "an object" or "a function" otherwise.
+ * What `value` is, in a few words: a tensor's dtype and shape, an array's or a typed array's
+ * length (a `Float32Array` is named: `dataSync()` returns one), a short string, a number's
+ * value; "an object" or "a function" otherwise.
  *
  * @example
  * ```ts
  * import { describeValue } from "./describe.ts";
  * const got = [[1, 2]].map(describeValue).concat(describeValue(null), describeValue(3));
  * if (got.join("; ") !== "an array of length 2; null; number 3") throw new Error(got.join("; "));
+ * const typed = describeValue(new Float32Array(6));
+ * if (typed !== "a Float32Array of length 6") throw new Error(`unexpected: ${typed}`);
  * ```
  */
 export function describeValue(value: unknown): string {
@@ -32,6 +40,12 @@ export function describeValue(value: unknown): string {
     return `a ${value.dtype} tensor of shape [${value.shape}]`;
   }
   if (Array.isArray(value)) return `an array of length ${value.length}`;
+  if (ArrayBuffer.isView(value)) {
+    const name = typedArrayName.call(value) as string | undefined;
+    return name === undefined
+      ? "a DataView"
+      : `a ${name} of length ${typedArrayLength.call(value)}`;
+  }
   if (typeof value === "function") return "a function";
   if (typeof value === "object") return "an object";
   if (typeof value === "string") return `the string ${JSON.stringify(value.slice(0, 40))}`;
