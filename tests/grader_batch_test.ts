@@ -286,6 +286,11 @@ const FIXTURES: Record<string, Fixture> = {
     hints: { accuracy: "a file the grader is not handed" },
   },
   leaves_tape_on: { fixture: "leaves_tape_on", expected: {} },
+  default_export: {
+    fixture: "default_export",
+    expected: { accuracy: "not-attempted" },
+    messages: { accuracy: "it has a default export; export accuracy by name" },
+  },
   waits_without_cpu: {
     fixture: "waits_without_cpu",
     expected: { softmax: { "row with a NaN": "error", "hidden batch": "error" } },

@@ -182,20 +182,31 @@ Deno.test("deno task check ID checks one exercise and reports the first failure'
   if (ok !== 0 || !done.join("\n").includes("1 of 1 exercise done")) fail(done.join("\n"));
 });
 
-Deno.test("runCheck() says a missing file is missing, and names a missing module it imports", async () => {
+Deno.test("runCheck() says a missing file is missing, names a missing module it imports, and a default export where a named one is asked", async () => {
   const dir = await Deno.makeTempDir({ prefix: "d2l-check-missing-" });
   try {
     await Deno.writeTextFile(
       join(dir, "sum_keepdim.ts"),
       'export { sumKeepdim } from "./my_helpers.ts";\n',
     );
-    const [imports, absent] = await runCheck({ dir, ids: ["sum_keepdim", "softmax"] });
+    await Deno.writeTextFile(
+      join(dir, "accuracy.ts"),
+      "export default function accuracy(): number {\n  return 0;\n}\n",
+    );
+    const [imports, absent, byDefault] = await runCheck({
+      dir,
+      ids: ["sum_keepdim", "softmax", "accuracy"],
+    });
     const importsMessage = imports.cases[0].message ?? "";
     if (importsMessage.includes("is missing") || !importsMessage.includes("my_helpers.ts")) {
       fail(`sum_keepdim.ts exists; its import is what is missing: ${importsMessage}`);
     }
     if (!(absent.cases[0].message ?? "").endsWith("softmax.ts is missing")) {
       fail(`softmax.ts: ${absent.cases[0].message}`);
+    }
+    // Fifth fairness review: "does not export accuracy" only.
+    if (!(byDefault.cases[0].message ?? "").includes("it has a default export")) {
+      fail(`accuracy.ts: ${byDefault.cases[0].message}`);
     }
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -44,6 +44,7 @@ import { type Case, DEFAULT_TIMEOUT_MS, type Exercise } from "../tests/cases/cas
 import { chdirToCaller } from "../lib/caller_cwd.ts";
 import { explainLeftOut, loadFailureHint, prepareFiles, problemHint } from "../grader/mod.ts";
 import { type CaseResult, CaseRunner } from "./check_runner.ts";
+import { missingExportsMessage } from "../grader/sandbox/sync_exports.ts";
 
 export type { CaseResult } from "./check_runner.ts";
 
@@ -186,7 +187,7 @@ async function runExercise(
     const loadError = imported.notFound
       ? `${shown} is missing`
       : imported.missing?.length
-      ? `${shown} does not export ${imported.missing.join(", ")}`
+      ? missingExportsMessage(shown, imported.missing.join(", "), imported.default === true)
       : `${shown} could not be loaded: ${imported.message}`;
     const hint = imported.missing?.length || imported.notFound
       ? "Keep the file's exports (names and signatures) as shipped."

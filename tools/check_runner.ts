@@ -64,7 +64,15 @@ export type RunnerRequest =
 
 /** A reply from the runner process, or what the {@linkcode CaseRunner} saw instead. */
 export type RunnerReply =
-  | { type: "imported"; ok: boolean; missing?: string[]; notFound?: boolean; message?: string }
+  | {
+    type: "imported";
+    ok: boolean;
+    missing?: string[];
+    /** Whether the module has a default export (named in the message when one is missing). */
+    default?: boolean;
+    notFound?: boolean;
+    message?: string;
+  }
   /**
    * `uncaught`: the case left an uncaught error behind (a Promise rejected with no handler, a
    * timer that threw), which failed it; the grader replaces its Worker then, so the check
@@ -366,7 +374,12 @@ async function serve(args: string[]): Promise<void> {
           const module = await asLearner("loading", () => import(url));
           modules.set(exercise.id, module);
           const missing = exercise.exports.filter((name) => module[name] === undefined);
-          send({ type: "imported", ok: missing.length === 0, missing });
+          send({
+            type: "imported",
+            ok: missing.length === 0,
+            missing,
+            default: "default" in module,
+          });
         } catch (error) {
           // "Module not found" names the module: the exercise file itself, or one it imports.
           const notFound = error instanceof Deno.errors.NotFound ||

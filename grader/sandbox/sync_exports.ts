@@ -109,3 +109,25 @@ export function syncExports(
   }
   return copy;
 }
+
+/**
+ * The message for the exports an exercise lists that `file` lacks (`missing`, named with
+ * commas); when the file has a default export, how to fix that too. The grader's harness and
+ * `deno task check` give the same.
+ *
+ * @example A default export where a named one is asked for
+ * ```ts
+ * import { missingExportsMessage } from "./sync_exports.ts";
+ * const text = missingExportsMessage("exercises/softmax.ts", "softmax", true);
+ * if (!text.endsWith("export softmax by name (export function softmax…), not as default")) {
+ *   throw new Error(`unexpected: ${text}`);
+ * }
+ * ```
+ */
+export function missingExportsMessage(file: string, missing: string, hasDefault: boolean): string {
+  const fix = hasDefault
+    ? `: it has a default export; export ${missing} by name (export function ${missing}…), ` +
+      "not as default"
+    : "";
+  return `${file} does not export ${missing}${fix}`;
+}

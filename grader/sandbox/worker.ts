@@ -55,7 +55,7 @@ import {
 import { keepTfjsState, type TfjsGlobals } from "./tfjs_state.ts";
 import { refuseWasmCompilation } from "./no_wasm.ts";
 import { readOnlyEnv, refuse, refuseBlockingWaits } from "./refuse.ts";
-import { syncExports } from "./sync_exports.ts";
+import { missingExportsMessage, syncExports } from "./sync_exports.ts";
 import { types } from "node:util";
 
 /** The kit's TensorFlow.js module, which every run half imports. */
@@ -326,7 +326,7 @@ scope.onmessage = (event: MessageEvent) => {
         type: "result",
         id,
         status: "not-attempted",
-        message: `exercises/${file} does not export ${missing}`,
+        message: missingExportsMessage(`exercises/${file}`, missing, "default" in impl),
       });
       return;
     }
