@@ -73,7 +73,8 @@ export function problemHint(kind: FileProblem["kind"], file: string): string {
     case "type":
       return `Fix the type error: deno check ${file} lists them all.`;
     case "blocked":
-      return 'Import only lib/, data/ and the lessons before this exercise\'s own (README, "For graders").';
+      return "Import only lib/, data/, the lessons before this exercise's own and the kit's " +
+        'packages by their bare names, with / in paths (README, "For graders").';
     case "folder":
       return `Keep in ${
         dirname(file) || "."
