@@ -24,7 +24,7 @@
 import { basename, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ManifestCase } from "./manifest.ts";
-import { loadFailureHint, problemHint } from "./prepare/files.ts";
+import { loadFailureHint, problemHint, whyNotStaged } from "./prepare/files.ts";
 import { checkGraphs, type FileGraph } from "./prepare/graph.ts";
 import { BLOCKED_MODULE, prepareImportMap } from "./prepare/import_map.ts";
 import { isUnder } from "./prepare/policy.ts";
@@ -353,10 +353,14 @@ function preVerdict(p: Prepared, c: ManifestCase): Verdict | undefined {
   }
   const graph = p.graph[c.file];
   if (graph?.loadError !== undefined) {
+    // A module the stage left out (a helper in a .helpers/ folder) is said so, as the check says.
+    const missing = graph.loadError.match(/Module not found "([^"]+)"/)?.[1];
+    const why = missing === undefined ? undefined : whyNotStaged(missing, p.staged);
     return {
       status: "error",
       message:
-        `exercises/${c.file} does not load (this exercise scores 0; the others are graded): ${graph.loadError}`,
+        `exercises/${c.file} does not load (this exercise scores 0; the others are graded): ${graph.loadError}` +
+        (why === undefined ? "" : ` (${missing} is not handed to the grader: ${why})`),
       hint: problemHint("load", `exercises/${c.file}`),
     };
   }

@@ -286,6 +286,11 @@ const FIXTURES: Record<string, Fixture> = {
     hints: { accuracy: "a file the grader is not handed" },
   },
   leaves_tape_on: { fixture: "leaves_tape_on", expected: {} },
+  dot_folder_helper: {
+    fixture: "dot_folder_helper",
+    expected: { softmax: "error" },
+    messages: { softmax: "is not handed to the grader: names that start with a dot" },
+  },
   default_export: {
     fixture: "default_export",
     expected: { accuracy: "not-attempted" },

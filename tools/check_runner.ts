@@ -263,6 +263,10 @@ export class CaseRunner {
   }
 }
 
+/** Terminal colours, which Deno puts in the location of a module that failed to load. */
+// deno-lint-ignore no-control-regex -- the escape character is what is matched
+const COLOURS = /\u001b\[[0-9;]*m/g;
+
 /**
  * The learner's error as a message: its text and where it came from in their file (under
  * `dirUrl`), if known. For an error tfjs raises, that line is the learner's call into tfjs.
@@ -270,8 +274,10 @@ export class CaseRunner {
 function messageOf(error: unknown, dirUrl: string): string {
   if (!(error instanceof Error)) return String(error);
   if (error.name === "AssertionError") return error.message;
-  const where = (error.stack ?? "").split("\n").find((line) => line.includes(dirUrl));
-  return `${error.name}: ${error.message}${where ? `\n${where.trim()}` : ""}`;
+  const message = `${error.name}: ${error.message}`.replace(COLOURS, "");
+  const where = (error.stack ?? "").replace(COLOURS, "").split("\n")
+    .find((line) => line.includes(dirUrl) && !message.includes(line.trim()));
+  return `${message}${where ? `\n${where.trim()}` : ""}`;
 }
 
 /** The runner process: see the module doc. */

@@ -121,8 +121,21 @@ export function loadFailureHint(message: string): string {
     "definitions, and move trials into a function or a test of your own.";
 }
 
-/** Why the stage did not copy `path` (relative, `/`-separated), and what to do. */
-function notCopied(path: string, staged: StagedSubmission): string {
+/**
+ * Why the stage did not copy `path` (relative to the exercise files, `/`-separated), and what
+ * to do; `undefined` when the stage did not see it (it is not in the submission).
+ *
+ * @example
+ * ```ts
+ * import { whyNotStaged } from "./files.ts";
+ * const staged = { root: "/s", files: [], refused: {}, notes: [], leftOut: { ".helpers": "names that start with a dot are left out; rename it" } };
+ * if (whyNotStaged(".helpers/utils.ts", staged)?.startsWith("names that start with a dot") !== true) {
+ *   throw new Error("the dot folder's reason was not found");
+ * }
+ * if (whyNotStaged("utils.ts", staged) !== undefined) throw new Error("utils.ts was not left out");
+ * ```
+ */
+export function whyNotStaged(path: string, staged: StagedSubmission): string | undefined {
   const parts = path.split("/");
   for (let i = parts.length; i > 0; i--) {
     const at = parts.slice(0, i).join("/");
@@ -130,7 +143,7 @@ function notCopied(path: string, staged: StagedSubmission): string {
     if (refused !== undefined) return `${refused}; rename it or hand in the file itself`;
     if (staged.leftOut[at] !== undefined) return staged.leftOut[at];
   }
-  return "the grader leaves it out (see the notes of deno task grade on this folder)";
+  return undefined;
 }
 
 /**
@@ -221,7 +234,8 @@ export async function prepareFiles(
         problems[file] = {
           kind: "load",
           message: `${JSON.stringify(uncopied)} is not handed to the grader: ${
-            notCopied(uncopied, staged)
+            whyNotStaged(uncopied, staged) ??
+              "the grader leaves it out (see the notes of deno task grade on this folder)"
           }`,
         };
       } else if (g.loadError !== undefined) problems[file] = { kind: "load", message: g.loadError };
