@@ -82,6 +82,14 @@ export interface GraderConfig {
   /** CPU time to load one submitted file, in ms. */
   importTimeoutMs: number;
   /**
+   * Wall-clock time one submission's sandbox runs may take in all, in ms. Each limit above
+   * holds, but a submission can use each one to its end: without a bound for the whole, one
+   * that does so in every case holds its grading for an hour, past a platform's own limit
+   * (Gradescope's is 600 s by default), which then kills the run and writes no results. Cases
+   * not finished by then are not run (0 points), and the report is written.
+   */
+  submissionTimeoutMs: number;
+  /**
    * The wall-clock backstop of a CPU-time limit: a case may take `wallFactor × limit + 5 s` of
    * wall time (a case that waits, using no CPU, ends there). Limits are in CPU time so that a
    * busy machine does not fail correct answers.
@@ -166,6 +174,7 @@ export function defaultConfig(overrides: Partial<GraderConfig> = {}): GraderConf
     checkTimeoutMs: 60_000,
     startTimeoutMs: 30_000,
     importTimeoutMs: 10_000,
+    submissionTimeoutMs: 480_000,
     wallFactor: 3,
     maxSubmissionBytes: 5 * 1024 * 1024,
     maxSubmissionFiles: 200,

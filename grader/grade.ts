@@ -433,6 +433,8 @@ async function runPrepared(
       denoDirTemplate: session.sandboxDenoDir,
       env: session.env,
       units,
+      // The submission's whole time counts from its staging.
+      deadline: Date.now() + config.submissionTimeoutMs - (performance.now() - p.started),
       onResult: (key, result) => {
         const early = fromSandbox(result);
         verdicts.set(key, { ...(early ?? { status: "failed", message: "" }), ms: result.ms });

@@ -36,6 +36,8 @@ Deno.test("parseGradeArgs() rejects bad command lines with the flag named", () =
   assertThrows(() => parseGradeArgs(["a", "--format", "xml"]), RangeError, "--format");
   assertThrows(() => parseGradeArgs(["a", "--jobs", "0"]), RangeError, "--jobs");
   assertThrows(() => parseGradeArgs(["a", "--backend", "gpu"]), RangeError, "--backend");
+  assertThrows(() => parseGradeArgs(["a", "--time-limit", "0"]), RangeError, "--time-limit");
+  assertEquals(parseGradeArgs(["a", "--time-limit", "90"]).config.submissionTimeoutMs, 90_000);
   assertThrows(() => parseGradeArgs(["a", "--bogus"]), TypeError, "bogus");
   assertEquals(parseGradeArgs(["a", "--out", "r.json"]).format, "gradescope");
   assertEquals(parseGradeArgs(["a"]).format, "terminal");
@@ -319,6 +321,20 @@ Deno.test("deno task grade --batch: a name too long for a file gets a cut, hashe
   assertEquals(JSON.parse(await Deno.readTextFile(join(out, "carol.json"))).score, 10);
   const csv = await Deno.readTextFile(join(out, "gradebook.csv"));
   assertEquals(csv.trimEnd().split("\n").length, 4, csv); // header and all three students
+  await Deno.remove(work, { recursive: true });
+});
+
+Deno.test("deno task grade --time-limit: a submission that uses every case's limit still gets its report, the cases not reached scored 0 as not run", async () => {
+  // Nineteenth review: one that waited out every case's backstop held its grading for an
+  // hour, past Gradescope's 600 s, which would kill the run and write no results.
+  const work = await Deno.makeTempDir({ prefix: "grade-time-limit-" });
+  await composeSubmission(join(work, "sub"), "loops_forever"); // sumKeepdim loops: 10 s a case
+  const out = join(work, "results.json");
+  const run = await runGrade([join(work, "sub"), "--time-limit", "12", "--out", out]);
+  assertEquals(run.code, 0, run.stderr);
+  const report = JSON.parse(await Deno.readTextFile(out));
+  const outputs = (report.tests as { output: string }[]).map((t) => t.output).join("\n");
+  assertIncludes(outputs, ["not run: this submission's code ran for its whole time of 12 s"]);
   await Deno.remove(work, { recursive: true });
 });
 

@@ -143,6 +143,8 @@ Options:
   --rubric FILE      JSON rubric: points and visibility per case (see grader/rubric.ts).
   --backend B        tfjs backend in the sandbox and the judges: wasm (default) or cpu.
   --memory-mb N      Memory cap of each sandbox process (default 2048).
+  --time-limit S     Wall-clock seconds one submission's code may run in all (default 480,
+                     under Gradescope's 600): cases not reached by then score 0, not run.
   --keep             Keep the temporary directories (for debugging the grader).
   --verbose          The teacher's view: hidden cases with their messages, times, diagnostics.
   -h, --help         Show this help.
@@ -184,6 +186,7 @@ export function parseGradeArgs(argv: string[]): GradeArgs {
       exercise: { type: "string", multiple: true },
       backend: { type: "string" },
       "memory-mb": { type: "string" },
+      "time-limit": { type: "string" },
       keep: { type: "boolean", default: false },
       verbose: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -270,6 +273,9 @@ export function parseGradeArgs(argv: string[]): GradeArgs {
   if (memoryMb !== undefined) {
     config.memoryMb = memoryMb;
     config.heapMb = Math.min(1024, Math.floor(memoryMb / 2));
+  }
+  if (values["time-limit"] !== undefined) {
+    config.submissionTimeoutMs = 1000 * positiveNumber("--time-limit", values["time-limit"]);
   }
   return {
     submission: positionals[0],

@@ -91,6 +91,11 @@ export interface SandboxRequest {
   warmUp?: boolean;
   /** Called as each case's result arrives, so the grader can judge it straight away. */
   onResult?: (key: string, result: SandboxResult) => void;
+  /**
+   * When (`Date.now()`) the submission's time is up (`submissionTimeoutMs`): the process is
+   * stopped then, and the cases without a result are not run.
+   */
+  deadline?: number;
 }
 
 /** One line of the results file. */
@@ -318,7 +323,7 @@ async function runProcesses(request: SandboxRequest): Promise<SandboxOutcome> {
     ], {
       memoryMb: config.memoryMb,
       reservedMb: config.reservedMb,
-      deadline: Date.now() + allowance(job, units),
+      deadline: Math.min(Date.now() + allowance(job, units), request.deadline ?? Infinity),
       keepBytes: 4096,
       cwd: request.runDir,
       env: { DENO_DIR: request.denoDir },
@@ -354,6 +359,15 @@ async function runProcesses(request: SandboxRequest): Promise<SandboxOutcome> {
       };
     }
     if (done) break;
+    if (request.deadline !== undefined && Date.now() >= request.deadline) {
+      const seconds = Math.round(config.submissionTimeoutMs / 1000);
+      const message = `not run: this submission's code ran for its whole time of ${seconds} s ` +
+        "(the grader's --time-limit)";
+      if (running !== undefined) {
+        settle(byKey.get(running)!, { status: "timeout", message: `stopped: ${message.slice(9)}` });
+      }
+      return { results: fillMissing(all, results, message), processes, stderrTail };
+    }
     const reason = `the sandbox process stopped: ${
       endReason(end, config.memoryMb, config.cacheGrowthMb)
     }`;
