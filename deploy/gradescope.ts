@@ -42,6 +42,8 @@ export interface GradescopePackageOptions {
   hiddenDir?: string;
   /** The rubric (`--rubric`), packed as `rubric.json`. */
   rubricFile?: string;
+  /** Seconds a submission's code may run in all (the grader's `--time-limit`). */
+  timeLimit?: number;
   /** The Deno version `setup.sh` installs. Default: the one running this. */
   denoVersion?: string;
 }
@@ -91,6 +93,7 @@ export async function gradescopePackage(
     rubricFile: options.rubricFile,
   });
   await session.close();
+  if (options.timeLimit !== undefined) flags.push("--time-limit", String(options.timeLimit));
   if (options.rubricFile !== undefined) {
     flags.push("--rubric", "rubric.json");
     entries.push({ path: "rubric.json", data: await Deno.readFile(options.rubricFile) });

@@ -56,7 +56,8 @@ Deno.test({
     const work = await Deno.makeTempDir({ prefix: "gradescope-" });
     try {
       const zipFile = join(work, "autograder.zip");
-      const built = await runPackage(["gradescope", ...FIXTURE_SETUP, "--out", zipFile]);
+      const flags = [...FIXTURE_SETUP, "--time-limit", "300"];
+      const built = await runPackage(["gradescope", ...flags, "--out", zipFile]);
       assertEquals(built.code, 0, built.stdout + built.stderr);
       const root = join(work, "autograder");
       const unpack = await run("python3", [
@@ -77,8 +78,10 @@ z.extractall(sys.argv[2])`,
       const setup = await Deno.readTextFile(join(source, "setup.sh"));
       assertIncludes(setup, [
         `deno@${Deno.version.deno}`,
-        "--hidden tests/fixtures/hidden --rubric rubric.json",
+        "--hidden tests/fixtures/hidden --time-limit 300 --rubric rubric.json",
       ]);
+      const runAutograder = await Deno.readTextFile(join(source, "run_autograder"));
+      assertIncludes(runAutograder, ["--time-limit 300"]);
       // What setup.sh does after its system packages: the npm packages, from the lockfile.
       const install = await run(Deno.execPath(), ["install", "--frozen"], { cwd: source });
       assertEquals(install.code, 0, install.out);

@@ -21,6 +21,7 @@ import { resolve } from "node:path";
 import { gradescopePackage } from "../deploy/gradescope.ts";
 import { writeFileAtomic } from "../lib/write_atomic.ts";
 import { chdirToCaller } from "../lib/caller_cwd.ts";
+import { positiveNumber } from "../lib/flags.ts";
 
 /** The help text. */
 export const usage = `Build a grading platform's package.
@@ -34,6 +35,9 @@ Usage:
                   the rubric. Upload it as the assignment's autograder ("Zip file upload").
   --hidden DIR    The hidden cases to grade with (as for deno task grade).
   --rubric FILE   The rubric to grade with (as for deno task grade).
+  --time-limit S  Seconds a submission's code may run in all (as for deno task grade;
+                  default 480): about 60 s under the assignment's autograder timeout
+                  (Gradescope's default is 600 s), so the results are written in time.
   --out FILE      Where to write the zip (required).
   -h, --help      Show this help.`;
 
@@ -47,6 +51,8 @@ export interface PackageArgs {
   hidden?: string;
   /** Rubric file. */
   rubric?: string;
+  /** The grader's `--time-limit`, in seconds. */
+  timeLimit?: number;
   /** Show help. */
   help: boolean;
 }
@@ -71,6 +77,7 @@ export function parsePackageArgs(argv: string[]): PackageArgs {
       out: { type: "string" },
       hidden: { type: "string" },
       rubric: { type: "string" },
+      "time-limit": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -90,6 +97,9 @@ export function parsePackageArgs(argv: string[]): PackageArgs {
     out: values.out ?? "",
     hidden: values.hidden,
     rubric: values.rubric,
+    ...(values["time-limit"] === undefined
+      ? {}
+      : { timeLimit: positiveNumber("--time-limit", values["time-limit"]) }),
     help,
   };
 }
@@ -123,7 +133,11 @@ export async function main(
     return 0;
   }
   try {
-    const bytes = await gradescopePackage({ hiddenDir: args.hidden, rubricFile: args.rubric });
+    const bytes = await gradescopePackage({
+      hiddenDir: args.hidden,
+      rubricFile: args.rubric,
+      timeLimit: args.timeLimit,
+    });
     await writeFileAtomic(resolve(args.out), bytes);
     print(
       `Wrote ${args.out} (${(bytes.length / 1024 / 1024).toFixed(1)} MiB): upload it as the ` +
