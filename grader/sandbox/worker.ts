@@ -69,6 +69,8 @@ const ownKeys = Reflect.ownKeys;
 const StringOf = String;
 const ErrorClass = Error;
 const slice = String.prototype.slice;
+const indexOf = String.prototype.indexOf;
+const lastIndexOf = String.prototype.lastIndexOf;
 const hasOwn = Object.hasOwn;
 const createRecord = Object.create;
 const parseJson = JSON.parse;
@@ -91,12 +93,33 @@ interface WorkerScope {
 
 type Reply = Record<string, unknown>;
 
+/** The URL of the folder of the submitted files (`…/exercises/`), once one is imported. */
+let exercisesUrl = "";
+
+/**
+ * Where in the submitted files `error` was thrown, as ` at exercises/softmax.ts:60:55`: the
+ * first frame of its stack in them (for an error tfjs raises, the learner's call into tfjs), as
+ * the learner's check shows it; `""` when none is.
+ */
+function whereThrown(error: unknown): string {
+  if (exercisesUrl === "" || !(error instanceof ErrorClass)) return "";
+  const stack = StringOf(error.stack);
+  const at = apply(indexOf, stack, [exercisesUrl]) as number;
+  if (at < 0) return "";
+  let end = apply(indexOf, stack, ["\n", at]) as number;
+  if (end < 0) end = stack.length;
+  if (apply(slice, stack, [end - 1, end]) === ")") end -= 1;
+  const place = apply(slice, stack, [at + exercisesUrl.length, end]) as string;
+  return place.length > 200 ? "" : `\n  at exercises/${place}`;
+}
+
 function describeError(error: unknown): string {
   try {
     const text = error instanceof ErrorClass
       ? `${StringOf(error.name)}: ${StringOf(error.message)}`
       : `thrown value: ${StringOf(error)}`;
-    return text.length > 2000 ? `${apply(slice, text, [0, 2000])}…` : text;
+    const cut = text.length > 2000 ? `${apply(slice, text, [0, 2000])}…` : text;
+    return `${cut}${whereThrown(error)}`;
   } catch {
     return "an error that cannot be described";
   }
@@ -131,6 +154,9 @@ function remove(target: object | undefined, key: PropertyKey): void {
 
 /** Step 2 of the module doc. */
 function lockDown(unreadable: string[]): void {
+  // tfjs's own frames (op, engine, kernel) fill V8's default 10 before the learner's call: keep
+  // enough of a stack to reach their line (whereThrown), as the check does.
+  ErrorClass.stackTraceLimit = 100;
   const scope = globalThis as unknown as Record<string, unknown>;
   const process = scope.process as object | undefined;
   refuse(Deno, "exit", "Deno.exit()");
@@ -292,6 +318,9 @@ scope.onmessage = (event: MessageEvent) => {
     if (request.type === "import") {
       const file = StringOf(request.file);
       const url = StringOf(request.url);
+      if (exercisesUrl === "") {
+        exercisesUrl = apply(slice, url, [0, (apply(lastIndexOf, url, ["/"]) as number) + 1]);
+      }
       asFile(file, () => import(url), "loading", (module) => module, (outcome) => {
         if (outcome.ok) {
           modules[file] = outcome.value as Record<string, unknown>;
