@@ -17,9 +17,15 @@ set -eu
 clear_results() {
   at="$output/results.json"
   [ -e "$at" ] || [ -L "$at" ] || return 0
-  [ -L "$at" ] || chmod -R u+w -- "$at" 2>/dev/null || true
+  [ -L "$at" ] || chmod -R u+rwx -- "$at" 2>/dev/null || true
   rm -rf -- "$at" 2>/dev/null && return 0
-  mv -- "$at" "$at.$$.left-by-the-submission"
+  # Renamed within OUTPUT_DIR (a folder that is not ours may not change parent), to a name
+  # nothing has yet (the twentieth review's held the first one tried).
+  n=0
+  while [ -e "$at.left-by-the-submission.$n" ] || [ -L "$at.left-by-the-submission.$n" ]; do
+    n=$((n + 1))
+  done
+  mv -- "$at" "$at.left-by-the-submission.$n"
 }
 fail() {
   echo "bin/run.sh: $1" >&2
