@@ -553,8 +553,14 @@ Deno.test("runCheck(): the learner's code may read files and the kit's environme
 Deno.test("runCheck(): what the grader's stage leaves out fails as it does there: a helper it is not handed, a file read at run time, a folder too large to grade", async () => {
   // Seventeenth review: the check said "All done" where the grader gave 127/149 and 0/149; and
   // a text file read at run time (fixture reads_unhanded_file) 10/10 where the grader gave 0/10.
-  const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".staged_" });
+  // Twentieth review: a comma in the folder's path let that read through, and a folder of 6000
+  // images stopped the check ("Argument list too long"): both are here.
+  const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".staged,_" });
   try {
+    await Deno.mkdir(join(dir, "plots"));
+    for (let i = 0; i < 6000; i++) {
+      await Deno.writeFile(join(dir, "plots", `${i}.png`), new Uint8Array());
+    }
     const softmax = await Deno.readTextFile(join(ROOT, "solutions", "softmax.ts"));
     const readsAtLoad = (name: string) =>
       `${softmax}\nexport const names = Deno.readTextFileSync(new URL("./${name}", ` +

@@ -31,7 +31,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { dirname, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -196,9 +196,10 @@ export class CaseRunner {
     // (no writes, network, subprocesses, FFI or system information), so a file that writes a
     // debug log fails here as it fails there (seventeenth review: 10/10 here, 2/10 there).
     // Nor what the grader is not handed (a labels.txt beside the exercise): there it is not
-    // found (left open by the seventeenth review: 10/10 here, 0/10 there). A name with a comma cannot be
-    // given to the flag; the stage refuses such names, and the check says so.
-    const deny = unreadable.filter((path) => !path.includes(","));
+    // found (left open by the seventeenth review: 10/10 here, 0/10 there). The process runs in
+    // the learner's folder and is given the paths relative to it: a comma, which the flag
+    // cannot hold, is then in a name (the stage refuses those) and not in the folder's path.
+    const deny = denyList(resolve(this.#options.dir), unreadable);
     const args = [
       "run",
       "--quiet",
@@ -212,6 +213,7 @@ export class CaseRunner {
     if (this.#options.backend !== undefined) args.push("--backend", this.#options.backend);
     const child = new Deno.Command(Deno.execPath(), {
       args,
+      cwd: resolve(this.#options.dir),
       stdin: "piped",
       stdout: "piped",
       stderr: "inherit",
@@ -261,6 +263,27 @@ export class CaseRunner {
       signal: status.signal,
     });
   }
+}
+
+/** The most characters given to `--deny-read`: one command-line argument holds 128 KiB. */
+const DENY_CHARS = 64 * 1024;
+
+/**
+ * `--deny-read`'s paths for `unreadable` (absolute), relative to `dir` (the process's working
+ * directory) where they are in it, as given otherwise (a linked folder's own path); without
+ * those a comma is in (the flag splits on commas), and at most {@linkcode DENY_CHARS} in all.
+ */
+function denyList(dir: string, unreadable: readonly string[]): string[] {
+  const deny: string[] = [];
+  let chars = 0;
+  for (const path of unreadable) {
+    const rel = relative(dir, path);
+    const entry = rel !== "" && !rel.startsWith("..") && !isAbsolute(rel) ? rel : path;
+    if (entry.includes(",") || chars + entry.length + 1 > DENY_CHARS) continue;
+    deny.push(entry);
+    chars += entry.length + 1;
+  }
+  return deny;
 }
 
 /** Terminal colours, which Deno puts in the location of a module that failed to load. */

@@ -139,9 +139,10 @@ export function whyNotStaged(path: string, staged: StagedSubmission): string | u
   const parts = path.split("/");
   for (let i = parts.length; i > 0; i--) {
     const at = parts.slice(0, i).join("/");
-    const refused = staged.refused[at];
-    if (refused !== undefined) return `${refused}; rename it or hand in the file itself`;
-    if (staged.leftOut[at] !== undefined) return staged.leftOut[at];
+    if (Object.hasOwn(staged.refused, at)) {
+      return `${staged.refused[at]}; rename it or hand in the file itself`;
+    }
+    if (Object.hasOwn(staged.leftOut, at)) return staged.leftOut[at];
   }
   return undefined;
 }
@@ -176,7 +177,7 @@ export async function prepareFiles(
     await Deno.remove(workDir, { recursive: true }).catch(() => {});
     throw error;
   });
-  const leftOut: Record<string, string> = {};
+  const leftOut: Record<string, string> = Object.create(null);
   for (const [rel, why] of Object.entries({ ...staged.leftOut, ...staged.refused })) {
     const from = staged.from ?? real;
     for (const top of new Set([join(dir, relative(real, from)), from])) {

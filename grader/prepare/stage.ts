@@ -212,8 +212,9 @@ export async function stageSubmission(
   const staged: StagedSubmission = {
     root: stageRoot,
     files: [],
-    refused: {},
-    leftOut: {},
+    // No prototype: a file named "__proto__" or "constructor" is a key like any other.
+    refused: Object.create(null),
+    leftOut: Object.create(null),
     notes: [],
   };
   const top = await Deno.lstat(source).catch(() => undefined);
@@ -286,7 +287,21 @@ export async function stageSubmission(
         if (SKIPPED_DIRS.has(entry.name)) {
           staged.notes.push(`Ignored ${relPath}/.`);
           staged.leftOut[relPath] = `${entry.name}/ folders are left out`;
-        } else await walk(relPath, depth + 1);
+          continue;
+        }
+        const copied = staged.files.length;
+        await walk(relPath, depth + 1);
+        if (!staged.fatal && staged.files.length === copied) {
+          // Nothing in it was copied: the folder is left out (the grader's copy has no such
+          // folder to list), named once rather than file by file (a folder of 6000 images made
+          // the check's list of what its runner may not read too long to start it).
+          for (const key of Object.keys(staged.leftOut)) {
+            if (key.startsWith(`${relPath}/`)) delete staged.leftOut[key];
+          }
+          staged.leftOut[relPath] = `none of its files is handed in (only ${
+            SOURCE_EXTENSIONS.join(", ")
+          } files are, outside folders whose name starts with a dot)`;
+        }
         continue;
       }
       if (!entry.isFile) {
@@ -411,7 +426,7 @@ export function explainLeftOut(
 ): string {
   const why = (path: string) => {
     for (let at = path; at !== dirname(at); at = dirname(at)) {
-      if (leftOut[at] !== undefined) return leftOut[at];
+      if (Object.hasOwn(leftOut, at)) return leftOut[at];
     }
     return undefined;
   };
