@@ -24,7 +24,7 @@
 import { basename, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ManifestCase } from "./manifest.ts";
-import { loadFailureHint, problemHint, whyNotStaged } from "./prepare/files.ts";
+import { loadFailureHint, problemHint } from "./prepare/files.ts";
 import { checkGraphs, type FileGraph } from "./prepare/graph.ts";
 import { BLOCKED_MODULE, prepareImportMap } from "./prepare/import_map.ts";
 import { isUnder } from "./prepare/policy.ts";
@@ -33,6 +33,7 @@ import {
   type StagedSubmission,
   stageSubmission,
   unopenable,
+  whyNotStaged,
 } from "./prepare/stage.ts";
 import { shareableStage, typecheckAll, type TypecheckVerdict } from "./prepare/typecheck.ts";
 import type {
@@ -293,13 +294,13 @@ function assemble(
   const { manifest } = session;
   // A read of what the stage left out (a labels.txt beside the exercise) is told as that, as
   // the learner's check tells it, not as a missing file under a temporary directory.
-  const leftOut = Object.fromEntries(
-    Object.entries({ ...p.staged.leftOut, ...p.staged.refused }).map((
-      [rel, why],
-    ) => [join(p.staged.root, "exercises", rel), why]),
-  );
   const explain = (text: string) =>
-    explainLeftOut(text, leftOut, (path) => relative(p.staged.root, path));
+    explainLeftOut(
+      text,
+      p.staged,
+      join(p.staged.root, "exercises"),
+      (path) => relative(p.staged.root, path),
+    );
   const exercises: ExerciseReport[] = manifest.exercises.map((e) => {
     const own = manifest.cases.filter((c) => c.exerciseId === e.id);
     const cases = [...own.filter((c) => !c.hidden), ...own.filter((c) => c.hidden)].map((c) => {
@@ -508,7 +509,7 @@ function failed(session: GraderSession, name: string, error: unknown): Submissio
   const p: Prepared = {
     name,
     runDir: "",
-    staged: { root: "", files: [], refused: {}, leftOut: {}, notes: [] },
+    staged: { root: "", files: [], refused: {}, leftOut: {}, from: "", lookAlikes: {}, notes: [] },
     present: [],
     graph: {},
     timings: emptyTimings(),

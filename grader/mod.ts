@@ -73,7 +73,7 @@ export {
   type PrepareFilesOptions,
   problemHint,
 } from "./prepare/files.ts";
-export { explainLeftOut } from "./prepare/stage.ts";
+export { explainLeftOut, type StagedSubmission } from "./prepare/stage.ts";
 export {
   type BatchEntry,
   type BatchOptions,

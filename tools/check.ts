@@ -42,7 +42,13 @@ import { fileURLToPath } from "node:url";
 import { BACKEND_ENV, parseBackendName } from "../lib/backend.ts";
 import { type Case, DEFAULT_TIMEOUT_MS, type Exercise } from "../tests/cases/case.ts";
 import { chdirToCaller } from "../lib/caller_cwd.ts";
-import { explainLeftOut, loadFailureHint, prepareFiles, problemHint } from "../grader/mod.ts";
+import {
+  explainLeftOut,
+  loadFailureHint,
+  prepareFiles,
+  problemHint,
+  type StagedSubmission,
+} from "../grader/mod.ts";
 import { type CaseResult, CaseRunner } from "./check_runner.ts";
 import { missingExportsMessage } from "../grader/sandbox/sync_exports.ts";
 
@@ -257,9 +263,9 @@ export async function runCheck(options: CheckOptions = {}): Promise<ExerciseResu
   const limitOf = (c: Case) => c.timeoutMs ?? options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
   // What the grader would refuse before running anything, file by file; computed (in other
   // processes) while the cases run, and settled here so that a failure is not unhandled.
-  let staged: (leftOut: Record<string, string>, notes: string[]) => void = () => {};
-  const stage = new Promise<{ leftOut: Record<string, string>; notes: string[] }>((resolve) =>
-    staged = (leftOut, notes) => resolve({ leftOut, notes })
+  let staged: (staged?: StagedSubmission, folders?: string[]) => void = () => {};
+  const stage = new Promise<{ staged?: StagedSubmission; folders: string[] }>((resolve) =>
+    staged = (staged, folders = []) => resolve({ staged, folders })
   );
   const preparing = prepareFiles({
     dir,
@@ -268,14 +274,23 @@ export async function runCheck(options: CheckOptions = {}): Promise<ExerciseResu
     skipTypecheck: options.typeCheck === false,
     onStaged: staged,
   }).then((problems) => ({ problems }), (error: unknown) => ({ error }));
-  preparing.then(() => staged({}, [])); // no folder staged (an error)
+  preparing.then(() => staged()); // no folder staged (an error)
   let settled: Awaited<typeof preparing> | undefined;
   preparing.then((p) => settled = p);
   const runner = new CaseRunner({
     dir,
     backend: options.backend,
     onOutput: options.onOutput,
-    unreadable: stage.then(({ leftOut }) => Object.keys(leftOut)),
+    // What the grader is not handed, in each of the folders it is under here.
+    unreadable: stage.then(({ staged, folders }) =>
+      staged === undefined
+        ? []
+        : folders.flatMap((folder) =>
+          [...Object.keys(staged.leftOut), ...Object.keys(staged.refused)].map((rel) =>
+            join(folder, rel)
+          )
+        )
+    ),
   });
   const stop = () => runner.close();
   options.signal?.addEventListener("abort", stop, { once: true });
@@ -298,21 +313,19 @@ export async function runCheck(options: CheckOptions = {}): Promise<ExerciseResu
       if ("error" in prepared) throw prepared.error;
       const problem = prepared.problems[exercise.file];
       // A read of what the grader is not handed (refused above) is told as that.
-      const { leftOut, notes } = await stage;
+      const { staged, folders } = await stage;
       const explain = (text: string) =>
-        explainLeftOut(text, leftOut, (path) => relative(Deno.cwd(), path) || path);
+        staged === undefined ? text : folders.reduce(
+          (said, folder) =>
+            explainLeftOut(said, staged, folder, (path) => relative(Deno.cwd(), path) || path),
+          text,
+        );
       let loadError = "loadError" in ran ? explain(ran.loadError) : undefined;
       let hint = "loadError" in ran
         ? (loadError === ran.loadError ? ran.hint : loadFailureHint(loadError!))
         : "";
       // A missing file the grader notes a look-alike of (Softmax.ts): its note, as it gives it.
-      // (The notes end so; when no exercise file is found at all, the folder's one reason
-      // holds them.)
-      const lookAlike = notes.map((note) => {
-        const at = note.indexOf(`${exercise.file} is missing, but`);
-        const end = note.indexOf("its own file name.", at);
-        return at < 0 || end < 0 ? undefined : note.slice(at, end + "its own file name.".length);
-      }).find((note) => note !== undefined);
+      const lookAlike = staged?.lookAlikes[exercise.file];
       if (loadError === `${shown} is missing` && lookAlike !== undefined) {
         loadError = `${shown}${lookAlike.slice(exercise.file.length)}`;
         hint = "Each exercise is checked, and graded, from its own file name.";

@@ -17,7 +17,7 @@ import { defaultConfig, type GraderConfig } from "../config.ts";
 import { checkGraphs } from "./graph.ts";
 import { dirUrl, prepareImportMap, readKitImports } from "./import_map.ts";
 import { loadPolicy, lockedPackages, type PolicyExercise } from "./policy.ts";
-import { type StagedSubmission, stageSubmission } from "./stage.ts";
+import { type StagedSubmission, stageSubmission, whyNotStaged } from "./stage.ts";
 import { typecheckAll } from "./typecheck.ts";
 
 /**
@@ -47,11 +47,11 @@ export interface PrepareFilesOptions {
   /** Skip the type check (it costs a few seconds). Default false. */
   skipTypecheck?: boolean;
   /**
-   * Called once the folder is staged, with what in it the grader is not handed (absolute path,
-   * a folder standing for all it holds, → why; the check's code may not read those), and the
-   * grader's notes on the folder (such as a file named like an exercise's in other letters).
+   * Called once the folder is staged, with the stage's record (what it left out or refused,
+   * and why; its notes) and the folders here that its relative paths are under: the one given,
+   * and where it points when it is a link.
    */
-  onStaged?: (leftOut: Record<string, string>, notes: string[]) => void;
+  onStaged?: (staged: StagedSubmission, folders: string[]) => void;
 }
 
 /**
@@ -122,32 +122,6 @@ export function loadFailureHint(message: string): string {
 }
 
 /**
- * Why the stage did not copy `path` (relative to the exercise files, `/`-separated), and what
- * to do; `undefined` when the stage did not see it (it is not in the submission).
- *
- * @example
- * ```ts
- * import { whyNotStaged } from "./files.ts";
- * const staged = { root: "/s", files: [], refused: {}, notes: [], leftOut: { ".helpers": "names that start with a dot are left out; rename it" } };
- * if (whyNotStaged(".helpers/utils.ts", staged)?.startsWith("names that start with a dot") !== true) {
- *   throw new Error("the dot folder's reason was not found");
- * }
- * if (whyNotStaged("utils.ts", staged) !== undefined) throw new Error("utils.ts was not left out");
- * ```
- */
-export function whyNotStaged(path: string, staged: StagedSubmission): string | undefined {
-  const parts = path.split("/");
-  for (let i = parts.length; i > 0; i--) {
-    const at = parts.slice(0, i).join("/");
-    if (Object.hasOwn(staged.refused, at)) {
-      return `${staged.refused[at]}; rename it or hand in the file itself`;
-    }
-    if (Object.hasOwn(staged.leftOut, at)) return staged.leftOut[at];
-  }
-  return undefined;
-}
-
-/**
  * Runs the grader's preparation on the exercise files present in `dir`: per file, why the
  * grader would score its exercise 0 before running anything, if it would.
  */
@@ -177,14 +151,7 @@ export async function prepareFiles(
     await Deno.remove(workDir, { recursive: true }).catch(() => {});
     throw error;
   });
-  const leftOut: Record<string, string> = Object.create(null);
-  for (const [rel, why] of Object.entries({ ...staged.leftOut, ...staged.refused })) {
-    const from = staged.from ?? real;
-    for (const top of new Set([join(dir, relative(real, from)), from])) {
-      leftOut[join(top, rel)] = why;
-    }
-  }
-  options.onStaged?.(leftOut, [...staged.notes, ...(staged.fatal ? [staged.fatal] : [])]);
+  options.onStaged?.(staged, [...new Set([join(dir, relative(real, staged.from)), staged.from])]);
   if (present.length === 0) {
     await Deno.remove(workDir, { recursive: true }).catch(() => {});
     return problems;

@@ -47,7 +47,7 @@
  *
  * @module
  */
-import { dirname, join } from "node:path";
+import { dirname, isAbsolute, join, relative } from "node:path";
 import { asImportType } from "./type_imports.ts";
 
 /** Options for {@linkcode stageSubmission}. */
@@ -77,7 +77,12 @@ export interface StagedSubmission {
    */
   leftOut: Record<string, string>;
   /** The folder the files were copied from: the submission, or the folder in it that holds them. */
-  from?: string;
+  from: string;
+  /**
+   * Per exercise file missing while a file looks like it (`Softmax.ts`), the note saying so
+   * (also in `notes`, or in `fatal` when no exercise file is found at all).
+   */
+  lookAlikes: Record<string, string>;
   /** What was ignored or found where, for the report. */
   notes: string[];
   /** Set when the submission cannot be graded at all, with the reason. */
@@ -215,6 +220,8 @@ export async function stageSubmission(
     // No prototype: a file named "__proto__" or "constructor" is a key like any other.
     refused: Object.create(null),
     leftOut: Object.create(null),
+    from: source,
+    lookAlikes: {},
     notes: [],
   };
   const top = await Deno.lstat(source).catch(() => undefined);
@@ -229,6 +236,7 @@ export async function stageSubmission(
   const baseRel = await findBase(source, options.exerciseFiles);
   if (baseRel === undefined) {
     const seen = await someTsFiles(source, 8);
+    staged.lookAlikes = misnamed(seen, options.exerciseFiles);
     staged.fatal =
       `No exercise file found: expected one or more of ${
         options.exerciseFiles.join(", ")
@@ -236,7 +244,7 @@ export async function stageSubmission(
       (seen.length > 0
         ? `It holds ${seen.map((name) => JSON.stringify(name)).join(", ")}.`
         : "It holds no .ts file.") +
-      misnamed(seen, options.exerciseFiles).map((note) => ` ${note}`).join("");
+      Object.values(staged.lookAlikes).map((note) => ` ${note}`).join("");
     // A folder unpacked from another encoding: Deno reads its name with U+FFFD for the bytes
     // that are not UTF-8, and cannot open it by that name.
     for (const entry of (await list(source)) ?? []) {
@@ -346,7 +354,10 @@ export async function stageSubmission(
   };
   await walk("", 0);
   staged.files.sort();
-  if (!staged.fatal) staged.notes.push(...misnamed(staged.files, options.exerciseFiles));
+  if (!staged.fatal) {
+    staged.lookAlikes = misnamed(staged.files, options.exerciseFiles);
+    staged.notes.push(...Object.values(staged.lookAlikes));
+  }
   return staged;
 }
 
@@ -357,10 +368,10 @@ export async function stageSubmission(
  * them such a file is silently not graded (found by the seventh review). A name that begins
  * with a longer exercise name (`softmax_overflow_2.ts`) is that exercise's look-alike only.
  */
-function misnamed(files: string[], exerciseFiles: string[]): string[] {
+function misnamed(files: string[], exerciseFiles: string[]): Record<string, string> {
   const stem = (name: string) => name.replace(/\.[^.]*$/, "").toLowerCase();
   const others = files.filter((f) => !f.includes("/") && !exerciseFiles.includes(f));
-  const notes: string[] = [];
+  const notes: Record<string, string> = {};
   for (const wanted of exerciseFiles) {
     if (files.includes(wanted)) continue;
     const like = others.filter((f) =>
@@ -372,11 +383,9 @@ function misnamed(files: string[], exerciseFiles: string[]): string[] {
     if (like.length === 0) continue;
     const found = like.map((f) => JSON.stringify(f)).join(", ");
     const caseOnly = like.some((f) => stem(f) === stem(wanted));
-    notes.push(
-      `${wanted} is missing, but the submission holds ${found}${
-        caseOnly ? " (file names are case-sensitive)" : ""
-      }: rename it to ${wanted} to have it graded; an exercise is graded from its own file name.`,
-    );
+    notes[wanted] = `${wanted} is missing, but the submission holds ${found}${
+      caseOnly ? " (file names are case-sensitive)" : ""
+    }: rename it to ${wanted} to have it graded; an exercise is graded from its own file name.`;
   }
   return notes;
 }
@@ -402,16 +411,47 @@ const UNREAD = [
 ];
 
 /**
- * `message` with every failed read of something the stage left out (`leftOut`: absolute path →
- * why; a folder stands for all it holds) told as what it is, the file as `show` names it and
- * why it is not handed in; the check and the grader say the same. Other messages are kept.
+ * Why the stage did not copy `path` (relative to the exercise files, `/`-separated), and what
+ * to do; `undefined` when the stage did not see it (it is not in the submission).
+ *
+ * @example
+ * ```ts
+ * import { whyNotStaged } from "./stage.ts";
+ * const staged = { refused: {}, leftOut: { ".helpers": "names that start with a dot are left out" } };
+ * if (whyNotStaged(".helpers/utils.ts", staged) !== "names that start with a dot are left out") {
+ *   throw new Error("the dot folder's reason was not found");
+ * }
+ * if (whyNotStaged("utils.ts", staged) !== undefined) throw new Error("utils.ts was not left out");
+ * ```
+ */
+export function whyNotStaged(
+  path: string,
+  staged: Pick<StagedSubmission, "refused" | "leftOut">,
+): string | undefined {
+  const parts = path.split("/");
+  for (let i = parts.length; i > 0; i--) {
+    const at = parts.slice(0, i).join("/");
+    if (Object.hasOwn(staged.refused, at)) {
+      return `${staged.refused[at]}; rename it or hand in the file itself`;
+    }
+    if (Object.hasOwn(staged.leftOut, at)) return staged.leftOut[at];
+  }
+  return undefined;
+}
+
+/**
+ * `message` with every failed read of something the stage left out told as what it is: the
+ * path (in `folder`, which holds the submission's files: its own folder, or the stage's copy)
+ * as `show` names it, and why it is not handed in ({@linkcode whyNotStaged}); the check and the
+ * grader say the same. Other messages are kept.
  *
  * @example A labels.txt beside the exercise, read at run time
  * ```ts
  * import { explainLeftOut } from "./stage.ts";
  * const said = explainLeftOut(
  *   "NotFound: No such file or directory (os error 2): readfile '/s/exercises/labels.txt'",
- *   { "/s/exercises/labels.txt": "only .ts files are handed in" },
+ *   { refused: {}, leftOut: { "labels.txt": "only .ts files are handed in" } },
+ *   "/s/exercises",
  *   (path) => path.slice("/s/".length),
  * );
  * if (said !== "exercises/labels.txt is not handed to the grader: only .ts files are handed in") {
@@ -421,19 +461,17 @@ const UNREAD = [
  */
 export function explainLeftOut(
   message: string,
-  leftOut: Record<string, string>,
+  staged: Pick<StagedSubmission, "refused" | "leftOut">,
+  folder: string,
   show: (path: string) => string,
 ): string {
-  const why = (path: string) => {
-    for (let at = path; at !== dirname(at); at = dirname(at)) {
-      if (Object.hasOwn(leftOut, at)) return leftOut[at];
-    }
-    return undefined;
-  };
   return UNREAD.reduce(
     (text, pattern) =>
       text.replace(pattern, (whole, path: string) => {
-        const reason = why(path);
+        const rel = relative(folder, path);
+        const reason = rel === "" || rel.startsWith("..") || isAbsolute(rel)
+          ? undefined
+          : whyNotStaged(rel, staged);
         return reason === undefined
           ? whole
           : `${show(path)} is not handed to the grader: ${reason}`;
