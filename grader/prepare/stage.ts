@@ -68,7 +68,7 @@ export interface StagedSubmission {
   root: string;
   /** Copied files, relative to `<root>/exercises`, with `/` separators, sorted. */
   files: string[];
-  /** Refused entries (symbolic links, special files, odd names): relative path → reason. */
+  /** Refused entries (symbolic links, special files, odd names): relative path → why and what to do. */
   refused: Record<string, string>;
   /**
    * Entries left out without a refusal (other kinds of file, configuration files, names that
@@ -104,7 +104,8 @@ const CONFIG_FILES = new Set([
 const SKIPPED_DIRS = new Set(["node_modules", ".git", "__MACOSX"]);
 
 /** Why a name that is not {@linkcode SAFE_NAME} is refused. */
-export const UNSAFE_NAME = "a name with unusual characters (use letters, digits, spaces, _ . -)";
+export const UNSAFE_NAME =
+  "a name with unusual characters; rename it with letters, digits, spaces and _ . - only";
 /**
  * A name the stage copies: letters and digits of any script, `_ . -` and spaces, no leading dot
  * or dash. No control, format (bidirectional overrides) or separator characters: those are
@@ -272,7 +273,7 @@ export async function stageSubmission(
     }
     const entries = await list(join(base, rel));
     if (entries === undefined) {
-      staged.refused[rel || "."] = "a directory that cannot be read";
+      staged.refused[rel || "."] = "a folder that cannot be read; make it readable (chmod -R u+rX)";
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -284,7 +285,7 @@ export async function stageSubmission(
         continue;
       }
       if (entry.isSymlink) {
-        staged.refused[relPath] = "a symbolic link (refused: hand in the file itself)";
+        staged.refused[relPath] = "a symbolic link; hand in the file itself";
         continue;
       }
       if (!SAFE_NAME.test(entry.name)) {
@@ -313,7 +314,7 @@ export async function stageSubmission(
         continue;
       }
       if (!entry.isFile) {
-        staged.refused[relPath] = "not a regular file";
+        staged.refused[relPath] = "not a regular file; hand in the file itself";
         continue;
       }
       if (CONFIG_FILES.has(entry.name)) {
@@ -331,7 +332,7 @@ export async function stageSubmission(
       // lstat again right before reading: a file swapped for a link is still refused.
       const info = await Deno.lstat(join(base, relPath)).catch(() => undefined);
       if (!info?.isFile) {
-        staged.refused[relPath] = "not a regular file";
+        staged.refused[relPath] = "not a regular file; hand in the file itself";
         continue;
       }
       bytes += info.size;
@@ -343,7 +344,7 @@ export async function stageSubmission(
       }
       const data = await Deno.readFile(join(base, relPath)).catch(() => undefined);
       if (data === undefined || data.length !== info.size) {
-        staged.refused[relPath] = "a file that cannot be read";
+        staged.refused[relPath] = "a file that cannot be read; make it readable (chmod u+r)";
         continue;
       }
       const target = join(exercisesDir, relPath);
@@ -432,7 +433,7 @@ export function whyNotStaged(
   for (let i = parts.length; i > 0; i--) {
     const at = parts.slice(0, i).join("/");
     if (Object.hasOwn(staged.refused, at)) {
-      return `${staged.refused[at]}; rename it or hand in the file itself`;
+      return staged.refused[at];
     }
     if (Object.hasOwn(staged.leftOut, at)) return staged.leftOut[at];
   }
