@@ -449,7 +449,7 @@ async function runPrepared(
                   message: "",
                   ...(v.value === undefined ? {} : { value: v.value }),
                 }
-                : { status: "failed", message: v.message ?? "" }
+                : { status: "failed", message: v.message ?? "", hint: v.hint }
             ),
           );
         }

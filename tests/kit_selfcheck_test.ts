@@ -396,6 +396,24 @@ Deno.test("runCheck(): an error tfjs raises names the learner's line that called
   }
 });
 
+Deno.test("runCheck(): a check's own hint replaces the case's, as in the grader (an input disposed)", async () => {
+  const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".own_hint_" });
+  try {
+    const fixture = join(ROOT, "tests", "fixtures", "submissions", "disposes_its_input");
+    await Deno.copyFile(join(fixture, "softmax.ts"), join(dir, "softmax.ts"));
+    const [result] = await runCheck({ dir, ids: ["softmax"], typeCheck: false });
+    const failed = result.cases.filter((c) => c.status !== "pass");
+    if (failed.length !== 1 || !failed[0].name.includes("no tensors behind")) {
+      fail(`expected only the leak case to fail: ${JSON.stringify(failed)}`);
+    }
+    if (!failed[0].hint?.includes("never its arguments")) {
+      fail(`the leak case kept its hint about tf.tidy: ${failed[0].hint}`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("runCheck(): a syntax error fails its own exercise only, naming its file and line", async () => {
   const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".syntax_" });
   try {

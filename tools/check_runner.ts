@@ -317,6 +317,7 @@ async function serve(args: string[]): Promise<void> {
   const { ENV_DIR } = await import("../data/fashion_mnist.ts");
   const { isTodo } = await import("../lib/todo.ts");
   const { exercises } = await import("../tests/cases/mod.ts");
+  const { failureHint } = await import("../tests/cases/case.ts");
   const info = await initBackend({ backend: values.backend });
   // What the grader refuses, refused alike (grader/sandbox/shortcuts.ts): around the learner's
   // code only, never around a case's check.
@@ -445,7 +446,12 @@ async function serve(args: string[]): Promise<void> {
           ? { ...base, status: "fail", message: uncaught, hint: c.hint }
           : isTodo(error)
           ? { ...base, status: "todo", message: (error as Error).message, hint: c.hint }
-          : { ...base, status: "fail", message: messageOf(error, dirUrl), hint: c.hint };
+          : {
+            ...base,
+            status: "fail",
+            message: messageOf(error, dirUrl),
+            hint: failureHint(error) ?? c.hint,
+          };
       }
       send({ type: "result", result, uncaught: uncaught !== undefined });
       uncaught = undefined;

@@ -37,6 +37,8 @@ export interface Verdict {
   message?: string;
   /** The check's measurement, when it returned one (a finite number). */
   value?: number;
+  /** The hint the failed check gave instead of its case's own (`failureHint`). */
+  hint?: string;
 }
 
 /** Where a judge may read and what environment it gets. */
@@ -52,6 +54,7 @@ type Reply = {
   ok?: boolean;
   message?: string;
   value?: number;
+  hint?: string;
   broken?: boolean;
   ready?: boolean;
 };
@@ -239,7 +242,10 @@ export class JudgePool {
             Number.isFinite(reply.value)
           ? { value: reply.value }
           : {};
-        return { ok: reply.ok === true, message: reply.message, ...value };
+        const hint = reply.ok !== true && typeof reply.hint === "string"
+          ? { hint: reply.hint }
+          : {};
+        return { ok: reply.ok === true, message: reply.message, ...value, ...hint };
       }
       const why = reply?.broken
         ? `the check failed on it: ${reply.message}`

@@ -13,9 +13,10 @@
  *
  * Protocol (one JSON object per line; replies on stdout prefixed with `\u0001`, so a line a
  * check prints is never taken for one):
- * - `{ id, key, output }` → `{ id, ok: true }` or `{ id, ok: false, message, broken? }`, where
- *   `broken` says the check itself failed (an error other than an assertion): the judge may
- *   no longer be sound, and the grader replaces it.
+ * - `{ id, key, output }` → `{ id, ok: true }` or `{ id, ok: false, message, hint?, broken? }`,
+ *   where `hint` replaces the case's own (`failureHint`) and `broken` says the check itself
+ *   failed (an error other than an assertion): the judge may no longer be sound, and the
+ *   grader replaces it.
  * - `{ id, canary: true }` → `{ id, ok }`: whether tfjs still computes `1 + 2` without leaking.
  *
  * Usage (by the grader only): `deno run … grader/score/judge_main.ts SETUP_JSON`, where the
@@ -28,7 +29,7 @@ import { decodePlain, validatePlain } from "../sandbox/plain.ts";
 import { Lines } from "../process.ts";
 import { truncate } from "../report/escape.ts";
 import { asExercises, type HiddenTable, hiddenTableFrom, tableEntries } from "../manifest.ts";
-import type { Case } from "../../tests/cases/case.ts";
+import { type Case, failureHint } from "../../tests/cases/case.ts";
 
 /** What the judge loads. */
 export interface JudgeSetup {
@@ -76,7 +77,11 @@ async function judge(c: Case, encoded: string): Promise<Record<string, unknown>>
     // A check may quote the output in its message: keep the reply small whatever the output.
     const text = error instanceof Error ? error.message : String(error);
     const message = truncate(text, MESSAGE_LIMIT);
-    return isAssertion(error) ? { ok: false, message } : { ok: false, message, broken: true };
+    if (!isAssertion(error)) return { ok: false, message, broken: true };
+    const hint = failureHint(error);
+    return hint === undefined
+      ? { ok: false, message }
+      : { ok: false, message, hint: truncate(hint, MESSAGE_LIMIT) };
   } finally {
     tf.engine().endScope();
   }

@@ -80,6 +80,25 @@ export type Run<Impl> = { run(impl: Impl): Plain | Promise<Plain> }["run"];
 /** An exercise's run half: its runs by id (what `runs/<id>.ts` exports as `runs`). */
 export type Runs<Impl> = Record<string, Run<Impl>>;
 
+/**
+ * The hint a failed check gives instead of its case's own, when the failure is one the case's
+ * hint is not about (the case's hint nudges towards its usual mistake): the `hint` a check's
+ * `fail(message, hint)` set on the error, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { failureHint } from "./case.ts";
+ * const error = Object.assign(new Error("disposed its input"), { name: "AssertionError", hint: "dispose only your own tensors" });
+ * if (failureHint(error) !== "dispose only your own tensors") throw new Error("the failure's hint was not read");
+ * if (failureHint(new Error("x")) !== undefined) throw new Error("an error with no hint gave one");
+ * ```
+ */
+export function failureHint(error: unknown): string | undefined {
+  if (!(error instanceof Error) || error.name !== "AssertionError") return undefined;
+  const hint = Object.hasOwn(error, "hint") ? (error as { hint?: unknown }).hint : undefined;
+  return typeof hint === "string" && hint !== "" ? hint : undefined;
+}
+
 /** The trusted half of one case: what it is worth, and how its output is judged. */
 export interface Case {
   /** The id of this case's run in the exercise's {@linkcode Exercise.runs}. */

@@ -26,9 +26,13 @@ import { createDataIter } from "../../data/data_iter.ts";
 import { createNet } from "../../lessons/02_softmax.ts";
 import { evaluateAccuracy } from "../../lessons/04_evaluate_accuracy.ts";
 
-/** Throws an `AssertionError` with `message`. */
-export function fail(message: string): never {
-  throw new AssertionError({ message, operator: "check" });
+/**
+ * Throws an `AssertionError` with `message`; with `hint`, the learner sees that hint instead of
+ * the case's own (for a failure the case's hint is not about; see `failureHint` in `case.ts`).
+ */
+export function fail(message: string, hint?: string): never {
+  const error = new AssertionError({ message, operator: "check" });
+  throw hint === undefined ? error : Object.assign(error, { hint });
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -338,8 +342,9 @@ export function expectNoLeak(output: unknown, what: string): void {
   if (n < 0) {
     fail(
       `${what} disposed ${-n} tensor(s) made before the call ` +
-        `(tf.memory().numTensors fell by ${-n}): most likely its inputs. The caller owns the tensors it passes in and may use them ` +
-        `again; dispose only the tensors your function creates`,
+        `(tf.memory().numTensors fell by ${-n}): most likely its inputs`,
+      "The caller owns the tensors it passes in and may use them again: dispose only the " +
+        "tensors your function creates, never its arguments.",
     );
   }
   if (n !== 0) {
