@@ -813,6 +813,19 @@ const MISTAKES: Record<string, Mistake[]> = {
       }),
     },
     {
+      // Found by a fairness review: the right losses, at the full loss's cost (11/11 before).
+      mistake: "computes all V logits, then keeps the sampled words' ones",
+      caughtBy: "for the sampled words only",
+      says: "the size of all V logits",
+      replace: (s) => ({
+        sampledSoftmaxLoss: (layer: { W: T2; b: T1 }, batch: { h: T2; y: T1 }, options: unknown) =>
+          tf.tidy(() => {
+            tf.add(tf.matMul(batch.h, layer.W, false, true), layer.b); // [n, V]
+            return s.sampledSoftmaxLoss(layer, batch, options);
+          }),
+      }),
+    },
+    {
       mistake: "ignores the seed: the same words for every seed",
       caughtBy: "varies with the seed",
       replace: (s) => ({

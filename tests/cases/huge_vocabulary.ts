@@ -2,7 +2,8 @@
  * Cases for exercise 5, `exercises/huge_vocabulary.ts`: the log-uniform proposal and its
  * sampler, the full softmax loss (against float64), and the sampled-softmax estimate: within
  * a stated tolerance of the full loss, an unbiased partition function over many seeds, and
- * exact when `V = 1`. Both losses are also computed with every bias 100 larger, past float32's
+ * exact when `V = 1`; and that the sampled loss never computes all V logits (tfjs's profile of
+ * one call: no tensor near the size of `[n, V]`). Both losses are also computed with every bias 100 larger, past float32's
  * `exp` overflow, where a softmax loss is unchanged: a log-sum-exp without the max shift gives
  * Infinity there.
  *
@@ -20,6 +21,7 @@ import type { Case, Exercise } from "./case.ts";
 import {
   expectLabelsRejected,
   expectNoLeak,
+  expectNumber,
   expectNumbers,
   expectTensor,
   fail,
@@ -29,6 +31,7 @@ import { logSumExpRow } from "./reference.ts";
 import {
   LARGE,
   LARGE_SEEDS,
+  LEAN,
   type Problem,
   runs,
   shifted,
@@ -137,7 +140,7 @@ const cases: Case[] = [
   {
     name:
       "sampledSoftmaxLoss() with S = 2000 is within 0.05 nats of the full loss (V = 5000, mean of 10 seeds), also with every bias 100 larger",
-    points: 2,
+    points: 1,
     hint: "Correct each sampled logit by −log(S · Q(s)) (its expected count), keep the true " +
       "word's logit as it is, and take a cross-entropy over [true, samples] with label 0, " +
       "with a stable log-sum-exp: logits past about 88.7 overflow float32's exp.",
@@ -176,6 +179,28 @@ const cases: Case[] = [
         atol: 1e-4,
         msg: `${what} (against the same call without)`,
       });
+    },
+  },
+  {
+    name: "sampledSoftmaxLoss() computes logits for the sampled words only, never all V",
+    points: 1,
+    hint: "Gather the S sampled rows of W and b first (tf.gather) and compute logits for " +
+      "those alone, plus the true word's: sampling is there so that no step touches all V " +
+      "words of the output layer.",
+    run: "lean",
+    check: (output) => {
+      const largest = expectNumber(field(output, "largest", "lean"), "the largest tensor made");
+      const by = field(output, "by", "lean");
+      const { problem: p, S } = LEAN;
+      // All V logits are y.length × V numbers; half of that already touches most of the layer.
+      if (largest >= (p.y.length * p.V) / 2) {
+        const what = typeof by === "string" && by.length <= 80 ? ` (${by})` : "";
+        fail(
+          `sampledSoftmaxLoss(V = ${p.V}, d = ${p.d}, ${p.y.length} examples, S = ${S}) made a ` +
+            `tensor of ${largest} numbers${what}: that is the size of all V logits (or of the ` +
+            `whole layer), where a sampled loss needs about ${p.y.length} × (1 + ${S})`,
+        );
+      }
     },
   },
   {

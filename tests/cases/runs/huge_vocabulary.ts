@@ -67,6 +67,13 @@ const SMALL_S = 20;
 /** Seeds (estimates) in the small problem. */
 export const SMALL_SEEDS = 300;
 
+/**
+ * The problem on which sampling must not touch the whole vocabulary: V = 20000, d = 4, 4
+ * examples, `S` samples. All V logits are a [4, 20000] tensor; what a sampled loss needs is
+ * [4, 1 + S] at most, and one [V] vector (the proposal over every word) is allowed.
+ */
+export const LEAN = { problem: problem(20000, 4, [0, 7, 300, 19999], 55, 0.25), S: 64 };
+
 function withProblem<T>(
   p: Problem,
   fn: (layer: { W: tf.Tensor2D; b: tf.Tensor1D }, batch: { h: tf.Tensor2D; y: tf.Tensor1D }) => T,
@@ -150,6 +157,28 @@ export const runs: Runs<Impl> = {
       sampled: { high: sampled([3, 12]), negative: sampled([3, -1]) },
       full: { high: full([3, 12]), negative: full([3, -1]) },
     };
+  },
+  // The largest tensor any kernel made during one call, from tfjs's own profile of it.
+  lean: async (impl) => {
+    const p = LEAN.problem;
+    const layer = { W: tf.tensor2d(p.W), b: tf.tensor1d(p.b) };
+    const batch = { h: tf.tensor2d(p.h), y: tf.tensor1d(p.y, "int32") };
+    try {
+      const profile = await tf.profile(() => {
+        tf.dispose(impl.sampledSoftmaxLoss(layer, batch, { numSampled: LEAN.S, seed: 4 }));
+      });
+      let largest = 0;
+      let by = "";
+      for (const kernel of profile.kernels) {
+        for (const shape of kernel.outputShapes) {
+          const size = shape.reduce((n, d) => n * d, 1);
+          if (size > largest) [largest, by] = [size, `${kernel.name} [${shape.join(", ")}]`];
+        }
+      }
+      return { largest, by };
+    } finally {
+      tf.dispose([layer.W, layer.b, batch.h, batch.y]);
+    }
   },
   leaks: (impl) =>
     withProblem(SMALL, (layer, batch) =>
