@@ -143,6 +143,26 @@ Deno.test("checkGraphs() lets inline type-only imports through, and tells a valu
   assertIncludes(verdict["c.ts"].blocked!, ["lessons/02_softmax.ts"]);
 });
 
+Deno.test("checkGraphs() says how a file reached only through a computed import() came in", async () => {
+  const verdict = await check({
+    "a.ts": "export const load = (name: string) => import(`./${name}.ts`);\n",
+    "b.ts": 'export * from "../lessons/02_softmax.ts";\n',
+    "c.ts": 'import "./b.ts";\nexport {};\n',
+    "d.ts": "export const load = () => import(`./b.ts`);\n",
+  }, ["a.ts", "c.ts", "d.ts"]);
+  assertIncludes(verdict["a.ts"].blocked!, [
+    "a.ts:1 has a computed import(), which Deno resolves to every file it could name, b.ts among",
+    'b.ts imports "../lessons/02_softmax.ts"',
+  ]);
+  // A file imported by its own name is not explained as a computed import's.
+  for (const file of ["c.ts", "d.ts"]) {
+    assertEquals(
+      verdict[file].blocked!.startsWith('b.ts imports "../lessons/02_softmax.ts"'),
+      true,
+    );
+  }
+});
+
 Deno.test("checkGraphs() takes time linear in a module's imports, however they are spelled", async () => {
   // 30,000 specifiers that all name one module, and a 4 MiB comment: each import used to rescan
   // the whole source (found by the second review: this blocked the grader for 105 s).

@@ -213,9 +213,16 @@ export interface InfoModule {
   /** Its dependencies. */
   dependencies?: {
     specifier: string;
-    code?: { specifier?: string; error?: string };
-    type?: { specifier?: string; error?: string };
+    code?: { specifier?: string; error?: string; span?: Span };
+    type?: { specifier?: string; error?: string; span?: Span };
+    /** An `import()` call rather than an `import` declaration. */
+    isDynamic?: boolean;
   }[];
+}
+
+/** Where a specifier is in its module (0-based line and character). */
+interface Span {
+  start: { line: number; character: number };
 }
 
 /** Options for {@linkcode checkGraphs}. */
@@ -339,6 +346,10 @@ function walk(
     return only;
   };
   const start = pathToFileURL(join(own, entry.file)).href;
+  // How a module reached only through a computed `import(`./${name}.ts`)` got into the walk:
+  // Deno resolves such a call to every file it could name, so a file the learner never meant
+  // to load can be what is blocked, and the message must say how it came in.
+  const computedFrom = new Map<string, string>();
   const seen = new Set<string>();
   // A module is queued once however many specifiers name it: the walk is linear in the
   // graph's size (`./a/../b.ts` and `./b.ts` are one module).
@@ -355,11 +366,21 @@ function walk(
       else result.blocked ??= `the kit's ${label(spec)} cannot be loaded: ${why}`;
       continue;
     }
-    for (const dep of module.dependencies ?? []) {
+    const deps = module.dependencies ?? [];
+    // A computed import is one call site that Deno expanded into several dependencies.
+    const at = (span?: Span) => span && `${span.start.line}:${span.start.character}`;
+    const sites = new Map<string, number>();
+    for (const dep of deps) {
+      const site = dep.isDynamic ? at(dep.code?.span) : undefined;
+      if (site !== undefined) sites.set(site, (sites.get(site) ?? 0) + 1);
+    }
+    for (const dep of deps) {
       for (const [kind, resolved] of [["code", dep.code], ["type", dep.type]] as const) {
         if (resolved === undefined) continue;
         if (!student && kind === "type") continue;
-        const where = `${label(spec)} imports ${JSON.stringify(dep.specifier)}`;
+        const where = `${computedFrom.get(spec) ?? ""}${label(spec)} imports ${
+          JSON.stringify(dep.specifier)
+        }`;
         if (resolved.specifier === undefined) {
           result.blocked ??= `${where}: ${
             shorten(resolved.error ?? "it cannot be resolved", target.root)
@@ -375,6 +396,18 @@ function walk(
           (kind === "type" && verdict.kind === "student");
         if (follow && !seen.has(resolved.specifier)) {
           seen.add(resolved.specifier);
+          const site = dep.isDynamic ? at(resolved.span) : undefined;
+          if (site !== undefined && (sites.get(site) ?? 0) > 1) {
+            computedFrom.set(
+              resolved.specifier,
+              `${label(spec)}:${resolved.span!.start.line + 1} has a computed import(), which ` +
+                `Deno resolves to every file it could name, ${
+                  label(resolved.specifier)
+                } among them (import a file by its own name to load only that one); `,
+            );
+          } else if (computedFrom.has(spec)) {
+            computedFrom.set(resolved.specifier, computedFrom.get(spec)!);
+          }
           queue.push({ spec: resolved.specifier, student: verdict.kind === "student" });
         }
       }
