@@ -124,9 +124,11 @@ export interface Case {
    */
   needs?: Need[];
   /**
-   * Throws an `AssertionError` naming what is wrong with `output`. It may return a number, the
-   * case's measurement (a test accuracy): reports carry it as the case's `value`, and a
-   * rubric can put it on Gradescope's leaderboard.
+   * Throws an `AssertionError` naming what is wrong with `output` (with a `hint` of its own,
+   * shown instead of the case's, when the failure is one that hint is not about: see
+   * {@linkcode failureHint}). It may return a number, the case's measurement (a test
+   * accuracy): reports carry it as the case's `value`, and a rubric can put it on
+   * Gradescope's leaderboard.
    */
   check(output: Plain): void | number | Promise<void | number>;
 }
