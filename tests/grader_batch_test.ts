@@ -286,6 +286,11 @@ const FIXTURES: Record<string, Fixture> = {
     hints: { accuracy: "a file the grader is not handed" },
   },
   leaves_tape_on: { fixture: "leaves_tape_on", expected: {} },
+  imports_kit_as_json: {
+    fixture: "imports_kit_as_json",
+    expected: { accuracy: "blocked" },
+    messages: { accuracy: "the kit's lib/tfjs_unused.ts cannot be loaded" },
+  },
   disposes_its_input: {
     fixture: "disposes_its_input",
     expected: { softmax: { "no tensors behind": "failed" } },

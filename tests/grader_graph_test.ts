@@ -29,16 +29,27 @@ async function lockedPackages(): Promise<Set<string>> {
 
 /** Stages `files` and runs the real `deno info` based check over `graded`. */
 async function check(files: Record<string, string>, graded: string[], allowed = SOFTMAX) {
+  return (await checkAll({ s: files }, graded, allowed))[0];
+}
+
+/** Stages each submission's `files` and checks them together (one `deno info`, if it can). */
+async function checkAll(
+  submissions: Record<string, Record<string, string>>,
+  graded: string[],
+  allowed = SOFTMAX,
+) {
   const work = await Deno.makeTempDir({ prefix: "graph-test-" });
-  const root = join(work, "s");
-  for (const [path, text] of Object.entries(files)) {
-    await Deno.mkdir(join(root, "exercises", path, ".."), { recursive: true });
-    await Deno.writeTextFile(join(root, "exercises", path), text);
+  const roots = Object.keys(submissions).map((name) => join(work, name));
+  for (const [name, files] of Object.entries(submissions)) {
+    for (const [path, text] of Object.entries(files)) {
+      await Deno.mkdir(join(work, name, "exercises", path, ".."), { recursive: true });
+      await Deno.writeTextFile(join(work, name, "exercises", path), text);
+    }
   }
   const kitImports = await readKitImports(config.configFile);
   try {
-    const [verdict] = await checkGraphs(
-      [{ root, files: graded.map((file) => ({ file, allowed })) }],
+    return await checkGraphs(
+      roots.map((root) => ({ root, files: graded.map((file) => ({ file, allowed })) })),
       {
         denoPath: config.denoPath,
         configFile: config.configFile,
@@ -65,7 +76,6 @@ async function check(files: Record<string, string>, graded: string[], allowed = 
         },
       },
     );
-    return verdict;
   } finally {
     await Deno.remove(work, { recursive: true });
   }
@@ -161,6 +171,30 @@ Deno.test("checkGraphs() says how a file reached only through a computed import(
       true,
     );
   }
+});
+
+Deno.test("checkGraphs(): a submission that imports a kit module with an attribute changes no other's graph", async () => {
+  // One run keeps one entry per module: lib/tf.ts imported as JSON first made it unloadable
+  // for every submission of the run (twenty-first review).
+  const uses = 'import * as tf from "../lib/tf.ts";\nexport const f = tf.abs;\n';
+  const verdicts = await checkAll({
+    a_json: {
+      "x.ts": 'import t from "../lib/tf.ts" with { type: "json" };\nexport const x = t;\n',
+    },
+    b_text: {
+      "x.ts": 'import t from "../lib/backend.ts" with /* a comment */ { type: "text" };\n' +
+        "export const x = t;\n",
+    },
+    c_honest: { "x.ts": uses },
+  }, ["x.ts"]);
+  assertIncludes(verdicts[0]["x.ts"].blocked!, ["lib/tf.ts"]);
+  assertEquals(verdicts[0]["x.ts"].importAttributes, true);
+  assertEquals([verdicts[2]["x.ts"].blocked, verdicts[2]["x.ts"].loadError], [
+    undefined,
+    undefined,
+  ]);
+  assertEquals(verdicts[2]["x.ts"].importAttributes, undefined);
+  assertEquals(verdicts[2]["x.ts"].kitFiles.some((f) => f.endsWith("lib/backend.ts")), true);
 });
 
 Deno.test("checkGraphs() takes time linear in a module's imports, however they are spelled", async () => {

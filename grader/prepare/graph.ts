@@ -20,7 +20,10 @@
  *
  * A submitted module that does not parse, or imports a submitted module that does not exist, is
  * a **load error** of each graded file that reaches it: that exercise scores 0, the others are
- * graded. When `deno info` fails on a group of submissions, each is checked alone; when it fails
+ * graded. A submission whose modules import anything with an import attribute (`with { type:
+ * "json" }`) is checked alone, and the others again without it: one run keeps one entry per
+ * module, and the attribute of the first import that reaches a kit module decides how it loads
+ * for all. When `deno info` fails on a group of submissions, each is checked alone; when it fails
  * on one, each of its files alone; a file on which it fails by itself is a load error with the
  * reason. So no submission's content can take another's verdict with it.
  *
@@ -202,6 +205,11 @@ export interface FileGraph {
   kitFiles: string[];
   /** The submission's modules it loads, relative to `<root>/exercises/` (itself included). */
   modules: string[];
+  /**
+   * Set when one of those imports something with an import attribute (`with { type: "json" }`):
+   * its submission may share no run with others (see {@linkcode checkGraphs}).
+   */
+  importAttributes?: true;
 }
 
 /** One module of `deno info --json`. */
@@ -217,6 +225,8 @@ export interface InfoModule {
     type?: { specifier?: string; error?: string; span?: Span };
     /** An `import()` call rather than an `import` declaration. */
     isDynamic?: boolean;
+    /** The import attribute's `type` (`json`, `text`, `bytes`), if it has one. */
+    assertionType?: string;
   }[];
 }
 
@@ -375,6 +385,7 @@ function walk(
       if (site !== undefined) sites.set(site, (sites.get(site) ?? 0) + 1);
     }
     for (const dep of deps) {
+      if (student && dep.assertionType !== undefined) result.importAttributes = true;
       for (const [kind, resolved] of [["code", dep.code], ["type", dep.type]] as const) {
         if (resolved === undefined) continue;
         if (!student && kind === "type") continue;
@@ -458,21 +469,35 @@ export async function checkGraphs(
     }
   };
   const withFiles = targets.map((_, i) => i).filter((i) => targets[i].files.length > 0);
-  if (withFiles.length === 0) return verdicts;
-  const all = await denoInfo(
-    withFiles.flatMap((i) => urls(targets[i])),
-    options,
-    withFiles.map((i) => targets[i].root),
-  );
-  if (typeof all !== "string") {
-    for (const i of withFiles) fill(i, all);
-    return verdicts;
+  // A shared run keeps one entry per module, and the first import that reaches a kit module
+  // decides how it loads: one imported with an attribute (`with { type: "json" }`) became
+  // unloadable for every other submission of the run (twenty-first review: the reference
+  // solutions scored 0/144 beside it). So a submission that imports anything with one is
+  // checked alone, and the others again without it.
+  let group = withFiles;
+  const apart: number[] = [];
+  while (group.length > 1) {
+    const shared = await denoInfo(
+      group.flatMap((i) => urls(targets[i])),
+      options,
+      group.map((i) => targets[i].root),
+    );
+    if (typeof shared === "string") break;
+    for (const i of group) fill(i, shared);
+    const attributed = group.filter((i) =>
+      Object.values(verdicts[i]).some((v) => v.importAttributes)
+    );
+    if (attributed.length === 0) {
+      group = [];
+      break;
+    }
+    apart.push(...attributed);
+    group = group.filter((i) => !attributed.includes(i));
   }
-  for (const i of withFiles) {
+  for (const i of [...group, ...apart]) {
+    verdicts[i] = {};
     const target = targets[i];
-    const alone = withFiles.length === 1
-      ? all
-      : await denoInfo(urls(target), options, [target.root]);
+    const alone = await denoInfo(urls(target), options, [target.root]);
     if (typeof alone !== "string") {
       fill(i, alone);
       continue;
