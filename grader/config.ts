@@ -86,7 +86,9 @@ export interface GraderConfig {
    * holds, but a submission can use each one to its end: without a bound for the whole, one
    * that does so in every case holds its grading for an hour, past a platform's own limit
    * (Gradescope's is 600 s by default), which then kills the run and writes no results. Cases
-   * not finished by then are not run (0 points), and the report is written.
+   * not finished by then are not run (0 points), and the report is written. It counts from
+   * the submission's staging; in a batch, without the module graph and type check, which the
+   * batch shares (each has its own limit above).
    */
   submissionTimeoutMs: number;
   /**

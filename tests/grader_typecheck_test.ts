@@ -16,6 +16,8 @@ Deno.test("canShareProgram() isolates anything that can change global declaratio
       "declare global { interface Array<T> { x: T } }\nexport {};",
       'declare module "../lib/tf.ts" { export const extra: number; }',
       '/// <reference lib="dom" />\nexport {};',
+      // TypeScript reads the directive in any letter case (twenty-first review).
+      '/// <REFERENCE lib="dom" />\nexport {};',
       '// @deno-types="./x.d.ts"\nimport x from "./x.js";',
       "/** @jsxImportSource npm:preact */ export {};",
     ]
@@ -112,6 +114,19 @@ Deno.test("typecheckAll() shares one program but judges every submission on its 
     "paths are relative to the submission",
   );
   assertIncludes(verdicts[4]["x.ts"], ["fromAugments"]);
+});
+
+Deno.test("typecheckAll(): no source line a submission's diagnostic quotes hides another's errors", async () => {
+  const verdicts = await typecheck({
+    // Deno quotes the declaration's line ("'zzq' is declared here"), with its comment.
+    a_quotes: { "x.ts": "const zzq = 1; // Stack backtrace:\nexport const y = zzqq;" },
+    // A line that starts like a diagnostic of its own.
+    b_forges: { "x.ts": "TS2322 [ERROR]\nexport {};" },
+    c_honest: { "x.ts": 'export const n: number = "three";' },
+  });
+  assertIncludes(verdicts[0]["x.ts"], ["zzqq"]);
+  assertIncludes(verdicts[1]["x.ts"], ["TS2322"]);
+  assertIncludes(verdicts[2]["x.ts"], ["TS2322", "three"]);
 });
 
 Deno.test("typecheckAll() fails only the exercise whose file (or helper) has the type error", async () => {

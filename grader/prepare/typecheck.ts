@@ -15,13 +15,16 @@
  * another's code means to the compiler: Deno treats every file as a module (a file without
  * imports does not leak its declarations), but `declare global`, `declare module`,
  * `/// <reference …>`, declaration files (`x.d.ts`, and TypeScript reads `x.d.json.ts` as one
- * too) and type-source pragmas can. A submission containing any of those words, an escape
+ * too), type-source pragmas and import attributes (`with { type: "json" }` decides how a module
+ * shared by the program loads; the module graph reports them) can. A submission whose modules
+ * import with an attribute, or containing any of those words, an escape
  * (`\u0064eclare` is the keyword), a file named `*.d.*`, or a file that is not plain UTF-8
  * (Deno reads one with a UTF-16 byte-order mark as UTF-16, which a search of its bytes cannot
  * see into) is checked on its own (a false match in a comment only costs a separate check,
  * never a wrong verdict). A shared check that
- * crashes, runs out of time or prints more than is kept (another submission's diagnostics
- * could be in what is lost) is split in halves until the submission that causes it is checked
+ * crashes, runs out of time, prints more than is kept (another submission's diagnostics
+ * could be in what is lost) or prints more or fewer diagnostics than Deno counted (a source line
+ * a diagnostic quotes can look like the start of one) is split in halves until the submission that causes it is checked
  * alone; a submission whose own check crashes is checked file by file (one that runs out of
  * time is not: each of its files gets the reason, so its cost stays bounded).
  *
@@ -86,18 +89,21 @@ export interface TypecheckOptions {
 /**
  * What can change declarations outside its own file: the `declare` keyword (`declare global`,
  * `declare module`), a triple-slash `<reference>` directive, and type-source pragmas. Matched
- * anywhere, comments included, so a match only ever costs a separate check.
+ * anywhere, comments included, so a match only ever costs a separate check. Directives and
+ * pragmas in any letter case: TypeScript reads `/// <REFERENCE lib="dom" />` as the directive
+ * (twenty-first review: it added the DOM library to a shared program, and another
+ * submission's `@ts-expect-error` about `document` became an error).
  */
 const GLOBAL_PATTERNS = [
   /\bdeclare\b/,
   // A keyword may be written with escapes (`\u0064eclare global`): any escape makes the file
   // suspect.
   /\\u/,
-  /\/\/\/\s*<reference\b/,
-  /@deno-types\b/,
-  /@ts-types\b/,
-  /@ts-self-types\b/,
-  /@jsx/,
+  /\/\/\/\s*<reference\b/i,
+  /@deno-types\b/i,
+  /@ts-types\b/i,
+  /@ts-self-types\b/i,
+  /@jsx/i,
 ];
 
 /**
@@ -107,7 +113,9 @@ const GLOBAL_PATTERNS = [
  * @example
  * ```ts
  * import { canShareProgram } from "./typecheck.ts";
- * if (canShareProgram(['/// <reference lib="dom" />\nexport {};'], ["a.ts"])) throw new Error("unexpected: canShareProgram(['/// <reference lib=\"dom\" />\\nexport {};'], [\"a.ts\"])");
+ * if (canShareProgram(['/// <REFERENCE lib="dom" />\nexport {};'], ["a.ts"])) {
+ *   throw new Error("a reference directive in capitals shared a program");
+ * }
  * if (canShareProgram(["interface Math { exp(x: number): string }"], ["augment.d.json.ts"])) {
  *   throw new Error("a declaration file named *.d.json.ts declares globals");
  * }
@@ -177,7 +185,9 @@ interface Diagnostic {
 }
 
 /**
- * Splits `deno check`'s output into diagnostics.
+ * Splits `deno check`'s output into diagnostics; none when the blocks found are not as many
+ * as Deno counted (a quoted source line looked like one), unless `complete` is false (the
+ * output was cut).
  *
  * @example
  * ```ts
@@ -189,12 +199,25 @@ interface Diagnostic {
  * if (d.location !== "file:///s/exercises/a.ts" || !d.text.startsWith("TS2322")) throw new Error("unexpected: d.location !== \"file:///s/exercises/a.ts\" || !d.text.startsWith(\"TS2322\")");
  * ```
  */
-export function parseDiagnostics(output: string): Diagnostic[] {
-  const text = output.replace(/\n?Stack backtrace:[\s\S]*$/, "");
-  return text.split(/\n(?=TS\d+ \[ERROR\])/)
-    .map((block) => block.replace(/\n\s*error: Type checking failed[\s\S]*$/, "").trim())
-    .filter((block) => /^TS\d+ \[ERROR\]/.test(block))
-    .map((block) => ({ text: block, location: /at (file:\/\/\S+?):\d+:\d+/.exec(block)?.[1] }));
+export function parseDiagnostics(output: string, complete = true): Diagnostic[] {
+  // Deno ends with "Found N errors." (when N > 1), then "error: Type checking failed." and a
+  // backtrace. Cut at the last of those lines only: the diagnostics quote the submissions'
+  // source lines, which may hold any text (twenty-first review: a comment "// Stack
+  // backtrace:" in one submission cut every later submission's errors from a shared check).
+  const end = output.lastIndexOf("\nerror: Type checking failed.");
+  const text = end < 0 ? output : output.slice(0, end);
+  const found = /\nFound (\d+) errors\.\s*$/.exec(text);
+  const blocks = (found ? text.slice(0, found.index) : text).split(/\n(?=TS\d+ \[ERROR\])/)
+    .map((block) => block.trim())
+    .filter((block) => /^TS\d+ \[ERROR\]/.test(block));
+  // A quoted source line that starts like a diagnostic ("TS2322 [ERROR]") makes a block too
+  // many: nothing can be attributed then, and the program is split as if it had crashed. (Not
+  // when the output was cut, `complete` false: the count then tells nothing.)
+  if (complete && end >= 0 && blocks.length !== (found ? Number(found[1]) : 1)) return [];
+  return blocks.map((block) => ({
+    text: block,
+    location: /at (file:\/\/\S+?):\d+:\d+/.exec(block)?.[1],
+  }));
 }
 
 function clean(text: string, target: { root: string; dir?: string }): string {
@@ -245,7 +268,7 @@ async function denoCheck(
       signal: options.signal,
     });
     if (end.code === 0 && !end.killedFor) return { ok: true };
-    const diagnostics = parseDiagnostics(`${end.stderr}\n${end.stdout}`);
+    const diagnostics = parseDiagnostics(`${end.stderr}\n${end.stdout}`, !end.cut);
     // Output past what is kept may hold another submission's diagnostics: a program that
     // prints that much is split like one that crashed.
     if (end.killedFor || diagnostics.length === 0 || end.cut) {
