@@ -2,7 +2,10 @@
 /**
  * Exercise 1 of §3.6: where exactly does the naive softmax break in float32?
  *
- * The book asks: what happens to the lesson's softmax when a logit is as large as 100? In
+ * The book asks what problems the softmax of this section, written straight from its
+ * definition, can cause, with a hint: "try computing the size of exp(50)"
+ * (提示：尝试计算exp(50)的大小). exp(50) is about 5.2 × 10²¹, still finite in float32: the
+ * trouble starts further out. In
  * float32, `exp(x)` has a largest finite value and a smallest non-zero one, so the naive
  * `exp(X_ij) / Σ_k exp(X_ik)` (lesson 2) returns NaN past two edges. Find them by experiment:
  *

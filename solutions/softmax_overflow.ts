@@ -1,7 +1,8 @@
 /**
  * Exercise 1 of §3.6 (solution): where exactly does the naive softmax break in float32?
  *
- * The book asks what happens when a logit is as large as 100. The lesson's softmax computes
+ * The book asks what problems the softmax written straight from its definition can cause,
+ * with a hint: "try computing the size of exp(50)". The lesson's softmax computes
  * `exp(X_ij) / Σ_k exp(X_ik)` as written, and float32 has a largest finite number,
  * `FLT_MAX = (2 − 2⁻²³) · 2¹²⁷ ≈ 3.4028235e38`. So:
  *
