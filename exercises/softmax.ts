@@ -41,7 +41,7 @@ import { todo } from "../lib/todo.ts";
  * @returns probabilities `[batch, classes]`, each row summing to 1.
  */
 export function softmax(X: tf.Tensor2D): tf.Tensor2D {
-  // TODO: check that X is a rank-2 float32 tensor (TypeError naming its shape otherwise),
+  // TODO: check that X is a rank-2 tensor (a TypeError naming its shape otherwise),
   // then the book's softmax of every row, leaving no intermediate tensor behind.
   return todo("softmax");
 }

@@ -57,7 +57,20 @@ const MISTAKES: Record<string, Mistake[]> = {
     {
       mistake: "takes the mean for the sum",
       caughtBy: "[[6], [15]]",
+      says: "got the means",
       replace: () => ({ sumKeepdim: (X: T2, axis: 0 | 1) => tf.mean(X, axis, true) }),
+    },
+    {
+      // Learner review: passed 8/8 when only axis 2 was tried; tf.sum reads -1 as axis 1.
+      mistake: "refuses only axes above 1, so axis -1 sums the rows",
+      caughtBy: "axis -1",
+      says: "sumKeepdim(X, -1)",
+      replace: () => ({
+        sumKeepdim: (X: T2, axis: 0 | 1) => {
+          if (axis > 1) throw new RangeError(`axis must be 0 or 1, got ${axis}`);
+          return tf.sum(X, axis, true);
+        },
+      }),
     },
     {
       // What tfjs's wasm backend gave before the kit's fix: tiny garbage, not 0.

@@ -7,7 +7,7 @@
  */
 import { assertClose } from "../../lib/assert_close.ts";
 import type { Case, Exercise } from "./case.ts";
-import { expectNoLeak, expectTensor, expectThrew, field } from "./helpers.ts";
+import { expectNoLeak, expectTensor, expectThrew, fail, field } from "./helpers.ts";
 import { RANDOM, runs } from "./runs/sum_keepdim.ts";
 
 type Impl = typeof import("../../exercises/sum_keepdim.ts");
@@ -15,22 +15,43 @@ type Impl = typeof import("../../exercises/sum_keepdim.ts");
 const columnSums = (X: number[][]) => [X[0].map((_, j) => X.reduce((s, r) => s + r[j], 0))];
 const rowSums = (X: number[][]) => X.map((r) => [r.reduce((s, v) => s + v, 0)]);
 
+/**
+ * Checks the book's `sums` (its shape and values), failing with a hint of its own when the
+ * output holds the means instead (each sum over `count` entries divided by `count`).
+ */
+function expectSums(output: unknown, what: string, sums: number[][], count: number): void {
+  const got = expectTensor(output, what, { shape: [sums.length, sums[0].length] });
+  const means = sums.map((row) => row.map((v) => v / count));
+  let isMean = false;
+  try {
+    assertClose(got, means);
+    isMean = true;
+  } catch {
+    // Not the means: the comparison with the sums below says what it is.
+  }
+  if (isMean) {
+    fail(
+      `${what}: got the means ${JSON.stringify(means)}, expected the sums ${JSON.stringify(sums)}`,
+      "The book sums (X.sum): tf.sum, not tf.mean, which divides by the number of entries.",
+    );
+  }
+  assertClose(got, sums, { msg: what });
+}
+
 const cases: Case[] = [
   {
     name: "sumKeepdim() gives the book's [[5, 7, 9]], shape [1, 3], for axis 0",
     points: 2,
     hint: "tf.sum can keep the axis it sums over, with length 1: look at its arguments.",
     run: "bookAxis0",
-    check: (output) =>
-      assertClose(expectTensor(output, "sumKeepdim(X, 0)", { shape: [1, 3] }), [[5, 7, 9]]),
+    check: (output) => expectSums(output, "sumKeepdim(X, 0)", [[5, 7, 9]], 2),
   },
   {
     name: "sumKeepdim() gives the book's [[6], [15]], shape [2, 1], for axis 1",
     points: 2,
     hint: "Axis 1 sums along each row; keepDims makes the result a [rows, 1] column.",
     run: "bookAxis1",
-    check: (output) =>
-      assertClose(expectTensor(output, "sumKeepdim(X, 1)", { shape: [2, 1] }), [[6], [15]]),
+    check: (output) => expectSums(output, "sumKeepdim(X, 1)", [[6], [15]], 3),
   },
   {
     name: "sumKeepdim() matches a plain sum on a random [7, 5] matrix along both axes",
@@ -87,12 +108,19 @@ const cases: Case[] = [
       }),
   },
   {
-    name: "sumKeepdim() rejects axis 2 with a RangeError",
+    name: "sumKeepdim() rejects axis 2 and axis -1 with a RangeError",
     points: 1,
-    hint: "Only 0 and 1 make sense for a matrix: throw a RangeError naming the axis you got.",
-    run: "axis2",
-    check: (output) =>
-      expectThrew(output, "sumKeepdim(X, 2)", { names: ["RangeError"], mentions: ["2"] }),
+    hint: "Only 0 and 1 make sense for a matrix: throw a RangeError naming the axis you got " +
+      "(tf.sum would read -1 as the last axis).",
+    run: "badAxis",
+    check: (output) => {
+      for (const [key, axis] of [["two", "2"], ["negative", "-1"]]) {
+        expectThrew(field(output, key, "badAxis"), `sumKeepdim(X, ${axis})`, {
+          names: ["RangeError"],
+          mentions: [axis],
+        });
+      }
+    },
   },
   {
     name: "sumKeepdim() leaves no tensors behind",

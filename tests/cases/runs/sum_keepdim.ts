@@ -36,8 +36,11 @@ export const runs: Runs<Impl> = {
     captureError(() =>
       tf.tidy(() => impl.sumKeepdim(tf.tensor1d([1, 2, 3]) as unknown as tf.Tensor2D, 0))
     ),
-  axis2: (impl) =>
-    captureError(() => tf.tidy(() => impl.sumKeepdim(tf.tensor2d(BOOK), 2 as 0 | 1))),
+  // tf.sum reads axis -1 as the last axis: only the function's own check refuses it.
+  badAxis: (impl) => ({
+    two: captureError(() => tf.tidy(() => impl.sumKeepdim(tf.tensor2d(BOOK), 2 as 0 | 1))),
+    negative: captureError(() => tf.tidy(() => impl.sumKeepdim(tf.tensor2d(BOOK), -1 as 0 | 1))),
+  }),
   leaks: (impl) =>
     tidyPlain(() => {
       const X = tf.tensor2d(RANDOM);
