@@ -484,6 +484,19 @@ const MISTAKES: Record<string, Mistake[]> = {
       }),
     },
     {
+      // Learner review: a loop without break passed every case.
+      mistake: "reads the whole iterator, not only the batches that hold the n images",
+      caughtBy: "and stops there",
+      says: "read 7 batches of 2",
+      replace: (s) => ({
+        predictCh3: (net: kit.Net, iter: kit.DataIter, n?: number) => {
+          const p = s.predictCh3(net, iter, n);
+          for (const batch of iter) tf.dispose(batch);
+          return p;
+        },
+      }),
+    },
+    {
       mistake: "always shows six images",
       caughtBy: "next batches",
       replace: (s) => ({

@@ -13,6 +13,7 @@ import { predictCh3 as lessonPredictCh3 } from "../../lessons/06_predict_ch3.ts"
 import type { Case, Exercise } from "./case.ts";
 import {
   expectNoLeak,
+  expectNumber,
   expectNumbers,
   expectStrings,
   expectThrew,
@@ -85,11 +86,22 @@ const cases: Case[] = [
     check: (output) => checkNames(output, 6),
   },
   {
-    name: "predictCh3() continues into the next batches when one holds fewer than n images",
+    name:
+      "predictCh3() continues into the next batches when one holds fewer than n images, and stops there",
     points: 1,
     hint: "With batches of 2 and n = 5, take 2 + 2 + 1 images, then break out of the loop.",
     run: "crossBatches",
-    check: (output) => checkNames(output, 5),
+    check: (output) => {
+      checkNames(field(output, "prediction", "crossBatches"), 5);
+      // Batches of 2 for n = 5: the first three hold the images; a fourth means no break.
+      const batches = expectNumber(field(output, "batches", "crossBatches"), "batches read");
+      if (batches > 3) {
+        fail(
+          `predictCh3(n = 5) read ${batches} batches of 2, where the first 3 hold the 5 images: ` +
+            "it went on through the whole iterator",
+        );
+      }
+    },
   },
   {
     name: "predictCh3() returns the first n images' pixels and their [h, w]",
