@@ -24,7 +24,7 @@
 import { basename, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ManifestCase } from "./manifest.ts";
-import { loadFailureHint, problemHint } from "./prepare/files.ts";
+import { explainRefusedAccess, loadFailureHint, problemHint } from "./prepare/files.ts";
 import { checkGraphs, type FileGraph } from "./prepare/graph.ts";
 import { BLOCKED_MODULE, prepareImportMap } from "./prepare/import_map.ts";
 import { isUnder } from "./prepare/policy.ts";
@@ -307,11 +307,13 @@ function assemble(
     const own = manifest.cases.filter((c) => c.exerciseId === e.id);
     const cases = [...own.filter((c) => !c.hidden), ...own.filter((c) => c.hidden)].map((c) => {
       const v = verdicts.get(c.key) ?? { status: "not-run" as const, message: "not graded" };
-      const message = explain(v.message);
+      const explained = explain(v.message);
+      // A write, or a network call, refused: said as that, with what to do.
+      const refused = explainRefusedAccess(explained);
+      const message = refused?.message ?? explained;
       // A load that failed on such a read: the load hint for what it now says.
-      const hint = v.hint !== undefined && message !== v.message
-        ? loadFailureHint(message)
-        : v.hint;
+      const hint = refused?.hint ??
+        (v.hint !== undefined && explained !== v.message ? loadFailureHint(explained) : v.hint);
       return caseReport(session, c, { ...v, message, hint }, v.ms);
     });
     return {

@@ -67,6 +67,7 @@
 export { defaultConfig, type GraderConfig, KIT_ROOT } from "./config.ts";
 export { type GraderSession, openSession, type SessionOptions } from "./session.ts";
 export {
+  explainRefusedAccess,
   type FileProblem,
   loadFailureHint,
   prepareFiles,

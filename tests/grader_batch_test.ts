@@ -219,12 +219,12 @@ const FIXTURES: Record<string, Fixture> = {
   fresh_wasm_instance: {
     fixture: "fresh_wasm_instance",
     expected: { softmax: SOFTMAX_REFUSED },
-    messages: { softmax: "Requires read access" },
+    messages: { softmax: "is not allowed: checked and graded code has no read permission there" },
   },
   imports_wasm_module: {
     fixture: "imports_wasm_module",
     expected: { softmax: SOFTMAX_REFUSED },
-    messages: { softmax: "Requires read access" },
+    messages: { softmax: "is not allowed: checked and graded code has no read permission there" },
   },
   samples_softmax: {
     fixture: "samples_softmax",

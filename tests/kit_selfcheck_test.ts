@@ -559,8 +559,13 @@ Deno.test("runCheck(): the learner's code may read files and the kit's environme
     if (!says(env, "Setting environment variables is not allowed")) {
       fail(`Deno.env.set was not refused: ${JSON.stringify(env.cases[0])}`);
     }
-    if (!says(write, "Requires write access")) {
-      fail(`a file write was not refused: ${JSON.stringify(write.cases[0])}`);
+    // Said as what it is, with what to do: not Deno's advice to pass --allow-write (learner
+    // review), which neither the check nor the grader takes.
+    if (
+      !says(write, "writing") || !says(write, "is not allowed") ||
+      !(write.cases[0].hint ?? "").includes("take out the write")
+    ) {
+      fail(`a file write was not refused as such: ${JSON.stringify(write.cases[0])}`);
     }
     if (home.status !== "done") fail(`HOME is shown: ${JSON.stringify(home.cases[0])}`);
   } finally {

@@ -40,10 +40,12 @@ import { parseArgs } from "node:util";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BACKEND_ENV, parseBackendName } from "../lib/backend.ts";
+import { argsError } from "../lib/flags.ts";
 import { type Case, DEFAULT_TIMEOUT_MS, type Exercise } from "../tests/cases/case.ts";
 import { chdirToCaller } from "../lib/caller_cwd.ts";
 import {
   explainLeftOut,
+  explainRefusedAccess,
   loadFailureHint,
   prepareFiles,
   problemHint,
@@ -324,6 +326,8 @@ export async function runCheck(options: CheckOptions = {}): Promise<ExerciseResu
       let hint = "loadError" in ran
         ? (loadError === ran.loadError ? ran.hint : loadFailureHint(loadError!))
         : "";
+      const refused = loadError === undefined ? undefined : explainRefusedAccess(loadError);
+      if (refused !== undefined) ({ message: loadError, hint } = refused);
       // A missing file the grader notes a look-alike of (Softmax.ts): its note, as it gives it.
       const lookAlike = staged?.lookAlikes[exercise.file];
       if (loadError === `${shown} is missing` && lookAlike !== undefined) {
@@ -348,9 +352,13 @@ export async function runCheck(options: CheckOptions = {}): Promise<ExerciseResu
           message: loadError,
           hint,
         }))
-        : (ran as { cases: CaseResult[] }).cases.map((c) =>
-          c.message === undefined ? c : { ...c, message: explain(c.message) }
-        );
+        : (ran as { cases: CaseResult[] }).cases.map((c) => {
+          if (c.message === undefined) return c;
+          const message = explain(c.message);
+          // A write, or a network call, refused: said as that, with what to do, as the grader.
+          const refused = explainRefusedAccess(message);
+          return refused === undefined ? { ...c, message } : { ...c, ...refused };
+        });
       const counted = cases.filter((c) => c.status !== "skip");
       const status: ExerciseResult["status"] = counted.every((c) => c.status === "pass")
         ? "done"
@@ -590,7 +598,7 @@ export async function main(args: string[], options: MainOptions = {}): Promise<n
       },
     });
   } catch (e) {
-    error(`${e instanceof Error ? e.message : e}\n${USAGE}`);
+    error(`${argsError(e).message}\n${USAGE}`);
     return 2;
   }
   const { values, positionals } = parsed;

@@ -121,6 +121,58 @@ export function loadFailureHint(message: string): string {
     "definitions, and move trials into a function or a test of your own.";
 }
 
+/** What Deno's refusal of each permission stops, in words (see {@linkcode explainRefusedAccess}). */
+const ACCESS: Record<string, [string, string]> = {
+  read: ["reading", "the read (of anything but the files handed in and the data set)"],
+  write: ["writing", "the write"],
+  net: ["network access to", "the network call"],
+  env: ["the environment variable", "the variable's use"],
+  run: ["running", "the subprocess"],
+  ffi: ["loading the native library", "the native library"],
+  sys: ["system information", "the call"],
+  import: ["importing", "the import"],
+};
+
+/**
+ * Deno's refusal of a permission, as the learner's check and the grader both give it:
+ * `NotCapable: Requires write access to "/tmp/log", run again with the --allow-write flag`
+ * advises a flag neither takes. The message says what was refused and why, with a hint that
+ * says what to do; `undefined` for other messages.
+ *
+ * @example
+ * ```ts
+ * import { explainRefusedAccess } from "./files.ts";
+ * const said = explainRefusedAccess(
+ *   'NotCapable: Requires write access to "/tmp/log", run again with the --allow-write flag\n    at exercises/a.ts:3:5',
+ * );
+ * if (said?.message !== 'NotCapable: writing "/tmp/log" is not allowed: checked and graded code has no write permission\n    at exercises/a.ts:3:5') {
+ *   throw new Error(`unexpected: ${JSON.stringify(said)}`);
+ * }
+ * if (!said.hint.includes("take out the write")) throw new Error(`unexpected hint: ${said.hint}`);
+ * if (explainRefusedAccess("TypeError: x is not a function") !== undefined) throw new Error("not a refusal");
+ * ```
+ */
+export function explainRefusedAccess(
+  message: string,
+): { message: string; hint: string } | undefined {
+  const refusal = /Requires (\w+) access to (.*?), run again with the --allow-\w+ flag/.exec(
+    message,
+  );
+  const words = refusal && Object.hasOwn(ACCESS, refusal[1]) ? ACCESS[refusal[1]] : undefined;
+  if (refusal === null || words === undefined) return undefined;
+  const [doing, it] = words;
+  return {
+    message: message.replace(
+      refusal[0],
+      `${doing} ${refusal[2]} is not allowed: checked and graded code has no ${
+        refusal[1] === "read" ? "read permission there" : `${refusal[1]} permission`
+      }`,
+    ),
+    hint: "Checked and graded code may compute and read the files handed in with it, nothing " +
+      `more: take out ${it} (print what you want to see with console.log).`,
+  };
+}
+
 /**
  * Runs the grader's preparation on the exercise files present in `dir`: per file, why the
  * grader would score its exercise 0 before running anything, if it would.
