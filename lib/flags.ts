@@ -39,6 +39,31 @@ export class UsageError extends RangeError {
 }
 
 /**
+ * An error of `node:util`'s `parseArgs` as a {@linkcode UsageError} of one line. Its messages
+ * may span lines ("--seed -1" gets "argument is ambiguous" and, below, the fix "--seed=-1"),
+ * and an unknown option's ends in advice with an unbalanced quote (`as in '-- "--x"`): that
+ * one becomes `Unknown option --x`.
+ *
+ * @example
+ * ```ts
+ * import { parseArgs } from "node:util";
+ * import { argsError } from "./flags.ts";
+ * try {
+ *   parseArgs({ args: ["--allow-write"], options: {} });
+ *   throw new Error("an unknown option was accepted");
+ * } catch (error) {
+ *   const said = argsError(error).message;
+ *   if (said !== "Unknown option --allow-write") throw new Error(`unexpected: ${said}`);
+ * }
+ * ```
+ */
+export function argsError(error: unknown): UsageError {
+  const message = error instanceof Error ? error.message : String(error);
+  const unknown = /^Unknown option '([^']*)'/.exec(message);
+  return new UsageError(unknown ? `Unknown option ${unknown[1]}` : message.split("\n").join(" "));
+}
+
+/**
  * `text` as a whole number of at least 1 (digits only, an optional `+`).
  *
  * @example

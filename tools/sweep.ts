@@ -29,7 +29,7 @@ import type { EpochRecord } from "../lessons/05_train_ch3.ts";
 import { FusedEngine, parseThreads, trainFused } from "../lib/fused_engine.ts";
 import { FONT_FAMILY, specToSVG, svgToPNG } from "../lib/chart_render.ts";
 import { writeFileAtomic } from "../lib/write_atomic.ts";
-import { integer, positiveInteger, UsageError } from "../lib/flags.ts";
+import { argsError, integer, positiveInteger, UsageError } from "../lib/flags.ts";
 
 /** The sweep's settings, checked. */
 export interface SweepArgs {
@@ -132,7 +132,7 @@ export function parseSweepArgs(args: string[]): SweepArgs {
       },
     }));
   } catch (error) {
-    throw new UsageError((error as Error).message.split("\n").join(" "));
+    throw argsError(error);
   }
   if (values.help) {
     const help: SweepArgs = {

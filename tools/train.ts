@@ -59,7 +59,7 @@ import { crossEntropy } from "../lessons/03_cross_entropy.ts";
 import { type EpochRecord, sgdUpdater, trainCh3 } from "../lessons/05_train_ch3.ts";
 import { predictCh3 } from "../lessons/06_predict_ch3.ts";
 import { chdirToCaller } from "../lib/caller_cwd.ts";
-import { integer, positiveInteger, positiveNumber, UsageError } from "../lib/flags.ts";
+import { argsError, integer, positiveInteger, positiveNumber, UsageError } from "../lib/flags.ts";
 
 /** The command's settings, after parsing and checking. */
 export interface TrainArgs {
@@ -153,9 +153,7 @@ export function parseTrainArgs(args: string[]): TrainArgs {
       },
     });
   } catch (error) {
-    // node:util's messages, e.g. "Unknown option '--epoch'", may span lines: a negative value
-    // ("--seed -1") gets "argument is ambiguous" and, on later lines, the fix ("--seed=-1").
-    throw new UsageError((error as Error).message.split("\n").join(" "));
+    throw argsError(error);
   }
   const v = parsed.values;
   const lr = positiveNumber("--lr", v.lr!);
