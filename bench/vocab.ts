@@ -3,9 +3,13 @@
  * softmax estimate, against the vocabulary size `V` (10³ to 10⁶ by default).
  *
  * ```sh
- * deno run -A bench/vocab.ts [--backend wasm|cpu] [--dim 32] [--batch 16] [--samples 1000]
- *                            [--max-vocab 1000000] [--min-seconds 0.3]
+ * deno run -A bench/vocab.ts [--dir exercises] [--backend wasm|cpu] [--dim 32] [--batch 16]
+ *                            [--samples 1000] [--max-vocab 1000000] [--min-seconds 0.3]
  * ```
+ *
+ * It times your `exercises/huge_vocabulary.ts` (`--dir solutions` for the reference's; `deno
+ * task bench vocab` times that one): a sampled loss that touches all `V` rows grows like the
+ * full one.
  *
  * For every `V` it builds a random output layer `W [V, d]`, `b [V]` once, then times the
  * forward loss of a batch (read back with `dataSync`, so the work is done) for each method:
@@ -20,13 +24,14 @@
 import { parseArgs } from "node:util";
 import * as tf from "../lib/tf.ts";
 import { initBackend } from "../lib/backend.ts";
-import { positiveNumber } from "../lib/flags.ts";
-import {
-  fullSoftmaxLoss,
-  type HiddenBatch,
-  type OutputLayer,
-  sampledSoftmaxLoss,
-} from "../solutions/huge_vocabulary.ts";
+import { positiveNumber, UsageError } from "../lib/flags.ts";
+import { isTodo } from "../lib/todo.ts";
+import type { HiddenBatch, OutputLayer } from "../solutions/huge_vocabulary.ts";
+
+type Losses = Pick<
+  typeof import("../solutions/huge_vocabulary.ts"),
+  "fullSoftmaxLoss" | "sampledSoftmaxLoss"
+>;
 
 /** Times `fn` (after one warm-up call) until `minSeconds` have passed; seconds per call. */
 function timePerCall(fn: () => void, minSeconds: number): number {
@@ -46,6 +51,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     args: Deno.args,
     options: {
+      dir: { type: "string", default: "exercises" },
       backend: { type: "string" },
       dim: { type: "string", default: "32" },
       batch: { type: "string", default: "16" },
@@ -61,6 +67,9 @@ async function main(): Promise<void> {
   const S = positiveNumber("--samples", values.samples);
   const maxVocab = positiveNumber("--max-vocab", values["max-vocab"]);
   const minSeconds = positiveNumber("--min-seconds", values["min-seconds"]);
+  const file = new URL(`../${values.dir}/huge_vocabulary.ts`, import.meta.url);
+  const { fullSoftmaxLoss, sampledSoftmaxLoss }: Losses = await import(file.href);
+  finished({ fullSoftmaxLoss, sampledSoftmaxLoss }, values.dir!);
 
   console.log(
     `Softmax over V words: forward loss per example (backend ${info.name}, d = ${d}, ` +
@@ -97,4 +106,30 @@ async function main(): Promise<void> {
   }
 }
 
-if (import.meta.main) await main();
+/** Throws a {@linkcode UsageError} saying to finish the exercise when `losses` are stubs. */
+function finished(losses: Losses, dir: string): void {
+  const layer = { W: tf.zeros([2, 1]) as tf.Tensor2D, b: tf.zeros([2]) as tf.Tensor1D };
+  const batch = { h: tf.zeros([1, 1]) as tf.Tensor2D, y: tf.tensor1d([0], "int32") };
+  try {
+    tf.dispose(losses.fullSoftmaxLoss(layer, batch));
+    tf.dispose(losses.sampledSoftmaxLoss(layer, batch, { numSampled: 1, seed: 0 }));
+  } catch (error) {
+    if (!isTodo(error)) throw error;
+    throw new UsageError(
+      `${dir}/huge_vocabulary.ts is not finished: finish fullSoftmaxLoss and ` +
+        "sampledSoftmaxLoss first, or time the reference with --dir solutions",
+    );
+  } finally {
+    tf.dispose([layer.W, layer.b, batch.h, batch.y]);
+  }
+}
+
+if (import.meta.main) {
+  try {
+    await main();
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`bench/vocab.ts: ${error.message}`);
+    Deno.exit(2);
+  }
+}

@@ -19,10 +19,10 @@ import { benchSuite } from "../bench/suite.ts";
 import { benchTfjsLoad } from "../bench/tfjs_load.ts";
 
 /** Runs a bench script that only prints (exercise 5's) in its own process; its stdout. */
-async function runScript(path: string): Promise<string> {
+async function runScript(path: string, args: string[] = []): Promise<string> {
   const script = new URL(path, import.meta.url);
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", script.pathname],
+    args: ["run", "--allow-all", script.pathname, ...args],
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -37,7 +37,7 @@ const PARTS: Record<string, () => Promise<string>> = {
   data: benchData,
   train: () => benchTrain({ log: (line) => console.error(line) }),
   grade: () => benchGrade(),
-  vocab: () => runScript("../bench/vocab.ts"),
+  vocab: () => runScript("../bench/vocab.ts", ["--dir", "solutions"]),
   suite: () => benchSuite(),
 };
 

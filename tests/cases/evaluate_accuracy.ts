@@ -116,7 +116,12 @@ const cases: Case[] = [
         "evaluateAccuracy(random net, subset test split)",
       );
       const expected = await randomNetAccuracy();
-      if (!isRatio(acc, expected)) fail(`expected ${expected} (lesson 4), got ${acc}`);
+      if (!isRatio(acc, expected)) {
+        fail(
+          `evaluateAccuracy(random net, subset test split): expected ${expected}, what lesson ` +
+            `4's evaluateAccuracy gives for the same model and data, got ${acc}`,
+        );
+      }
       const right = expectNumber(
         field(output, "alwaysRight", "randomNet"),
         "evaluateAccuracy(a net that is always right), called next",
