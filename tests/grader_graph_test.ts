@@ -195,6 +195,13 @@ Deno.test("checkGraphs(): a submission that imports a kit module with an attribu
   ]);
   assertEquals(verdicts[2]["x.ts"].importAttributes, undefined);
   assertEquals(verdicts[2]["x.ts"].kitFiles.some((f) => f.endsWith("lib/backend.ts")), true);
+  // Nor another file of its own submission: each file's mistake costs its own exercise.
+  const own = await check({
+    "x.ts": 'import t from "../lib/tf.ts" with { type: "json" };\nexport const x = t;\n',
+    "y.ts": uses,
+  }, ["x.ts", "y.ts"]);
+  assertIncludes(own["x.ts"].blocked!, ["lib/tf.ts"]);
+  assertEquals([own["y.ts"].blocked, own["y.ts"].loadError], [undefined, undefined]);
 });
 
 Deno.test("checkGraphs() takes time linear in a module's imports, however they are spelled", async () => {

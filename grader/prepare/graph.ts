@@ -23,7 +23,7 @@
  * graded. A submission whose modules import anything with an import attribute (`with { type:
  * "json" }`) is checked alone, and the others again without it: one run keeps one entry per
  * module, and the attribute of the first import that reaches a kit module decides how it loads
- * for all. When `deno info` fails on a group of submissions, each is checked alone; when it fails
+ * for all. Within a submission, such a file is checked alone too. When `deno info` fails on a group of submissions, each is checked alone; when it fails
  * on one, each of its files alone; a file on which it fails by itself is a load error with the
  * reason. So no submission's content can take another's verdict with it.
  *
@@ -494,27 +494,34 @@ export async function checkGraphs(
     apart.push(...attributed);
     group = group.filter((i) => !attributed.includes(i));
   }
+  // A submission alone: one run for its files, and when one file's imports carry an attribute,
+  // that file alone and the others again without it (its attribute would change how a module
+  // they share loads for them too); when a run fails, each file alone.
+  const checkFiles = async (i: number, files: GraphTarget["files"]): Promise<void> => {
+    const target = targets[i];
+    const run = await denoInfo(urls(target, files), options, [target.root]);
+    if (typeof run === "string") {
+      if (files.length > 1) {
+        for (const entry of files) await checkFiles(i, [entry]);
+        return;
+      }
+      verdicts[i][files[0].file] = {
+        loadError: `${files[0].file}: the module graph cannot be read (${run})`,
+        kitFiles: [],
+        modules: [files[0].file],
+      };
+      return;
+    }
+    fill(i, run, files);
+    const attributed = files.filter((f) => verdicts[i][f.file].importAttributes);
+    if (attributed.length === 0 || files.length === 1) return;
+    for (const entry of attributed) await checkFiles(i, [entry]);
+    const rest = files.filter((f) => !attributed.includes(f));
+    if (rest.length > 0) await checkFiles(i, rest);
+  };
   for (const i of [...group, ...apart]) {
     verdicts[i] = {};
-    const target = targets[i];
-    const alone = await denoInfo(urls(target), options, [target.root]);
-    if (typeof alone !== "string") {
-      fill(i, alone);
-      continue;
-    }
-    for (const entry of target.files) {
-      const one = target.files.length === 1
-        ? alone
-        : await denoInfo(urls(target, [entry]), options, [target.root]);
-      if (typeof one !== "string") fill(i, one, [entry]);
-      else {
-        verdicts[i][entry.file] = {
-          loadError: `${entry.file}: the module graph cannot be read (${one})`,
-          kitFiles: [],
-          modules: [entry.file],
-        };
-      }
-    }
+    await checkFiles(i, targets[i].files);
   }
   return verdicts;
 }
