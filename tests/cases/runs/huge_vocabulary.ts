@@ -164,9 +164,17 @@ export const runs: Runs<Impl> = {
     const layer = { W: tf.tensor2d(p.W), b: tf.tensor1d(p.b) };
     const batch = { h: tf.tensor2d(p.h), y: tf.tensor1d(p.y, "int32") };
     try {
+      // tf.profile leaves the engine profiling every later kernel when its function throws:
+      // the error is caught inside and thrown once the profile has ended.
+      let failed: { error: unknown } | undefined;
       const profile = await tf.profile(() => {
-        tf.dispose(impl.sampledSoftmaxLoss(layer, batch, { numSampled: LEAN.S, seed: 4 }));
+        try {
+          tf.dispose(impl.sampledSoftmaxLoss(layer, batch, { numSampled: LEAN.S, seed: 4 }));
+        } catch (error) {
+          failed = { error };
+        }
       });
+      if (failed !== undefined) throw failed.error;
       let largest = 0;
       let by = "";
       for (const kernel of profile.kernels) {
