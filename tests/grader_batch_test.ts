@@ -291,6 +291,11 @@ const FIXTURES: Record<string, Fixture> = {
     expected: { accuracy: "blocked" },
     messages: { accuracy: "the kit's lib/tfjs_unused.ts cannot be loaded" },
   },
+  imports_kit_at_source_phase: {
+    fixture: "imports_kit_at_source_phase",
+    expected: { accuracy: "blocked" },
+    messages: { accuracy: "at source phase" },
+  },
   disposes_its_input: {
     fixture: "disposes_its_input",
     expected: { softmax: { "no tensors behind": "failed" } },

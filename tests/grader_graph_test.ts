@@ -195,6 +195,29 @@ Deno.test("checkGraphs(): a submission that imports a kit module with an attribu
   ]);
   assertEquals(verdicts[2]["x.ts"].importAttributes, undefined);
   assertEquals(verdicts[2]["x.ts"].kitFiles.some((f) => f.endsWith("lib/backend.ts")), true);
+  // Nor at source phase (twenty-second review), statically or not, nor by importing another
+  // submission's helper by its path: the kit's module, or the helper, failed for everyone.
+  const phases = await checkAll({
+    a_source: {
+      "x.ts": 'import source t from "../lib/backend.ts";\nexport const x = t;\n',
+      "y.ts": "export const y = () => import.source('../lib/tfjs_unused.ts');\n",
+    },
+    b_reaches: {
+      "x.ts": 'import source h from "../../c_victim/exercises/helper.ts";\nexport const x = h;\n',
+      "y.ts": uses,
+    },
+    c_victim: {
+      "x.ts": 'export { x } from "./helper.ts";\n',
+      "y.ts": uses,
+      "helper.ts": "export const x = 1;\n",
+    },
+  }, ["x.ts", "y.ts"]);
+  assertIncludes(phases[0]["x.ts"].blocked!, ["lib/backend.ts"]);
+  assertIncludes(phases[1]["x.ts"].blocked!, ["c_victim"]);
+  assertEquals(phases[1]["y.ts"].blocked, undefined);
+  for (const file of ["x.ts", "y.ts"]) {
+    assertEquals([phases[2][file].blocked, phases[2][file].loadError], [undefined, undefined]);
+  }
   // Nor another file of its own submission: each file's mistake costs its own exercise.
   const own = await check({
     "x.ts": 'import t from "../lib/tf.ts" with { type: "json" };\nexport const x = t;\n',

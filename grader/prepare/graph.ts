@@ -20,10 +20,13 @@
  *
  * A submitted module that does not parse, or imports a submitted module that does not exist, is
  * a **load error** of each graded file that reaches it: that exercise scores 0, the others are
- * graded. A submission whose modules import anything with an import attribute (`with { type:
- * "json" }`) is checked alone, and the others again without it: one run keeps one entry per
- * module, and the attribute of the first import that reaches a kit module decides how it loads
- * for all. Within a submission, such a file is checked alone too. When `deno info` fails on a group of submissions, each is checked alone; when it fails
+ * graded. Many submissions share one run, which keeps one entry per module: the first import
+ * that reaches a module decides how it loads for all. So a submission whose modules import with
+ * an attribute (`with { type: "json" }`) or from another submission's folder is checked alone,
+ * and the others again without it; a run in which a kit module fails to load (an import at
+ * source phase, which deno info does not always report) is split in halves until the
+ * submission that broke it is alone. Within a submission, such files are checked alone too, so
+ * that each costs only its own exercise. When `deno info` fails on a group of submissions, each is checked alone; when it fails
  * on one, each of its files alone; a file on which it fails by itself is a load error with the
  * reason. So no submission's content can take another's verdict with it.
  *
@@ -469,38 +472,69 @@ export async function checkGraphs(
     }
   };
   const withFiles = targets.map((_, i) => i).filter((i) => targets[i].files.length > 0);
-  // A shared run keeps one entry per module, and the first import that reaches a kit module
-  // decides how it loads: one imported with an attribute (`with { type: "json" }`) became
-  // unloadable for every other submission of the run (twenty-first review: the reference
-  // solutions scored 0/144 beside it). So a submission that imports anything with one is
-  // checked alone, and the others again without it.
-  let group = withFiles;
+  const rootUrls = targets.map((t) => dirUrl(t.root));
+  const ownerOf = (spec: string) => rootUrls.findIndex((url) => spec.startsWith(url));
+  // A shared run keeps one entry per module, and the first import that reaches a module decides
+  // how it loads for all: a kit module imported as JSON, or at source phase (`import source`),
+  // became unloadable for every submission of the run, and so did a helper of another
+  // submission imported by its path (twenty-first and twenty-second reviews: the reference
+  // solutions scored 0/144 beside such a file). So a run is kept only when no submission's
+  // module imports with an attribute or from another submission's folder (those are checked
+  // alone, the others again without them), and no module outside the submissions (the kit's)
+  // failed to load (the run is split in halves until the submission that broke it is alone).
+  const suspects = (group: number[], shared: Map<string, InfoModule>) => {
+    const found = new Set<number>();
+    for (const module of shared.values()) {
+      const owner = ownerOf(module.specifier);
+      if (owner < 0) continue;
+      for (const dep of module.dependencies ?? []) {
+        const into = [dep.code?.specifier, dep.type?.specifier].map((s) => s && ownerOf(s));
+        const foreign = into.some((to) => typeof to === "number" && to >= 0 && to !== owner);
+        if (dep.assertionType !== undefined || foreign) found.add(owner);
+      }
+    }
+    return group.filter((i) => found.has(i));
+  };
+  const kitBroken = (shared: Map<string, InfoModule>) =>
+    [...shared.values()].some((m) =>
+      m.error !== undefined && m.specifier.startsWith("file:") && ownerOf(m.specifier) < 0
+    );
   const apart: number[] = [];
-  while (group.length > 1) {
+  const share = async (group: number[]): Promise<void> => {
+    if (group.length < 2) {
+      apart.push(...group);
+      return;
+    }
     const shared = await denoInfo(
       group.flatMap((i) => urls(targets[i])),
       options,
       group.map((i) => targets[i].root),
     );
-    if (typeof shared === "string") break;
-    for (const i of group) fill(i, shared);
-    const attributed = group.filter((i) =>
-      Object.values(verdicts[i]).some((v) => v.importAttributes)
-    );
-    if (attributed.length === 0) {
-      group = [];
-      break;
+    if (typeof shared === "string") {
+      apart.push(...group);
+      return;
     }
-    apart.push(...attributed);
-    group = group.filter((i) => !attributed.includes(i));
-  }
+    const suspected = suspects(group, shared);
+    if (suspected.length > 0) {
+      apart.push(...suspected);
+      return await share(group.filter((i) => !suspected.includes(i)));
+    }
+    if (kitBroken(shared)) {
+      const half = Math.ceil(group.length / 2);
+      await share(group.slice(0, half));
+      return await share(group.slice(half));
+    }
+    for (const i of group) fill(i, shared);
+  };
+  await share(withFiles);
   // A submission alone: one run for its files, and when one file's imports carry an attribute,
   // that file alone and the others again without it (its attribute would change how a module
-  // they share loads for them too); when a run fails, each file alone.
+  // they share loads for them too); when a run fails or a kit module fails to load in it (an
+  // import at source phase), each file alone.
   const checkFiles = async (i: number, files: GraphTarget["files"]): Promise<void> => {
     const target = targets[i];
     const run = await denoInfo(urls(target, files), options, [target.root]);
-    if (typeof run === "string") {
+    if (typeof run === "string" || (files.length > 1 && kitBroken(run))) {
       if (files.length > 1) {
         for (const entry of files) await checkFiles(i, [entry]);
         return;
@@ -519,9 +553,6 @@ export async function checkGraphs(
     const rest = files.filter((f) => !attributed.includes(f));
     if (rest.length > 0) await checkFiles(i, rest);
   };
-  for (const i of [...group, ...apart]) {
-    verdicts[i] = {};
-    await checkFiles(i, targets[i].files);
-  }
+  for (const i of apart) await checkFiles(i, targets[i].files);
   return verdicts;
 }

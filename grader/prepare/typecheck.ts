@@ -21,7 +21,10 @@
  * (`\u0064eclare` is the keyword), a file named `*.d.*`, or a file that is not plain UTF-8
  * (Deno reads one with a UTF-16 byte-order mark as UTF-16, which a search of its bytes cannot
  * see into) is checked on its own (a false match in a comment only costs a separate check,
- * never a wrong verdict). A shared check that
+ * never a wrong verdict). What a shared program can still change is a message's wording, not
+ * its verdict: TypeScript prints a union's members in the order the program first met them
+ * (twenty-second review: `"apple" | "banana"` alone, `"banana" | "apple"` beside a file that
+ * lists them the other way). A shared check that
  * crashes, runs out of time, prints more than is kept (another submission's diagnostics
  * could be in what is lost) or prints more or fewer diagnostics than Deno counted (a source line
  * a diagnostic quotes can look like the start of one) is split in halves until the submission that causes it is checked
