@@ -26,11 +26,15 @@
  *    `lib/random.ts`); invert the CDF `P(k ≤ K) = log(K + 2) / log(V + 1)`.
  * 3. {@linkcode fullSoftmaxLoss}: the exact loss, all `V` logits (for comparison).
  * 4. {@linkcode sampledSoftmaxLoss}: the estimate, gathering only the sampled rows of `W`
- *    (`tf.gather`), never all of them.
+ *    (`tf.gather`), never all of them: one draw of samples for the whole batch, and nothing
+ *    as large as `[n, V]` computed (one `[V]` vector over the vocabulary, such as the
+ *    proposal, is fine). A case measures it.
  *
  * A word id outside `[0, V)` is a `RangeError` that names it. The checks compare your
  * estimate with the full softmax (within 0.05 nats on average for `V = 5000`, `S = 2000`),
- * check that `Ẑ` is unbiased over many seeds, and that it is exact (loss 0) when `V = 1`. `deno run -A bench/vocab.ts` then shows why this matters: the cost
+ * check that `Ẑ` is unbiased over many seeds, that the same seed gives the same estimate, and
+ * that it is exact (loss 0) when `V = 1`. `deno run -A bench/vocab.ts` then shows why this
+ * matters: the cost
  * per example of the two against `V` from 10³ to 10⁶.
  *
  * `deno task check huge_vocabulary` checks your work; `solutions/huge_vocabulary.ts` explains.

@@ -24,7 +24,7 @@
 import { basename, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ManifestCase } from "./manifest.ts";
-import { explainRefusedAccess, loadFailureHint, problemHint } from "./prepare/files.ts";
+import { explainRunError, loadFailureHint, problemHint } from "./prepare/files.ts";
 import { checkGraphs, type FileGraph } from "./prepare/graph.ts";
 import { BLOCKED_MODULE, prepareImportMap } from "./prepare/import_map.ts";
 import { isUnder } from "./prepare/policy.ts";
@@ -308,11 +308,11 @@ function assemble(
     const cases = [...own.filter((c) => !c.hidden), ...own.filter((c) => c.hidden)].map((c) => {
       const v = verdicts.get(c.key) ?? { status: "not-run" as const, message: "not graded" };
       const explained = explain(v.message);
-      // A write, or a network call, refused: said as that, with what to do.
-      const refused = explainRefusedAccess(explained);
-      const message = refused?.message ?? explained;
+      // A refused write or network call, or a disposed tensor: with what to do (explainRunError).
+      const runError = explainRunError(explained);
+      const message = runError?.message ?? explained;
       // A load that failed on such a read: the load hint for what it now says.
-      const hint = refused?.hint ??
+      const hint = runError?.hint ??
         (v.hint !== undefined && explained !== v.message ? loadFailureHint(explained) : v.hint);
       return caseReport(session, c, { ...v, message, hint }, v.ms);
     });

@@ -67,7 +67,7 @@
 export { defaultConfig, type GraderConfig, KIT_ROOT } from "./config.ts";
 export { type GraderSession, openSession, type SessionOptions } from "./session.ts";
 export {
-  explainRefusedAccess,
+  explainRunError,
   type FileProblem,
   loadFailureHint,
   prepareFiles,

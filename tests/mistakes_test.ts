@@ -487,7 +487,7 @@ const MISTAKES: Record<string, Mistake[]> = {
       // Learner review: a loop without break passed every case.
       mistake: "reads the whole iterator, not only the batches that hold the n images",
       caughtBy: "and stops there",
-      says: "read 7 batches of 2",
+      says: "took 11 batches of 2",
       replace: (s) => ({
         predictCh3: (net: kit.Net, iter: kit.DataIter, n?: number) => {
           const p = s.predictCh3(net, iter, n);
@@ -842,7 +842,7 @@ const MISTAKES: Record<string, Mistake[]> = {
       // Found by a fairness review: the right losses, at the full loss's cost (11/11 before).
       mistake: "computes all V logits, then keeps the sampled words' ones",
       caughtBy: "for the sampled words only",
-      says: "the size of all V logits",
+      says: "as large as one number per word and example",
       replace: (s) => ({
         sampledSoftmaxLoss: (layer: { W: T2; b: T1 }, batch: { h: T2; y: T1 }, options: unknown) =>
           tf.tidy(() => {
@@ -984,6 +984,16 @@ const ALTERNATIVES: Record<string, { way: string; replace: Mistake["replace"] }[
           if (X.rank !== 2) {
             throw new TypeError(`expected a matrix, got a tensor of shape ${X.shape}`);
           }
+          return s.sumKeepdim(X, axis);
+        },
+      }),
+    },
+    {
+      // Sixth fairness review: the exercise asks for "a clear error", not which kind.
+      way: "a TypeError for an axis other than 0 or 1",
+      replace: (s) => ({
+        sumKeepdim: (X: T2, axis: 0 | 1) => {
+          if (![0, 1].includes(axis)) throw new TypeError(`axis must be 0 or 1, got ${axis}`);
           return s.sumKeepdim(X, axis);
         },
       }),

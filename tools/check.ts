@@ -45,7 +45,7 @@ import { type Case, DEFAULT_TIMEOUT_MS, type Exercise } from "../tests/cases/cas
 import { chdirToCaller } from "../lib/caller_cwd.ts";
 import {
   explainLeftOut,
-  explainRefusedAccess,
+  explainRunError,
   loadFailureHint,
   prepareFiles,
   problemHint,
@@ -326,7 +326,7 @@ export async function runCheck(options: CheckOptions = {}): Promise<ExerciseResu
       let hint = "loadError" in ran
         ? (loadError === ran.loadError ? ran.hint : loadFailureHint(loadError!))
         : "";
-      const refused = loadError === undefined ? undefined : explainRefusedAccess(loadError);
+      const refused = loadError === undefined ? undefined : explainRunError(loadError);
       if (refused !== undefined) ({ message: loadError, hint } = refused);
       // A missing file the grader notes a look-alike of (Softmax.ts): its note, as it gives it.
       const lookAlike = staged?.lookAlikes[exercise.file];
@@ -355,8 +355,8 @@ export async function runCheck(options: CheckOptions = {}): Promise<ExerciseResu
         : (ran as { cases: CaseResult[] }).cases.map((c) => {
           if (c.message === undefined) return c;
           const message = explain(c.message);
-          // A write, or a network call, refused: said as that, with what to do, as the grader.
-          const refused = explainRefusedAccess(message);
+          // A refused write or network call, or a disposed tensor: with what to do, as the grader.
+          const refused = explainRunError(message);
           return refused === undefined ? { ...c, message } : { ...c, ...refused };
         });
       const counted = cases.filter((c) => c.status !== "skip");

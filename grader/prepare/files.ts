@@ -121,7 +121,7 @@ export function loadFailureHint(message: string): string {
     "definitions, and move trials into a function or a test of your own.";
 }
 
-/** What Deno's refusal of each permission stops, in words (see {@linkcode explainRefusedAccess}). */
+/** What Deno's refusal of each permission stops, in words (see {@linkcode explainRunError}). */
 const ACCESS: Record<string, [string, string]> = {
   read: ["reading", "the read (of anything but the files handed in and the data set)"],
   write: ["writing", "the write"],
@@ -134,27 +134,43 @@ const ACCESS: Record<string, [string, string]> = {
 };
 
 /**
- * Deno's refusal of a permission, as the learner's check and the grader both give it:
- * `NotCapable: Requires write access to "/tmp/log", run again with the --allow-write flag`
- * advises a flag neither takes. The message says what was refused and why, with a hint that
- * says what to do; `undefined` for other messages.
+ * An error of the learner's code that the case's own hint is not about, with a hint about what
+ * it is, as the learner's check and the grader both give it:
+ *
+ * - Deno's refusal of a permission, `NotCapable: Requires write access to "/tmp/log", run again
+ *   with the --allow-write flag`, which advises a flag neither takes: the message says what was
+ *   refused and why, the hint what to do;
+ * - a tensor used after it was disposed (`DisposedInputError`, `lib/disposed_inputs.ts`): the
+ *   message says so already; the hint says not to dispose what a function is given (a leak
+ *   case's own, "wrap the work in tf.tidy", is the opposite advice).
+ *
+ * `undefined` for other messages.
  *
  * @example
  * ```ts
- * import { explainRefusedAccess } from "./files.ts";
- * const said = explainRefusedAccess(
+ * import { explainRunError } from "./files.ts";
+ * const said = explainRunError(
  *   'NotCapable: Requires write access to "/tmp/log", run again with the --allow-write flag\n    at exercises/a.ts:3:5',
  * );
  * if (said?.message !== 'NotCapable: writing "/tmp/log" is not allowed: checked and graded code has no write permission\n    at exercises/a.ts:3:5') {
  *   throw new Error(`unexpected: ${JSON.stringify(said)}`);
  * }
  * if (!said.hint.includes("take out the write")) throw new Error(`unexpected hint: ${said.hint}`);
- * if (explainRefusedAccess("TypeError: x is not a function") !== undefined) throw new Error("not a refusal");
+ * const disposed = explainRunError("DisposedInputError: an operation (tfjs kernel Sum) was given a tensor that was already disposed");
+ * if (!disposed?.hint.includes("never its arguments")) throw new Error(`unexpected: ${JSON.stringify(disposed)}`);
+ * if (explainRunError("TypeError: x is not a function") !== undefined) throw new Error("not a run error");
  * ```
  */
-export function explainRefusedAccess(
+export function explainRunError(
   message: string,
 ): { message: string; hint: string } | undefined {
+  if (/(^|\n)DisposedInputError: /.test(message)) {
+    return {
+      message,
+      hint: "A function must not dispose the tensors it is given (its caller still owns them): " +
+        "dispose only the tensors your function creates, never its arguments.",
+    };
+  }
   const refusal = /Requires (\w+) access to (.*?), run again with the --allow-\w+ flag/.exec(
     message,
   );

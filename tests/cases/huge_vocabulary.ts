@@ -139,7 +139,7 @@ const cases: Case[] = [
   },
   {
     name:
-      "sampledSoftmaxLoss() with S = 2000 is within 0.05 nats of the full loss (V = 5000, mean of 10 seeds), also with every bias 100 larger",
+      "sampledSoftmaxLoss() with S = 2000 is within 0.05 nats of the full loss (V = 5000, mean of 10 seeds), the same again for the same seed, also with every bias 100 larger",
     points: 1,
     hint: "Correct each sampled logit by −log(S · Q(s)) (its expected count), keep the true " +
       "word's logit as it is, and take a cross-entropy over [true, samples] with label 0, " +
@@ -172,6 +172,16 @@ const cases: Case[] = [
           `one sampled loss is ${worst.toFixed(3)} nats from the full loss; expected within 0.3`,
         );
       }
+      // The same seed draws the same words.
+      const again = expectNumbers(field(output, "again", "large"), "sampled losses (seed 0)", 8);
+      if (again.some((v, i) => !Object.is(v, seeds[0][i]))) {
+        fail(
+          `sampledSoftmaxLoss(seed 0) gave [${again}] on a second call, [${seeds[0]}] on the ` +
+            "first: the same seed must draw the same words",
+          "Draw the samples from a generator seeded with options.seed (sampleLogUniform, " +
+            "createRng): tf.multinomial takes seed 0 as no seed at all (Math.random).",
+        );
+      }
       // The same call (seed 0) with every bias 100 larger gives the same losses.
       const what = "sampledSoftmaxLoss(seed 0) with every bias 100 larger";
       assertClose(expectNumbers(field(output, "shifted", "large"), what, 8), seeds[0], {
@@ -184,9 +194,9 @@ const cases: Case[] = [
   {
     name: "sampledSoftmaxLoss() computes logits for the sampled words only, never all V",
     points: 1,
-    hint: "Gather the S sampled rows of W and b first (tf.gather) and compute logits for " +
-      "those alone, plus the true word's: sampling is there so that no step touches all V " +
-      "words of the output layer.",
+    hint: "Draw the S samples once for the batch, gather their rows of W and b (tf.gather) " +
+      "and compute logits for those alone, plus the true word's: nothing of size [n, V] (one " +
+      "[V] vector, such as the proposal, is fine).",
     run: "lean",
     check: (output) => {
       const largest = expectNumber(field(output, "largest", "lean"), "the largest tensor made");
@@ -197,8 +207,8 @@ const cases: Case[] = [
         const what = typeof by === "string" && by.length <= 80 ? ` (${by})` : "";
         fail(
           `sampledSoftmaxLoss(V = ${p.V}, d = ${p.d}, ${p.y.length} examples, S = ${S}) made a ` +
-            `tensor of ${largest} numbers${what}: that is the size of all V logits (or of the ` +
-            `whole layer), where a sampled loss needs about ${p.y.length} × (1 + ${S})`,
+            `tensor of ${largest} numbers${what}, as large as one number per word and example ` +
+            `(or the whole layer), where a sampled loss needs about ${p.y.length} × (1 + ${S})`,
         );
       }
     },

@@ -27,8 +27,10 @@ export const PIXELS: number[] = PREDICTED.flatMap((p) =>
 /** The `initParams` seed of the model the subset case predicts with. */
 export const SUBSET_SEED = 0;
 
-function iterOf(batchSize: number) {
-  return createDataIter(Float32Array.from(PIXELS), Int32Array.from(LABELS), {
+/** The eight images in batches of `batchSize`, `copies` times over (file order). */
+function iterOf(batchSize: number, copies = 1) {
+  const repeat = <T>(values: T[]) => Array.from({ length: copies }, () => values).flat();
+  return createDataIter(Float32Array.from(repeat(PIXELS)), Int32Array.from(repeat(LABELS)), {
     batchSize,
     imageSize: [1, 10],
   });
@@ -106,8 +108,9 @@ function predictOut(impl: Impl, batchSize: number, n?: number): Plain {
 export const runs: Runs<Impl> = {
   names: (impl) => predictOut(impl, 8, 4),
   defaultSix: (impl) => predictOut(impl, 8),
+  // Eight batches of 2, of which the first 3 hold the 5 images.
   crossBatches: (impl) => {
-    const { iter, read } = counting(iterOf(2));
+    const { iter, read } = counting(iterOf(2, 2));
     try {
       return { prediction: plainPrediction(impl.predictCh3(pixelNet, iter, 5)), batches: read() };
     } finally {
