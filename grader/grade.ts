@@ -26,7 +26,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ManifestCase } from "./manifest.ts";
 import { explainRunError, loadFailureHint, problemHint } from "./prepare/files.ts";
 import { checkGraphs, type FileGraph } from "./prepare/graph.ts";
-import { BLOCKED_MODULE, prepareImportMap } from "./prepare/import_map.ts";
+import { BLOCKED_MODULE, dirUrl, prepareImportMap } from "./prepare/import_map.ts";
 import { isUnder } from "./prepare/policy.ts";
 import {
   explainLeftOut,
@@ -296,13 +296,12 @@ function assemble(
   const { manifest } = session;
   // A read of what the stage left out (a labels.txt beside the exercise) is told as that, as
   // the learner's check tells it, not as a missing file under a temporary directory.
+  // And every other mention of the stage's folder is `exercises/`: its path says where the
+  // grader's temporary files are and where the submission is in the batch (twenty-third review).
+  const exercisesDir = join(p.staged.root, "exercises");
   const explain = (text: string) =>
-    explainLeftOut(
-      text,
-      p.staged,
-      join(p.staged.root, "exercises"),
-      (path) => relative(p.staged.root, path),
-    );
+    explainLeftOut(text, p.staged, exercisesDir, (path) => relative(p.staged.root, path))
+      .replaceAll(dirUrl(exercisesDir), "exercises/").replaceAll(`${exercisesDir}/`, "exercises/");
   const exercises: ExerciseReport[] = manifest.exercises.map((e) => {
     const own = manifest.cases.filter((c) => c.exerciseId === e.id);
     const cases = [...own.filter((c) => !c.hidden), ...own.filter((c) => c.hidden)].map((c) => {
