@@ -36,6 +36,20 @@ export class DisposedInputError extends Error {
   override name = "DisposedInputError";
 }
 
+/**
+ * What to do about a function that disposed a tensor it was given: the hint the learner's
+ * check and the grader give, whether the next use of it threw ({@linkcode DisposedInputError})
+ * or a leak count fell.
+ *
+ * @example
+ * ```ts
+ * import { DISPOSED_INPUT_HINT } from "./disposed_inputs.ts";
+ * if (!DISPOSED_INPUT_HINT.includes("never its arguments")) throw new Error(DISPOSED_INPUT_HINT);
+ * ```
+ */
+export const DISPOSED_INPUT_HINT = "The caller owns the tensors it passes in and may use them " +
+  "again: dispose only the tensors your function creates, never its arguments.";
+
 /** Marks the engine's class as wrapped. */
 const WRAPPED = Symbol("explainDisposedInputs");
 

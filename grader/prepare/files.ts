@@ -19,6 +19,7 @@ import { dirUrl, prepareImportMap, readKitImports } from "./import_map.ts";
 import { loadPolicy, lockedPackages, type PolicyExercise } from "./policy.ts";
 import { type StagedSubmission, stageSubmission, whyNotStaged } from "./stage.ts";
 import { typecheckAll } from "./typecheck.ts";
+import { DISPOSED_INPUT_HINT } from "../../lib/disposed_inputs.ts";
 
 /**
  * Why the grader would not run a file: the folder as a whole would not be graded, or the file
@@ -165,11 +166,7 @@ export function explainRunError(
   message: string,
 ): { message: string; hint: string } | undefined {
   if (/(^|\n)DisposedInputError: /.test(message)) {
-    return {
-      message,
-      hint: "A function must not dispose the tensors it is given (its caller still owns them): " +
-        "dispose only the tensors your function creates, never its arguments.",
-    };
+    return { message, hint: DISPOSED_INPUT_HINT };
   }
   const refusal = /Requires (\w+) access to (.*?), run again with the --allow-\w+ flag/.exec(
     message,

@@ -20,6 +20,7 @@ import { AssertionError } from "node:assert";
 import type { Flat } from "../../lib/assert_close.ts";
 import { describeValue } from "./runs/helpers.ts";
 import { isTensorCopy } from "../../lib/describe.ts";
+import { DISPOSED_INPUT_HINT } from "../../lib/disposed_inputs.ts";
 import { readFashionMnistSplit } from "../../data/fashion_mnist.ts";
 import { toInt32Labels } from "../../data/idx.ts";
 import { createDataIter } from "../../data/data_iter.ts";
@@ -343,8 +344,7 @@ export function expectNoLeak(output: unknown, what: string): void {
     fail(
       `${what} disposed ${-n} tensor(s) made before the call ` +
         `(tf.memory().numTensors fell by ${-n}): most likely its inputs`,
-      "The caller owns the tensors it passes in and may use them again: dispose only the " +
-        "tensors your function creates, never its arguments.",
+      DISPOSED_INPUT_HINT,
     );
   }
   if (n !== 0) {
