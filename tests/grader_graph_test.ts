@@ -37,6 +37,7 @@ async function checkAll(
   submissions: Record<string, Record<string, string>>,
   graded: string[],
   allowed = SOFTMAX,
+  { denoPath = config.denoPath, timeoutMs = config.graphTimeoutMs } = {},
 ) {
   const work = await Deno.makeTempDir({ prefix: "graph-test-" });
   const roots = Object.keys(submissions).map((name) => join(work, name));
@@ -51,12 +52,12 @@ async function checkAll(
     return await checkGraphs(
       roots.map((root) => ({ root, files: graded.map((file) => ({ file, allowed })) })),
       {
-        denoPath: config.denoPath,
+        denoPath,
         configFile: config.configFile,
         kitRoot: config.kitRoot,
         workDir: work,
         memoryMb: config.toolMemoryMb,
-        timeoutMs: config.graphTimeoutMs,
+        timeoutMs,
         signal: undefined,
         importMapFor: async (roots, dir) => {
           const map = prepareImportMap({
@@ -262,6 +263,80 @@ Deno.test("checkGraphs() on a file deno info cannot read (3000 nested brackets) 
   const verdict = await check({ "a.ts": deep, "c.ts": "export const c = 1;" }, ["a.ts", "c.ts"]);
   assertIncludes(verdict["a.ts"].loadError!, ["the module graph cannot be read"]);
   assertEquals([verdict["c.ts"].loadError, verdict["c.ts"].blocked], [undefined, undefined]);
+});
+
+/**
+ * A `deno` that counts its runs in `<dir>/runs`, and that sleeps past any limit (counted in
+ * `<dir>/slow`) when its roots name `slowFolder`.
+ */
+async function countingDeno(dir: string, slowFolder = "/none/"): Promise<string> {
+  const wrapper = join(dir, "deno");
+  await Deno.writeTextFile(
+    wrapper,
+    `#!/bin/sh\necho run >> '${dir}/runs'\nfor last; do :; done\n` +
+      `if grep -q '${slowFolder}' "$last"; then echo slow >> '${dir}/slow'; exec sleep 60; fi\n` +
+      `exec '${config.denoPath}' "$@"\n`,
+  );
+  await Deno.chmod(wrapper, 0o755);
+  return wrapper;
+}
+
+/** Lines in `path`, 0 when it does not exist. */
+async function lines(path: string): Promise<number> {
+  const text = await Deno.readTextFile(path).catch(() => "");
+  return text.trim() === "" ? 0 : text.trim().split("\n").length;
+}
+
+/** 16 (or `n`) one-file submissions `s00`…, the sixth with `bad` as its file. */
+function sixteen(bad: string, n = 16): Record<string, Record<string, string>> {
+  return Object.fromEntries(
+    Array.from({ length: n }, (_, i) => [
+      `s${String(i).padStart(2, "0")}`,
+      { "x.ts": i === 5 ? bad : "export {};" },
+    ]),
+  );
+}
+
+Deno.test("checkGraphs(): a submission deno info cannot read costs the others a few runs, not one each", async () => {
+  // A failed shared run used to send every submission of it to a run of its own: 17 runs for
+  // 16 submissions. Halving finds the one that broke it in about 2·log₂ 16 runs.
+  const dir = await Deno.makeTempDir({ prefix: "graph-runs-" });
+  const deep = `export const x = ${"[".repeat(3000)}${"]".repeat(3000)};`;
+  try {
+    const denoPath = await countingDeno(dir);
+    const verdicts = await checkAll(sixteen(deep), ["x.ts"], SOFTMAX, { denoPath });
+    assertIncludes(verdicts[5]["x.ts"].loadError!, ["the module graph cannot be read"]);
+    for (const [i, verdict] of verdicts.entries()) {
+      if (i === 5) continue;
+      assertEquals([verdict["x.ts"].loadError, verdict["x.ts"].blocked], [undefined, undefined]);
+    }
+    // 16 → 8 + 8 → 4 + 4 → 2 + 2 → 1 + 1, the last two alone: 9.
+    const runs = await lines(join(dir, "runs"));
+    assertEquals(runs <= 9, true, `${runs} runs of deno info for 16 submissions`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("checkGraphs(): a submission that keeps deno info past its limit costs that limit twice, not at each halving", async () => {
+  // Halves would each run into the limit again (2·log₂ N limits); each submission alone is one
+  // more limit for the slow one and one short run for each other.
+  const dir = await Deno.makeTempDir({ prefix: "graph-slow-" });
+  try {
+    const denoPath = await countingDeno(dir, "/s05/");
+    const verdicts = await checkAll(sixteen("export {};", 8), ["x.ts"], SOFTMAX, {
+      denoPath,
+      timeoutMs: 3000,
+    });
+    assertIncludes(verdicts[5]["x.ts"].loadError!, ["the module graph cannot be read"]);
+    for (const [i, verdict] of verdicts.entries()) {
+      if (i === 5) continue;
+      assertEquals([verdict["x.ts"].loadError, verdict["x.ts"].blocked], [undefined, undefined]);
+    }
+    assertEquals(await lines(join(dir, "slow")), 2);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("classify() tells allowed kit files from look-alikes", () => {

@@ -24,11 +24,11 @@
  * that reaches a module decides how it loads for all. So a submission whose modules import with
  * an attribute (`with { type: "json" }`) or from another submission's folder is checked alone,
  * and the others again without it; a run in which a kit module fails to load (an import at
- * source phase, which deno info does not always report) is split in halves until the
- * submission that broke it is alone. Within a submission, such files are checked alone too, so
- * that each costs only its own exercise. When `deno info` fails on a group of submissions, each is checked alone; when it fails
- * on one, each of its files alone; a file on which it fails by itself is a load error with the
- * reason. So no submission's content can take another's verdict with it.
+ * source phase, which deno info does not always report) or that fails outright is split in
+ * halves until the submission that broke it is alone. Within a submission, such files are checked
+ * alone too, so that each costs only its own exercise: when `deno info` fails on a submission,
+ * each of its files is checked alone, and a file on which it fails by itself is a load error with
+ * the reason. So no submission's content can take another's verdict with it.
  *
  * Imports written with a computed specifier do not appear in the graph; at run time each sandbox
  * Worker may read only the files recorded here (and its submission's own), so they fail there.
@@ -262,12 +262,18 @@ export interface GraphOptions {
   signal: AbortSignal | undefined;
 }
 
+/** Why a `deno info` run gave no graph; `limited` when it was stopped at a time or memory limit. */
+interface InfoFailure {
+  reason: string;
+  limited: boolean;
+}
+
 /** Runs `deno info --json` on `entries`; the modules by specifier, or why it failed. */
 async function denoInfo(
   entries: string[],
   options: GraphOptions,
   roots: string[],
-): Promise<Map<string, InfoModule> | string> {
+): Promise<Map<string, InfoModule> | InfoFailure> {
   const dir = await Deno.makeTempDir({ dir: options.workDir, prefix: "graph-" });
   try {
     const rootsFile = join(dir, "roots.ts");
@@ -300,13 +306,13 @@ async function denoInfo(
       const reason = endReason(end, options.memoryMb, options.cacheGrowthMb ?? 64);
       const why = end.killedFor ? reason : end.stderr.trim().split("\n")
         .filter((l) => l.trim() !== "").slice(0, 3).join(" ");
-      return `deno info failed: ${why || reason}`;
+      return { reason: `deno info failed: ${why || reason}`, limited: end.killedFor !== undefined };
     }
     try {
       const info = JSON.parse(end.stdout) as { modules: InfoModule[] };
       return new Map(info.modules.map((m) => [m.specifier, m]));
     } catch {
-      return "deno info printed something that is not its JSON";
+      return { reason: "deno info printed something that is not its JSON", limited: false };
     }
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
@@ -433,8 +439,8 @@ function walk(
 
 /**
  * Checks the graded files of every target: one `deno info` for all of them, and, when that
- * fails, one per target, then one per file (see the module doc). Returns, per target (same
- * order), a verdict per graded file.
+ * fails, halves of them down to one target, then one per file (see the module doc). Returns,
+ * per target (same order), a verdict per graded file.
  *
  * @example A submission that reaches for the reference solution is blocked
  * ```ts
@@ -481,7 +487,10 @@ export async function checkGraphs(
   // solutions scored 0/144 beside such a file). So a run is kept only when no submission's
   // module imports with an attribute or from another submission's folder (those are checked
   // alone, the others again without them), and no module outside the submissions (the kit's)
-  // failed to load (the run is split in halves until the submission that broke it is alone).
+  // failed to load. A run that fails or breaks a kit module is split in halves until the
+  // submission that broke it is alone: one such submission costs about 2·log₂ N more runs, not
+  // one run per submission. But a run stopped at its time or memory limit sends each submission
+  // to a run of its own: halves would each run up to the limit again (2·log₂ N limits).
   const suspects = (group: number[], shared: Map<string, InfoModule>) => {
     const found = new Set<number>();
     for (const module of shared.values()) {
@@ -510,16 +519,16 @@ export async function checkGraphs(
       options,
       group.map((i) => targets[i].root),
     );
-    if (typeof shared === "string") {
+    if (!(shared instanceof Map) && shared.limited) {
       apart.push(...group);
       return;
     }
-    const suspected = suspects(group, shared);
+    const suspected = shared instanceof Map ? suspects(group, shared) : [];
     if (suspected.length > 0) {
       apart.push(...suspected);
       return await share(group.filter((i) => !suspected.includes(i)));
     }
-    if (kitBroken(shared)) {
+    if (!(shared instanceof Map) || kitBroken(shared)) {
       const half = Math.ceil(group.length / 2);
       await share(group.slice(0, half));
       return await share(group.slice(half));
@@ -534,13 +543,13 @@ export async function checkGraphs(
   const checkFiles = async (i: number, files: GraphTarget["files"]): Promise<void> => {
     const target = targets[i];
     const run = await denoInfo(urls(target, files), options, [target.root]);
-    if (typeof run === "string" || (files.length > 1 && kitBroken(run))) {
-      if (files.length > 1) {
-        for (const entry of files) await checkFiles(i, [entry]);
-        return;
-      }
+    if (files.length > 1 && (!(run instanceof Map) || kitBroken(run))) {
+      for (const entry of files) await checkFiles(i, [entry]);
+      return;
+    }
+    if (!(run instanceof Map)) {
       verdicts[i][files[0].file] = {
-        loadError: `${files[0].file}: the module graph cannot be read (${run})`,
+        loadError: `${files[0].file}: the module graph cannot be read (${run.reason})`,
         kitFiles: [],
         modules: [files[0].file],
       };
