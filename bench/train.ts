@@ -35,6 +35,7 @@
  *
  * @module
  */
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { loadavg } from "node:os";
 import process from "node:process";
@@ -254,7 +255,7 @@ export async function timeNumpy(epochs: number): Promise<NumpyTiming> {
   }
   try {
     const run = await new Deno.Command("python3", {
-      args: [new URL("./numpy_train.py", import.meta.url).pathname, dir, String(epochs)],
+      args: [fileURLToPath(new URL("./numpy_train.py", import.meta.url)), dir, String(epochs)],
       env: { OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" },
       stdout: "piped",
       stderr: "piped",

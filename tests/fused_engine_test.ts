@@ -4,6 +4,7 @@
  * metrics epoch by epoch (the committed subset for 10 epochs, the full data for 2), memory that
  * does not grow, clear errors, and the command's outputs naming the engine.
  */
+import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import * as tf from "../lib/tf.ts";
 import { assertClose } from "../lib/assert_close.ts";
@@ -134,7 +135,7 @@ Deno.test({
   // taskset (util-linux) pins the process to one core, as a busy machine might.
   ignore: Deno.build.os !== "linux",
   async fn() {
-    const helper = new URL("./helpers/fused_one_core.ts", import.meta.url).pathname;
+    const helper = fileURLToPath(new URL("./helpers/fused_one_core.ts", import.meta.url));
     const deno = Deno.execPath();
     const output = await new Deno.Command("taskset", {
       args: ["-c", "0", deno, "run", "-A", "--quiet", helper],
@@ -149,8 +150,8 @@ Deno.test({
 });
 
 Deno.test("two threads never keep the process alive: closed early, never closed, or not started", async () => {
-  const helper = new URL("./helpers/fused_lifecycle.ts", import.meta.url).pathname;
-  const root = new URL("..", import.meta.url).pathname;
+  const helper = fileURLToPath(new URL("./helpers/fused_lifecycle.ts", import.meta.url));
+  const root = fileURLToPath(new URL("..", import.meta.url));
   const run = async (mode: string, read = root) => {
     const output = await new Deno.Command(Deno.execPath(), {
       args: ["run", "--quiet", `--allow-read=${read}`, "--allow-env", helper, mode],

@@ -6,6 +6,7 @@
  *
  * Needs the full Fashion-MNIST (a case trains on it): ignored without it; CI has it.
  */
+import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { parseGradeArgs } from "../tools/grade.ts";
 import { exercises } from "./cases/mod.ts";
@@ -19,7 +20,7 @@ import {
   writeSubmission,
 } from "./helpers/submissions.ts";
 
-const GRADE = new URL("../tools/grade.ts", import.meta.url).pathname;
+const GRADE = fileURLToPath(new URL("../tools/grade.ts", import.meta.url));
 const ignore = ignoreWithoutFullData;
 
 const points = (ids: string[]) =>

@@ -8,6 +8,7 @@
  * Needs Jupyter and the Deno kernel (`tests/helpers/jupyter.ts` says which packages); without
  * them the test is ignored, unless `D2L_REQUIRE_JUPYTER=1` (CI sets it).
  */
+import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { jupyterProblem as problem } from "./helpers/jupyter.ts";
 import { executeNotebook, joinedText, type Output, withoutColours } from "../tools/notebooks.ts";
@@ -73,7 +74,10 @@ Deno.test({
   async fn() {
     await Deno.mkdir(new URL("out/", ROOT), { recursive: true });
     // Inside the project, so the kernel finds deno.json and node_modules from its directory.
-    const dir = await Deno.makeTempDir({ dir: new URL("out/", ROOT).pathname, prefix: "nb_" });
+    const dir = await Deno.makeTempDir({
+      dir: fileURLToPath(new URL("out/", ROOT)),
+      prefix: "nb_",
+    });
     try {
       const mod = new URL("mod.ts", ROOT).href;
       const cells = [

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { fileURLToPath } from "node:url";
 import { benchData } from "../bench/data.ts";
 import { benchTrain } from "../bench/train.ts";
 import { benchGrade } from "../bench/grade.ts";
@@ -22,7 +23,7 @@ import { benchTfjsLoad } from "../bench/tfjs_load.ts";
 async function runScript(path: string, args: string[] = []): Promise<string> {
   const script = new URL(path, import.meta.url);
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", script.pathname, ...args],
+    args: ["run", "--allow-all", fileURLToPath(script), ...args],
     stdout: "piped",
     stderr: "piped",
   }).output();

@@ -26,6 +26,7 @@
  *
  * @module
  */
+import { fileURLToPath } from "node:url";
 import wabtInit from "wabt";
 import { wasmMatMulWat } from "../lib/wasm_matmul_wat.ts";
 import { fusedStepWat } from "../lib/fused_step_wat.ts";
@@ -111,7 +112,7 @@ if (import.meta.main) {
   let stale = false;
   for (const file of new Set(WASM_MODULES.map((m) => m.bytesModule))) {
     const text = await bytesFileText(file);
-    const path = new URL(file, ROOT).pathname;
+    const path = fileURLToPath(new URL(file, ROOT));
     let current = "";
     try {
       current = await Deno.readTextFile(path);

@@ -34,7 +34,7 @@ import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeFileAtomic } from "../lib/write_atomic.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** Where the lessons are, and where their notebooks go. */
 export const LESSONS_DIR = join(ROOT, "lessons");
 export const NOTEBOOKS_DIR = join(ROOT, "notebooks");

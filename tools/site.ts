@@ -33,6 +33,7 @@
  * @module
  */
 import { basename, dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import katex from "katex";
 import { marked } from "marked";
@@ -49,7 +50,7 @@ import {
   withoutColours,
 } from "./notebooks.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TITLE = "Softmax regression from scratch";
 const BOOK = "Dive into Deep Learning, §3.6 (softmax回归的从零开始实现)";
 

@@ -32,6 +32,7 @@
  * @module
  */
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { GraderConfig } from "../config.ts";
 import { endReason, Lines, spawnLimited } from "../process.ts";
 import { copyDir } from "./copy_dir.ts";
@@ -262,7 +263,7 @@ async function runProcesses(request: SandboxRequest): Promise<SandboxOutcome> {
     await Deno.writeTextFile(jobFile, JSON.stringify(job));
     const read = [
       jobFile,
-      new URL("./", import.meta.url).pathname,
+      fileURLToPath(new URL("./", import.meta.url)),
       ...new Set(units.flatMap((u) => u.read)),
     ];
     const byKey = new Map(all.map((c) => [c.key, c]));
