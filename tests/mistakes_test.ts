@@ -999,6 +999,24 @@ const ALTERNATIVES: Record<string, { way: string; replace: Mistake["replace"] }[
       }),
     },
   ],
+  softmax: [
+    {
+      // Seventh fairness review: an error class of one's own, named after itself, failed every
+      // case that asks for a TypeError, with a hint to throw a TypeError.
+      way: "an error class of its own that extends TypeError",
+      replace: (s) => {
+        class ShapeError extends TypeError {
+          override name = "ShapeError";
+        }
+        return {
+          softmax: (X: T2) => {
+            if (X.rank !== 2) throw new ShapeError(`expected a matrix, got shape [${X.shape}]`);
+            return s.softmax(X);
+          },
+        };
+      },
+    },
+  ],
   stable_softmax: [
     {
       // On wasm its gradient needs a kernel tfjs-backend-wasm lacks (lib/wasm_on_cpu.ts).

@@ -50,9 +50,14 @@ export function tensorOut(value: unknown): Plain {
   };
 }
 
+/** The standard error classes a case may ask for, most specific first. */
+const STANDARD_ERRORS = [TypeError, RangeError, SyntaxError, ReferenceError, URIError, EvalError];
+
 /**
  * Runs `fn`, which is expected to throw, and returns what it threw as plain data:
- * `{ threw: true, name, message }` or `{ threw: false, returned }`. A `TodoError` and a
+ * `{ threw: true, name, builtin?, message }` or `{ threw: false, returned }`, where `builtin`
+ * names the standard class an error of a class of its own extends (a `ShapeError extends
+ * TypeError` is a TypeError). A `TodoError` and a
  * `ReturnedPromiseError` are thrown on, so that an exercise that is not written, or is written
  * `async`, is never mistaken for one that rejects bad input.
  *
@@ -60,7 +65,12 @@ export function tensorOut(value: unknown): Plain {
  * ```ts
  * import { captureError } from "./helpers.ts";
  * const out = captureError(() => { throw new RangeError("bad axis 2"); }) as { name: string };
- * if (out.name !== "RangeError") throw new Error("unexpected: out.name !== \"RangeError\"");
+ * if (out.name !== "RangeError") throw new Error(`expected a RangeError, got ${out.name}`);
+ * class ShapeError extends TypeError {
+ *   override name = "ShapeError";
+ * }
+ * const own = captureError(() => { throw new ShapeError("rank 1"); }) as { builtin?: string };
+ * if (own.builtin !== "TypeError") throw new Error(`expected its base TypeError, got ${own.builtin}`);
  * ```
  */
 export function captureError(fn: () => unknown): Plain {
@@ -75,7 +85,8 @@ export function captureError(fn: () => unknown): Plain {
     }
     const name = error instanceof Error ? error.name : typeof error;
     const message = error instanceof Error ? error.message : String(error);
-    return { threw: true, name, message };
+    const builtin = STANDARD_ERRORS.find((type) => error instanceof type)?.name;
+    return { threw: true, name, message, ...(builtin !== name && builtin ? { builtin } : {}) };
   } finally {
     if (returned instanceof tf.Tensor) returned.dispose();
   }
