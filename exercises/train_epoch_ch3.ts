@@ -19,6 +19,10 @@
  *
  * Lesson 4's `accuracy` and `Accumulator` are imported for you.
  *
+ * TensorFlow.js's optimizers (`tf.train.sgd` and the others, their `minimize` and
+ * `applyGradients`) are refused here (the check and the grader fail a case that calls them):
+ * write the step yourself.
+ *
  * `deno task check train_epoch_ch3` checks your work; `solutions/train_epoch_ch3.ts` is the
  * answer.
  *

@@ -50,8 +50,8 @@ const cases: Case[] = [
   {
     name: "crossEntropy() is differentiable: −1/p at the true class, 0 elsewhere",
     points: 2,
-    hint: "Use differentiable tensor operations only (tf.where, tf.sum, tf.log; no dataSync " +
-      "on yHat, no tf.gather, which has no gradient on wasm).",
+    hint: "Use differentiable tensor operations only (tf.where or a one-hot mask, tf.sum, " +
+      "tf.log; no dataSync on yHat, no tf.gatherND, which has no gradient).",
     run: "gradient",
     check: (output) =>
       assertClose(expectTensor(output, "d sum(crossEntropy) / d yHat", { shape: [2, 3] }), [[
