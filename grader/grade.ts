@@ -308,7 +308,7 @@ function assemble(
       const v = verdicts.get(c.key) ?? { status: "not-run" as const, message: "not graded" };
       const explained = explain(v.message);
       // A refused write or network call, or a disposed tensor: with what to do (explainRunError).
-      const runError = explainRunError(explained);
+      const runError = explainRunError(explained, session.env.FASHION_MNIST_DIR);
       const message = runError?.message ?? explained;
       // A load that failed on such a read: the load hint for what it now says.
       const hint = runError?.hint ??

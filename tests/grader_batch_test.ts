@@ -302,6 +302,12 @@ const FIXTURES: Record<string, Fixture> = {
     messages: { softmax: "disposed 1 tensor(s) made before the call" },
     hints: { softmax: "dispose only the tensors your function creates, never its arguments" },
   },
+  loads_data_when_imported: {
+    fixture: "loads_data_when_imported",
+    expected: { evaluate_accuracy: "error" },
+    messages: { evaluate_accuracy: "may not read the full data set's test split" },
+    hints: { evaluate_accuracy: "if (import.meta.main)" },
+  },
   dot_folder_helper: {
     fixture: "dot_folder_helper",
     expected: { softmax: "error" },

@@ -21,6 +21,7 @@ import type { Exercise } from "./cases/case.ts";
 import { exercises } from "./cases/mod.ts";
 import { main, runCheck } from "../tools/check.ts";
 import { watchCheck } from "../tools/check_watch.ts";
+import { ignoreWithoutFullData } from "./helpers/full_data.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -412,6 +413,36 @@ Deno.test("runCheck(): a check's own hint replaces the case's, as in the grader 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test({
+  name: "runCheck(): a file that loads the full data set as it loads fails, as in the grader",
+  ignore: ignoreWithoutFullData,
+  async fn() {
+    // Seventh fairness review: a smoke test at the bottom of the file passed here (7/7), while
+    // the grader, whose sandboxes get the training split only, failed the file (0/7). The same
+    // fixture in the batch test: tests/fixtures/submissions/loads_data_when_imported/.
+    const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".loads_data_" });
+    try {
+      const solution = await Deno.readTextFile(join(ROOT, "solutions", "evaluate_accuracy.ts"));
+      await Deno.writeTextFile(
+        join(dir, "evaluate_accuracy.ts"),
+        `${solution}\nimport { loadDataFashionMnist } from "../data/fashion_mnist.ts";\n` +
+          "const smoke = await loadDataFashionMnist(256);\nsmoke.dispose();\n",
+      );
+      const [result] = await runCheck({ dir, ids: ["evaluate_accuracy"], typeCheck: false });
+      const { message = "", hint = "" } = result.cases[0];
+      if (
+        result.cases.some((c) => c.status !== "fail") ||
+        !message.includes("may not read the full data set's test split") ||
+        !hint.includes("if (import.meta.main)")
+      ) {
+        fail(`expected every case to fail on the test split: ${JSON.stringify(result.cases[0])}`);
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });
 
 Deno.test("runCheck(): a syntax error fails its own exercise only, naming its file and line", async () => {

@@ -13,7 +13,8 @@
  * (`grader/sandbox/`) gives the learner's code no writes, network, subprocesses, FFI or system
  * information either, so that code which needs them fails here as it will there. (The sandbox
  * is stricter still: it reads only the kit files each exercise loads, the data and the
- * submission; here, only what the grader is not handed is unreadable.)
+ * submission; here, only what the grader is not handed is unreadable, and the full data set's
+ * test split, which the grader gives only its judges, except to a case's own check.)
  * Like the sandbox, it refuses TensorFlow.js's own versions of what an exercise asks for
  * (`grader/sandbox/shortcuts.ts`), so that the check's total is the grader's.
  *
@@ -303,6 +304,47 @@ function messageOf(error: unknown, dirUrl: string): string {
   return `${message}${where ? `\n${where.trim()}` : ""}`;
 }
 
+/**
+ * Makes `Deno`'s reads of the full data set's test split files (outside the kit's committed
+ * subset) fail as the grader's sandbox fails them, with Deno's refusal, until `allow` is set.
+ */
+function refuseTestSplit(
+  data: Pick<typeof import("../data/fashion_mnist.ts"), "SPLIT_FILES" | "FASHION_MNIST_FILES">,
+  subsetDir: string,
+): { allow: boolean } {
+  const state = { allow: false };
+  const names = data.SPLIT_FILES.test.map((key) => data.FASHION_MNIST_FILES[key].file);
+  const refused = (path: string | URL) => {
+    const full = resolve(path instanceof URL ? fileURLToPath(path) : String(path));
+    const name = full.slice(full.lastIndexOf("/") + 1);
+    return !state.allow && !full.startsWith(`${subsetDir}/`) &&
+      names.some((test) => name === test || name.startsWith(`${test}.`));
+  };
+  const deno = Deno as unknown as Record<
+    string,
+    (path: string | URL, ...rest: unknown[]) => unknown
+  >;
+  for (
+    const name of ["open", "readFile", "readTextFile", "stat", "lstat", "realPath"].flatMap((n) => [
+      n,
+      `${n}Sync`,
+    ])
+  ) {
+    const original = deno[name];
+    deno[name] = function (path, ...rest) {
+      if (refused(path)) {
+        const error = new Deno.errors.NotCapable(
+          `Requires read access to "${path}", run again with the --allow-read flag`,
+        );
+        if (name.endsWith("Sync")) throw error;
+        return Promise.reject(error);
+      }
+      return original.call(Deno, path, ...rest);
+    };
+  }
+  return state;
+}
+
 /** The runner process: see the module doc. */
 async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -345,6 +387,13 @@ async function serve(args: string[]): Promise<void> {
     ),
   );
   refuseBlockingWaits(); // and no waiting without CPU time (Atomics.wait, file locks)
+  // Nor the full data set's test split, which the grader gives only its judges, never the
+  // learner's code (seventh fairness review: a smoke test at the bottom of a file that loaded
+  // the data passed here, 7/7, and failed to load there, 0/7). Only a case's own check reads it.
+  const testSplit = refuseTestSplit(
+    await import("../data/fashion_mnist.ts"),
+    join(ROOT, "data", "subset"),
+  );
   // Every case and file load starts with the check's tfjs backend, flags and tape off, as in
   // the grader: a file that changes them must not change another exercise's cases.
   const { keepTfjsState } = await import("../grader/sandbox/tfjs_state.ts");
@@ -412,8 +461,10 @@ async function serve(args: string[]): Promise<void> {
           });
         } catch (error) {
           // "Module not found" names the module: the exercise file itself, or one it imports.
-          const notFound = error instanceof Deno.errors.NotFound ||
-            (error instanceof Error && error.message.startsWith(`Module not found "${url}"`));
+          // (Not a NotFound its code threw: "Cannot find the Fashion-MNIST data" is no missing
+          // file of the learner's.)
+          const notFound = error instanceof Error &&
+            error.message.startsWith(`Module not found "${url}"`);
           send({ type: "imported", ok: false, notFound, message: messageOf(error, dirUrl) });
         }
         continue;
@@ -434,9 +485,11 @@ async function serve(args: string[]): Promise<void> {
         await new Promise((resolve) => setTimeout(resolve, 0)); // see the module doc
         if (uncaught !== undefined) throw new Error("uncaught");
         refuse([]);
+        testSplit.allow = true;
         try {
           await c.check(output);
         } finally {
+          testSplit.allow = false;
           between();
         }
         result = { ...base, status: "pass" };

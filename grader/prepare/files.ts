@@ -134,6 +134,11 @@ const ACCESS: Record<string, [string, string]> = {
   import: ["importing", "the import"],
 };
 
+/** `text` as a regular expression that matches it literally. */
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
 /**
  * An error of the learner's code that the case's own hint is not about, with a hint about what
  * it is, as the learner's check and the grader both give it:
@@ -143,7 +148,9 @@ const ACCESS: Record<string, [string, string]> = {
  *   refused and why, the hint what to do;
  * - a tensor used after it was disposed (`DisposedInputError`, `lib/disposed_inputs.ts`): the
  *   message says so already; the hint says not to dispose what a function is given (a leak
- *   case's own, "wrap the work in tf.tidy", is the opposite advice).
+ *   case's own, "wrap the work in tf.tidy", is the opposite advice);
+ * - the data loader stopped by a refused read: the full data set's test split is the grader's
+ *   (a smoke test at the bottom of an exercise file that loads the data).
  *
  * `undefined` for other messages.
  *
@@ -159,14 +166,54 @@ const ACCESS: Record<string, [string, string]> = {
  * if (!said.hint.includes("take out the write")) throw new Error(`unexpected hint: ${said.hint}`);
  * const disposed = explainRunError("DisposedInputError: an operation (tfjs kernel Sum) was given a tensor that was already disposed");
  * if (!disposed?.hint.includes("never its arguments")) throw new Error(`unexpected: ${JSON.stringify(disposed)}`);
+ * const data = explainRunError(
+ *   "NotFound: Cannot find the Fashion-MNIST data. Looked in:\n  1. /d: reading \"/d/t10k-images-idx3-ubyte\" is not allowed\nFix it: install it\n    at file:///s/a.ts:9:1",
+ * );
+ * if (!data?.message.endsWith("test split (the grader scores trained models with it)\n    at file:///s/a.ts:9:1")) {
+ *   throw new Error(`unexpected: ${JSON.stringify(data)}`);
+ * }
+ * // The grader's sandbox folder, which holds the training split only:
+ * const sandbox = explainRunError(
+ *   "NotFound: The directory in FASHION_MNIST_DIR, /s/train has only some of the files: missing t10k…\n    at file:///s/a.ts:9:1",
+ *   "/s/train",
+ * );
+ * if (sandbox?.message !== data.message) throw new Error(`unexpected: ${JSON.stringify(sandbox)}`);
  * if (explainRunError("TypeError: x is not a function") !== undefined) throw new Error("not a run error");
  * ```
  */
 export function explainRunError(
   message: string,
+  /** The grader's: the folder its sandboxes' data loader is pointed at (training split only). */
+  sandboxDataDir?: string,
 ): { message: string; hint: string } | undefined {
   if (/(^|\n)DisposedInputError: /.test(message)) {
     return { message, hint: DISPOSED_INPUT_HINT };
+  }
+  // The data loader's own account of where it looked, when what stopped it was a refusal: its
+  // advice (install the package) is for a machine without the data, which this is not.
+  // In the grader the loader finds its sandbox's folder, which holds the training split only.
+  const refused = /Cannot find the Fashion-MNIST data\. Looked in:[\s\S]*?(?=\n\s*at |$)/.exec(
+    message,
+  );
+  const data = refused !== null && /is not allowed|Requires read access/.test(refused[0])
+    ? refused
+    : sandboxDataDir === undefined
+    ? null
+    : new RegExp(
+      `The directory in FASHION_MNIST_DIR, ${escapeRegExp(sandboxDataDir)} has only some` +
+        String.raw`[\s\S]*?(?=\n\s*at |$)`,
+    ).exec(message);
+  if (data !== null) {
+    return {
+      message: message.replace(
+        data[0],
+        "Cannot find the Fashion-MNIST data: checked and graded code may not read the full " +
+          "data set's test split (the grader scores trained models with it)",
+      ),
+      hint: "Load the data where no case runs: in a script of your own, or under " +
+        "`if (import.meta.main) { … }`, which runs only when you run this file itself; or load " +
+        "the kit's small subset ({ subset: true }).",
+    };
   }
   const refusal = /Requires (\w+) access to (.*?), run again with the --allow-\w+ flag/.exec(
     message,
