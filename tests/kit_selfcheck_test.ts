@@ -445,6 +445,26 @@ Deno.test({
   },
 });
 
+Deno.test("runCheck(): an inline type import beside a commented-out import of the same lesson runs, as in the grader", async () => {
+  // Seventh fairness review: the check read the learner's own file, where any other mention of
+  // the lesson made its inline type import count as code (0/13); the grader reads its copy,
+  // where the import is `import type` (13/13). Now the check reads the grader's copy too.
+  const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".inline_type_" });
+  try {
+    const solution = await Deno.readTextFile(join(ROOT, "solutions", "softmax.ts"));
+    await Deno.writeTextFile(
+      join(dir, "softmax.ts"),
+      '// import { softmax } from "../lessons/02_softmax.ts"; // not allowed: written below\n' +
+        'import { type Net as LessonNet } from "../lessons/02_softmax.ts";\n' +
+        `export type MyNet = LessonNet;\n${solution}`,
+    );
+    const [result] = await runCheck({ dir, ids: ["softmax"], typeCheck: false });
+    if (result.status !== "done") fail(`expected done: ${JSON.stringify(result.cases[0])}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("runCheck(): a syntax error fails its own exercise only, naming its file and line", async () => {
   const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".syntax_" });
   try {

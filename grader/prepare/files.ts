@@ -277,8 +277,14 @@ export async function prepareFiles(
   }
   const policy = await loadPolicy(config, present);
   const kitImports = await readKitImports(config.configFile);
+  const stageRoot = join(workDir, "stage");
   const importMapFor = async (_roots: string[], where: string) => {
-    const map = prepareImportMap({ kitImports, kitRoot: config.kitRoot, dirs: [], stageRoots: [] });
+    const map = prepareImportMap({
+      kitImports,
+      kitRoot: config.kitRoot,
+      dirs: [config.lessonsDir, ...config.libraryDirs],
+      stageRoots: [stageRoot],
+    });
     map.imports[dirUrl(dir)] = dirUrl(dir);
     map.imports[dirUrl(where)] = dirUrl(where);
     const path = join(where, "import_map.json");
@@ -286,9 +292,12 @@ export async function prepareFiles(
     return path;
   };
   try {
+    // The graph of the grader's own copy, as the grader reads it: the copy's inline type imports
+    // are `import type` (asImportType), which loads nothing whatever else the file says
+    // (seventh fairness review: beside a commented-out import of the same lesson, the file's
+    // own text made the check refuse what the grader ran, 0/13 against 13/13).
     const [graph] = await checkGraphs([{
-      root: dir,
-      dir,
+      root: stageRoot,
       files: present.map((e) => ({ file: e.file, allowed: policy.get(e.id)! })),
     }], {
       denoPath: config.denoPath,
