@@ -315,8 +315,9 @@ const FIXTURES: Record<string, Fixture> = {
   },
   default_export: {
     fixture: "default_export",
-    expected: { accuracy: "not-attempted" },
+    expected: { accuracy: "error" },
     messages: { accuracy: "it has a default export; export accuracy by name" },
+    hints: { accuracy: "Keep the file's exports" },
   },
   waits_without_cpu: {
     fixture: "waits_without_cpu",

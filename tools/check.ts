@@ -52,7 +52,7 @@ import {
   type StagedSubmission,
 } from "../grader/mod.ts";
 import { type CaseResult, CaseRunner } from "./check_runner.ts";
-import { missingExportsMessage } from "../grader/sandbox/sync_exports.ts";
+import { MISSING_EXPORTS_HINT, missingExportsMessage } from "../grader/sandbox/sync_exports.ts";
 
 export type { CaseResult } from "./check_runner.ts";
 
@@ -198,7 +198,7 @@ async function runExercise(
       ? missingExportsMessage(shown, imported.missing.join(", "), imported.default === true)
       : `${shown} could not be loaded: ${imported.message}`;
     const hint = imported.missing?.length || imported.notFound
-      ? "Keep the file's exports (names and signatures) as shipped."
+      ? MISSING_EXPORTS_HINT
       : loadFailureHint(imported.message ?? "");
     return { loadError, hint };
   }

@@ -110,6 +110,9 @@ export function syncExports(
   return copy;
 }
 
+/** The hint for a file that lacks an export its exercise asks for (the check and the grader). */
+export const MISSING_EXPORTS_HINT = "Keep the file's exports (names and signatures) as shipped.";
+
 /**
  * The message for the exports an exercise lists that `file` lacks (`missing`, named with
  * commas); when the file has a default export, how to fix that too. The grader's harness and
