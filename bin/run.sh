@@ -7,6 +7,7 @@
 # SLUG: an exercise id or slug (softmax, sum-keepdim, ...) or `all`. INPUT_DIR: the student's
 # files, at its top level, in exercises/, or one folder down. The grader's own output goes to
 # stderr; OUTPUT_DIR gets results.json only. Nothing is fetched: run it with no network.
+# D2L_TIME_LIMIT=SECONDS in the environment caps the time the submission's code runs in all.
 # Exit 0 when results.json says how the code did (pass, fail, or error for the student's code);
 # 1 when the grader itself failed or the arguments are wrong (results.json, when OUTPUT_DIR
 # exists, then has status "error" and says why).
@@ -61,6 +62,17 @@ case $slug in
   *[!A-Za-z0-9_-]* | "") fail "SLUG must be an exercise id or slug or all, got '$slug'" ;;
   *) only="--exercise=$slug" ;;
 esac
+# Until the grading ends, results.json says it did not: a platform that stops this script at its
+# time limit (or kills it outright) finds that, never a results.json the submission brought
+# along when INPUT_DIR is OUTPUT_DIR (twenty-fourth review: a forged "pass" stayed). A signal
+# ends the script with that file in place.
+clear_results || fail "cannot replace $output/results.json"
+printf '{"version":3,"status":"error","message":"%s","tests":[]}\n' \
+  "the grading did not finish: the runner was stopped before it wrote its results" \
+  >"$output/results.json"
+trap 'exit 143' TERM
+trap 'exit 130' INT
+trap 'exit 129' HUP
 kit=$(cd "$(dirname "$0")/.." && pwd)
 # The kit's tools resolve relative paths against INIT_CWD (set by `deno task`): these are
 # absolute, and the grader runs from the kit.
@@ -72,7 +84,10 @@ log=$(mktemp)
 result=$(mktemp)
 status=0
 # shellcheck disable=SC2086 # $only is one word or none
+# D2L_TIME_LIMIT (seconds): how long the submission's code may run in all, below the platform's
+# own limit (the grader's default is 480 s).
 deno run --allow-all --frozen --cached-only tools/grade.ts "$input" $only \
+  ${D2L_TIME_LIMIT:+"--time-limit=$D2L_TIME_LIMIT"} \
   --format exercism --out "$result" 2>"$log" >&2 || status=$?
 cat "$log" >&2
 # 0: graded; 2: the grader failed on this submission (its results say so, status "error").

@@ -52,6 +52,37 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "bin/run.sh: while it grades, results.json says the grading did not finish, never the submission's own",
+  ignore: ignoreWithoutFullData,
+  async fn() {
+    // Twenty-fourth review: with INPUT_DIR as OUTPUT_DIR, a submission's forged "pass" stayed in
+    // place until the end, and a platform that stopped the runner at its time limit read it.
+    const dir = await Deno.makeTempDir({ prefix: "run-sh-" });
+    try {
+      await Deno.copyFile(join(KIT, "solutions", "sum_keepdim.ts"), join(dir, "sum_keepdim.ts"));
+      const forged = '{"version":3,"status":"pass","tests":[]}';
+      await Deno.writeTextFile(join(dir, "results.json"), forged);
+      const run = runSh(["sum_keepdim", dir, dir]);
+      let ended = false;
+      run.finally(() => ended = true);
+      let sawUnfinished = false;
+      while (!ended && !sawUnfinished) {
+        const text = await Deno.readTextFile(join(dir, "results.json")).catch(() => "");
+        sawUnfinished = text.includes("the grading did not finish");
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const { code, stderr } = await run;
+      assertEquals([code, sawUnfinished], [0, true], stderr);
+      const json = await results(dir);
+      assertEquals([json.version, json.status], [3, "pass"], JSON.stringify(json));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
 Deno.test("bin/run.sh: a bad slug exits 1 with an error results.json saying so, over a read-only folder of that name too", async () => {
   const dir = await Deno.makeTempDir({ prefix: "run-sh-" });
   try {
