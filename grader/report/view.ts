@@ -5,7 +5,7 @@
  *
  * In a student's view, a hidden case (visibility `name`) keeps its name and points but loses
  * its message, hint and time, and its status says only whether it passed (`failed` stands for
- * error, timeout, crash and not attempted; `blocked` and `not-run` stay, being decided before
+ * error, timeout, crash, not attempted and not run; `blocked` stays, being decided before
  * anything runs); a case with visibility `none` is not listed at all (its points stay in the
  * exercise's totals, summed in `unlisted`); and the submission's timings and diagnostics are
  * gone. Code that is handed a hidden input controls its message, its time and which way it
@@ -34,8 +34,13 @@ import {
 /** Who a format is written for. */
 export type View = "student" | "instructor";
 
-/** Statuses decided before any submitted code runs: they say nothing of a hidden input. */
-const DECIDED_BEFORE_RUNNING: ReadonlySet<CaseStatus> = new Set(["passed", "blocked", "not-run"]);
+/**
+ * A hidden case's statuses shown as they are: whether it passed, the score's one bit, and
+ * `blocked`, decided before any submitted code runs. Not `not-run`: the submission's own code
+ * decides whether its time runs out before a case (twenty-fourth review: a hidden input chose
+ * whether the next hidden case was "not run", one bit of it per submission).
+ */
+const DECIDED_BEFORE_RUNNING: ReadonlySet<CaseStatus> = new Set(["passed", "blocked"]);
 
 function redacted(c: CaseReport): CaseReport {
   if (!c.hidden) return { ...c };
