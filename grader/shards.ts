@@ -138,6 +138,7 @@ const KIT_PARTS = [
   "mod.ts",
   "deno.json",
   "deno.lock",
+  "tools/grade.ts",
 ];
 
 async function hex(data: Uint8Array<ArrayBuffer>): Promise<string> {
@@ -165,7 +166,9 @@ async function digestFiles(root: string, files: string[]): Promise<string> {
 /**
  * Digests that tell whether two machines grade alike: `kit`, of the kit's grading code and
  * data (not its path); `setup`, of the manifest (cases, points, visibility, limits), the
- * hidden cases' files, the rubric file and the backend.
+ * hidden cases' files, the rubric file, the backend, the grader's limits (`--time-limit`,
+ * `--memory-mb` and the others: every number and switch of its configuration) and Deno's
+ * version.
  *
  * @example
  * ```ts ignore
@@ -179,6 +182,8 @@ export async function gradingDigests(options: {
   backend: string;
   hiddenDir?: string;
   rubricFile?: string;
+  /** The grader's configuration: its numbers and switches are digested, not its paths. */
+  config?: object;
 }): Promise<{ kit: string; setup: string }> {
   const grading = (await kitFiles(options.kitRoot)).filter((file) =>
     KIT_PARTS.some((part) => file === part || file.startsWith(`${part}/`))
@@ -190,9 +195,21 @@ export async function gradingDigests(options: {
   const rubric = options.rubricFile === undefined
     ? "none"
     : await hex(await Deno.readFile(options.rubricFile));
+  // A shard graded with another time limit scored the same files 0 where the others scored 9,
+  // and the merge took it (twenty-fourth review).
+  const limits = Object.entries(options.config ?? {}).filter(([, value]) =>
+    typeof value === "number" || typeof value === "boolean"
+  ).sort(([a], [b]) => (a < b ? -1 : 1));
   const setup = await hex(
     new TextEncoder().encode(
-      JSON.stringify({ manifest: options.manifest, hidden, rubric, backend: options.backend }),
+      JSON.stringify({
+        manifest: options.manifest,
+        hidden,
+        rubric,
+        backend: options.backend,
+        limits,
+        deno: Deno.version.deno,
+      }),
     ),
   );
   return { kit, setup };
@@ -272,7 +289,8 @@ export async function mergeShards(dirs: string[], out: string): Promise<number> 
   differ(
     "set-ups",
     (r) => r.setup,
-    "grade every shard with the same --hidden cases, --rubric and --backend",
+    "grade every shard with the same --hidden cases, --rubric, --backend, --exercise, " +
+      "--time-limit and --memory-mb, with the same Deno",
   );
   differ("formats", (r) => r.format, "grade every shard with the same --format");
   differ(

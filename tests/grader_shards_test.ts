@@ -80,6 +80,20 @@ Deno.test("gradingDigests(): the kit's grading code counts, a machine's download
       false,
       "the backend is part of the set-up",
     );
+    // So are the grader's limits (twenty-fourth review: a shard graded with --time-limit 0.001
+    // merged with one graded with the default), but not its paths.
+    const withConfig = (config: object) =>
+      gradingDigests({ kitRoot: kit, manifest, backend: "wasm", config });
+    const usual = await withConfig({ submissionTimeoutMs: 480_000, kitRoot: "/a" });
+    assertEquals(
+      (await withConfig({ submissionTimeoutMs: 480_000, kitRoot: "/b" })).setup,
+      usual.setup,
+    );
+    assertEquals(
+      (await withConfig({ submissionTimeoutMs: 1, kitRoot: "/a" })).setup === usual.setup,
+      false,
+      "the time limit is part of the set-up",
+    );
   } finally {
     await Deno.remove(kit, { recursive: true });
   }

@@ -519,6 +519,7 @@ export async function main(
               backend: session.config.backend ?? "default",
               hiddenDir: args.hidden,
               rubricFile: args.rubric,
+              config: session.config,
             }),
             format: args.format,
             batch: entries.map((entry) => entry.name),
