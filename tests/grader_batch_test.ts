@@ -305,7 +305,7 @@ const FIXTURES: Record<string, Fixture> = {
   loads_data_when_imported: {
     fixture: "loads_data_when_imported",
     expected: { evaluate_accuracy: "error" },
-    messages: { evaluate_accuracy: "may not read the full data set's test split" },
+    messages: { evaluate_accuracy: "Cannot read the full Fashion-MNIST data set here" },
     hints: { evaluate_accuracy: "if (import.meta.main)" },
   },
   dot_folder_helper: {

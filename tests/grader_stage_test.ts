@@ -106,7 +106,7 @@ Deno.test("stageSubmission() marks a too-large submission as fatal", async () =>
   for (const d of [dir, stage, many, stage2]) await Deno.remove(d, { recursive: true });
 });
 
-Deno.test("stageSubmission() lists folders in linear time, and refuses more entries than maxEntries", async () => {
+Deno.test("stageSubmission() lists folders in linear time, and refuses more folders than maxFolders", async () => {
   // Twenty-fourth review: after each folder nothing was copied from, staging scanned every
   // left-out name again (20,000 empty folders: 32 s; 60,000: 392 s). Now linear, and capped.
   const dir = await tree({ "softmax.ts": "export {};", "data/a.csv": "1", "data/b/c.png": "" });
@@ -123,9 +123,9 @@ Deno.test("stageSubmission() lists folders in linear time, and refuses more entr
   assertEquals(seconds < 10, true, `staging 15,000 folders took ${seconds.toFixed(1)} s`);
   const capped = await stageSubmission(dir, await Deno.makeTempDir({ dir: stage }), {
     exerciseFiles: FILES,
-    maxEntries: 1000,
+    maxFolders: 1000,
   });
-  assertIncludes(capped.fatal!, ["more than 1000 files and folders"]);
+  assertIncludes(capped.fatal!, ["more than 1000 folders"]);
   for (const d of [dir, stage]) await Deno.remove(d, { recursive: true });
 });
 

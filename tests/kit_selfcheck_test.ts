@@ -434,7 +434,7 @@ Deno.test({
       const { message = "", hint = "" } = result.cases[0];
       if (
         result.cases.some((c) => c.status !== "fail") ||
-        !message.includes("may not read the full data set's test split") ||
+        !message.includes("Cannot read the full Fashion-MNIST data set here") ||
         !hint.includes("if (import.meta.main)")
       ) {
         fail(`expected every case to fail on the test split: ${JSON.stringify(result.cases[0])}`);

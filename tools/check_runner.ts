@@ -320,6 +320,19 @@ function refuseTestSplit(
     return !state.allow && !full.startsWith(`${subsetDir}/`) &&
       names.some((test) => name === test || name.startsWith(`${test}.`));
   };
+  const refusal = (path: string | URL) =>
+    new Deno.errors.NotCapable(
+      `Requires read access to "${path}", run again with the --allow-read flag`,
+    );
+  // fetch reads file: URLs too (twenty-fifth review).
+  const fetchFile = globalThis.fetch;
+  globalThis.fetch = function (input, init) {
+    const url = input instanceof Request ? input.url : String(input);
+    if (url.startsWith("file:") && refused(new URL(url))) {
+      return Promise.reject(refusal(fileURLToPath(url)));
+    }
+    return fetchFile(input, init);
+  };
   const deno = Deno as unknown as Record<
     string,
     (path: string | URL, ...rest: unknown[]) => unknown
@@ -333,9 +346,7 @@ function refuseTestSplit(
     const original = deno[name];
     deno[name] = function (path, ...rest) {
       if (refused(path)) {
-        const error = new Deno.errors.NotCapable(
-          `Requires read access to "${path}", run again with the --allow-read flag`,
-        );
+        const error = refusal(path);
         if (name.endsWith("Sync")) throw error;
         return Promise.reject(error);
       }

@@ -134,6 +134,36 @@ const ACCESS: Record<string, [string, string]> = {
   import: ["importing", "the import"],
 };
 
+/** What a refused read of the data set is told as ({@linkcode explainRunError}). */
+const DATA_REFUSED = "Cannot read the full Fashion-MNIST data set here: checked and graded code " +
+  "gets no more of it than the cases hand it (the grader keeps the test split to score trained " +
+  "models, and gives a sandbox the training split only when a case trains)";
+
+/**
+ * The part of `message` that says the data set's files were refused, or `undefined`: the
+ * loader's account of where it looked when a read there was refused (its advice, to install the
+ * package, is for a machine without the data); in the grader, the loader's account of its
+ * sandbox's folder (`sandboxDataDir`), which holds the training split only; or Deno's refusal
+ * of a test split file itself (the learner's check, with FASHION_MNIST_DIR set).
+ */
+function dataRefusal(message: string, sandboxDataDir?: string): string | undefined {
+  const refused = /Cannot find the Fashion-MNIST data\. Looked in:[\s\S]*?(?=\n\s*at |$)/.exec(
+    message,
+  );
+  if (refused !== null && /is not allowed|Requires read access/.test(refused[0])) {
+    return refused[0];
+  }
+  if (sandboxDataDir !== undefined) {
+    const partial = new RegExp(
+      `The directory in FASHION_MNIST_DIR, ${escapeRegExp(sandboxDataDir)} has only some` +
+        String.raw`[\s\S]*?(?=\n\s*at |$)`,
+    ).exec(message);
+    if (partial !== null) return partial[0];
+  }
+  return /Requires read access to "[^"\n]*\/t10k-[^"\n]*", run again with the --allow-read flag/
+    .exec(message)?.[0];
+}
+
 /** `text` as a regular expression that matches it literally. */
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -169,7 +199,7 @@ function escapeRegExp(text: string): string {
  * const data = explainRunError(
  *   "NotFound: Cannot find the Fashion-MNIST data. Looked in:\n  1. /d: reading \"/d/t10k-images-idx3-ubyte\" is not allowed\nFix it: install it\n    at file:///s/a.ts:9:1",
  * );
- * if (!data?.message.endsWith("test split (the grader scores trained models with it)\n    at file:///s/a.ts:9:1")) {
+ * if (!data?.message.endsWith("only when a case trains)\n    at file:///s/a.ts:9:1")) {
  *   throw new Error(`unexpected: ${JSON.stringify(data)}`);
  * }
  * // The grader's sandbox folder, which holds the training split only:
@@ -178,6 +208,11 @@ function escapeRegExp(text: string): string {
  *   "/s/train",
  * );
  * if (sandbox?.message !== data.message) throw new Error(`unexpected: ${JSON.stringify(sandbox)}`);
+ * // Deno's own refusal of a test split file (the check, with FASHION_MNIST_DIR set):
+ * const raw = explainRunError('NotCapable: Requires read access to "/d/t10k-labels-idx1-ubyte", run again with the --allow-read flag');
+ * if (!raw?.message.startsWith("NotCapable: Cannot read the full Fashion-MNIST data set here")) {
+ *   throw new Error(`unexpected: ${JSON.stringify(raw)}`);
+ * }
  * if (explainRunError("TypeError: x is not a function") !== undefined) throw new Error("not a run error");
  * ```
  */
@@ -189,27 +224,10 @@ export function explainRunError(
   if (/(^|\n)DisposedInputError: /.test(message)) {
     return { message, hint: DISPOSED_INPUT_HINT };
   }
-  // The data loader's own account of where it looked, when what stopped it was a refusal: its
-  // advice (install the package) is for a machine without the data, which this is not.
-  // In the grader the loader finds its sandbox's folder, which holds the training split only.
-  const refused = /Cannot find the Fashion-MNIST data\. Looked in:[\s\S]*?(?=\n\s*at |$)/.exec(
-    message,
-  );
-  const data = refused !== null && /is not allowed|Requires read access/.test(refused[0])
-    ? refused
-    : sandboxDataDir === undefined
-    ? null
-    : new RegExp(
-      `The directory in FASHION_MNIST_DIR, ${escapeRegExp(sandboxDataDir)} has only some` +
-        String.raw`[\s\S]*?(?=\n\s*at |$)`,
-    ).exec(message);
-  if (data !== null) {
+  const data = dataRefusal(message, sandboxDataDir);
+  if (data !== undefined) {
     return {
-      message: message.replace(
-        data[0],
-        "Cannot find the Fashion-MNIST data: checked and graded code may not read the full " +
-          "data set's test split (the grader scores trained models with it)",
-      ),
+      message: message.replace(data, DATA_REFUSED),
       hint: "Load the data where no case runs: in a script of your own, or under " +
         "`if (import.meta.main) { … }`, which runs only when you run this file itself; or load " +
         "the kit's small subset ({ subset: true }).",

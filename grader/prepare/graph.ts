@@ -553,9 +553,13 @@ export async function checkGraphs(
       return;
     }
     if (!(run instanceof Map)) {
+      const together = files.length > 1
+        ? `, read with ${files.map((f) => f.file).join(", ")}: one of them, or a module it ` +
+          "imports, is too large or slow to read"
+        : "";
       for (const { file } of files) {
         verdicts[i][file] = {
-          loadError: `${file}: the module graph cannot be read (${run.reason})`,
+          loadError: `${file}: the module graph cannot be read (${run.reason})${together}`,
           kitFiles: [],
           modules: [file],
         };

@@ -24,9 +24,9 @@
  * - Only source files are copied (`.ts`, `.mts`, `.js`, `.mjs`, `.json`). In TypeScript, an
  *   inline type-only import (`import { type Net } from …`) is staged as `import type`, which
  *   means the same and which Deno does not load (see {@linkcode ./type_imports.ts}).
- * - Too many files or bytes, more than `maxEntries` files and folders of any kind, or
- *   directories nested deeper than `maxDepth`, make the submission not gradable, with the limit
- *   in the reason. Staging takes time linear in the entries it lists.
+ * - Too many files or bytes, more than `maxFolders` folders (left out or not), or directories
+ *   nested deeper than `maxDepth`, make the submission not gradable, with the limit in the
+ *   reason. Staging takes time linear in the entries it lists.
  *
  * Staging never throws for what a submission holds: whatever cannot be read or copied ends up
  * in `refused`, `notes` or `fatal`. Names in those are the submission's own text (escaped when
@@ -61,8 +61,10 @@ export interface StageOptions {
   maxFiles?: number;
   /** Deepest directory nesting accepted below the exercise directory. Default 16. */
   maxDepth?: number;
-  /** Most entries (files and folders of any kind, left out or not) listed. Default 20,000. */
-  maxEntries?: number;
+  /**
+   * Most folders listed, left out or not (a folder of 60,000 images is fine). Default 20,000.
+   */
+  maxFolders?: number;
 }
 
 /** A submission copied into a stage. */
@@ -216,7 +218,7 @@ export async function stageSubmission(
   stageRoot: string,
   options: StageOptions,
 ): Promise<StagedSubmission> {
-  const { maxBytes = 5 * 1024 * 1024, maxFiles = 200, maxDepth = 16, maxEntries = 20_000 } =
+  const { maxBytes = 5 * 1024 * 1024, maxFiles = 200, maxDepth = 16, maxFolders = 20_000 } =
     options;
   const exercisesDir = join(stageRoot, "exercises");
   const staged: StagedSubmission = {
@@ -267,7 +269,7 @@ export async function stageSubmission(
   staged.from = base;
   await Deno.mkdir(exercisesDir, { recursive: true });
   let bytes = 0;
-  let listed = 0;
+  let folders = 0;
   // What was left out, in the order it was: a folder nothing was copied from drops its own
   // entries from the end (scanning every key instead took time quadratic in the folders:
   // 60,000 empty folders staged in 392 s, twenty-fourth review).
@@ -289,10 +291,10 @@ export async function stageSubmission(
       staged.refused[rel || "."] = "a folder that cannot be read; make it readable (chmod -R u+rX)";
       return;
     }
-    listed += entries.length;
-    if (listed > maxEntries) {
-      staged.fatal = `The submission holds more than ${maxEntries} files and folders; hand in ` +
-        "the exercise files and their helpers only.";
+    folders += entries.filter((entry) => entry.isDirectory).length;
+    if (folders > maxFolders) {
+      staged.fatal = `The submission holds more than ${maxFolders} folders; hand in the ` +
+        "exercise files and their helpers only.";
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -40,12 +40,12 @@ export type View = "student" | "instructor";
  * decides whether its time runs out before a case (twenty-fourth review: a hidden input chose
  * whether the next hidden case was "not run", one bit of it per submission).
  */
-const DECIDED_BEFORE_RUNNING: ReadonlySet<CaseStatus> = new Set(["passed", "blocked"]);
+const SHOWN_AS_IS: ReadonlySet<CaseStatus> = new Set(["passed", "blocked"]);
 
 function redacted(c: CaseReport): CaseReport {
   if (!c.hidden) return { ...c };
   const { ms: _ms, code: _code, value: _value, ...rest } = c;
-  const status = DECIDED_BEFORE_RUNNING.has(c.status) ? c.status : "failed";
+  const status = SHOWN_AS_IS.has(c.status) ? c.status : "failed";
   return { ...rest, status, message: "", hint: "" };
 }
 
