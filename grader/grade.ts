@@ -48,7 +48,7 @@ import { escapeLine, truncate } from "./report/escape.ts";
 import type { JobUnit } from "./sandbox/main.ts";
 import { runInSandbox, type SandboxResult } from "./sandbox/run.ts";
 import { shareWorkers } from "./sandbox/share_workers.ts";
-import { MISSING_EXPORTS_HINT } from "./sandbox/sync_exports.ts";
+import { isMissingExportsMessage, MISSING_EXPORTS_HINT } from "./sandbox/sync_exports.ts";
 import { type GraderSession, kitPath } from "./session.ts";
 
 /** Options for {@linkcode gradeSubmission}. */
@@ -393,7 +393,7 @@ function fromSandbox(result: SandboxResult): Verdict | undefined {
         return { status: result.status, message, hint: loadFailureHint(message) };
       }
       // A file that lacks an export its exercise asks for: the hint about exports.
-      return /^exercises\/\S+ does not export /.test(result.message ?? "")
+      return isMissingExportsMessage(result.message ?? "")
         ? { status: result.status, message: result.message!, hint: MISSING_EXPORTS_HINT }
         : { status: result.status, message: result.message ?? result.status };
     case "not-attempted":

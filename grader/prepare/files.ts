@@ -155,18 +155,13 @@ function dataRefusal(message: string, sandboxDataDir?: string): string | undefin
   }
   if (sandboxDataDir !== undefined) {
     const partial = new RegExp(
-      `The directory in FASHION_MNIST_DIR, ${escapeRegExp(sandboxDataDir)} has only some` +
+      `The directory in FASHION_MNIST_DIR, ${RegExp.escape(sandboxDataDir)} has only some` +
         String.raw`[\s\S]*?(?=\n\s*at |$)`,
     ).exec(message);
     if (partial !== null) return partial[0];
   }
   return /Requires read access to "[^"\n]*\/t10k-[^"\n]*", run again with the --allow-read flag/
     .exec(message)?.[0];
-}
-
-/** `text` as a regular expression that matches it literally. */
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 /**

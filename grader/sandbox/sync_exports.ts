@@ -134,3 +134,19 @@ export function missingExportsMessage(file: string, missing: string, hasDefault:
     : "";
   return `${file} does not export ${missing}${fix}`;
 }
+
+/**
+ * Whether `message` is a {@linkcode missingExportsMessage} (for the grader, which gets the
+ * sandbox's message only).
+ *
+ * @example
+ * ```ts
+ * import { isMissingExportsMessage, missingExportsMessage } from "./sync_exports.ts";
+ * if (!isMissingExportsMessage(missingExportsMessage("exercises/a.ts", "f", false))) {
+ *   throw new Error("not recognised");
+ * }
+ * ```
+ */
+export function isMissingExportsMessage(message: string): boolean {
+  return /^\S+ does not export /.test(message);
+}
