@@ -124,6 +124,7 @@ export async function benchGrade(options: BenchGradeOptions = {}): Promise<strin
     const sessionStarted = performance.now();
     let session = await openSession();
     const sessionSeconds = (performance.now() - sessionStarted) / 1000;
+    const warmCache = session.warmCache;
     await copySolutions(solutions, join(work, "one"), 0);
     const loadBefore = loadAverage();
     const started = performance.now();
@@ -157,7 +158,11 @@ export async function benchGrade(options: BenchGradeOptions = {}): Promise<strin
         training ? `, ${training} on the full Fashion-MNIST` : ""
       }; ${navigator.hardwareConcurrency} cores; session set-up ${
         s(sessionSeconds)
-      } s, once; CPU of every process, the judges' included)`,
+      } s, once, its sandbox \`DENO_DIR\` ${
+        { reused: "a copy of the one kept", warmed: "warmed from nothing", off: "not kept" }[
+          warmCache
+        ]
+      }; CPU of every process, the judges' included)`,
       "",
       row([
         "run",

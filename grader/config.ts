@@ -67,6 +67,12 @@ export interface GraderConfig {
    * data-segment limit also counts, in MiB: the data limit is the cap plus this.
    */
   reservedMb: number;
+  /**
+   * Where warmed sandbox `DENO_DIR`s are kept between sessions
+   * ({@linkcode ./sandbox/warm_cache.ts}); `undefined`: not kept, each session warms its own.
+   * Default `data/cache/grader-warm/` in the kit (git-ignored).
+   */
+  warmCacheDir: string | undefined;
   /** Memory cap of a judge process, in MiB. */
   judgeMemoryMb: number;
   /** Memory cap of one `deno info` or `deno check` run, in MiB. */
@@ -186,6 +192,7 @@ export function defaultConfig(overrides: Partial<GraderConfig> = {}): GraderConf
     cacheGrowthMb: 64,
     backend: undefined,
     denoPath: Deno.execPath(),
+    warmCacheDir: join(kitRoot, "data", "cache", "grader-warm"),
     ...overrides,
   };
   config.kitRoot = kitRoot;

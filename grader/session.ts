@@ -16,7 +16,8 @@
  *   (the same search, verification and error message), and gives that directory to the sandbox
  *   and the judges: a machine without the data is a set-up error, never a student's failure;
  * - starts the sandbox once with the run halves alone, which proves it works before any student
- *   is graded and warms a private `DENO_DIR` that each sandbox then gets a copy of;
+ *   is graded and warms a private `DENO_DIR` that each sandbox then gets a copy of (from a copy
+ *   of one an earlier session warmed, when there is one: {@linkcode ./sandbox/warm_cache.ts});
  * - opens the pool of judges ({@linkcode ./score/judge.ts}).
  *
  * @example
@@ -52,6 +53,7 @@ import {
 import { isUnder, loadPolicy, lockedPackages } from "./prepare/policy.ts";
 import { EMPTY_RUBRIC, loadRubric, type Rubric } from "./rubric.ts";
 import { runInSandbox } from "./sandbox/run.ts";
+import { keepWarmCache, takeWarmCache, warmCacheKey } from "./sandbox/warm_cache.ts";
 import { JudgePool } from "./score/judge.ts";
 
 /** Options for {@linkcode openSession}. */
@@ -123,6 +125,12 @@ export interface GraderSession {
   dir: string;
   /** A `DENO_DIR` warmed by the sandbox with trusted code only; each sandbox gets a copy. */
   sandboxDenoDir: string;
+  /**
+   * Where {@linkcode sandboxDenoDir} started from: `reused` (a copy of one an earlier session
+   * warmed, {@linkcode ./sandbox/warm_cache.ts}), `warmed` (from nothing, then kept for the
+   * next session when the cache could be written) or `off` (the config keeps none).
+   */
+  warmCache: "reused" | "warmed" | "off";
   /** The sandbox's import map for these stage roots ({@linkcode runtimeImportMap}). */
   sandboxImportMap(stageRoots: string[]): ImportMap;
   /** The judges. */
@@ -331,19 +339,6 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
   const needing = manifest.cases.filter((c) => c.needs.includes("fashion-mnist"));
   // Imported only when needed: it loads tfjs.
   const data = needing.length > 0 ? await import("../data/fashion_mnist.ts") : undefined;
-  let found: Awaited<ReturnType<NonNullable<typeof data>["readFashionMnistRaw"]>> | undefined;
-  if (data !== undefined) {
-    found = await data.readFashionMnistRaw({ download: false }).catch((error) => {
-      throw new Error(
-        `${needing.length} case(s) need the full Fashion-MNIST (e.g. "${needing[0].exerciseId}/${
-          needing[0].name
-        }"), and this machine does not have it, so they cannot be graded here:\n${
-          (error as Error).message
-        }`,
-      );
-    });
-  }
-
   const backendFiles = await wasmBinaries(config.kitRoot);
   const stopIfAborted = () => options.signal?.throwIfAborted();
   stopIfAborted();
@@ -351,8 +346,11 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
   const dir = await Deno.makeTempDir({ prefix: "grader-session-", dir: options.tempDir });
   // Whatever fails (or is interrupted) from here on, the directory goes with it.
   let judges: JudgePool | undefined;
+  // The data set is read, verified and written while the run halves are checked and the
+  // sandbox warms up, which need only its directories' names.
+  let dataReady: Promise<void> | undefined;
   try {
-    if (data !== undefined && found !== undefined) {
+    if (data !== undefined) {
       // Decoded once for every sandbox and judge of the session: each reads (and verifies)
       // the same bytes without gunzipping them again.
       // Sandboxes read a directory holding the training split only; judges one holding both
@@ -360,14 +358,24 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
       // whose training files are hard links to the sandboxes' (no second copy).
       const train = join(dir, "fashion-mnist", "train");
       const judge = join(dir, "fashion-mnist", "judge");
-      await data.writeFashionMnistFiles({ train: found.train }, train);
-      await data.writeFashionMnistFiles({ test: found.test }, judge);
-      for (const key of data.SPLIT_FILES.train) {
-        const file = data.FASHION_MNIST_FILES[key].file;
-        await Deno.link(join(train, file), join(judge, file));
-      }
-      stopIfAborted();
-      found = undefined;
+      dataReady = (async () => {
+        const found = await data.readFashionMnistRaw({ download: false }).catch((error) => {
+          throw new Error(
+            `${needing.length} case(s) need the full Fashion-MNIST (e.g. "${
+              needing[0].exerciseId
+            }/${needing[0].name}"), and this machine does not have it, so they cannot be ` +
+              `graded here:\n${(error as Error).message}`,
+          );
+        });
+        await data.writeFashionMnistFiles({ train: found.train }, train);
+        await data.writeFashionMnistFiles({ test: found.test }, judge);
+        for (const key of data.SPLIT_FILES.train) {
+          const file = data.FASHION_MNIST_FILES[key].file;
+          await Deno.link(join(train, file), join(judge, file));
+        }
+      })();
+      // Awaited below; until then a failure must not count as unhandled.
+      dataReady.catch(() => {});
       env.FASHION_MNIST_DIR = train;
       dataDirs.push(train);
       judgeEnv.FASHION_MNIST_DIR = judge;
@@ -386,6 +394,12 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
       dir,
     );
     const sandboxDenoDir = join(dir, "deno_dir");
+    const warmKey = config.warmCacheDir === undefined ? undefined : await warmCacheKey(config);
+    const warmCache = warmKey === undefined
+      ? "off"
+      : await takeWarmCache(config.warmCacheDir!, warmKey, sandboxDenoDir)
+      ? "reused"
+      : "warmed";
     const warm = join(dir, "warm");
     stopIfAborted();
     await Deno.mkdir(warm, { recursive: true });
@@ -446,6 +460,9 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
           "knowingly",
       );
     }
+    await dataReady;
+    stopIfAborted();
+    if (warmCache === "warmed") await keepWarmCache(config.warmCacheDir!, warmKey!, sandboxDenoDir);
     judges = new JudgePool(
       config,
       {
@@ -479,6 +496,7 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
       backendFiles,
       dir,
       sandboxDenoDir,
+      warmCache,
       rubric: effective,
       judges: pool,
       notes,
@@ -489,6 +507,7 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
     };
   } catch (error) {
     await judges?.close();
+    await dataReady?.catch(() => {});
     await Deno.remove(dir, { recursive: true }).catch(() => {});
     throw error;
   }
