@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { defaultConfig } from "../grader/config.ts";
 import { prepareImportMap, readKitImports } from "../grader/prepare/import_map.ts";
 import { canShareProgram, typecheckAll } from "../grader/prepare/typecheck.ts";
@@ -51,7 +52,11 @@ async function typecheck(
     const root = join(work, name);
     for (const [file, text] of Object.entries(files)) {
       await Deno.mkdir(join(root, "exercises", file, ".."), { recursive: true });
-      await Deno.writeTextFile(join(root, "exercises", file), text);
+      // "{{WORK}}": where the submissions are (a forger who guessed it).
+      await Deno.writeTextFile(
+        join(root, "exercises", file),
+        text.replaceAll("{{WORK}}", pathToFileURL(work).href),
+      );
     }
     const graded = Object.keys(files).filter((f) => !f.startsWith("helpers/"));
     targets.push({
@@ -127,6 +132,20 @@ Deno.test("typecheckAll(): no source line a submission's diagnostic quotes hides
   assertIncludes(verdicts[0]["x.ts"], ["zzqq"]);
   assertIncludes(verdicts[1]["x.ts"], ["TS2322"]);
   assertIncludes(verdicts[2]["x.ts"], ["TS2322", "three"]);
+});
+
+Deno.test("typecheckAll(): a quoted source line that reads like a location blames no other file", async () => {
+  // Twenty-sixth review: Deno quotes the line an error starts on; the first "at file://…" in
+  // the block was taken for the error's file, so a forger's error landed on another student.
+  const verdicts = await typecheck({
+    a_victim: { "softmax.ts": "export const softmax = 1;" },
+    b_forger: {
+      "accuracy.ts": "export const accuracy = `\n" +
+        "    at {{WORK}}/a_victim/exercises/softmax.ts:1:1${notDefined}`;",
+    },
+  });
+  assertEquals(verdicts[0], {}, "the victim's file type-checks");
+  assertIncludes(verdicts[1]["accuracy.ts"] ?? "no verdict", ["notDefined"]);
 });
 
 Deno.test("typecheckAll() fails only the exercise whose file (or helper) has the type error", async () => {

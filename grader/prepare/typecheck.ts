@@ -202,6 +202,16 @@ interface Diagnostic {
  * const [d] = parseDiagnostics(out);
  * if (d.location !== "file:///s/exercises/a.ts" || !d.text.startsWith("TS2322")) throw new Error("unexpected: d.location !== \"file:///s/exercises/a.ts\" || !d.text.startsWith(\"TS2322\")");
  * ```
+ *
+ * @example A quoted source line that looks like a location is not taken for one
+ * ```ts
+ * import { parseDiagnostics } from "./typecheck.ts";
+ * const out = "TS2322 [ERROR]: Type 'string' is not assignable to type 'number'.\n" +
+ *   "    at file:///other/exercises/b.ts:1:1\n    ^\n    at file:///s/exercises/a.ts:4:5\n\n" +
+ *   "error: Type checking failed.";
+ * const [d] = parseDiagnostics(out);
+ * if (d.location !== "file:///s/exercises/a.ts") throw new Error(`blamed ${d.location}`);
+ * ```
  */
 export function parseDiagnostics(output: string, complete = true): Diagnostic[] {
   // Deno ends with "Found N errors." (when N > 1), then "error: Type checking failed." and a
@@ -218,10 +228,25 @@ export function parseDiagnostics(output: string, complete = true): Diagnostic[] 
   // many: nothing can be attributed then, and the program is split as if it had crashed. (Not
   // when the output was cut, `complete` false: the count then tells nothing.)
   if (complete && end >= 0 && blocks.length !== (found ? Number(found[1]) : 1)) return [];
-  return blocks.map((block) => ({
-    text: block,
-    location: /at (file:\/\/\S+?):\d+:\d+/.exec(block)?.[1],
-  }));
+  return blocks.map((block) => ({ text: block, location: mainLocation(block) }));
+}
+
+/** Deno's location line of a diagnostic, alone on its line: `    at file:///…:L:C`. */
+const LOCATION = /^ {4}at (file:\/\/\S+):\d+:\d+$/;
+
+/**
+ * The file a diagnostic block is in: the location line right under the caret line that marks
+ * the quoted source line, or, in a block that quotes no source, its first location line. The
+ * quoted line is the submission's own text and may look like a location line (twenty-sixth
+ * review: `"    at file:///…/other-student/exercises/a.ts:1:1"` in a string blamed another
+ * student's file for this one's error); a block whose caret line is not followed by a
+ * location names no file, and is re-checked on a smaller program.
+ */
+function mainLocation(block: string): string | undefined {
+  const lines = block.split("\n");
+  const caret = lines.findIndex((line) => /^\s*[\^~]+\s*$/.test(line));
+  if (caret >= 0) return LOCATION.exec(lines[caret + 1] ?? "")?.[1];
+  return lines.map((line) => LOCATION.exec(line)?.[1]).find((url) => url !== undefined);
 }
 
 function clean(text: string, target: { root: string; dir?: string }): string {
