@@ -56,3 +56,29 @@ Deno.test("a check that breaks its judge fails that output only; the next is jud
     await pool.close();
   }
 });
+
+Deno.test("a check is judged again by a judge started for it, never an idle one another submission used", async () => {
+  const pool = new JudgePool(config, {
+    tables: pathToFileURL(config.tablesModule).href,
+    hidden: [],
+  }, {
+    read: [config.kitRoot],
+    env: {},
+  });
+  const fresh = "kit:judge:5"; // breaks in a judge that has run it before
+  try {
+    pool.warm(2);
+    // Two submissions at once use both idle judges, which go back idle, used.
+    const [first, second] = [pool.session(), pool.session()];
+    assertEquals((await first.judge(fresh, ok)).ok, true);
+    assertEquals((await second.judge(fresh, ok)).ok, true);
+    await Promise.all([first.release(), second.release()]);
+    // The next breaks its judge; the retry must not take the other used one.
+    const next = pool.session();
+    const verdict = await next.judge(fresh, ok);
+    await next.release();
+    assertEquals(verdict, { ok: true, message: undefined });
+  } finally {
+    await pool.close();
+  }
+});

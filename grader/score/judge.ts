@@ -233,9 +233,12 @@ export class JudgePool {
     let current: Judge | undefined;
     let queue: Promise<unknown> = Promise.resolve();
     const config = this.#config;
-    const take = () => (current ??= this.#idle.pop() ?? this.#start());
-    const once = async (key: string, output: string): Promise<Verdict | string> => {
-      const judge = take();
+    // A retry gets a judge started for it, never an idle one another submission has used.
+    const take = (
+      fresh: boolean,
+    ) => (current ??= (fresh ? undefined : this.#idle.pop()) ?? this.#start());
+    const once = async (key: string, output: string, fresh = false): Promise<Verdict | string> => {
+      const judge = take(fresh);
       const reply = await judge.check(key, output, config.checkTimeoutMs);
       if (reply !== undefined && !reply.broken) {
         const value = reply.ok === true && typeof reply.value === "number" &&
@@ -257,7 +260,7 @@ export class JudgePool {
     const judgeOne = async (key: string, output: string): Promise<Verdict> => {
       const first = await once(key, output);
       if (typeof first !== "string") return first;
-      const second = await once(key, output);
+      const second = await once(key, output, true);
       if (typeof second !== "string") return second;
       return { ok: false, message: `the grader could not check this output: ${second}` };
     };
