@@ -887,6 +887,16 @@ Deno.test("deno task check --dir refuses a folder it cannot check as the grader 
         fail(`--dir ${dir}: exit ${code}:\n${text}`);
       }
     }
+    // A folder at the kit's top with no exercise file (audit 26: `--dir lessons` listed all 13
+    // as failing, each "missing").
+    const lines: string[] = [];
+    const code = await main(["--dir", join(ROOT, "lessons")], {
+      log: (line) => lines.push(line),
+      error: (line) => lines.push(line),
+    });
+    if (code !== 2 || !lines.join("\n").includes("holds none of the exercise files")) {
+      fail(`--dir lessons: exit ${code}:\n${lines.join("\n")}`);
+    }
   } finally {
     for (const dir of [handedIn, outside]) await Deno.remove(dir, { recursive: true });
   }

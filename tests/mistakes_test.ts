@@ -52,6 +52,7 @@ const MISTAKES: Record<string, Mistake[]> = {
     {
       mistake: "sums the other axis",
       caughtBy: "[[5, 7, 9]]",
+      says: "the shape of the sum over the other axis",
       replace: () => ({ sumKeepdim: (X: T2, axis: 0 | 1) => tf.sum(X, 1 - axis, true) }),
     },
     {
@@ -766,7 +767,7 @@ const MISTAKES: Record<string, Mistake[]> = {
     },
     {
       mistake: "multiplies by the cost matrix untransposed",
-      caughtBy: "P · costᵀ",
+      caughtBy: "one expected cost per example and decision",
       replace: () => ({
         expectedCost: (probs: T2, cost: number[][]) =>
           tf.tidy(() => tf.matMul(probs, tf.tensor2d(cost))),

@@ -142,13 +142,14 @@ export function selectExercises<T extends { id: string }>(all: T[], ids: string[
   return all.filter((e) => wanted.includes(e.id));
 }
 
-async function fullDataPresent(): Promise<boolean> {
+/** Why the full Fashion-MNIST cannot be read here (the loader's own account), or nothing. */
+async function fullDataMissing(): Promise<string | undefined> {
   const { readFashionMnistRaw } = await import("../data/fashion_mnist.ts");
   try {
     await readFashionMnistRaw({ download: false });
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
   }
 }
 
@@ -166,7 +167,7 @@ async function runExercise(
   exercise: Exercise,
   shown: string,
   limitOf: (c: Case) => number,
-  hasFullData: () => Promise<boolean>,
+  fullDataMissing: () => Promise<string | undefined>,
 ): Promise<{ cases: CaseResult[] } | { loadError: string; hint: string }> {
   const loadLimit = limitOf({} as Case);
   let imported = await runner.request({ type: "import", id: exercise.id }, loadLimit);
@@ -210,12 +211,9 @@ async function runExercise(
       cases.push({ ...base, status: "not-run", message: `not run: "${stopped}" was stopped` });
       continue;
     }
-    if (c.needs?.includes("fashion-mnist") && !(await hasFullData())) {
-      cases.push({
-        ...base,
-        status: "skip",
-        message: "needs the full Fashion-MNIST (apt-get install dataset-fashion-mnist)",
-      });
+    const missing = c.needs?.includes("fashion-mnist") ? await fullDataMissing() : undefined;
+    if (missing !== undefined) {
+      cases.push({ ...base, status: "skip", message: `needs the full Fashion-MNIST: ${missing}` });
       continue;
     }
     const reply = await runner.request({ type: "run", id: exercise.id, index }, limitOf(c));
@@ -260,8 +258,8 @@ export async function runCheck(options: CheckOptions = {}): Promise<ExerciseResu
   const order = options.first?.length
     ? [...first, ...selected.filter((e) => !first.includes(e))]
     : selected;
-  let fullData: Promise<boolean> | undefined;
-  const hasFullData = () => (fullData ??= fullDataPresent());
+  let fullData: Promise<string | undefined> | undefined;
+  const missingData = () => (fullData ??= fullDataMissing());
   const limitOf = (c: Case) => c.timeoutMs ?? options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
   // What the grader would refuse before running anything, file by file; computed (in other
   // processes) while the cases run, and settled here so that a failure is not unhandled.
@@ -309,7 +307,7 @@ export async function runCheck(options: CheckOptions = {}): Promise<ExerciseResu
         : undefined;
       const ran = known?.kind === "blocked"
         ? { loadError: "", hint: "" }
-        : await runExercise(runner, exercise, shown, limitOf, hasFullData);
+        : await runExercise(runner, exercise, shown, limitOf, missingData);
       if (options.signal?.aborted) break;
       const prepared = await preparing;
       if ("error" in prepared) throw prepared.error;
@@ -521,6 +519,16 @@ export function formatTotals(results: ExerciseResult[]): string {
  *   throw new Error(text);
  * }
  * ```
+ *
+ * @example A skipped case says why, even when everything else is done
+ * ```ts
+ * import { formatSummary } from "./check.ts";
+ * const text = formatSummary([{
+ *   id: "train", title: "t", file: "exercises/train.ts", status: "done",
+ *   cases: [{ name: "x", points: 1, status: "skip", message: "needs the data: not in /nope" }],
+ * }]);
+ * if (!text.includes("not in /nope")) throw new Error(`no reason given:\n${text}`);
+ * ```
  */
 export function formatSummary(results: ExerciseResult[], color = false): string {
   const s = styles(color);
@@ -528,6 +536,15 @@ export function formatSummary(results: ExerciseResult[], color = false): string 
   const next = results.find((r) => r.status !== "done");
   if (next !== undefined) lines.push("", `${s.bold("Next:")} ${formatExercise(next, color)}`);
   lines.push("", formatTotals(results));
+  // A skipped case says why once (the same reason for every case that needs the data).
+  const skips = [
+    ...new Set(
+      results.flatMap((r) => r.cases.filter((c) => c.status === "skip")).map((c) =>
+        c.message ?? "skipped"
+      ),
+    ),
+  ];
+  for (const why of skips) lines.push(s.dim(`Skipped, not counted: ${why}`));
   if (next === undefined) lines.push(s.green("All done."));
   return lines.join("\n");
 }
@@ -544,8 +561,16 @@ async function checkLayout(dir: string, given: string, files: string[]): Promise
     return false;
   };
   const inner = join(dir, "exercises");
-  const source = !(await holds(dir)) && await holds(inner) ? inner : dir;
-  if (source === dir && dirname(dir) === ROOT) return;
+  const own = await holds(dir);
+  const source = !own && await holds(inner) ? inner : dir;
+  if (source === dir && dirname(dir) === ROOT) {
+    if (own) return;
+    // Every exercise "missing" would only say the folder is not the one meant (audit 26).
+    throw new RangeError(
+      `--dir ${given}: holds none of the exercise files (${files.join(", ")}). Name the ` +
+        "folder with your exercise files (exercises/ when --dir is not given).",
+    );
+  }
   const copy = `mkdir -p ${join(ROOT, "mine")} && cp ${source}/*.ts ${join(ROOT, "mine")}/`;
   throw new RangeError(
     `--dir ${given}: ${

@@ -165,6 +165,23 @@ function dataRefusal(message: string, sandboxDataDir?: string): string | undefin
 }
 
 /**
+ * What to do about tfjs's "could not be broadcast together with shapes 4,6 and 4": a value per
+ * row that lost its reduced axis is the usual cause (audit 26: a max shift without keepdim was
+ * told to rethink the shift).
+ */
+function broadcastHint(first: string, second: string): string {
+  const [a, b] = [first, second].map((s) => s === "" ? [] : s.split(",").map(Number));
+  const [matrix, vector] = a.length === 2 && b.length === 1 ? [a, b] : [b, a];
+  if (matrix.length === 2 && vector.length === 1 && vector[0] === matrix[0]) {
+    return `A value per row of a [${matrix.join(", ")}] tensor needs shape [${matrix[0]}, 1] ` +
+      `to broadcast across its row: a [${vector[0]}] vector lines up with the columns. ` +
+      "Keep the reduced axis (keepDims).";
+  }
+  return "tfjs lines shapes up from the last axis: each pair of sizes must be equal, or one of " +
+    "them 1. Print the shapes (t.shape) to see which axis does not match.";
+}
+
+/**
  * An error of the learner's code that the case's own hint is not about, with a hint about what
  * it is, as the learner's check and the grader both give it:
  *
@@ -175,7 +192,9 @@ function dataRefusal(message: string, sandboxDataDir?: string): string | undefin
  *   message says so already; the hint says not to dispose what a function is given (a leak
  *   case's own, "wrap the work in tf.tidy", is the opposite advice);
  * - the data loader stopped by a refused read: the full data set's test split is the grader's
- *   (a smoke test at the bottom of an exercise file that loads the data).
+ *   (a smoke test at the bottom of an exercise file that loads the data);
+ * - shapes that do not broadcast: most often a value per row that lost its reduced axis
+ *   ({@linkcode broadcastHint}).
  *
  * `undefined` for other messages.
  *
@@ -208,6 +227,8 @@ function dataRefusal(message: string, sandboxDataDir?: string): string | undefin
  * if (!raw?.message.startsWith("NotCapable: Cannot read the full Fashion-MNIST data set here")) {
  *   throw new Error(`unexpected: ${JSON.stringify(raw)}`);
  * }
+ * const shapes = explainRunError("Error: Operands could not be broadcast together with shapes 4,6 and 4.");
+ * if (!shapes?.hint.includes("needs shape [4, 1]")) throw new Error(`unexpected: ${shapes?.hint}`);
  * if (explainRunError("TypeError: x is not a function") !== undefined) throw new Error("not a run error");
  * ```
  */
@@ -219,6 +240,9 @@ export function explainRunError(
   if (/(^|\n)DisposedInputError: /.test(message)) {
     return { message, hint: DISPOSED_INPUT_HINT };
   }
+  const shapes = /Operands could not be broadcast together with shapes ([\d,]*) and ([\d,]*)\./
+    .exec(message);
+  if (shapes !== null) return { message, hint: broadcastHint(shapes[1], shapes[2]) };
   const data = dataRefusal(message, sandboxDataDir);
   if (data !== undefined) {
     return {

@@ -27,8 +27,8 @@ const cases: Case[] = [
   {
     name: "accuracy() counts 1 correct of the book's 2 (so accuracy / len(y) = 0.5)",
     points: 2,
-    hint: "Row 0 predicts class 2 (label 0: wrong), row 1 predicts 2 (label 2: right). Return " +
-      "the count (1), not the fraction.",
+    hint: "Each row of yHat is one example; its prediction is the column with the highest " +
+      "probability. Row 0 predicts class 2 (label 0: wrong), row 1 predicts 2 (label 2: right).",
     run: "book",
     check: (output) => expectCount(output, 1, "accuracy(book yHat, [0, 2])"),
   },

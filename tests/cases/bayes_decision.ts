@@ -192,7 +192,7 @@ function expectTable(output: unknown, call: string, thresholds: number[]): void 
 
 const cases: Case[] = [
   {
-    name: "expectedCost() is P · costᵀ: one expected cost per example and decision",
+    name: "expectedCost() gives one expected cost per example and decision",
     points: 1,
     hint: "R[i][d] = Σ_k cost[d][k] · P[i][k] for every example i and decision d at once is " +
       "one matrix product: which operand needs transposing?",

@@ -71,8 +71,8 @@ const cases: Case[] = [
     name:
       "evaluateAccuracy() counts every batch, the short last one too: 6 / 10, not the mean of batch accuracies",
     points: 2,
-    hint: "Add each batch's count of correct predictions and its size (y.shape[0], not the " +
-      "iterator's batch size) to an Accumulator(2) and divide once at the end.",
+    hint: "A mean of batch accuracies weighs the short last batch like a full one: what two " +
+      "totals over the whole pass give the accuracy of all 10 examples?",
     run: "shortLastBatch",
     check: (output) => {
       const acc = expectNumber(output, "evaluateAccuracy(net, 10 examples in batches 4, 4, 2)");

@@ -88,8 +88,8 @@ const cases: Case[] = [
   {
     name: "gradByHand() matches the float64 gradient of the mean loss on a small model",
     points: 2,
-    hint: "dW = Xᵀ(Ŷ − Y) / n and db = Σ_i (ŷ_i − y_i) / n with Ŷ = softmax(XW + b): the mean " +
-      "loss divides by the batch size n (tf.matMul(X, G, true, false) is Xᵀ · G).",
+    hint: "The loss is the mean over the batch, so both gradients are means too; start from " +
+      "the gradient with respect to the logits (lesson 7) and follow O = XW + b back to W and b.",
     run: "small",
     check: (output) => expectGradients(output, SMALL, 1e-6),
   },

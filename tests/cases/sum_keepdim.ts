@@ -20,6 +20,18 @@ const rowSums = (X: number[][]) => X.map((r) => [r.reduce((s, v) => s + v, 0)]);
  * output holds the means instead (each sum over `count` entries divided by `count`).
  */
 function expectSums(output: unknown, what: string, sums: number[][], count: number): void {
+  // X has `count` rows (axis 0, one row of sums) or columns (axis 1, one column): the sum
+  // over the other axis, kept, has this shape.
+  const other = sums.length === 1 ? [count, 1] : [1, count];
+  const shape = (output as { shape?: unknown } | null)?.shape;
+  if (Array.isArray(shape) && shape.join() === other.join()) {
+    fail(
+      `${what}: expected shape [${sums.length}, ${sums[0].length}], got [${shape.join(", ")}], ` +
+        "the shape of the sum over the other axis",
+      "Which axis does the axis argument name: axis 0 collapses the rows (one total per " +
+        "column), axis 1 the columns (one total per row)?",
+    );
+  }
   const got = expectTensor(output, what, { shape: [sums.length, sums[0].length] });
   const means = sums.map((row) => row.map((v) => v / count));
   let isMean = false;
@@ -42,7 +54,8 @@ const cases: Case[] = [
   {
     name: "sumKeepdim() gives the book's [[5, 7, 9]], shape [1, 3], for axis 0",
     points: 2,
-    hint: "tf.sum can keep the axis it sums over, with length 1: look at its arguments.",
+    hint: "Axis 0 runs down the columns; tf.sum can keep the axis it sums over, with length 1: " +
+      "look at both of its arguments.",
     run: "bookAxis0",
     check: (output) => expectSums(output, "sumKeepdim(X, 0)", [[5, 7, 9]], 2),
   },
