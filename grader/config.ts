@@ -88,13 +88,16 @@ export interface GraderConfig {
   /** CPU time to load one submitted file, in ms. */
   importTimeoutMs: number;
   /**
-   * Wall-clock time one submission's sandbox runs may take in all, in ms. Each limit above
-   * holds, but a submission can use each one to its end: without a bound for the whole, one
-   * that does so in every case holds its grading for an hour, past a platform's own limit
-   * (Gradescope's is 600 s by default), which then kills the run and writes no results. Cases
-   * not finished by then are not run (0 points), and the report is written. It counts from
-   * the submission's staging; in a batch, without the module graph and type check, which the
-   * batch shares (each has its own limit above).
+   * Time one submission's cases may take in all, in ms. Each limit above holds, but a
+   * submission can use each one to its end: without a bound for the whole, one that does so in
+   * every case holds its grading for an hour, past a platform's own limit (Gradescope's is 600
+   * s by default), which then kills the run and writes no results. Cases not finished by then
+   * are not run (0 points), and the report is written. It is CPU time of the cases, like the
+   * limits above, so that other submissions graded beside it cannot use it up (twenty-sixth
+   * review), with a backstop on the clock counted from the submission's staging: this limit
+   * for a submission graded alone (a platform's limit is on the clock), `wallFactor ×` it
+   * `+ 5 s` in a batch, which does not count the module graph and type check the batch shares
+   * (each has its own limit above).
    */
   submissionTimeoutMs: number;
   /**

@@ -408,6 +408,8 @@ async function runPrepared(
   session: GraderSession,
   p: Prepared,
   typecheck: Promise<TypecheckVerdict>,
+  /** Whether other submissions' sandboxes may share the machine (a batch). */
+  shared = false,
 ): Promise<SubmissionReport> {
   const { config, manifest } = session;
   if (p.staged.fatal) {
@@ -441,8 +443,17 @@ async function runPrepared(
       denoDirTemplate: session.sandboxDenoDir,
       env: session.env,
       units,
-      // The submission's whole time counts from its staging.
-      deadline: Date.now() + config.submissionTimeoutMs - (performance.now() - p.started),
+      // The submission's time is CPU time of its cases, which nothing running beside it can
+      // spend (twenty-sixth review: on the clock, a neighbour in a batch took a reference
+      // submission from 149 to 114 points near the limit). Its backstop on the clock counts
+      // from its staging: the limit itself for a submission graded alone, whose platform's
+      // limit is on the clock; in a batch, as for a case, wallFactor × the limit + 5 s.
+      budgetMs: config.submissionTimeoutMs,
+      deadline: Date.now() +
+        (shared
+          ? config.wallFactor * config.submissionTimeoutMs + 5000
+          : config.submissionTimeoutMs) -
+        (performance.now() - p.started),
       onResult: (key, result) => {
         const early = fromSandbox(result);
         verdicts.set(key, { ...(early ?? { status: "failed", message: "" }), ms: result.ms });
@@ -688,7 +699,12 @@ export async function gradeBatch(
           // must not spend another's time (twenty-first review: 144 → 101 points).
           p.started = performance.now() - p.timings.stage * 1000;
           try {
-            reports[i] = await runPrepared(session, p, Promise.resolve(typeErrors.get(p)!));
+            reports[i] = await runPrepared(
+              session,
+              p,
+              Promise.resolve(typeErrors.get(p)!),
+              jobs > 1,
+            );
           } catch (error) {
             reports[i] = failed(session, p.name, error);
           }

@@ -7,7 +7,13 @@
  * Needs the full Fashion-MNIST (a case trains on it): ignored without it; CI has it.
  */
 import { join } from "node:path";
-import { formatTerminal, gradeSubmission, openSession } from "../grader/mod.ts";
+import {
+  defaultConfig,
+  formatTerminal,
+  gradeBatch,
+  gradeSubmission,
+  openSession,
+} from "../grader/mod.ts";
 import { assertEquals, assertIncludes } from "./helpers/assert.ts";
 import { ignoreWithoutFullData } from "./helpers/full_data.ts";
 import { KIT } from "./helpers/submissions.ts";
@@ -36,6 +42,58 @@ Deno.test({
       }
     }
   },
+});
+
+Deno.test("a submission's time is CPU time: what runs beside a batch cannot use it up", async () => {
+  // Twenty-sixth review: the time was counted on the clock, so a neighbour in a batch (or any
+  // other load) took a reference submission from 149 to 114 points near the limit. Here: a
+  // sum_keepdim that computes for about 6 s of CPU time in all, a limit of 12 s, and four
+  // CPU-bound processes beside the batch, which stretch those 6 s past 12 on the clock.
+  const work = await Deno.makeTempDir({ prefix: "cpu-budget-" });
+  const dir = join(work, "busy");
+  await Deno.mkdir(dir);
+  const solution = await Deno.readTextFile(join(KIT, "solutions", "sum_keepdim.ts"));
+  await Deno.writeTextFile(
+    join(dir, "sum_keepdim.ts"),
+    solution.replace("export function sumKeepdim(", "function solved(") + `
+let calls = 0;
+/** The solution, after about a second of arithmetic in each of its first six calls. */
+export function sumKeepdim(X: tf.Tensor2D, axis: 0 | 1): tf.Tensor2D {
+  const n = calls++ < 6 ? 2.5e8 : 0;
+  let x = 0;
+  for (let i = 0; i < n; i++) x = (x + i) % 7;
+  return x < 0 ? X : solved(X, axis);
+}
+`,
+  );
+  const hogs = [1, 2, 3, 4].map(() =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["eval", "while (true) { Math.sqrt(Math.random()); }"],
+      stdout: "null",
+      stderr: "null",
+    }).spawn()
+  );
+  const session = await openSession({
+    config: defaultConfig({ submissionTimeoutMs: 12_000 }),
+    exercises: ["sum_keepdim"],
+  });
+  try {
+    const started = performance.now();
+    const [report] = await gradeBatch(session, [{ name: "busy", dir }], { jobs: 2 });
+    const seconds = (performance.now() - started) / 1000;
+    assertEquals(
+      report.score,
+      report.maxScore,
+      `${seconds.toFixed(1)} s on the clock:\n${formatTerminal(report, "instructor")}`,
+    );
+  } finally {
+    await session.close();
+    for (const hog of hogs) {
+      hog.kill("SIGKILL");
+      await hog.status;
+    }
+    await Deno.remove(work, { recursive: true });
+  }
 });
 
 Deno.test("deno task grade on a machine without the data a case needs exits 1, naming the fix", async () => {

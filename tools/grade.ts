@@ -143,8 +143,10 @@ Options:
   --rubric FILE      JSON rubric: points and visibility per case (see grader/rubric.ts).
   --backend B        tfjs backend in the sandbox and the judges: wasm (default) or cpu.
   --memory-mb N      Memory cap of each sandbox process (default 2048).
-  --time-limit S     Wall-clock seconds one submission's code may run in all (default 480,
-                     under Gradescope's 600): cases not reached by then score 0, not run.
+  --time-limit S     Seconds of CPU time one submission's code may run in all (default 480,
+                     under Gradescope's 600), and of wall-clock time from its staging when
+                     graded alone (in a batch, the clock's backstop is a case's: longer, as
+                     other sandboxes share the machine): cases not reached score 0.
   --keep             Keep the temporary directories (for debugging the grader).
   --verbose          The teacher's view: hidden cases with their messages, times, diagnostics.
   -h, --help         Show this help.

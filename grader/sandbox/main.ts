@@ -45,7 +45,8 @@
  * `{"t":"start","key"}`,
  * `{"t":"result","key","status","output"?,"message"?,"ms"}` (output encoded by
  * {@linkcode ./plain.ts encodePlain}), `{"t":"fatal","message","retry"}` (`retry` when a Worker
- * did not start: a fresh process may take over), `{"t":"done"}`.
+ * did not start: a fresh process may take over), `{"t":"out-of-time"}` (the submission's time,
+ * `budget`, is used up: the cases left are not run), `{"t":"done"}`.
  *
  * @example The job format
  * ```ts
@@ -126,6 +127,27 @@ export interface SandboxJob {
   maxResultsBytes: number;
   /** Largest resident set of the process, MiB (see the module doc). */
   memoryMb: number;
+  /**
+   * The submission's time ({@linkcode ../config.ts GraderConfig.submissionTimeoutMs}), in CPU
+   * time of its cases: `totalMs` in all, `leftMs` left for this process.
+   */
+  budget?: { leftMs: number; totalMs: number };
+}
+
+/**
+ * Why the cases after the submission's time ran out are not run.
+ *
+ * @example
+ * ```ts
+ * import { outOfTime } from "./main.ts";
+ * const why = outOfTime(480_000);
+ * if (why !== "this submission's code ran for its whole time of 480 s of CPU time (the grader's --time-limit)") throw new Error(why);
+ * ```
+ */
+export function outOfTime(totalMs: number): string {
+  return `this submission's code ran for its whole time of ${
+    Math.round(totalMs / 1000)
+  } s of CPU time (the grader's --time-limit)`;
 }
 
 /**
@@ -186,10 +208,13 @@ class Runner {
   #settled = new Set<string>();
   /** Set once a Worker was stopped mid-work: its thread may still run, so no more work here. */
   #spoilt = false;
+  /** CPU time the submission's cases may still use, ms. */
+  #budgetLeft: number;
 
   constructor(job: SandboxJob, out: Deno.FsFile) {
     this.#job = job;
     this.#out = out;
+    this.#budgetLeft = job.budget?.leftMs ?? Infinity;
   }
 
   #cut(text: unknown): string {
@@ -236,10 +261,10 @@ class Runner {
    * Waits for the reply to request `id`, sent by `send`, within `limitMs` of CPU time (and
    * its wall-clock backstop).
    */
-  #await(id: number, limitMs: number, send: () => void): Promise<Outcome> {
+  #await(id: number, limitMs: number, send: () => void, wallOfMs = limitMs): Promise<Outcome> {
     return new Promise((resolve) => {
       const startCpu = cpuMs();
-      const wallEnd = Date.now() + this.#job.wallFactor * limitMs + 5000;
+      const wallEnd = Date.now() + this.#job.wallFactor * wallOfMs + 5000;
       const cap = this.#job.memoryMb * 1024 * 1024;
       const timer = setInterval(() => {
         if (Deno.memoryUsage().rss > cap) Deno.exit(MEMORY_EXIT);
@@ -257,7 +282,7 @@ class Runner {
   }
 
   /** Sends a request to the harness and waits for its reply, within `limitMs` of CPU time. */
-  #ask(request: Reply, limitMs: number): Promise<Outcome> {
+  #ask(request: Reply, limitMs: number, wallOfMs = limitMs): Promise<Outcome> {
     const id = this.#nextId++;
     return this.#await(id, limitMs, () => {
       const { header, body } = this.#requests!;
@@ -267,7 +292,7 @@ class Runner {
       Atomics.store(header, 1, bytes.length);
       Atomics.add(header, 0, 1);
       Atomics.notify(header, 0);
-    });
+    }, wallOfMs);
   }
 
   async #start(unit: JobUnit): Promise<void> {
@@ -424,13 +449,27 @@ class Runner {
         );
         continue;
       }
+      if (this.#budgetLeft <= 0) {
+        this.write({ t: "out-of-time" });
+        throw new OutOfTime();
+      }
       this.write({ t: "start", key: c.key });
       const startCpu = cpuMs();
+      // The case's own limit, or what is left of the submission's time if that is less (its
+      // backstop on the clock stays the case's own).
+      const limit = Math.min(c.timeoutMs, this.#budgetLeft);
       const outcome = await this.#ask(
         { type: "run", module: c.module, run: c.run, file: c.file, exports: c.exports },
+        limit,
         c.timeoutMs,
       );
       const ms = Math.round(cpuMs() - startCpu);
+      this.#budgetLeft -= ms;
+      if (outcome.kind === "timeout" && this.#budgetLeft <= 0) {
+        this.#result(c, "timeout", `stopped: ${outOfTime(this.#job.budget!.totalMs)}`, ms);
+        this.write({ t: "out-of-time" });
+        throw new OutOfTime();
+      }
       if (outcome.kind === "timeout") {
         const reason = `no result within the time limit of ${c.timeoutMs} ms of CPU time ` +
           "(the case was stopped)";
@@ -488,6 +527,9 @@ class Runner {
 /** Thrown once this process may do no more work: the grader goes on in a fresh one. */
 class Restart extends Error {}
 
+/** Thrown once the submission's time is used up: no case of it runs any more. */
+class OutOfTime extends Error {}
+
 async function main(): Promise<void> {
   const job = JSON.parse(await Deno.readTextFile(Deno.args[0])) as SandboxJob;
   const out = await Deno.open(job.results, { write: true, append: true });
@@ -499,6 +541,11 @@ async function main(): Promise<void> {
     if (error instanceof Restart) {
       runner.settleKnown();
       return; // no `done`: the grader runs the cases left in a fresh process
+    }
+    if (error instanceof OutOfTime) {
+      // The grader says why the cases left are not run (it has counted the time too).
+      runner.write({ t: "done" });
+      return;
     }
     try {
       runner.write({

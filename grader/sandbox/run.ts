@@ -36,7 +36,7 @@ import { fileURLToPath } from "node:url";
 import type { GraderConfig } from "../config.ts";
 import { endReason, Lines, spawnLimited } from "../process.ts";
 import { copyDir } from "./copy_dir.ts";
-import { type JobCase, type JobUnit, MEMORY_EXIT, type SandboxJob } from "./main.ts";
+import { type JobCase, type JobUnit, MEMORY_EXIT, outOfTime, type SandboxJob } from "./main.ts";
 
 /** What the sandbox said about one case. */
 export interface SandboxResult {
@@ -93,10 +93,15 @@ export interface SandboxRequest {
   /** Called as each case's result arrives, so the grader can judge it straight away. */
   onResult?: (key: string, result: SandboxResult) => void;
   /**
-   * When (`Date.now()`) the submission's time is up (`submissionTimeoutMs`): the process is
-   * stopped then, and the cases without a result are not run.
+   * When (`Date.now()`) the submission's time is up on the clock: the process is stopped
+   * then, and the cases without a result are not run.
    */
   deadline?: number;
+  /**
+   * The submission's time in CPU time of its cases, ms (`submissionTimeoutMs`), over every
+   * process: once used up, the case running is stopped and the rest are not run.
+   */
+  budgetMs?: number;
 }
 
 /** One line of the results file. */
@@ -224,6 +229,7 @@ async function runProcesses(request: SandboxRequest): Promise<SandboxOutcome> {
   const broken = new Map<string, string>(); // file → why its loading crashed the process
   let processes = 0;
   let fruitless = 0;
+  let outOfTimeSaid = false;
   let stderrTail = "";
   const settle = (c: JobCase, result: SandboxResult) => {
     if (results.has(c.key)) return;
@@ -241,6 +247,12 @@ async function runProcesses(request: SandboxRequest): Promise<SandboxOutcome> {
       cases: u.cases.filter((c) => !results.has(c.key)),
     })).filter((u) => u.cases.length > 0 || (request.warmUp && processes === 0));
     if (units.length === 0) break;
+    // The submission's CPU time, over the processes so far: what its cases took.
+    const spent = [...results.values()].reduce((sum, r) => sum + (r.ms ?? 0), 0);
+    if (request.budgetMs !== undefined && spent >= request.budgetMs) {
+      const why = `not run: ${outOfTime(request.budgetMs)}`;
+      return { results: fillMissing(all, results, why), processes, stderrTail };
+    }
     const job: SandboxJob = {
       harness: new URL("./worker.ts", import.meta.url).href,
       results: join(request.runDir, "results.jsonl"),
@@ -253,6 +265,9 @@ async function runProcesses(request: SandboxRequest): Promise<SandboxOutcome> {
       maxMessageChars: config.maxMessageChars,
       memoryMb: config.memoryMb,
       maxResultsBytes: 4 * config.maxOutputBytes + 16 * 1024 * 1024,
+      ...(request.budgetMs === undefined
+        ? {}
+        : { budget: { leftMs: request.budgetMs - spent, totalMs: request.budgetMs } }),
     };
     if (request.denoDirTemplate !== undefined) {
       await Deno.remove(request.denoDir, { recursive: true }).catch(() => {});
@@ -294,6 +309,7 @@ async function runProcesses(request: SandboxRequest): Promise<SandboxOutcome> {
         progress = true;
       }
       if (line.t === "done") done = true;
+      if (line.t === "out-of-time") outOfTimeSaid = true;
       if (line.t === "fatal") {
         fatal ??= String(line.message ?? "the sandbox failed");
         retry = line.retry === true;
@@ -361,6 +377,7 @@ async function runProcesses(request: SandboxRequest): Promise<SandboxOutcome> {
     }
     if (done) break;
     if (request.deadline !== undefined && Date.now() >= request.deadline) {
+      // On the clock: the limit itself for a submission graded alone, its backstop in a batch.
       const seconds = Math.round(config.submissionTimeoutMs / 1000);
       const message = `not run: this submission's code ran for its whole time of ${seconds} s ` +
         "(the grader's --time-limit)";
@@ -391,11 +408,11 @@ async function runProcesses(request: SandboxRequest): Promise<SandboxOutcome> {
       return { results: fillMissing(all, results, message), processes, fatal: message, stderrTail };
     }
   }
-  return {
-    results: fillMissing(all, results, "the sandbox returned no result"),
-    processes,
-    stderrTail,
-  };
+  // A process that ran out of the submission's time says so, then `done`, with cases left.
+  const why = outOfTimeSaid && request.budgetMs !== undefined
+    ? `not run: ${outOfTime(request.budgetMs)}`
+    : "the sandbox returned no result";
+  return { results: fillMissing(all, results, why), processes, stderrTail };
 }
 
 function fillMissing(
