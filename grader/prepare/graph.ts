@@ -88,7 +88,8 @@ export interface Classified {
 const TYPE_PATHS = ["lib/", "data/", "lessons/", "mod.ts"];
 
 function what(allowed: readonly string[]): string {
-  const excluded = allowed.filter((a) => a.startsWith("!")).map((a) => `${a.slice(1)}…`);
+  // "!lib/fused_": every path that starts so (audit 26: "lib/fused_…" read as a cut message).
+  const excluded = allowed.filter((a) => a.startsWith("!")).map((a) => `${a.slice(1)}*`);
   return `your submission's files, ${allowed.filter((a) => !a.startsWith("!")).join(", ")}${
     excluded.length > 0 ? `, but not ${excluded.join(", ")}` : ""
   }`;
