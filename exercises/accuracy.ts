@@ -8,7 +8,8 @@
  * `y = [0, 2]` gives 1, so `accuracy(yHat, y) / 2 = 0.5`.
  *
  * Also as in the book: when `yHat` is a vector (or a single column) it already holds predicted
- * labels; and compare in `y`'s dtype (cast the predictions), since labels may be float32.
+ * labels. (The book casts the predictions to `y`'s dtype before comparing, as labels may be
+ * float32; `tf.equal` brings the two to a common dtype itself, so here the cast is optional.)
  * Ties go to the first class (what `tf.argMax` does). Check your arguments: mismatched batch
  * sizes, and a label that is no class (not an integer in `[0, classes)`; with predicted labels,
  * not a whole number `>= 0`), are a `RangeError` naming the problem, as in lesson 4: counted as

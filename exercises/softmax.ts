@@ -10,7 +10,8 @@
  *
  * Exponentiate, sum each row with keepdim (exercise `sum_keepdim`), divide by broadcasting.
  * Every entry must be non-negative and every row must sum to 1. The checks also take its
- * gradient (so no `dataSync` inside), try an empty batch and a `NaN`, and ask for a clear
+ * gradient (so tensor operations only: values read out with `dataSync` and made into a new
+ * tensor have no gradient), try an empty batch and a `NaN`, and ask for a clear
  * error for a tensor that is not a matrix. (The naive version is fine here; book exercises 1–3
  * deal with its overflow.)
  *
