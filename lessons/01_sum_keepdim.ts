@@ -40,7 +40,7 @@
  * if (tf.getBackend() === "cpu" && !(relative < 1e-6)) throw new Error(`cpu: ${relative}`);
  * ```
  *
- * @example The book's three sums
+ * @example The book's two sums, and the sum of every element
  * ```ts
  * import * as tf from "../lib/tf.ts";
  * import { assertClose } from "../lib/assert_close.ts";

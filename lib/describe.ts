@@ -27,8 +27,11 @@ const typedArrayLength = Object.getOwnPropertyDescriptor(typedArray, "length")!.
  * @example
  * ```ts
  * import { describeValue } from "./describe.ts";
+ * import * as tf from "./tf.ts";
  * const got = [[1, 2]].map(describeValue).concat(describeValue(null), describeValue(3));
  * if (got.join("; ") !== "an array of length 2; null; number 3") throw new Error(got.join("; "));
+ * const ints = describeValue(tf.zeros([2], "int32"));
+ * if (ints !== "an int32 tensor of shape [2]") throw new Error(`unexpected: ${ints}`);
  * const typed = describeValue(new Float32Array(6));
  * if (typed !== "a Float32Array of length 6") throw new Error(`unexpected: ${typed}`);
  * ```
@@ -37,7 +40,10 @@ export function describeValue(value: unknown): string {
   if (value === null) return "null";
   if (value === undefined) return "undefined";
   if (value instanceof tf.Tensor || isTensorCopy(value)) {
-    return `a ${value.dtype} tensor of shape [${value.shape}]`;
+    // "an int32 tensor", "a float32 tensor" (audit 26: "a int32").
+    return `${
+      /^[aeiou]/.test(String(value.dtype)) ? "an" : "a"
+    } ${value.dtype} tensor of shape [${value.shape}]`;
   }
   if (Array.isArray(value)) return `an array of length ${value.length}`;
   if (ArrayBuffer.isView(value)) {
