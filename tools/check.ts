@@ -584,6 +584,19 @@ async function checkLayout(dir: string, given: string, files: string[]): Promise
 
 const USAGE = "Usage: deno task check [id ...] [--dir DIR] [--watch] [--backend wasm|cpu]";
 
+/** `--help`: the usage, what each part means, the watch keys and the exit codes. */
+const HELP = `${USAGE}
+
+Checks your exercise files against the kit's cases, as the grader would score them.
+  id ...           Only these exercises (ids such as softmax or sum_keepdim; default: all).
+  --dir DIR        The folder with your exercise files, at the kit's top (default exercises/).
+  --watch          Check again on every save, the saved exercise first. Keys: h hint,
+                   l list, n next unfinished, q quit.
+  --backend B      tfjs backend: wasm (default) or cpu.
+  -h, --help       Show this help.
+
+Exit code: 0 when every exercise checked is done, 1 otherwise, 2 for a usage error.`;
+
 /** Options for {@linkcode main}: where its output goes, and what tests may shorten. */
 export interface MainOptions {
   /** Prints a line of output. Default: `console.log`. */
@@ -628,7 +641,7 @@ export async function main(args: string[], options: MainOptions = {}): Promise<n
   }
   const { values, positionals } = parsed;
   if (values.help) {
-    log(USAGE);
+    log(HELP);
     return 0;
   }
   const dir = resolve(values.dir ?? join(ROOT, "exercises"));
