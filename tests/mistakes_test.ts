@@ -619,6 +619,7 @@ const MISTAKES: Record<string, Mistake[]> = {
     {
       mistake: "hard-codes the naive softmax's edge",
       caughtBy: "another softmax (the naive one of 2X, about 44.36)",
+      says: "far before it",
       replace: () => ({ findOverflowLogit: () => 88.72283935546875 }),
     },
     {

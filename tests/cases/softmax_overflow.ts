@@ -67,9 +67,15 @@ function checkEdge(
   if (x !== 0) {
     const inside = adjacentFloat32(x, side === "overflow" ? -1 : 1); // one float32 closer to 0
     if (breaks(softmax, row(side, inside))) {
+      // Audit 26: a hard-coded 88.72 against a softmax that breaks near 44.36 is not one
+      // float32 off, and the message must not suggest it.
+      const half = Math.fround(x / 2);
       fail(
-        `${fn}() returned ${x}, but the softmax already breaks at the float32 before it, ` +
-          `${inside}: the answer is the first float32 that breaks`,
+        `${fn}() returned ${x}, but the softmax given already breaks ${
+          breaks(softmax, row(side, half))
+            ? `far before it (at ${half}, half of it, too)`
+            : `at the float32 before it, ${inside}`
+        }: the answer is the first float32 that breaks`,
       );
     }
   }
