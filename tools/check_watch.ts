@@ -22,10 +22,14 @@
  * import { handleKey } from "./check_watch.ts";
  * const results = [{
  *   id: "softmax", title: "t", file: "exercises/softmax.ts", status: "failing" as const,
- *   cases: [{ name: "softmax() x", points: 1, status: "fail" as const, hint: "exp, then divide" }],
+ *   cases: [{
+ *     name: "softmax() x", points: 1, status: "fail" as const, message: "rows sum to 2",
+ *     hint: "exp, then divide",
+ *   }],
  * }];
  * const hint = handleKey("h", { results, shown: "softmax" });
  * if (!hint.text?.includes("exp, then divide")) throw new Error(`no hint in ${hint.text}`);
+ * if (!hint.text.includes("rows sum to 2")) throw new Error(`no message in ${hint.text}`);
  * if (handleKey("q", { results }).quit !== true) throw new Error("q should quit");
  * ```
  *
@@ -95,10 +99,13 @@ export function handleKey(key: string, state: WatchState, color = false): KeyAct
       if (shown.status === "done") return { text: `${shown.id} is done: no hint needed.` };
       const c = shown.cases.find((c) => c.status === "fail") ??
         shown.cases.find((c) => c.status === "todo");
+      if (!c?.hint) return { text: `${shown.id} has no hint to give.` };
+      // With the case's message: a hint may point at it ("the missing module named above").
       return {
-        text: c?.hint
-          ? `Hint for ${shown.id} (${c.name}): ${c.hint}`
-          : `${shown.id} has no hint to give.`,
+        text: [
+          `Hint for ${shown.id} (${c.name}): ${c.hint}`,
+          ...(c.message ? [`  (${c.message.split("\n")[0]})`] : []),
+        ].join("\n"),
       };
     }
     case "l":
