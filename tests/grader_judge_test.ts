@@ -15,17 +15,17 @@ const config = defaultConfig({
   judgeMemoryMb: 512,
   checkTimeoutMs: 5_000,
 });
+/** A pool judging the fixture's table, with reads of the kit only. */
+const newPool = () =>
+  new JudgePool(config, { tables: pathToFileURL(config.tablesModule).href, hidden: [] }, {
+    read: [config.kitRoot],
+    env: {},
+  });
 const ok = encodePlain("ok");
 const bad = encodePlain("crafted");
 
 Deno.test("a check that breaks its judge fails that output only; the next is judged by a sound judge", async () => {
-  const pool = new JudgePool(config, {
-    tables: pathToFileURL(config.tablesModule).href,
-    hidden: [],
-  }, {
-    read: [config.kitRoot],
-    env: {},
-  });
+  const pool = newPool();
   try {
     const session = pool.session();
     const verdict = (index: number, output: string) => session.judge(`kit:judge:${index}`, output);
@@ -58,13 +58,7 @@ Deno.test("a check that breaks its judge fails that output only; the next is jud
 });
 
 Deno.test("a check is judged again by a judge started for it, never an idle one another submission used", async () => {
-  const pool = new JudgePool(config, {
-    tables: pathToFileURL(config.tablesModule).href,
-    hidden: [],
-  }, {
-    read: [config.kitRoot],
-    env: {},
-  });
+  const pool = newPool();
   const fresh = "kit:judge:5"; // breaks in a judge that has run it before
   try {
     pool.warm(2);
