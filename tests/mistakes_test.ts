@@ -362,12 +362,27 @@ const MISTAKES: Record<string, Mistake[]> = {
     {
       mistake: "divides the step by the full batch size",
       caughtBy: "short last batch",
+      says: "stepped as if it were full",
       replace: (s) => ({
         trainEpochCh3: (net: kit.Net, iter: kit.DataIter, loss: kit.Loss, updater: kit.Updater) =>
           s.trainEpochCh3(net, iter, loss, {
             params: updater.params,
             step: (grads: tf.Tensor[]) => updater.step(grads, iter.batchSize),
           }),
+      }),
+    },
+    {
+      mistake: "differentiates the batch's mean loss (the updater divides by its size again)",
+      caughtBy: "float64 SGD epoch",
+      says: "as if the loss were the batch's mean",
+      replace: (s) => ({
+        trainEpochCh3: (net: kit.Net, iter: kit.DataIter, loss: kit.Loss, updater: kit.Updater) =>
+          s.trainEpochCh3(
+            net,
+            iter,
+            (yHat: T2, y: T1) => tf.div(loss(yHat, y), y.shape[0]),
+            updater,
+          ),
       }),
     },
     {

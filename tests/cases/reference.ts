@@ -142,7 +142,8 @@ export function sgdStepReference(
  * One epoch of minibatch SGD on softmax regression in float64 (the batches in order, the
  * last one possibly short, each step divided by its actual size). Returns the new model and
  * the epoch's mean loss and accuracy (both measured before each batch's step, as the book's
- * `train_epoch_ch3` does).
+ * `train_epoch_ch3` does). `lrOf(n)` is the learning rate of a batch of `n` examples (default
+ * `lr`); the checks use it to recognise a learner's misscaled step.
  *
  * @example
  * ```ts
@@ -159,6 +160,7 @@ export function sgdEpochReference(
   y: number[],
   lr: number,
   batchSize: number,
+  lrOf: (n: number) => number = () => lr,
 ): { model: PlainModel; trainLoss: number; trainAcc: number; lastLoss: number } {
   let current = model;
   let lossSum = 0;
@@ -169,7 +171,7 @@ export function sgdEpochReference(
     const yb = y.slice(start, start + batchSize);
     const preds = argmaxRows(affine(Xb, current.W, current.b));
     correct += preds.filter((p, i) => p === yb[i]).length;
-    const step = sgdStepReference(current, Xb, yb, lr);
+    const step = sgdStepReference(current, Xb, yb, lrOf(Xb.length));
     lossSum += step.losses.reduce((s, l) => s + l, 0);
     lastLoss = step.losses[step.losses.length - 1];
     current = step.next;
