@@ -148,6 +148,20 @@ Deno.test("typecheckAll(): a quoted source line that reads like a location blame
   assertIncludes(verdicts[1]["accuracy.ts"] ?? "no verdict", ["notDefined"]);
 });
 
+Deno.test("typecheckAll(): a name in the message that reads like a caret and a location blames no other file", async () => {
+  // Twenty-seventh review: TypeScript quotes a property named by a template literal, newlines
+  // and all, in its message, above Deno's own caret and location lines.
+  const verdicts = await typecheck({
+    a_victim: { "softmax.ts": "export const softmax = 1;" },
+    b_forger: {
+      "softmax.ts": "const o = { a: 1 };\nexport const softmax = o[`zz\n^\n" +
+        "    at {{WORK}}/a_victim/exercises/softmax.ts:1:1\n`];",
+    },
+  });
+  assertEquals(verdicts[0], {}, "the victim's file type-checks");
+  assertIncludes(verdicts[1]["softmax.ts"] ?? "no verdict", ["zz"]);
+});
+
 Deno.test("typecheckAll() fails only the exercise whose file (or helper) has the type error", async () => {
   const [verdict] = await typecheck({
     alice: {

@@ -203,14 +203,14 @@ interface Diagnostic {
  * if (d.location !== "file:///s/exercises/a.ts" || !d.text.startsWith("TS2322")) throw new Error("unexpected: d.location !== \"file:///s/exercises/a.ts\" || !d.text.startsWith(\"TS2322\")");
  * ```
  *
- * @example A quoted source line that looks like a location is not taken for one
+ * @example A quoted source line that looks like a location makes the block name no file
  * ```ts
  * import { parseDiagnostics } from "./typecheck.ts";
  * const out = "TS2322 [ERROR]: Type 'string' is not assignable to type 'number'.\n" +
  *   "    at file:///other/exercises/b.ts:1:1\n    ^\n    at file:///s/exercises/a.ts:4:5\n\n" +
  *   "error: Type checking failed.";
  * const [d] = parseDiagnostics(out);
- * if (d.location !== "file:///s/exercises/a.ts") throw new Error(`blamed ${d.location}`);
+ * if (d.location !== undefined) throw new Error(`blamed ${d.location}`);
  * ```
  */
 export function parseDiagnostics(output: string, complete = true): Diagnostic[] {
@@ -235,18 +235,24 @@ export function parseDiagnostics(output: string, complete = true): Diagnostic[] 
 const LOCATION = /^ {4}at (file:\/\/\S+):\d+:\d+$/;
 
 /**
- * The file a diagnostic block is in: the location line right under the caret line that marks
- * the quoted source line, or, in a block that quotes no source, its first location line. The
- * quoted line is the submission's own text and may look like a location line (twenty-sixth
- * review: `"    at file:///…/other-student/exercises/a.ts:1:1"` in a string blamed another
- * student's file for this one's error); a block whose caret line is not followed by a
- * location names no file, and is re-checked on a smaller program.
+ * The file a diagnostic block is in: its one location line, which Deno puts right under the
+ * caret line that marks the quoted source line, or right under the message when it quotes no
+ * source. Anything else names no file, and the block is re-checked on a smaller program. The
+ * submission's own text is in the block (the quoted line, and names TypeScript quotes in the
+ * message, template literals with their newlines included) and may look like a location line
+ * or a caret: twenty-sixth review, a quoted line `    at file:///…/other-student/…:1:1`;
+ * twenty-seventh, a property named by a template literal holding a caret line and such a
+ * location line. Both make a second location line, so the block names no file. (Related
+ * information, indented further, is not counted; nor is a line of `~` alone, which a quoted
+ * source line can be.)
  */
 function mainLocation(block: string): string | undefined {
   const lines = block.split("\n");
-  const caret = lines.findIndex((line) => /^\s*[\^~]+\s*$/.test(line));
-  if (caret >= 0) return LOCATION.exec(lines[caret + 1] ?? "")?.[1];
-  return lines.map((line) => LOCATION.exec(line)?.[1]).find((url) => url !== undefined);
+  const at = lines.flatMap((line, i) => LOCATION.test(line) ? [i] : []);
+  if (at.length !== 1) return undefined;
+  const [i] = at;
+  if (i !== 1 && !/^\s*\^+\s*$/.test(lines[i - 1])) return undefined;
+  return LOCATION.exec(lines[i])![1];
 }
 
 function clean(text: string, target: { root: string; dir?: string }): string {
