@@ -197,7 +197,7 @@ interface Diagnostic {
  * ```ts
  * import { parseDiagnostics } from "./typecheck.ts";
  * const out = "TS2322 [ERROR]: Type 'string' is not assignable to type 'number'.\n" +
- *   "  const x: number = \"a\";\n    at file:///s/exercises/a.ts:1:7\n\n" +
+ *   "const x: number = \"a\";\n      ^\n    at file:///s/exercises/a.ts:1:7\n\n" +
  *   "error: Type checking failed.";
  * const [d] = parseDiagnostics(out);
  * if (d.location !== "file:///s/exercises/a.ts" || !d.text.startsWith("TS2322")) throw new Error("unexpected: d.location !== \"file:///s/exercises/a.ts\" || !d.text.startsWith(\"TS2322\")");
