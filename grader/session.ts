@@ -128,7 +128,8 @@ export interface GraderSession {
   /**
    * Where {@linkcode sandboxDenoDir} started from: `reused` (a copy of one an earlier session
    * warmed, {@linkcode ./sandbox/warm_cache.ts}), `warmed` (from nothing, then kept for the
-   * next session when the cache could be written) or `off` (the config keeps none).
+   * next session when the cache could be written and no hidden tables were loaded) or `off`
+   * (the config keeps none).
    */
   warmCache: "reused" | "warmed" | "off";
   /** The sandbox's import map for these stage roots ({@linkcode runtimeImportMap}). */
@@ -462,7 +463,12 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
     }
     await dataReady;
     stopIfAborted();
-    if (warmCache === "warmed") await keepWarmCache(config.warmCacheDir!, warmKey!, sandboxDenoDir);
+    // Kept only from a session without hidden tables: their compiled run halves would outlive
+    // the session on disk (twenty-seventh review). Such a session starts from the kept copy
+    // and compiles its hidden run halves into its own, which goes with it.
+    if (warmCache === "warmed" && hiddenPaths.length === 0) {
+      await keepWarmCache(config.warmCacheDir!, warmKey!, sandboxDenoDir);
+    }
     judges = new JudgePool(
       config,
       {

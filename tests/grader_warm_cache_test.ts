@@ -38,6 +38,38 @@ Deno.test("a second session reuses the DENO_DIR the first warmed, and grades the
   }
 });
 
+Deno.test("nothing of a hidden case is kept: a session with hidden tables keeps no DENO_DIR", async () => {
+  const root = await Deno.makeTempDir({ prefix: "warm-cache-" });
+  try {
+    const session = await openSession({
+      config: defaultConfig({ warmCacheDir: root }),
+      hiddenDir: join(KIT, "tests", "fixtures", "hidden"),
+      exercises: ["sum_keepdim"],
+    });
+    await session.close();
+    assertEquals(session.warmCache, "warmed");
+    assertEquals([...Deno.readDirSync(root)].map((e) => e.name), [], "nothing kept");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("a kept directory that is not whole (no marker) is not used, and is replaced", async () => {
+  const root = await Deno.makeTempDir({ prefix: "warm-cache-" });
+  try {
+    await openAndGrade(root);
+    const [key] = [...Deno.readDirSync(root)].map((e) => e.name);
+    // As a prune or a copy stopped half-way would leave it.
+    await Deno.remove(join(root, key), { recursive: true });
+    await Deno.mkdir(join(root, key));
+    const again = await openAndGrade(root);
+    assertEquals(again.warmCache, "warmed");
+    assertEquals((await openAndGrade(root)).warmCache, "reused");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
 Deno.test("a cache that cannot be written leaves each session to warm its own", async () => {
   const dir = await Deno.makeTempDir({ prefix: "warm-cache-" });
   const root = join(dir, "not-a-directory");

@@ -20,8 +20,15 @@ deno install --frozen                  # npm packages, as deno.lock pins them
 deno cache --frozen mod.ts tools/*.ts  # every module grading loads
 deno eval 'import { loadDataFashionMnist } from "./mod.ts"; (await loadDataFashionMnist(256)).dispose();'
 
-# Grade the reference solutions with this package's cases and rubric: full marks, or the
-# image is not built (the message says which case failed).
+# Grade the reference solutions with the kit's own cases first: that session keeps the sandbox's
+# compiled modules (data/cache/grader-warm/, nothing of the hidden cases) for every submission's.
+deno run --allow-all --frozen --cached-only tools/grade.ts solutions >/tmp/setup-warm.txt 2>&1 || {
+  tail -n 40 /tmp/setup-warm.txt
+  echo "setup.sh: the reference solutions do not grade with the kit's own cases (above)"
+  exit 1
+}
+# Then with this package's cases and rubric: full marks, or the image is not built (the message
+# says which case failed).
 deno run --allow-all --frozen --cached-only tools/grade.ts solutions @GRADE_FLAGS@ \
   --min-score 100% >/tmp/setup-check.txt 2>&1 || {
   tail -n 40 /tmp/setup-check.txt

@@ -6,11 +6,13 @@
  * gets a copy of ({@linkcode ./run.ts}). Compiling from nothing is most of a session's set-up;
  * so after a session warmed a directory from nothing, a copy of it is kept under a key that
  * names what it was compiled from, and the next session with the same key starts from a copy
- * of that (Gradescope's `setup.sh` and the container build grade the reference solutions once,
- * so every submission's session finds it).
+ * of that (Gradescope's `setup.sh` and the container build grade the reference solutions with
+ * the kit's cases alone once, so every submission's session finds it).
  *
- * What is kept was written by the warm-up alone, before any submission ran: sandboxes only
- * ever get copies, of the session's directory, never of this one, and nothing is copied back.
+ * What is kept was written by the warm-up alone, before any submission ran, of a session that
+ * loaded no hidden tables (so nothing of a hidden case outlives its session on disk):
+ * sandboxes only ever get copies, of the session's directory, never of this one, and nothing
+ * is copied back.
  * Deno checks what it reads there against the source it compiles, so a copy that no longer
  * fits costs only compile time, never a wrong module; the key ({@linkcode warmCacheKey}: Deno,
  * the kit's code) keeps that rare. A directory is
@@ -46,6 +48,9 @@ const KEPT = 3;
 /** How old a half-published directory must be to be someone else's leftover. */
 const STALE_MS = 3_600_000;
 
+/** Written last into a directory before it is published: a kept directory without it is not used. */
+const COMPLETE = ".d2l-warm-complete";
+
 /** A key's directory name: hex digits only. */
 const KEY = /^[0-9a-f]{64}$/;
 
@@ -59,12 +64,26 @@ export interface WarmCacheInputs {
   backend?: string;
 }
 
+/** The kit's files a warmed directory is compiled from: its code and configuration. */
+const CODE = [
+  "deno.json",
+  "deno.lock",
+  "mod.ts",
+  "grader/",
+  "lessons/",
+  "lib/",
+  "data/",
+  "tests/cases/",
+];
+
 /**
  * The key of a warmed `DENO_DIR` for `inputs`: a SHA-256 over Deno's version and executable,
- * the kit's root and the backend, and the contents of the kit's code and configuration (its
- * `.ts`, `.json` and `.lock` files, {@linkcode ../kit_files.ts kitFiles}), whatever the
- * exercises and hidden cases a session grades: a directory warmed for some of them is a good
- * start for the others (what it lacks is compiled when needed).
+ * the kit's root and the backend, and the contents of the kit's code and configuration
+ * (`deno.json`, `deno.lock`, `mod.ts` and the `.ts` files of `grader/`, `lessons/`, `lib/`,
+ * `data/` and `tests/cases/`), whatever else the kit's folder holds (a class's submissions
+ * and grades, twenty-seventh review) and whatever the exercises and hidden cases a session
+ * grades: a directory warmed for some of them is a good start for the others (what it lacks
+ * is compiled when needed).
  *
  * @example
  * ```ts
@@ -86,9 +105,17 @@ export async function warmCacheKey(inputs: WarmCacheInputs): Promise<string> {
       inputs.backend ?? "",
     ]),
   ];
-  for (const file of await kitFiles(inputs.kitRoot)) {
-    if (!/\.(ts|json|lock)$/.test(file)) continue;
-    const bytes = await Deno.readFile(join(inputs.kitRoot, file));
+  const files = [];
+  for (const entry of CODE) {
+    if (!entry.endsWith("/")) files.push(entry);
+    else {
+      // Relative to the kit, so that its machine's own folders (data/cache/) are left out.
+      const found = await kitFiles(inputs.kitRoot, join(inputs.kitRoot, entry)).catch(() => []);
+      files.push(...found.filter((f) => f.endsWith(".ts")));
+    }
+  }
+  for (const file of files) {
+    const bytes = await Deno.readFile(join(inputs.kitRoot, file)).catch(() => new Uint8Array());
     parts.push(`\n${file} ${bytes.length}\n`, bytes);
   }
   const digest = await crypto.subtle.digest("SHA-256", await new Blob(parts).arrayBuffer());
@@ -102,8 +129,11 @@ export async function warmCacheKey(inputs: WarmCacheInputs): Promise<string> {
 export async function takeWarmCache(root: string, key: string, to: string): Promise<boolean> {
   const from = join(root, key);
   try {
-    if (!KEY.test(key) || !(await Deno.stat(from)).isDirectory) return false;
+    // A real directory (not a link planted there), published whole.
+    if (!KEY.test(key) || !(await Deno.lstat(from)).isDirectory) return false;
+    if (!(await Deno.lstat(join(from, COMPLETE))).isFile) return false;
     await copyDir(from, to);
+    await Deno.remove(join(to, COMPLETE));
     const now = new Date();
     await Deno.utime(from, now, now).catch(() => {});
     return true;
@@ -124,8 +154,17 @@ export async function keepWarmCache(root: string, key: string, from: string): Pr
   try {
     await Deno.mkdir(root, { recursive: true });
     await copyDir(from, staging);
-    // Fails when another session published the key first: theirs is as good.
-    await Deno.rename(staging, join(root, key)).catch(() => {});
+    await Deno.writeTextFile(join(staging, COMPLETE), "");
+    // Fails when another session published the key first: theirs is as good, unless it is
+    // not whole (no marker: a directory left by something else), which is replaced.
+    const target = join(root, key);
+    await Deno.rename(staging, target).catch(async () => {
+      if (await Deno.lstat(join(target, COMPLETE)).then((s) => s.isFile, () => false)) return;
+      const doomed = join(root, `.incoming-${crypto.randomUUID()}`);
+      await Deno.rename(target, doomed);
+      await Deno.remove(doomed, { recursive: true });
+      await Deno.rename(staging, target);
+    });
     const keys = [];
     for await (const entry of Deno.readDir(root)) {
       if (!entry.isDirectory) continue;
@@ -139,7 +178,11 @@ export async function keepWarmCache(root: string, key: string, from: string): Pr
     }
     keys.sort((a, b) => b.used - a.used);
     for (const old of keys.slice(KEPT)) {
-      if (old.name !== key) await Deno.remove(join(root, old.name), { recursive: true });
+      if (old.name === key) continue;
+      // Out of the way at once, so that no session copies half of it; then removed.
+      const doomed = join(root, `.incoming-${crypto.randomUUID()}`);
+      await Deno.rename(join(root, old.name), doomed);
+      await Deno.remove(doomed, { recursive: true });
     }
   } catch {
     // A read-only kit (a container's), a full disk: the next session warms up from nothing.
