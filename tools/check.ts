@@ -325,7 +325,10 @@ export async function runCheck(options: CheckOptions = {}): Promise<ExerciseResu
         ? (loadError === ran.loadError ? ran.hint : loadFailureHint(loadError!))
         : "";
       const refused = loadError === undefined ? undefined : explainRunError(loadError);
-      if (refused !== undefined) ({ message: loadError, hint } = refused);
+      if (refused !== undefined) {
+        loadError = refused.message;
+        hint = refused.hint ?? hint;
+      }
       // A missing file the grader notes a look-alike of (Softmax.ts): its note, as it gives it.
       const lookAlike = staged?.lookAlikes[exercise.file];
       if (loadError === `${shown} is missing` && lookAlike !== undefined) {

@@ -165,20 +165,21 @@ function dataRefusal(message: string, sandboxDataDir?: string): string | undefin
 }
 
 /**
- * What to do about tfjs's "could not be broadcast together with shapes 4,6 and 4": a value per
- * row that lost its reduced axis is the usual cause (audit 26: a max shift without keepdim was
- * told to rethink the shift).
+ * What tfjs's "could not be broadcast together with shapes 4,6 and 4" means, for the message:
+ * which axes met. Not a hint: a value per row that lost its reduced axis is one cause, a
+ * matrix used where a vector was meant another (twenty-seventh review: accuracy without its
+ * argmax was told to keep the reduced axis), so the case's own hint stays.
  */
-function broadcastHint(first: string, second: string): string {
+function broadcastNote(first: string, second: string): string {
   const [a, b] = [first, second].map((s) => s === "" ? [] : s.split(",").map(Number));
   const [matrix, vector] = a.length === 2 && b.length === 1 ? [a, b] : [b, a];
   if (matrix.length === 2 && vector.length === 1 && vector[0] === matrix[0]) {
-    return `A value per row of a [${matrix.join(", ")}] tensor needs shape [${matrix[0]}, 1] ` +
-      `to broadcast across its row: a [${vector[0]}] vector lines up with the columns. ` +
-      "Keep the reduced axis (keepDims).";
+    return `tfjs lines shapes up from the last axis: a [${vector[0]}] vector meets the ` +
+      `${matrix[1]} columns of a [${matrix.join(", ")}] tensor, not its rows (a value per row ` +
+      `has shape [${matrix[0]}, 1])`;
   }
   return "tfjs lines shapes up from the last axis: each pair of sizes must be equal, or one of " +
-    "them 1. Print the shapes (t.shape) to see which axis does not match.";
+    "them 1";
 }
 
 /**
@@ -193,8 +194,8 @@ function broadcastHint(first: string, second: string): string {
  *   case's own, "wrap the work in tf.tidy", is the opposite advice);
  * - the data loader stopped by a refused read: the full data set's test split is the grader's
  *   (a smoke test at the bottom of an exercise file that loads the data);
- * - shapes that do not broadcast: most often a value per row that lost its reduced axis
- *   ({@linkcode broadcastHint}).
+ * - shapes that do not broadcast: the message says which axes met ({@linkcode broadcastNote}),
+ *   and the hint is left to the case (no `hint`).
  *
  * `undefined` for other messages.
  *
@@ -207,9 +208,9 @@ function broadcastHint(first: string, second: string): string {
  * if (said?.message !== 'NotCapable: writing "/tmp/log" is not allowed: checked and graded code has no write permission\n    at exercises/a.ts:3:5') {
  *   throw new Error(`unexpected: ${JSON.stringify(said)}`);
  * }
- * if (!said.hint.includes("take out the write")) throw new Error(`unexpected hint: ${said.hint}`);
+ * if (!said.hint?.includes("take out the write")) throw new Error(`unexpected hint: ${said.hint}`);
  * const disposed = explainRunError("DisposedInputError: an operation (tfjs kernel Sum) was given a tensor that was already disposed");
- * if (!disposed?.hint.includes("never its arguments")) throw new Error(`unexpected: ${JSON.stringify(disposed)}`);
+ * if (!disposed?.hint?.includes("never its arguments")) throw new Error(`unexpected: ${JSON.stringify(disposed)}`);
  * const data = explainRunError(
  *   "NotFound: Cannot find the Fashion-MNIST data. Looked in:\n  1. /d: reading \"/d/t10k-images-idx3-ubyte\" is not allowed\nFix it: install it\n    at file:///s/a.ts:9:1",
  * );
@@ -228,7 +229,7 @@ function broadcastHint(first: string, second: string): string {
  *   throw new Error(`unexpected: ${JSON.stringify(raw)}`);
  * }
  * const shapes = explainRunError("Error: Operands could not be broadcast together with shapes 4,6 and 4.");
- * if (!shapes?.hint.includes("needs shape [4, 1]")) throw new Error(`unexpected: ${shapes?.hint}`);
+ * if (!shapes?.message.includes("has shape [4, 1]") || "hint" in shapes) throw new Error(`unexpected: ${JSON.stringify(shapes)}`);
  * if (explainRunError("TypeError: x is not a function") !== undefined) throw new Error("not a run error");
  * ```
  */
@@ -236,13 +237,17 @@ export function explainRunError(
   message: string,
   /** The grader's: the folder its sandboxes' data loader is pointed at (training split only). */
   sandboxDataDir?: string,
-): { message: string; hint: string } | undefined {
+): { message: string; hint?: string } | undefined {
   if (/(^|\n)DisposedInputError: /.test(message)) {
     return { message, hint: DISPOSED_INPUT_HINT };
   }
   const shapes = /Operands could not be broadcast together with shapes ([\d,]*) and ([\d,]*)\./
     .exec(message);
-  if (shapes !== null) return { message, hint: broadcastHint(shapes[1], shapes[2]) };
+  if (shapes !== null) {
+    return {
+      message: message.replace(shapes[0], `${shapes[0]} (${broadcastNote(shapes[1], shapes[2])})`),
+    };
+  }
   const data = dataRefusal(message, sandboxDataDir);
   if (data !== undefined) {
     return {
