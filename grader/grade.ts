@@ -431,6 +431,9 @@ async function runPrepared(
   const sandbox = (async () => {
     const units = planUnits(session, p, files);
     if (units.length === 0) return;
+    const clockMs = shared
+      ? config.wallFactor * config.submissionTimeoutMs + 5000
+      : config.submissionTimeoutMs;
     const mapFile = await writeMap(
       join(p.runDir, "import_map.json"),
       session.sandboxImportMap([p.staged.root]),
@@ -443,17 +446,14 @@ async function runPrepared(
       denoDirTemplate: session.sandboxDenoDir,
       env: session.env,
       units,
-      // The submission's time is CPU time of its cases, which nothing running beside it can
+      // The submission's time is CPU time of its code, which nothing running beside it can
       // spend (twenty-sixth review: on the clock, a neighbour in a batch took a reference
       // submission from 149 to 114 points near the limit). Its backstop on the clock counts
       // from its staging: the limit itself for a submission graded alone, whose platform's
       // limit is on the clock; in a batch, as for a case, wallFactor × the limit + 5 s.
       budgetMs: config.submissionTimeoutMs,
-      deadline: Date.now() +
-        (shared
-          ? config.wallFactor * config.submissionTimeoutMs + 5000
-          : config.submissionTimeoutMs) -
-        (performance.now() - p.started),
+      clockMs,
+      deadline: Date.now() + clockMs - (performance.now() - p.started),
       onResult: (key, result) => {
         const early = fromSandbox(result);
         verdicts.set(key, { ...(early ?? { status: "failed", message: "" }), ms: result.ms });

@@ -41,7 +41,8 @@
  * Usage (by the grader only): `deno run … grader/sandbox/main.ts JOB.json`.
  *
  * Results file: one JSON object per line:
- * `{"t":"unit","id"}`, `{"t":"importing","file"}`, `{"t":"import","file","ok","todo"?,"message"?}`,
+ * `{"t":"unit","id"}`, `{"t":"importing","file"}`,
+ * `{"t":"import","file","ok","todo"?,"message"?,"ms"}`,
  * `{"t":"start","key"}`,
  * `{"t":"result","key","status","output"?,"message"?,"ms"}` (output encoded by
  * {@linkcode ./plain.ts encodePlain}), `{"t":"fatal","message","retry"}` (`retry` when a Worker
@@ -367,10 +368,14 @@ class Runner {
       if (this.#failed.has(file) || this.#stopped.has(file)) continue;
       if (!unit.cases.some((c) => c.file === file)) continue;
       this.write({ t: "importing", file });
+      const startCpu = cpuMs();
       const outcome = await this.#ask({ type: "import", file, url }, this.#job.importMs);
+      // Code that runs as a file loads is the submission's too: its time counts.
+      const ms = Math.round(cpuMs() - startCpu);
+      this.#budgetLeft -= ms;
       if (outcome.kind === "reply" && outcome.data.ok === true) {
         this.#loaded.add(file);
-        this.write({ t: "import", file, ok: true });
+        this.write({ t: "import", file, ok: true, ms });
         continue;
       }
       const failure = outcome.kind === "reply"
@@ -385,7 +390,7 @@ class Runner {
           todo: false,
         };
       this.#failed.set(file, failure);
-      this.write({ t: "import", file, ok: false, ...failure });
+      this.write({ t: "import", file, ok: false, ...failure, ms });
       if (outcome.kind === "timeout") this.#spoilt = true;
       if (outcome.kind !== "reply") return await this.#start(unit);
     }

@@ -98,10 +98,13 @@ export interface SandboxRequest {
    */
   deadline?: number;
   /**
-   * The submission's time in CPU time of its cases, ms (`submissionTimeoutMs`), over every
-   * process: once used up, the case running is stopped and the rest are not run.
+   * The submission's time in CPU time of its code (its files' loading and its cases), ms
+   * (`submissionTimeoutMs`), over every process: once used up, the case running is stopped
+   * and the rest are not run.
    */
   budgetMs?: number;
+  /** How long `deadline` gave the submission on the clock, ms: for the message. */
+  clockMs?: number;
 }
 
 /** One line of the results file. */
@@ -230,6 +233,7 @@ async function runProcesses(request: SandboxRequest): Promise<SandboxOutcome> {
   let processes = 0;
   let fruitless = 0;
   let outOfTimeSaid = false;
+  let importsMs = 0; // CPU time of the submission's files as they loaded, in every process
   let stderrTail = "";
   const settle = (c: JobCase, result: SandboxResult) => {
     if (results.has(c.key)) return;
@@ -247,8 +251,8 @@ async function runProcesses(request: SandboxRequest): Promise<SandboxOutcome> {
       cases: u.cases.filter((c) => !results.has(c.key)),
     })).filter((u) => u.cases.length > 0 || (request.warmUp && processes === 0));
     if (units.length === 0) break;
-    // The submission's CPU time, over the processes so far: what its cases took.
-    const spent = [...results.values()].reduce((sum, r) => sum + (r.ms ?? 0), 0);
+    // The submission's CPU time, over the processes so far: its files' loading and its cases.
+    const spent = [...results.values()].reduce((sum, r) => sum + (r.ms ?? 0), importsMs);
     if (request.budgetMs !== undefined && spent >= request.budgetMs) {
       const why = `not run: ${outOfTime(request.budgetMs)}`;
       return { results: fillMissing(all, results, why), processes, stderrTail };
@@ -291,7 +295,10 @@ async function runProcesses(request: SandboxRequest): Promise<SandboxOutcome> {
     const handle = (line: ResultLine) => {
       if (line.t === "start" && line.key) running = line.key;
       if (line.t === "importing" && line.file) importing = line.file;
-      if (line.t === "import") importing = undefined;
+      if (line.t === "import") {
+        importing = undefined;
+        if (typeof line.ms === "number" && line.ms > 0) importsMs += line.ms;
+      }
       if (line.t === "result" && line.key) {
         const c = byKey.get(line.key);
         if (c === undefined || results.has(c.key)) return;
@@ -379,8 +386,13 @@ async function runProcesses(request: SandboxRequest): Promise<SandboxOutcome> {
     if (request.deadline !== undefined && Date.now() >= request.deadline) {
       // On the clock: the limit itself for a submission graded alone, its backstop in a batch.
       const seconds = Math.round(config.submissionTimeoutMs / 1000);
-      const message = `not run: this submission's code ran for its whole time of ${seconds} s ` +
-        "(the grader's --time-limit)";
+      const clock = Math.round((request.clockMs ?? config.submissionTimeoutMs) / 1000);
+      const message = clock === seconds
+        ? `not run: this submission's code ran for its whole time of ${seconds} s ` +
+          "(the grader's --time-limit)"
+        : `not run: this submission's grading reached its time on the clock, ${clock} s, ` +
+          `the backstop of its --time-limit of ${seconds} s of CPU time (code that waits uses ` +
+          "no CPU time)";
       if (running !== undefined) {
         settle(byKey.get(running)!, { status: "timeout", message: `stopped: ${message.slice(9)}` });
       }
