@@ -350,6 +350,7 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
   // The data set is read, verified and written while the run halves are checked and the
   // sandbox warms up, which need only its directories' names.
   let dataReady: Promise<void> | undefined;
+  let dataMissing = false;
   try {
     if (data !== undefined) {
       // Decoded once for every sandbox and judge of the session: each reads (and verifies)
@@ -376,7 +377,7 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
         }
       })();
       // Awaited below; until then a failure must not count as unhandled.
-      dataReady.catch(() => {});
+      dataReady.catch(() => dataMissing = true);
       env.FASHION_MNIST_DIR = train;
       dataDirs.push(train);
       judgeEnv.FASHION_MNIST_DIR = judge;
@@ -394,6 +395,8 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
       locked,
       dir,
     );
+    // Data that is not there is found out in milliseconds: say so before the warm-up.
+    if (dataMissing) await dataReady;
     const sandboxDenoDir = join(dir, "deno_dir");
     const warmKey = config.warmCacheDir === undefined ? undefined : await warmCacheKey(config);
     const warmCache = warmKey === undefined
