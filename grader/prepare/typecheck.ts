@@ -197,7 +197,7 @@ interface Diagnostic {
  * ```ts
  * import { parseDiagnostics } from "./typecheck.ts";
  * const out = "TS2322 [ERROR]: Type 'string' is not assignable to type 'number'.\n" +
- *   "const x: number = \"a\";\n      ^\n    at file:///s/exercises/a.ts:1:7\n\n" +
+ *   "const x: number = \"a\";\n      ~\n    at file:///s/exercises/a.ts:1:7\n\n" +
  *   "error: Type checking failed.";
  * const [d] = parseDiagnostics(out);
  * if (d.location !== "file:///s/exercises/a.ts" || !d.text.startsWith("TS2322")) throw new Error("unexpected: d.location !== \"file:///s/exercises/a.ts\" || !d.text.startsWith(\"TS2322\")");
@@ -243,15 +243,15 @@ const LOCATION = /^ {4}at (file:\/\/\S+):\d+:\d+$/;
  * or a caret: twenty-sixth review, a quoted line `    at file:///…/other-student/…:1:1`;
  * twenty-seventh, a property named by a template literal holding a caret line and such a
  * location line. Both make a second location line, so the block names no file. (Related
- * information, indented further, is not counted; nor is a line of `~` alone, which a quoted
- * source line can be.)
+ * information, indented further, is not counted.)
  */
 function mainLocation(block: string): string | undefined {
   const lines = block.split("\n");
   const at = lines.flatMap((line, i) => LOCATION.test(line) ? [i] : []);
   if (at.length !== 1) return undefined;
   const [i] = at;
-  if (i !== 1 && !/^\s*\^+\s*$/.test(lines[i - 1])) return undefined;
+  // The caret line: `^` under one character, `~~~~~` under a span.
+  if (i !== 1 && !/^\s*(\^|~+)\s*$/.test(lines[i - 1])) return undefined;
   return LOCATION.exec(lines[i])![1];
 }
 
