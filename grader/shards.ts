@@ -29,7 +29,7 @@
  */
 import { join } from "node:path";
 import { writeFileAtomic } from "../lib/write_atomic.ts";
-import { kitFiles } from "./kit_files.ts";
+import { digestFiles, gradingCodeDigest, kitFiles, sha256Hex } from "./kit_files.ts";
 import type { Manifest } from "./manifest.ts";
 
 /** One shard of a batch: `index` from 1 to `count`. */
@@ -128,41 +128,6 @@ export function shardOf(name: string, count: number): number {
   return (hash % count) + 1;
 }
 
-/** The kit's files whose contents decide a grade (its own files only: see `kit_files.ts`). */
-const KIT_PARTS = [
-  "grader",
-  "tests/cases",
-  "lessons",
-  "lib",
-  "data",
-  "mod.ts",
-  "deno.json",
-  "deno.lock",
-  "tools/grade.ts",
-];
-
-async function hex(data: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** SHA-256 over the files' names and contents, in order. */
-async function digestFiles(root: string, files: string[]): Promise<string> {
-  const parts: Uint8Array<ArrayBuffer>[] = [];
-  const encoder = new TextEncoder();
-  for (const file of files) {
-    const bytes = await Deno.readFile(join(root, file));
-    parts.push(encoder.encode(`${file}\0${bytes.length}\0`), bytes);
-  }
-  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    all.set(part, at);
-    at += part.length;
-  }
-  return await hex(all);
-}
-
 /**
  * Digests that tell whether two machines grade alike: `kit`, of the kit's grading code and
  * data (not its path); `setup`, of the manifest (cases, points, visibility, limits), the
@@ -185,22 +150,19 @@ export async function gradingDigests(options: {
   /** The grader's configuration: its numbers and switches are digested, not its paths. */
   config?: object;
 }): Promise<{ kit: string; setup: string }> {
-  const grading = (await kitFiles(options.kitRoot)).filter((file) =>
-    KIT_PARTS.some((part) => file === part || file.startsWith(`${part}/`))
-  );
-  const kit = await digestFiles(options.kitRoot, grading);
+  const kit = await gradingCodeDigest(options.kitRoot);
   const hidden = options.hiddenDir === undefined
     ? "none"
     : await digestFiles(options.hiddenDir, await kitFiles(options.hiddenDir));
   const rubric = options.rubricFile === undefined
     ? "none"
-    : await hex(await Deno.readFile(options.rubricFile));
+    : await sha256Hex(await Deno.readFile(options.rubricFile));
   // A shard graded with another time limit scored the same files 0 where the others scored 9,
   // and the merge took it (twenty-fourth review).
   const limits = Object.entries(options.config ?? {}).filter(([, value]) =>
     typeof value === "number" || typeof value === "boolean"
   ).sort(([a], [b]) => (a < b ? -1 : 1));
-  const setup = await hex(
+  const setup = await sha256Hex(
     new TextEncoder().encode(
       JSON.stringify({
         manifest: options.manifest,

@@ -39,7 +39,7 @@
  * @module
  */
 import { join } from "node:path";
-import { kitFiles } from "../kit_files.ts";
+import { gradingCodeDigest, sha256Hex } from "../kit_files.ts";
 import { copyDir } from "./copy_dir.ts";
 
 /** How many keys {@linkcode keepWarmCache} leaves in the root. */
@@ -64,26 +64,13 @@ export interface WarmCacheInputs {
   backend?: string;
 }
 
-/** The kit's files a warmed directory is compiled from: its code and configuration. */
-const CODE = [
-  "deno.json",
-  "deno.lock",
-  "mod.ts",
-  "grader/",
-  "lessons/",
-  "lib/",
-  "data/",
-  "tests/cases/",
-];
-
 /**
  * The key of a warmed `DENO_DIR` for `inputs`: a SHA-256 over Deno's version and executable,
- * the kit's root and the backend, and the contents of the kit's code and configuration
- * (`deno.json`, `deno.lock`, `mod.ts` and the `.ts` files of `grader/`, `lessons/`, `lib/`,
- * `data/` and `tests/cases/`), whatever else the kit's folder holds (a class's submissions
- * and grades, twenty-seventh review) and whatever the exercises and hidden cases a session
- * grades: a directory warmed for some of them is a good start for the others (what it lacks
- * is compiled when needed).
+ * the kit's root and the backend, and the kit's grading code
+ * ({@linkcode ../kit_files.ts gradingCodeDigest}), not whatever else the kit's folder holds (a
+ * class's submissions and grades changed it on every batch, twenty-seventh review), nor the
+ * exercises and hidden cases a session grades: a directory warmed for some of them is a good
+ * start for the others (what it lacks is compiled when needed).
  *
  * @example
  * ```ts
@@ -96,30 +83,16 @@ const CODE = [
  * ```
  */
 export async function warmCacheKey(inputs: WarmCacheInputs): Promise<string> {
-  const parts: BlobPart[] = [
-    JSON.stringify([
+  return await sha256Hex(
+    new TextEncoder().encode(JSON.stringify([
       Deno.version.deno,
       Deno.version.v8,
       inputs.denoPath,
       inputs.kitRoot,
       inputs.backend ?? "",
-    ]),
-  ];
-  const files = [];
-  for (const entry of CODE) {
-    if (!entry.endsWith("/")) files.push(entry);
-    else {
-      // Relative to the kit, so that its machine's own folders (data/cache/) are left out.
-      const found = await kitFiles(inputs.kitRoot, join(inputs.kitRoot, entry)).catch(() => []);
-      files.push(...found.filter((f) => f.endsWith(".ts")));
-    }
-  }
-  for (const file of files) {
-    const bytes = await Deno.readFile(join(inputs.kitRoot, file)).catch(() => new Uint8Array());
-    parts.push(`\n${file} ${bytes.length}\n`, bytes);
-  }
-  const digest = await crypto.subtle.digest("SHA-256", await new Blob(parts).arrayBuffer());
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+      await gradingCodeDigest(inputs.kitRoot),
+    ])),
+  );
 }
 
 /**
@@ -143,6 +116,13 @@ export async function takeWarmCache(root: string, key: string, to: string): Prom
   }
 }
 
+/** Removes `path`, moved out of the way first so that no session copies half of it. */
+async function discard(root: string, path: string): Promise<void> {
+  const doomed = join(root, `.incoming-${crypto.randomUUID()}`);
+  await Deno.rename(path, doomed);
+  await Deno.remove(doomed, { recursive: true });
+}
+
 /**
  * Keeps a copy of the warmed directory `from` under `key` in `root` (created if missing),
  * unless one is there already, and removes all but the most recently used keys. Best effort:
@@ -160,9 +140,7 @@ export async function keepWarmCache(root: string, key: string, from: string): Pr
     const target = join(root, key);
     await Deno.rename(staging, target).catch(async () => {
       if (await Deno.lstat(join(target, COMPLETE)).then((s) => s.isFile, () => false)) return;
-      const doomed = join(root, `.incoming-${crypto.randomUUID()}`);
-      await Deno.rename(target, doomed);
-      await Deno.remove(doomed, { recursive: true });
+      await discard(root, target);
       await Deno.rename(staging, target);
     });
     const keys = [];
@@ -179,10 +157,7 @@ export async function keepWarmCache(root: string, key: string, from: string): Pr
     keys.sort((a, b) => b.used - a.used);
     for (const old of keys.slice(KEPT)) {
       if (old.name === key) continue;
-      // Out of the way at once, so that no session copies half of it; then removed.
-      const doomed = join(root, `.incoming-${crypto.randomUUID()}`);
-      await Deno.rename(join(root, old.name), doomed);
-      await Deno.remove(doomed, { recursive: true });
+      await discard(root, join(root, old.name));
     }
   } catch {
     // A read-only kit (a container's), a full disk: the next session warms up from nothing.
