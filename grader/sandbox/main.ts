@@ -130,7 +130,8 @@ export interface SandboxJob {
   memoryMb: number;
   /**
    * The submission's time ({@linkcode ../config.ts GraderConfig.submissionTimeoutMs}), in CPU
-   * time of its cases: `totalMs` in all, `leftMs` left for this process.
+   * time of its code (its files' loading and its cases): `totalMs` in all, `leftMs` left for
+   * this process.
    */
   budget?: { leftMs: number; totalMs: number };
 }
@@ -209,7 +210,7 @@ class Runner {
   #settled = new Set<string>();
   /** Set once a Worker was stopped mid-work: its thread may still run, so no more work here. */
   #spoilt = false;
-  /** CPU time the submission's cases may still use, ms. */
+  /** CPU time the submission's code may still use, ms. */
   #budgetLeft: number;
 
   constructor(job: SandboxJob, out: Deno.FsFile) {
