@@ -25,6 +25,8 @@
  * @module
  */
 
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
 /**
  * A bad command line: the message is one line naming the flag and what it takes. A
  * `RangeError`, as every command's other checks of flag values throw, so that callers that
@@ -39,28 +41,59 @@ export class UsageError extends RangeError {
 }
 
 /**
- * An error of `node:util`'s `parseArgs` as a {@linkcode UsageError} of one line. Its messages
- * may span lines ("--seed -1" gets "argument is ambiguous" and, below, the fix "--seed=-1"),
- * and an unknown option's ends in advice with an unbalanced quote (`as in '-- "--x"`): that
- * one becomes `Unknown option --x`.
+ * `node:util`'s `parseArgs`, as every command of the kit reads its flags: a negative number
+ * after a flag that takes a value is that value (`--seed -1`, as Python's argparse reads it;
+ * `parseArgs` alone calls it "ambiguous"), and an error is a {@linkcode UsageError} of one line
+ * (`parseArgs`'s span lines, and an unknown option's ends in advice with an unbalanced quote).
  *
  * @example
  * ```ts
- * import { parseArgs } from "node:util";
- * import { argsError } from "./flags.ts";
- * try {
- *   parseArgs({ args: ["--allow-write"], options: {} });
- *   throw new Error("an unknown option was accepted");
- * } catch (error) {
- *   const said = argsError(error).message;
- *   if (said !== "Unknown option --allow-write") throw new Error(`unexpected: ${said}`);
- * }
+ * import { parseFlags, UsageError } from "./flags.ts";
+ * const options = { seed: { type: "string" }, out: { type: "string" } } as const;
+ * const { values } = parseFlags({ args: ["--seed", "-1", "--out", "x"], options });
+ * if (values.seed !== "-1" || values.out !== "x") throw new Error(JSON.stringify(values));
+ * const said = (args: string[]) => {
+ *   try {
+ *     parseFlags({ args, options });
+ *   } catch (error) {
+ *     if (error instanceof UsageError) return error.message;
+ *   }
+ *   throw new Error(`${args.join(" ")} was accepted`);
+ * };
+ * const noValue = said(["--out", "--seed", "1"]);
+ * if (!noValue.startsWith("--out needs a value")) throw new Error(`unexpected: ${noValue}`);
+ * const unknown = said(["--allow-write"]);
+ * if (unknown !== "Unknown option --allow-write") throw new Error(`unexpected: ${unknown}`);
  * ```
+ * @throws {UsageError} for an unknown flag, a flag with no value, or one with a value it does
+ *   not take.
  */
-export function argsError(error: unknown): UsageError {
-  const message = error instanceof Error ? error.message : String(error);
-  const unknown = /^Unknown option '([^']*)'/.exec(message);
-  return new UsageError(unknown ? `Unknown option ${unknown[1]}` : message.split("\n").join(" "));
+export function parseFlags<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  const takesValue = (arg: string) => {
+    const name = /^--([^=]+)$/.exec(arg)?.[1];
+    return name !== undefined && config.options?.[name]?.type === "string";
+  };
+  const args: string[] = [];
+  const given = config.args ?? [];
+  for (let i = 0; i < given.length; i++) {
+    const negative = /^-\.?\d/.test(given[i + 1] ?? "");
+    args.push(takesValue(given[i]) && negative ? `${given[i]}=${given[++i]}` : given[i]);
+  }
+  try {
+    return parseArgs({ ...config, args } as T);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const unknown = /^Unknown option '([^']*)'/.exec(message)?.[1];
+    const ambiguous = /^Option '([^']*)' argument is ambiguous/.exec(message)?.[1];
+    throw new UsageError(
+      unknown !== undefined
+        ? `Unknown option ${unknown}`
+        : ambiguous !== undefined
+        ? `${ambiguous} needs a value, and the next argument is a flag (a value that starts ` +
+          `with "-" is written ${ambiguous}=VALUE)`
+        : message.split("\n").join(" "),
+    );
+  }
 }
 
 /**

@@ -158,7 +158,8 @@ Deno.test("parseTrainArgs() gives the book's defaults and reads every flag", () 
     "1e-2",
     "--batch-size",
     "64",
-    "--seed=-4", // node:util wants "=" before a value starting with "-"
+    "--seed",
+    "-4", // a negative number after a flag is its value (node:util alone wants "--seed=-4")
     "--backend",
     "CPU",
     "--out",
@@ -183,8 +184,9 @@ Deno.test("parseTrainArgs() rejects each bad flag with a one-line message naming
     [["--epochs", "2.5"], /--epochs must be a positive integer/],
     [["--epochs", "ten"], /--epochs must be a positive integer/],
     [["--batch-size=-3"], /--batch-size must be a positive integer, got "-3"/],
-    [["--batch-size", "-3"], /'--batch-size' argument is ambiguous/],
-    [["--seed", "-4"], /'--seed' argument is ambiguous.* use '--seed=-XYZ'/],
+    [["--batch-size", "-3"], /--batch-size must be a positive integer, got "-3"/],
+    [["--epochs", "-1"], /--epochs must be a positive integer, got "-1"/],
+    [["--out", "--subset"], /--out needs a value.* --out=VALUE/],
     [["--batch-size", "1e3"], /--batch-size must be a positive integer/],
     [["--lr", "abc"], /--lr must be a positive finite number, got "abc"/],
     [["--engine", "gpu"], /--engine must be autograd or fused, got "gpu"/],

@@ -36,11 +36,10 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BACKEND_ENV, parseBackendName } from "../lib/backend.ts";
-import { argsError } from "../lib/flags.ts";
+import { parseFlags } from "../lib/flags.ts";
 import { type Case, DEFAULT_TIMEOUT_MS, type Exercise } from "../tests/cases/case.ts";
 import { chdirToCaller } from "../lib/caller_cwd.ts";
 import {
@@ -532,8 +531,20 @@ export function formatTotals(results: ExerciseResult[]): string {
  * }]);
  * if (!text.includes("not in /nope")) throw new Error(`no reason given:\n${text}`);
  * ```
+ *
+ * @example Done with the exercises named is not done with all (`total`, of the kit)
+ * ```ts
+ * import { formatSummary } from "./check.ts";
+ * const done = { id: "softmax", title: "t", file: "s.ts", status: "done" as const, cases: [] };
+ * const text = formatSummary([done], false, 12);
+ * if (!text.includes("1 exercise checked, of 12")) throw new Error(text);
+ * ```
  */
-export function formatSummary(results: ExerciseResult[], color = false): string {
+export function formatSummary(
+  results: ExerciseResult[],
+  color = false,
+  total = results.length,
+): string {
   const s = styles(color);
   const lines: string[] = [];
   const next = results.find((r) => r.status !== "done");
@@ -548,7 +559,14 @@ export function formatSummary(results: ExerciseResult[], color = false): string 
     ),
   ];
   for (const why of skips) lines.push(s.dim(`Skipped, not counted: ${why}`));
-  if (next === undefined) lines.push(s.green("All done."));
+  if (next === undefined) {
+    lines.push(s.green(
+      results.length < total
+        ? `All done: ${plural(results.length, "exercise")} checked, of ${total}; ` +
+          "`deno task check` checks them all."
+        : "All done.",
+    ));
+  }
   return lines.join("\n");
 }
 
@@ -628,7 +646,7 @@ export async function main(args: string[], options: MainOptions = {}): Promise<n
   const error = options.error ?? ((line: string) => console.error(line));
   let parsed;
   try {
-    parsed = parseArgs({
+    parsed = parseFlags({
       args,
       allowPositionals: true,
       options: {
@@ -639,7 +657,7 @@ export async function main(args: string[], options: MainOptions = {}): Promise<n
       },
     });
   } catch (e) {
-    error(`${argsError(e).message}\n${USAGE}`);
+    error(`${e instanceof Error ? e.message : e}\n${USAGE}`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -648,9 +666,9 @@ export async function main(args: string[], options: MainOptions = {}): Promise<n
     return 0;
   }
   const dir = resolve(values.dir ?? join(ROOT, "exercises"));
+  const { exercises } = await import("../tests/cases/mod.ts");
   let backend;
   try {
-    const { exercises } = await import("../tests/cases/mod.ts");
     selectExercises(exercises, positionals);
     if (!(await Deno.stat(dir).catch(() => null))?.isDirectory) {
       throw new RangeError(`--dir ${values.dir}: ${dir} is not a directory`);
@@ -683,7 +701,7 @@ export async function main(args: string[], options: MainOptions = {}): Promise<n
     ...check,
     onResult: (result) => log(formatProgressLine(result, color)),
   });
-  log(formatSummary(results, color));
+  log(formatSummary(results, color, exercises.length));
   return results.every((r) => r.status === "done") ? 0 : 1;
 }
 

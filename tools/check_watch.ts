@@ -214,7 +214,7 @@ export async function watchCheck(options: WatchOptions = {}): Promise<ExerciseRe
         },
       });
       if (first.length === 0) {
-        log(formatSummary(state.results, color));
+        log(formatSummary(state.results, color, exercises.length));
         state.shown = state.results.find((r) => r.status !== "done")?.id;
       } else log(`\n${formatTotals(state.results)}`);
     } catch (error) {

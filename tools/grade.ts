@@ -22,7 +22,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import {
   checkGate,
@@ -57,7 +56,7 @@ import {
   writeFileAtomic,
 } from "../grader/mod.ts";
 import { chdirToCaller } from "../lib/caller_cwd.ts";
-import { positiveInteger, positiveNumber } from "../lib/flags.ts";
+import { parseFlags, positiveInteger, positiveNumber } from "../lib/flags.ts";
 
 /** Output formats. */
 export type Format = "terminal" | "gradescope" | "exercism" | "junit";
@@ -171,7 +170,7 @@ const FORMATS: Format[] = ["terminal", "gradescope", "exercism", "junit"];
  * submission.
  */
 export function parseGradeArgs(argv: string[]): GradeArgs {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args: argv,
     allowPositionals: true,
     strict: true,

@@ -20,8 +20,7 @@
  * @module
  */
 import { join } from "node:path";
-import { parseArgs } from "node:util";
-import { positiveInteger } from "../lib/flags.ts";
+import { parseFlags, positiveInteger } from "../lib/flags.ts";
 import { encodeIdx, sha256Hex } from "../data/idx.ts";
 import {
   FASHION_MNIST_FILES,
@@ -130,7 +129,7 @@ export async function makeSubset(options: MakeSubsetOptions = {}): Promise<Subse
 if (import.meta.main) {
   let options: { from?: string; out?: string; trainPerClass: number; testPerClass: number };
   try {
-    const { values } = parseArgs({
+    const { values } = parseFlags({
       args: Deno.args,
       options: {
         from: { type: "string" },

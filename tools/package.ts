@@ -16,12 +16,11 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { gradescopePackage } from "../deploy/gradescope.ts";
 import { writeFileAtomic } from "../lib/write_atomic.ts";
 import { chdirToCaller } from "../lib/caller_cwd.ts";
-import { positiveNumber } from "../lib/flags.ts";
+import { parseFlags, positiveNumber } from "../lib/flags.ts";
 
 /** The help text. */
 export const usage = `Build a grading platform's package.
@@ -67,10 +66,11 @@ export interface PackageArgs {
  * try { parsePackageArgs(["gradescope"]); } catch (e) { message = (e as Error).message; }
  * if (!message.includes("--out")) throw new Error(message);
  * ```
- * @throws {TypeError} for a missing or unknown platform, flag or value.
+ * @throws {UsageError} for an unknown flag or one missing its value; {@linkcode TypeError} for
+ *   a missing or unknown platform or a bad value.
  */
 export function parsePackageArgs(argv: string[]): PackageArgs {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args: argv,
     allowPositionals: true,
     options: {

@@ -34,7 +34,7 @@
  */
 import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { parseFlags } from "../lib/flags.ts";
 import katex from "katex";
 import { marked } from "marked";
 import { exercises } from "../tests/cases/mod.ts";
@@ -451,7 +451,7 @@ export async function buildSite(outDir: string): Promise<string[]> {
 if (import.meta.main) {
   let out: string;
   try {
-    const { values } = parseArgs({
+    const { values } = parseFlags({
       args: Deno.args,
       strict: true,
       allowPositionals: false,
@@ -460,7 +460,7 @@ if (import.meta.main) {
     out = values.out!;
   } catch (error) {
     console.error(
-      `site: ${(error as Error).message.split("\n")[0]}; usage: deno task site [--out DIR]`,
+      `site: ${(error as Error).message}; usage: deno task site [--out DIR]`,
     );
     Deno.exit(2);
   }

@@ -21,7 +21,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import * as tf from "../lib/tf.ts";
 import { loadDataFashionMnist } from "../data/fashion_mnist.ts";
 import { initParams } from "../lessons/02_softmax.ts";
@@ -29,7 +28,7 @@ import type { EpochRecord } from "../lessons/05_train_ch3.ts";
 import { FusedEngine, parseThreads, trainFused } from "../lib/fused_engine.ts";
 import { FONT_FAMILY, specToSVG, svgToPNG } from "../lib/chart_render.ts";
 import { writeFileAtomic } from "../lib/write_atomic.ts";
-import { argsError, integer, positiveInteger, UsageError } from "../lib/flags.ts";
+import { integer, parseFlags, positiveInteger, UsageError } from "../lib/flags.ts";
 
 /** The sweep's settings, checked. */
 export interface SweepArgs {
@@ -113,27 +112,22 @@ function list(flag: string, text: string | undefined, integer: boolean): number[
  *   value, bad epochs or seed, `--data-dir` with `--subset`.
  */
 export function parseSweepArgs(args: string[]): SweepArgs {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        lr: { type: "string" },
-        "batch-size": { type: "string" },
-        epochs: { type: "string", default: "10" },
-        seed: { type: "string", default: "0" },
-        threads: { type: "string", default: "1" },
-        out: { type: "string", default: "out/sweep" },
-        "data-dir": { type: "string" },
-        subset: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (error) {
-    throw argsError(error);
-  }
+  const { values } = parseFlags({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      lr: { type: "string" },
+      "batch-size": { type: "string" },
+      epochs: { type: "string", default: "10" },
+      seed: { type: "string", default: "0" },
+      threads: { type: "string", default: "1" },
+      out: { type: "string", default: "out/sweep" },
+      "data-dir": { type: "string" },
+      subset: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
   if (values.help) {
     const help: SweepArgs = {
       lrs: [],

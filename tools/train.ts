@@ -43,7 +43,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import * as tf from "../lib/tf.ts";
 import { BACKEND_ENV, type BackendName, initBackend, parseBackendName } from "../lib/backend.ts";
 import { Animator } from "../lib/animator.ts";
@@ -59,7 +58,7 @@ import { crossEntropy } from "../lessons/03_cross_entropy.ts";
 import { type EpochRecord, sgdUpdater, trainCh3 } from "../lessons/05_train_ch3.ts";
 import { predictCh3 } from "../lessons/06_predict_ch3.ts";
 import { chdirToCaller } from "../lib/caller_cwd.ts";
-import { argsError, integer, positiveInteger, positiveNumber, UsageError } from "../lib/flags.ts";
+import { integer, parseFlags, positiveInteger, positiveNumber, UsageError } from "../lib/flags.ts";
 
 /** The command's settings, after parsing and checking. */
 export interface TrainArgs {
@@ -132,29 +131,24 @@ Exit codes: 0 the book's checks passed, 1 they failed or training could not run,
  *   number, a seed that is not an integer, or an unknown backend.
  */
 export function parseTrainArgs(args: string[]): TrainArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        epochs: { type: "string", default: "10" },
-        lr: { type: "string", default: "0.1" },
-        "batch-size": { type: "string", default: "256" },
-        seed: { type: "string", default: "0" },
-        engine: { type: "string", default: "autograd" },
-        threads: { type: "string" },
-        backend: { type: "string" },
-        out: { type: "string", default: "out/train" },
-        "data-dir": { type: "string" },
-        subset: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (error) {
-    throw argsError(error);
-  }
+  const parsed = parseFlags({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      epochs: { type: "string", default: "10" },
+      lr: { type: "string", default: "0.1" },
+      "batch-size": { type: "string", default: "256" },
+      seed: { type: "string", default: "0" },
+      engine: { type: "string", default: "autograd" },
+      threads: { type: "string" },
+      backend: { type: "string" },
+      out: { type: "string", default: "out/train" },
+      "data-dir": { type: "string" },
+      subset: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
   const v = parsed.values;
   const lr = positiveNumber("--lr", v.lr!);
   const seed = integer("--seed", v.seed!);
