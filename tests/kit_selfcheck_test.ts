@@ -490,6 +490,8 @@ Deno.test("runCheck(): a syntax error fails its own exercise only, naming its fi
       fail(`the syntax error is not named with its place: ${message}`);
     }
     if (!hint.includes("syntax error")) fail(`unexpected hint: ${hint}`);
+    // Deno wraps it in a TypeError; it is shown as the grader shows it (audit 26).
+    if (!/loaded: SyntaxError: /.test(message)) fail(`not shown as a SyntaxError: ${message}`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -298,7 +298,10 @@ const COLOURS = /\u001b\[[0-9;]*m/g;
 function messageOf(error: unknown, dirUrl: string): string {
   if (!(error instanceof Error)) return String(error);
   if (error.name === "AssertionError") return error.message;
-  const message = `${error.name}: ${error.message}`.replace(COLOURS, "");
+  // Deno reports a file that does not parse as a TypeError whose message is the SyntaxError
+  // with its code frame: shown as the SyntaxError, as the grader shows it.
+  const parse = error.name === "TypeError" && error.message.startsWith("SyntaxError: ");
+  const message = (parse ? error.message : `${error.name}: ${error.message}`).replace(COLOURS, "");
   const where = (error.stack ?? "").replace(COLOURS, "").split("\n")
     .find((line) => line.includes(dirUrl) && !message.includes(line.trim()));
   return `${message}${where ? `\n${where.trim()}` : ""}`;

@@ -98,6 +98,9 @@ export function problemHint(kind: FileProblem["kind"], file: string): string {
  * if (!hint.startsWith("Loading a file runs its top-level code, and that threw")) {
  *   throw new Error(`unexpected hint: ${hint}`);
  * }
+ * // Deno's own, for a file that does not parse: the SyntaxError and its code frame.
+ * const parse = loadFailureHint("a.ts could not be loaded: SyntaxError: Expected ','\n   |\n");
+ * if (!parse.startsWith("Fix the syntax error")) throw new Error(`unexpected hint: ${parse}`);
  * ```
  */
 export function loadFailureHint(message: string): string {
@@ -111,9 +114,10 @@ export function loadFailureHint(message: string): string {
   }
   if (/is not handed to the grader/.test(error)) return problemHint("load", "");
   if (
-    // Deno's for a module that does not parse or resolve; a SyntaxError of its own (a bad
-    // JSON.parse at the top) is code that threw.
-    /^TypeError: SyntaxError|^(TypeError: )?(Module not found|\[ERR_)|Relative import path|Cannot find module/
+    // Deno's for a module that does not parse (its SyntaxError has a code frame, "   |", on
+    // the next line) or resolve; a SyntaxError of its own (a bad JSON.parse at the top) is code
+    // that threw.
+    /^(TypeError: )?SyntaxError: .*\n *\||^(TypeError: )?(Module not found|\[ERR_)|Relative import path|Cannot find module/
       .test(error)
   ) {
     return "Fix the syntax error or the missing module named above.";
