@@ -422,6 +422,29 @@ const MISTAKES: Record<string, Mistake[]> = {
       }),
     },
     {
+      mistake: "counts the correct predictions of a new net(X) after the step",
+      caughtBy: "short last batch",
+      says: "after each batch's step",
+      replace: (s) => ({
+        trainEpochCh3: (net: kit.Net, iter: kit.DataIter, loss: kit.Loss, updater: kit.Updater) => {
+          let [X, y]: [T2?, T1?] = [];
+          let [correct, examples] = [0, 0];
+          const r = s.trainEpochCh3((x: T2) => net(X = x), iter, (yHat: T2, yb: T1) => {
+            y = yb;
+            return loss(yHat, yb);
+          }, {
+            params: updater.params,
+            step: (grads: tf.Tensor[], n: number) => {
+              updater.step(grads, n);
+              correct += tf.tidy(() => kit.accuracy(net(X!), y!));
+              examples += n;
+            },
+          });
+          return { trainLoss: r.trainLoss, trainAcc: correct / examples };
+        },
+      }),
+    },
+    {
       mistake: "keeps its sums from one call to the next (a module-level Accumulator)",
       caughtBy: "float64 SGD epoch",
       says: "from zero on every call",

@@ -142,7 +142,8 @@ export function sgdStepReference(
  * One epoch of minibatch SGD on softmax regression in float64 (the batches in order, the
  * last one possibly short, each step divided by its actual size). Returns the new model and
  * the epoch's mean loss and accuracy (both measured before each batch's step, as the book's
- * `train_epoch_ch3` does). `lrOf(n)` is the learning rate of a batch of `n` examples (default
+ * `train_epoch_ch3` does), and the accuracy a learner who predicts again after each step gets
+ * (`trainAccAfterStep`). `lrOf(n)` is the learning rate of a batch of `n` examples (default
  * `lr`); the checks use it to recognise a learner's misscaled step.
  *
  * @example
@@ -161,10 +162,17 @@ export function sgdEpochReference(
   lr: number,
   batchSize: number,
   lrOf: (n: number) => number = () => lr,
-): { model: PlainModel; trainLoss: number; trainAcc: number; lastLoss: number } {
+): {
+  model: PlainModel;
+  trainLoss: number;
+  trainAcc: number;
+  trainAccAfterStep: number;
+  lastLoss: number;
+} {
   let current = model;
   let lossSum = 0;
   let correct = 0;
+  let correctAfter = 0;
   let lastLoss = 0;
   for (let start = 0; start < X.length; start += batchSize) {
     const Xb = X.slice(start, start + batchSize);
@@ -175,6 +183,14 @@ export function sgdEpochReference(
     lossSum += step.losses.reduce((s, l) => s + l, 0);
     lastLoss = step.losses[step.losses.length - 1];
     current = step.next;
+    correctAfter += argmaxRows(affine(Xb, current.W, current.b)).filter((p, i) => p === yb[i])
+      .length;
   }
-  return { model: current, trainLoss: lossSum / X.length, trainAcc: correct / X.length, lastLoss };
+  return {
+    model: current,
+    trainLoss: lossSum / X.length,
+    trainAcc: correct / X.length,
+    trainAccAfterStep: correctAfter / X.length,
+    lastLoss,
+  };
 }

@@ -100,6 +100,14 @@ function checkEpoch(output: unknown, data: Synthetic): void {
     ...tol,
     msg: `trainLoss (mean loss per example)${stepsRight}`,
   });
+  if (trainAcc !== ref.trainAcc && trainAcc === ref.trainAccAfterStep) {
+    fail(
+      `trainAcc ${trainAcc} is the fraction correct after each batch's step; before it, as the ` +
+        `loss is measured, it is ${ref.trainAcc}`,
+      "Count the correct predictions of the yHat that gave the batch's loss, not of a new " +
+        "net(X) after updater.step.",
+    );
+  }
   assertClose([trainAcc], [ref.trainAcc], {
     atol: 1e-9,
     msg: `trainAcc (fraction correct)${stepsRight}`,
