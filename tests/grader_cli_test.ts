@@ -39,7 +39,8 @@ Deno.test("parseGradeArgs() rejects bad command lines with the flag named", () =
   assertThrows(() => parseGradeArgs(["a", "--backend", "gpu"]), RangeError, "--backend");
   assertThrows(() => parseGradeArgs(["a", "--time-limit", "0"]), RangeError, "--time-limit");
   assertEquals(parseGradeArgs(["a", "--time-limit", "90"]).config.submissionTimeoutMs, 90_000);
-  assertThrows(() => parseGradeArgs(["a", "--bogus"]), TypeError, "bogus");
+  assertThrows(() => parseGradeArgs(["a", "--bogus"]), RangeError, "Unknown option --bogus");
+  assertThrows(() => parseGradeArgs(["a", "--time-limit", "-3"]), RangeError, 'got "-3"');
   assertEquals(parseGradeArgs(["a", "--out", "r.json"]).format, "gradescope");
   assertEquals(parseGradeArgs(["a"]).format, "terminal");
 });
