@@ -2,7 +2,8 @@
  * The grader is fair to honest students whatever the grading machine is doing: the reference
  * solutions keep full marks on a machine kept busy (two CPU-bound processes beside the grader:
  * limits are CPU time), and a machine without the data a case needs refuses to grade (a set-up
- * error, exit 1, naming the fix) instead of charging the student.
+ * error, exit 1, naming the fix) instead of charging the student; and code stopped by the clock's
+ * backstop is told so, not as having used its CPU time.
  *
  * Needs the full Fashion-MNIST (a case trains on it): ignored without it; CI has it.
  */
@@ -93,6 +94,32 @@ export function sumKeepdim(X: tf.Tensor2D, axis: 0 | 1): tf.Tensor2D {
       await hog.status;
     }
     await Deno.remove(work, { recursive: true });
+  }
+});
+
+Deno.test("a file that waits as it loads is told as stopped on the clock, not as using CPU time", async () => {
+  // It uses no CPU time, so only the clock's backstop (wallFactor × the limit + 5 s) stops it;
+  // the message said "took longer than 1000 ms of CPU time", which it never used.
+  const dir = await Deno.makeTempDir({ prefix: "waits-at-load-" });
+  const solution = await Deno.readTextFile(join(KIT, "solutions", "sum_keepdim.ts"));
+  await Deno.writeTextFile(
+    join(dir, "sum_keepdim.ts"),
+    `${solution}\nawait new Promise((resolve) => setTimeout(resolve, 60_000));\n`,
+  );
+  const session = await openSession({
+    config: defaultConfig({ importTimeoutMs: 1000, wallFactor: 1 }),
+    exercises: ["sum_keepdim"],
+  });
+  try {
+    const report = await gradeSubmission(session, dir);
+    const text = formatTerminal(report, "instructor");
+    assertEquals(report.score, 0, text);
+    assertIncludes(JSON.stringify(report), [
+      "took longer than 6 s on the clock, the backstop of its 1000 ms of CPU time (code that waits",
+    ]);
+  } finally {
+    await session.close();
+    await Deno.remove(dir, { recursive: true });
   }
 });
 

@@ -177,7 +177,8 @@ const REQUEST_BYTES = 64 * 1024;
  * a few hundred bytes), once outputs and messages have taken the rest.
  */
 const RESERVE_BYTES = 1 << 20;
-type Outcome = { kind: "reply"; data: Reply } | { kind: "timeout" } | {
+/** `clock`: stopped by the wall-clock backstop, not by the CPU limit (code that waits). */
+type Outcome = { kind: "reply"; data: Reply } | { kind: "timeout"; clock: boolean } | {
   kind: "crash";
   message: string;
 };
@@ -270,7 +271,8 @@ class Runner {
       const cap = this.#job.memoryMb * 1024 * 1024;
       const timer = setInterval(() => {
         if (Deno.memoryUsage().rss > cap) Deno.exit(MEMORY_EXIT);
-        if (cpuMs() - startCpu > limitMs || Date.now() > wallEnd) settle({ kind: "timeout" });
+        if (cpuMs() - startCpu > limitMs) settle({ kind: "timeout", clock: false });
+        else if (Date.now() > wallEnd) settle({ kind: "timeout", clock: true });
       }, 20);
       const settle = (outcome: Outcome) => {
         clearInterval(timer);
@@ -386,7 +388,11 @@ class Runner {
         }
         : {
           message: outcome.kind === "timeout"
-            ? `loading exercises/${file} took longer than ${this.#job.importMs} ms of CPU time`
+            ? `loading exercises/${file} took longer than ${
+              outcome.clock
+                ? this.#clock(this.#job.importMs)
+                : `${this.#job.importMs} ms of CPU time`
+            }`
             : `loading exercises/${file} failed: the code ${outcome.message}`,
           todo: false,
         };
@@ -395,6 +401,13 @@ class Runner {
       if (outcome.kind === "timeout") this.#spoilt = true;
       if (outcome.kind !== "reply") return await this.#start(unit);
     }
+  }
+
+  /** The clock's backstop for a limit of `limitMs` of CPU time, in words. */
+  #clock(limitMs: number): string {
+    const seconds = (this.#job.wallFactor * limitMs + 5000) / 1000;
+    return `${seconds} s on the clock, the backstop of its ${limitMs} ms of CPU time (code ` +
+      "that waits uses no CPU time)";
   }
 
   #stop(): void {
@@ -477,8 +490,10 @@ class Runner {
         throw new OutOfTime();
       }
       if (outcome.kind === "timeout") {
-        const reason = `no result within the time limit of ${c.timeoutMs} ms of CPU time ` +
-          "(the case was stopped)";
+        const reason = outcome.clock
+          ? `no result within ${this.#clock(c.timeoutMs)} (the case was stopped)`
+          : `no result within the time limit of ${c.timeoutMs} ms of CPU time ` +
+            "(the case was stopped)";
         this.#result(c, "timeout", reason, ms);
         this.#stopped.set(
           c.file,
