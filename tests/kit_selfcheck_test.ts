@@ -581,7 +581,7 @@ Deno.test("runCheck(): an unpinned import the graph check cannot see (a computed
   });
 });
 
-Deno.test("runCheck(): the learner's code may read files and the kit's environment variables, not write either, as in the grader's sandbox", async () => {
+Deno.test("runCheck(): the learner's code may read files and the kit's environment variables, not write either, nor start a Worker, as in the grader's sandbox", async () => {
   // Seventeenth and eighteenth reviews: a debug log and an environment variable set while
   // loading passed in the check and failed in the grader; fifth fairness review: HOME too.
   const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".writes_" });
@@ -602,9 +602,14 @@ Deno.test("runCheck(): the learner's code may read files and the kit's environme
       join(dir, "cross_entropy.ts"),
       `${crossEntropy}\nif (Deno.env.get("HOME") !== undefined) throw new Error("HOME is shown");\n`,
     );
-    const [env, write, home] = await runCheck({
+    const accuracy = await Deno.readTextFile(join(ROOT, "solutions", "accuracy.ts"));
+    await Deno.writeTextFile(
+      join(dir, "accuracy.ts"),
+      `${accuracy}\nnew Worker("data:text/javascript,", { type: "module" }).terminate();\n`,
+    );
+    const [env, write, home, worker] = await runCheck({
       dir,
-      ids: ["sum_keepdim", "softmax", "cross_entropy"],
+      ids: ["sum_keepdim", "softmax", "cross_entropy", "accuracy"],
       typeCheck: false,
     });
     const says = (result: typeof env, fragment: string) =>
@@ -621,6 +626,9 @@ Deno.test("runCheck(): the learner's code may read files and the kit's environme
       fail(`a file write was not refused as such: ${JSON.stringify(write.cases[0])}`);
     }
     if (home.status !== "done") fail(`HOME is shown: ${JSON.stringify(home.cases[0])}`);
+    if (!says(worker, "Starting a Worker is not allowed")) {
+      fail(`a Worker was not refused: ${JSON.stringify(worker.cases[0])}`);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

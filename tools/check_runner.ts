@@ -391,7 +391,9 @@ async function serve(args: string[]): Promise<void> {
   // The environment, readable and not writable, and only the kit's own variables (the backend,
   // the data set's folder), as in the grader's Workers: code that reads HOME or its own
   // variable finds it unset in both (fifth fairness review: 8/8 here, 1/9 there).
-  const { readOnlyEnv, refuseBlockingWaits } = await import("../grader/sandbox/refuse.ts");
+  const { readOnlyEnv, refuse: refuseGlobal, refuseBlockingWaits } = await import(
+    "../grader/sandbox/refuse.ts"
+  );
   readOnlyEnv(
     Object.fromEntries(
       [BACKEND_ENV, ENV_DIR].flatMap((name) => {
@@ -401,6 +403,9 @@ async function serve(args: string[]): Promise<void> {
     ),
   );
   refuseBlockingWaits(); // and no waiting without CPU time (Atomics.wait, file locks)
+  // Nor threads of its own, refused in the grader's Workers (grader/sandbox/worker.ts).
+  refuseGlobal(globalThis, "Worker", "Starting a Worker");
+  refuseGlobal(globalThis, "BroadcastChannel", "BroadcastChannel");
   // Nor the full data set's test split, which the grader gives only its judges, never the
   // learner's code (seventh fairness review: a smoke test at the bottom of a file that loaded
   // the data passed here, 7/7, and failed to load there, 0/7). Only a case's own check reads it.
