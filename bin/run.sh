@@ -31,7 +31,8 @@ clear_results() {
 fail() {
   echo "bin/run.sh: $1" >&2
   if [ -n "${output:-}" ] && [ -d "$output" ]; then
-    message=$(printf '%s' "$1" | tr -d '\000-\037' | sed 's/\\/\\\\/g; s/"/\\"/g')
+    # Printable ASCII only, so the JSON is valid whatever bytes a path or the log held.
+    message=$(printf '%s' "$1" | LC_ALL=C tr -c '\040-\176' '?' | sed 's/\\/\\\\/g; s/"/\\"/g')
     clear_results || true
     printf '{"version":3,"status":"error","message":"%s","tests":[]}\n' "$message" \
       >"$output/results.json"
@@ -41,11 +42,13 @@ fail() {
 [ $# -eq 3 ] || { echo "usage: bin/run.sh SLUG INPUT_DIR OUTPUT_DIR" >&2; exit 1; }
 log=""
 result=""
+copy=""
 # Whatever stops this script from here on, OUTPUT_DIR gets a results.json that says so.
 on_exit() {
   code=$?
   [ -z "$log" ] || rm -f "$log"
   [ -z "$result" ] || rm -f "$result"
+  [ -z "$copy" ] || { chmod -R u+rwx -- "$copy" 2>/dev/null; rm -rf -- "$copy"; } || true
   if [ "$code" -ne 0 ] && { [ ! -f "${output:-/nonexistent}/results.json" ] ||
     [ ! -s "${output:-/nonexistent}/results.json" ]; }; then
     fail "the runner stopped early (exit code $code)"
@@ -61,6 +64,17 @@ case $slug in
   all) only= ;;
   *[!A-Za-z0-9_-]* | "") fail "SLUG must be an exercise id or slug or all, got '$slug'" ;;
   *) only="--exercise=$slug" ;;
+esac
+# OUTPUT_DIR is INPUT_DIR, or inside it: the submission is graded from a copy taken before its
+# own results.json (a file its code may read, a folder of its files) is replaced below, so it is
+# graded as `deno task check` saw it (forty-eighth review: the placeholder was type-checked as
+# the student's JSON).
+case "$output/" in
+  "$input"/*)
+    copy=$(mktemp -d)
+    cp -RP -- "$input" "$copy/" || fail "cannot copy INPUT_DIR $2 before writing results.json into it"
+    input="$copy/$(basename -- "$input")"
+    ;;
 esac
 # Until the grading ends, results.json says it did not: a platform that stops this script at its
 # time limit (or kills it outright) finds that, never a results.json the submission brought
@@ -79,8 +93,7 @@ kit=$(cd "$(dirname "$0")/.." && pwd)
 unset INIT_CWD
 cd "$kit"
 log=$(mktemp)
-# The results are written beside the log, then moved into OUTPUT_DIR: OUTPUT_DIR may be
-# INPUT_DIR, whose files (a folder named results.json too) stay as they are while grading.
+# The results are written beside the log, then moved into OUTPUT_DIR.
 result=$(mktemp)
 status=0
 # shellcheck disable=SC2086 # $only is one word or none

@@ -83,6 +83,61 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "bin/run.sh: with INPUT_DIR as OUTPUT_DIR, the submission is graded with its own results.json, as the check sees it",
+  ignore: ignoreWithoutFullData,
+  async fn() {
+    // Forty-eighth review: the placeholder results.json was written before grading, so code that
+    // reads its own results.json (passing `deno task check`) was type-checked against it and
+    // scored 0.
+    const dir = await Deno.makeTempDir({ prefix: "run-sh-" });
+    try {
+      const solution = await Deno.readTextFile(join(KIT, "solutions", "softmax.ts"));
+      await Deno.writeTextFile(
+        join(dir, "softmax.ts"),
+        'import data from "./results.json" with { type: "json" };\n' +
+          'if (data.scale !== 1) throw new Error("results.json was not the student\'s");\n' +
+          solution,
+      );
+      await Deno.writeTextFile(join(dir, "results.json"), '{"scale": 1}\n');
+      const run = await runSh(["softmax", dir, dir]);
+      assertEquals(run.code, 0, run.stderr);
+      const json = await results(dir);
+      assertEquals([json.version, json.status], [3, "pass"], JSON.stringify(json));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("bin/run.sh: an error's results.json is valid UTF-8 JSON whatever bytes the paths hold", async () => {
+  // Forty-eighth review: control characters were dropped, but a byte that is not UTF-8 (from a
+  // path) reached results.json as it was, and a strict reader refused the file.
+  const dir = await Deno.makeTempDir({ prefix: "run-sh-" });
+  try {
+    const script = join(KIT, "bin", "run.sh");
+    const { code } = await new Deno.Command("sh", {
+      args: [
+        "-c",
+        `sh "$1" softmax "$(printf '/nonexistent/no\\377such\\033dir')" "$2"`,
+        "sh",
+        script,
+        dir,
+        dir,
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    assertEquals(code, 1);
+    const bytes = await Deno.readFile(join(dir, "results.json"));
+    const json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    assertEquals(json.status, "error", JSON.stringify(json));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("bin/run.sh: a bad slug exits 1 with an error results.json saying so, over a read-only folder of that name too", async () => {
   const dir = await Deno.makeTempDir({ prefix: "run-sh-" });
   try {
