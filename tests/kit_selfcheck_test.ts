@@ -634,6 +634,52 @@ Deno.test("runCheck(): the learner's code may read files and the kit's environme
   }
 });
 
+Deno.test("runCheck(): a computed import of a built-in the grader blocks or of solutions/, and crypto.subtle, fail as in the grader's sandbox; an allowed one loads", async () => {
+  // Both passed the check and scored 0 in the grader (the check used the kit's import map; the
+  // grader's blocks every `node:` built-in an exercise may not import, computed ones too).
+  const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".computed_" });
+  try {
+    const solution = (id: string) => Deno.readTextFile(join(ROOT, "solutions", `${id}.ts`));
+    await Deno.writeTextFile(
+      join(dir, "sum_keepdim.ts"),
+      `const fs = await import("node:" + "fs");\nif (!fs.readFileSync) throw new Error("no fs");\n` +
+        await solution("sum_keepdim"),
+    );
+    await Deno.writeTextFile(
+      join(dir, "softmax.ts"),
+      `await crypto.subtle.digest("SHA-256", new Uint8Array(4));\n` + await solution("softmax"),
+    );
+    await Deno.writeTextFile(
+      join(dir, "cross_entropy.ts"),
+      `const util = await import("node:" + "util");\nif (!util.format) throw new Error("no util");\n` +
+        await solution("cross_entropy"),
+    );
+    await Deno.writeTextFile(
+      join(dir, "accuracy.ts"),
+      `const kit = await import("../sol" + "utions/accuracy.ts");\nexport const { accuracy } = kit;\n`,
+    );
+    const [fs, subtle, util, kit] = await runCheck({
+      dir,
+      ids: ["sum_keepdim", "softmax", "cross_entropy", "accuracy"],
+      typeCheck: false,
+    });
+    const says = (result: typeof fs, fragment: string) =>
+      result.status === "failing" && (result.cases[0].message ?? "").includes(fragment);
+    if (!says(fs, "node:fs cannot be imported while grading")) {
+      fail(`import("node:" + "fs") was not refused: ${JSON.stringify(fs.cases[0])}`);
+    }
+    if (!says(subtle, "crypto.subtle is not allowed while grading")) {
+      fail(`crypto.subtle was not refused: ${JSON.stringify(subtle.cases[0])}`);
+    }
+    if (util.status !== "done") fail(`node:util was refused: ${JSON.stringify(util.cases[0])}`);
+    if (!says(kit, "Module not found")) {
+      fail(`a computed import of solutions/ loaded: ${JSON.stringify(kit.cases[0])}`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("runCheck(): what the grader's stage leaves out fails as it does there: a helper it is not handed, a file read at run time, a folder too large to grade", async () => {
   // Seventeenth review: the check said "All done" where the grader gave 127/149 and 0/149; and
   // a text file read at run time (fixture reads_unhanded_file) 10/10 where the grader gave 0/10.

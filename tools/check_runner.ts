@@ -34,6 +34,9 @@
 import { parseArgs } from "node:util";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { defaultConfig } from "../grader/config.ts";
+import { checkImportMap, readKitImports } from "../grader/prepare/import_map.ts";
+import { lockedPackages } from "../grader/prepare/policy.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -128,6 +131,7 @@ export class CaseRunner {
   #ready: Promise<Ready | RunnerReply> | undefined;
   #waiting: ((reply: Ready | RunnerReply) => void) | undefined;
   #reading: Promise<void> | undefined;
+  #map: Promise<string> | undefined;
 
   /** @param options where the exercise files are, the backend, where printed text goes. */
   constructor(options: CaseRunnerOptions) {
@@ -136,7 +140,7 @@ export class CaseRunner {
 
   /** The backend the current process computes on, once it is up (starting one if needed). */
   async backend(): Promise<string> {
-    const ready = await this.#start(await this.#options.unreadable ?? []);
+    const ready = await this.#start(await this.#options.unreadable ?? [], await this.#importMap());
     if (ready.type !== "ready") {
       throw new Error(
         `The check's runner process did not start (${JSON.stringify(ready)}); ` +
@@ -152,7 +156,7 @@ export class CaseRunner {
    * next request starts a fresh process.
    */
   async request(request: RunnerRequest, limitMs: number): Promise<RunnerReply> {
-    const ready = await this.#start(await this.#options.unreadable ?? []);
+    const ready = await this.#start(await this.#options.unreadable ?? [], await this.#importMap());
     if (ready.type !== "ready") {
       await this.close();
       return ready as RunnerReply;
@@ -188,7 +192,28 @@ export class CaseRunner {
     await this.#reading;
   }
 
-  #start(unreadable: readonly string[]): Promise<Ready | RunnerReply> {
+  /**
+   * The process's import map, as a `data:` URL ({@linkcode checkImportMap}): what the grader's
+   * sandbox blocks is blocked for the learner's files alike, by a computed `import()` too.
+   */
+  #importMap(): Promise<string> {
+    this.#map ??= (async () => {
+      const config = defaultConfig();
+      const map = checkImportMap({
+        kitImports: await readKitImports(config.configFile),
+        kitRoot: config.kitRoot,
+        kitDirs: [config.lessonsDir, ...config.libraryDirs],
+        learnerDir: resolve(this.#options.dir),
+        allowedNodeModules: config.allowedNodeModules,
+        allowedPackages: config.allowedPackages,
+        lockedPackages: await lockedPackages(config.lockFile),
+      });
+      return `data:application/json,${encodeURIComponent(JSON.stringify(map))}`;
+    })();
+    return this.#map;
+  }
+
+  #start(unreadable: readonly string[], importMap: string): Promise<Ready | RunnerReply> {
     if (this.#ready !== undefined) return this.#ready;
     // --frozen: an import the kit's lockfile does not pin (`npm:@tensorflow/tfjs` with no
     // version, a package the kit lacks) fails here, as the grader refuses it, instead of
@@ -209,6 +234,8 @@ export class CaseRunner {
       "--allow-env",
       "--frozen",
       `--config=${join(ROOT, "deno.json")}`,
+      // Seventh fairness review's leftover: `import("node:" + "fs")` passed here, failed there.
+      `--import-map=${importMap}`,
     ];
     args.push(fileURLToPath(import.meta.url), "--dir", resolve(this.#options.dir));
     if (this.#options.backend !== undefined) args.push("--backend", this.#options.backend);
@@ -391,9 +418,10 @@ async function serve(args: string[]): Promise<void> {
   // The environment, readable and not writable, and only the kit's own variables (the backend,
   // the data set's folder), as in the grader's Workers: code that reads HOME or its own
   // variable finds it unset in both (fifth fairness review: 8/8 here, 1/9 there).
-  const { readOnlyEnv, refuse: refuseGlobal, refuseBlockingWaits } = await import(
-    "../grader/sandbox/refuse.ts"
-  );
+  const { readOnlyEnv, refuse: refuseGlobal, refuseBlockingWaits, refuseSubtleCrypto } =
+    await import(
+      "../grader/sandbox/refuse.ts"
+    );
   readOnlyEnv(
     Object.fromEntries(
       [BACKEND_ENV, ENV_DIR].flatMap((name) => {
@@ -406,6 +434,7 @@ async function serve(args: string[]): Promise<void> {
   // Nor threads of its own, refused in the grader's Workers (grader/sandbox/worker.ts).
   refuseGlobal(globalThis, "Worker", "Starting a Worker");
   refuseGlobal(globalThis, "BroadcastChannel", "BroadcastChannel");
+  refuseSubtleCrypto(); // as there: its native threads outlive a case
   // Nor the full data set's test split, which the grader gives only its judges, never the
   // learner's code (seventh fairness review: a smoke test at the bottom of a file that loaded
   // the data passed here, 7/7, and failed to load there, 0/7). Only a case's own check reads it.

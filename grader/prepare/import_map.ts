@@ -164,38 +164,130 @@ export function prepareImportMap(options: MapOptions & { workDir?: string }): Im
   return { imports, scopes: {} };
 }
 
+/** What a submission may import, as the grader's configuration says. */
+export interface ImportAllowance {
+  /** The `node:` built-ins a submission may import (bare names). */
+  allowedNodeModules: readonly string[];
+  /** npm packages a submission may import (names, or scopes ending with `/`). */
+  allowedPackages: readonly string[];
+  /** The `npm:<name>@<version>` requests the kit's lockfile pins. */
+  lockedPackages: Iterable<string>;
+}
+
+/**
+ * The kit's `imports` a submission may use: all but the npm packages it may not import.
+ */
+function allowedKitImports(
+  kitImports: Record<string, string>,
+  allowance: ImportAllowance,
+): Record<string, string> {
+  const imports: Record<string, string> = {};
+  for (const [key, target] of Object.entries(kitImports)) {
+    const allowed = !target.startsWith("npm:") ||
+      isAllowedPackage(npmRequest(target).name, allowance.allowedPackages);
+    if (allowed) imports[key] = target;
+  }
+  return imports;
+}
+
+/**
+ * Every specifier a submission may not import, each mapped to {@linkcode BLOCKED_MODULE} (which
+ * throws, naming it): the `node:` built-ins not allowed, and the kit's pinned npm packages not
+ * allowed. The kit's other packages (plotting, the wasm text compiler) are installed and
+ * pinned, so a computed `import("npm:vega@6.4.0")` would load them: refused, as the graph check
+ * does. Only the pinned requests resolve (the sandbox runs `--frozen --cached-only`). Their
+ * subpaths (`npm:vega@6.4.0/x.js`) cannot be mapped: import maps match prefixes of special URLs
+ * only. A subpath the package exports loads under the Worker's permissions and the harness's
+ * refusals, like any code the submission could have written itself.
+ */
+function blockedSpecifiers(allowance: ImportAllowance): Record<string, string> {
+  const imports: Record<string, string> = {};
+  for (const request of allowance.lockedPackages) {
+    if (isAllowedPackage(npmRequest(request).name, allowance.allowedPackages)) continue;
+    const blocked = `${BLOCKED_MODULE}?${encodeURIComponent(request)}`;
+    imports[request] = blocked;
+    imports[`npm:/${request.slice("npm:".length)}`] = blocked;
+  }
+  for (const name of builtinModules) {
+    const bare = name.replace(/^node:/, "");
+    if (allowance.allowedNodeModules.includes(bare)) continue;
+    imports[`node:${bare}`] = `${BLOCKED_MODULE}?node:${bare}`;
+  }
+  return imports;
+}
+
+/**
+ * The map of the learner's check (`tools/check_runner.ts`): what the sandbox blocks
+ * ({@linkcode runtimeImportMap}: `node:` built-ins and npm packages a submission may not import,
+ * by a computed `import()` too) is blocked alike for the files of `learnerDir`, so that code
+ * the check passes is not refused by the grader; the kit's own code keeps everything.
+ *
+ * @example A computed `import("node:" + "fs")` fails in the check as it fails in the grader
+ * ```ts
+ * import { checkImportMap } from "./import_map.ts";
+ * const map = checkImportMap({
+ *   kitImports: { "@tensorflow/tfjs": "npm:@tensorflow/tfjs@4.22.0", "vega": "npm:vega@6.4.0" },
+ *   kitRoot: "/kit", kitDirs: ["lib/"], learnerDir: "/kit/exercises",
+ *   allowedNodeModules: ["util"], allowedPackages: ["@tensorflow/"],
+ *   lockedPackages: ["npm:@tensorflow/tfjs@4.22.0", "npm:vega@6.4.0"],
+ * });
+ * const learner = map.scopes["file:///kit/exercises/"];
+ * if (!learner["node:fs"].includes("blocked.ts?node:fs")) throw new Error("node:fs loads");
+ * if (learner["node:util"] !== undefined) throw new Error("node:util was blocked");
+ * if (map.imports["vega"] !== undefined) throw new Error("the learner may import vega");
+ * if (map.scopes["file:///kit/"]["node:fs"] !== "node:fs") throw new Error("the kit lost node:fs");
+ * if (map.scopes["file:///kit/"]["vega"] !== "npm:vega@6.4.0") throw new Error("the kit lost vega");
+ * if (!learner["file:///kit/"].startsWith("file:///nonexistent")) throw new Error("solutions/ load");
+ * if (learner["file:///kit/lib/"] !== "file:///kit/lib/") throw new Error("lib/ does not load");
+ * ```
+ */
+export function checkImportMap(
+  options: ImportAllowance & {
+    kitImports: Record<string, string>;
+    kitRoot: string;
+    /** The kit's directories the learner's files may load (`lib/`, `lessons/`, `data/`). */
+    kitDirs: readonly string[];
+    /** The learner's exercise files' directory. */
+    learnerDir: string;
+  },
+): ImportMap {
+  const blocked = blockedSpecifiers(options);
+  const kitUrl = dirUrl(options.kitRoot);
+  const learnerUrl = dirUrl(options.learnerDir);
+  const kept = Object.fromEntries(Object.keys(blocked).map((key) => [key, key]));
+  const scopes: Record<string, Record<string, string>> = {
+    [kitUrl]: { ...options.kitImports, ...kept },
+  };
+  // The learner's files reach the kit's library directories and their own folder; any other
+  // file of the kit (solutions/, tests/, mod.ts) is nowhere, as in the sandbox, by a computed
+  // `import()` too. Which lessons an exercise may load is the graph check's alone. The kit's
+  // folder itself as the learner's: nothing to tell apart, nothing blocked.
+  if (learnerUrl !== kitUrl) {
+    const reached = [...options.kitDirs.map((dir) => new URL(dir, kitUrl).href), learnerUrl];
+    scopes[learnerUrl] = {
+      ...blocked,
+      [kitUrl]: `${NOWHERE}kit/`,
+      ...Object.fromEntries(reached.map((url) => [url, url])),
+    };
+  }
+  return { imports: { ...allowedKitImports(options.kitImports, options), ...blocked }, scopes };
+}
+
 /**
  * The sandbox's map: stages see the kit's directories; the `node:` built-ins a submission may
  * not import are blocked outside the kit.
  */
 export function runtimeImportMap(
-  options: MapOptions & {
-    allowedNodeModules: readonly string[];
-    /** npm packages a submission may import (names, or scopes ending with `/`). */
-    allowedPackages: readonly string[];
-    /** The `npm:<name>@<version>` requests the kit's lockfile pins. */
-    lockedPackages: Iterable<string>;
+  options: MapOptions & ImportAllowance & {
     /** Directories of the trusted modules the sandbox loads (the run halves and theirs). */
     trustedDirs?: readonly string[];
   },
 ): ImportMap {
-  const allowed = (name: string) => isAllowedPackage(name, options.allowedPackages);
-  const imports: Record<string, string> = {};
-  for (const [key, target] of Object.entries(options.kitImports)) {
-    if (!target.startsWith("npm:") || allowed(npmRequest(target).name)) imports[key] = target;
-  }
-  // The kit's other packages (plotting, the wasm text compiler) are installed and pinned, so
-  // a computed `import("npm:vega@6.4.0")` would load them: refused, as the graph check does.
-  // Only the pinned requests resolve (the sandbox runs `--frozen --cached-only`). Their
-  // subpaths (`npm:vega@6.4.0/x.js`) cannot be mapped: import maps match prefixes of special
-  // URLs only. A subpath the package exports loads under the Worker's permissions and the
-  // harness's refusals, like any code the submission could have written itself.
-  for (const request of options.lockedPackages) {
-    if (allowed(npmRequest(request).name)) continue;
-    const blocked = `${BLOCKED_MODULE}?${encodeURIComponent(request)}`;
-    imports[request] = blocked;
-    imports[`npm:/${request.slice("npm:".length)}`] = blocked;
-  }
+  const blocked = blockedSpecifiers(options);
+  const imports: Record<string, string> = {
+    ...allowedKitImports(options.kitImports, options),
+    ...blocked,
+  };
   // Every file URL leads nowhere but the stages' exercises, the kit's directories a stage
   // sees, the runner and the run halves' directories (the Worker's read permission then picks
   // the files). Deno loads the files of installed npm packages without a read permission: a
@@ -212,12 +304,7 @@ export function runtimeImportMap(
   ];
   for (const url of trusted) imports[url] ??= url;
   const kitScope: Record<string, string> = {};
-  for (const name of builtinModules) {
-    const bare = name.replace(/^node:/, "");
-    if (options.allowedNodeModules.includes(bare)) continue;
-    imports[`node:${bare}`] = `${BLOCKED_MODULE}?node:${bare}`;
-    kitScope[`node:${bare}`] = `node:${bare}`;
-  }
+  for (const key of Object.keys(blocked)) if (key.startsWith("node:")) kitScope[key] = key;
   // The kit's own code (lib/, lessons/, data/) keeps every built-in; nothing else of the kit
   // directory does (node_modules/ included: an npm package's own imports bypass the map anyway,
   // which is why a Worker may read only the packages it needs).

@@ -124,3 +124,37 @@ export function refuseBlockingWaits(): void {
   refuse(file, "lock", "Locking a file", why);
   refuse(file, "lockSync", "Locking a file", why);
 }
+
+/**
+ * Refuses (for good) `crypto.subtle`: WebCrypto runs on native threads that go on after a
+ * Worker ends, charging their CPU time to later cases. No exercise needs it;
+ * `crypto.getRandomValues` stays. The grader's Workers and the learner's check refuse it alike.
+ *
+ * @example
+ * ```ts
+ * import { refuseSubtleCrypto } from "./refuse.ts";
+ * // (in a process of its own: the refusal stays for the process's life)
+ * refuseSubtleCrypto();
+ * let message = "";
+ * try {
+ *   await crypto.subtle.digest("SHA-256", new Uint8Array(4));
+ * } catch (error) {
+ *   message = (error as Error).message;
+ * }
+ * if (message !== "crypto.subtle is not allowed while grading") {
+ *   throw new Error(`crypto.subtle was not refused: ${JSON.stringify(message)}`);
+ * }
+ * ```
+ */
+export function refuseSubtleCrypto(): void {
+  try {
+    defineProperty(globalThis.crypto, "subtle", {
+      get() {
+        throw new ErrorClass("crypto.subtle is not allowed while grading");
+      },
+      configurable: false,
+    });
+  } catch {
+    // Not configurable here: the CPU limits still hold.
+  }
+}

@@ -54,7 +54,7 @@ import {
 } from "./shortcuts.ts";
 import { keepTfjsState, type TfjsGlobals } from "./tfjs_state.ts";
 import { refuseWasmCompilation } from "./no_wasm.ts";
-import { readOnlyEnv, refuse, refuseBlockingWaits } from "./refuse.ts";
+import { readOnlyEnv, refuse, refuseBlockingWaits, refuseSubtleCrypto } from "./refuse.ts";
 import { missingExportsMessage, syncExports } from "./sync_exports.ts";
 import { types } from "node:util";
 
@@ -64,7 +64,6 @@ const KIT_TF = new URL("../../lib/tf.ts", import.meta.url).href;
 // Captured before any submitted code runs: later patches of these globals do not reach here.
 const portPost = MessagePort.prototype.postMessage;
 const apply = Reflect.apply;
-const defineProperty = Object.defineProperty;
 const ownKeys = Reflect.ownKeys;
 const StringOf = String;
 const ErrorClass = Error;
@@ -171,18 +170,7 @@ function lockDown(unreadable: string[]): void {
   refuse(globalThis, "BroadcastChannel", "BroadcastChannel");
   refuseBlockingWaits();
   for (const key of ["caches", "CacheStorage", "Cache"]) remove(globalThis, key);
-  // WebCrypto runs on native threads that go on after the Worker ends, charging their CPU
-  // time to later cases: refused (no exercise needs it; getRandomValues stays).
-  try {
-    defineProperty(globalThis.crypto, "subtle", {
-      get() {
-        throw new ErrorClass("crypto.subtle is not allowed while grading");
-      },
-      configurable: false,
-    });
-  } catch {
-    // Not configurable here: the CPU limits still hold.
-  }
+  refuseSubtleCrypto();
   const internal = (Deno as unknown as { internal?: symbol }).internal;
   if (internal !== undefined) remove(Deno, internal);
   // WebAssembly compilation (no_wasm.ts); and the bytes to compile: tfjs's wasm binaries,
