@@ -125,6 +125,7 @@ export async function benchGrade(options: BenchGradeOptions = {}): Promise<strin
     let session = await openSession();
     const sessionSeconds = (performance.now() - sessionStarted) / 1000;
     const warmCache = session.warmCache;
+    const typecheckCache = session.typecheckCache.state;
     await copySolutions(solutions, join(work, "one"), 0);
     const loadBefore = loadAverage();
     const started = performance.now();
@@ -161,6 +162,10 @@ export async function benchGrade(options: BenchGradeOptions = {}): Promise<strin
       } s, once, its sandbox \`DENO_DIR\` ${
         { reused: "a copy of the one kept", warmed: "warmed from nothing", off: "not kept" }[
           warmCache
+        ]
+      }, the type check's ${
+        { reused: "a copy of the one kept", warmed: "warmed on the solutions", off: "empty" }[
+          typecheckCache
         ]
       }; CPU of every process, the judges' included)`,
       "",

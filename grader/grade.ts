@@ -187,6 +187,7 @@ function typecheckOptions(session: GraderSession, workDir: string, jobs: number)
     jobs,
     memoryMb: config.toolMemoryMb,
     cacheGrowthMb: config.cacheGrowthMb,
+    denoDirFrom: session.typecheckCache.dir,
     timeoutMs: config.typecheckTimeoutMs,
     signal: config.signal,
   };

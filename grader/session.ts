@@ -51,6 +51,7 @@ import {
   runtimeImportMap,
 } from "./prepare/import_map.ts";
 import { isUnder, loadPolicy, lockedPackages } from "./prepare/policy.ts";
+import { type TypecheckCache, typecheckCache } from "./prepare/typecheck_cache.ts";
 import { EMPTY_RUBRIC, loadRubric, type Rubric } from "./rubric.ts";
 import { runInSandbox } from "./sandbox/run.ts";
 import { keepWarmCache, takeWarmCache, warmCacheKey } from "./sandbox/warm_cache.ts";
@@ -132,6 +133,8 @@ export interface GraderSession {
    * (the config keeps none).
    */
   warmCache: "reused" | "warmed" | "off";
+  /** The type check's warm `DENO_DIR` ({@linkcode typecheckCache}). */
+  typecheckCache: TypecheckCache;
   /** The sandbox's import map for these stage roots ({@linkcode runtimeImportMap}). */
   sandboxImportMap(stageRoots: string[]): ImportMap;
   /** The judges. */
@@ -404,6 +407,8 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
       : await takeWarmCache(config.warmCacheDir!, warmKey, sandboxDenoDir)
       ? "reused"
       : "warmed";
+    // Made beside the sandbox's warm-up when there is none to reuse (typecheck_cache.ts).
+    const typecheckWarming = typecheckCache(config, warmKey, dir);
     const warm = join(dir, "warm");
     stopIfAborted();
     await Deno.mkdir(warm, { recursive: true });
@@ -488,6 +493,7 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
         env: judgeEnv,
       },
     );
+    const typecheck = await typecheckWarming;
     const pool = judges;
     pool.warm(1);
     return {
@@ -506,6 +512,7 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
       dir,
       sandboxDenoDir,
       warmCache,
+      typecheckCache: typecheck,
       rubric: effective,
       judges: pool,
       notes,
