@@ -21,7 +21,8 @@ deno cache --frozen mod.ts tools/*.ts  # every module grading loads
 deno eval 'import { loadDataFashionMnist } from "./mod.ts"; (await loadDataFashionMnist(256)).dispose();'
 
 # Grade the reference solutions with the kit's own cases first: that session keeps the sandbox's
-# compiled modules (data/cache/grader-warm/, nothing of the hidden cases) for every submission's.
+# compiled modules and the type check's warmed cache (data/cache/grader-warm/, nothing of the
+# hidden cases) for every submission's.
 deno run --allow-all --frozen --cached-only tools/grade.ts solutions >/tmp/setup-warm.txt 2>&1 || {
   tail -n 40 /tmp/setup-warm.txt
   echo "setup.sh: the reference solutions do not grade with the kit's own cases (above)"
