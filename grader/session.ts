@@ -354,6 +354,7 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
   // sandbox warms up, which need only its directories' names.
   let dataReady: Promise<void> | undefined;
   let dataMissing = false;
+  let typecheckWarming: Promise<TypecheckCache> | undefined;
   try {
     if (data !== undefined) {
       // Decoded once for every sandbox and judge of the session: each reads (and verifies)
@@ -408,7 +409,7 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
       ? "reused"
       : "warmed";
     // Made beside the sandbox's warm-up when there is none to reuse (typecheck_cache.ts).
-    const typecheckWarming = typecheckCache(config, warmKey, dir);
+    typecheckWarming = typecheckCache(config, warmKey, dir);
     const warm = join(dir, "warm");
     stopIfAborted();
     await Deno.mkdir(warm, { recursive: true });
@@ -524,6 +525,7 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
   } catch (error) {
     await judges?.close();
     await dataReady?.catch(() => {});
+    await typecheckWarming; // never rejects
     await Deno.remove(dir, { recursive: true }).catch(() => {});
     throw error;
   }
