@@ -398,3 +398,34 @@ export function toolCache(
   const dir = `${workDir}/deno_dir`;
   return { env: { DENO_DIR: dir }, disk: { dir, growthMb } };
 }
+
+/**
+ * The flags of every `deno` child that loads the kit's code (the sandbox, the judge, the type
+ * check): nothing fetched (`--cached-only`, `--no-remote`), the kit's `deno.json` and its
+ * `deno.lock`, which is never written (`--frozen`); with `importMap`, that map in place of the
+ * configuration's `imports`.
+ *
+ * @example
+ * ```ts
+ * import { offlineFlags } from "./process.ts";
+ * const flags = offlineFlags({ configFile: "/kit/deno.json", lockFile: "/kit/deno.lock" }, "/m.json");
+ * if (!flags.includes("--frozen") || flags[flags.indexOf("--import-map") + 1] !== "/m.json") {
+ *   throw new Error(flags.join(" "));
+ * }
+ * ```
+ */
+export function offlineFlags(
+  kit: { configFile: string; lockFile: string },
+  importMap?: string,
+): string[] {
+  return [
+    "--cached-only",
+    "--no-remote",
+    "--config",
+    kit.configFile,
+    ...(importMap === undefined ? [] : ["--import-map", importMap]),
+    "--lock",
+    kit.lockFile,
+    "--frozen",
+  ];
+}

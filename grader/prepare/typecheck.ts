@@ -43,7 +43,7 @@
  * @module
  */
 import { join } from "node:path";
-import { endReason, spawnLimited, toolCache } from "../process.ts";
+import { endReason, offlineFlags, spawnLimited, toolCache } from "../process.ts";
 import { dirUrl } from "./import_map.ts";
 import { copyDir } from "../sandbox/copy_dir.ts";
 import { truncate } from "../report/escape.ts";
@@ -295,15 +295,7 @@ async function denoCheck(
     const end = await spawnLimited(options.denoPath, [
       "check",
       "--quiet",
-      "--cached-only",
-      "--no-remote",
-      "--config",
-      options.configFile,
-      "--import-map",
-      importMap,
-      "--lock",
-      options.lockFile,
-      "--frozen",
+      ...offlineFlags(options, importMap),
       ...parts.flatMap((p) => p.files.map((f) => join(own(p), f))),
     ], {
       memoryMb: options.memoryMb,

@@ -26,7 +26,7 @@
  */
 import { join } from "node:path";
 import type { GraderConfig } from "../config.ts";
-import { spawnLimited } from "../process.ts";
+import { offlineFlags, spawnLimited } from "../process.ts";
 import { keepWarmCache, takeWarmCache } from "../sandbox/warm_cache.ts";
 
 /** The type check's warm `DENO_DIR` of a session, and where it came from. */
@@ -80,13 +80,7 @@ export async function typecheckCache(
     const end = await spawnLimited(config.denoPath, [
       "check",
       "--quiet",
-      "--cached-only",
-      "--no-remote",
-      "--config",
-      config.configFile,
-      "--lock",
-      config.lockFile,
-      "--frozen",
+      ...offlineFlags(config),
       ...files.sort(),
     ], {
       memoryMb: config.toolMemoryMb,

@@ -34,7 +34,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { GraderConfig } from "../config.ts";
-import { endReason, Lines, spawnLimited } from "../process.ts";
+import { endReason, Lines, offlineFlags, spawnLimited } from "../process.ts";
 import { copyDir } from "./copy_dir.ts";
 import { type JobCase, type JobUnit, MEMORY_EXIT, outOfTime, type SandboxJob } from "./main.ts";
 
@@ -329,15 +329,7 @@ async function runProcesses(request: SandboxRequest): Promise<SandboxOutcome> {
     const ended = await spawnLimited(config.denoPath, [
       "run",
       "--no-prompt",
-      "--cached-only",
-      "--no-remote",
-      "--config",
-      config.configFile,
-      "--import-map",
-      request.importMapFile,
-      "--lock",
-      config.lockFile,
-      "--frozen",
+      ...offlineFlags(config, request.importMapFile),
       "--unstable-worker-options",
       `--v8-flags=--max-old-space-size=${config.heapMb}`,
       `--allow-read=${read.join(",")}`,

@@ -26,7 +26,7 @@
  * @module
  */
 import type { GraderConfig } from "../config.ts";
-import { endReason, type LimitedProcess, Lines, startLimited } from "../process.ts";
+import { endReason, type LimitedProcess, Lines, offlineFlags, startLimited } from "../process.ts";
 import type { JudgeSetup } from "./judge_main.ts";
 
 /** A verdict on one output. */
@@ -74,13 +74,7 @@ class Judge {
     this.#process = startLimited(config.denoPath, [
       "run",
       "--no-prompt",
-      "--cached-only",
-      "--no-remote",
-      "--config",
-      config.configFile,
-      "--lock",
-      config.lockFile,
-      "--frozen",
+      ...offlineFlags(config),
       `--v8-flags=--max-old-space-size=${Math.floor(config.judgeMemoryMb / 2)}`,
       `--allow-read=${access.read.join(",")}`,
       ...(Object.keys(access.env).length > 0
