@@ -57,6 +57,22 @@ on_exit() {
 trap on_exit EXIT
 slug=$1
 output=$(realpath -m -- "$3")
+# An OUTPUT_DIR inside INPUT_DIR leads where INPUT_DIR's own path does, or a link the submission
+# holds has turned it elsewhere: then nothing is created or written (helper-50: a link `out`
+# made this script replace a results.json outside both folders).
+if [ -d "$2" ]; then
+  given_in=$(realpath -m -s -- "$2")
+  given_out=$(realpath -m -s -- "$3")
+  case "$given_out/" in
+    "$given_in"/*)
+      if [ "$output" != "$(realpath -- "$2")${given_out#"$given_in"}" ]; then
+        output=""
+        echo "bin/run.sh: OUTPUT_DIR $3 is inside INPUT_DIR, and a symbolic link in it leads elsewhere: nothing written" >&2
+        exit 1
+      fi
+      ;;
+  esac
+fi
 mkdir -p -- "$output" || fail "cannot create the output directory $3"
 [ -d "$2" ] || fail "INPUT_DIR $2 is not a directory"
 input=$(realpath -- "$2")

@@ -111,6 +111,29 @@ Deno.test({
   },
 });
 
+Deno.test("bin/run.sh: an OUTPUT_DIR inside INPUT_DIR that a link of the submission leads elsewhere gets nothing, and nothing outside changes", async () => {
+  // Helper-50: a link `out` in the submission made the script replace a results.json outside
+  // both folders (a dangling one made it create folders there).
+  const dir = await Deno.makeTempDir({ prefix: "run-sh-" });
+  try {
+    const input = join(dir, "input");
+    await Deno.mkdir(join(dir, "victim"), { recursive: true });
+    await Deno.mkdir(input);
+    await Deno.copyFile(join(KIT, "solutions", "softmax.ts"), join(input, "softmax.ts"));
+    await Deno.writeTextFile(join(dir, "victim", "results.json"), "kept");
+    await Deno.symlink(join(dir, "victim"), join(input, "out"));
+    await Deno.symlink(join(dir, "created", "deep"), join(input, "dangling"));
+    for (const out of ["out", "dangling"]) {
+      const run = await runSh(["softmax", input, join(input, out)]);
+      assertEquals(run.code, 1, run.stderr);
+    }
+    assertEquals(await Deno.readTextFile(join(dir, "victim", "results.json")), "kept");
+    assertEquals([...Deno.readDirSync(dir)].map((e) => e.name).sort(), ["input", "victim"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("bin/run.sh: an error's results.json is valid UTF-8 JSON whatever bytes the paths hold", async () => {
   // Forty-eighth review: control characters were dropped, but a byte that is not UTF-8 (from a
   // path) reached results.json as it was, and a strict reader refused the file.
