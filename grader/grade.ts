@@ -22,11 +22,11 @@
  * @module
  */
 import { basename, join, relative, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import type { ManifestCase } from "./manifest.ts";
 import { explainRunError, loadFailureHint, problemHint } from "./prepare/files.ts";
 import { checkGraphs, type FileGraph } from "./prepare/graph.ts";
-import { BLOCKED_MODULE, dirUrl, prepareImportMap } from "./prepare/import_map.ts";
+import { BLOCKED_MODULE, dirUrl, fileUrl, prepareImportMap } from "./prepare/import_map.ts";
 import { isUnder } from "./prepare/policy.ts";
 import {
   explainLeftOut,
@@ -250,7 +250,7 @@ function planUnits(session: GraderSession, p: Prepared, files: string[]): JobUni
     read: [...new Set([...base, ...group.flatMap((m) => m.loaded)])],
     files: [...new Map(group.map((m) => [m.exercise.file, m.exercise])).values()].map((e) => ({
       file: e.file,
-      url: pathToFileURL(join(exercisesDir, e.file)).href,
+      url: fileUrl(join(exercisesDir, e.file)),
       shortcuts: e.shortcuts ?? [],
     })),
     loading: session.loadingShortcuts,

@@ -31,7 +31,7 @@
  * @module
  */
 import { basename, dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import type { Exercise } from "../tests/cases/case.ts";
 import { defaultConfig, type GraderConfig } from "./config.ts";
 import {
@@ -45,6 +45,7 @@ import { checkGraphs } from "./prepare/graph.ts";
 import {
   BLOCKED_MODULE,
   dirUrl,
+  fileUrl,
   type ImportMap,
   prepareImportMap,
   readKitImports,
@@ -295,12 +296,12 @@ async function checkRunHalves(
  */
 export async function openSession(options: SessionOptions = {}): Promise<GraderSession> {
   const config = { ...options.config ?? defaultConfig(), signal: options.signal };
-  const tablesUrl = pathToFileURL(config.tablesModule).href;
+  const tablesUrl = fileUrl(config.tablesModule);
   const kit = asExercises((await import(tablesUrl)).exercises, config.tablesModule);
   const hiddenPaths = options.hiddenDir ? await listHiddenModules(options.hiddenDir) : [];
   const hidden: HiddenTable[] = [];
   for (const path of hiddenPaths) {
-    hidden.push(hiddenTableFrom(await import(pathToFileURL(path).href), path, kit));
+    hidden.push(hiddenTableFrom(await import(fileUrl(path)), path, kit));
   }
   const rubric = options.rubric ??
     (options.rubricFile ? await loadRubric(options.rubricFile) : EMPTY_RUBRIC);
@@ -482,7 +483,7 @@ export async function openSession(options: SessionOptions = {}): Promise<GraderS
       config,
       {
         tables: tablesUrl,
-        hidden: hiddenPaths.map((p) => pathToFileURL(p).href),
+        hidden: hiddenPaths.map((p) => fileUrl(p)),
         ...(only ? { exercises: [...only] } : {}),
       },
       {

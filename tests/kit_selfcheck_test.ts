@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Exercise } from "./cases/case.ts";
 import { exercises } from "./cases/mod.ts";
@@ -658,9 +658,15 @@ Deno.test("runCheck(): a computed import of a built-in the grader blocks or of s
       join(dir, "accuracy.ts"),
       `const kit = await import("../sol" + "utions/accuracy.ts");\nexport const { accuracy } = kit;\n`,
     );
-    const [fs, subtle, util, kit] = await runCheck({
+    // The kit's own name of a package an exercise may not import (helper-50: 8/8 here, 0 there).
+    await Deno.writeTextFile(
+      join(dir, "evaluate_accuracy.ts"),
+      `const m = await import(["mar", "ked"].join(""));\nif (!m) throw new Error("x");\n` +
+        await solution("evaluate_accuracy"),
+    );
+    const [fs, subtle, util, kit, pkg] = await runCheck({
       dir,
-      ids: ["sum_keepdim", "softmax", "cross_entropy", "accuracy"],
+      ids: ["sum_keepdim", "softmax", "cross_entropy", "accuracy", "evaluate_accuracy"],
       typeCheck: false,
     });
     const says = (result: typeof fs, fragment: string) =>
@@ -675,8 +681,48 @@ Deno.test("runCheck(): a computed import of a built-in the grader blocks or of s
     if (!says(kit, "Module not found")) {
       fail(`a computed import of solutions/ loaded: ${JSON.stringify(kit.cases[0])}`);
     }
+    if (!says(pkg, "marked cannot be imported while grading")) {
+      fail(`import("marked") was not refused: ${JSON.stringify(pkg.cases[0])}`);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("deno task check runs from a kit at a long path with non-ASCII letters and [ ] in it", async () => {
+  // Helper-50: the check's import map, passed as a data: URL, spells the kit's path over a
+  // hundred times, and at such a path the runner could not start ("Argument list too long");
+  // with [ ] in it, the map's keys (Node's spelling of file URLs) matched no module (Deno's), and
+  // Deno crashed.
+  const base = await Deno.makeTempDir({ prefix: "kit-path-" });
+  const learner = await Deno.makeTempDir({ dir: ROOT, prefix: ".kit_path_" });
+  try {
+    await Deno.copyFile(
+      join(ROOT, "solutions", "sum_keepdim.ts"),
+      join(learner, "sum_keepdim.ts"),
+    );
+    const folder = join(base, `${"深度学习".repeat(15)} [2026]`);
+    await Deno.mkdir(folder);
+    const kit = join(folder, "d2l");
+    await Deno.symlink(ROOT, kit);
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        "--allow-all",
+        `--config=${join(kit, "deno.json")}`,
+        join(kit, "tools", "check.ts"),
+        "sum_keepdim",
+        "--dir",
+        join(kit, basename(learner)),
+      ],
+      env: { NO_COLOR: "1" },
+    }).output();
+    const text = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
+    if (code !== 0 || !text.includes("1 of 1 exercise done")) fail(`exit code ${code}:\n${text}`);
+  } finally {
+    await Deno.remove(base, { recursive: true });
+    await Deno.remove(learner, { recursive: true });
   }
 });
 

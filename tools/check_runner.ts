@@ -33,9 +33,9 @@
  */
 import { parseArgs } from "node:util";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { defaultConfig } from "../grader/config.ts";
-import { checkImportMap, readKitImports } from "../grader/prepare/import_map.ts";
+import { checkImportMap, dirUrl, fileUrl, readKitImports } from "../grader/prepare/import_map.ts";
 import { lockedPackages } from "../grader/prepare/policy.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -193,8 +193,8 @@ export class CaseRunner {
   }
 
   /**
-   * The process's import map, as a `data:` URL ({@linkcode checkImportMap}): what the grader's
-   * sandbox blocks is blocked for the learner's files alike, by a computed `import()` too.
+   * The process's import map, as JSON ({@linkcode checkImportMap}): what the grader's sandbox
+   * blocks is blocked for the learner's files alike, by a computed `import()` too.
    */
   #importMap(): Promise<string> {
     this.#map ??= (async () => {
@@ -208,7 +208,7 @@ export class CaseRunner {
         allowedPackages: config.allowedPackages,
         lockedPackages: await lockedPackages(config.lockFile),
       });
-      return `data:application/json,${encodeURIComponent(JSON.stringify(map))}`;
+      return JSON.stringify(map);
     })();
     return this.#map;
   }
@@ -226,6 +226,10 @@ export class CaseRunner {
     // the learner's folder and is given the paths relative to it: a comma, which the flag
     // cannot hold, is then in a name (the stage refuses those) and not in the folder's path.
     const deny = denyList(resolve(this.#options.dir), unreadable);
+    // A file, not a `data:` URL: the map spells the kit's path over a hundred times, and a
+    // long path made one command-line argument too long to start the process (helper-50).
+    const mapFile = Deno.makeTempFileSync({ prefix: "d2l-check-import-map-", suffix: ".json" });
+    Deno.writeTextFileSync(mapFile, importMap);
     const args = [
       "run",
       "--quiet",
@@ -235,7 +239,7 @@ export class CaseRunner {
       "--frozen",
       `--config=${join(ROOT, "deno.json")}`,
       // Seventh fairness review's leftover: `import("node:" + "fs")` passed here, failed there.
-      `--import-map=${importMap}`,
+      `--import-map=${mapFile}`,
     ];
     args.push(fileURLToPath(import.meta.url), "--dir", resolve(this.#options.dir));
     if (this.#options.backend !== undefined) args.push("--backend", this.#options.backend);
@@ -249,7 +253,7 @@ export class CaseRunner {
     this.#child = child;
     this.#writer = child.stdin.getWriter();
     this.#ready = new Promise((resolve) => this.#waiting = resolve);
-    this.#reading = this.#read(child);
+    this.#reading = this.#read(child).finally(() => Deno.remove(mapFile).catch(() => {}));
     return this.#ready;
   }
 
@@ -320,9 +324,9 @@ const COLOURS = /\u001b\[[0-9;]*m/g;
 
 /**
  * The learner's error as a message: its text and where it came from in their file (under
- * `dirUrl`), if known. For an error tfjs raises, that line is the learner's call into tfjs.
+ * `learnerUrl`), if known. For an error tfjs raises, that line is the learner's call into tfjs.
  */
-function messageOf(error: unknown, dirUrl: string): string {
+function messageOf(error: unknown, learnerUrl: string): string {
   if (!(error instanceof Error)) return String(error);
   if (error.name === "AssertionError") return error.message;
   // Deno reports a file that does not parse as a TypeError whose message is the SyntaxError
@@ -330,7 +334,7 @@ function messageOf(error: unknown, dirUrl: string): string {
   const parse = error.name === "TypeError" && error.message.startsWith("SyntaxError: ");
   const message = (parse ? error.message : `${error.name}: ${error.message}`).replace(COLOURS, "");
   const where = (error.stack ?? "").replace(COLOURS, "").split("\n")
-    .find((line) => line.includes(dirUrl) && !message.includes(line.trim()));
+    .find((line) => line.includes(learnerUrl) && !message.includes(line.trim()));
   return `${message}${where ? `\n${where.trim()}` : ""}`;
 }
 
@@ -395,7 +399,7 @@ async function serve(args: string[]): Promise<void> {
   // tfjs's own frames (op, engine, kernel, assert) fill V8's default 10 before the learner's
   // call: keep enough of the stack to reach their line.
   Error.stackTraceLimit = 100;
-  const dirUrl = pathToFileURL(values.dir!).href.replace(/\/?$/, "/");
+  const learnerUrl = dirUrl(values.dir!);
   const { BACKEND_ENV, initBackend } = await import("../lib/backend.ts");
   const { ENV_DIR } = await import("../data/fashion_mnist.ts");
   const { isTodo } = await import("../lib/todo.ts");
@@ -496,7 +500,7 @@ async function serve(args: string[]): Promise<void> {
       buffer = buffer.slice(newline + 1);
       const exercise = exercises.find((e) => e.id === request.id)!;
       if (request.type === "import") {
-        const url = pathToFileURL(join(values.dir!, exercise.file)).href;
+        const url = fileUrl(join(values.dir!, exercise.file));
         try {
           const module = await asLearner("loading", () => import(url));
           modules.set(exercise.id, module);
@@ -513,7 +517,7 @@ async function serve(args: string[]): Promise<void> {
           // file of the learner's.)
           const notFound = error instanceof Error &&
             error.message.startsWith(`Module not found "${url}"`);
-          send({ type: "imported", ok: false, notFound, message: messageOf(error, dirUrl) });
+          send({ type: "imported", ok: false, notFound, message: messageOf(error, learnerUrl) });
         }
         continue;
       }
@@ -550,7 +554,7 @@ async function serve(args: string[]): Promise<void> {
           : {
             ...base,
             status: "fail",
-            message: messageOf(error, dirUrl),
+            message: messageOf(error, learnerUrl),
             hint: failureHint(error) ?? c.hint,
           };
       }

@@ -52,9 +52,9 @@
  * @module
  */
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { endReason, spawnLimited, toolCache } from "../process.ts";
-import { dirUrl } from "./import_map.ts";
+import { dirUrl, fileUrl } from "./import_map.ts";
 import { isAllowedPackage, isUnder, npmRequest } from "./policy.ts";
 import { typeOnlyImports } from "./type_imports.ts";
 
@@ -366,7 +366,7 @@ function walk(
     }
     return only;
   };
-  const start = pathToFileURL(join(own, entry.file)).href;
+  const start = fileUrl(join(own, entry.file));
   // How a module reached only through a computed `import(`./${name}.ts`)` got into the walk:
   // Deno resolves such a call to every file it could name, so a file the learner never meant
   // to load can be what is blocked, and the message must say how it came in.
@@ -471,7 +471,7 @@ export async function checkGraphs(
   options: GraphOptions,
 ): Promise<Record<string, FileGraph>[]> {
   const urls = (t: GraphTarget, files = t.files) =>
-    files.map((f) => pathToFileURL(join(t.dir ?? join(t.root, "exercises"), f.file)).href);
+    files.map((f) => fileUrl(join(t.dir ?? join(t.root, "exercises"), f.file)));
   const verdicts: Record<string, FileGraph>[] = targets.map(() => ({}));
   const fill = (i: number, modules: Map<string, InfoModule>, files = targets[i].files) => {
     const typeOnly = new Map<string, Set<string>>();

@@ -44,8 +44,7 @@
  * @module
  */
 import { builtinModules } from "node:module";
-import { dirname } from "node:path";
-import { pathToFileURL } from "node:url";
+import { dirname, resolve } from "node:path";
 import { isAllowedPackage, npmRequest } from "./policy.ts";
 
 /** An import map: specifier (or URL prefix) → target, with optional scopes. */
@@ -78,17 +77,38 @@ const RUNNER_DIR: string = new URL("../sandbox/", import.meta.url).href;
 const NOWHERE = "file:///nonexistent-outside-the-submission/";
 
 /**
- * The file URL of a directory, with a trailing slash.
+ * The file URL of a directory, with a trailing slash, spelled as Deno spells
+ * its modules' URLs: import maps compare their keys with those as text. Node's
+ * `pathToFileURL` also escapes `[`, `]`, `^` and `|`, which Deno leaves as they are, so a map
+ * made with it matched nothing under such a folder (helper-50: the learner's check then
+ * crashed Deno).
  *
  * @example
  * ```ts
  * import { dirUrl } from "./import_map.ts";
  * if (dirUrl("/a/b") !== "file:///a/b/") throw new Error(dirUrl("/a/b"));
+ * const odd = dirUrl("/DL [2026]/a b#c%d");
+ * if (odd !== "file:///DL%20[2026]/a%20b%23c%25d/") throw new Error(`spelled ${odd}`);
  * ```
  */
 export function dirUrl(path: string): string {
-  const href = pathToFileURL(path).href;
+  const href = fileUrl(path);
   return href.endsWith("/") ? href : `${href}/`;
+}
+
+/**
+ * The file URL of a path, spelled as Deno spells its modules' URLs ({@linkcode dirUrl}): what
+ * the grader and the check import, so that the modules they load match their import maps.
+ *
+ * @example
+ * ```ts
+ * import { fileUrl } from "./import_map.ts";
+ * if (fileUrl("/DL [1]/a.ts") !== "file:///DL%20[1]/a.ts") throw new Error(fileUrl("/DL [1]/a.ts"));
+ * ```
+ */
+export function fileUrl(path: string): string {
+  // The URL parser escapes what Deno escapes, but reads `%`, `#` and `?` as URL syntax.
+  return new URL(`file://${resolve(path).replace(/[%#?]/g, encodeURIComponent)}`).href;
 }
 
 /**
@@ -235,6 +255,7 @@ function blockedSpecifiers(allowance: ImportAllowance): Record<string, string> {
  * if (!learner["node:fs"].includes("blocked.ts?node:fs")) throw new Error("node:fs loads");
  * if (learner["node:util"] !== undefined) throw new Error("node:util was blocked");
  * if (map.imports["vega"] !== undefined) throw new Error("the learner may import vega");
+ * if (!learner["vega"].includes("blocked.ts")) throw new Error("the kit's name vega loads");
  * if (map.scopes["file:///kit/"]["node:fs"] !== "node:fs") throw new Error("the kit lost node:fs");
  * if (map.scopes["file:///kit/"]["vega"] !== "npm:vega@6.4.0") throw new Error("the kit lost vega");
  * if (!learner["file:///kit/"].startsWith("file:///nonexistent")) throw new Error("solutions/ load");
@@ -264,7 +285,14 @@ export function checkImportMap(
   // folder itself as the learner's: nothing to tell apart, nothing blocked.
   if (learnerUrl !== kitUrl) {
     const reached = [...options.kitDirs.map((dir) => new URL(dir, kitUrl).href), learnerUrl];
+    // The kit's own names of the packages it may not import (`import("marked")`): the kit's
+    // scope would resolve them (helper-50); the sandbox's map has no such name at all.
+    const allowed = allowedKitImports(options.kitImports, options);
+    const names = Object.keys(options.kitImports).filter((key) => !(key in allowed));
     scopes[learnerUrl] = {
+      ...Object.fromEntries(
+        names.map((key) => [key, `${BLOCKED_MODULE}?${encodeURIComponent(key)}`]),
+      ),
       ...blocked,
       [kitUrl]: `${NOWHERE}kit/`,
       ...Object.fromEntries(reached.map((url) => [url, url])),
