@@ -337,6 +337,21 @@ const FIXTURES: Record<string, Fixture> = {
       sum_keepdim: "uncaught error: Uncaught (in promise) TypeError: Cannot compute sumKeepdim",
     },
   },
+  silenced_rejection: {
+    fixture: "silenced_rejection",
+    expected: { sum_keepdim: { "sumKeepdim() rejects": "error", "*": "passed" } },
+    messages: {
+      sum_keepdim: "uncaught error: Uncaught (in promise) TypeError: Cannot compute sumKeepdim",
+    },
+  },
+  rejects_on_load: {
+    fixture: "rejects_on_load",
+    expected: { sum_keepdim: "error" },
+    messages: {
+      sum_keepdim: "exercises/sum_keepdim.ts failed to load: uncaught error: Uncaught (in " +
+        "promise) Error: the warm-up failed",
+    },
+  },
   captures: {
     fixture: "captures",
     expected: {

@@ -818,21 +818,45 @@ Deno.test("runCheck(): a file named like an exercise's in other letters (Softmax
   }
 });
 
-Deno.test("runCheck(): a Promise a case left rejected fails that case, as in the grader, and the rest of the exercise is checked", async () => {
+for (const fixture of ["stray_rejection", "silenced_rejection"]) {
+  Deno.test(`runCheck(): a Promise a case left rejected fails that case, as in the grader, and the rest of the exercise is checked (${fixture})`, async () => {
+    const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".stray_" });
+    try {
+      await Deno.copyFile(
+        join(ROOT, "tests", "fixtures", "submissions", fixture, "sum_keepdim.ts"),
+        join(dir, "sum_keepdim.ts"),
+      );
+      const [result] = await runCheck({ dir, ids: ["sum_keepdim"], typeCheck: false });
+      const wrong = result.cases.filter((c) =>
+        c.name.startsWith("sumKeepdim() rejects")
+          ? c.status !== "fail" ||
+            !c.message?.startsWith("uncaught error: Uncaught (in promise) TypeError: Cannot") &&
+              !c.message?.startsWith("uncaught error: Uncaught (in promise) RangeError: Cannot")
+          : c.status !== "pass"
+      );
+      if (wrong.length > 0) {
+        fail(`expected only the rejection cases to fail: ${JSON.stringify(wrong)}`);
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
+
+Deno.test("runCheck(): a file that leaves a rejected Promise as it loads fails to load, as in the grader", async () => {
   const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".stray_" });
   try {
     await Deno.copyFile(
-      join(ROOT, "tests", "fixtures", "submissions", "stray_rejection", "sum_keepdim.ts"),
+      join(ROOT, "tests", "fixtures", "submissions", "rejects_on_load", "sum_keepdim.ts"),
       join(dir, "sum_keepdim.ts"),
     );
     const [result] = await runCheck({ dir, ids: ["sum_keepdim"], typeCheck: false });
+    const expected = "uncaught error: Uncaught (in promise) Error: the warm-up failed";
     const wrong = result.cases.filter((c) =>
-      c.name.startsWith("sumKeepdim() rejects")
-        ? c.status !== "fail" || !c.message?.startsWith("uncaught error: Uncaught")
-        : c.status !== "pass"
+      c.status !== "fail" || !c.message?.includes(`could not be loaded: ${expected}`)
     );
-    if (wrong.length > 0) {
-      fail(`expected only the rejection cases to fail: ${JSON.stringify(wrong)}`);
+    if (result.cases.length === 0 || wrong.length > 0) {
+      fail(`expected every case to fail to load with "${expected}": ${JSON.stringify(wrong)}`);
     }
   } finally {
     await Deno.remove(dir, { recursive: true });

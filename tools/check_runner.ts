@@ -25,9 +25,10 @@
  * whatever the learner's code prints there is told apart and passed on:
  * `{ type: "ready", backend }` once the backend is up,
  * `{ type: "imported", ok, missing?, notFound?, message? }` and `{ type: "result", result,
- * uncaught? }` (a {@linkcode CaseResult}). A case's result waits one turn of the event loop, so
- * that a Promise its code left rejected with no handler, or a timer that threw, fails that
- * case ("uncaught error: …", as in the grader), never the next one, and never ends the process.
+ * uncaught? }` (a {@linkcode CaseResult}). A case's result, and a file's load, waits one turn of
+ * the event loop, so that a Promise its code left rejected with no handler, or a timer that
+ * threw, fails that case or load ("uncaught error: …", as in the grader), never the next one,
+ * and never ends the process.
  *
  * @module
  */
@@ -480,15 +481,14 @@ async function serve(args: string[]): Promise<void> {
   globalThis.addEventListener("unhandledrejection", (event) => {
     event.preventDefault();
     if (isBetweenRefusal(event.reason)) return;
-    uncaught ??= `uncaught error: Uncaught ${
-      event.reason instanceof Error ? `${event.reason.name}: ${event.reason.message}` : event.reason
-    }`;
+    uncaught ??= `uncaught error: Uncaught (in promise) ${messageOf(event.reason, learnerUrl)}`;
   });
   globalThis.addEventListener("error", (event) => {
     event.preventDefault();
     if (isBetweenRefusal(event.error)) return;
-    uncaught ??= `uncaught error: ${event.message}`;
+    uncaught ??= `uncaught error: Uncaught ${messageOf(event.error, learnerUrl)}`;
   });
+  const turn = () => new Promise((resolve) => setTimeout(resolve, 0)); // see the module doc
   send({ type: "ready", backend: info.name });
   const modules = new Map<string, Record<string, unknown>>();
   let buffer = "";
@@ -503,6 +503,8 @@ async function serve(args: string[]): Promise<void> {
         const url = fileUrl(join(values.dir!, exercise.file));
         try {
           const module = await asLearner("loading", () => import(url));
+          await turn();
+          if (uncaught !== undefined) throw new Error("uncaught");
           modules.set(exercise.id, module);
           const missing = exercise.exports.filter((name) => module[name] === undefined);
           send({
@@ -517,7 +519,10 @@ async function serve(args: string[]): Promise<void> {
           // file of the learner's.)
           const notFound = error instanceof Error &&
             error.message.startsWith(`Module not found "${url}"`);
-          send({ type: "imported", ok: false, notFound, message: messageOf(error, learnerUrl) });
+          if (uncaught === undefined) await turn();
+          const message = uncaught ?? messageOf(error, learnerUrl);
+          uncaught = undefined;
+          send({ type: "imported", ok: false, notFound, message });
         }
         continue;
       }
@@ -534,7 +539,7 @@ async function serve(args: string[]): Promise<void> {
               await exercise.runs[c.run](syncExports(modules.get(exercise.id)!, exercise.exports)),
             ),
         );
-        await new Promise((resolve) => setTimeout(resolve, 0)); // see the module doc
+        await turn();
         if (uncaught !== undefined) throw new Error("uncaught");
         refuse([]);
         testSplit.allow = true;
@@ -546,7 +551,7 @@ async function serve(args: string[]): Promise<void> {
         }
         result = { ...base, status: "pass" };
       } catch (error) {
-        if (uncaught === undefined) await new Promise((resolve) => setTimeout(resolve, 0));
+        if (uncaught === undefined) await turn();
         result = uncaught !== undefined
           ? { ...base, status: "fail", message: uncaught, hint: c.hint }
           : isTodo(error)

@@ -39,9 +39,14 @@
  *
  * Requests (runner → harness, JSON in `requests` after an 8-byte header: a sequence number
  * and a length) and replies (harness → runner, on the port):
- * - `{ type: "import", id, file, url }` → `{ type: "imported", id, ok, todo?, message? }`
+ * - `{ type: "import", id, file, url }` →
+ *   `{ type: "imported", id, ok, todo?, message?, replace? }`
  * - `{ type: "run", id, module, run, file, exports }` →
- *   `{ type: "result", id, status: "ok" | "not-attempted" | "error", output?, message? }`
+ *   `{ type: "result", id, status: "ok" | "not-attempted" | "error", output?, message?,
+ *   replace? }`
+ *
+ * `replace`: submitted code left an uncaught error since the last reply, which fails this
+ * request; the Worker's state is that code's, so the runner starts a fresh one.
  *
  * @module
  */
@@ -181,15 +186,47 @@ function lockDown(unreadable: string[]): void {
   for (const path of unreadable) Deno.permissions.revokeSync({ name: "read", path });
 }
 
-// A refusal thrown between cases is dropped, not reported as the Worker's uncaught error
-// (shortcuts.ts, isBetweenRefusal). Registered before any submitted code.
+/**
+ * The first uncaught error of submitted code since the last reply (a Promise left rejected with
+ * no handler, a timer that threw), as the reply that follows reports it. It is reported
+ * in-band, in the next reply on the port, never as the Worker's own uncaught error: that one
+ * reaches the runner on another channel than the replies, so which came first depended on the
+ * machine's load (a case passed or failed by it). A refusal thrown between cases is dropped
+ * (shortcuts.ts, isBetweenRefusal). The listeners are registered before any submitted code, so
+ * that none of its own runs first.
+ */
+let uncaught: string | undefined;
 const preventDefault = Event.prototype.preventDefault;
+function strayError(event: Event, read: () => unknown, prefix: string): void {
+  apply(preventDefault, event, []);
+  let error: unknown;
+  try {
+    error = read();
+  } catch (thrown) {
+    error = thrown;
+  }
+  if (isBetweenRefusal(error) || uncaught !== undefined) return;
+  uncaught = `uncaught error: ${prefix} ${describeError(error)}`;
+}
 globalThis.addEventListener("error", (event: ErrorEvent) => {
-  if (isBetweenRefusal(event.error)) apply(preventDefault, event, []);
+  strayError(event, () => event.error, "Uncaught");
 });
 globalThis.addEventListener("unhandledrejection", (event: PromiseRejectionEvent) => {
-  if (isBetweenRefusal(event.reason)) apply(preventDefault, event, []);
+  strayError(event, () => event.reason, "Uncaught (in promise)");
 });
+
+/**
+ * `reply`, or, when submitted code left an uncaught error since the last reply, a failure that
+ * names it: the runner then replaces the Worker (`replace`), whose state that code left behind.
+ */
+function orUncaught(reply: Reply): Reply {
+  if (uncaught === undefined) return reply;
+  const message = uncaught;
+  uncaught = undefined;
+  return reply.type === "imported"
+    ? { type: reply.type, id: reply.id, ok: false, message, replace: true }
+    : { type: reply.type, id: reply.id, status: "error", message, replace: true };
+}
 
 const scope = globalThis as unknown as WorkerScope;
 scope.onmessage = (event: MessageEvent) => {
@@ -209,7 +246,8 @@ scope.onmessage = (event: MessageEvent) => {
     string,
     string
   >;
-  const send = (message: Reply) => {
+  const send = (reply: Reply) => {
+    const message = reply.type === "ready" ? reply : orUncaught(reply);
     try {
       apply(portPost, port, [message]);
     } catch (error) {
@@ -310,10 +348,12 @@ scope.onmessage = (event: MessageEvent) => {
         exercisesUrl = apply(slice, url, [0, (apply(lastIndexOf, url, ["/"]) as number) + 1]);
       }
       asFile(file, () => import(url), "loading", (module) => module, (outcome) => {
-        if (outcome.ok) {
-          modules[file] = outcome.value as Record<string, unknown>;
-          send({ type: "imported", id, ok: true });
-        } else send({ type: "imported", id, ok: false, ...outcome.error });
+        if (outcome.ok) modules[file] = outcome.value as Record<string, unknown>;
+        const reply = outcome.ok
+          ? { type: "imported", id, ok: true }
+          : { type: "imported", id, ok: false, ...outcome.error };
+        // One turn of the event loop first, as for a case (below).
+        apply(later, globalThis, [() => send(reply), 0]);
       });
       return;
     }
@@ -360,8 +400,8 @@ scope.onmessage = (event: MessageEvent) => {
           status: outcome.error.todo ? "not-attempted" : "error",
           message: outcome.error.message,
         };
-      // One turn of the event loop first: a Promise the call left rejected with no handler is
-      // reported (as the Worker's uncaught error) while this case waits, not in the next one.
+      // One turn of the event loop first: a Promise the call left rejected with no handler
+      // fails this case, not the next one.
       apply(later, globalThis, [() => send(reply), 0]);
     });
   };
