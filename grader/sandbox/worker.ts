@@ -45,8 +45,8 @@
  *   `{ type: "result", id, status: "ok" | "not-attempted" | "error", output?, message?,
  *   replace? }`
  *
- * `replace`: submitted code left an uncaught error since the last reply, which fails this
- * request; the Worker's state is that code's, so the runner starts a fresh one.
+ * `replace`: the file's code left an uncaught error since the file's last reply, which fails
+ * this request; the Worker's state is that code's, so the runner starts a fresh one.
  *
  * @module
  */
@@ -187,15 +187,19 @@ function lockDown(unreadable: string[]): void {
 }
 
 /**
- * The first uncaught error of submitted code since the last reply (a Promise left rejected with
- * no handler, a timer that threw), as the reply that follows reports it. It is reported
- * in-band, in the next reply on the port, never as the Worker's own uncaught error: that one
- * reaches the runner on another channel than the replies, so which came first depended on the
- * machine's load (a case passed or failed by it). A refusal thrown between cases is dropped
+ * Uncaught errors of submitted code (a Promise left rejected with no handler, a timer that
+ * threw), the first of each file not yet reported: the file whose request was being handled,
+ * or was handled last, when it came. The next reply to a request for that file reports it, on
+ * the port, never the Worker's own uncaught error: that one reached the runner on another
+ * channel than the replies, so which came first depended on the machine's load (a case passed
+ * or failed by it). Another exercise's cases are not failed by it, as in the learner's check,
+ * which runs each exercise in a process of its own. A refusal thrown between cases is dropped
  * (shortcuts.ts, isBetweenRefusal). The listeners are registered before any submitted code, so
  * that none of its own runs first.
  */
-let uncaught: string | undefined;
+const uncaught: Record<string, string> = createRecord(null);
+/** The file of the request being handled, or handled last. */
+let current = "";
 const preventDefault = Event.prototype.preventDefault;
 function strayError(event: Event, read: () => unknown, prefix: string): void {
   apply(preventDefault, event, []);
@@ -205,8 +209,8 @@ function strayError(event: Event, read: () => unknown, prefix: string): void {
   } catch (thrown) {
     error = thrown;
   }
-  if (isBetweenRefusal(error) || uncaught !== undefined) return;
-  uncaught = `uncaught error: ${prefix} ${describeError(error)}`;
+  if (isBetweenRefusal(error) || hasOwn(uncaught, current)) return;
+  uncaught[current] = `uncaught error: ${prefix} ${describeError(error)}`;
 }
 globalThis.addEventListener("error", (event: ErrorEvent) => {
   strayError(event, () => event.error, "Uncaught");
@@ -216,13 +220,14 @@ globalThis.addEventListener("unhandledrejection", (event: PromiseRejectionEvent)
 });
 
 /**
- * `reply`, or, when submitted code left an uncaught error since the last reply, a failure that
- * names it: the runner then replaces the Worker (`replace`), whose state that code left behind.
+ * `reply` to a request for `file`, or, when that file's code left an uncaught error since its
+ * last reply, a failure that names it: the runner then replaces the Worker (`replace`), whose
+ * state that code left behind.
  */
-function orUncaught(reply: Reply): Reply {
-  if (uncaught === undefined) return reply;
-  const message = uncaught;
-  uncaught = undefined;
+function orUncaught(reply: Reply, file: string): Reply {
+  if (!hasOwn(uncaught, file)) return reply;
+  const message = uncaught[file];
+  delete uncaught[file];
   return reply.type === "imported"
     ? { type: reply.type, id: reply.id, ok: false, message, replace: true }
     : { type: reply.type, id: reply.id, status: "error", message, replace: true };
@@ -246,8 +251,8 @@ scope.onmessage = (event: MessageEvent) => {
     string,
     string
   >;
-  const send = (reply: Reply) => {
-    const message = reply.type === "ready" ? reply : orUncaught(reply);
+  const send = (reply: Reply, file?: string) => {
+    const message = file === undefined ? reply : orUncaught(reply, file);
     try {
       apply(portPost, port, [message]);
     } catch (error) {
@@ -344,6 +349,7 @@ scope.onmessage = (event: MessageEvent) => {
     if (request.type === "import") {
       const file = StringOf(request.file);
       const url = StringOf(request.url);
+      current = file;
       if (exercisesUrl === "") {
         exercisesUrl = apply(slice, url, [0, (apply(lastIndexOf, url, ["/"]) as number) + 1]);
       }
@@ -353,7 +359,7 @@ scope.onmessage = (event: MessageEvent) => {
           ? { type: "imported", id, ok: true }
           : { type: "imported", id, ok: false, ...outcome.error };
         // One turn of the event loop first, as for a case (below).
-        apply(later, globalThis, [() => send(reply), 0]);
+        apply(later, globalThis, [() => send(reply, file), 0]);
       });
       return;
     }
@@ -362,6 +368,7 @@ scope.onmessage = (event: MessageEvent) => {
     const table = hasOwn(runs, module) ? runs[module] : createRecord(null);
     const run = hasOwn(table, StringOf(request.run)) ? table[StringOf(request.run)] : undefined;
     const file = StringOf(request.file);
+    current = file;
     const impl = hasOwn(modules, file) ? modules[file] : undefined;
     if (typeof run !== "function" || impl === undefined) {
       send({
@@ -369,7 +376,7 @@ scope.onmessage = (event: MessageEvent) => {
         id,
         status: "error",
         message: "the grader's case or file is missing",
-      });
+      }, file);
       return;
     }
     const names = request.exports as string[];
@@ -386,7 +393,7 @@ scope.onmessage = (event: MessageEvent) => {
         id,
         status: "error",
         message: missingExportsMessage(`exercises/${file}`, missing, "default" in impl),
-      });
+      }, file);
       return;
     }
     // The output is copied while the case's refusals hold: a getter in it, or anything the
@@ -402,7 +409,7 @@ scope.onmessage = (event: MessageEvent) => {
         };
       // One turn of the event loop first: a Promise the call left rejected with no handler
       // fails this case, not the next one.
-      apply(later, globalThis, [() => send(reply), 0]);
+      apply(later, globalThis, [() => send(reply, file), 0]);
     });
   };
   // Waits for the runner's next request: a new sequence number in the header.
