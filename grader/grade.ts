@@ -442,6 +442,9 @@ async function runPrepared(
     const outcome = await runInSandbox({
       config,
       runDir: p.runDir,
+      // Helper-52: a file handed in beside the exercises, read by a relative path, was read
+      // by the learner's check and refused here.
+      cwd: join(p.staged.root, "exercises"),
       importMapFile: mapFile,
       denoDir: join(p.runDir, "deno_dir"),
       denoDirTemplate: session.sandboxDenoDir,

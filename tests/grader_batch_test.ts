@@ -330,6 +330,7 @@ const FIXTURES: Record<string, Fixture> = {
     messages: { softmax: "tf.softmax, TensorFlow.js's own version of it, is not allowed" },
   },
   sets_backend: { fixture: "sets_backend", expected: {} },
+  reads_relative: { fixture: "reads_relative", expected: {} },
   stray_rejection: {
     fixture: "stray_rejection",
     expected: { sum_keepdim: { "sumKeepdim() rejects": "error", "*": "passed" } },

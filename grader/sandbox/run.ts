@@ -73,6 +73,12 @@ export interface SandboxRequest {
   config: GraderConfig;
   /** A private directory for the job and results files. */
   runDir: string;
+  /**
+   * The submitted code's working directory: the folder of its exercise files, where the
+   * learner's check runs it too (a path relative to it reads a file handed in beside them).
+   * Default `runDir`.
+   */
+  cwd?: string;
   /** The import map file. */
   importMapFile: string;
   /** The sandbox's `DENO_DIR`. */
@@ -341,7 +347,7 @@ async function runProcesses(request: SandboxRequest): Promise<SandboxOutcome> {
       reservedMb: config.reservedMb,
       deadline: Math.min(Date.now() + allowance(job, units), request.deadline ?? Infinity),
       keepBytes: 4096,
-      cwd: request.runDir,
+      cwd: request.cwd ?? request.runDir,
       env: { DENO_DIR: request.denoDir },
       disk: { dir: request.denoDir, growthMb: config.cacheGrowthMb },
       onTick: () => void reader.pump(deliver),
