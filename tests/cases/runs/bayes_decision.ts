@@ -10,6 +10,7 @@ import type { Plain, Runs } from "../case.ts";
 import {
   captureError,
   countLeaks,
+  fresh,
   seededLabels,
   seededMatrix,
   seededProbabilities,
@@ -84,17 +85,17 @@ function decisionsOut(fn: (P: tf.Tensor2D) => tf.Tensor, probs: number[][]): Pla
 /** The runs, by id. */
 export const runs: Runs<Impl> = {
   expectedCost: (impl) =>
-    withProbs(RANDOM_PROBS, (P) => tensorOut(impl.expectedCost(P, RANDOM_COST))),
-  medical: (impl) => decisionsOut((P) => impl.bayesDecision(P, MEDICAL), MEDICAL_PROBS),
-  zeroOne: (impl) => decisionsOut((P) => impl.bayesDecision(P, ZERO_ONE), RANDOM_PROBS),
+    withProbs(RANDOM_PROBS, (P) => tensorOut(impl.expectedCost(P, fresh(RANDOM_COST)))),
+  medical: (impl) => decisionsOut((P) => impl.bayesDecision(P, fresh(MEDICAL)), MEDICAL_PROBS),
+  zeroOne: (impl) => decisionsOut((P) => impl.bayesDecision(P, fresh(ZERO_ONE)), RANDOM_PROBS),
   moreDecisions: (impl) => ({
-    withTest: decisionsOut((P) => impl.bayesDecision(P, WITH_TEST), WITH_TEST_PROBS),
-    random: decisionsOut((P) => impl.bayesDecision(P, RANDOM_COST), RANDOM_PROBS),
+    withTest: decisionsOut((P) => impl.bayesDecision(P, fresh(WITH_TEST)), WITH_TEST_PROBS),
+    random: decisionsOut((P) => impl.bayesDecision(P, fresh(RANDOM_COST)), RANDOM_PROBS),
   }),
   reject: (impl) => ({
     chow: decisionsOut((P) => impl.decideWithReject(P, { rejectCost: 0.45 }), RANDOM_PROBS),
     medical: decisionsOut(
-      (P) => impl.decideWithReject(P, { cost: WITH_TEST, rejectCost: 8 }),
+      (P) => impl.decideWithReject(P, { cost: fresh(WITH_TEST), rejectCost: 8 }),
       WITH_TEST_PROBS,
     ),
   }),
@@ -112,9 +113,12 @@ export const runs: Runs<Impl> = {
     withProbs(TABLE_PROBS, (P) => {
       const y = tf.tensor1d(TABLE_LABELS, "int32");
       return {
-        given: impl.decisionTable(P, y, { cost: TABLE_COST, ...TABLE }) as unknown as Plain,
+        given: impl.decisionTable(P, y, {
+          cost: fresh(TABLE_COST),
+          ...fresh(TABLE),
+        }) as unknown as Plain,
         byDefault: impl.decisionTable(P, y, {
-          cost: TABLE_COST,
+          cost: fresh(TABLE_COST),
           rejectCost: TABLE.rejectCost,
         }) as unknown as Plain,
       };
@@ -123,13 +127,13 @@ export const runs: Runs<Impl> = {
     withProbs(RANDOM_PROBS, (P) =>
       countLeaks(() => {
         const decided = [
-          impl.expectedCost(P, RANDOM_COST),
-          impl.bayesDecision(P, RANDOM_COST),
+          impl.expectedCost(P, fresh(RANDOM_COST)),
+          impl.bayesDecision(P, fresh(RANDOM_COST)),
           impl.decideWithReject(P, { rejectCost: 0.3 }),
           impl.rejectBelow(P, 0.5),
         ];
         impl.decisionTable(P, tf.tensor1d(seededLabels(12, 4, 45), "int32"), {
-          cost: ZERO_ONE,
+          cost: fresh(ZERO_ONE),
           rejectCost: 0.3,
         });
         return decided;

@@ -5,7 +5,8 @@
  * {@linkcode tensorOut} turns whatever the implementation returned into plain data without
  * trusting it to be a tensor, {@linkcode captureError} records an expected error as data (but
  * lets a `TodoError` through, so an unwritten exercise is "not started", never "passed"),
- * {@linkcode countLeaks} measures tensors left behind, and {@linkcode seededMatrix} makes the
+ * {@linkcode countLeaks} measures tensors left behind, {@linkcode fresh} copies an input for each
+ * call, and {@linkcode seededMatrix} makes the
  * same float32-exact inputs on either side of the sandbox from a seed, so a check never has to
  * trust a run to report its inputs.
  *
@@ -26,6 +27,28 @@ import { isTodo } from "../../../lib/todo.ts";
 import type { Plain } from "../case.ts";
 
 export { describeValue };
+
+/** Captured as the run halves load, before any submitted code: a patch of it does not reach. */
+const clone = structuredClone;
+
+/**
+ * A deep copy of a case's input, made for each call: a function that writes into what it was
+ * given (the caller's model, a cost matrix) spoils no later case's input, in the sandbox, where
+ * a file's cases run one after the other, or in the learner's check, where the checks'
+ * references read the same constants (`tests/case_inputs_test.ts`).
+ *
+ * @example
+ * ```ts
+ * import { fresh } from "./helpers.ts";
+ * const COST = [[0, 1], [1, 0]];
+ * const given = fresh(COST);
+ * given[0][1] = 99;
+ * if (COST[0][1] !== 1) throw new Error(`the constant changed with its copy: ${COST[0][1]}`);
+ * ```
+ */
+export function fresh<T>(value: T): T {
+  return clone(value);
+}
 
 /**
  * A tensor as plain data `{ shape, dtype, values }`, or `{ notTensor }` describing what was

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Plain, Runs } from "../case.ts";
-import { countLeaks, seededLabels, seededMatrix } from "./helpers.ts";
+import { countLeaks, fresh, seededLabels, seededMatrix } from "./helpers.ts";
 
 type Impl = typeof import("../../../exercises/log_zero.ts");
 
@@ -30,19 +30,22 @@ export const runs: Runs<Impl> = {
   healthyStep: (impl) => {
     // Copies: a step that writes into the model it was given is told apart, and spoils no
     // later call.
-    const model = structuredClone(HEALTHY.model);
-    const given = impl.oneSgdStep(model, HEALTHY.batch, { lr: HEALTHY.lr }) as unknown as Plain;
+    const model = fresh(HEALTHY.model);
+    const given = impl.oneSgdStep(model, fresh(HEALTHY.batch), {
+      lr: HEALTHY.lr,
+    }) as unknown as Plain;
     const modelKept = JSON.stringify(model) === JSON.stringify(HEALTHY.model);
-    const byDefault = impl.oneSgdStep(structuredClone(HEALTHY.model), HEALTHY.batch);
+    const byDefault = impl.oneSgdStep(fresh(HEALTHY.model), fresh(HEALTHY.batch));
     return { given, byDefault: byDefault as unknown as Plain, modelKept };
   },
   zeroProbabilityStep: (impl) =>
     impl.oneSgdStep({ W: [[-120, 0]], b: [0, 0] }, { X: [[1]], y: [0] }) as unknown as Plain,
-  poisonedStep: (impl) => impl.oneSgdStep(POISONED.model, POISONED.batch) as unknown as Plain,
+  poisonedStep: (impl) =>
+    impl.oneSgdStep(fresh(POISONED.model), fresh(POISONED.batch)) as unknown as Plain,
   zeroProbabilityExample: (impl) => impl.zeroProbabilityExample() as unknown as Plain,
   leaks: (impl) =>
     countLeaks(() => {
-      impl.oneSgdStep(HEALTHY.model, HEALTHY.batch);
-      impl.oneSgdStep(POISONED.model, POISONED.batch);
+      impl.oneSgdStep(fresh(HEALTHY.model), fresh(HEALTHY.batch));
+      impl.oneSgdStep(fresh(POISONED.model), fresh(POISONED.batch));
     }),
 };
