@@ -20,9 +20,11 @@
  *
  * Your code runs in a separate process ({@linkcode ./check_runner.ts}), one for the whole
  * check, while this one type-checks the files as the grader does. A case has a time limit
- * (`timeoutMs`, else `DEFAULT_TIMEOUT_MS` of `tests/cases/case.ts`, 10 s, of wall-clock time here); one that
- * has not finished by then, an endless loop included, is stopped by ending that process. It
- * fails with "did not finish within 10 s" (its own limit), the rest of its exercise is listed
+ * (`timeoutMs`, else `DEFAULT_TIMEOUT_MS` of `tests/cases/case.ts`, 10 s), of the process's CPU
+ * time as in the grader (on the clock where CPU time cannot be read, and with the grader's
+ * backstop on the clock for code that waits); one that has not finished by then, an endless loop
+ * included, is stopped by ending that process. It fails with "did not finish within 10 s of CPU
+ * time" (its own limit), the rest of its exercise is listed
  * as not run, and the other exercises are checked in a fresh process; the progress list and
  * summary are printed as usual. Tests shorten the default limit with
  * {@linkcode CheckOptions.defaultTimeoutMs}.
@@ -157,6 +159,11 @@ function seconds(ms: number): string {
   return `${ms / 1000} s`;
 }
 
+/** What a timeout measured: `10 s of CPU time`, or `35 s on the clock`. */
+function within(timeout: { ms: number; cpu: boolean }): string {
+  return `${seconds(timeout.ms)} ${timeout.cpu ? "of CPU time" : "on the clock"}`;
+}
+
 /** Deno's error for an import once the process's lockfile has a change it may not write. */
 const LOCKFILE_SPOILT = /The lockfile is out of date/;
 
@@ -184,7 +191,7 @@ async function runExercise(
   }
   if (imported.type === "timeout" || imported.type === "ended") {
     const loadError = imported.type === "timeout"
-      ? `${shown} did not finish loading within ${seconds(loadLimit)}; the check stopped it`
+      ? `${shown} did not finish loading within ${within(imported)}; the check stopped it`
       : `${shown} ended the check's process while loading (exit code ${
         imported.code ?? imported.signal
       }); see the messages above`;
@@ -228,7 +235,7 @@ async function runExercise(
     }
     stopped = c.name;
     const message = reply.type === "timeout"
-      ? `did not finish within ${seconds(reply.ms)}; the check stopped it there`
+      ? `did not finish within ${within(reply)}; the check stopped it there`
       : reply.type === "ended"
       ? `ended the check's process (exit code ${reply.code ?? reply.signal}) before it finished`
       : `unexpected reply ${reply.type}`;

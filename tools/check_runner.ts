@@ -44,6 +44,9 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 /** Starts every reply line on the runner's stdout (an ASCII record separator and a name). */
 const REPLY_MARK = "\x1ed2l-check ";
 
+/** The clock's backstop of a CPU-time limit: `WALL_FACTOR ×` it `+ 5 s`, as in the grader. */
+const WALL_FACTOR = defaultConfig().wallFactor;
+
 /** One case's outcome. */
 export interface CaseResult {
   /** The case's name. */
@@ -84,8 +87,12 @@ export type RunnerReply =
    * starts a fresh process, and the exercise's file again, for the next case.
    */
   | { type: "result"; result: CaseResult; uncaught?: boolean }
-  /** No reply within the limit: the process was killed. */
-  | { type: "timeout"; ms: number }
+  /**
+   * No reply within the limit: the process was killed. `cpu`: the limit was `ms` of the
+   * process's CPU time, as in the grader; else `ms` on the clock (the backstop of a CPU limit,
+   * for code that waits, or the limit itself where CPU time cannot be read).
+   */
+  | { type: "timeout"; ms: number; cpu: boolean }
   /** The process ended before replying (the learner's code exited, or it crashed). */
   | { type: "ended"; code: number | null; signal: string | null };
 
@@ -133,6 +140,8 @@ export class CaseRunner {
   #waiting: ((reply: Ready | RunnerReply) => void) | undefined;
   #reading: Promise<void> | undefined;
   #map: Promise<string> | undefined;
+  /** The process's CPU time, ms, as its last report gave it (`{ type: "cpu" }` lines). */
+  #cpuMs: number | undefined;
 
   /** @param options where the exercise files are, the backend, where printed text goes. */
   constructor(options: CaseRunnerOptions) {
@@ -166,12 +175,22 @@ export class CaseRunner {
     // A process that has ended cannot be written to; its reader then answers "ended".
     await this.#writer!.write(new TextEncoder().encode(JSON.stringify(request) + "\n"))
       .catch(() => {});
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    // CPU time, as the grader limits it (tools/cpu_meter.ts reports it): a loaded machine
+    // does not fail a case here that the grader passes (helper-52). Until a report, the clock.
+    const cpuStart = this.#cpuMs;
+    const clockMs = cpuStart === undefined ? limitMs : WALL_FACTOR * limitMs + 5000;
+    const clockEnd = Date.now() + clockMs;
+    let timer: ReturnType<typeof setInterval> | undefined;
     const timeout = new Promise<RunnerReply>((resolve) => {
-      timer = setTimeout(() => resolve({ type: "timeout", ms: limitMs }), limitMs);
+      timer = setInterval(() => {
+        const cpu = this.#cpuMs;
+        if (cpuStart !== undefined && cpu !== undefined && cpu - cpuStart > limitMs) {
+          resolve({ type: "timeout", ms: limitMs, cpu: true });
+        } else if (Date.now() > clockEnd) resolve({ type: "timeout", ms: clockMs, cpu: false });
+      }, 20);
     });
     const first = await Promise.race([reply, timeout]);
-    clearTimeout(timer);
+    clearInterval(timer);
     if (first.type === "timeout" || first.type === "ended") await this.close();
     return first as RunnerReply;
   }
@@ -182,6 +201,7 @@ export class CaseRunner {
     if (child === undefined) return;
     this.#child = undefined;
     this.#ready = undefined;
+    this.#cpuMs = undefined;
     try {
       child.kill("SIGKILL");
     } catch {
@@ -281,6 +301,11 @@ export class CaseRunner {
           continue;
         }
         if (at > 0) output(`${line.slice(0, at)}\n`);
+        if ((reply as { type: string }).type === "cpu") {
+          const ms = (reply as unknown as { ms: unknown }).ms;
+          if (typeof ms === "number") this.#cpuMs = ms;
+          continue;
+        }
         const waiting = this.#waiting;
         this.#waiting = undefined;
         waiting?.(reply);
@@ -437,6 +462,12 @@ async function serve(args: string[]): Promise<void> {
   );
   refuseBlockingWaits(); // and no waiting without CPU time (Atomics.wait, file locks)
   // Nor threads of its own, refused in the grader's Workers (grader/sandbox/worker.ts).
+  // Started before Worker is refused: it reports this process's CPU time (cpu_meter.ts).
+  const meter = new Worker(new URL("./cpu_meter.ts", import.meta.url).href, { type: "module" });
+  await new Promise((resolve) => {
+    meter.onmessage = resolve;
+    meter.postMessage({ mark: REPLY_MARK });
+  });
   refuseGlobal(globalThis, "Worker", "Starting a Worker");
   refuseGlobal(globalThis, "BroadcastChannel", "BroadcastChannel");
   refuseSubtleCrypto(); // as there: its native threads outlive a case
@@ -567,6 +598,7 @@ async function serve(args: string[]): Promise<void> {
       uncaught = undefined;
     }
   }
+  meter.terminate();
 }
 
 if (import.meta.main) await serve(Deno.args);
