@@ -353,6 +353,16 @@ const FIXTURES: Record<string, Fixture> = {
         "promise) Error: the warm-up failed",
     },
   },
+  rejects_after_load: {
+    fixture: "rejects_after_load",
+    expected: { sum_keepdim: "error" },
+    messages: { sum_keepdim: "uncaught error: Uncaught (in promise) Error: the warm-up failed" },
+  },
+  silences_dispatch: {
+    fixture: "silences_dispatch",
+    expected: { sum_keepdim: "error" },
+    messages: { sum_keepdim: "Cannot assign to read only property 'dispatchEvent'" },
+  },
   captures: {
     fixture: "captures",
     expected: {

@@ -900,6 +900,43 @@ Deno.test("deno task check stops an endless loop at the case's limit, names the 
   }
 });
 
+Deno.test("runCheck(): an uncaught error made by one exercise's file after it loaded fails that exercise only, as in the grader", async () => {
+  const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".stray_" });
+  try {
+    await Deno.copyFile(
+      join(ROOT, "tests", "fixtures", "submissions", "rejects_after_load", "sum_keepdim.ts"),
+      join(dir, "sum_keepdim.ts"),
+    );
+    await Deno.copyFile(join(ROOT, "solutions", "softmax.ts"), join(dir, "softmax.ts"));
+    const results = await runCheck({ dir, ids: ["sum_keepdim", "softmax"], typeCheck: false });
+    const [late, next] = results;
+    const expected = "uncaught error: Uncaught (in promise) Error: the warm-up failed";
+    if (!late.cases.every((c) => c.status === "fail" && c.message?.includes(expected))) {
+      fail(`expected every sum_keepdim case to fail with "${expected}": ${JSON.stringify(late)}`);
+    }
+    if (next.status !== "done") fail(`softmax was failed for it: ${JSON.stringify(next)}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("runCheck(): a file that replaces dispatchEvent, which tells the check of uncaught errors, fails to load, as in the grader", async () => {
+  const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".stray_" });
+  try {
+    await Deno.copyFile(
+      join(ROOT, "tests", "fixtures", "submissions", "silences_dispatch", "sum_keepdim.ts"),
+      join(dir, "sum_keepdim.ts"),
+    );
+    const [result] = await runCheck({ dir, ids: ["sum_keepdim"], typeCheck: false });
+    const expected = "Cannot assign to read only property 'dispatchEvent'";
+    if (!result.cases.every((c) => c.status === "fail" && c.message?.includes(expected))) {
+      fail(`expected every case to fail with "${expected}": ${JSON.stringify(result)}`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("runCheck(): a case's limit is CPU time, as in the grader: a busy machine does not stop a case that computes within it", async () => {
   // Helper-52: the check's limit was on the clock, the grader's on CPU time, so code near the
   // limit passed one and failed the other, depending on the load. Here: a first call that

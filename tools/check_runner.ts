@@ -448,10 +448,15 @@ async function serve(args: string[]): Promise<void> {
   // The environment, readable and not writable, and only the kit's own variables (the backend,
   // the data set's folder), as in the grader's Workers: code that reads HOME or its own
   // variable finds it unset in both (fifth fairness review: 8/8 here, 1/9 there).
-  const { readOnlyEnv, refuse: refuseGlobal, refuseBlockingWaits, refuseSubtleCrypto } =
-    await import(
-      "../grader/sandbox/refuse.ts"
-    );
+  const {
+    keepDispatchEvent,
+    readOnlyEnv,
+    refuse: refuseGlobal,
+    refuseBlockingWaits,
+    refuseSubtleCrypto,
+  } = await import(
+    "../grader/sandbox/refuse.ts"
+  );
   readOnlyEnv(
     Object.fromEntries(
       [BACKEND_ENV, ENV_DIR].flatMap((name) => {
@@ -461,6 +466,7 @@ async function serve(args: string[]): Promise<void> {
     ),
   );
   refuseBlockingWaits(); // and no waiting without CPU time (Atomics.wait, file locks)
+  keepDispatchEvent(); // through which the listeners below hear of uncaught errors
   // Nor threads of its own, refused in the grader's Workers (grader/sandbox/worker.ts).
   // Started before Worker is refused: it reports this process's CPU time (cpu_meter.ts).
   const meter = new Worker(new URL("./cpu_meter.ts", import.meta.url).href, { type: "module" });
@@ -508,17 +514,33 @@ async function serve(args: string[]): Promise<void> {
   // An uncaught error of the learner's code (the grader's Worker reports it the same way):
   // it fails the case running, or the next one, and does not end the process. A refusal thrown
   // between cases is no case's, and dropped (the grader's too).
+  // One made by an earlier exercise's file (its stack says so), whose cases are done, fails no
+  // case of this one (the grader holds it for that file). Capturing listeners, with the events'
+  // own getters: they run first, and see the error, whatever listeners the learner's code adds.
   let uncaught: string | undefined;
+  let currentFile = "";
+  const files = new Set(exercises.map((e) => e.file));
+  const earlier = (error: unknown) => {
+    const frame = error instanceof Error
+      ? (error.stack ?? "").split("\n").find((line) => line.includes(learnerUrl))
+      : undefined;
+    const file = frame?.slice(frame.indexOf(learnerUrl) + learnerUrl.length).split(":")[0];
+    return file !== undefined && file !== currentFile && files.has(file);
+  };
+  const reasonOf = Object.getOwnPropertyDescriptor(PromiseRejectionEvent.prototype, "reason")!.get!;
+  const errorOf = Object.getOwnPropertyDescriptor(ErrorEvent.prototype, "error")!.get!;
   globalThis.addEventListener("unhandledrejection", (event) => {
     event.preventDefault();
-    if (isBetweenRefusal(event.reason)) return;
-    uncaught ??= `uncaught error: Uncaught (in promise) ${messageOf(event.reason, learnerUrl)}`;
-  });
+    const reason = reasonOf.call(event);
+    if (isBetweenRefusal(reason) || earlier(reason)) return;
+    uncaught ??= `uncaught error: Uncaught (in promise) ${messageOf(reason, learnerUrl)}`;
+  }, { capture: true });
   globalThis.addEventListener("error", (event) => {
     event.preventDefault();
-    if (isBetweenRefusal(event.error)) return;
-    uncaught ??= `uncaught error: Uncaught ${messageOf(event.error, learnerUrl)}`;
-  });
+    const error = errorOf.call(event);
+    if (isBetweenRefusal(error) || earlier(error)) return;
+    uncaught ??= `uncaught error: Uncaught ${messageOf(error, learnerUrl)}`;
+  }, { capture: true });
   const turn = () => new Promise((resolve) => setTimeout(resolve, 0)); // see the module doc
   send({ type: "ready", backend: info.name });
   const modules = new Map<string, Record<string, unknown>>();
@@ -530,6 +552,7 @@ async function serve(args: string[]): Promise<void> {
       const request = JSON.parse(buffer.slice(0, newline)) as RunnerRequest;
       buffer = buffer.slice(newline + 1);
       const exercise = exercises.find((e) => e.id === request.id)!;
+      currentFile = exercise.file;
       if (request.type === "import") {
         const url = fileUrl(join(values.dir!, exercise.file));
         try {

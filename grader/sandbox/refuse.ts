@@ -158,3 +158,42 @@ export function refuseSubtleCrypto(): void {
     // Not configurable here: the CPU limits still hold.
   }
 }
+
+/**
+ * Keeps `dispatchEvent` as it is, for good: the runtime calls it, looked up at each uncaught
+ * error, to tell the listeners of the grader's Workers and of the learner's check (which report
+ * the error as the case's failure); code that replaced it silenced them (helper-51). The
+ * prototype's method becomes read-only, and the global scope gets its own read-only copy, so
+ * that no property nearer in its prototype chain can stand in front of it.
+ *
+ * @example
+ * ```ts
+ * import { keepDispatchEvent } from "./refuse.ts";
+ * // (in a process of its own: it stays for the process's life)
+ * keepDispatchEvent();
+ * const kept = EventTarget.prototype.dispatchEvent;
+ * try {
+ *   EventTarget.prototype.dispatchEvent = () => false;
+ * } catch {
+ *   // strict mode: assigning a read-only property throws
+ * }
+ * if (EventTarget.prototype.dispatchEvent !== kept || globalThis.dispatchEvent !== kept) {
+ *   throw new Error("dispatchEvent was replaced");
+ * }
+ * ```
+ */
+export function keepDispatchEvent(): void {
+  const original = EventTarget.prototype.dispatchEvent;
+  for (const target of [EventTarget.prototype, globalThis]) {
+    try {
+      defineProperty(target, "dispatchEvent", {
+        value: original,
+        writable: false,
+        enumerable: false,
+        configurable: false,
+      });
+    } catch {
+      // Not configurable here.
+    }
+  }
+}

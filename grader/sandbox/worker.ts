@@ -59,7 +59,13 @@ import {
 } from "./shortcuts.ts";
 import { keepTfjsState, type TfjsGlobals } from "./tfjs_state.ts";
 import { refuseWasmCompilation } from "./no_wasm.ts";
-import { readOnlyEnv, refuse, refuseBlockingWaits, refuseSubtleCrypto } from "./refuse.ts";
+import {
+  keepDispatchEvent,
+  readOnlyEnv,
+  refuse,
+  refuseBlockingWaits,
+  refuseSubtleCrypto,
+} from "./refuse.ts";
 import { missingExportsMessage, syncExports } from "./sync_exports.ts";
 import { types } from "node:util";
 
@@ -76,6 +82,7 @@ const slice = String.prototype.slice;
 const indexOf = String.prototype.indexOf;
 const lastIndexOf = String.prototype.lastIndexOf;
 const hasOwn = Object.hasOwn;
+const getOwnDescriptor = Object.getOwnPropertyDescriptor;
 const createRecord = Object.create;
 const parseJson = JSON.parse;
 const then = Promise.prototype.then;
@@ -106,6 +113,12 @@ let exercisesUrl = "";
  * the learner's check shows it; `""` when none is.
  */
 function whereThrown(error: unknown): string {
+  const place = placeOf(error);
+  return place === "" ? "" : `\n  at exercises/${place}`;
+}
+
+/** `softmax.ts:60:55`: the first frame of `error`'s stack in the submitted files, or `""`. */
+function placeOf(error: unknown): string {
   if (exercisesUrl === "" || !(error instanceof ErrorClass)) return "";
   const stack = StringOf(error.stack);
   const at = apply(indexOf, stack, [exercisesUrl]) as number;
@@ -114,7 +127,7 @@ function whereThrown(error: unknown): string {
   if (end < 0) end = stack.length;
   if (apply(slice, stack, [end - 1, end]) === ")") end -= 1;
   const place = apply(slice, stack, [at + exercisesUrl.length, end]) as string;
-  return place.length > 200 ? "" : `\n  at exercises/${place}`;
+  return place.length > 200 ? "" : place;
 }
 
 function describeError(error: unknown): string {
@@ -174,6 +187,7 @@ function lockDown(unreadable: string[]): void {
   refuse(globalThis, "Worker", "Starting a Worker");
   refuse(globalThis, "BroadcastChannel", "BroadcastChannel");
   refuseBlockingWaits();
+  keepDispatchEvent();
   for (const key of ["caches", "CacheStorage", "Cache"]) remove(globalThis, key);
   refuseSubtleCrypto();
   const internal = (Deno as unknown as { internal?: symbol }).internal;
@@ -200,24 +214,50 @@ function lockDown(unreadable: string[]): void {
 const uncaught: Record<string, string> = createRecord(null);
 /** The file of the request being handled, or handled last. */
 let current = "";
+/** The files the runner has asked to import (`file`s of requests). */
+const requested: Record<string, true> = createRecord(null);
 const preventDefault = Event.prototype.preventDefault;
-function strayError(event: Event, read: () => unknown, prefix: string): void {
+// The events' own getters, captured: a getter the submission puts on the prototype cannot
+// hand the listener another value (a saved between-cases refusal, which is dropped).
+const reasonOf = getOwnDescriptor(PromiseRejectionEvent.prototype, "reason")?.get;
+const errorOf = getOwnDescriptor(ErrorEvent.prototype, "error")?.get;
+
+/**
+ * The submitted file an uncaught error belongs to: the one its stack was made in (its first
+ * frame in the submitted files), when the runner asked for that file; else the file of the
+ * request running, or run last. An error that comes a while after its file ran (a timer, a
+ * chain of awaits after a load) is not blamed on whichever file the runner asked for next
+ * (helper-51: a late error of one file's load failed every file loaded after it).
+ */
+function ownerOf(error: unknown): string {
+  const place = placeOf(error);
+  let end = apply(lastIndexOf, place, [":"]) as number;
+  if (end > 0) end = apply(lastIndexOf, place, [":", end - 1]) as number;
+  const file = end > 0 ? apply(slice, place, [0, end]) as string : "";
+  return hasOwn(requested, file) ? file : current;
+}
+
+function strayError(event: Event, read: (() => unknown) | undefined, prefix: string): void {
   apply(preventDefault, event, []);
   let error: unknown;
   try {
-    error = read();
+    error = read === undefined ? undefined : apply(read, event, []);
   } catch (thrown) {
     error = thrown;
   }
-  if (isBetweenRefusal(error) || hasOwn(uncaught, current)) return;
-  uncaught[current] = `uncaught error: ${prefix} ${describeError(error)}`;
+  if (isBetweenRefusal(error)) return;
+  const owner = ownerOf(error);
+  if (hasOwn(uncaught, owner)) return;
+  uncaught[owner] = `uncaught error: ${prefix} ${describeError(error)}`;
 }
+// Capturing listeners, registered before any submitted code: they run first whatever listeners
+// it adds (lockDown keeps it from replacing dispatchEvent, through which they are called).
 globalThis.addEventListener("error", (event: ErrorEvent) => {
-  strayError(event, () => event.error, "Uncaught");
-});
+  strayError(event, errorOf, "Uncaught");
+}, { capture: true });
 globalThis.addEventListener("unhandledrejection", (event: PromiseRejectionEvent) => {
-  strayError(event, () => event.reason, "Uncaught (in promise)");
-});
+  strayError(event, reasonOf, "Uncaught (in promise)");
+}, { capture: true });
 
 /**
  * `reply` to a request for `file`, or, when that file's code left an uncaught error since its
@@ -350,6 +390,7 @@ scope.onmessage = (event: MessageEvent) => {
       const file = StringOf(request.file);
       const url = StringOf(request.url);
       current = file;
+      requested[file] = true;
       if (exercisesUrl === "") {
         exercisesUrl = apply(slice, url, [0, (apply(lastIndexOf, url, ["/"]) as number) + 1]);
       }
