@@ -514,15 +514,15 @@ async function serve(args: string[]): Promise<void> {
   // An uncaught error of the learner's code (the grader's Worker reports it the same way):
   // it fails the case running, or the next one, and does not end the process. A refusal thrown
   // between cases is no case's, and dropped (the grader's too).
-  // One made by an earlier exercise's file (its stack says so), whose cases are done, fails no
-  // case of this one (the grader holds it for that file). Capturing listeners, with the events'
+  // One made by another exercise's file (the outermost call on its stack in the learner's
+  // files), whose cases are done, fails no case of this one (the grader holds it for that file). Capturing listeners, with the events'
   // own getters: they run first, and see the error, whatever listeners the learner's code adds.
   let uncaught: string | undefined;
   let currentFile = "";
   const files = new Set(exercises.map((e) => e.file));
   const earlier = (error: unknown) => {
     const frame = error instanceof Error
-      ? (error.stack ?? "").split("\n").find((line) => line.includes(learnerUrl))
+      ? (error.stack ?? "").split("\n").findLast((line) => line.includes(learnerUrl))
       : undefined;
     const file = frame?.slice(frame.indexOf(learnerUrl) + learnerUrl.length).split(":")[0];
     return file !== undefined && file !== currentFile && files.has(file);

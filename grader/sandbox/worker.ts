@@ -117,11 +117,14 @@ function whereThrown(error: unknown): string {
   return place === "" ? "" : `\n  at exercises/${place}`;
 }
 
-/** `softmax.ts:60:55`: the first frame of `error`'s stack in the submitted files, or `""`. */
-function placeOf(error: unknown): string {
+/**
+ * `softmax.ts:60:55`: the first frame of `error`'s stack in the submitted files (the last, the
+ * outermost call, with `outermost`), or `""`.
+ */
+function placeOf(error: unknown, outermost = false): string {
   if (exercisesUrl === "" || !(error instanceof ErrorClass)) return "";
   const stack = StringOf(error.stack);
-  const at = apply(indexOf, stack, [exercisesUrl]) as number;
+  const at = apply(outermost ? lastIndexOf : indexOf, stack, [exercisesUrl]) as number;
   if (at < 0) return "";
   let end = apply(indexOf, stack, ["\n", at]) as number;
   if (end < 0) end = stack.length;
@@ -223,14 +226,15 @@ const reasonOf = getOwnDescriptor(PromiseRejectionEvent.prototype, "reason")?.ge
 const errorOf = getOwnDescriptor(ErrorEvent.prototype, "error")?.get;
 
 /**
- * The submitted file an uncaught error belongs to: the one its stack was made in (its first
- * frame in the submitted files), when the runner asked for that file; else the file of the
- * request running, or run last. An error that comes a while after its file ran (a timer, a
- * chain of awaits after a load) is not blamed on whichever file the runner asked for next
- * (helper-51: a late error of one file's load failed every file loaded after it).
+ * The submitted file an uncaught error belongs to: the one whose code made the outermost call
+ * on its stack (its last frame in the submitted files: a helper of another file that one calls
+ * is that one's), when the runner asked for that file; else the file of the request running,
+ * or run last. An error that comes a while after its file ran (a timer, a chain of awaits after
+ * a load) is not blamed on whichever file the runner asked for next (helper-51: a late error of
+ * one file's load failed every file loaded after it).
  */
 function ownerOf(error: unknown): string {
-  const place = placeOf(error);
+  const place = placeOf(error, true);
   let end = apply(lastIndexOf, place, [":"]) as number;
   if (end > 0) end = apply(lastIndexOf, place, [":", end - 1]) as number;
   const file = end > 0 ? apply(slice, place, [0, end]) as string : "";
