@@ -18,29 +18,21 @@ import {
 import { assertEquals, assertIncludes } from "./helpers/assert.ts";
 import { ignoreWithoutFullData } from "./helpers/full_data.ts";
 import { KIT } from "./helpers/submissions.ts";
+import { busyMachine, slowSumKeepdim } from "./helpers/busy_machine.ts";
 
 Deno.test({
   name:
     "the reference solutions keep full marks while two CPU-bound processes run beside the grader",
   ignore: ignoreWithoutFullData,
   async fn() {
-    const hogs = [1, 2].map(() =>
-      new Deno.Command(Deno.execPath(), {
-        args: ["eval", "while (true) { Math.sqrt(Math.random()); }"],
-        stdout: "null",
-        stderr: "null",
-      }).spawn()
-    );
+    const stopHogs = busyMachine(2);
     const session = await openSession();
     try {
       const report = await gradeSubmission(session, join(KIT, "solutions"));
       assertEquals(report.score, report.maxScore, formatTerminal(report, "instructor"));
     } finally {
       await session.close();
-      for (const hog of hogs) {
-        hog.kill("SIGKILL");
-        await hog.status;
-      }
+      await stopHogs();
     }
   },
 });
@@ -54,26 +46,8 @@ Deno.test("a submission's time is CPU time: what runs beside a batch cannot use 
   const dir = join(work, "busy");
   await Deno.mkdir(dir);
   const solution = await Deno.readTextFile(join(KIT, "solutions", "sum_keepdim.ts"));
-  await Deno.writeTextFile(
-    join(dir, "sum_keepdim.ts"),
-    solution.replace("export function sumKeepdim(", "function solved(") + `
-let calls = 0;
-/** The solution, after about a second of arithmetic in each of its first six calls. */
-export function sumKeepdim(X: tf.Tensor2D, axis: 0 | 1): tf.Tensor2D {
-  const n = calls++ < 6 ? 2.5e8 : 0;
-  let x = 0;
-  for (let i = 0; i < n; i++) x = (x + i) % 7;
-  return x < 0 ? X : solved(X, axis);
-}
-`,
-  );
-  const hogs = [1, 2, 3, 4].map(() =>
-    new Deno.Command(Deno.execPath(), {
-      args: ["eval", "while (true) { Math.sqrt(Math.random()); }"],
-      stdout: "null",
-      stderr: "null",
-    }).spawn()
-  );
+  await Deno.writeTextFile(join(dir, "sum_keepdim.ts"), slowSumKeepdim(solution, 6));
+  const stopHogs = busyMachine(4);
   const session = await openSession({
     config: defaultConfig({ submissionTimeoutMs: 12_000 }),
     exercises: ["sum_keepdim"],
@@ -89,10 +63,7 @@ export function sumKeepdim(X: tf.Tensor2D, axis: 0 | 1): tf.Tensor2D {
     );
   } finally {
     await session.close();
-    for (const hog of hogs) {
-      hog.kill("SIGKILL");
-      await hog.status;
-    }
+    await stopHogs();
     await Deno.remove(work, { recursive: true });
   }
 });
