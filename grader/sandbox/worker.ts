@@ -205,12 +205,12 @@ function lockDown(unreadable: string[]): void {
 
 /**
  * Uncaught errors of submitted code (a Promise left rejected with no handler, a timer that
- * threw), the first of each file not yet reported: the file whose request was being handled,
- * or was handled last, when it came. The next reply to a request for that file reports it, on
- * the port, never the Worker's own uncaught error: that one reached the runner on another
- * channel than the replies, so which came first depended on the machine's load (a case passed
- * or failed by it). Another exercise's cases are not failed by it, as in the learner's check,
- * which runs each exercise in a process of its own. A refusal thrown between cases is dropped
+ * threw), the first of each file not yet reported, by the file it belongs to ({@linkcode
+ * ownerOf}). The next reply to a request for that file reports it, on the port, never the
+ * Worker's own uncaught error: that one reached the runner on another channel than the
+ * replies, so which came first depended on the machine's load (a case passed or failed by it).
+ * Another exercise's cases are not failed by it, as in the learner's check, which drops an
+ * error of an exercise whose cases are done. A refusal thrown between cases is dropped
  * (shortcuts.ts, isBetweenRefusal). The listeners are registered before any submitted code, so
  * that none of its own runs first.
  */
