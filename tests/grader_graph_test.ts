@@ -147,8 +147,12 @@ Deno.test("checkGraphs() lets inline type-only imports through, and tells a valu
       `export { type InitOptions } from '${lesson}';\nexport type T = [Net, P];`,
     "b.ts": `import { Net } from "${lesson}";\nexport type T = Net;`,
     "c.ts": `import { type Net } from "${lesson}";\nexport const m = import("${lesson}");`,
-  }, ["a.ts", "b.ts", "c.ts"]);
+    // Comments between the names (before, the import was taken for a value import).
+    "d.ts": `import { /* the model */ type Net, // and its\n  type /** weights */ Params } ` +
+      `from "${lesson}";\nexport type T = [Net, Params];`,
+  }, ["a.ts", "b.ts", "c.ts", "d.ts"]);
   assertEquals([verdict["a.ts"].loadError, verdict["a.ts"].blocked], [undefined, undefined]);
+  assertEquals([verdict["d.ts"].loadError, verdict["d.ts"].blocked], [undefined, undefined]);
   assertEquals(verdict["a.ts"].kitFiles.some((f) => f.endsWith("02_softmax.ts")), false);
   assertIncludes(verdict["b.ts"].blocked!, ["lessons/02_softmax.ts", "write `import type"]);
   assertIncludes(verdict["c.ts"].blocked!, ["lessons/02_softmax.ts"]);

@@ -39,7 +39,7 @@ Deno.test("stageSubmission() copies sources, keeps helpers, ignores configs and 
 
 Deno.test("stageSubmission() stages inline type-only imports as `import type`, lines unmoved", async () => {
   const source =
-    'import {\n  type Net,\n  type Params as P,\n} from "../lessons/02_softmax.ts";\n' +
+    'import {\n  type Net, // the model\n  type /* its */ Params as P,\n} from "../lessons/02_softmax.ts";\n' +
     'import { type Loss, crossEntropy } from "../lessons/03_cross_entropy.ts";\n' +
     "const s = \"import { type A } from 'x'\";\nexport type T = [Net, P, Loss];\n";
   const dir = await tree({ "softmax.ts": source, "notes.js": 'import { type A } from "x";' });
@@ -48,7 +48,7 @@ Deno.test("stageSubmission() stages inline type-only imports as `import type`, l
   const staged = await Deno.readTextFile(join(stage, "exercises/softmax.ts"));
   assertEquals(staged.split("\n").length, source.split("\n").length);
   assertIncludes(staged, [
-    'import type {\n  Net,\n  Params as P,\n} from "../lessons/02_softmax.ts";',
+    'import type {\n  Net, // the model\n  Params as P,\n} from "../lessons/02_softmax.ts";',
     "import { type Loss, crossEntropy }", // a value import stays
   ]);
   assertEquals(

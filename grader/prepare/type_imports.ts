@@ -11,12 +11,21 @@
  */
 
 /**
- * `{ type A, type B as C }`. Every repetition starts with a comma and no two optional runs of
- * spaces touch, so matching takes linear time whatever a submission holds (it is trusted code
- * reading untrusted text: a pattern that backtracks would let one file stall the batch).
+ * Space between tokens: white space and comments, each comment at most 500 characters (a longer
+ * one leaves the import a value import, as before), so that a comment never left open costs
+ * more than that much scanning.
  */
-const INLINE = String.raw`\{\s*type\s+[\w$]+(?:\s+as\s+[\w$]+)?` +
-  String.raw`(?:\s*,\s*type\s+[\w$]+(?:\s+as\s+[\w$]+)?)*\s*(?:,\s*)?\}`;
+const GAP = String.raw`(?:\s|/\*(?:[^*]|\*(?!/)){0,500}\*/|//[^\n]{0,500}\n)`;
+
+/**
+ * `{ type A, type B as C }`, comments allowed between the tokens. Every repetition starts with a
+ * comma and no two optional runs of spaces touch, so matching takes linear time whatever a
+ * submission holds (it is trusted code reading untrusted text: a pattern that backtracks would
+ * let one file stall the batch).
+ */
+const INLINE = String.raw`\{${GAP}*type${GAP}+[\w$]+(?:${GAP}+as${GAP}+[\w$]+)?` +
+  String.raw`(?:${GAP}*,${GAP}*type${GAP}+[\w$]+(?:${GAP}+as${GAP}+[\w$]+)?)*${GAP}*` +
+  String.raw`(?:,${GAP}*)?\}`;
 
 /** An import or re-export whose every name is a type: `import type …`, `{ type A, type B }`. */
 const TYPE_ONLY_STATEMENT = new RegExp(
@@ -42,6 +51,10 @@ const QUOTED = /"([^"\n]*)"|'([^'\n]*)'/g;
  * if (!only(`import { type Net, type Params } from "${lesson}";`)) {
  *   throw new Error("inline type imports load nothing");
  * }
+ * const comment = "/" + "* the model *" + "/"; // (its close would end this doc comment)
+ * if (!only(`import { ${comment} type Net } from "${lesson}";`)) {
+ *   throw new Error("a comment in the braces changes nothing");
+ * }
  * if (only(`import { type Net, softmax } from "${lesson}";`)) throw new Error("softmax is a value");
  * if (only(`import type { Net } from "${lesson}"; await import("${lesson}");`)) {
  *   throw new Error("the dynamic import loads it");
@@ -65,6 +78,9 @@ export function typeOnlyImports(source: string): Set<string> {
   return only;
 }
 
+/** `type` before a name in braces, with the space or comments after it. */
+const TYPE_MODIFIER = new RegExp(String.raw`\btype(?=${GAP})${GAP}+`, "g");
+
 /** The inline form alone: `import {type A, type B as C} from "…"` (and `export`). */
 const INLINE_TYPE_STATEMENT = new RegExp(
   String.raw`\b(import|export)(\s*)(${INLINE})(\s*from\s*(["'])[^"'\n]*\5)`,
@@ -86,6 +102,8 @@ export function asImportType(source: string): string {
   return source.replace(
     INLINE_TYPE_STATEMENT,
     (_all, keyword: string, space: string, names: string, rest: string) =>
-      `${keyword} type${space || " "}${names.replace(/\btype\s+/g, "")}${rest}`,
+      `${keyword} type${space || " "}${
+        names.replace(TYPE_MODIFIER, (gap) => gap.replace(/[^\n]/g, ""))
+      }${rest}`,
   );
 }
