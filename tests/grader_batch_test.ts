@@ -358,6 +358,13 @@ const FIXTURES: Record<string, Fixture> = {
     expected: { sum_keepdim: "error" },
     messages: { sum_keepdim: "uncaught error: Uncaught (in promise) Error: the warm-up failed" },
   },
+  async_helper_elsewhere: {
+    fixture: "async_helper_elsewhere",
+    expected: { sum_keepdim: { "rejects a rank-1": "error", "*": "passed" } },
+    messages: {
+      sum_keepdim: "uncaught error: Uncaught (in promise) TypeError: Cannot compute sumKeepdim",
+    },
+  },
   silences_dispatch: {
     fixture: "silences_dispatch",
     expected: { sum_keepdim: "error" },

@@ -921,6 +921,32 @@ Deno.test("runCheck(): an uncaught error made by one exercise's file after it lo
   }
 });
 
+Deno.test("runCheck(): an uncaught error of another file's async helper, called by a case, fails that case, as in the grader", async () => {
+  const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".stray_" });
+  try {
+    for (const file of ["sum_keepdim.ts", "softmax.ts"]) {
+      await Deno.copyFile(
+        join(ROOT, "tests", "fixtures", "submissions", "async_helper_elsewhere", file),
+        join(dir, file),
+      );
+    }
+    const [sum, softmax] = await runCheck({
+      dir,
+      ids: ["sum_keepdim", "softmax"],
+      typeCheck: false,
+    });
+    const wrong = sum.cases.filter((c) =>
+      c.name.includes("rejects a rank-1")
+        ? c.status !== "fail" || !c.message?.includes("uncaught error: Uncaught (in promise)")
+        : c.status !== "pass"
+    );
+    if (wrong.length > 0) fail(`expected the rank-1 case alone to fail: ${JSON.stringify(wrong)}`);
+    if (softmax.status !== "done") fail(`softmax was failed for it: ${JSON.stringify(softmax)}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("runCheck(): a file that replaces dispatchEvent, which tells the check of uncaught errors, fails to load, as in the grader", async () => {
   const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".stray_" });
   try {
@@ -946,7 +972,8 @@ Deno.test("runCheck(): a case's limit is CPU time, as in the grader: a busy mach
   const dir = await Deno.makeTempDir({ dir: ROOT, prefix: ".busy_" });
   const solution = await Deno.readTextFile(join(ROOT, "solutions", "sum_keepdim.ts"));
   await Deno.writeTextFile(join(dir, "sum_keepdim.ts"), slowSumKeepdim(solution, 1));
-  const stopHogs = busyMachine(4);
+  // Enough of them to stretch it on a machine with more cores.
+  const stopHogs = busyMachine(Math.max(4, 2 * navigator.hardwareConcurrency));
   try {
     const started = performance.now();
     const [result] = await runCheck({

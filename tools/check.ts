@@ -21,8 +21,8 @@
  * Your code runs in a separate process ({@linkcode ./check_runner.ts}), one for the whole
  * check, while this one type-checks the files as the grader does. A case has a time limit
  * (`timeoutMs`, else `DEFAULT_TIMEOUT_MS` of `tests/cases/case.ts`, 10 s), of the process's CPU
- * time as in the grader (on the clock where CPU time cannot be read, and with the grader's
- * backstop on the clock for code that waits); one that has not finished by then, an endless loop
+ * time as in the grader (reported by `cpu_meter.ts`), with the grader's backstop on the clock
+ * for code that waits; one that has not finished by then, an endless loop
  * included, is stopped by ending that process. It fails with "did not finish within 10 s of CPU
  * time" (its own limit), the rest of its exercise is listed
  * as not run, and the other exercises are checked in a fresh process; the progress list and

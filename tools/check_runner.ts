@@ -514,18 +514,21 @@ async function serve(args: string[]): Promise<void> {
   // An uncaught error of the learner's code (the grader's Worker reports it the same way):
   // it fails the case running, or the next one, and does not end the process. A refusal thrown
   // between cases is no case's, and dropped (the grader's too).
-  // One made by another exercise's file (the outermost call on its stack in the learner's
-  // files), whose cases are done, fails no case of this one (the grader holds it for that file). Capturing listeners, with the events'
-  // own getters: they run first, and see the error, whatever listeners the learner's code adds.
+  // While a case runs, its exercise's; else one made by another exercise's file (the outermost
+  // call on its stack in the learner's files) fails no case of this one: that file's cases are
+  // done, or its code ran only as another file's import (the grader holds it for that file).
+  // Capturing listeners, with the events' own getters: they run first, and see the error,
+  // whatever listeners the learner's code adds.
   let uncaught: string | undefined;
   let currentFile = "";
+  let caseRunning = false;
   const files = new Set(exercises.map((e) => e.file));
   const earlier = (error: unknown) => {
     const frame = error instanceof Error
       ? (error.stack ?? "").split("\n").findLast((line) => line.includes(learnerUrl))
       : undefined;
     const file = frame?.slice(frame.indexOf(learnerUrl) + learnerUrl.length).split(":")[0];
-    return file !== undefined && file !== currentFile && files.has(file);
+    return !caseRunning && file !== undefined && file !== currentFile && files.has(file);
   };
   const reasonOf = Object.getOwnPropertyDescriptor(PromiseRejectionEvent.prototype, "reason")!.get!;
   const errorOf = Object.getOwnPropertyDescriptor(ErrorEvent.prototype, "error")!.get!;
@@ -586,6 +589,7 @@ async function serve(args: string[]): Promise<void> {
       try {
         // What the grader's sandbox would send back: a structured copy of plain data, made
         // while the case's refusals hold (a getter in the output runs under them).
+        caseRunning = true;
         const output = await asLearner(
           exercise.shortcuts ?? [],
           async () =>
@@ -594,6 +598,7 @@ async function serve(args: string[]): Promise<void> {
             ),
         );
         await turn();
+        caseRunning = false;
         if (uncaught !== undefined) throw new Error("uncaught");
         refuse([]);
         testSplit.allow = true;
@@ -605,7 +610,8 @@ async function serve(args: string[]): Promise<void> {
         }
         result = { ...base, status: "pass" };
       } catch (error) {
-        if (uncaught === undefined) await turn();
+        if (uncaught === undefined && caseRunning) await turn();
+        caseRunning = false;
         result = uncaught !== undefined
           ? { ...base, status: "fail", message: uncaught, hint: c.hint }
           : isTodo(error)

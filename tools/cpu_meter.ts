@@ -3,7 +3,9 @@
  * process's CPU time, every thread counted, on its stdout every 100 ms, as a reply line
  * `{ type: "cpu", ms }` after the mark it is sent. A thread of its own, it reports while the
  * learner's code keeps the main thread busy (an endless loop), so the check can hold a case to
- * CPU time as the grader does, on any platform and with no permission.
+ * CPU time as the grader does, on any platform and with no permission. The learner's code
+ * shares that stdout and could print such lines itself: it would fool only its own check (the
+ * clock's backstop still holds), never the grader.
  *
  * @module
  */

@@ -21,8 +21,8 @@
  *   thread would go on and charge its CPU time to every later case of this process (nineteenth
  *   review: 2 to 2.5 times their own). A file that does not load in time does the same.
  * - An uncaught error in the Worker (a Promise left rejected with no handler, a timer that
- *   throws) fails the case that was running, or the next one of the same file; the Worker is
- *   replaced. The harness reports it in its reply (`replace`), on the port, so that the order
+ *   throws) fails the case running when it comes; one that comes between requests fails the
+ *   next request of the file it belongs to (worker.ts, ownerOf); the Worker is replaced. The harness reports it in its reply (`replace`), on the port, so that the order
  *   of the two does not depend on the machine's load, and answers one turn of the event loop
  *   after the call, so that what the call left behind fails that case, not the next. An error
  *   that still reaches the Worker's own channel (`onerror`) fails the case waiting, or

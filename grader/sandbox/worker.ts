@@ -225,15 +225,20 @@ const preventDefault = Event.prototype.preventDefault;
 const reasonOf = getOwnDescriptor(PromiseRejectionEvent.prototype, "reason")?.get;
 const errorOf = getOwnDescriptor(ErrorEvent.prototype, "error")?.get;
 
+/** Whether a case's run is in flight: from its request until its reply is sent. */
+let caseRunning = false;
+
 /**
- * The submitted file an uncaught error belongs to: the one whose code made the outermost call
- * on its stack (its last frame in the submitted files: a helper of another file that one calls
- * is that one's), when the runner asked for that file; else the file of the request running,
- * or run last. An error that comes a while after its file ran (a timer, a chain of awaits after
- * a load) is not blamed on whichever file the runner asked for next (helper-51: a late error of
- * one file's load failed every file loaded after it).
+ * The submitted file an uncaught error belongs to: while a case runs, the case's file (its code
+ * is what runs: an async helper of another file that it calls leaves only that helper on the
+ * stack after an await; helper-53); else the one whose code made the outermost call on its
+ * stack (its last frame in the submitted files), when the runner asked for that file; else the
+ * file of the request running, or run last. An error that comes a while after its file loaded
+ * (a timer, a chain of awaits) is not blamed on whichever file the runner asked for next
+ * (helper-51: a late error of one file's load failed every file loaded after it).
  */
 function ownerOf(error: unknown): string {
+  if (caseRunning) return current;
   const place = placeOf(error, true);
   let end = apply(lastIndexOf, place, [":"]) as number;
   if (end > 0) end = apply(lastIndexOf, place, [":", end - 1]) as number;
@@ -296,6 +301,7 @@ scope.onmessage = (event: MessageEvent) => {
     string
   >;
   const send = (reply: Reply, file?: string) => {
+    caseRunning = false;
     const message = file === undefined ? reply : orUncaught(reply, file);
     try {
       apply(portPost, port, [message]);
@@ -414,6 +420,7 @@ scope.onmessage = (event: MessageEvent) => {
     const run = hasOwn(table, StringOf(request.run)) ? table[StringOf(request.run)] : undefined;
     const file = StringOf(request.file);
     current = file;
+    caseRunning = true;
     const impl = hasOwn(modules, file) ? modules[file] : undefined;
     if (typeof run !== "function" || impl === undefined) {
       send({
